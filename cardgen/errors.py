@@ -1,0 +1,40 @@
+"""Exceptions cardgen raises for problems a user can fix.
+
+The CLI prints them as one clear line each and exits 1; nothing here prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CardgenError(Exception):
+    """A problem with the user's input or environment, explained in the message."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a file, located as precisely as the input allows."""
+
+    file: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    path: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        field = f" {self.path}:" if self.path else ""
+        return f"{where}:{field} {self.message}"
+
+
+class SpecError(CardgenError):
+    """A spec file could not be loaded; `problems` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))

@@ -1,0 +1,85 @@
+"""The facts store: collected facts with provenance under `.cardgen/<card>/`.
+
+Collectors write here and the merge step reads here; specs are never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from . import __version__
+from ._io import atomic_write_text, dumps_json
+from .errors import CardgenError
+from .schema import Provenance
+from .schema.provenance import SourceKind
+
+FACTS_DIR = ".cardgen"
+
+
+def library_versions(*names: str) -> dict[str, str]:
+    """Installed versions of the named distributions (absent ones are skipped), plus Python."""
+    versions = {"python": platform.python_version()}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def new_provenance(
+    source_kind: SourceKind,
+    *,
+    libraries: tuple[str, ...] = (),
+    collected_at: datetime | None = None,
+    **fields: Any,
+) -> Provenance:
+    """A `Provenance` stamped with cardgen's version, library versions and the time."""
+    return Provenance(
+        source_kind=source_kind,
+        collected_at=collected_at or datetime.now(timezone.utc).replace(microsecond=0),
+        cardgen_version=__version__,
+        library_versions=library_versions(*libraries),
+        **fields,
+    )
+
+
+def facts_dir(card_name: str, root: str | Path = ".") -> Path:
+    """Folder holding one card's facts."""
+    return Path(root) / FACTS_DIR / card_name
+
+
+def write_fact(card_name: str, key: str, fact: BaseModel | dict[str, Any],
+               root: str | Path = ".") -> Path:
+    """Store a fact as `.cardgen/<card_name>/<key>.json` (atomic, deterministic JSON).
+
+    Args:
+        card_name: the card the fact belongs to.
+        key: file stem naming the fact, e.g. `evaluate-adult-test` or `hub`.
+        fact: a pydantic model or plain JSON-able mapping.
+        root: project folder holding `.cardgen/`.
+
+    Returns:
+        The path written.
+    """
+    data = fact.model_dump(mode="json", exclude_none=False) if isinstance(fact, BaseModel) else fact
+    return atomic_write_text(facts_dir(card_name, root) / f"{key}.json", dumps_json(data))
+
+
+def read_facts(card_name: str, root: str | Path = ".") -> dict[str, Any]:
+    """All stored facts of a card, keyed by file stem, in sorted order."""
+    folder = facts_dir(card_name, root)
+    facts: dict[str, Any] = {}
+    for path in sorted(folder.glob("*.json")):
+        try:
+            facts[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CardgenError(f"{path}: cannot read stored fact: {exc}") from exc
+    return facts

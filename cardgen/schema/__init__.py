@@ -1,0 +1,43 @@
+"""Pydantic models of cardgen's cards, evaluations and provenance.
+
+The public schema surface; JSON Schemas in schemas/ are exported from these classes.
+"""
+
+from ._base import SCHEMA_VERSION, CardModel
+from .common import ExtraSection
+from .data_card import DataCard, HubDatasetMetadata
+from .evaluation import (
+    DatasetReference,
+    DisaggregatedEvaluation,
+    Disparity,
+    GroupResult,
+    MetricValue,
+    ThresholdTest,
+)
+from .model_card import HubModelMetadata, ModelCard
+from .provenance import Provenance
+from .sources import DataSources, EvaluateSource, HubSource, ModelSources
+
+Card = ModelCard | DataCard
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Card",
+    "CardModel",
+    "DataCard",
+    "DataSources",
+    "DatasetReference",
+    "DisaggregatedEvaluation",
+    "Disparity",
+    "EvaluateSource",
+    "ExtraSection",
+    "GroupResult",
+    "HubDatasetMetadata",
+    "HubModelMetadata",
+    "HubSource",
+    "MetricValue",
+    "ModelCard",
+    "ModelSources",
+    "Provenance",
+    "ThresholdTest",
+]

@@ -1,0 +1,27 @@
+"""Sections shared by model cards and data cards.
+
+Only structure lives here; text comes from specs and numbers from collectors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from ._base import CardModel
+
+
+class ExtraSection(CardModel):
+    """A section of prose with no field of its own, kept verbatim and in order."""
+
+    heading: str
+    """The section heading as written, without the leading `#`s."""
+    level: int = Field(default=2, ge=1, le=6)
+    """Markdown heading level."""
+    body: str = ""
+    """The section's Markdown, byte for byte."""
+
+
+CardExtra = dict[str, Any]
+"""Free-form additions a card's author wants to keep; never interpreted by cardgen."""

@@ -1,0 +1,125 @@
+"""Where a card's facts come from: the `sources` block of a spec.
+
+It names inputs for the collectors (hub, run, evaluate, probe, profile); it holds no results.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ._base import CardModel, StrList
+
+
+class HubSource(CardModel):
+    """A Hugging Face Hub repository to collect metadata and card data from."""
+
+    repo_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
+    """Repository id, e.g. `google-bert/bert-base-uncased`."""
+    repo_type: Literal["model", "dataset"] = "model"
+    """Kind of repository."""
+    revision: str | None = None
+    """Branch, tag or commit sha; the default branch when omitted."""
+
+
+class RunSource(CardModel):
+    """A local inference run that produces a predictions table."""
+
+    model: str
+    """Model folder, Hub id, or `.skops` file."""
+    data: str
+    """Evaluation data: CSV, Parquet, JSON Lines, a saved `datasets` folder or `hub:ORG/NAME`."""
+    split: str | None = None
+    """Split of a Hub dataset."""
+    text_column: str | None = None
+    """Column holding the input text (transformers models)."""
+    label_column: str | None = None
+    """Column holding the true label."""
+    sensitive: StrList = Field(default_factory=list)
+    """Columns to keep in the predictions table for disaggregation."""
+    device: str = "auto"
+    """`auto`, `cpu`, `cuda`, `cuda:N` or `mps`."""
+    output: str | None = None
+    """Where to write the predictions table."""
+
+
+class EvaluateSource(CardModel):
+    """A disaggregated evaluation over a predictions table."""
+
+    data: str
+    """Predictions table: CSV, Parquet or JSON Lines (or a `run` source's output)."""
+    label: str
+    """Column with the true label."""
+    pred: str | None = None
+    """Column with the predicted label (give `pred` or `score`)."""
+    score: str | None = None
+    """Column with the score or probability of the positive class."""
+    threshold: float = 0.5
+    """Prediction is `score >= threshold`."""
+    sensitive: StrList = Field(default_factory=list)
+    """Sensitive features; groups are their intersections, and each alone is reported too."""
+    pos_label: str | None = None
+    """Label value of the positive class."""
+    task: Literal["binary", "multiclass", "regression"] | None = None
+    """Task type; inferred from the labels when omitted."""
+    metrics: StrList = Field(default_factory=list)
+    """Metric names; a default set per task when empty."""
+    require: StrList = Field(default_factory=list)
+    """Threshold tests, e.g. `demographic_parity_ratio>=0.8`; any failure fails the build."""
+    ci_method: Literal["bootstrap", "wilson"] = "bootstrap"
+    """How confidence intervals are computed."""
+    n_boot: int = Field(default=1000, ge=1)
+    """Bootstrap replicates."""
+    ci: float = Field(default=0.95, gt=0, lt=1)
+    """Confidence level."""
+    seed: int = 0
+    """Random seed of the bootstrap."""
+    min_group_size: int = Field(default=30, ge=0)
+    """Groups with fewer rows are flagged."""
+    reference: str | None = None
+    """Reference group for disparities, e.g. `race=White,sex=Male`; the largest group if omitted."""
+
+
+class ProbeSource(CardModel):
+    """A decision-discrimination probe of a language model (discrim-eval style)."""
+
+    model: str
+    """Causal language model folder or Hub id."""
+    prompts: str | None = None
+    """discrim-eval JSON Lines; the shipped subset when omitted."""
+    baseline: dict[str, str] = Field(default_factory=dict)
+    """Baseline demographic values, e.g. `{age: '60', gender: male, race: white}`."""
+
+
+class ProfileSource(CardModel):
+    """A dataset to profile for a data card."""
+
+    data: str
+    """CSV, Parquet, JSON Lines or a saved `datasets` folder."""
+    sensitive: StrList = Field(default_factory=list)
+    """Sensitive attributes to report group representation for."""
+    label: str | None = None
+    """Label column, for base rates per group."""
+
+
+class ModelSources(CardModel):
+    """Collectors to run for a model card."""
+
+    hub: HubSource | None = None
+    """Hub repository to read metadata, card data and model-index results from."""
+    run: list[RunSource] = Field(default_factory=list)
+    """Local inference runs."""
+    evaluate: list[EvaluateSource] = Field(default_factory=list)
+    """Disaggregated evaluations."""
+    probe: list[ProbeSource] = Field(default_factory=list)
+    """Language-model discrimination probes."""
+
+
+class DataSources(CardModel):
+    """Collectors to run for a data card."""
+
+    hub: HubSource | None = None
+    """Hub dataset repository to read metadata and card prose from."""
+    profile: list[ProfileSource] = Field(default_factory=list)
+    """Datasets to profile."""
