@@ -76,7 +76,8 @@ class Disparity(CardModel):
     """`between_groups`: the largest minus the smallest group value (or smallest / largest);
     `to_reference`: each group against the reference group."""
     measure: Literal["difference", "ratio"]
-    """`difference` (max - min, or group - reference) or `ratio` (min / max, or group / reference)."""
+    """`difference` (max - min, or group - reference) or `ratio` (min / max, or
+    group / reference)."""
     value: MetricValue
     """The disparity with its CI, computed from the same bootstrap replicates as the metrics."""
     group: dict[str, str] | None = None

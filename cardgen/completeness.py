@@ -1,0 +1,110 @@
+"""Completeness of a card: which recommended sections a person has not filled yet.
+
+It reads a validated card and reports; it never changes the card.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .schema import DataCard, ModelCard
+
+# Each entry is one recommended section; alternatives separated by "|" count as filled
+# when any of them is (an evaluation may be typed in, or come from a configured source).
+MODEL_RECOMMENDED: tuple[str, ...] = (
+    "summary",
+    "model_details.developers",
+    "model_details.version",
+    "model_details.date",
+    "model_details.model_type",
+    "model_details.contact",
+    "metadata.license",
+    "intended_use.primary_uses",
+    "intended_use.primary_users",
+    "intended_use.out_of_scope_uses",
+    "factors.relevant_factors",
+    "factors.evaluation_factors",
+    "metrics.performance_measures",
+    "metrics.decision_thresholds",
+    "metrics.variation_approaches",
+    "evaluation_data.datasets",
+    "training_data.datasets",
+    "quantitative_analyses.evaluations|sources.evaluate|sources.probe|sources.hub",
+    "ethical_considerations.sensitive_data",
+    "ethical_considerations.risks_and_harms",
+    "ethical_considerations.mitigations",
+    "caveats_and_recommendations.caveats",
+    "caveats_and_recommendations.recommendations",
+)
+
+DATA_RECOMMENDED: tuple[str, ...] = (
+    "summary",
+    "authorship.authors",
+    "authorship.contact",
+    "authorship.origin",
+    "motivation.purpose",
+    "motivation.intended_uses",
+    "motivation.out_of_scope_uses",
+    "composition.description",
+    "composition.fields|composition.profile|sources.profile",
+    "collection.method",
+    "collection.timeframe",
+    "preprocessing.description",
+    "annotation.process",
+    "sensitive_information.sensitive_attributes",
+    "sensitive_information.personal_information",
+    "biases_and_limitations.known_biases",
+    "biases_and_limitations.limitations",
+    "metadata.license",
+    "distribution.access",
+    "maintenance.maintainers",
+    "maintenance.update_policy",
+)
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """Which recommended sections are filled, which are still empty, and the share filled."""
+
+    filled: tuple[str, ...]
+    missing: tuple[str, ...]
+
+    @property
+    def percent(self) -> float:
+        """Share of recommended sections filled, 0–100."""
+        total = len(self.filled) + len(self.missing)
+        return 100.0 * len(self.filled) / total if total else 100.0
+
+
+def _is_empty(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, (list, tuple, dict)):
+        return len(value) == 0
+    return False
+
+
+def _lookup(card: Any, dotted: str) -> Any:
+    value = card
+    for part in dotted.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def completeness(card: ModelCard | DataCard) -> Completeness:
+    """Check a card against its kind's recommended sections.
+
+    Example:
+        >>> completeness(ModelCard(name="x", summary="A model.")).filled
+        ('summary',)
+    """
+    recommended = MODEL_RECOMMENDED if isinstance(card, ModelCard) else DATA_RECOMMENDED
+    filled, missing = [], []
+    for entry in recommended:
+        alternatives = entry.split("|")
+        done = any(not _is_empty(_lookup(card, alt)) for alt in alternatives)
+        (filled if done else missing).append(alternatives[0])
+    return Completeness(tuple(filled), tuple(missing))
