@@ -15,7 +15,8 @@ GOOD_HEAD = "kind: model\nname: demo\n"
 
 # (case id, file content, expected "line:column: path: message" fragment)
 BAD_SPECS = [
-    ("bad-yaml", GOOD_HEAD + "summary: [unclosed\n", ":4:1: YAML syntax: while parsing a flow sequence: expected ',' or ']'"),
+    ("bad-yaml", GOOD_HEAD + "summary: [unclosed\n",
+     ":4:1: YAML syntax: while parsing a flow sequence: expected ',' or ']'"),
     ("tab-indent", GOOD_HEAD + "model_details:\n\tversion: 1\n",
      ":4:1: YAML syntax: tab character: YAML is indented with spaces, not tabs"),
     ("wrong-type", GOOD_HEAD + "model_details:\n  developers: {lead: ann}\n",
@@ -30,9 +31,12 @@ BAD_SPECS = [
      "outside expected range (expected a date as YYYY-MM-DD), got '2024-02-30'"),
     ("empty-file", "", ": file is empty; expected a mapping"),
     ("comments-only", "# nothing yet\n", ": file is empty; expected a mapping"),
-    ("not-a-mapping", "- a\n- b\n", ":1:1: expected a mapping of fields at the top level, got list"),
-    ("bad-kind", "kind: modle\nname: x\n", ":1:7: kind: `kind` must be `model` or `data`, got 'modle'"),
-    ("duplicate-key", GOOD_HEAD + "summary: a\nsummary: b\n", ":4:1: YAML syntax: duplicate key 'summary'"),
+    ("not-a-mapping", "- a\n- b\n",
+     ":1:1: expected a mapping of fields at the top level, got list"),
+    ("bad-kind", "kind: modle\nname: x\n",
+     ":1:7: kind: `kind` must be `model` or `data`, got 'modle'"),
+    ("duplicate-key", GOOD_HEAD + "summary: a\nsummary: b\n",
+     ":4:1: YAML syntax: duplicate key 'summary'"),
     ("unsafe-tag", GOOD_HEAD + "summary: !!python/object:os.system x\n",
      ":3:10: YAML syntax: could not determine a constructor for the tag"),
     ("several-documents", GOOD_HEAD + "---\nkind: data\n",

@@ -239,7 +239,7 @@ class DataCard(CardModel):
     annotation: Annotation = Field(default_factory=Annotation)
     """Annotation."""
     sensitive_information: SensitiveInformation = Field(default_factory=SensitiveInformation)
-    """Sensitive attributes and personal information."""
+    """Sensitive attributes and personal information in the data."""
     biases_and_limitations: BiasesAndLimitations = Field(default_factory=BiasesAndLimitations)
     """Known biases and limitations."""
     distribution: Distribution = Field(default_factory=Distribution)
