@@ -1,0 +1,86 @@
+"""Merge a spec with its collected facts into the card that renderers read.
+
+Prose comes from the spec, numbers from facts; what the spec says always wins over a
+collected value. It reads `.cardgen/<card>/` and never writes anything.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import CardgenError
+from .facts import facts_dir, read_facts
+from .schema import DataCard, DisaggregatedEvaluation, ModelCard
+from .spec import Card, load_spec
+
+_EVALUATION_PREFIXES = ("evaluate-", "probe-")
+
+
+def _evaluation(data: dict[str, Any], where: Path) -> DisaggregatedEvaluation:
+    try:
+        return DisaggregatedEvaluation.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise CardgenError(f"{where}: not a valid evaluation fact ({loc}: {first['msg']}); "
+                           "collect it again") from None
+
+
+def _fill_hub_metadata(card: ModelCard, hub: dict[str, Any]) -> None:
+    """Metadata the spec leaves empty is taken from the Hub facts."""
+    meta = card.metadata
+    if not meta.license and isinstance(hub.get("license"), str):
+        meta.license = hub["license"]
+    if not meta.pipeline_tag and hub.get("pipeline_tag"):
+        meta.pipeline_tag = hub["pipeline_tag"]
+    if not meta.library_name and hub.get("library_name"):
+        meta.library_name = hub["library_name"]
+    if not meta.base_model and hub.get("base_models"):
+        meta.base_model = list(hub["base_models"])
+    if not meta.datasets and hub.get("datasets"):
+        meta.datasets = [d["repo_id"] for d in hub["datasets"] if "repo_id" in d]
+    if not meta.tags and hub.get("tags"):
+        # The Hub adds `license:`, `dataset:`, `region:`, ... tags of its own; keep the
+        # author's plain tags.
+        meta.tags = [t for t in hub["tags"] if ":" not in t]
+
+
+def merge_facts(card: Card, facts: dict[str, Any], folder: Path) -> Card:
+    """A copy of `card` with the collected `facts` (keyed by file stem) merged in.
+
+    Evaluation facts (`evaluate-*`, `probe-*`, `hub-evaluations`) join the model card's
+    quantitative analyses; one with the same name as an evaluation in the spec replaces
+    it. Hub facts fill metadata the spec leaves empty.
+
+    Raises:
+        CardgenError: if a stored fact does not validate (names the file).
+    """
+    merged = card.model_copy(deep=True)
+    evaluations: list[DisaggregatedEvaluation] = []
+    for key, data in sorted(facts.items()):
+        where = folder / f"{key}.json"
+        if key.startswith(_EVALUATION_PREFIXES):
+            evaluations.append(_evaluation(data, where))
+        elif key == "hub-evaluations":
+            evaluations.extend(_evaluation(e, where) for e in data.get("evaluations", []))
+        elif key == "hub" and isinstance(merged, ModelCard):
+            _fill_hub_metadata(merged, data)
+    if isinstance(merged, ModelCard) and evaluations:
+        names = {e.name for e in evaluations}
+        kept = [e for e in merged.quantitative_analyses.evaluations if e.name not in names]
+        merged.quantitative_analyses.evaluations = kept + evaluations
+    return merged
+
+
+def load_card(spec_path: str | Path, root: str | Path = ".") -> ModelCard | DataCard:
+    """Load a spec and merge the facts collected for it under `root/.cardgen/<name>/`.
+
+    Raises:
+        SpecError: the spec does not validate.
+        CardgenError: a stored fact does not validate.
+    """
+    card = load_spec(spec_path)
+    return merge_facts(card, read_facts(card.name, root), facts_dir(card.name, root))

@@ -1,0 +1,213 @@
+"""Render cards into Hub READMEs, site pages, card JSON and Croissant JSON-LD.
+
+Turns a merged, validated card into text; it collects nothing and never edits specs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+
+from .._io import atomic_write_text, dumps_json
+from ..errors import CardgenError
+from ..schema import DataCard, DisaggregatedEvaluation, GroupResult, MetricValue, ModelCard
+from . import _env, _filters
+from .model_index import front_matter
+from .regions import merge_readme, split_front_matter
+
+Format = Literal["hub", "page", "json", "croissant"]
+FORMATS: tuple[str, ...] = ("hub", "page", "json", "croissant")
+DEFAULT_PRECISION = 3
+
+
+@dataclass(frozen=True)
+class EvaluationView:
+    """An evaluation arranged for the templates: metric columns and group tables."""
+
+    evaluation: DisaggregatedEvaluation
+    metrics: list[str]
+    intersectional: list[GroupResult]
+    marginal: list[tuple[str, list[GroupResult]]] = field(default_factory=list)
+
+    @property
+    def overall_ci(self) -> MetricValue | None:
+        """A representative overall metric, for the table's CI heading."""
+        return next(iter(self.evaluation.overall.values()), None)
+
+
+def evaluation_view(evaluation: DisaggregatedEvaluation) -> EvaluationView:
+    """Split an evaluation's groups into intersectional and per-feature tables."""
+    features = evaluation.sensitive_features
+    metrics = sorted(set(evaluation.overall)
+                     | {name for g in evaluation.groups for name in g.metrics})
+    intersectional = ([g for g in evaluation.groups if len(g.features) == len(features)]
+                      if len(features) > 1 else [])
+    marginal = [(feature, [g for g in evaluation.groups
+                           if len(g.features) == 1 and feature in g.features])
+                for feature in features]
+    # Groups of a source that names no sensitive features (e.g. Hub results) still show.
+    if not features and evaluation.groups:
+        marginal = [("group", list(evaluation.groups))]
+    return EvaluationView(evaluation, metrics, intersectional, marginal)
+
+
+def _group_flags(group: GroupResult, evaluation: DisaggregatedEvaluation) -> str:
+    flags = []
+    if group.small and group.n is not None:
+        flags.append(f"⚠️ small group (n={group.n:,}, below {evaluation.min_group_size})")
+    for name, value in sorted(group.metrics.items()):
+        if value.value is None:
+            flags.append(f"⚠️ {name} undefined")
+    return "; ".join(flags)
+
+
+def _template_name(card: ModelCard | DataCard, target: str) -> str:
+    return f"{card.kind}/{target}.md.j2"
+
+
+def _render_markdown(card: ModelCard | DataCard, target: _env.Target, precision: int,
+                     template: Path | None) -> str:
+    kept: list[str] = []
+    if template is not None:
+        env, name = _env.user_environment(template, target, kept, precision)
+    else:
+        env = _env.builtin_environment(target, kept, precision)
+        name = _template_name(card, target)
+    env.filters["group_flags"] = _group_flags
+    evaluations = ([evaluation_view(e) for e in card.quantitative_analyses.evaluations]
+                   if isinstance(card, ModelCard) else [])
+    try:
+        rendered = env.get_template(name).render(card=card, evaluations=evaluations)
+    except jinja2.TemplateSyntaxError as exc:
+        raise CardgenError(f"{exc.filename or exc.name}:{exc.lineno}: template syntax error: "
+                           f"{exc.message}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise CardgenError(f"template not found: {exc.name}") from None
+    except (jinja2.UndefinedError, jinja2.sandbox.SecurityError, TypeError) as exc:
+        raise CardgenError(f"{_template_location(exc)}: template error: {exc}") from None
+    return _env.finish(rendered, kept)
+
+
+def _template_location(exc: BaseException) -> str:
+    """`file:line` of the innermost template frame of a render error."""
+    location = "template"
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2") or filename.endswith(".jinja") or "templates" in filename:
+            template_line = tb.tb_frame.f_globals.get("__jinja_template__")
+            line = (template_line.get_corresponding_lineno(tb.tb_lineno)
+                    if template_line is not None else tb.tb_lineno)
+            location = f"{filename}:{line}"
+        tb = tb.tb_next
+    return location
+
+
+def render_hub_body(card: ModelCard | DataCard, precision: int = DEFAULT_PRECISION,
+                    template: Path | None = None) -> str:
+    """The Hub README body (Markdown with cardgen region markers, no front matter)."""
+    return _render_markdown(card, "hub", precision, template)
+
+
+def render(card: ModelCard | DataCard, fmt: Format, precision: int = DEFAULT_PRECISION,
+           template: Path | None = None) -> str:
+    """Render a card.
+
+    Args:
+        card: a validated card with its facts merged in.
+        fmt: `hub` (README.md with front matter and `model-index`), `page` (site
+            Markdown, with untrusted prose sanitized), `json` (the card as JSON) or
+            `croissant` (Croissant JSON-LD with RAI fields; data cards only).
+        precision: decimals shown for metric values.
+        template: a user's Jinja2 template for `hub` or `page`, run in a sandbox.
+
+    Returns:
+        The rendered text; the same card always gives the same bytes.
+
+    Raises:
+        CardgenError: on template errors (naming the file and line) or an unsupported format.
+    """
+    if not 0 <= precision <= 12:
+        raise CardgenError(f"precision must be between 0 and 12, got {precision}")
+    if fmt == "json":
+        return dumps_json(card.model_dump(mode="json"))
+    if fmt == "croissant":
+        if not isinstance(card, DataCard):
+            raise CardgenError(f"{card.name}: Croissant describes datasets; "
+                               "render a data card (kind: data) with --format croissant")
+        from .croissant import to_croissant  # optional part, imported on use
+
+        return dumps_json(to_croissant(card))
+    if fmt == "page":
+        return _render_markdown(card, "page", precision, template)
+    if fmt == "hub":
+        body = render_hub_body(card, precision, template)
+        return _front_matter_text(front_matter(card)) + body
+    raise CardgenError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def _front_matter_text(data: dict[str, Any]) -> str:
+    if not data:
+        return ""
+    from huggingface_hub.utils import yaml_dump
+
+    return f"---\n{yaml_dump(data, sort_keys=False).strip()}\n---\n\n"
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What writing a rendered card did."""
+
+    path: Path
+    changed: bool
+    unplaced_regions: tuple[str, ...] = ()
+
+
+def write_rendered(card: ModelCard | DataCard, fmt: Format, out: Path, *,
+                   precision: int = DEFAULT_PRECISION, template: Path | None = None,
+                   force: bool = False) -> WriteResult:
+    """Render and write a card, regenerating an existing Hub README in place.
+
+    An existing README is only changed between its cardgen markers (and in the front
+    matter keys cardgen manages); without markers it is left alone unless `force`.
+    Unchanged output is not rewritten, so the file's bytes and time stay the same.
+
+    Raises:
+        CardgenError: if `out` is a folder, or a README without markers and not `force`.
+    """
+    if out.is_dir():
+        raise CardgenError(f"{out}: is a directory; give the output file's path")
+    text = render(card, fmt, precision, template)
+    missing: list[str] = []
+    old: str | None = None
+    if out.exists():
+        try:
+            old = out.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            if not force:
+                raise CardgenError(f"{out}: exists and is not UTF-8 text; pass --force to "
+                                   "overwrite it") from None
+        if old is not None and fmt == "hub" and not force:
+            _, body = split_front_matter(text)
+            text, missing = merge_readme(old, body, front_matter(card), str(out))
+        elif old is not None and fmt == "page" and not force and "<!-- cardgen:" in old:
+            text, missing = merge_readme(old, text, {}, str(out))
+    if old == text:
+        return WriteResult(out, False, tuple(missing))
+    atomic_write_text(out, text)
+    return WriteResult(out, True, tuple(missing))
+
+
+__all__ = [
+    "FORMATS",
+    "EvaluationView",
+    "WriteResult",
+    "evaluation_view",
+    "render",
+    "render_hub_body",
+    "write_rendered",
+]
+_ = _filters  # re-exported helpers live in _filters; keep the import explicit

@@ -1,0 +1,137 @@
+"""Build the Hub README front matter, including `model-index`, from a card.
+
+All YAML goes through huggingface_hub's `ModelCardData`/`DatasetCardData`; this module
+decides how cardgen's results are encoded there and nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from huggingface_hub import DatasetCardData, EvalResult, ModelCardData
+
+from ..schema import DataCard, DisaggregatedEvaluation, MetricValue, ModelCard
+from ._filters import group_label
+
+SOURCE_NAME = "cardgen"
+FALLBACK_SOURCE_URL = "https://pypi.org/project/cardgen/"
+_TASK_TYPES = {
+    "binary": "tabular-classification",
+    "multiclass": "tabular-classification",
+    "regression": "tabular-regression",
+    "generation": "text-generation",
+    "decision-probe": "text-generation",
+    "other": "other",
+}
+
+
+def source_url(card: ModelCard) -> str:
+    """Where the results can be traced: the Hub repo, the code repository, or cardgen."""
+    if card.sources.hub is not None:
+        return f"https://huggingface.co/{card.sources.hub.repo_id}"
+    if card.model_details.repository and card.model_details.repository.startswith("http"):
+        return card.model_details.repository
+    return FALLBACK_SOURCE_URL
+
+
+def _metric_args(value: MetricValue, group: dict[str, str] | None = None,
+                 small: bool | None = None) -> dict[str, Any]:
+    # Per-group identity and the uncertainty live in the metric's own `args`: fields of
+    # the dataset entry are shared by every metric of a result and would be collapsed.
+    args: dict[str, Any] = {
+        "ci_low": value.ci_low,
+        "ci_high": value.ci_high,
+        "ci_level": value.ci_level,
+        "ci_method": value.ci_method,
+        "n": value.n,
+    }
+    if group is not None:
+        args["group"] = dict(group)
+        args["small_group"] = bool(small)
+    return {key: val for key, val in args.items() if val is not None}
+
+
+def _group_config(features: dict[str, str]) -> str:
+    """`race=Black,sex=Female`: the group as the metric's `config`, which readers of
+    model-index (cardgen's Hub collector among them) take as the result's group."""
+    return ",".join(f"{key}={value}" for key, value in features.items())
+
+
+def evaluation_results(card: ModelCard) -> list[EvalResult]:
+    """One `EvalResult` per defined metric: overall, per group, and fairness measures.
+
+    Undefined metrics have no value to report and are left out of `model-index`; the
+    README's tables still show them with their reason.
+    """
+    results = []
+    url = source_url(card)
+    for evaluation in card.quantitative_analyses.evaluations:
+        results.extend(_results_of(card, evaluation, url))
+    return results
+
+
+def _results_of(card: ModelCard, evaluation: DisaggregatedEvaluation,
+                url: str) -> list[EvalResult]:
+    dataset = evaluation.dataset
+    common: dict[str, Any] = {
+        "task_type": card.metadata.pipeline_tag or _TASK_TYPES[evaluation.task],
+        "dataset_type": dataset.name if dataset else evaluation.name,
+        "dataset_name": dataset.name if dataset else evaluation.name,
+        "dataset_split": dataset.split if dataset else None,
+        "dataset_config": dataset.config if dataset else None,
+        "dataset_revision": dataset.revision if dataset else None,
+        "source_name": SOURCE_NAME,
+        "source_url": url,
+    }
+    results = []
+    for name, value in sorted(evaluation.overall.items()):
+        if value.value is not None:
+            results.append(EvalResult(**common, metric_type=name, metric_name=name,
+                                      metric_value=value.value,
+                                      metric_args=_metric_args(value)))
+    for group in evaluation.groups:
+        label = group_label(group.features)
+        for name, value in sorted(group.metrics.items()):
+            if value.value is not None:
+                results.append(EvalResult(
+                    **common, metric_type=name, metric_name=f"{name} ({label})",
+                    metric_value=value.value, metric_config=_group_config(group.features),
+                    metric_args=_metric_args(value, group.features, group.small)))
+    for name, value in sorted(evaluation.fairness_measures.items()):
+        if value.value is not None:
+            results.append(EvalResult(**common, metric_type=name, metric_name=name,
+                                      metric_value=value.value,
+                                      metric_args=_metric_args(value)))
+    return results
+
+
+def model_card_data(card: ModelCard) -> ModelCardData:
+    """The card's Hub metadata as huggingface_hub's `ModelCardData`."""
+    meta = card.metadata
+    fields: dict[str, Any] = {
+        key: value for key, value in meta.model_dump(exclude_none=True).items()
+        if value not in ([], {}, "")
+    }
+    # One base model is written as a string, as the Hub's own cards do.
+    if len(meta.base_model) == 1:
+        fields["base_model"] = meta.base_model[0]
+    results = evaluation_results(card)
+    if results:
+        fields.setdefault("model_name", card.name)
+        fields["eval_results"] = results
+    return ModelCardData(**fields)
+
+
+def dataset_card_data(card: DataCard) -> DatasetCardData:
+    """The card's Hub metadata as huggingface_hub's `DatasetCardData`."""
+    fields = {
+        key: value for key, value in card.metadata.model_dump(exclude_none=True).items()
+        if value not in ([], {}, "")
+    }
+    return DatasetCardData(**fields)
+
+
+def front_matter(card: ModelCard | DataCard) -> dict[str, Any]:
+    """The README's front matter as plain data (what `---` ... `---` will hold)."""
+    data = model_card_data(card) if isinstance(card, ModelCard) else dataset_card_data(card)
+    return data.to_dict()
