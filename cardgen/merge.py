@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from .errors import CardgenError
 from .facts import facts_dir, read_facts
 from .schema import DataCard, DisaggregatedEvaluation, ModelCard
+from .schema.profile import DatasetProfile
 from .spec import Card, load_spec
 
 _EVALUATION_PREFIXES = ("evaluate-", "probe-")
@@ -26,6 +27,16 @@ def _evaluation(data: dict[str, Any], where: Path) -> DisaggregatedEvaluation:
         first = exc.errors()[0]
         loc = ".".join(str(p) for p in first["loc"])
         raise CardgenError(f"{where}: not a valid evaluation fact ({loc}: {first['msg']}); "
+                           "collect it again") from None
+
+
+def _profile(data: dict[str, Any], where: Path) -> DatasetProfile:
+    try:
+        return DatasetProfile.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise CardgenError(f"{where}: not a valid profile fact ({loc}: {first['msg']}); "
                            "collect it again") from None
 
 
@@ -53,7 +64,8 @@ def merge_facts(card: Card, facts: dict[str, Any], folder: Path) -> Card:
 
     Evaluation facts (`evaluate-*`, `probe-*`, `hub-evaluations`) join the model card's
     quantitative analyses; one with the same name as an evaluation in the spec replaces
-    it. Hub facts fill metadata the spec leaves empty.
+    it. Hub facts fill metadata the spec leaves empty. A `profile-*` fact becomes a data
+    card's `composition.profile` unless the spec has one.
 
     Raises:
         CardgenError: if a stored fact does not validate (names the file).
@@ -68,6 +80,10 @@ def merge_facts(card: Card, facts: dict[str, Any], folder: Path) -> Card:
             evaluations.extend(_evaluation(e, where) for e in data.get("evaluations", []))
         elif key == "hub" and isinstance(merged, ModelCard):
             _fill_hub_metadata(merged, data)
+        elif (key.startswith("profile-") and isinstance(merged, DataCard)
+              and merged.composition.profile is None):
+            # One profile per data card: the first collected (facts are read sorted).
+            merged.composition.profile = _profile(data, where)
     if isinstance(merged, ModelCard) and evaluations:
         names = {e.name for e in evaluations}
         kept = [e for e in merged.quantitative_analyses.evaluations if e.name not in names]

@@ -21,6 +21,8 @@ from .regions import merge_readme, split_front_matter
 Format = Literal["hub", "page", "json", "croissant"]
 FORMATS: tuple[str, ...] = ("hub", "page", "json", "croissant")
 DEFAULT_PRECISION = 3
+TABLE_COLUMNS = 5
+"""Metric columns per group table."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,17 @@ class EvaluationView:
     marginal: list[tuple[str, list[GroupResult]]] = field(default_factory=list)
 
     @property
+    def overall(self) -> list[tuple[str, MetricValue]]:
+        """Overall metrics by name; `count` is left out (every table has an n column)."""
+        return [(k, v) for k, v in sorted(self.evaluation.overall.items()) if k != "count"]
+
+    @property
+    def metric_chunks(self) -> list[list[str]]:
+        """Metric columns in tables of at most `TABLE_COLUMNS`, so tables stay readable."""
+        return [self.metrics[i:i + TABLE_COLUMNS]
+                for i in range(0, len(self.metrics), TABLE_COLUMNS)] or [[]]
+
+    @property
     def overall_ci(self) -> MetricValue | None:
         """A representative overall metric, for the table's CI heading."""
         return next(iter(self.evaluation.overall.values()), None)
@@ -41,8 +54,8 @@ class EvaluationView:
 def evaluation_view(evaluation: DisaggregatedEvaluation) -> EvaluationView:
     """Split an evaluation's groups into intersectional and per-feature tables."""
     features = evaluation.sensitive_features
-    metrics = sorted(set(evaluation.overall)
-                     | {name for g in evaluation.groups for name in g.metrics})
+    metrics = sorted((set(evaluation.overall)
+                      | {name for g in evaluation.groups for name in g.metrics}) - {"count"})
     intersectional = ([g for g in evaluation.groups if len(g.features) == len(features)]
                       if len(features) > 1 else [])
     marginal = [(feature, [g for g in evaluation.groups

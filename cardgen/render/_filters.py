@@ -132,6 +132,15 @@ def number(value: float | int | None, precision: int = 3) -> str:
     return f"{value:.{precision}f}"
 
 
+def compact(value: float | int | None, precision: int = 3) -> str:
+    """Like `number`, but a whole number drops its decimals (`17`, `38.582`)."""
+    if value is None:
+        return "—"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return number(float(value), precision)
+
+
 def metric(value: MetricValue | None, precision: int = 3, show_n: bool = True) -> Markup:
     """`0.853 [0.846, 0.860] n=16,281`; an undefined metric reads `undefined (reason)`.
 

@@ -101,6 +101,8 @@ class ProfileSource(CardModel):
     """Sensitive attributes to report group representation for."""
     label: str | None = None
     """Label column, for base rates per group."""
+    pos_label: str | None = None
+    """Label value whose rate is reported; the rarer of two values when omitted."""
 
 
 class ModelSources(CardModel):

@@ -1,0 +1,342 @@
+"""`cardgen build`: run each spec's collectors when their inputs changed, render, build the site.
+
+It orchestrates the library's collectors and renderers; it never edits a spec, and a run
+with nothing changed does no work and writes no file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from . import __version__
+from ._io import atomic_write_text, dumps_json, sha256_file
+from .errors import CardgenError, Problem, SpecError
+from .facts import facts_dir, write_fact
+from .merge import load_card
+from .render import write_rendered
+from .schema import DataCard, ModelCard, ThresholdTest
+from .spec import Card
+from .validate import spec_files, validate_paths
+
+Progress = Callable[[str], None]
+CACHE_FILE = "cache.json"
+
+
+@dataclass
+class CardBuild:
+    """What `build` did for one card."""
+
+    name: str
+    kind: str
+    spec: Path
+    ran: list[str] = field(default_factory=list)
+    cached: list[str] = field(default_factory=list)
+    changed: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    tests_passed: int = 0
+    tests_failed: list[ThresholdTest] = field(default_factory=list)
+
+
+@dataclass
+class BuildReport:
+    """The outcome of `build`: per-card results, the site and the counts CI needs."""
+
+    cards: list[CardBuild]
+    site_dir: Path | None
+    site_rebuilt: bool
+
+    @property
+    def cards_changed(self) -> int:
+        """Cards with at least one output file written in this run."""
+        return sum(1 for card in self.cards if card.changed)
+
+    @property
+    def tests_failed(self) -> int:
+        """Threshold tests that failed, over all cards."""
+        return sum(len(card.tests_failed) for card in self.cards)
+
+
+def _hash_path(path: Path) -> str:
+    """SHA-256 of a file, or of a folder's files (names and contents, sorted)."""
+    if path.is_file():
+        return sha256_file(path)
+    if path.is_dir():
+        digest = hashlib.sha256()
+        for item in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(str(item.relative_to(path)).encode() + b"\0")
+            digest.update(sha256_file(item).encode())
+        return digest.hexdigest()
+    return f"absent:{path}"
+
+
+def _cache_key(source: BaseModel, inputs: list[Path]) -> str:
+    """A source's settings, its input files' contents and cardgen's version, hashed."""
+    payload = {
+        "cardgen": __version__,
+        "source": source.model_dump(mode="json"),
+        "inputs": {str(p): _hash_path(p) for p in inputs},
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _read_cache(card_name: str, root: Path) -> dict[str, str]:
+    path = facts_dir(card_name, root) / CACHE_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _local(root: Path, value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else root / path
+
+
+@dataclass
+class _Step:
+    label: str
+    key: str
+    source: BaseModel
+    inputs: list[Path]
+    outputs: list[Path]
+    action: Callable[[], None]
+
+
+def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
+    """The collector runs a spec asks for, in dependency order (run before evaluate)."""
+    steps: list[_Step] = []
+    sources = card.sources
+    if sources.hub is not None:
+        hub = sources.hub
+        steps.append(_Step(f"hub {hub.repo_id}", "hub", hub, [],
+                           [facts_dir(card.name, root) / "hub.json"],
+                           lambda h=hub: _collect_hub(card.name, h, root)))
+    if isinstance(card, ModelCard):
+        for i, run in enumerate(sources.run):
+            from .collect.run import default_output
+
+            out = _local(root, run.output) if run.output else default_output(
+                str(_local(root, run.data)))
+            steps.append(_Step(
+                f"run {run.model}", f"run-{i}", run,
+                [_local(root, run.model), _local(root, run.data)], [out],
+                lambda r=run, o=out: _run(r, o, root, progress)))
+        for i, source in enumerate(sources.evaluate):
+            name = Path(source.data).stem
+            steps.append(_Step(
+                f"evaluate {source.data}", f"evaluate-{i}", source,
+                [_local(root, source.data)],
+                [facts_dir(card.name, root) / f"evaluate-{name}.json"],
+                lambda s=source, n=name: _evaluate(card.name, s, n, root, progress)))
+        for i, source in enumerate(sources.probe):
+            inputs = [_local(root, source.model)]
+            if source.prompts:
+                inputs.append(_local(root, source.prompts))
+            steps.append(_Step(
+                f"probe {source.model}", f"probe-{i}", source, inputs, [],
+                lambda s=source: _probe(card.name, s, root, progress)))
+    if isinstance(card, DataCard):
+        for i, source in enumerate(sources.profile):
+            steps.append(_Step(
+                f"profile {source.data}", f"profile-{i}", source,
+                [_local(root, source.data)], [],
+                lambda s=source: _profile(card.name, s, root)))
+    return steps
+
+
+def _collect_hub(card_name: str, hub: Any, root: Path) -> None:
+    from .collect.hub import collect_hub
+
+    collect_hub(hub.repo_id, card_name, repo_type=hub.repo_type, revision=hub.revision,
+                root=root)
+
+
+def _run(source: Any, out: Path, root: Path, progress: bool) -> None:
+    from .collect.run import run
+
+    run(str(_local(root, source.model)), str(_local(root, source.data)), out=out,
+        text_column=source.text_column, label_column=source.label_column,
+        sensitive=list(source.sensitive), split=source.split, device=source.device,
+        progress=progress)
+
+
+def _evaluate(card_name: str, source: Any, name: str, root: Path, progress: bool) -> None:
+    from .evaluate import evaluate_source
+
+    located = source.model_copy(update={"data": str(_local(root, source.data))})
+    evaluation = evaluate_source(located, name=name, progress=progress)
+    write_fact(card_name, f"evaluate-{evaluation.name}", evaluation, root)
+
+
+def _probe(card_name: str, source: Any, root: Path, progress: bool) -> None:
+    from .collect.probe import probe
+
+    evaluation = probe(str(_local(root, source.model)),
+                       str(_local(root, source.prompts)) if source.prompts else None,
+                       baseline=source.baseline or None, progress=progress)
+    write_fact(card_name, f"probe-{evaluation.name}", evaluation, root)
+
+
+def _profile(card_name: str, source: Any, root: Path) -> None:
+    from .collect.profile import profile, store_profile
+
+    options: dict[str, Any] = {"sensitive": list(source.sensitive), "label": source.label}
+    if getattr(source, "pos_label", None) is not None:
+        options["pos_label"] = source.pos_label
+    result = profile(_local(root, source.data), **options)
+    # Name the data as the spec does, so the card reads the same wherever it is built.
+    result.source = source.data
+    store_profile(card_name, result, root)
+
+
+def _collect(card: Card, root: Path, result: CardBuild, say: Progress, refresh: bool,
+             progress: bool) -> None:
+    cache = _read_cache(card.name, root)
+    new_cache = dict(cache)
+    for step in _steps(card, root, progress):
+        key = _cache_key(step.source, step.inputs)
+        outputs_there = all(p.exists() for p in step.outputs)
+        if not refresh and cache.get(step.key) == key and outputs_there:
+            result.cached.append(step.label)
+            continue
+        started = time.perf_counter()
+        say(f"  {card.name}: {step.label} ...")
+        step.action()
+        say(f"  {card.name}: {step.label} done ({time.perf_counter() - started:.1f} s)")
+        result.ran.append(step.label)
+        new_cache[step.key] = key
+    if new_cache != cache:
+        atomic_write_text(facts_dir(card.name, root) / CACHE_FILE, dumps_json(new_cache))
+
+
+def _render(card_spec: Path, root: Path, out_dir: Path, result: CardBuild) -> Card:
+    card = load_card(card_spec, root)
+    target = out_dir / card.name
+    formats = [("hub", "README.md"), ("json", "card.json")]
+    if isinstance(card, DataCard):
+        formats.append(("croissant", "croissant.json"))
+    for fmt, filename in formats:
+        written = write_rendered(card, fmt, target / filename)  # type: ignore[arg-type]
+        (result.changed if written.changed else result.unchanged).append(written.path)
+    if isinstance(card, ModelCard):
+        for evaluation in card.quantitative_analyses.evaluations:
+            for test in evaluation.threshold_tests:
+                if test.passed is False:
+                    result.tests_failed.append(test)
+                elif test.passed:
+                    result.tests_passed += 1
+    return card
+
+
+def build(cards_dir: str | Path = "cards", *, root: str | Path = ".",
+          out: str | Path = "build/cards", site_out: str | Path | None = "public",
+          refresh: bool = False, progress: bool = True,
+          say: Progress = lambda message: None) -> BuildReport:
+    """Collect, render and publish every card spec in `cards_dir`.
+
+    Each source a spec names (hub, run, evaluate, probe, profile) runs only when its
+    settings or input files changed since the last build (a cache keyed by their hashes
+    in `.cardgen/<card>/cache.json`); Hub sources run when their facts are missing or
+    with `refresh`. Then every card is rendered to `out/<name>/` (README.md, card.json,
+    croissant.json for data cards) and the site is built into `site_out`.
+
+    Args:
+        cards_dir: folder of specs.
+        root: project folder: relative paths in specs and `.cardgen/` are under it.
+        out: folder for rendered cards.
+        site_out: folder for the static site; None skips the site.
+        refresh: run every source even if its inputs are unchanged.
+        progress: show progress bars of long collectors.
+        say: receives one line per step, for progress reporting.
+
+    Returns:
+        What was run, written and tested.
+
+    Raises:
+        SpecError: a spec does not validate (nothing is run or written).
+        CardgenError: a collector, renderer or the site build failed.
+    """
+    root = Path(root)
+    cards_path = _local(root, str(cards_dir))
+    found = spec_files([cards_path])
+    problems = [item for item in found if isinstance(item, Problem)]
+    if problems:
+        raise SpecError(problems)
+    results = validate_paths([p for p in found if isinstance(p, Path)])
+    errors = [p for r in results for p in r.problems]
+    if errors:
+        raise SpecError(errors)
+    names: dict[str, Path] = {}
+    for r in results:
+        assert r.card is not None
+        if r.card.name in names:
+            raise CardgenError(f"{r.path}: card name {r.card.name!r} is also used by "
+                               f"{names[r.card.name]}; names must be unique")
+        names[r.card.name] = r.path
+    out_dir = _local(root, str(out))
+    builds = []
+    for r in results:
+        assert r.card is not None
+        result = CardBuild(r.card.name, r.card.kind, r.path)
+        say(f"{r.card.name} ({r.card.kind} card)")
+        _collect(r.card, root, result, say, refresh, progress)
+        _render(r.path, root, out_dir, result)
+        builds.append(result)
+    site_dir, rebuilt = None, False
+    if site_out is not None:
+        site_dir = _local(root, str(site_out))
+        rebuilt = _build_site(cards_path, root, site_dir, say)
+    return BuildReport(builds, site_dir, rebuilt)
+
+
+def _build_site(cards_path: Path, root: Path, site_dir: Path, say: Progress) -> bool:
+    from . import site
+
+    say(f"site -> {site_dir}")
+    return bool(site.build_site(cards_path, out=site_dir, root=root))
+
+
+def summary_markdown(report: BuildReport) -> str:
+    """A Markdown summary for `$GITHUB_STEP_SUMMARY`."""
+    lines = ["## cardgen build", "",
+             "| Card | Kind | Ran | Files changed | Threshold tests |",
+             "|---|---|---|---:|---|"]
+    for card in report.cards:
+        ran = ", ".join(card.ran) or "nothing (inputs unchanged)"
+        total = card.tests_passed + len(card.tests_failed)
+        tests = (f"❌ {len(card.tests_failed)} of {total} failed" if card.tests_failed
+                 else (f"✅ {total} passed" if total else "none"))
+        lines.append(f"| {card.name} | {card.kind} | {ran} | {len(card.changed)} | {tests} |")
+    failed = [(card.name, t) for card in report.cards for t in card.tests_failed]
+    if failed:
+        lines += ["", "### Failed threshold tests", ""]
+        for name, test in failed:
+            observed = "undefined" if test.observed is None else f"{test.observed:.4f}"
+            lines.append(f"- **{name}**: `{test.expression}` (observed {observed})")
+    if report.site_dir is not None:
+        lines += ["", f"Site: `{report.site_dir}`"
+                  f"{' (rebuilt)' if report.site_rebuilt else ' (unchanged)'}"]
+    return "\n".join(lines) + "\n"
+
+
+def write_github_files(report: BuildReport, env: dict[str, str] | None = None) -> None:
+    """Append outputs to `$GITHUB_OUTPUT` and the summary to `$GITHUB_STEP_SUMMARY`."""
+    env = dict(os.environ if env is None else env)
+    if env.get("GITHUB_OUTPUT"):
+        with open(env["GITHUB_OUTPUT"], "a", encoding="utf-8") as fh:
+            fh.write(f"site-dir={report.site_dir or ''}\n")
+            fh.write(f"cards-changed={report.cards_changed}\n")
+            fh.write(f"tests-failed={report.tests_failed}\n")
+    if env.get("GITHUB_STEP_SUMMARY"):
+        with open(env["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
+            fh.write(summary_markdown(report))
