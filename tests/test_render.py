@@ -25,35 +25,54 @@ from cardgen.facts import write_fact
 from cardgen.render import render, write_rendered
 from cardgen.render.model_index import evaluation_results
 from cardgen.schema import DataCard, DisaggregatedEvaluation, ModelCard
+from cardgen.schema.profile import DatasetProfile
 from cardgen.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "cards"
 GOLDEN = Path(__file__).parent / "golden"
-EVALUATION = Path(__file__).parent / "data" / "render" / "evaluation.json"
+DATA = Path(__file__).parent / "data" / "render"
+EVALUATION = DATA / "evaluation.json"
+"""A hand-made evaluation with the edge cases: an undefined metric and a small group."""
+ADULT_EVALUATION = DATA / "adult-test-evaluation.json"
+"""What `cardgen demo` computed for the Adult test split (race x sex, 1,000 replicates)."""
+ADULT_PROFILE = DATA / "adult-train-profile.json"
+"""What `cardgen demo` profiled of the Adult training split."""
 UPDATE = os.environ.get("CARDGEN_UPDATE_GOLDEN") == "1"
 
 
-def adult_model_card() -> ModelCard:
+def _model_card(evaluation: Path) -> ModelCard:
     card = load_spec(EXAMPLES / "adult-income.yaml")
     assert isinstance(card, ModelCard)
     card.quantitative_analyses.evaluations.append(
-        DisaggregatedEvaluation.model_validate_json(EVALUATION.read_text()))
+        DisaggregatedEvaluation.model_validate_json(evaluation.read_text()))
     return card
+
+
+def adult_model_card() -> ModelCard:
+    """The example spec with the edge-case evaluation."""
+    return _model_card(EVALUATION)
+
+
+def real_adult_model_card() -> ModelCard:
+    """The example spec with the demo's real evaluation."""
+    return _model_card(ADULT_EVALUATION)
 
 
 def adult_data_card() -> DataCard:
     card = load_spec(EXAMPLES / "adult.yaml")
     assert isinstance(card, DataCard)
+    card.composition.profile = DatasetProfile.model_validate_json(ADULT_PROFILE.read_text())
     return card
 
 
 CASES = {
-    "adult-income.README.md": (adult_model_card, "hub"),
-    "adult-income.page.md": (adult_model_card, "page"),
-    "adult-income.json": (adult_model_card, "json"),
+    "adult-income.README.md": (real_adult_model_card, "hub"),
+    "adult-income.page.md": (real_adult_model_card, "page"),
+    "adult-income.json": (real_adult_model_card, "json"),
     "adult.README.md": (adult_data_card, "hub"),
     "adult.page.md": (adult_data_card, "page"),
+    "edge-cases.README.md": (adult_model_card, "hub"),
 }
 
 
@@ -111,6 +130,25 @@ def test_model_index_survives_parse_build_round_trip() -> None:
     name, again = model_index_to_eval_results(rebuilt)
     assert name == "adult-income"
     assert [_as_data(r) for r in again] == [_as_data(r) for r in ours]
+
+
+def test_real_adult_card_reports_the_demo_numbers() -> None:
+    evaluation = DisaggregatedEvaluation.model_validate_json(ADULT_EVALUATION.read_text())
+    text = render(real_adult_model_card(), "hub")
+    ratio = evaluation.fairness_measures["demographic_parity_ratio"]
+    assert f"| demographic_parity_ratio | {ratio.value:.3f} [{ratio.ci_low:.3f}, " \
+           f"{ratio.ci_high:.3f}] | 16,281 |" in text
+    assert "| demographic_parity_ratio>=0.8 | 0.140 | ❌ fail |" in text
+    # each of the 10 race x sex groups, 5 races and 2 sexes has a row in each table chunk
+    assert text.count("| race=White, sex=Female | 4,385 |") == 3
+    assert text.count("| sex=Female | 5,421 |") == 3
+
+
+def test_data_card_shows_profile_facts() -> None:
+    text = render(adult_data_card(), "page")
+    assert "32,561 rows, 15 columns, 24 exact duplicate rows." in text
+    assert "| race=Black, sex=Female | 1,555 | 4.8% | 0.058 [0.047, 0.071] |  |" in text
+    assert "| age | integer | 0 | 73 | min 17, mean 38.582, max 90 |" in text
 
 
 def test_data_card_front_matter_parses_as_dataset_card() -> None:
