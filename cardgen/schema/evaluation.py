@@ -13,7 +13,7 @@ from ._base import CardModel
 from .provenance import Provenance
 
 CIMethod = Literal["bootstrap", "wilson", "clustered", "reported", "none"]
-Task = Literal["binary", "multiclass", "regression", "generation", "decision-probe"]
+Task = Literal["binary", "multiclass", "regression", "generation", "decision-probe", "other"]
 
 
 class MetricValue(CardModel):
@@ -57,8 +57,9 @@ class GroupResult(CardModel):
     """The group's value of each sensitive feature, e.g. `{race: Black, sex: Female}`.
     One key for a marginal group, all features for an intersectional group. Missing
     values form the group `(missing)`."""
-    n: int = Field(ge=0)
-    """Number of rows in the group."""
+    n: int | None = Field(ge=0)
+    """Number of rows in the group; null when a source reports the group's metrics
+    without its size (e.g. a Hub `model-index`)."""
     small: bool = False
     """True when `n` is below the evaluation's `min_group_size`: read its numbers with care."""
     metrics: dict[str, MetricValue] = Field(default_factory=dict)
@@ -133,7 +134,8 @@ class DisaggregatedEvaluation(CardModel):
     name: str
     """Short identifier, e.g. `adult-test-race-sex`."""
     task: Task
-    """What was evaluated: binary, multiclass, regression, generation, or a decision probe."""
+    """What was evaluated: binary, multiclass, regression, generation, a decision probe, or
+    `other` for results reported elsewhere (e.g. a Hub benchmark) of another kind."""
     dataset: DatasetReference | None = None
     """Data the evaluation ran on."""
     label_column: str | None = None

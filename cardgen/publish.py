@@ -1,0 +1,109 @@
+"""Publish a card to the Hugging Face Hub: render its README and open a pull request.
+
+All Hub I/O goes through `huggingface_hub`; it refuses invalid or failing cards unless
+forced, and never prints, logs or stores the token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .collect._retry import AUTH_HINT, explain, redact, with_retries
+from .collect.hub import resolve_endpoint
+from .errors import CardgenError
+from .merge import load_card
+from .render import render
+from .schema import DataCard, ModelCard, ThresholdTest
+
+Card = ModelCard | DataCard
+
+
+@dataclass
+class PushResult:
+    """Where a pushed card landed."""
+
+    repo_id: str
+    commit_url: str
+    commit_oid: str
+    pr_url: str | None
+    readme: str
+
+
+def failed_threshold_tests(card: Card) -> list[ThresholdTest]:
+    """Threshold tests that failed in a merged card's evaluations (spec and facts)."""
+    if not isinstance(card, ModelCard):
+        return []
+    return [test for evaluation in card.quantitative_analyses.evaluations
+            for test in evaluation.threshold_tests if test.passed is False]
+
+
+def check_publishable(card: Card, readme: str) -> list[str]:
+    """Reasons not to publish: failed threshold tests, a README the Hub parser rejects."""
+    from huggingface_hub import DatasetCard
+    from huggingface_hub import ModelCard as HubModelCard
+
+    problems = [f"threshold test failed: {t.expression} (observed {t.observed})"
+                for t in failed_threshold_tests(card)]
+    try:
+        (HubModelCard if isinstance(card, ModelCard) else DatasetCard)(readme)
+    except ValueError as exc:
+        problems.append(f"README metadata rejected by huggingface_hub: {exc}")
+    return problems
+
+
+def push_card(spec_path: str | Path, repo_id: str, *, create_pr: bool = True,
+              force: bool = False, endpoint: str | None = None, root: str | Path = ".",
+              commit_message: str | None = None) -> PushResult:
+    """Render a card's Hub README and commit it to a repository, as a pull request by default.
+
+    The card is the spec merged with its collected facts (`merge.load_card`), rendered by
+    `render.render(card, "hub")`: the README pushed is the one `cardgen render` writes.
+
+    The token is huggingface_hub's (HF_TOKEN or `hf auth login`); it is never shown.
+
+    Args:
+        spec_path: the card spec (cards/NAME.yaml).
+        repo_id: target repository.
+        create_pr: open a pull request (True) or commit to the default branch (False).
+        force: push even if threshold tests failed or the README fails Hub checks.
+        endpoint: Hub address (`HF_ENDPOINT` when None).
+        root: project folder holding `.cardgen/` facts.
+        commit_message: commit title; a default names the card.
+
+    Returns:
+        Commit and pull-request URLs and the README pushed.
+
+    Raises:
+        SpecError: the spec does not validate (even `force` cannot push it).
+        CardgenError: refused card (without `force`), no token, Hub failure.
+    """
+    from huggingface_hub import HfApi, get_token
+
+    card = load_card(spec_path, root)
+    readme = render(card, "hub")
+    problems = check_publishable(card, readme)
+    if problems and not force:
+        raise CardgenError("\n".join([f"not pushing {card.name} (use --force to push anyway):",
+                                      *problems]))
+    if not get_token():
+        raise CardgenError(f"no Hugging Face token: {AUTH_HINT}")
+    endpoint = resolve_endpoint(endpoint)
+    repo_type = "dataset" if isinstance(card, DataCard) else "model"
+    api = HfApi(endpoint=endpoint)
+    message = commit_message or f"Update {repo_type} card {card.name} (cardgen)"
+
+    def upload() -> Any:
+        return api.upload_file(path_or_fileobj=readme.encode("utf-8"), path_in_repo="README.md",
+                               repo_id=repo_id, repo_type=repo_type, create_pr=create_pr,
+                               commit_message=message,
+                               commit_description="Generated with cardgen from a card spec.")
+
+    try:
+        info = with_retries(upload)
+    except Exception as exc:
+        raise explain(exc, f"{repo_type} {repo_id}", endpoint, None) from exc
+    return PushResult(repo_id, redact(str(info.commit_url)), info.oid,
+                      redact(str(info.pr_url)) if info.pr_url else None, readme)
+

@@ -1,0 +1,52 @@
+"""Shared pytest fixtures.
+
+Fixtures only; no tests live here.
+"""
+
+from __future__ import annotations
+
+import os
+
+# --- Hub test server fixtures (issue 4) -------------------------------------------------
+# huggingface_hub reads HF_ENDPOINT once, at import: point it at a closed local port before
+# anything imports it, so a call that forgets `endpoint=` fails fast instead of going online.
+# Every test passes the running server's URL explicitly.
+os.environ["HF_ENDPOINT"] = "http://127.0.0.1:9"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ.pop("HF_TOKEN", None)
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hubserver import HubServer, populate
+
+
+@pytest.fixture
+def hf_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh huggingface_hub home: its own cache, no stored login, no HF_TOKEN."""
+    home = tmp_path_factory.mktemp("hf-home")
+    monkeypatch.setenv("HF_HOME", str(home))
+    monkeypatch.setenv("HF_HUB_CACHE", str(home / "hub"))
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(home / "hub"))
+    monkeypatch.setattr("huggingface_hub.constants.HF_TOKEN_PATH", str(home / "token"))
+    monkeypatch.setattr("huggingface_hub.constants.HF_STORED_TOKENS_PATH",
+                        str(home / "stored_tokens"))
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    return home
+
+
+@pytest.fixture
+def hub(hf_home: Path) -> Iterator[HubServer]:
+    """A local Hub on 127.0.0.1 serving the standard test repositories (tests/hubserver.py)."""
+    with HubServer() as server:
+        yield populate(server)
+
+
+@pytest.fixture
+def hub_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty project folder as the working directory."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+# --- end of Hub test server fixtures ------------------------------------------------------
