@@ -110,8 +110,8 @@ def test_schema_command_writes_and_checks(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["schema", "--out", "out"])
     assert result.exit_code == 0
     assert sorted(p.name for p in Path("out").iterdir()) == [
-        "data-card.schema.json", "evaluation.schema.json", "model-card.schema.json",
-        "provenance.schema.json"]
+        "data-card.schema.json", "dataset-profile.schema.json", "evaluation.schema.json",
+        "model-card.schema.json", "provenance.schema.json"]
     assert runner.invoke(cli, ["schema", "--check", "--out", "out"]).exit_code == 0
     Path("out/evaluation.schema.json").write_text("{}")
     result = runner.invoke(cli, ["schema", "--check", "--out", "out"])

@@ -13,6 +13,7 @@ from pydantic import Field
 from ._base import SCHEMA_VERSION, CardModel, StrList
 from .common import CardExtra, ExtraSection
 from .model_card import CARD_NAME_PATTERN
+from .profile import DatasetProfile
 from .sources import DataSources
 
 
@@ -83,7 +84,7 @@ class Composition(CardModel):
     """Columns or fields."""
     splits: list[Split] = Field(default_factory=list)
     """Splits."""
-    profile: dict[str, Any] = Field(default_factory=dict)
+    profile: DatasetProfile | None = None
     """Computed composition facts (column statistics, group counts); filled by `profile`."""
 
 

@@ -17,6 +17,7 @@ from ._base import SCHEMA_VERSION
 from .data_card import DataCard
 from .evaluation import DisaggregatedEvaluation
 from .model_card import ModelCard
+from .profile import DatasetProfile
 from .provenance import Provenance
 
 SCHEMA_FILES: dict[str, type[BaseModel]] = {
@@ -24,6 +25,7 @@ SCHEMA_FILES: dict[str, type[BaseModel]] = {
     "data-card.schema.json": DataCard,
     "evaluation.schema.json": DisaggregatedEvaluation,
     "provenance.schema.json": Provenance,
+    "dataset-profile.schema.json": DatasetProfile,
 }
 
 
