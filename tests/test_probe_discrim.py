@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 from pathlib import Path
@@ -10,9 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-
-pytest.importorskip("torch")
-
 from test_run_tinymodels import offline, tiny_gpt2
 
 from cardgen.cli import cli
@@ -161,7 +159,7 @@ def test_chat_template_wraps_the_prompt(tmp_path: Path, prompts: Path) -> None:
 
 def test_mixed_effects_coefficients_match_scores_in_a_balanced_design(gpt2: Path,
                                                                       prompts: Path) -> None:
-    pytest.importorskip("statsmodels")
+    importlib.import_module("statsmodels")
     evaluation = probe(str(gpt2), prompts, device="cpu", mixed_effects_model=True,
                        baseline="race=Black", max_length=40, batch_size=32)
     fitted = evaluation.details["mixed_effects"]

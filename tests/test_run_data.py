@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-skops_io = pytest.importorskip("skops.io")
+skops_io = importlib.import_module("skops.io")
 
 from hubserver import HubServer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
@@ -90,7 +91,7 @@ def test_missing_hub_dataset_fails_clearly(hub: HubServer, tmp_path: Path,
 
 
 def test_saved_datasets_folder(tmp_path: Path, model_and_frame: tuple) -> None:
-    datasets = pytest.importorskip("datasets")
+    datasets = importlib.import_module("datasets")
     model, frame = model_and_frame
     splits = datasets.DatasetDict({"test": datasets.Dataset.from_pandas(frame.iloc[:30]),
                                    "train": datasets.Dataset.from_pandas(frame.iloc[30:])})

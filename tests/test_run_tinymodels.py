@@ -5,13 +5,14 @@ Builders for the other test_run_* and test_probe_* modules; nothing is downloade
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
 import pytest
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("transformers")
+torch = importlib.import_module("torch")
+importlib.import_module("transformers")
 
 # Tiny models gain nothing from intra-op threads, and on a small shared machine the thread
 # pool's spin-waiting makes each 32-wide matmul ~100x slower.

@@ -10,9 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-
-pytest.importorskip("torch")
-
 from hubserver import HubServer
 from test_run_tinymodels import TEXTS, offline, tiny_bert
 
