@@ -1,0 +1,931 @@
+"""`cardgen evaluate`: read a predictions table, check it, and build a DisaggregatedEvaluation.
+
+It owns input reading, validation and the schema objects; the math lives in cardgen.metrics,
+and nothing here prints (the CLI does).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._io import atomic_write_text, dumps_json, sha256_file
+from .errors import CardgenError
+from .facts import new_provenance
+from .metrics import (
+    DEFAULT_METRICS,
+    MISSING,
+    PER_CLASS,
+    SCORE_METRICS,
+    EncodedTable,
+    Estimate,
+    Gap,
+    GroupingResult,
+    available_metrics,
+    between_groups,
+    disaggregate,
+    fairness_measures,
+    to_reference,
+    value_sort_key,
+)
+from .schema import (
+    DatasetReference,
+    DisaggregatedEvaluation,
+    Disparity,
+    GroupResult,
+    MetricValue,
+    ThresholdTest,
+)
+from .schema.sources import EvaluateSource
+
+CHUNK_ROWS = 1_000_000
+"""Rows read at a time from CSV, Parquet and JSON Lines files."""
+
+PROGRESS_MIN_ROWS = 200_000
+"""Inputs at least this large get a progress bar (when progress is asked for)."""
+
+FAIRNESS_MEASURES = (
+    "demographic_parity_difference",
+    "demographic_parity_ratio",
+    "equalized_odds_difference",
+    "equalized_odds_ratio",
+    "equal_opportunity_difference",
+    "equal_opportunity_ratio",
+)
+"""Named measures reported for binary tasks (fairlearn's names and definitions)."""
+
+_OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
+    "==": operator.eq, "!=": operator.ne,
+}
+_REQUIREMENT = re.compile(
+    r"^\s*(?P<metric>[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]+\])?(?:_(?:difference|ratio|min|max))?)"
+    r"\s*(?P<op>>=|<=|==|!=|>|<)\s*(?P<threshold>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$"
+)
+_SUFFIXES = ("_difference", "_ratio", "_min", "_max")
+_SCORE_RANGE_METRICS = ("brier_score", "expected_calibration_error")
+_SUMMARY_METRICS = ("accuracy", "selection_rate", "recall", "false_positive_rate", "f1_macro",
+                    "roc_auc", "mean_absolute_error", "r2_score", "mean_prediction")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A parsed threshold test such as `demographic_parity_ratio>=0.8`."""
+
+    expression: str
+    metric: str
+    operator: str
+    threshold: float
+
+
+def parse_requirement(expression: str) -> Requirement:
+    """Parse `METRIC OP NUMBER` (OP one of >=, <=, >, <, ==, !=).
+
+    METRIC is a fairness measure (`demographic_parity_ratio`), an overall metric
+    (`accuracy`), or a metric over the intersectional groups with a suffix:
+    `accuracy_min`, `accuracy_max`, `accuracy_difference`, `accuracy_ratio`.
+
+    Raises:
+        CardgenError: when the expression does not parse.
+    """
+    match = _REQUIREMENT.match(expression)
+    if not match:
+        raise CardgenError(
+            f"cannot parse requirement {expression!r}: expected METRIC OP NUMBER with OP one "
+            f"of >=, <=, >, <, ==, != (e.g. 'demographic_parity_ratio>=0.8')")
+    threshold = float(match["threshold"])
+    return Requirement(expression, match["metric"], match["op"], threshold)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def _file_format(path: Path) -> str:
+    name = path.name.lower()
+    for suffixes, kind in (((".csv", ".csv.gz", ".tsv"), "csv"),
+                           ((".parquet", ".pq"), "parquet"),
+                           ((".jsonl", ".ndjson", ".jsonl.gz", ".json"), "jsonl")):
+        if name.endswith(suffixes):
+            return kind
+    raise CardgenError(f"{path}: unknown file type; expected .csv, .parquet or .jsonl")
+
+
+def _missing_columns(path: str, needed: Sequence[str], available: Sequence[str]) -> None:
+    missing = [c for c in needed if c not in available]
+    if missing:
+        names = ", ".join(repr(c) for c in missing)
+        raise CardgenError(f"{path}: no column {names}; available columns: "
+                           f"{', '.join(map(str, available)) or '(none)'}")
+
+
+def _read_chunks(path: Path, columns: Sequence[str]) -> Iterator[pd.DataFrame]:
+    """The needed columns of a file, `CHUNK_ROWS` rows at a time (Parquet by row groups)."""
+    kind = _file_format(path)
+    if not path.is_file():
+        raise CardgenError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise CardgenError(f"{path}: file is empty")
+    try:
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            parquet = pq.ParquetFile(path)
+            _missing_columns(str(path), columns, parquet.schema_arrow.names)
+            for batch in parquet.iter_batches(batch_size=CHUNK_ROWS, columns=list(columns)):
+                yield batch.to_pandas()
+        elif kind == "csv":
+            sep = "\t" if path.name.lower().endswith(".tsv") else ","
+            header = pd.read_csv(path, nrows=0, sep=sep).columns
+            _missing_columns(str(path), columns, list(header))
+            # All columns are parsed (not `usecols`) so that a row with too many fields is
+            # an error rather than silently shifted data.
+            for chunk in pd.read_csv(path, chunksize=CHUNK_ROWS, sep=sep):
+                yield chunk[list(columns)]
+        else:
+            first = True
+            for chunk in pd.read_json(path, lines=True, chunksize=CHUNK_ROWS):
+                if first:
+                    _missing_columns(str(path), columns, list(chunk.columns))
+                    first = False
+                yield chunk.reindex(columns=list(columns))
+    except CardgenError:
+        raise
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CardgenError(f"{path}: cannot read {kind} file: {detail}") from exc
+    except Exception as exc:  # pyarrow raises its own error types for corrupt files
+        if type(exc).__module__.startswith("pyarrow"):
+            raise CardgenError(f"{path}: cannot read parquet file: {exc}") from exc
+        raise
+
+
+# --- encoding -----------------------------------------------------------------------------
+
+
+def value_text(value: Any) -> str:
+    """The text of a group or class value: `1` for 1 and 1.0, `(missing)` for NaN/None."""
+    if value is None or (isinstance(value, float | np.floating) and math.isnan(value)):
+        return MISSING
+    if value is pd.NA or value is pd.NaT:
+        return MISSING
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, np.integer):
+        return str(int(value))
+    return str(value)
+
+
+class _Codebook:
+    """Values seen so far, each with a stable integer code (in order of first appearance)."""
+
+    def __init__(self) -> None:
+        self.index: dict[Any, int] = {}
+        self.values: list[Any] = []
+
+    def code(self, value: Any) -> int:
+        if value not in self.index:
+            self.index[value] = len(self.values)
+            self.values.append(value)
+        return self.index[value]
+
+    def encode(self, column: pd.Series) -> tuple[np.ndarray, int]:
+        """Codes of a column's values as text; -1 marks a missing value. Also the count of
+        missing values."""
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        # int32 codes: half the memory of pandas' int64 ones (the last entry maps NaN's -1).
+        lut = np.array([self.code(value_text(u)) for u in uniques] + [-1], dtype=np.int32)
+        coded = lut[codes]
+        del codes
+        return coded, int((coded < 0).sum())
+
+    def final_order(self) -> np.ndarray:
+        """Map from provisional code to the code in sorted value order."""
+        order = sorted(range(len(self.values)), key=lambda i: value_sort_key(self.values[i]))
+        remap = np.empty(len(order), dtype=np.int32)
+        remap[order] = np.arange(len(order))
+        return remap
+
+
+@dataclass
+class _ColumnStats:
+    missing: int = 0
+    first_missing: int | None = None
+
+    def add(self, mask: np.ndarray, offset: int) -> None:
+        count = int(mask.sum())
+        if count and self.first_missing is None:
+            self.first_missing = offset + int(np.argmax(mask)) + 1
+        self.missing += count
+
+
+@dataclass
+class _Collected:
+    group: list[np.ndarray] = field(default_factory=list)
+    y: list[np.ndarray] = field(default_factory=list)
+    y_pred: list[np.ndarray] = field(default_factory=list)
+    score: list[np.ndarray] = field(default_factory=list)
+
+
+class _Encoder:
+    """Turns chunks of a table into compact arrays, with codebooks that span chunks."""
+
+    def __init__(self, *, label: str, pred: str | None, score: str | None,
+                 sensitive: Sequence[str], numeric_labels: bool | None):
+        self.label, self.pred, self.score_col = label, pred, score
+        self.sensitive = list(sensitive)
+        self.features = [_Codebook() for _ in sensitive]
+        self.cells = _Codebook()
+        self.classes = _Codebook()
+        self.numeric_labels = numeric_labels
+        self.stats = {c: _ColumnStats() for c in [label, pred, score, *sensitive] if c}
+        self.data = _Collected()
+        self.rows = 0
+        self.integral = True
+
+    def add(self, chunk: pd.DataFrame) -> None:
+        offset, n = self.rows, len(chunk)
+        if n == 0:
+            return
+        codes = []
+        for name, book in zip(self.sensitive, self.features, strict=True):
+            feature_codes, n_missing = book.encode(chunk[name])
+            if n_missing:
+                missing = feature_codes < 0
+                self.stats[name].add(missing, offset)
+                feature_codes[missing] = book.code(MISSING)
+            codes.append(feature_codes)
+        self.data.group.append(self._cells(codes, n))
+        if self.numeric_labels is None:
+            self.numeric_labels = (pd.api.types.is_numeric_dtype(chunk[self.label])
+                                   and not pd.api.types.is_bool_dtype(chunk[self.label])
+                                   and self.score_col is None)
+        y_col = chunk[self.label]
+        if self.numeric_labels:
+            y = self._numeric(y_col, self.label, offset)
+            self.integral &= bool(np.all(np.isnan(y) | (y == np.round(y))))
+            self.data.y.append(y)
+        else:
+            y_codes, _ = self.classes.encode(y_col)
+            self.stats[self.label].add(y_codes < 0, offset)
+            self.data.y.append(y_codes)
+        if self.pred:
+            if self.numeric_labels:
+                p = self._numeric(chunk[self.pred], self.pred, offset)
+                self.integral &= bool(np.all(np.isnan(p) | (p == np.round(p))))
+                self.data.y_pred.append(p)
+            else:
+                p_codes, _ = self.classes.encode(chunk[self.pred])
+                self.stats[self.pred].add(p_codes < 0, offset)
+                self.data.y_pred.append(p_codes)
+        if self.score_col:
+            self.data.score.append(self._numeric(chunk[self.score_col], self.score_col, offset,
+                                                 what="scores"))
+        self.rows += n
+
+    def _numeric(self, column: pd.Series, name: str, offset: int,
+                 what: str = "values") -> np.ndarray:
+        if pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column):
+            converted = pd.to_numeric(column, errors="coerce")
+            bad = converted.isna() & column.notna()
+            if bad.any():
+                row = offset + int(np.argmax(bad.to_numpy())) + 1
+                raise CardgenError(
+                    f"column {name!r} must hold numeric {what}; row {row} has "
+                    f"{column[bad].iloc[0]!r}")
+            column = converted
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        self.stats[name].add(np.isnan(values), offset)
+        return values
+
+    def _cells(self, codes: list[np.ndarray], n: int) -> np.ndarray:
+        if not codes:
+            return np.zeros(n, dtype=np.int32)
+        sizes = [max(1, len(book.values)) for book in self.features]
+        if math.prod(sizes) < 2**62:
+            key = codes[0].astype(np.int64)
+            for size, feature_codes in zip(sizes[1:], codes[1:], strict=True):
+                key *= size
+                key += feature_codes
+            codes.clear()
+            local, uniques = pd.factorize(key)
+            del key
+            tuples = np.unravel_index(uniques, sizes)
+        else:
+            uniques_rows, local = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)
+            tuples = tuple(uniques_rows.T)
+        lut = np.array([self.cells.code(t) for t in zip(*(map(int, c) for c in tuples),
+                                                         strict=True)], dtype=np.int32)
+        return lut[np.asarray(local).reshape(-1)]
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    """The chunks' arrays as one (without a copy for a single chunk); empties the list."""
+    whole = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    parts.clear()
+    return whole
+
+
+def _check_columns_complete(encoder: _Encoder, source: str) -> None:
+    if encoder.rows == 0:
+        raise CardgenError(f"{source}: no rows to evaluate")
+    for name, stats in encoder.stats.items():
+        if stats.missing == encoder.rows:
+            raise CardgenError(f"{source}: column {name!r} has no values (all {encoder.rows} "
+                               f"rows are missing)")
+        if name in encoder.sensitive or not stats.missing:
+            continue
+        raise CardgenError(
+            f"{source}: column {name!r} has {stats.missing} missing value(s), first at row "
+            f"{stats.first_missing}; drop or fill those rows (only sensitive features may be "
+            f"missing)")
+
+
+def _infer_task(encoder: _Encoder, task: str | None, score: str | None) -> str:
+    if task:
+        return task
+    if score:
+        return "binary"
+    if encoder.numeric_labels and not encoder.integral:
+        return "regression"
+    n_values = (len(np.unique(np.concatenate(encoder.data.y))) if encoder.numeric_labels
+                else len(encoder.classes.values))
+    if n_values <= 2:
+        return "binary"
+    if not encoder.numeric_labels:
+        return "multiclass"
+    raise CardgenError(f"cannot infer the task: the label has {n_values} integer values, which "
+                       f"could be classes or a regression target; pass --task")
+
+
+def _positive_class(classes: list[str], pos_label: Any, label: str) -> tuple[int, str]:
+    """Index of the positive class in `classes` (-1 when no row has it) and its name."""
+    if pos_label is not None:
+        wanted = value_text(pos_label)
+        if wanted in classes:
+            return classes.index(wanted), wanted
+        if len(classes) == 2:
+            raise CardgenError(f"--pos-label {wanted!r} is not a value of the label or the "
+                               f"prediction; values: {', '.join(classes)}")
+        return -1, wanted
+    for negative, positive in (("0", "1"), ("-1", "1"), ("False", "True")):
+        if set(classes) <= {negative, positive}:
+            return (classes.index(positive) if positive in classes else -1), positive
+    raise CardgenError(f"cannot tell the positive class of {label!r} (values: "
+                       f"{', '.join(classes)}); pass --pos-label")
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    table: EncodedTable
+    positive: str | None
+    score_range: tuple[float, float] | None
+    empty_cells: int
+
+
+def _finish(encoder: _Encoder, *, task: str | None, threshold: float, pos_label: Any,
+            source: str) -> _Encoded:
+    _check_columns_complete(encoder, source)
+    task = _infer_task(encoder, task, encoder.score_col)
+    group = _concat(encoder.data.group)
+    # Groups in sorted value order, so that the output does not depend on row order.
+    values = [tuple(encoder.features[f].values[c] for f, c in enumerate(cell))
+              for cell in encoder.cells.values]
+    order = sorted(range(len(values)),
+                   key=lambda i: tuple(value_sort_key(v) for v in values[i]))
+    remap = np.empty(len(order), dtype=np.int32)
+    remap[order] = np.arange(len(order))
+    group = remap[group] if len(order) else group
+    cells = tuple(values[i] for i in order) if encoder.sensitive else ((),)
+    empty_cells = (math.prod(len(book.values) for book in encoder.features) - len(order)
+                   if encoder.sensitive else 0)
+    score = _concat(encoder.data.score) if encoder.score_col else None
+    y = _concat(encoder.data.y)
+    y_pred = _concat(encoder.data.y_pred) if encoder.pred else None
+
+    if task == "regression":
+        if not encoder.numeric_labels:
+            raise CardgenError(f"column {encoder.label!r} is not numeric; a regression task "
+                               f"needs numeric labels")
+        if y_pred is None:
+            raise CardgenError("a regression task needs --pred")
+        table = EncodedTable("regression", tuple(encoder.sensitive), cells, group, y, y_pred)
+        return _Encoded(table, None, None, empty_cells)
+
+    if encoder.numeric_labels:
+        # Integral numeric labels: classes are their texts, coded like any other column.
+        y = encoder.classes.encode(pd.Series(y))[0]
+        if y_pred is not None:
+            y_pred = encoder.classes.encode(pd.Series(y_pred))[0]
+    class_remap = encoder.classes.final_order()
+    classes = sorted(encoder.classes.values, key=value_sort_key)
+    y = class_remap[y]
+    y_pred = class_remap[y_pred] if y_pred is not None else None
+
+    if task == "multiclass":
+        if score is not None:
+            raise CardgenError("--score is for binary tasks; give a multiclass task --pred")
+        assert y_pred is not None
+        table = EncodedTable("multiclass", tuple(encoder.sensitive), cells, group, y, y_pred,
+                             classes=tuple(classes))
+        return _Encoded(table, None, None, empty_cells)
+
+    label_classes = sorted({classes[c] for c in np.unique(y)}, key=value_sort_key)
+    if len(label_classes) > 2:
+        raise CardgenError(
+            f"column {encoder.label!r} has {len(label_classes)} distinct values "
+            f"({', '.join(label_classes[:10])}); a binary task needs at most two "
+            f"(pass --task multiclass, or map the labels to two values)")
+    if len(classes) > 2:
+        raise CardgenError(
+            f"the prediction column {encoder.pred!r} has values that are not among the "
+            f"labels: the two together have {len(classes)} values ({', '.join(classes[:10])})")
+    positive, positive_name = _positive_class(classes, pos_label, encoder.label)
+    y01 = (y == positive).astype(np.int8)
+    if score is not None:
+        pred01 = (score >= threshold).astype(np.int8)
+        score_range = (float(score.min()), float(score.max()))
+    else:
+        assert y_pred is not None
+        pred01 = (y_pred == positive).astype(np.int8)
+        score_range = None
+    negatives = [c for i, c in enumerate(classes) if i != positive]
+    names = [negatives[0] if negatives else f"not {positive_name}", positive_name]
+    table = EncodedTable("binary", tuple(encoder.sensitive), cells, group, y01, pred01,
+                         score=score, classes=tuple(names))
+    return _Encoded(table, names[1], score_range, empty_cells)
+
+
+# --- metric choice ------------------------------------------------------------------------
+
+
+def _choose_metrics(encoded: _Encoded, requested: Sequence[str],
+                    requirements: Sequence[Requirement]) -> tuple[list[str], list[str], list[str]]:
+    """Reported metrics, metrics computed (reported plus what fairness measures need),
+    and notes about metrics left out."""
+    table = encoded.table
+    with_score = table.score is not None
+    available = available_metrics(table.task, with_score=with_score, classes=table.classes)
+    notes: list[str] = []
+
+    def expand(name: str) -> list[str]:
+        if table.task == "multiclass" and name in PER_CLASS:
+            return [f"{name}[{c}]" for c in table.classes]
+        if name in available:
+            return [name]
+        if name in SCORE_METRICS and not with_score:
+            raise CardgenError(f"metric {name!r} needs scores; pass --score")
+        raise CardgenError(f"unknown metric {name!r} for a {table.task} task; available: "
+                           f"{', '.join(sorted(set(available) | set(PER_CLASS)))}")
+
+    score_ok = (encoded.score_range is None
+                or (encoded.score_range[0] >= 0 and encoded.score_range[1] <= 1))
+    if requested:
+        names = [m for name in requested for m in expand(name)]
+        bad = [m for m in names if m in _SCORE_RANGE_METRICS]
+        if bad and not score_ok:
+            raise CardgenError(f"{', '.join(bad)} need scores in [0, 1]; scores range from "
+                               f"{encoded.score_range[0]} to {encoded.score_range[1]}")
+    else:
+        defaults = list(DEFAULT_METRICS[table.task])
+        if with_score:
+            extra = list(DEFAULT_METRICS["binary+score"])
+            if not score_ok:
+                extra = [m for m in extra if m not in _SCORE_RANGE_METRICS]
+                notes.append("brier_score and expected_calibration_error left out: scores are "
+                             "not in [0, 1]")
+            defaults += extra
+        names = [m for name in defaults for m in expand(name)]
+    for requirement in requirements:
+        metric = requirement.metric
+        if metric in FAIRNESS_MEASURES:
+            if table.task != "binary":
+                raise CardgenError(f"requirement {requirement.expression!r}: {metric} is "
+                                   f"defined for binary tasks only")
+            if not table.features:
+                raise CardgenError(f"requirement {requirement.expression!r}: {metric} needs "
+                                   f"--sensitive")
+            continue
+        base = metric
+        for suffix in _SUFFIXES:
+            if metric.endswith(suffix) and metric not in available:
+                base = metric.removesuffix(suffix)
+        if base not in available:
+            raise CardgenError(
+                f"requirement {requirement.expression!r}: unknown metric {metric!r}; use a "
+                f"fairness measure ({', '.join(FAIRNESS_MEASURES)}), a metric, or a metric "
+                f"with _min, _max, _difference or _ratio")
+        if base not in names:
+            names.append(base)
+    reported = list(dict.fromkeys(names))
+    computed = list(reported)
+    if table.task == "binary" and table.features:
+        computed += [m for m in ("selection_rate", "true_positive_rate", "false_positive_rate")
+                     if m not in computed]
+    return reported, computed, notes
+
+
+# --- building the schema objects ----------------------------------------------------------
+
+
+def _num(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def _metric_value(estimate: Estimate, i: int, ci: float) -> MetricValue:
+    value = _num(estimate.value[i])
+    n = round(float(estimate.n[i]))
+    if value is None:
+        return MetricValue(value=None, undefined_reason=estimate.undefined_reason, n=n)
+    low = _num(estimate.ci_low[i]) if estimate.ci_low is not None else None
+    high = _num(estimate.ci_high[i]) if estimate.ci_high is not None else None
+    has_ci = low is not None and high is not None
+    return MetricValue(value=value, n=n, ci_low=low if has_ci else None,
+                       ci_high=high if has_ci else None, ci_level=ci if has_ci else None,
+                       ci_method=estimate.ci_method if has_ci else "none")
+
+
+def _gap_value(gap: Gap, ci: float, n: int) -> MetricValue:
+    value = _num(gap.value)
+    if value is None:
+        return MetricValue(value=None, undefined_reason=gap.undefined_reason, n=n)
+    has_ci = np.isfinite(gap.ci_low) and np.isfinite(gap.ci_high)
+    return MetricValue(value=value, n=n, ci_low=float(gap.ci_low) if has_ci else None,
+                       ci_high=float(gap.ci_high) if has_ci else None,
+                       ci_level=ci if has_ci else None,
+                       ci_method="bootstrap" if has_ci else "none")
+
+
+def _parse_reference(reference: str | dict[str, str] | None,
+                     features: Sequence[str]) -> dict[str, str]:
+    if reference is None:
+        return {}
+    if isinstance(reference, dict):
+        parsed = {str(k): value_text(v) for k, v in reference.items()}
+    else:
+        parsed = {}
+        for part in reference.split(","):
+            key, sep, value = part.partition("=")
+            if not sep or not key.strip():
+                raise CardgenError(f"cannot parse --reference {reference!r}: expected "
+                                   f"FEATURE=VALUE[,FEATURE=VALUE...]")
+            parsed[key.strip()] = value.strip()
+    unknown = [k for k in parsed if k not in features]
+    if unknown:
+        raise CardgenError(f"--reference names {', '.join(unknown)}, which is not a sensitive "
+                           f"feature ({', '.join(features) or 'none given'})")
+    return parsed
+
+
+def _reference_index(result: GroupingResult, reference: dict[str, str]) -> int:
+    features = result.grouping.features
+    if all(f in reference for f in features):
+        wanted = tuple(reference[f] for f in features)
+        if wanted not in result.grouping.labels:
+            groups = "; ".join(_label(features, lab) for lab in result.grouping.labels[:20])
+            raise CardgenError(f"--reference group {_label(features, wanted)} has no rows; "
+                               f"groups: {groups}")
+        return result.grouping.labels.index(wanted)
+    return int(np.argmax(result.sizes))  # the largest group; the first one on ties
+
+
+def _label(features: Sequence[str], values: Sequence[str]) -> str:
+    return ", ".join(f"{f}={v}" for f, v in zip(features, values, strict=True))
+
+
+def _observed(requirement: Requirement, overall: dict[str, MetricValue],
+              fairness: dict[str, MetricValue], intersectional: GroupingResult | None,
+              ci: float) -> tuple[float | None, str | None]:
+    metric = requirement.metric
+    if metric in fairness:
+        mv = fairness[metric]
+        return mv.value, mv.undefined_reason
+    if metric in overall:
+        mv = overall[metric]
+        return mv.value, mv.undefined_reason
+    for suffix in _SUFFIXES:
+        base = metric.removesuffix(suffix)
+        if base == metric:
+            continue
+        if intersectional is None:
+            return None, "no sensitive features given"
+        estimate = intersectional.metrics[base]
+        values = estimate.value[np.isfinite(estimate.value)]
+        if suffix in ("_min", "_max"):
+            if not len(values):
+                return None, "metric undefined in every group"
+            return float(values.min() if suffix == "_min" else values.max()), None
+        gap = between_groups(estimate, ci)[suffix[1:]]
+        return _num(gap.value), gap.undefined_reason if not np.isfinite(gap.value) else None
+    return None, f"unknown metric {metric!r}"
+
+
+def _threshold_test(requirement: Requirement, observed: float | None,
+                    reason: str | None) -> ThresholdTest:
+    if observed is None:
+        return ThresholdTest(expression=requirement.expression, metric=requirement.metric,
+                             operator=requirement.operator, threshold=requirement.threshold,
+                             observed=None, passed=None,
+                             reason=f"not evaluated: {reason}; counts as a failure")
+    passed = _OPERATORS[requirement.operator](observed, requirement.threshold)
+    return ThresholdTest(expression=requirement.expression, metric=requirement.metric,
+                         operator=requirement.operator, threshold=requirement.threshold,
+                         observed=observed, passed=passed)
+
+
+def _collected_at() -> datetime:
+    # SOURCE_DATE_EPOCH makes the fact byte-for-byte reproducible (reproducible-builds.org).
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+# --- the public function ------------------------------------------------------------------
+
+
+def evaluate(
+    data: pd.DataFrame | str | os.PathLike[str],
+    *,
+    label: str,
+    pred: str | None = None,
+    score: str | None = None,
+    threshold: float = 0.5,
+    sensitive: Sequence[str] = (),
+    pos_label: Any = None,
+    task: str | None = None,
+    metrics: Sequence[str] = (),
+    require: Sequence[str] = (),
+    ci_method: str = "bootstrap",
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int = 0,
+    min_group_size: int = 30,
+    reference: str | dict[str, str] | None = None,
+    name: str | None = None,
+    progress: bool = False,
+) -> DisaggregatedEvaluation:
+    """Disaggregated evaluation of predictions by group and intersectional group.
+
+    Groups are the intersections of all `sensitive` features, and each feature alone; a
+    missing sensitive value forms the group `(missing)`. Every metric gets a confidence
+    interval and the count it rests on; a metric with an empty denominator is null with a
+    reason, never 0. Point estimates equal fairlearn's `MetricFrame` on the same data.
+
+    Args:
+        data: a DataFrame, or a CSV, Parquet or JSON Lines file (read in chunks).
+        label: column with the true label.
+        pred: column with the predicted label (give `pred` or `score`).
+        score: column with the positive-class score; prediction is `score >= threshold`.
+        threshold: decision threshold for `score`.
+        sensitive: sensitive feature columns.
+        pos_label: the positive class (binary); 1 or True by default for 0/1 or bool labels.
+        task: `binary`, `multiclass` or `regression`; inferred when unambiguous.
+        metrics: metric names (fairlearn / scikit-learn names); a default set per task.
+        require: threshold tests such as `demographic_parity_ratio>=0.8`.
+        ci_method: `bootstrap` (every number), `wilson` (proportions; bootstrap for the
+            rest) or `none`.
+        n_boot: bootstrap replicates.
+        ci: confidence level.
+        seed: bootstrap seed.
+        min_group_size: groups with fewer rows are flagged `small`.
+        reference: reference group for disparities, `race=White,sex=Male`; default largest.
+        name: the evaluation's name; the file stem (or `evaluation`) by default.
+        progress: show progress bars for large inputs.
+
+    Returns:
+        The evaluation; its `threshold_tests` say whether each requirement passed.
+
+    Raises:
+        CardgenError: for any problem with the input or the options, before anything is
+            computed or written.
+
+    Example:
+        >>> ev = evaluate(df, label="y", pred="yhat", sensitive=["race", "sex"],
+        ...               require=["demographic_parity_ratio>=0.8"])  # doctest: +SKIP
+    """
+    requirements = [parse_requirement(r) for r in require]
+    if (pred is None) == (score is None):
+        raise CardgenError("give exactly one of --pred (predicted labels) or --score "
+                           "(scores, with --threshold)")
+    if task not in (None, "binary", "multiclass", "regression"):
+        raise CardgenError(f"unknown task {task!r}; use binary, multiclass or regression")
+    if ci_method not in ("bootstrap", "wilson", "none"):
+        raise CardgenError(f"unknown --ci-method {ci_method!r}; use bootstrap, wilson or none")
+    if not 0 < ci < 1:
+        raise CardgenError(f"--ci must be between 0 and 1, got {ci}")
+    if n_boot < 1 and ci_method != "none":
+        raise CardgenError(f"--n-boot must be at least 1, got {n_boot}")
+    sensitive = list(sensitive)
+    columns = [c for c in [label, pred, score, *sensitive] if c]
+    if len(set(columns)) != len(columns):
+        raise CardgenError(f"a column is used twice: {', '.join(columns)}")
+    references = _parse_reference(reference, sensitive)
+    numeric = True if task == "regression" else (False if task else None)
+    encoder = _Encoder(label=label, pred=pred, score=score, sensitive=sensitive,
+                       numeric_labels=numeric)
+
+    if isinstance(data, pd.DataFrame):
+        source = "data"
+        _missing_columns("data", columns, [str(c) for c in data.columns])
+        encoder.add(data[columns])
+        dataset = None
+        input_hash: dict[str, str] = {}
+        default_name = "evaluation"
+    else:
+        path = Path(data)
+        source = str(path)
+        chunks = _read_chunks(path, columns)
+        if progress:
+            from tqdm.auto import tqdm
+
+            chunks = tqdm(chunks, desc="reading", unit="chunk", leave=False, disable=None)
+        for chunk in chunks:
+            encoder.add(chunk)
+        digest = sha256_file(path)
+        input_hash = {str(data): digest}
+        dataset = DatasetReference(name=path.name, uri=str(data), revision=f"sha256:{digest}")
+        default_name = path.name.split(".")[0] or "evaluation"
+
+    encoded = _finish(encoder, task=task, threshold=threshold, pos_label=pos_label,
+                      source=source)
+    reported, computed, notes = _choose_metrics(encoded, metrics, requirements)
+    table = encoded.table
+    results = disaggregate(table, computed, ci_method=ci_method, n_boot=n_boot, ci=ci,
+                           seed=seed, progress=progress and table.n_rows >= PROGRESS_MIN_ROWS)
+    evaluation = _build(encoded, results, reported, requirements, notes, references,
+                        ci=ci, ci_method=ci_method, n_boot=n_boot, seed=seed,
+                        min_group_size=min_group_size)
+    evaluation.name = name or default_name
+    evaluation.label_column, evaluation.prediction_column = label, pred
+    evaluation.score_column = score
+    evaluation.threshold = threshold if score else None
+    evaluation.dataset = dataset
+    evaluation.details["input"] = {"rows": table.n_rows, "columns": columns}
+    evaluation.provenance = new_provenance(
+        "evaluate", libraries=("numpy", "pandas", "pyarrow"), collected_at=_collected_at(),
+        uri=str(data) if dataset else None, input_sha256=input_hash,
+        seed=seed if ci_method != "none" else None)
+    return evaluation
+
+
+def _build(encoded: _Encoded, results: list[GroupingResult], reported: list[str],
+           requirements: list[Requirement], notes: list[str], references: dict[str, str], *,
+           ci: float, ci_method: str, n_boot: int, seed: int,
+           min_group_size: int) -> DisaggregatedEvaluation:
+    table = encoded.table
+    overall_result = results[0]
+    overall = {m: _metric_value(overall_result.metrics[m], 0, ci) for m in reported}
+    groups: list[GroupResult] = []
+    disparities: list[Disparity] = []
+    for result in results[1:]:
+        grouping = result.grouping
+        features = list(grouping.features)
+        ref = _reference_index(result, references)
+        for i, labels in enumerate(grouping.labels):
+            n = int(result.sizes[i])
+            groups.append(GroupResult(
+                features=dict(zip(features, labels, strict=True)), n=n,
+                small=n < min_group_size,
+                metrics={m: _metric_value(result.metrics[m], i, ci) for m in reported}))
+        for metric in reported:
+            if metric == "count":
+                continue
+            estimate = result.metrics[metric]
+            for measure, gap in between_groups(estimate, ci).items():
+                disparities.append(Disparity(
+                    metric=metric, features=features, comparison="between_groups",
+                    measure=measure, value=_gap_value(gap, ci, table.n_rows)))
+            gaps = to_reference(estimate, ref, ci)
+            reference = dict(zip(features, grouping.labels[ref], strict=True))
+            for i, labels in enumerate(grouping.labels):
+                if i == ref:
+                    continue
+                n = int(result.sizes[i] + result.sizes[ref])
+                for measure in ("difference", "ratio"):
+                    disparities.append(Disparity(
+                        metric=metric, features=features, comparison="to_reference",
+                        measure=measure, value=_gap_value(gaps[measure][i], ci, n),
+                        group=dict(zip(features, labels, strict=True)), reference=reference))
+    fairness: dict[str, MetricValue] = {}
+    intersectional = results[1] if len(results) > 1 else None
+    if table.task == "binary" and intersectional is not None:
+        fairness = {k: _gap_value(v, ci, table.n_rows)
+                    for k, v in fairness_measures(intersectional, ci).items()}
+    tests = [_threshold_test(r, *_observed(r, overall, fairness, intersectional, ci))
+             for r in requirements]
+    details: dict[str, Any] = {
+        "ci_method": ci_method,
+        "empty_intersections": encoded.empty_cells,
+    }
+    if ci_method != "none":
+        details["bootstrap"] = {
+            "n_boot": n_boot, "seed": seed,
+            "resampling": "rows with replacement (whole dataset, as fairlearn's MetricFrame)",
+        }
+    if table.task == "multiclass":
+        details["classes"] = list(table.classes)
+    if "expected_calibration_error" in reported:
+        details["expected_calibration_error_bins"] = 10
+    if notes:
+        details["notes"] = notes
+    return DisaggregatedEvaluation(
+        name="evaluation", task=table.task, pos_label=encoded.positive,
+        sensitive_features=list(table.features), min_group_size=min_group_size,
+        overall=overall, groups=groups, disparities=disparities,
+        fairness_measures=fairness, threshold_tests=tests, details=details)
+
+
+def evaluate_source(source: EvaluateSource, name: str | None = None,
+                    progress: bool = False) -> DisaggregatedEvaluation:
+    """Run the evaluation a spec's `sources.evaluate` entry describes (see `evaluate`)."""
+    return evaluate(source.data, label=source.label, pred=source.pred, score=source.score,
+                    threshold=source.threshold, sensitive=source.sensitive,
+                    pos_label=source.pos_label, task=source.task, metrics=source.metrics,
+                    require=source.require, ci_method=source.ci_method, n_boot=source.n_boot,
+                    ci=source.ci, seed=source.seed, min_group_size=source.min_group_size,
+                    reference=source.reference, name=name, progress=progress)
+
+
+def card_requirements(card: str | os.PathLike[str], data: str) -> list[str]:
+    """Requirements a card spec declares for this data file (its `sources.evaluate` entries
+    whose `data` is the same file)."""
+    from .spec import load_spec
+
+    spec = load_spec(card)
+    entries = getattr(getattr(spec, "sources", None), "evaluate", None) or []
+    target = Path(data).resolve()
+    return [r for entry in entries if Path(entry.data).resolve() == target
+            for r in entry.require]
+
+
+def store_in_card(card: str | os.PathLike[str], evaluation: DisaggregatedEvaluation,
+                  root: str | os.PathLike[str] = ".") -> Path:
+    """Store an evaluation as the fact `evaluate-<name>` of the card a spec file defines."""
+    from .facts import write_fact
+    from .spec import load_spec
+
+    return write_fact(load_spec(card).name, f"evaluate-{evaluation.name}", evaluation,
+                      root=root)
+
+
+def failed_tests(evaluation: DisaggregatedEvaluation) -> list[ThresholdTest]:
+    """Threshold tests that failed or could not be evaluated (both stop a release)."""
+    return [t for t in evaluation.threshold_tests if t.passed is not True]
+
+
+def write_evaluation(evaluation: DisaggregatedEvaluation, path: str | os.PathLike[str]) -> Path:
+    """Write an evaluation as deterministic JSON, atomically."""
+    return atomic_write_text(path, dumps_json(evaluation.model_dump(mode="json")))
+
+
+def summary_table(evaluation: DisaggregatedEvaluation, max_metrics: int = 4) -> str:
+    """A readable plain-text summary: groups x main metrics with CIs, measures and tests."""
+    preferred = [m for m in _SUMMARY_METRICS if m in evaluation.overall]
+    others = [m for m in evaluation.overall if m != "count" and m not in preferred]
+    metrics = (preferred + others)[:max_metrics]
+
+    def cell(mv: MetricValue | None) -> str:
+        if mv is None or mv.value is None:
+            return "undefined"
+        if mv.ci_low is None or mv.ci_high is None:
+            return f"{mv.value:.3f}"
+        return f"{mv.value:.3f} [{mv.ci_low:.3f}, {mv.ci_high:.3f}]"
+
+    rows = [("overall", str(evaluation.details["input"]["rows"]),
+             *(cell(evaluation.overall.get(m)) for m in metrics))]
+    for group in evaluation.groups:
+        label = ", ".join(f"{k}={v}" for k, v in group.features.items())
+        rows.append((label + (" *" if group.small else ""), str(group.n),
+                     *(cell(group.metrics.get(m)) for m in metrics)))
+    header = ("group", "n", *metrics)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = [f"{evaluation.name}: {evaluation.task}, "
+             f"{evaluation.details['input']['rows']} rows, CIs: {evaluation.details['ci_method']}"]
+    for r in [header, *rows]:
+        lines.append("  ".join(v.ljust(w) if i == 0 else v.rjust(w)
+                               for i, (v, w) in enumerate(zip(r, widths, strict=True))))
+    if any(g.small for g in evaluation.groups):
+        lines.append(f"* fewer than {evaluation.min_group_size} rows: read with care")
+    if evaluation.fairness_measures:
+        lines.append("")
+        for key, mv in evaluation.fairness_measures.items():
+            lines.append(f"{key}: {cell(mv)}")
+    if evaluation.threshold_tests:
+        lines.append("")
+        for test in evaluation.threshold_tests:
+            verdict = {True: "PASS", False: "FAIL", None: "FAIL"}[test.passed]
+            observed = "undefined" if test.observed is None else f"{test.observed:.4g}"
+            lines.append(f"{verdict} {test.expression} (observed {observed})")
+    return "\n".join(lines)

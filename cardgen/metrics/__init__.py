@@ -1,0 +1,49 @@
+"""The disaggregated-metrics engine: counts -> metrics -> confidence intervals -> disparities.
+
+The public surface of the engine; it works on encoded arrays and never reads files.
+"""
+
+from ._bootstrap import multinomial_counts, percentile_interval, row_weights, wilson_interval
+from ._definitions import (
+    BINARY_COUNT_METRICS,
+    DEFAULT_METRICS,
+    PER_CLASS,
+    REGRESSION_METRICS,
+    SCORE_METRICS,
+)
+from ._disparity import Gap, between_groups, fairness_measures, to_reference
+from ._engine import (
+    EncodedTable,
+    Estimate,
+    GroupingResult,
+    available_metrics,
+    confusion_counts,
+    disaggregate,
+)
+from ._groups import MISSING, Grouping, groupings, value_sort_key
+
+__all__ = [
+    "BINARY_COUNT_METRICS",
+    "DEFAULT_METRICS",
+    "MISSING",
+    "PER_CLASS",
+    "REGRESSION_METRICS",
+    "SCORE_METRICS",
+    "EncodedTable",
+    "Estimate",
+    "Gap",
+    "Grouping",
+    "GroupingResult",
+    "available_metrics",
+    "between_groups",
+    "confusion_counts",
+    "disaggregate",
+    "fairness_measures",
+    "groupings",
+    "multinomial_counts",
+    "percentile_interval",
+    "row_weights",
+    "to_reference",
+    "value_sort_key",
+    "wilson_interval",
+]

@@ -1,0 +1,227 @@
+"""The disaggregation engine: counts per intersectional cell -> metrics per group -> intervals.
+
+It works on encoded numpy arrays (group codes, label codes, scores) and returns arrays; it
+never reads files, validates user input or builds schema objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from ._bootstrap import multinomial_counts, percentile_interval, row_weights, wilson_interval
+from ._definitions import (
+    BINARY_COUNT_METRICS,
+    REGRESSION_METRICS,
+    SCORE_METRICS,
+    CountMetric,
+    GroupedRows,
+    RowMetric,
+    multiclass_count_metrics,
+)
+from ._groups import Grouping, groupings
+
+TaskName = Literal["binary", "multiclass", "regression"]
+CIName = Literal["bootstrap", "wilson", "none"]
+
+
+@dataclass(frozen=True)
+class EncodedTable:
+    """An evaluation table reduced to integer codes and floats.
+
+    Attributes:
+        task: `binary`, `multiclass` or `regression`.
+        features: sensitive feature names.
+        cells: each intersectional group's value of every feature, indexed by code.
+        group: intersectional group code of every row.
+        y: label per row: class index (binary: 1 is the positive class) or a float.
+        y_pred: prediction per row, coded like `y`.
+        score: positive-class score per row (binary tasks with scores), else None.
+        classes: class names in code order (classification).
+    """
+
+    task: TaskName
+    features: tuple[str, ...]
+    cells: tuple[tuple[str, ...], ...]
+    group: np.ndarray
+    y: np.ndarray
+    y_pred: np.ndarray
+    score: np.ndarray | None = None
+    classes: tuple[str, ...] = ()
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows."""
+        return len(self.group)
+
+
+@dataclass
+class Estimate:
+    """One metric over the groups of one grouping.
+
+    Attributes:
+        value: point estimate per group, NaN where undefined.
+        n: count each value rests on (rows or the metric's denominator).
+        ci_low, ci_high: interval bounds per group, NaN where there is none.
+        ci_method: `bootstrap`, `wilson` or `none`.
+        undefined_reason: why a NaN value is undefined.
+        replicates: `(n_boot, n_groups)` bootstrap values, when bootstrapped.
+    """
+
+    value: np.ndarray
+    n: np.ndarray
+    undefined_reason: str
+    ci_method: str = "none"
+    ci_low: np.ndarray | None = None
+    ci_high: np.ndarray | None = None
+    replicates: np.ndarray | None = None
+
+
+@dataclass
+class GroupingResult:
+    """All metrics of one grouping, with the rows in each of its groups."""
+
+    grouping: Grouping
+    sizes: np.ndarray
+    metrics: dict[str, Estimate] = field(default_factory=dict)
+
+
+def available_metrics(task: TaskName, *, with_score: bool,
+                      classes: Sequence[str] = ()) -> dict[str, CountMetric | RowMetric]:
+    """Every metric a task can report, keyed by name."""
+    if task == "regression":
+        return dict(REGRESSION_METRICS)
+    if task == "multiclass":
+        return dict(multiclass_count_metrics(tuple(classes)))
+    metrics: dict[str, CountMetric | RowMetric] = dict(BINARY_COUNT_METRICS)
+    if with_score:
+        metrics.update(SCORE_METRICS)
+    return metrics
+
+
+def confusion_counts(group: np.ndarray, y: np.ndarray, y_pred: np.ndarray, n_cells: int,
+                     n_classes: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """Confusion counts of every intersectional cell in one pass.
+
+    One `np.bincount` over `(group * C + y) * C + y_pred` gives all of them at once.
+
+    Returns:
+        Array `(n_cells, C, C)` indexed `[cell, true class, predicted class]` (int64, or
+        float64 with weights).
+    """
+    code = group.astype(np.int64)  # built in place: one array of the table's length
+    code *= n_classes
+    code += y
+    code *= n_classes
+    code += y_pred
+    counts = np.bincount(code, weights=weights, minlength=n_cells * n_classes * n_classes)
+    if weights is None:
+        counts = counts.astype(np.int64, copy=False)
+    return counts.reshape(n_cells, n_classes, n_classes)
+
+
+def disaggregate(table: EncodedTable, metric_names: Sequence[str], *,
+                 ci_method: CIName = "bootstrap", n_boot: int = 1000, ci: float = 0.95,
+                 seed: int = 0, progress: bool = False) -> list[GroupingResult]:
+    """Metrics per group (overall, intersectional, marginal) with confidence intervals.
+
+    Classification metrics come from confusion counts; ROC AUC, calibration and regression
+    metrics from (weighted) rows. Bootstrap replicates resample all rows with replacement,
+    like fairlearn's `MetricFrame(n_boot=...)`: when every metric comes from counts a
+    replicate is one multinomial draw of the count table, otherwise rows get resampling
+    weights. With `ci_method="wilson"` proportions get Wilson intervals and the other
+    metrics bootstrap ones.
+
+    Args:
+        table: the encoded evaluation table.
+        metric_names: metrics to compute; see `available_metrics`.
+        ci_method: `bootstrap`, `wilson` or `none`.
+        n_boot: bootstrap replicates.
+        ci: confidence level.
+        seed: seed of the bootstrap's random generator.
+        progress: show a progress bar over replicates.
+
+    Returns:
+        One `GroupingResult` per grouping: overall, intersectional, then each feature alone.
+    """
+    defs = available_metrics(table.task, with_score=table.score is not None,
+                             classes=table.classes)
+    metrics = {name: defs[name] for name in metric_names}
+    count_metrics = {k: m for k, m in metrics.items() if isinstance(m, CountMetric)}
+    row_metrics = {k: m for k, m in metrics.items() if isinstance(m, RowMetric)}
+    splits = groupings(table.features, table.cells)
+    n_cells = max(1, len(table.cells))
+    n_classes = len(table.classes)
+    cell_sizes = np.bincount(table.group, minlength=n_cells)
+    results = [GroupingResult(g, g.aggregate(cell_sizes[:, None, None])[:, 0, 0])
+               for g in splits]
+
+    cell_counts = (confusion_counts(table.group, table.y, table.y_pred, n_cells, n_classes)
+                   if count_metrics else None)
+    rows = []
+    if row_metrics:
+        by_score = (np.argsort(table.score, kind="stable")
+                    if table.score is not None and "roc_auc" in row_metrics else None)
+        rows = [GroupedRows(g.of_cell[table.group], g.n_groups, table.y, score=table.score,
+                            y_pred=table.y_pred, score_order=by_score) for g in splits]
+
+    for i, result in enumerate(results):
+        if cell_counts is not None:
+            counts = result.grouping.aggregate(cell_counts)
+            for name, metric in count_metrics.items():
+                value, n = metric.compute(counts)
+                result.metrics[name] = Estimate(value, n, metric.undefined_reason)
+        for name, metric in row_metrics.items():
+            value, n = metric.compute(rows[i], None)
+            result.metrics[name] = Estimate(value, n, metric.undefined_reason)
+
+    if ci_method == "none" or n_boot < 1:
+        return results
+
+    rng = np.random.default_rng(seed)
+    replicates: list[dict[str, list[np.ndarray]]] = [{k: [] for k in metrics} for _ in results]
+    bar = tqdm(total=n_boot, desc="bootstrap", unit="rep", leave=False,
+               disable=None if progress else True)  # None: only on a terminal
+    if not row_metrics:
+        assert cell_counts is not None
+        for batch in multinomial_counts(cell_counts, n_boot, rng):
+            for i, result in enumerate(results):
+                counts = result.grouping.aggregate(batch)
+                for name, metric in count_metrics.items():
+                    replicates[i][name].append(metric.compute(counts)[0])
+            bar.update(len(batch))
+    else:
+        for w in row_weights(table.n_rows, n_boot, rng):
+            weighted = (confusion_counts(table.group, table.y, table.y_pred, n_cells,
+                                         n_classes, weights=w) if count_metrics else None)
+            for i, result in enumerate(results):
+                if weighted is not None:
+                    counts = result.grouping.aggregate(weighted)
+                    for name, metric in count_metrics.items():
+                        replicates[i][name].append(metric.compute(counts)[0][None])
+                for name, metric in row_metrics.items():
+                    replicates[i][name].append(metric.compute(rows[i], w)[0][None])
+            bar.update(1)
+    bar.close()
+
+    for i, result in enumerate(results):
+        for name, estimate in result.metrics.items():
+            reps = np.concatenate(replicates[i][name], axis=0)
+            estimate.replicates = reps
+            metric = metrics[name]
+            if name == "count":
+                continue
+            if ci_method == "wilson" and isinstance(metric, CountMetric) and metric.proportion:
+                counts = result.grouping.aggregate(cell_counts)
+                part = metric.proportion(counts)
+                estimate.ci_low, estimate.ci_high = wilson_interval(part.successes,
+                                                                    part.trials, ci)
+                estimate.ci_method = "wilson"
+            else:
+                estimate.ci_low, estimate.ci_high = percentile_interval(reps, ci)
+                estimate.ci_method = "bootstrap"
+    return results

@@ -1,0 +1,136 @@
+"""A realistic case: a logistic regression on UCI Adult, evaluated by race x sex.
+
+cardgen's numbers must equal fairlearn's and scikit-learn's on the same predictions.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from fairlearn.metrics import (
+    MetricFrame,
+    count,
+    demographic_parity_difference,
+    demographic_parity_ratio,
+    equalized_odds_difference,
+    equalized_odds_ratio,
+    false_positive_rate,
+    selection_rate,
+    true_positive_rate,
+)
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, precision_score, roc_auc_score
+
+from cardgen.evaluate import evaluate
+
+ADULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "adult"
+NUMERIC = ["age", "education-num", "capital-gain", "capital-loss", "hours-per-week"]
+RTOL = 1e-12
+
+pytestmark = pytest.mark.skipif(not (ADULT / "adult.test").exists(),
+                                reason="../shared/data/adult is not available")
+
+
+def read_adult(name: str) -> pd.DataFrame:
+    df = pd.read_csv(ADULT / name, sep=",", skipinitialspace=True, na_values="?")
+    df["Y"] = df["Y"].str.rstrip(".")  # the test split writes '>50K.'
+    return df
+
+
+@pytest.fixture(scope="module")
+def predictions() -> pd.DataFrame:
+    train, test = read_adult("adult.data"), read_adult("adult.test")
+    model = LogisticRegression(max_iter=1000).fit(train[NUMERIC], train["Y"] == ">50K")
+    test = test[["Y", "race", "sex", *NUMERIC]].copy()
+    test["score"] = model.predict_proba(test[NUMERIC])[:, 1]
+    test["pred"] = np.where(test["score"] >= 0.5, ">50K", "<=50K")
+    return test
+
+
+@pytest.fixture(scope="module")
+def evaluation(predictions):
+    return evaluate(predictions, label="Y", score="score", pos_label=">50K",
+                    sensitive=["race", "sex"], n_boot=200, seed=0,
+                    require=["demographic_parity_ratio>=0.8", "accuracy>=0.75"])
+
+
+def test_groups_and_overall_equal_metricframe(predictions, evaluation):
+    y = predictions["Y"] == ">50K"
+    yhat = predictions["score"] >= 0.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mf = MetricFrame(
+            metrics={"count": count, "selection_rate": selection_rate,
+                     "accuracy": accuracy_score, "true_positive_rate": true_positive_rate,
+                     "false_positive_rate": false_positive_rate,
+                     "precision": lambda t, p: precision_score(t, p, zero_division=np.nan)},
+            y_true=y, y_pred=yhat, sensitive_features=predictions[["race", "sex"]])
+    groups = {(g.features["race"], g.features["sex"]): g for g in evaluation.groups
+              if len(g.features) == 2}
+    assert len(groups) == len(mf.by_group) == 10
+    for key, row in mf.by_group.iterrows():
+        group = groups[key]
+        assert group.n == row["count"]
+        assert group.small == (row["count"] < 30)
+        for name in ("selection_rate", "accuracy", "true_positive_rate",
+                     "false_positive_rate", "precision"):
+            ours = group.metrics["recall"] if name == "true_positive_rate" else group.metrics[name]
+            if np.isnan(row[name]):
+                assert ours.value is None
+            else:
+                assert np.isclose(ours.value, row[name], rtol=RTOL, atol=0), (key, name)
+                assert ours.ci_low <= ours.value <= ours.ci_high
+    assert np.isclose(evaluation.overall["accuracy"].value, accuracy_score(y, yhat), rtol=RTOL)
+    for (race, sex), rows in predictions.groupby(["race", "sex"]):
+        auc = groups[(race, sex)].metrics["roc_auc"]
+        if (rows["Y"] == ">50K").nunique() == 2:
+            assert np.isclose(auc.value, roc_auc_score(rows["Y"] == ">50K", rows["score"]),
+                              rtol=1e-10)
+
+
+def test_fairness_measures_equal_fairlearn(predictions, evaluation):
+    y = predictions["Y"] == ">50K"
+    yhat = predictions["score"] >= 0.5
+    sf = predictions[["race", "sex"]]
+    measures = evaluation.fairness_measures
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = {
+            "demographic_parity_difference": demographic_parity_difference(
+                y, yhat, sensitive_features=sf),
+            "demographic_parity_ratio": demographic_parity_ratio(y, yhat, sensitive_features=sf),
+            "equalized_odds_difference": equalized_odds_difference(
+                y, yhat, sensitive_features=sf),
+            "equalized_odds_ratio": equalized_odds_ratio(y, yhat, sensitive_features=sf),
+        }
+    for name, value in expected.items():
+        assert np.isclose(measures[name].value, value, rtol=RTOL), name
+        assert measures[name].ci_low is not None and measures[name].ci_method == "bootstrap"
+
+
+def test_release_gate_reports_each_requirement(evaluation):
+    tests = {t.expression: t for t in evaluation.threshold_tests}
+    dp = tests["demographic_parity_ratio>=0.8"]
+    assert dp.observed == evaluation.fairness_measures["demographic_parity_ratio"].value
+    assert dp.passed is (dp.observed >= 0.8)
+    accuracy = tests["accuracy>=0.75"]
+    assert accuracy.passed is True and accuracy.observed == evaluation.overall["accuracy"].value
+
+
+def test_marginal_groups_and_reference_disparities(evaluation, predictions):
+    sexes = {g.features["sex"]: g for g in evaluation.groups if list(g.features) == ["sex"]}
+    assert sexes["Female"].n == (predictions["sex"] == "Female").sum()
+    to_ref = [d for d in evaluation.disparities if d.comparison == "to_reference"
+              and d.metric == "selection_rate" and d.features == ["race", "sex"]
+              and d.measure == "difference"]
+    assert {tuple(d.reference.values()) for d in to_ref} == {("White", "Male")}  # the largest
+    black_female = next(d for d in to_ref if d.group == {"race": "Black", "sex": "Female"})
+    groups = {tuple(g.features.values()): g for g in evaluation.groups if len(g.features) == 2}
+    expected = (groups[("Black", "Female")].metrics["selection_rate"].value
+                - groups[("White", "Male")].metrics["selection_rate"].value)
+    assert black_female.value.value == pytest.approx(expected, rel=1e-12)
+    assert black_female.value.ci_low < black_female.value.value < black_female.value.ci_high
