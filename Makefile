@@ -1,32 +1,43 @@
 # Set-up and checks for cardgen. `make demo` and `make test` work on a fresh machine:
-# they create .venv and install cardgen with its test dependencies first.
+# each creates .venv and installs what it needs first.
 PYTHON ?= python3
+# torch is pinned to the CPU build that lies on this project's machines; pip takes it from
+# there. Elsewhere, point TORCH at a CPU wheel or index of your own.
+TORCH ?= torch==2.13.0
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint schemas clean
+.PHONY: install install-dev demo test lint schemas bench clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
 
-install: $(STAMP)
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet "$(TORCH)"
+	$(BIN)/python -m pip install --quiet -e ".[dev,ml]"
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
 
 demo: install
-	$(BIN)/cardgen validate examples/cards
+	$(BIN)/cardgen demo --out cardgen-demo
 
-test: install lint
+test: install-dev lint
 	$(BIN)/cardgen schema --check --out schemas
 	$(BIN)/pytest
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 
 schemas: install
 	$(BIN)/cardgen schema --out schemas
 
 clean:
-	rm -rf $(VENV) build dist public .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist public cardgen-demo .pytest_cache .ruff_cache

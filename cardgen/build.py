@@ -67,6 +67,8 @@ class BuildReport:
 
 def _hash_path(path: Path) -> str:
     """SHA-256 of a file, or of a folder's files (names and contents, sorted)."""
+    if _is_hub_reference(path):
+        return f"hub:{path}"  # a Hub reference: its revision is part of the source settings
     if path.is_file():
         return sha256_file(path)
     if path.is_dir():
@@ -97,9 +99,21 @@ def _read_cache(card_name: str, root: Path) -> dict[str, str]:
     return data if isinstance(data, dict) else {}
 
 
+def _is_hub_reference(path: Path) -> bool:
+    """`hub:ORG/NAME` data, or an `org/name` model id that is no local file or folder."""
+    text = str(path)
+    return text.startswith("hub:") or (
+        not path.exists() and text.count("/") == 1 and not path.suffix)
+
+
 def _local(root: Path, value: str) -> Path:
+    """A spec's path, relative to the project folder; Hub references stay as written."""
     path = Path(value)
-    return path if path.is_absolute() else root / path
+    if path.is_absolute() or value.startswith("hub:"):
+        return path
+    local = root / path
+    return path if _is_hub_reference(local) and not local.exists() and _is_hub_reference(
+        path) else local
 
 
 @dataclass
@@ -239,7 +253,7 @@ def _render(card_spec: Path, root: Path, out_dir: Path, result: CardBuild) -> Ca
 
 
 def build(cards_dir: str | Path = "cards", *, root: str | Path = ".",
-          out: str | Path = "build/cards", site_out: str | Path | None = "public",
+          out: str | Path = "build/cards", site_project: str | Path | None = "site-project",
           refresh: bool = False, progress: bool = True,
           say: Progress = lambda message: None) -> BuildReport:
     """Collect, render and publish every card spec in `cards_dir`.
@@ -248,13 +262,14 @@ def build(cards_dir: str | Path = "cards", *, root: str | Path = ".",
     settings or input files changed since the last build (a cache keyed by their hashes
     in `.cardgen/<card>/cache.json`); Hub sources run when their facts are missing or
     with `refresh`. Then every card is rendered to `out/<name>/` (README.md, card.json,
-    croissant.json for data cards) and the site is built into `site_out`.
+    croissant.json for data cards), and the site's MkDocs project is written to
+    `site_project` and built (into its `public/`) when a page changed.
 
     Args:
         cards_dir: folder of specs.
         root: project folder: relative paths in specs and `.cardgen/` are under it.
         out: folder for rendered cards.
-        site_out: folder for the static site; None skips the site.
+        site_project: folder of the site's MkDocs project; None skips the site.
         refresh: run every source even if its inputs are unchanged.
         progress: show progress bars of long collectors.
         say: receives one line per step, for progress reporting.
@@ -293,17 +308,23 @@ def build(cards_dir: str | Path = "cards", *, root: str | Path = ".",
         _render(r.path, root, out_dir, result)
         builds.append(result)
     site_dir, rebuilt = None, False
-    if site_out is not None:
-        site_dir = _local(root, str(site_out))
-        rebuilt = _build_site(cards_path, root, site_dir, say)
+    if site_project is not None:
+        site_dir, rebuilt = _build_site(cards_path, root, _local(root, str(site_project)), say)
     return BuildReport(builds, site_dir, rebuilt)
 
 
-def _build_site(cards_path: Path, root: Path, site_dir: Path, say: Progress) -> bool:
-    from . import site
+def _build_site(cards_path: Path, root: Path, project_dir: Path,
+                say: Progress) -> tuple[Path, bool]:
+    """Write the site's MkDocs project; run mkdocs only when a page changed."""
+    from .site import build_site
 
-    say(f"site -> {site_dir}")
-    return bool(site.build_site(cards_path, out=site_dir, root=root))
+    written = build_site(cards_path, project_dir, root=root, build=False).project
+    if not (written.written or written.removed or written.history_changed
+            or not (written.site_dir / "index.html").exists()):
+        return written.site_dir, False
+    say(f"site -> {written.site_dir}")
+    built = build_site(cards_path, project_dir, root=root).project
+    return built.site_dir, True
 
 
 def summary_markdown(report: BuildReport) -> str:

@@ -107,5 +107,5 @@ def demo(out: str | Path = "cardgen-demo", *, site: bool = True, progress: bool 
     if out.exists() and not out.is_dir():
         raise CardgenError(f"{out}: exists and is not a directory")
     prepare(out, say)
-    return build("cards", root=out, out="build/cards", site_out="public" if site else None,
-                 progress=progress, say=say)
+    return build("cards", root=out, out="build/cards",
+                 site_project="site-project" if site else None, progress=progress, say=say)

@@ -53,7 +53,7 @@ def check_publishable(card: Card, readme: str) -> list[str]:
     return problems
 
 
-def push_card(spec_path: str | Path, repo_id: str, *, create_pr: bool = True,
+def push_card(spec_path: str | Path, repo_id: str | None = None, *, create_pr: bool = True,
               force: bool = False, endpoint: str | None = None, root: str | Path = ".",
               commit_message: str | None = None) -> PushResult:
     """Render a card's Hub README and commit it to a repository, as a pull request by default.
@@ -65,7 +65,7 @@ def push_card(spec_path: str | Path, repo_id: str, *, create_pr: bool = True,
 
     Args:
         spec_path: the card spec (cards/NAME.yaml).
-        repo_id: target repository.
+        repo_id: target repository; the spec's `sources.hub.repo_id` when None.
         create_pr: open a pull request (True) or commit to the default branch (False).
         force: push even if threshold tests failed or the README fails Hub checks.
         endpoint: Hub address (`HF_ENDPOINT` when None).
@@ -82,6 +82,11 @@ def push_card(spec_path: str | Path, repo_id: str, *, create_pr: bool = True,
     from huggingface_hub import HfApi, get_token
 
     card = load_card(spec_path, root)
+    if repo_id is None:
+        if card.sources.hub is None:
+            raise CardgenError(f"{spec_path}: no --repo-id given and the spec names no "
+                               "sources.hub.repo_id to push to")
+        repo_id = card.sources.hub.repo_id
     readme = render(card, "hub")
     problems = check_publishable(card, readme)
     if problems and not force:

@@ -49,12 +49,12 @@ def _snapshot(root: Path) -> dict[str, str]:
 
 def test_second_build_does_no_work_and_changes_no_file(tmp_path: Path) -> None:
     _project(tmp_path)
-    first = build("cards", root=tmp_path, site_out=None, progress=False)
+    first = build("cards", root=tmp_path, site_project=None, progress=False)
     assert first.cards[0].ran == ["evaluate data/predictions.csv"]
     assert {p.name for p in first.cards[0].changed} == {"README.md", "card.json"}
     before = _snapshot(tmp_path)
     mtimes = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
-    second = build("cards", root=tmp_path, site_out=None, progress=False)
+    second = build("cards", root=tmp_path, site_project=None, progress=False)
     assert second.cards[0].ran == []
     assert second.cards[0].cached == ["evaluate data/predictions.csv"]
     assert second.cards_changed == 0
@@ -63,13 +63,13 @@ def test_second_build_does_no_work_and_changes_no_file(tmp_path: Path) -> None:
     # a changed input runs the step again
     csv = tmp_path / "data" / "predictions.csv"
     csv.write_text(csv.read_text().replace("\n1,1,a\n", "\n0,1,a\n", 1))
-    third = build("cards", root=tmp_path, site_out=None, progress=False)
+    third = build("cards", root=tmp_path, site_project=None, progress=False)
     assert third.cards[0].ran == ["evaluate data/predictions.csv"]
 
 
 def test_rendered_card_holds_the_evaluation(tmp_path: Path) -> None:
     _project(tmp_path)
-    build("cards", root=tmp_path, site_out=None, progress=False)
+    build("cards", root=tmp_path, site_project=None, progress=False)
     readme = (tmp_path / "build" / "cards" / "toy" / "README.md").read_text()
     frame = pd.read_csv(tmp_path / "data" / "predictions.csv")
     accuracy = (frame.y == frame.yhat).mean()
@@ -115,7 +115,7 @@ def test_duplicate_card_names_are_refused(tmp_path: Path) -> None:
     (tmp_path / "cards" / "copy.yaml").write_text((tmp_path / "cards" / "toy.yaml").read_text())
     from cardgen.errors import CardgenError
     with pytest.raises(CardgenError, match="card name 'toy' is also used by"):
-        build("cards", root=tmp_path, site_out=None, progress=False)
+        build("cards", root=tmp_path, site_project=None, progress=False)
 
 
 def test_missing_input_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

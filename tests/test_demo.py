@@ -1,0 +1,51 @@
+"""`cardgen demo`: the embedded Adult example runs offline end to end, once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+from click.testing import CliRunner
+from fairlearn.metrics import demographic_parity_ratio
+
+from cardgen.cli import cli
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_demo_builds_cards_and_site_and_is_idempotent(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(cli, ["demo", "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "adult-income: ran 2 step(s)" in result.output
+    assert "FAILED demographic_parity_ratio>=0.8" in result.output
+    model_readme = (out / "build" / "cards" / "adult-income" / "README.md").read_text()
+    data_readme = (out / "build" / "cards" / "adult" / "README.md").read_text()
+    croissant = json.loads((out / "build" / "cards" / "adult" / "croissant.json").read_text())
+    assert (out / "site-project" / "public" / "index.html").is_file()
+    assert (out / "data" / "NOTICE").read_text().startswith("UCI Adult")
+    # the four-fifths-rule number on the card equals fairlearn's on the predictions table
+    predictions = pd.read_parquet(out / "predictions" / "adult-test.parquet")
+    predicted = (predictions["score"] >= 0.5).astype(int)
+    expected = demographic_parity_ratio(
+        (predictions["income"] == ">50K").astype(int), predicted,
+        sensitive_features=predictions[["race", "sex"]])
+    card = json.loads((out / "build" / "cards" / "adult-income" / "card.json").read_text())
+    (evaluation,) = card["quantitative_analyses"]["evaluations"]
+    assert abs(evaluation["fairness_measures"]["demographic_parity_ratio"]["value"]
+               - expected) < 1e-12
+    assert f"| demographic_parity_ratio>=0.8 | {expected:.3f} | ❌ fail |" in model_readme
+    assert len(predictions) == 16281
+    assert "32,561 rows, 15 columns" in data_readme
+    assert croissant["@type"] == "sc:Dataset"
+    before = _digests(out)
+    again = CliRunner().invoke(cli, ["demo", "--out", str(out), "-q"])
+    assert again.exit_code == 0
+    assert "adult-income: ran 0 step(s), 2 unchanged; 0 file(s) written" in again.output
+    assert "site unchanged" in again.output
+    assert _digests(out) == before
