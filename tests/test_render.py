@@ -209,7 +209,7 @@ def test_regeneration_replaces_only_marked_regions(tmp_path: Path) -> None:
     after = readme.read_bytes().decode()
     assert result.changed
     assert _outside_regions(after) == _outside_regions(before)
-    assert "- A new use.\n" in after
+    assert "\nA new use.\n" in after
     assert "## Our own notes\n\nDo not touch.  \n\n" in after
     assert after.endswith("\nSigned, the team.\n")
     assert "value: 0.9\n" in after  # the model-index in the front matter follows the card

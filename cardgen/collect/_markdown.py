@@ -139,6 +139,10 @@ def _trim_blank_lines(lines: list[str]) -> str:
     return "\n".join(lines[start:end])
 
 
+_CARDGEN_MARKER_LINE = re.compile(r"^<!-- cardgen:(?:begin|end) [A-Za-z0-9_.-]+ -->\n?",
+                                  re.MULTILINE)
+
+
 def parse_readme(data: bytes | str) -> ParsedReadme:
     """Decode a README, parse its front matter and split its body into sections.
 
@@ -176,6 +180,8 @@ def parse_readme(data: bytes | str) -> ParsedReadme:
             metadata = {str(k): v for k, v in loaded.items()}
         elif loaded is not None:
             warnings.append("front matter is not a mapping; kept as text")
+    # cardgen's own region markers (a README cardgen rendered) are layout, not prose.
+    body = _CARDGEN_MARKER_LINE.sub("", body)
     return ParsedReadme(text, front, metadata, body, split_sections(body), warnings)
 
 

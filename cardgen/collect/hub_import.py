@@ -25,6 +25,8 @@ LAYOUT_KEY = "hub_import"
 README's prose can be put back together in its original order."""
 
 METADATA_KEY = "hub_metadata"
+RENDERED_PLACEHOLDER = "_More information needed._"
+"""What cardgen's Hub README shows in an empty section: not prose to import."""
 """Key under the spec's `extra` holding front matter that has no metadata field."""
 
 
@@ -279,7 +281,7 @@ def _place(section: Section, spec: dict[str, Any], table: dict[str, str],
         if "summary" not in spec:
             spec["title"], spec["summary"] = section.heading, section.body
             return "title+summary"
-    if not section.body:
+    if not section.body or section.body.strip() == RENDERED_PLACEHOLDER:
         return None
     path = table.get(_normalize_heading(section.heading))
     if path is None:

@@ -131,7 +131,19 @@ def dataset_card_data(card: DataCard) -> DatasetCardData:
     return DatasetCardData(**fields)
 
 
+IMPORTED_METADATA_KEY = "hub_metadata"
+"""`extra` key where `cardgen import` keeps front-matter keys that have no card field."""
+
+
 def front_matter(card: ModelCard | DataCard) -> dict[str, Any]:
-    """The README's front matter as plain data (what `---` ... `---` will hold)."""
+    """The README's front matter as plain data (what `---` ... `---` will hold).
+
+    Keys an imported card kept under `extra.hub_metadata` (a widget, an author's own
+    `model-index` when the card has no evaluations, ...) come back; keys built from the
+    card's fields take precedence.
+    """
     data = model_card_data(card) if isinstance(card, ModelCard) else dataset_card_data(card)
-    return data.to_dict()
+    imported = card.extra.get(IMPORTED_METADATA_KEY)
+    kept = {key: value for key, value in imported.items() if not key.startswith("_")} \
+        if isinstance(imported, dict) else {}
+    return {**kept, **data.to_dict()}
