@@ -316,15 +316,15 @@ def build(cards_dir: str | Path = "cards", *, root: str | Path = ".",
 def _build_site(cards_path: Path, root: Path, project_dir: Path,
                 say: Progress) -> tuple[Path, bool]:
     """Write the site's MkDocs project; run mkdocs only when a page changed."""
-    from .site import build_site
+    from .site import build_project, build_site
 
-    written = build_site(cards_path, project_dir, root=root, build=False).project
-    if not (written.written or written.removed or written.history_changed
-            or not (written.site_dir / "index.html").exists()):
-        return written.site_dir, False
-    say(f"site -> {written.site_dir}")
-    built = build_site(cards_path, project_dir, root=root).project
-    return built.site_dir, True
+    project = build_site(cards_path, project_dir, root=root, build=False).project
+    if not (project.written or project.removed or project.history_changed
+            or not (project.site_dir / "index.html").exists()):
+        return project.site_dir, False
+    say(f"site -> {project.site_dir}")
+    build_project(project)
+    return project.site_dir, True
 
 
 def summary_markdown(report: BuildReport) -> str:

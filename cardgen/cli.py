@@ -15,7 +15,11 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
+from .build import BuildReport, build, write_github_files
+from .demo import demo
 from .errors import CardgenError
+from .merge import load_card
+from .render import FORMATS, render, write_rendered
 from .schema.export import export_schemas, stale_schemas
 from .schema.model_card import CARD_NAME_PATTERN
 from .skeleton import write_skeleton
@@ -133,6 +137,625 @@ def validate_command(paths: tuple[Path, ...], min_completeness: float | None,
         sys.exit(1)
 
 
+@cli.command("render")
+@click.argument("card", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="hub", show_default=True,
+              help="hub: README.md with front matter and model-index; page: site Markdown; "
+              "json: the card as JSON; croissant: Croissant JSON-LD (data cards).")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="File to write; standard output when omitted. An existing README is "
+              "regenerated between its cardgen markers only.")
+@click.option("--template", type=click.Path(path_type=Path), default=None,
+              help="Your own Jinja2 template for hub or page output (runs sandboxed; it can "
+              "import cardgen's _macros.md.j2).")
+@click.option("--precision", type=click.IntRange(0, 12), default=3, show_default=True,
+              help="Decimals shown for metric values.")
+@click.option("--facts", "root", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("."), show_default=True,
+              help="Project folder whose .cardgen/ holds the collected facts.")
+@click.option("--force", is_flag=True,
+              help="Overwrite an existing output file that has no cardgen markers.")
+@reports_errors
+def render_command(card: Path, fmt: str, out: Path | None, template: Path | None,
+                   precision: int, root: Path, force: bool) -> None:
+    """Render CARD (a spec, cards/NAME.yaml) merged with its collected facts."""
+    if template is not None and fmt not in ("hub", "page"):
+        raise click.UsageError("--template applies to --format hub or page")
+    loaded = load_card(card, root)
+    if out is None:
+        click.echo(render(loaded, fmt, precision, template), nl=False)  # type: ignore[arg-type]
+        return
+    result = write_rendered(loaded, fmt, out, precision=precision,  # type: ignore[arg-type]
+                            template=template, force=force)
+    click.echo(f"{'wrote' if result.changed else 'unchanged'} {result.path}")
+    for name in result.unplaced_regions:
+        click.echo(f"note: {out} has no region {name!r}; that section was not added", err=True)
+
+
+def _print_build(report: BuildReport) -> None:
+    for card in report.cards:
+        total = card.tests_passed + len(card.tests_failed)
+        tests = (f"{len(card.tests_failed)} of {total} threshold tests FAILED"
+                 if card.tests_failed else f"{total} threshold tests passed")
+        click.echo(f"{card.name}: ran {len(card.ran)} step(s), {len(card.cached)} unchanged; "
+                   f"{len(card.changed)} file(s) written; {tests}")
+        for test in card.tests_failed:
+            observed = "undefined" if test.observed is None else f"{test.observed:.4f}"
+            click.echo(f"  FAILED {test.expression} (observed {observed})")
+    if report.site_dir is not None:
+        state = "built" if report.site_rebuilt else "unchanged"
+        click.echo(f"site {state}: {report.site_dir}/index.html")
+
+
+@cli.command("build")
+@click.option("--cards", "cards_dir", type=click.Path(path_type=Path), default=Path("cards"),
+              show_default=True, help="Folder of card specs.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("build/cards"), show_default=True,
+              help="Folder for rendered cards: OUT/NAME/README.md, card.json, croissant.json.")
+@click.option("--site-project", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("site-project"), show_default=True,
+              help="Folder of the site's MkDocs project; the site is built into its public/.")
+@click.option("--no-site", is_flag=True, help="Skip the site.")
+@click.option("--refresh", is_flag=True,
+              help="Run every source again, even when its inputs are unchanged.")
+@click.option("--no-fail", is_flag=True,
+              help="Report failed threshold tests but exit 0.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@reports_errors
+def build_command(cards_dir: Path, out: Path, site_project: Path, no_site: bool, refresh: bool,
+                  no_fail: bool, quiet: bool) -> None:
+    """Collect facts for every spec (only where inputs changed), render every card, build
+    the site.
+
+    Exit code 1 when a threshold test fails (unless --no-fail). In GitHub Actions the
+    outputs site-dir, cards-changed and tests-failed go to $GITHUB_OUTPUT and a Markdown
+    summary to $GITHUB_STEP_SUMMARY.
+    """
+    say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
+    report = build(cards_dir, out=out, site_project=None if no_site else site_project,
+                   refresh=refresh, progress=not quiet, say=say)
+    _print_build(report)
+    write_github_files(report)
+    if report.tests_failed and not no_fail:
+        sys.exit(1)
+
+
+@cli.command("demo")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("cardgen-demo"), show_default=True,
+              help="Folder for the demo project (data, model, cards, site).")
+@click.option("--no-site", is_flag=True, help="Skip the site.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@reports_errors
+def demo_command(out: Path, no_site: bool, quiet: bool) -> None:
+    """Run the embedded UCI Adult example end to end, offline.
+
+    Trains a scikit-learn classifier (saved with skops), runs it over the test split,
+    evaluates it by race x sex with confidence intervals and a four-fifths-rule test,
+    profiles the data, and writes the model card, the data card and the site into OUT.
+    """
+    say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
+    report = demo(out, site=not no_site, progress=not quiet, say=say)
+    _print_build(report)
+    click.echo(f"\nLook at {out / 'build' / 'cards' / 'adult-income' / 'README.md'} (model "
+               f"card), {out / 'build' / 'cards' / 'adult' / 'README.md'} (data card)"
+               + ("" if no_site else f" and {out / 'site-project' / 'public' / 'index.html'}"
+                                     " (site)") + ".")
+    if report.tests_failed:
+        click.echo("The four-fifths-rule test fails: the example model selects women and "
+                   "some groups far less often. That is what the card is there to show.")
+
+
 def main() -> None:
     """Console entry point."""
     cli(prog_name="cardgen")
+
+
+# --- Hub: collect, import, push (issue 4) ------------------------------------------------
+
+
+@cli.group()
+def collect() -> None:
+    """Collect facts with provenance into .cardgen/<card>/ (the spec is never touched)."""
+
+
+def _repo_type(kind: str) -> str:
+    return "dataset" if kind in ("dataset", "data") else "model"
+
+
+@collect.command("hub")
+@click.argument("repo_id", required=False)
+@click.option("--type", "kind", type=click.Choice(["model", "dataset"]), default=None,
+              help="Repository type (default: the card's hub source, else model).")
+@click.option("--revision", default=None, help="Branch, tag or commit sha (default branch).")
+@click.option("--card", "card_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Card spec cards/NAME.yaml; facts go to .cardgen/NAME/, and "
+              "its `sources.hub` is used when REPO_ID is omitted.")
+@click.option("--from-file", type=click.File("r", encoding="utf-8"), default=None,
+              help="Collect every repository listed (one id a line, # comments) concurrently.")
+@click.option("--author", default=None, help="Collect every public repository of a user/org.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Concurrent requests for --from-file/--author.")
+@click.option("--endpoint", envvar="HF_ENDPOINT", default=None,
+              help="Hub address [default: $HF_ENDPOINT or https://huggingface.co].")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds to wait for each Hub answer.")
+@click.option("--retries", type=click.IntRange(0, 10), default=4, show_default=True,
+              help="Retries on 429/5xx (with backoff, honouring Retry-After).")
+@click.option("--follow-datasets", is_flag=True,
+              help="Also collect the datasets a model names (linked dataset facts).")
+@reports_errors
+def collect_hub_command(repo_id: str | None, kind: str | None, revision: str | None,
+                        card_path: Path | None, from_file: Any, author: str | None, jobs: int,
+                        endpoint: str | None, timeout: float, retries: int,
+                        follow_datasets: bool) -> None:
+    """Collect Hub metadata, card data, prose and evaluation results of REPO_ID.
+
+    The token, if any, comes from HF_TOKEN or `hf auth login` and is never printed.
+    """
+    from .collect import collect_hub, collect_many, list_author_repos
+
+    batch = from_file is not None or author is not None
+    if batch:
+        if repo_id or card_path:
+            raise CardgenError("give REPO_ID/--card, or --from-file/--author, not both")
+        _collect_batch(from_file, author, _repo_type(kind or "model"), jobs, endpoint,
+                       timeout, retries, collect_many, list_author_repos)
+        return
+    if card_path is None:
+        raise CardgenError("--card cards/NAME.yaml is required (facts are stored per card)")
+    name = card_path.name.rsplit(".", 1)[0]
+    if repo_id is None:
+        from .spec import load_spec
+
+        source = load_spec(card_path).sources.hub
+        if source is None:
+            raise CardgenError(f"{card_path}: give REPO_ID or a `sources.hub` in the spec")
+        repo_id, kind = source.repo_id, kind or source.repo_type
+        revision = revision or source.revision
+    result = collect_hub(repo_id, name, repo_type=_repo_type(kind or "model"),
+                         revision=revision, endpoint=endpoint, timeout=timeout,
+                         retries=retries, follow_datasets=follow_datasets)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"collected {result.repo_id}@{result.sha[:12]}: "
+               + ", ".join(str(p) for p in result.paths))
+
+
+def _collect_batch(from_file: Any, author: str | None, repo_type: str, jobs: int,
+                   endpoint: str | None, timeout: float, retries: int,
+                   collect_many: Any, list_author_repos: Any) -> None:
+    from tqdm import tqdm
+
+    repos: list[str] = []
+    if from_file is not None:
+        repos += [line.split("#", 1)[0].strip() for line in from_file]
+    if author is not None:
+        repos += list_author_repos(author, repo_type=repo_type, endpoint=endpoint,
+                                   timeout=timeout)
+    repos = [r for r in dict.fromkeys(repos) if r]
+    with tqdm(total=len(repos), unit="repo", file=sys.stderr, desc="collect hub") as bar:
+        report = collect_many(repos, repo_type=repo_type, jobs=jobs, endpoint=endpoint,
+                              timeout=timeout, retries=retries,
+                              progress=lambda repo, ok: bar.update(1))
+    click.echo(f"collected {len(report.results)} of {len(repos)} repositories")
+    for message in report.errors.values():
+        click.echo(f"error: {message}", err=True)
+    if report.errors:
+        sys.exit(1)
+
+
+@cli.command("import")
+@click.argument("source")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Spec file to write, e.g. cards/NAME.yaml (NAME becomes the card name).")
+@click.option("--type", "kind", type=click.Choice(["model", "data"]), default=None,
+              help="Card kind (default: guessed from the README).")
+@click.option("--endpoint", envvar="HF_ENDPOINT", default=None,
+              help="Hub address for hub: sources [default: $HF_ENDPOINT or huggingface.co].")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@reports_errors
+def import_command(source: str, out: Path, kind: str | None, endpoint: str | None,
+                   force: bool) -> None:
+    """Turn an existing Hub card (a README path, or hub:OWNER/NAME) into an editable spec.
+
+    Known sections fill spec fields; every other section is kept verbatim, in order,
+    under extra_sections. Use hub:datasets/OWNER/NAME for a dataset card.
+    """
+    from .collect.hub_import import import_card
+
+    result = import_card(source, out, kind=kind, endpoint=endpoint, overwrite=force)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"wrote {out} ({result.card.kind} card, "
+               f"{len(result.card.extra_sections)} extra section(s))")
+
+
+@cli.command("push")
+@click.argument("card", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--repo-id", default=None,
+              help="Hub repository to update, e.g. ORG/NAME [default: the spec's "
+              "sources.hub.repo_id].")
+@click.option("--pr/--no-pr", "create_pr", default=True, show_default=True,
+              help="Open a pull request, or commit directly to the default branch.")
+@click.option("--force", is_flag=True,
+              help="Push even if threshold tests failed or the README fails Hub checks.")
+@click.option("--endpoint", envvar="HF_ENDPOINT", default=None,
+              help="Hub address [default: $HF_ENDPOINT or https://huggingface.co].")
+@click.option("-m", "--message", default=None, help="Commit title.")
+@reports_errors
+def push_command(card: Path, repo_id: str | None, create_pr: bool, force: bool,
+                 endpoint: str | None, message: str | None) -> None:
+    """Render CARD's Hub README and push it to the Hub (as a pull request by default).
+
+    The token comes from HF_TOKEN or `hf auth login`; it is never printed.
+    """
+    from .publish import push_card
+
+    result = push_card(card, repo_id, create_pr=create_pr, force=force, endpoint=endpoint,
+                       commit_message=message)
+    if result.pr_url:
+        click.echo(f"opened pull request {result.pr_url}")
+    else:
+        click.echo(f"committed {result.commit_url}")
+
+
+@cli.command("evaluate")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--label", required=True, help="Column with the true label.")
+@click.option("--pred", help="Column with the predicted label (give --pred or --score).")
+@click.option("--score", help="Column with the positive-class score; prediction = score >= T.")
+@click.option("--threshold", type=float, default=0.5, show_default=True,
+              help="Decision threshold T applied to --score.")
+@click.option("--sensitive", "sensitive", multiple=True,
+              help="Sensitive feature column (repeatable): groups are their intersections, "
+                   "and each feature alone is reported too.")
+@click.option("--pos-label", help="Label value of the positive class (binary tasks).")
+@click.option("--task", type=click.Choice(["binary", "multiclass", "regression"]),
+              help="Task type; inferred from the labels when unambiguous.")
+@click.option("--metric", "metrics", multiple=True,
+              help="Metric to report (repeatable); a default set per task when omitted.")
+@click.option("--require", "require", multiple=True,
+              help="Threshold test such as 'demographic_parity_ratio>=0.8' (repeatable); "
+                   "any failure makes the exit code 1.")
+@click.option("--ci-method", type=click.Choice(["bootstrap", "wilson", "none"]),
+              default="bootstrap", show_default=True,
+              help="Confidence intervals: bootstrap, Wilson for proportions, or none.")
+@click.option("--n-boot", type=int, default=1000, show_default=True,
+              help="Bootstrap replicates.")
+@click.option("--ci", type=float, default=0.95, show_default=True, help="Confidence level.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
+@click.option("--min-group-size", type=int, default=30, show_default=True,
+              help="Groups with fewer rows are flagged as small.")
+@click.option("--reference", help="Reference group for disparities, e.g. "
+                                  "'race=White,sex=Male'; the largest group by default.")
+@click.option("--name", help="Evaluation name; the file's stem by default.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the evaluation JSON here.")
+@click.option("--card", type=click.Path(dir_okay=False),
+              help="Store the evaluation as a fact of this card (cards/NAME.yaml).")
+@reports_errors
+def evaluate_command(file: str, card: str | None, out: str | None, **options: Any) -> None:
+    """Disaggregated evaluation of a predictions table (CSV, Parquet or JSON Lines).
+
+    Metrics per group and intersectional group, with confidence intervals, disparities,
+    fairness measures and threshold tests.
+    """
+    from .evaluate import (
+        card_requirements,
+        evaluate,
+        failed_tests,
+        store_in_card,
+        summary_table,
+        write_evaluation,
+    )
+
+    if card is not None:
+        options["require"] = [*options["require"], *card_requirements(card, file)]
+    evaluation = evaluate(file, progress=True, **options)
+    if out:
+        write_evaluation(evaluation, out)
+    if card is not None:
+        click.echo(f"stored {store_in_card(card, evaluation)}", err=True)
+    click.echo(summary_table(evaluation))
+    failed = failed_tests(evaluation)
+    if failed:
+        raise CardgenError(f"{len(failed)} of {len(evaluation.threshold_tests)} requirement(s) "
+                           f"failed: {', '.join(t.expression for t in failed)}")
+
+
+# --- Local runs and the discrimination probe (issue 5) ------------------------------------
+
+
+@cli.command("run")
+@click.argument("model")
+@click.option("--data", required=True, help="Evaluation set: CSV, Parquet, JSON Lines, a "
+              "saved `datasets` folder, or hub:ORG/NAME[@REVISION] (a Hub dataset's Parquet "
+              "files).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Predictions table to write (.parquet, .csv or .jsonl) "
+              "[default: DATA-STEM.predictions.parquet]; provenance goes to "
+              "OUT.provenance.json.")
+@click.option("--text-column", default=None,
+              help="Column with the input text (required for transformers models).")
+@click.option("--label-column", default=None,
+              help="Column with the true label, copied to the predictions table.")
+@click.option("--sensitive", multiple=True,
+              help="Sensitive column to keep in the predictions table (repeatable, or "
+              "comma-separated).")
+@click.option("--split", default=None,
+              help="Split of a `datasets` folder or Hub dataset (optional when there is one).")
+@click.option("--device", default="auto", show_default=True,
+              help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N or mps.")
+@click.option("--batch-size", type=int, default=None,
+              help="Rows per batch [default: 32 on CPU; on CUDA 256, halved on out-of-memory].")
+@click.option("--dtype", type=click.Choice(["auto", "float32", "bfloat16", "float16"]),
+              default="auto", show_default=True,
+              help="Weights dtype; auto is bfloat16 on a CUDA GPU that supports it, else "
+              "float32.")
+@click.option("--max-length", type=int, default=None,
+              help="Token limit per text [default: the model's own limit].")
+@click.option("--limit", type=int, default=None, help="Run only the first N rows.")
+@click.option("--trust-pickle", is_flag=True,
+              help="Allow .joblib/.pkl models and untrusted .skops types (unpickling runs "
+              "code from the file).")
+@click.option("--revision", default=None,
+              help="Hub revision of a Hub model id (default branch).")
+@click.option("--endpoint", envvar="HF_ENDPOINT", default=None,
+              help="Hub address [default: $HF_ENDPOINT or https://huggingface.co].")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@reports_errors
+def run_command(model: str, data: str, out: Path | None, text_column: str | None,
+                label_column: str | None, sensitive: tuple[str, ...], split: str | None,
+                device: str, batch_size: int | None, dtype: str, max_length: int | None,
+                limit: int | None, trust_pickle: bool, revision: str | None,
+                endpoint: str | None, quiet: bool) -> None:
+    """Run MODEL over an evaluation set and write a predictions table for `cardgen evaluate`.
+
+    MODEL is a transformers model folder or Hub id (sequence classification), or a
+    scikit-learn model saved with skops (.skops). The table keeps the label and sensitive
+    columns and adds prediction, score and score_<class>.
+    """
+    from .collect.run import run
+
+    columns = [c.strip() for item in sensitive for c in item.split(",") if c.strip()]
+    result = run(model, data, out=out, text_column=text_column, label_column=label_column,
+                 sensitive=columns, split=split, device=device, batch_size=batch_size,
+                 dtype=dtype, max_length=max_length, limit=limit, trust_pickle=trust_pickle,
+                 revision=revision, endpoint=endpoint, progress=not quiet)
+    settings = result.record["run"]
+    click.echo(f"wrote {result.out} ({settings['rows']} rows, {settings['task']}) and "
+               f"{result.provenance_path}")
+    click.echo(f"{settings['device_name']}, {settings['dtype'] or 'numpy'}, batch size "
+               f"{settings['batch_size']}: {settings['seconds']:.2f} s, "
+               f"{settings['rows_per_second'] or 0:.1f} rows/s")
+
+
+@cli.command("probe")
+@click.argument("model")
+@click.option("--prompts", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="discrim-eval JSON Lines (filled_template, decision_question_id, age, "
+              "gender, race) [default: the shipped subset, decision questions 0, 1, 3].")
+@click.option("--baseline", default=None,
+              help="Baseline demographics, e.g. age=60,gender=male,race=white "
+              "[default: a 60-year-old white male].")
+@click.option("--mixed-effects", is_flag=True,
+              help="Also fit the paper's mixed-effects model (statsmodels MixedLM).")
+@click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=0.95, show_default=True, help="Confidence level of the intervals.")
+@click.option("--device", default="auto", show_default=True,
+              help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N or mps.")
+@click.option("--dtype", type=click.Choice(["auto", "float32", "bfloat16", "float16"]),
+              default="auto", show_default=True,
+              help="Weights dtype; auto is bfloat16 on a CUDA GPU that supports it, else "
+              "float32.")
+@click.option("--batch-size", type=int, default=None,
+              help="Prompts per batch [default: 8 on CPU; on CUDA 32, halved on "
+              "out-of-memory].")
+@click.option("--max-length", type=int, default=None,
+              help="Token limit per prompt; longer prompts lose their beginning "
+              "[default: the model's context length].")
+@click.option("--name", default=None,
+              help="Evaluation name [default: discrim-eval-MODEL-FOLDER-NAME].")
+@click.option("--revision", default=None, help="Hub revision of a Hub model id.")
+@click.option("--endpoint", envvar="HF_ENDPOINT", default=None,
+              help="Hub address [default: $HF_ENDPOINT or https://huggingface.co].")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the evaluation JSON here [default: NAME.json unless --card].")
+@click.option("--card", "card_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Card spec cards/NAME.yaml: store the evaluation as the "
+              "fact .cardgen/NAME/probe-EVALUATION.json for the model card.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@reports_errors
+def probe_command(model: str, prompts: Path | None, baseline: str | None,
+                  mixed_effects: bool, ci: float, device: str, dtype: str,
+                  batch_size: int | None, max_length: int | None, name: str | None,
+                  revision: str | None, endpoint: str | None, out: Path | None,
+                  card_path: Path | None, quiet: bool) -> None:
+    """Measure decision discrimination of a causal language model (Tamkin et al. 2023).
+
+    Each prompt asks a yes/no decision about a person whose age, gender and race vary; the
+    discrimination score of a value is its mean difference in logit p(yes) to the baseline,
+    averaged over decision questions, with intervals clustered by question.
+    """
+    from ._io import atomic_write_text, dumps_json
+    from .collect.probe import METRIC, probe
+    from .facts import write_fact
+
+    evaluation = probe(model, prompts, baseline=baseline, device=device, dtype=dtype,
+                       batch_size=batch_size, max_length=max_length, ci=ci,
+                       mixed_effects_model=mixed_effects, name=name, revision=revision,
+                       endpoint=endpoint, progress=not quiet)
+    written = []
+    if card_path is not None:
+        from .spec import load_spec
+
+        written.append(write_fact(load_spec(card_path).name, f"probe-{evaluation.name}",
+                                  evaluation))
+    if out is not None or card_path is None:
+        target = out or Path(f"{evaluation.name}.json")
+        written.append(atomic_write_text(target, dumps_json(
+            evaluation.model_dump(mode="json", exclude_none=False))))
+    truncated = evaluation.details.get("truncated_prompts")
+    if truncated:
+        click.echo(f"warning: {truncated} prompt(s) exceeded --max-length and lost their "
+                   "beginning (where the demographics are stated)", err=True)
+    for group in evaluation.groups:
+        score = group.metrics[METRIC]
+        (feature, value), = group.features.items()
+        interval = (f"[{score.ci_low:+.3f}, {score.ci_high:+.3f}]"
+                    if score.ci_low is not None and score.ci_high is not None else "baseline"
+                    if score.value == 0 and score.ci_method == "none" else "(no interval)")
+        click.echo(f"{feature}={value}: {score.value:+.3f} {interval}")
+    click.echo("wrote " + ", ".join(str(p) for p in written))
+
+
+# --- Data cards: profile a dataset (issue 6) ---------------------------------------------
+
+
+@cli.command("profile")
+@click.argument("data", type=click.Path(exists=True, path_type=Path))
+@click.option("--card", "card_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              default=None, help="Data card spec cards/NAME.yaml: store the profile as the fact "
+              ".cardgen/NAME/profile-<DATA stem>.json (its sources.profile entry for DATA "
+              "supplies --sensitive/--label when they are not given).")
+@click.option("--sensitive", multiple=True, metavar="COL",
+              help="Sensitive attribute column (repeat for several); groups of each and "
+              "their intersections are reported.")
+@click.option("--label", default=None, metavar="COL",
+              help="Label column: its base rate per group is reported with Wilson CIs.")
+@click.option("--pos-label", default=None, metavar="VALUE",
+              help="Label value counted as positive (default: 1/true/yes, else the rarer of "
+              "two values).")
+@click.option("--split", default=None, help="Split of a saved DatasetDict folder.")
+@click.option("--encoding", default="utf-8", show_default=True,
+              help="Text encoding of CSV and JSON Lines files, e.g. latin-1.")
+@click.option("--keep-whitespace", is_flag=True,
+              help="Keep spaces around CSV fields and header names (trimmed by default).")
+@click.option("--min-group-size", type=click.IntRange(min=0), default=30, show_default=True,
+              help="Groups with fewer rows are flagged as small.")
+@click.option("--top-k", type=click.IntRange(min=0), default=10, show_default=True,
+              help="Most frequent values kept per column.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the profile as JSON to this file.")
+@reports_errors
+def profile_command(data: Path, card_path: Path | None, sensitive: tuple[str, ...],
+                    label: str | None, pos_label: str | None, split: str | None,
+                    encoding: str, keep_whitespace: bool, min_group_size: int, top_k: int,
+                    out: Path | None) -> None:
+    """Profile DATA (CSV, Parquet, JSON Lines or a saved datasets folder) for a data card.
+
+    Records per-column statistics, duplicate rows, group representation and label base
+    rates, warnings, and columns that look like personal data, with provenance.
+    """
+    from tqdm import tqdm
+
+    from ._io import atomic_write_text, dumps_json
+    from .collect.profile import profile, store_profile
+    from .spec import load_spec
+
+    card = load_spec(card_path) if card_path is not None else None
+    if card is not None and not sensitive and label is None:
+        for source in getattr(card.sources, "profile", []):
+            if Path(source.data) == data:
+                sensitive, label = tuple(source.sensitive), source.label
+    size = sum(p.stat().st_size for p in data.rglob("*") if p.is_file()) if data.is_dir() \
+        else data.stat().st_size
+    with tqdm(unit="row", unit_scale=True, file=sys.stderr, desc=f"profile {data.name}",
+              disable=size < (64 << 20)) as bar:
+        result = profile(data, sensitive=sensitive, label=label, pos_label=pos_label,
+                         split=split, encoding=encoding, strip_whitespace=not keep_whitespace,
+                         min_group_size=min_group_size, top_k=top_k, progress=bar.update)
+    written = []
+    if out is not None:
+        written.append(atomic_write_text(out, dumps_json(result.model_dump(mode="json"))))
+    if card is not None:
+        written.append(store_profile(card.name, result))
+    click.echo(f"{data}: {result.num_rows} rows, {result.num_columns} columns, "
+               f"{result.duplicate_rows} duplicate row(s)")
+    for column in result.columns:
+        rate = "-" if column.missing_rate is None else f"{column.missing_rate:.1%}"
+        click.echo(f"  {column.name}: {column.type}, {rate} missing, "
+                   f"{column.distinct if column.distinct is not None else '-'} distinct")
+    if result.base_rate is not None and result.base_rate.value is not None:
+        click.echo(f"base rate of {result.label}={result.pos_label}: "
+                   f"{result.base_rate.value:.3f}")
+    for group in result.groups:
+        where = ", ".join(f"{k}={v}" for k, v in group.features.items())
+        rate = group.base_rate.value if group.base_rate is not None else None
+        click.echo(f"  group {where}: {group.count} rows"
+                   + (f", base rate {rate:.3f}" if rate is not None else ""))
+    for flag in result.personal_data:
+        click.echo(f"personal data? {flag.column}: {flag.kind} ({flag.detail})")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning.message}", err=True)
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+# --- site (issue 8) ----------------------------------------------------------------------------
+
+@cli.group("site")
+def site_group() -> None:
+    """Build or preview the browsable MkDocs-Material site of all cards."""
+
+
+_SITE_OPTIONS = [
+    click.option("--cards", type=click.Path(path_type=Path), default=Path("cards"),
+                 show_default=True, help="Folder of card specs (*.yaml) to put on the site."),
+    click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+                 default=Path("site-project"), show_default=True,
+                 help="MkDocs project folder to write; an existing mkdocs.yml there keeps "
+                      "everything but its nav."),
+    click.option("--facts", "root", type=click.Path(file_okay=False, path_type=Path),
+                 default=Path("."), show_default=True,
+                 help="Project folder holding the collected facts (.cardgen/)."),
+    click.option("--release", default=None,
+                 help="Release id recorded in each card's history (default: the card's "
+                      "version, else `git describe` of the specs' repository)."),
+    click.option("--site-name", default="Cards", show_default=True,
+                 help="site_name of a newly written mkdocs.yml."),
+    click.option("--precision", type=click.IntRange(0, 12), default=3, show_default=True,
+                 help="Decimals shown for metric values."),
+]
+
+
+def _site_options(func: F) -> F:
+    for option in reversed(_SITE_OPTIONS):
+        func = option(func)
+    return func
+
+
+@site_group.command("build")
+@_site_options
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Worker processes preparing cards (default: number of CPUs).")
+@click.option("--no-build", is_flag=True,
+              help="Write the MkDocs project only; do not run mkdocs build.")
+@reports_errors
+def site_build_command(cards: Path, out: Path, root: Path, release: str | None, site_name: str,
+                       precision: int, jobs: int | None, no_build: bool) -> None:
+    """Write the MkDocs project of all cards and run `mkdocs build --strict`."""
+    from .site import build_site
+
+    result = build_site(cards, out, root=root, release=release, site_name=site_name,
+                        precision=precision, jobs=jobs, build=not no_build)
+    project = result.project
+    click.echo(f"{project.cards} cards; {project.written} files written, {project.removed} "
+               f"removed, {project.history_changed} history entries changed")
+    if not no_build:
+        click.echo(f"built {project.site_dir} in {result.seconds:.1f} s")
+
+
+@site_group.command("serve")
+@_site_options
+@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True,
+              help="Address the preview server listens on.")
+@reports_errors
+def site_serve_command(cards: Path, out: Path, root: Path, release: str | None, site_name: str,
+                       precision: int, dev_addr: str) -> None:
+    """Preview the site with live reload; pages are regenerated when specs or facts change."""
+    from .site import serve_site
+
+    serve_site(cards, out, root=root, address=dev_addr, release=release, site_name=site_name,
+               precision=precision)

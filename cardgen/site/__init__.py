@@ -1,0 +1,652 @@
+"""The browsable site: writes a MkDocs project of all cards and runs `mkdocs build --strict`.
+
+It writes only inside the output project (of an existing mkdocs.yml only `nav`), never
+specs or facts, and the site it makes loads nothing from another host.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .._io import atomic_write_text, dumps_json
+from .._resources import templates_dir
+from ..errors import CardgenError, Problem
+from ..render import _env
+from ..render._filters import cell, inline
+from ..validate import spec_files
+from . import _charts, _history
+from ._pages import KIND_DIRS, UNVERSIONED, CardPage, prepare
+from ._shards import _AnyTagLoader, build_sharded
+
+MANIFEST = ".cardgen-site.json"
+SECTION_MAX = 250
+"""Cards per section page; a first character with more cards is split into parts."""
+RELATED_MAX = 50
+"""Related cards listed by name on a card page; the rest are counted."""
+PARALLEL_FROM = 64
+"""Below this many specs, preparing cards in one process is faster than starting workers."""
+SHARD_FROM = 400
+"""From this many cards, several mkdocs processes build slices of the site at once."""
+_SHARED_PAGES = ["index.md", "sections/", "models/index.md", "data/index.md"]
+"""Pages besides the cards: only the first of several mkdocs processes builds them."""
+_OWNED = ("index.md", "models/", "data/", "sections/", "assets/cardgen/")
+_KIND_HEADINGS = {"model": "Models", "data": "Datasets"}
+_HEADER = "# Written by `cardgen site build`."
+
+
+@dataclass(frozen=True)
+class Section:
+    """A page listing some cards of one kind."""
+
+    kind: str
+    label: str
+    file: str
+    pages: list[CardPage]
+
+
+@dataclass(frozen=True)
+class SiteProject:
+    """What writing the MkDocs project did."""
+
+    config: Path
+    docs_dir: Path
+    site_dir: Path
+    cards: int
+    written: int
+    removed: int
+    history_changed: int
+    prefix: str = ""
+    """Folder of the generated pages inside docs: `cards/` in a site cardgen did not create."""
+    card_folders: tuple[str, ...] = ()
+    """Each card's folder inside docs (`models/NAME`), for builds split over processes."""
+
+
+@dataclass(frozen=True)
+class SiteBuild:
+    """What `build_site` did: the project written and the mkdocs build run."""
+
+    project: SiteProject
+    seconds: float
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+def _prepare_all(specs: list[Path], root: Path, precision: int, release: str | None,
+                 jobs: int) -> list[CardPage | list[Problem]]:
+    args = [(spec, root, precision, release) for spec in specs]
+    if jobs <= 1 or len(specs) < PARALLEL_FROM:
+        return [prepare(*a) for a in args]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(prepare, *zip(*args, strict=True),
+                             chunksize=max(1, len(specs) // (jobs * 8))))
+
+
+def load_pages(cards: str | Path | Iterable[Path], root: str | Path = Path("."), *,
+               precision: int = 3,
+               release: str | None = None, jobs: int | None = None) -> list[CardPage]:
+    """Load every spec (with its facts) and format its page, charts and home-table row.
+
+    Args:
+        cards: a folder of specs, or spec files and folders.
+        root: the project folder holding `.cardgen/` facts.
+        precision: decimals of metric values.
+        release: release id recorded in each card's history (default: the card's version,
+            else `git describe` of the specs' repository, else `unversioned`).
+        jobs: worker processes (default: CPU count); small sites use one.
+
+    Returns:
+        One page per card, sorted by kind then name.
+
+    Raises:
+        CardgenError: if no spec is found, a spec is invalid (every problem is listed),
+            or two cards of one kind share a name.
+    """
+    paths = ([Path(cards)] if isinstance(cards, (str, os.PathLike))
+             else [Path(c) for c in cards])
+    root = Path(root)
+    found = spec_files(paths)
+    problems = [p for p in found if isinstance(p, Problem)]
+    specs = [p for p in found if isinstance(p, Path)]
+    if not specs and not problems:
+        problems.append(Problem(", ".join(str(p) for p in paths), "no spec files found"))
+    results = _prepare_all(specs, root, precision, release, jobs or os.cpu_count() or 1)
+    fallback = git_release(specs[0].parent) if specs and release is None else None
+    pages: list[CardPage] = []
+    for result in results:
+        if isinstance(result, list):
+            problems.extend(result)
+        else:
+            if fallback and result.release == UNVERSIONED:
+                result.release = fallback
+            pages.append(result)
+    seen: dict[tuple[str, str], str] = {}
+    for page in pages:
+        other = seen.setdefault((page.kind, page.name), page.spec)
+        if other != page.spec:
+            problems.append(Problem(page.spec, f"card name {page.name!r} is also used by "
+                                                f"{other}; names of one kind must be unique"))
+    if problems:
+        raise CardgenError("\n".join(str(p) for p in problems) + f"\n{len(problems)} "
+                           "problem(s) found; nothing was built")
+    return sorted(pages, key=lambda p: (p.kind, p.name))
+
+
+def git_release(folder: Path) -> str | None:
+    """`git describe --tags --always` of the repository holding `folder`, if there is one.
+
+    The release id of cards that state no version of their own.
+    """
+    try:
+        done = subprocess.run(["git", "describe", "--tags", "--always", "--dirty"], cwd=folder,
+                              capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    return done.stdout.strip() or None
+
+
+# --- sections, links, lineage -------------------------------------------------------------------
+
+def sections_of(pages: list[CardPage], size: int = SECTION_MAX) -> list[Section]:
+    """Group cards by kind and first character; a group above `size` is split into parts."""
+    groups: dict[tuple[str, str], list[CardPage]] = defaultdict(list)
+    for page in pages:
+        groups[(page.kind, page.name[0].lower())].append(page)
+    sections = []
+    for (kind, first), members in sorted(groups.items()):
+        parts = [members[i:i + size] for i in range(0, len(members), size)]
+        for i, part in enumerate(parts, 1):
+            suffix = f"-{i}" if len(parts) > 1 else ""
+            label = f"{first} ({i} of {len(parts)})" if len(parts) > 1 else first
+            sections.append(Section(kind, label, f"{KIND_DIRS[kind]}-{first}{suffix}.md", part))
+    return sections
+
+
+def _link(page: CardPage, other: CardPage) -> str:
+    return f"[{inline(other.title)}](../../{other.folder}/index.md)"
+
+
+def _related(page: CardPage, by_key: dict[str, dict[str, list[CardPage]]],
+             used_by: dict[str, list[CardPage]]) -> list[str]:
+    lines: list[str] = []
+    if page.kind == "model":
+        datasets: dict[str, CardPage] = {}
+        for ref in page.dataset_refs:
+            for other in by_key["data"].get(ref, []):
+                datasets[other.name] = other
+        if datasets:
+            lines.append("**Datasets:** " + _links(page, [d for _, d in sorted(datasets.items())]))
+    else:
+        models = used_by.get(page.name, [])
+        if models:
+            lines.append("**Models that use this dataset:** " + _links(page, models))
+    return lines
+
+
+def _links(page: CardPage, others: list[CardPage]) -> str:
+    text = ", ".join(_link(page, o) for o in others[:RELATED_MAX])
+    if len(others) > RELATED_MAX:
+        text += f" and {len(others) - RELATED_MAX:,} more (filter the home table by name)"
+    return text
+
+
+def _lineage(page: CardPage, by_key: dict[str, dict[str, list[CardPage]]],
+             children: dict[str, list[CardPage]]) -> tuple[list[str], str | None]:
+    bases: list[tuple[str, CardPage | None]] = []
+    for ref in page.base_models:
+        known = by_key["model"].get(ref, [])
+        bases.append((ref, known[0] if known else None))
+    derived = children.get(page.name, [])
+    if not bases and not derived:
+        return [], None
+    lines = []
+    for ref, known in bases:
+        lines.append(f"- Base model: {_link(page, known) if known else inline(ref)}"
+                     + ("" if known else " (not in this site)"))
+    lines += [f"- Derived model: {_link(page, d)}" for d in derived[:RELATED_MAX]]
+    if len(derived) > RELATED_MAX:
+        lines.append(f"- and {len(derived) - RELATED_MAX:,} more derived models")
+    svg = _charts.lineage_diagram(f"Lineage of {page.name}",
+                                  [known.name if known else ref for ref, known in bases],
+                                  page.name, [d.name for d in derived[:RELATED_MAX]])
+    return lines, svg
+
+
+def _history_lines(releases: list[_history.Release], precision: int) -> list[str]:
+    if len(releases) < 2:
+        only = releases[0].release if releases else "—"
+        return [f"One release recorded ({inline(only)}); changes appear from the next one."]
+    lines = ["Changes between consecutive releases. A change *exceeds its CI* when |Δ| is "
+             "larger than the sum of the two intervals' half-widths (the intervals do not "
+             "overlap).", ""]
+
+    def num(entry: list[Any] | None) -> str:
+        if entry is None or entry[0] is None:
+            return "—"
+        value = entry[0]
+        text = f"{value:,}" if isinstance(value, int) else f"{value:.{precision}f}"
+        if entry[1] is not None and entry[2] is not None:
+            text += f" [{entry[1]:.{precision}f}, {entry[2]:.{precision}f}]"
+        return text
+
+    for before, after in reversed(list(itertools.pairwise(releases))):
+        changed = _history.changes(before.metrics, after.metrics)
+        lines.append(f"**{inline(before.release)} → {inline(after.release)}**"
+                     f" ({len(changed)} changed)")
+        lines.append("")
+        if not changed:
+            continue
+        lines += ["| Metric | Before | After | Δ | Exceeds CI? |", "|---|---|---|---:|---|"]
+        for change in changed:
+            delta = "—" if change.delta is None else f"{change.delta:+.{precision}f}"
+            verdict = {True: "yes", False: "no", None: "no CI"}[change.exceeds_ci]
+            lines.append(f"| {cell(change.key)} | {num(change.before)} | {num(change.after)} "
+                         f"| {delta} | {verdict} |")
+        lines.append("")
+    return lines
+
+
+def card_markdown(page: CardPage, related: list[str], lineage: list[str],
+                  lineage_svg: str | None, history: list[str]) -> str:
+    """A card's page: the rendered card, then related cards, lineage, charts and history.
+
+    The page is left out of the search index (front matter); section pages index each
+    card's name, title and summary instead, which keeps the index small.
+    """
+    parts = ["---", "search:", "  exclude: true", "---", "", page.body.rstrip("\n"), ""]
+    if related:
+        parts += ["## Related cards", "", *related, ""]
+    if lineage:
+        parts += ["## Lineage", ""]
+        if lineage_svg:
+            parts += [f"![Lineage diagram of {inline(page.name)}](lineage.svg)", ""]
+        parts += [*lineage, ""]
+    if page.chart_sections:
+        parts += ["## Charts", "",
+                  "Dots are values, bars their confidence intervals; hollow orange marks are "
+                  "small groups; an undefined value is a labelled gap, not 0.", ""]
+        for section, charts in page.chart_sections:
+            parts += [f"### {inline(section)}", ""]
+            parts += [f"![{inline(title)}](charts/{name})\n" for title, name in charts]
+    parts += ["## History", "", *history, ""]
+    return "\n".join(parts).rstrip("\n") + "\n"
+
+
+# --- mkdocs.yml ------------------------------------------------------------------------------
+
+def _nav(pages: list[CardPage], prefix: str = "") -> list[Any]:
+    nav: list[Any] = [{"Cards" if prefix else "Home": f"{prefix}index.md"}]
+    for kind in ("model", "data"):
+        if any(p.kind == kind for p in pages):
+            nav.append({_KIND_HEADINGS[kind]: f"{prefix}{KIND_DIRS[kind]}/index.md"})
+    return nav
+
+
+def _nav_text(nav: list[Any]) -> str:
+    return yaml.safe_dump({"nav": nav}, sort_keys=False, allow_unicode=True, width=1000)
+
+
+def new_config(site_name: str, nav: list[Any]) -> str:
+    """The mkdocs.yml of a new cardgen site: Material, no web fonts, small nav and index."""
+    config = {
+        "site_name": site_name,
+        "docs_dir": "docs",
+        "site_dir": "public",
+        "use_directory_urls": True,
+        "theme": {"name": "material", "font": False},
+        "plugins": ["search"],
+        "markdown_extensions": ["tables", "attr_list", {"toc": {"permalink": False}}],
+        "extra_css": ["assets/cardgen/cardgen.css"],
+        "not_in_nav": "/models/\n/data/\n/sections/\n",
+    }
+    head = (_HEADER + " Edit freely: on later builds cardgen only\n"
+            "# rewrites `nav`. Plain MkDocs + Material settings (no plugins beyond search),\n"
+            "# so other MkDocs-compatible builders can read it too.\n")
+    return (head + yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=1000)
+            + _nav_text(nav))
+
+
+def replace_nav(text: str, nav: list[Any], prefix: str = "") -> str:
+    """An existing mkdocs.yml with its top-level `nav` replaced; every other byte kept.
+
+    Entries of the old nav that point outside cardgen's pages are kept: before cardgen's
+    when the pages live under a `prefix` in someone else's site, after them otherwise.
+    """
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.startswith("nav:")), None)
+    if start is None:
+        return text + ("" if text.endswith("\n") or not text else "\n") + _nav_text(nav)
+    end = start + 1
+    while end < len(lines) and (lines[end].strip() == "" or lines[end][0] in " \t-"):
+        end += 1
+    while end > start + 1 and lines[end - 1].strip() == "":
+        end -= 1
+    try:
+        old = yaml.load("".join(lines[start:end]), Loader=_AnyTagLoader) or {}
+    except yaml.YAMLError:
+        old = {}
+    kept = [item for item in (old.get("nav") or []) if not _is_ours(item, prefix)]
+    merged = kept + nav if prefix else nav + kept
+    return "".join(lines[:start]) + _nav_text(merged) + "".join(lines[end:])
+
+
+def _is_ours(item: Any, prefix: str = "") -> bool:
+    targets = list(item.values()) if isinstance(item, dict) else [item]
+    owned = tuple(prefix + o for o in _OWNED)
+    return all(isinstance(t, str) and t.startswith(owned) for t in targets)
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_AnyTagLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise CardgenError(f"{path}: cannot read the existing MkDocs config: {exc}") from None
+    if not isinstance(data, dict):
+        raise CardgenError(f"{path}: not a MkDocs config (expected a mapping)")
+    return data
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+def _write_if_changed(path: Path, text: str) -> bool:
+    try:
+        if path.read_bytes() == text.encode("utf-8"):
+            return False
+    except OSError:
+        pass
+    atomic_write_text(path, text)
+    return True
+
+
+def _templates() -> Any:
+    kept: list[str] = []
+    return _env.builtin_environment("page", kept)
+
+
+def write_project(pages: list[CardPage], out: Path, *, site_name: str = "Cards",
+                  precision: int = 3) -> SiteProject:
+    """Write (or update) the MkDocs project for `pages` in `out`; build nothing.
+
+    Only files whose bytes change are rewritten; generated files of cards that are gone
+    are removed (tracked in `out/.cardgen-site.json`). Each card's metrics are recorded
+    in `out/history/<kind>/<name>.jsonl` under its release id.
+
+    Returns:
+        Paths and counts of what changed.
+
+    Raises:
+        CardgenError: if `out` cannot be written or an existing mkdocs.yml cannot be read.
+    """
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".cardgen-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise CardgenError(f"{out}: cannot write the site project here ({exc.strerror or exc})"
+                           ) from None
+    config_path = out / "mkdocs.yml"
+    if config_path.exists():
+        config = _read_config(config_path)
+        existing = config_path.read_text(encoding="utf-8")
+        # In a site cardgen did not create, its pages go under cards/ so that they never
+        # collide with the owner's pages (their index.md above all).
+        prefix = "" if existing.startswith(_HEADER) else "cards/"
+        config_text = replace_nav(existing, _nav(pages, prefix), prefix)
+    else:
+        prefix = ""
+        config = {"docs_dir": "docs", "site_dir": "public"}
+        config_text = new_config(site_name, _nav(pages))
+    docs = out / str(config.get("docs_dir") or "docs")
+    site_dir = out / str(config.get("site_dir") or "site")
+    title = str(config.get("site_name") or site_name)
+
+    files: dict[str, str] = {}
+    by_key: dict[str, dict[str, list[CardPage]]] = {"model": defaultdict(list),
+                                                     "data": defaultdict(list)}
+    for page in pages:
+        for key in page.keys:
+            by_key[page.kind][key].append(page)
+    used_by: dict[str, list[CardPage]] = defaultdict(list)
+    children: dict[str, list[CardPage]] = defaultdict(list)
+    for page in pages:
+        if page.kind != "model":
+            continue
+        for name in sorted({d.name for ref in page.dataset_refs
+                            for d in by_key["data"].get(ref, [])}):
+            used_by[name].append(page)
+        for name in sorted({b.name for ref in page.base_models
+                            for b in by_key["model"].get(ref, [])}):
+            children[name].append(page)
+
+    history_changed = 0
+    for page in pages:
+        history_path = out / "history" / KIND_DIRS[page.kind] / f"{page.name}.jsonl"
+        before = history_path.read_bytes() if history_path.exists() else None
+        releases = _history.record(history_path, page.release, page.snapshot)
+        history_changed += history_path.read_bytes() != before
+        lineage, lineage_svg = (_lineage(page, by_key, children) if page.kind == "model"
+                                else ([], None))
+        files[f"{page.folder}/index.md"] = card_markdown(
+            page, _related(page, by_key, used_by), lineage, lineage_svg,
+            _history_lines(releases, precision))
+        if lineage_svg:
+            files[f"{page.folder}/lineage.svg"] = lineage_svg
+        for name, svg in page.charts.items():
+            files[f"{page.folder}/charts/{name}"] = svg
+
+    env = _templates()
+    counts = {"model": sum(p.kind == "model" for p in pages),
+              "data": sum(p.kind == "data" for p in pages)}
+    files["index.md"] = env.get_template("site/home.md.j2").render(
+        title=title, pages=pages, counts=counts)
+    sections = sections_of(pages)
+    for kind in ("model", "data"):
+        mine = [s for s in sections if s.kind == kind]
+        if not mine:
+            continue
+        files[f"{KIND_DIRS[kind]}/index.md"] = env.get_template("site/kind.md.j2").render(
+            heading=_KIND_HEADINGS[kind], sections=mine, total=counts[kind])
+        for section in mine:
+            files[f"sections/{section.file}"] = env.get_template("site/section.md.j2").render(
+                heading=f"{_KIND_HEADINGS[kind]}: {section.label}", pages=section.pages)
+    for asset in ("cardgen.js", "cardgen.css"):
+        files[f"assets/cardgen/{asset}"] = (templates_dir() / "site" / "assets" / asset
+                                            ).read_text(encoding="utf-8")
+
+    files = {prefix + rel: text for rel, text in files.items()}
+    manifest_path = out / MANIFEST
+    try:
+        old = set(json.loads(manifest_path.read_text(encoding="utf-8"))["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        old = set()
+    foreign = [rel for rel in sorted(set(files) - old) if (docs / rel).exists()
+               and (docs / rel).read_bytes() != files[rel].encode("utf-8")]
+    if foreign:
+        raise CardgenError(f"{docs}: cardgen would overwrite files it did not write: "
+                           f"{', '.join(foreign[:5])}{' ...' if len(foreign) > 5 else ''}; "
+                           "move them or choose another --out")
+    # Small-file writes wait on the disk, not the CPU: a few threads overlap them.
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        written = sum(pool.map(lambda item: _write_if_changed(docs / item[0], item[1]),
+                               sorted(files.items())))
+    removed = 0
+    for rel in sorted(old - set(files)):
+        target = docs / rel
+        if target.is_file():
+            target.unlink()
+            removed += 1
+    _write_if_changed(manifest_path, dumps_json({"docs_dir": str(docs.relative_to(out)),
+                                                 "files": sorted(files)}))
+    written += _write_if_changed(config_path, config_text)
+    return SiteProject(config_path, docs, site_dir, len(pages), written, removed,
+                       history_changed, prefix, tuple(prefix + p.folder for p in pages))
+
+
+# --- building --------------------------------------------------------------------------------
+
+def run_mkdocs(config: Path, strict: bool = True) -> float:
+    """Run `mkdocs build` on a project with this Python, in a subprocess.
+
+    The previous build is moved aside and deleted while mkdocs runs, instead of
+    mkdocs deleting it file by file first.
+
+    Returns:
+        Seconds the build took.
+
+    Raises:
+        CardgenError: if mkdocs fails (with its messages) or is not installed.
+    """
+    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config)]
+    if strict:
+        command.insert(4, "--strict")
+    site_dir = config.parent / str(_read_config(config).get("site_dir") or "site")
+    cleaner = None
+    if site_dir.is_dir():
+        trash = site_dir.with_name(f".{site_dir.name}.old-{os.getpid()}")
+        shutil.rmtree(trash, ignore_errors=True)
+        site_dir.rename(trash)
+        cleaner = threading.Thread(target=shutil.rmtree, args=(trash, True), daemon=True)
+        cleaner.start()
+    start = time.perf_counter()
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    except OSError as exc:
+        raise CardgenError(f"cannot run mkdocs: {exc}") from None
+    finally:
+        if cleaner is not None:
+            cleaner.join()
+    if done.returncode != 0:
+        messages = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+        if any("No module named mkdocs" in m for m in messages):
+            raise CardgenError("mkdocs is not installed: pip install 'mkdocs>=1.6,<2' "
+                               "'mkdocs-material>=9.8,<10'")
+        detail = "\n".join(messages[-20:]) or f"exit status {done.returncode}"
+        raise CardgenError(f"mkdocs build{' --strict' if strict else ''} failed for "
+                           f"{config}:\n{detail}")
+    return time.perf_counter() - start
+
+
+def build_project(project: SiteProject, *, jobs: int | None = None, strict: bool = True) -> float:
+    """Run mkdocs on a written project: one process, or from `SHARD_FROM` cards several.
+
+    Returns:
+        Seconds the build took.
+
+    Raises:
+        CardgenError: if mkdocs fails (with its messages).
+    """
+    start = time.perf_counter()
+    processes = min(jobs or os.cpu_count() or 1, 8)
+    if processes > 1 and len(project.card_folders) >= SHARD_FROM:
+        build_sharded(project.config, project.docs_dir, project.site_dir,
+                      list(project.card_folders),
+                      [project.prefix + p for p in _SHARED_PAGES], processes, strict)
+    else:
+        run_mkdocs(project.config, strict=strict)
+    return time.perf_counter() - start
+
+
+def build_site(cards: str | Path | Iterable[Path], out: str | Path, *,
+               root: str | Path = Path("."),
+               release: str | None = None, site_name: str = "Cards", precision: int = 3,
+               jobs: int | None = None, build: bool = True, strict: bool = True) -> SiteBuild:
+    """Write the MkDocs project of a folder of specs and build it.
+
+    Args:
+        cards: a folder of specs (or spec files and folders).
+        out: the MkDocs project folder; an existing `mkdocs.yml` there keeps everything
+            but `nav`. The site goes to its `site_dir` (`public/` for a new project).
+        root: project folder holding the `.cardgen/` facts.
+        release: release id for the cards' history (default: each card's version).
+        site_name: `site_name` of a new mkdocs.yml.
+        precision: decimals of metric values.
+        jobs: worker processes for preparing cards (default: CPU count).
+        build: run `mkdocs build` after writing the project.
+        strict: build with `--strict` (warnings fail the build).
+
+    Returns:
+        What was written and how long it took.
+
+    Raises:
+        CardgenError: on bad specs (nothing is written), an unwritable `out`, or a
+            failed mkdocs build.
+
+    Example:
+        >>> build_site(Path("cards"), Path("site-project"))  # doctest: +SKIP
+    """
+    start = time.perf_counter()
+    pages = load_pages(cards, root, precision=precision, release=release, jobs=jobs)
+    project = write_project(pages, Path(out), site_name=site_name, precision=precision)
+    if build:
+        build_project(project, jobs=jobs, strict=strict)
+    return SiteBuild(project, time.perf_counter() - start)
+
+
+def serve_site(cards: str | Path, out: str | Path, *, root: str | Path = Path("."),
+               address: str = "127.0.0.1:8000",
+               release: str | None = None, site_name: str = "Cards", precision: int = 3,
+               poll: float = 1.0) -> None:
+    """Write the project, run `mkdocs serve` on it, and regenerate pages when specs or facts change.
+
+    MkDocs reloads the browser when the regenerated pages land. Stops when mkdocs exits
+    or on Ctrl-C.
+
+    Raises:
+        CardgenError: on bad specs at start, an unwritable `out`, or if mkdocs cannot start.
+    """
+    cards, out, root = Path(cards), Path(out), Path(root)
+    pages = load_pages(cards, root, precision=precision, release=release)
+    project = write_project(pages, out, site_name=site_name, precision=precision)
+    command = [sys.executable, "-m", "mkdocs", "serve", "--livereload", "-a", address,
+               "-f", str(project.config)]
+    try:
+        server = subprocess.Popen(command)
+    except OSError as exc:
+        raise CardgenError(f"cannot run mkdocs: {exc}") from None
+
+    def stamp() -> list[tuple[str, int]]:
+        watched = [cards] if cards.is_file() else list(cards.glob("*.y*ml"))
+        watched += list((root / ".cardgen").rglob("*.json"))
+        return sorted((str(p), p.stat().st_mtime_ns) for p in watched if p.exists())
+
+    seen = stamp()
+    try:
+        while server.poll() is None:
+            time.sleep(poll)
+            now = stamp()
+            if now == seen:
+                continue
+            seen = now
+            try:
+                pages = load_pages(cards, root, precision=precision, release=release)
+                write_project(pages, out, site_name=site_name, precision=precision)
+            except CardgenError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+__all__ = ["SiteBuild", "SiteProject", "build_project", "build_site", "load_pages", "run_mkdocs",
+           "serve_site", "write_project"]

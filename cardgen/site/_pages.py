@@ -1,0 +1,304 @@
+"""One card's contribution to the site: its page Markdown, charts, home-table row and links.
+
+Runs once per card (in worker processes for large sites); it reads a card and formats it,
+and never touches the output folder or another card.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import CardgenError, Problem, SpecError
+from ..facts import read_facts
+from ..render._filters import group_label, metric, slug
+from ..schema import DataCard, DisaggregatedEvaluation, ModelCard
+from ..schema.profile import DatasetProfile
+from . import _charts
+from ._history import snapshot
+from ._load import PageRenderer, load_card_fast
+
+KIND_DIRS = {"model": "models", "data": "data"}
+HEADLINE_METRICS = ("accuracy", "balanced_accuracy", "f1", "roc_auc", "r2",
+                    "mean_absolute_error", "discrimination_score")
+MAX_HISTOGRAMS = 8
+UNVERSIONED = "unversioned"
+
+
+@dataclass
+class CardPage:
+    """Everything the site needs from one card, as plain data (cheap to pass between processes)."""
+
+    kind: str
+    name: str
+    spec: str
+    title: str
+    summary: str
+    body: str
+    charts: dict[str, str] = field(default_factory=dict)
+    """SVG files of the card's charts (one per section), by file name."""
+    chart_sections: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    """Charts by section (an evaluation or a profiled file): (alt text, file name)."""
+    row: dict[str, str] = field(default_factory=dict)
+    snapshot: dict[str, list[Any]] = field(default_factory=dict)
+    release: str = UNVERSIONED
+    keys: list[str] = field(default_factory=list)
+    """Names this card is known by (card name, Hub id, pretty name), lower-cased."""
+    base_models: list[str] = field(default_factory=list)
+    dataset_refs: list[str] = field(default_factory=list)
+
+    @property
+    def folder(self) -> str:
+        """The card's folder inside docs, e.g. `models/adult-income`."""
+        return f"{KIND_DIRS[self.kind]}/{self.name}"
+
+
+def _first_sentence(text: str | None, limit: int = 160) -> str:
+    if not text:
+        return ""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _headline(evaluation: DisaggregatedEvaluation) -> str | None:
+    names = [n for n in HEADLINE_METRICS if n in evaluation.overall]
+    return names[0] if names else next(iter(sorted(evaluation.overall)), None)
+
+
+def _worst_gap(evaluation: DisaggregatedEvaluation, name: str | None) -> str:
+    gaps = [d for d in evaluation.disparities
+            if d.comparison == "between_groups" and d.measure == "difference"]
+    chosen = [d for d in gaps if d.metric == name] or sorted(
+        (d for d in gaps if d.value.value is not None), key=lambda d: -abs(d.value.value or 0))
+    if chosen:
+        return f"{chosen[0].metric}: {metric(chosen[0].value, show_n=False)}"
+    values = [g.metrics[name].value for g in evaluation.groups
+              if name in g.metrics and g.metrics[name].value is not None]
+    if name and len(values) > 1:
+        return f"{name}: {max(values) - min(values):.3f} (no CI)"  # type: ignore[operator]
+    return "—"
+
+
+def _updated(card: ModelCard | DataCard, profiles: list[DatasetProfile]) -> str:
+    dates: list[dt.date] = []
+    own = card.model_details.date if isinstance(card, ModelCard) else card.authorship.date
+    if own:
+        dates.append(own)
+    provenances = ([e.provenance for e in card.quantitative_analyses.evaluations]
+                   if isinstance(card, ModelCard) else [p.provenance for p in profiles])
+    dates += [p.collected_at.date() for p in provenances if p and p.collected_at]
+    return max(dates).isoformat() if dates else "—"
+
+
+def _model_row(card: ModelCard) -> dict[str, str]:
+    evaluations = card.quantitative_analyses.evaluations
+    headline = gap = "—"
+    if evaluations:
+        first = evaluations[0]
+        name = _headline(first)
+        if name:
+            headline = f"{name}: {metric(first.overall[name], show_n=False)}"
+        gap = _worst_gap(first, name)
+    tests = [t.passed for e in evaluations for t in e.threshold_tests]
+    passed, failed = tests.count(True), tests.count(False)
+    unknown = len(tests) - passed - failed
+    test_text = f"{passed} passed, {failed} failed" + (f", {unknown} n/a" if unknown else "")
+    return {"task": card.metadata.pipeline_tag or "—", "license": card.metadata.license or "—",
+            "headline": headline, "gap": gap, "tests": test_text if tests else "—"}
+
+
+def _data_row(card: DataCard, profiles: list[DatasetProfile]) -> dict[str, str]:
+    headline = "—"
+    gap = "—"
+    for profile in profiles:
+        if profile.base_rate is not None:
+            headline = f"base_rate: {metric(profile.base_rate, show_n=False)}"
+            rates = [g.base_rate.value for g in profile.groups
+                     if g.base_rate is not None and g.base_rate.value is not None]
+            if len(rates) > 1:
+                gap = f"base_rate: {max(rates) - min(rates):.3f} (no CI)"
+            break
+    return {"task": ", ".join(card.metadata.task_categories) or "—",
+            "license": ", ".join(card.metadata.license) or "—",
+            "headline": headline, "gap": gap, "tests": "—"}
+
+
+def profiles_of(card: DataCard, root: Path) -> list[DatasetProfile]:
+    """The dataset profiles of a data card: `composition.profile` and `profile-*` facts.
+
+    Raises:
+        CardgenError: if a stored profile does not validate.
+    """
+    raw: list[tuple[str, Any]] = []
+    if card.composition.profile:
+        raw.append(("composition.profile", card.composition.profile))
+    raw += [(f".cardgen/{card.name}/{key}.json", value)
+            for key, value in read_facts(card.name, root).items() if key.startswith("profile-")]
+    profiles = []
+    for where, data in raw:
+        try:
+            profiles.append(DatasetProfile.model_validate(data))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            loc = ".".join(str(p) for p in first["loc"])
+            raise CardgenError(f"{card.name}: {where}: not a valid dataset profile "
+                               f"({loc}: {first['msg']})") from None
+    return profiles
+
+
+class _ChartSet:
+    """Charts of one card, stacked into one SVG file per section (evaluation or profile).
+
+    One file per section rather than per chart: thousands of cards would otherwise mean
+    tens of thousands of small files to write and copy.
+    """
+
+    def __init__(self) -> None:
+        self._charts: list[tuple[str, str, str]] = []
+
+    def add(self, section: str, title: str, svg: str) -> None:
+        self._charts.append((section, title, svg))
+
+    def finish(self) -> tuple[dict[str, str], list[tuple[str, list[tuple[str, str]]]]]:
+        """SVG files by name, and the (alt text, file) to show under each section."""
+        files: dict[str, str] = {}
+        sections: list[tuple[str, list[tuple[str, str]]]] = []
+        for section, group in groupby(self._charts, key=lambda chart: chart[0]):
+            charts = list(group)
+            base = slug(section)[:80]
+            name, i = f"{base}.svg", 2
+            while name in files:
+                name, i = f"{base}-{i}.svg", i + 1
+            titles = [title for _, title, _ in charts]
+            files[name] = _charts.stack(f"Charts of {section}", [svg for _, _, svg in charts])
+            sections.append((section, [("; ".join(titles), name)]))
+        return files, sections
+
+
+def _evaluation_charts(charts: _ChartSet, evaluation: DisaggregatedEvaluation) -> None:
+    metrics = sorted(set(evaluation.overall) | {m for g in evaluation.groups for m in g.metrics})
+    for name in metrics:
+        groups = [g for g in evaluation.groups if name in g.metrics]
+        if not groups:
+            continue
+        points = [_charts.Point(group_label(g.features), g.metrics[name].value,
+                                g.metrics[name].ci_low, g.metrics[name].ci_high, g.n, g.small,
+                                g.metrics[name].undefined_reason) for g in groups]
+        overall = evaluation.overall.get(name)
+        unit = all(v is None or 0 <= v <= 1 for p in points
+                   for v in (p.value, p.ci_low, p.ci_high))
+        title = f"{name} by group ({evaluation.name})"
+        charts.add(evaluation.name, title,
+                   _charts.dot_chart(title, points, overall.value if overall else None, unit))
+    for measure, reference in (("difference", 0.0), ("ratio", 1.0)):
+        rows = [d for d in evaluation.disparities if d.measure == measure]
+        if not rows:
+            continue
+        points = []
+        for d in rows:
+            who = (f"{group_label(d.group)} vs {group_label(d.reference)}"
+                   if d.group and d.reference else " × ".join(d.features))
+            points.append(_charts.Point(f"{d.metric}: {who}", d.value.value, d.value.ci_low,
+                                        d.value.ci_high, None, False, d.value.undefined_reason))
+        title = f"Disparities ({measure}) in {evaluation.name}"
+        charts.add(evaluation.name, title, _charts.dot_chart(title, points, reference, unit=False))
+
+
+def _profile_charts(charts: _ChartSet, profile: DatasetProfile) -> None:
+    section = profile.source
+    if profile.groups:
+        bars = [_charts.Bar(group_label(g.features), g.share or 0.0, g.small,
+                            f"{g.count:,} ({(g.share or 0.0) * 100:.1f}%)") for g in profile.groups]
+        title = f"Group representation ({profile.source})"
+        charts.add(section, title, _charts.bar_chart(title, bars))
+        rated = [g for g in profile.groups if g.base_rate is not None]
+        if rated:
+            points = [_charts.Point(group_label(g.features), g.base_rate.value,  # type: ignore[union-attr]
+                                    g.base_rate.ci_low, g.base_rate.ci_high,  # type: ignore[union-attr]
+                                    g.count, g.small, g.base_rate.undefined_reason)  # type: ignore[union-attr]
+                      for g in rated]
+            title = f"Label base rate by group ({profile.source})"
+            overall = profile.base_rate.value if profile.base_rate else None
+            charts.add(section, title, _charts.dot_chart(title, points, overall))
+    shown = 0
+    for column in profile.columns:
+        if shown >= MAX_HISTOGRAMS:
+            break
+        hist = column.numeric.histogram if column.numeric else None
+        if hist and hist.counts:
+            title = f"Distribution of {column.name} ({profile.source})"
+            charts.add(section, title, _charts.histogram(title, hist.bin_edges, hist.counts))
+            shown += 1
+
+
+def _keys(card: ModelCard | DataCard) -> list[str]:
+    keys = {card.name}
+    if card.sources.hub:
+        keys.add(card.sources.hub.repo_id)
+    if isinstance(card, DataCard):
+        keys.update(k for k in (card.metadata.pretty_name, card.distribution.url) if k)
+    if isinstance(card, ModelCard) and card.metadata.model_name:
+        keys.add(card.metadata.model_name)
+    return sorted(k.lower() for k in keys)
+
+
+def _dataset_refs(card: ModelCard) -> list[str]:
+    refs = set(card.metadata.datasets)
+    for section in (card.evaluation_data, card.training_data):
+        for ref in section.datasets:
+            refs.update(x for x in (ref.name, ref.uri) if x)
+    for evaluation in card.quantitative_analyses.evaluations:
+        if evaluation.dataset:
+            refs.update(x for x in (evaluation.dataset.name, evaluation.dataset.uri) if x)
+    return sorted(r.lower() for r in refs)
+
+
+_renderers: dict[int, PageRenderer] = {}
+"""One compiled page environment per precision, kept for the life of a (worker) process."""
+
+
+def prepare(spec: Path, root: Path, precision: int,
+            release: str | None) -> CardPage | list[Problem]:
+    """Load one spec with its facts and format its page, charts and home-table row.
+
+    Returns:
+        The card's `CardPage`, or the problems that stop it from being built.
+    """
+    try:
+        card = load_card_fast(spec, root)
+        profiles = profiles_of(card, root) if isinstance(card, DataCard) else []
+        if precision not in _renderers:
+            _renderers[precision] = PageRenderer(precision)
+        body = _renderers[precision](card)
+    except SpecError as exc:
+        return list(exc.problems)
+    except CardgenError as exc:
+        return [Problem(str(spec), str(exc))]
+    charts = _ChartSet()
+    if isinstance(card, ModelCard):
+        for evaluation in card.quantitative_analyses.evaluations:
+            _evaluation_charts(charts, evaluation)
+        row = _model_row(card)
+        version = card.model_details.version
+    else:
+        for profile in profiles:
+            _profile_charts(charts, profile)
+        row = _data_row(card, profiles)
+        version = card.authorship.version
+    row["updated"] = _updated(card, profiles)
+    chart_files, chart_sections = charts.finish()
+    title = card.title or (card.metadata.pretty_name if isinstance(card, DataCard) else None)
+    return CardPage(
+        kind=card.kind, name=card.name, spec=str(spec), title=title or card.name,
+        summary=_first_sentence(card.summary), body=body, charts=chart_files,
+        chart_sections=chart_sections, row=row, snapshot=snapshot(card, profiles),
+        release=release or version or UNVERSIONED, keys=_keys(card),
+        base_models=sorted(b.lower() for b in card.metadata.base_model)
+        if isinstance(card, ModelCard) else [],
+        dataset_refs=_dataset_refs(card) if isinstance(card, ModelCard) else [],
+    )

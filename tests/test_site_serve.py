@@ -1,0 +1,57 @@
+"""`cardgen site serve`: the preview server answers and picks up an edited spec."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _site_cards import write_cards  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return str(response.read().decode("utf-8"))
+    except OSError:
+        return None
+
+
+def _wait_for(url: str, text: str, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        body = _get(url)
+        if body is not None and text in body:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def test_serve_previews_and_regenerates_when_a_spec_changes(tmp_path: Path) -> None:
+    write_cards(tmp_path, 3)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cardgen", "site", "serve", "--cards", "cards", "--out", "project",
+         "--dev-addr", f"127.0.0.1:{port}"], cwd=tmp_path, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    try:
+        page = f"http://127.0.0.1:{port}/models/synthetic-model-0001/"
+        assert _wait_for(page, "Synthetic model 1"), "the preview server did not answer"
+        spec = tmp_path / "cards" / "synthetic-model-0001.yaml"
+        spec.write_text(spec.read_text().replace("Synthetic model 1", "Renamed model one"))
+        assert _wait_for(page, "Renamed model one"), "the edited spec was not picked up"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
