@@ -83,17 +83,16 @@ def _template_name(card: ModelCard | DataCard, target: str) -> str:
 
 def _render_markdown(card: ModelCard | DataCard, target: _env.Target, precision: int,
                      template: Path | None) -> str:
-    kept: list[str] = []
     if template is not None:
-        env, name = _env.user_environment(template, target, kept, precision)
+        env, name = _env.user_environment(template, target, precision)
     else:
-        env = _env.builtin_environment(target, kept, precision)
+        env = _env.builtin_environment(target, precision)
         name = _template_name(card, target)
     env.filters["group_flags"] = _group_flags
     evaluations = ([evaluation_view(e) for e in card.quantitative_analyses.evaluations]
                    if isinstance(card, ModelCard) else [])
     try:
-        rendered = env.get_template(name).render(card=card, evaluations=evaluations)
+        return _env.render_template(env, name, card=card, evaluations=evaluations)
     except jinja2.TemplateSyntaxError as exc:
         raise CardgenError(f"{exc.filename or exc.name}:{exc.lineno}: template syntax error: "
                            f"{exc.message}") from None
@@ -101,7 +100,6 @@ def _render_markdown(card: ModelCard | DataCard, target: _env.Target, precision:
         raise CardgenError(f"template not found: {exc.name}") from None
     except (jinja2.UndefinedError, jinja2.sandbox.SecurityError, TypeError) as exc:
         raise CardgenError(f"{_template_location(exc)}: template error: {exc}") from None
-    return _env.finish(rendered, kept)
 
 
 def _template_location(exc: BaseException) -> str:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import partial
+from contextvars import ContextVar
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,9 +24,11 @@ Target = Literal["hub", "page"]
 
 
 PROSE_TOKEN = "\x00prose:{}\x00"
+_KEPT: ContextVar[list[str]] = ContextVar("cardgen_kept_prose")
+"""Prose held back during one render (see `render_template`)."""
 
 
-def _prose_filter(target: Target, kept: list[str]) -> Callable[[Any], Markup]:
+def _prose_filter(target: Target) -> Callable[[Any], Markup]:
     def prose(value: Any) -> Markup:
         """Human-written Markdown: verbatim on the Hub (which sanitizes), cleaned on pages.
 
@@ -35,10 +38,21 @@ def _prose_filter(target: Target, kept: list[str]) -> Callable[[Any], Markup]:
         if value is None:
             return Markup("")
         text = str(value)
+        kept = _KEPT.get()
         kept.append(text if target == "hub" else _filters.sanitize_markdown(text))
         return Markup(PROSE_TOKEN.format(len(kept) - 1))
 
     return prose
+
+
+def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
+    """Render a template, then tidy blank lines and restore the held-back prose."""
+    token = _KEPT.set([])
+    try:
+        rendered = env.get_template(name).render(**context)
+        return finish(rendered, _KEPT.get())
+    finally:
+        _KEPT.reset(token)
 
 
 def finish(rendered: str, kept: list[str]) -> str:
@@ -48,10 +62,9 @@ def finish(rendered: str, kept: list[str]) -> str:
     return re.sub("\x01prose:(\\d+)\x00", lambda m: kept[int(m.group(1))], tidy)
 
 
-def _configure(env: jinja2.Environment, target: Target, precision: int,
-               kept: list[str]) -> jinja2.Environment:
+def _configure(env: jinja2.Environment, target: Target, precision: int) -> jinja2.Environment:
     env.filters.update(
-        prose=_prose_filter(target, kept),
+        prose=_prose_filter(target),
         cell=_filters.cell,
         inline=_filters.inline,
         number=partial(_filters.number, precision=precision),
@@ -77,14 +90,15 @@ def _options() -> dict[str, Any]:
     }
 
 
-def builtin_environment(target: Target, kept: list[str],
-                        precision: int = 3) -> jinja2.Environment:
-    """The environment for cardgen's shipped templates; prose is collected in `kept`."""
+@lru_cache(maxsize=32)
+def builtin_environment(target: Target, precision: int = 3) -> jinja2.Environment:
+    """The environment for cardgen's shipped templates, compiled once per target and
+    precision (a site of thousands of cards renders them all with it)."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir()), **_options())
-    return _configure(env, target, precision, kept)
+    return _configure(env, target, precision)
 
 
-def user_environment(template: Path, target: Target, kept: list[str],
+def user_environment(template: Path, target: Target,
                      precision: int = 3) -> tuple[jinja2.Environment, str]:
     """A sandboxed environment for a user's template file, which may include ours.
 
@@ -101,4 +115,4 @@ def user_environment(template: Path, target: Target, kept: list[str],
         jinja2.FileSystemLoader(templates_dir()),
     ])
     env = jinja2.sandbox.ImmutableSandboxedEnvironment(loader=loader, **_options())
-    return _configure(env, target, precision, kept), template.name
+    return _configure(env, target, precision), template.name

@@ -375,8 +375,7 @@ def _write_if_changed(path: Path, text: str) -> bool:
 
 
 def _templates() -> Any:
-    kept: list[str] = []
-    return _env.builtin_environment("page", kept)
+    return _env.builtin_environment("page")
 
 
 def write_project(pages: list[CardPage], out: Path, *, site_name: str = "Cards",

@@ -16,12 +16,13 @@ from pydantic import ValidationError
 
 from ..errors import CardgenError, Problem, SpecError
 from ..facts import read_facts
+from ..merge import load_card
+from ..render import render as render_page
 from ..render._filters import group_label, metric, slug
 from ..schema import DataCard, DisaggregatedEvaluation, ModelCard
 from ..schema.profile import DatasetProfile
 from . import _charts
 from ._history import snapshot
-from ._load import PageRenderer, load_card_fast
 
 KIND_DIRS = {"model": "models", "data": "data"}
 HEADLINE_METRICS = ("accuracy", "balanced_accuracy", "f1", "roc_auc", "r2",
@@ -258,10 +259,6 @@ def _dataset_refs(card: ModelCard) -> list[str]:
     return sorted(r.lower() for r in refs)
 
 
-_renderers: dict[int, PageRenderer] = {}
-"""One compiled page environment per precision, kept for the life of a (worker) process."""
-
-
 def prepare(spec: Path, root: Path, precision: int,
             release: str | None) -> CardPage | list[Problem]:
     """Load one spec with its facts and format its page, charts and home-table row.
@@ -270,11 +267,9 @@ def prepare(spec: Path, root: Path, precision: int,
         The card's `CardPage`, or the problems that stop it from being built.
     """
     try:
-        card = load_card_fast(spec, root)
+        card = load_card(spec, root)
         profiles = profiles_of(card, root) if isinstance(card, DataCard) else []
-        if precision not in _renderers:
-            _renderers[precision] = PageRenderer(precision)
-        body = _renderers[precision](card)
+        body = render_page(card, "page", precision)
     except SpecError as exc:
         return list(exc.problems)
     except CardgenError as exc:
