@@ -7,9 +7,9 @@ collected value. It reads `.cardgen/<card>/` and never writes anything.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .errors import CardgenError
 from .facts import facts_dir, read_facts
@@ -18,25 +18,17 @@ from .schema.profile import DatasetProfile
 from .spec import Card, load_spec
 
 _EVALUATION_PREFIXES = ("evaluate-", "probe-")
+FactT = TypeVar("FactT", bound=BaseModel)
 
 
-def _evaluation(data: dict[str, Any], where: Path) -> DisaggregatedEvaluation:
+def _validated(model: type[FactT], data: Any, where: Path, what: str) -> FactT:
+    """A stored fact as `model`, or a one-line error naming the file."""
     try:
-        return DisaggregatedEvaluation.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = ".".join(str(p) for p in first["loc"])
-        raise CardgenError(f"{where}: not a valid evaluation fact ({loc}: {first['msg']}); "
-                           "collect it again") from None
-
-
-def _profile(data: dict[str, Any], where: Path) -> DatasetProfile:
-    try:
-        return DatasetProfile.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise CardgenError(f"{where}: not a valid profile fact ({loc}: {first['msg']}); "
+        raise CardgenError(f"{where}: not a valid {what} fact ({loc}: {first['msg']}); "
                            "collect it again") from None
 
 
@@ -75,15 +67,16 @@ def merge_facts(card: Card, facts: dict[str, Any], folder: Path) -> Card:
     for key, data in sorted(facts.items()):
         where = folder / f"{key}.json"
         if key.startswith(_EVALUATION_PREFIXES):
-            evaluations.append(_evaluation(data, where))
+            evaluations.append(_validated(DisaggregatedEvaluation, data, where, "evaluation"))
         elif key == "hub-evaluations":
-            evaluations.extend(_evaluation(e, where) for e in data.get("evaluations", []))
+            evaluations.extend(_validated(DisaggregatedEvaluation, e, where, "evaluation")
+                               for e in data.get("evaluations", []))
         elif key == "hub" and isinstance(merged, ModelCard):
             _fill_hub_metadata(merged, data)
         elif (key.startswith("profile-") and isinstance(merged, DataCard)
               and merged.composition.profile is None):
             # One profile per data card: the first collected (facts are read sorted).
-            merged.composition.profile = _profile(data, where)
+            merged.composition.profile = _validated(DatasetProfile, data, where, "profile")
     if isinstance(merged, ModelCard) and evaluations:
         names = {e.name for e in evaluations}
         kept = [e for e in merged.quantitative_analyses.evaluations if e.name not in names]
