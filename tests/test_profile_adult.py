@@ -19,7 +19,6 @@ from cardgen.schema import DataCard
 from cardgen.schema.profile import DatasetProfile
 
 ADULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "adult" / "adult.data"
-pytestmark = pytest.mark.skipif(not ADULT.exists(), reason=f"{ADULT} is not present")
 Z95 = 1.959963984540054  # standard normal 97.5% quantile
 
 
