@@ -6,6 +6,7 @@ Values asserted come from the recorded Hub answers in shared/data/hub-api.
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -269,6 +270,30 @@ def test_batch_reports_each_failure_without_stopping(hub: HubServer, hub_project
     assert set(report.errors) == {"nobody/missing", GATED}
     assert "gated" in report.errors[GATED]
     assert read(hub_project, "google-bert--bert-base-uncased", "hub")["sha"] == BERT_SHA
+
+
+def test_large_batch_spreads_over_processes_with_the_same_results(
+        hub: HubServer, hub_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cardgen.collect.hub as hub_module
+
+    repos = [BERT, "nobody/missing", FAIR, GATED]
+    threaded = collect_many(repos, jobs=4, endpoint=hub.url, root=hub_project / "threads")
+    monkeypatch.setattr(hub_module, "PROCESS_FROM", 2)
+    assert hub_module._batch_processes(len(repos), 8) == min(2, os.cpu_count() or 1)
+    seen: list[tuple[str, bool]] = []
+    forked = collect_many(repos, jobs=8, endpoint=hub.url, root=hub_project / "processes",
+                          progress=lambda repo, ok: seen.append((repo, ok)))
+    assert sorted(seen) == sorted([(BERT, True), ("nobody/missing", False), (FAIR, True),
+                                   (GATED, False)])
+    assert list(forked.results) == list(threaded.results) == [BERT, FAIR]
+    assert forked.errors == threaded.errors
+    for card in ("google-bert--bert-base-uncased", "cardgen-test--fair-classifier"):
+        facts = []
+        for folder in ("threads", "processes"):
+            data = json.loads((hub_project / folder / ".cardgen" / card / "hub.json").read_text())
+            del data["provenance"]["collected_at"]
+            facts.append(data)
+        assert facts[0] == facts[1]
 
 
 def test_cli_from_file_and_author(hub: HubServer, hub_project: Path) -> None:

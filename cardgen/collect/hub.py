@@ -6,11 +6,12 @@ and never writes a token anywhere.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
-import threading
+import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property, lru_cache
@@ -595,6 +596,71 @@ def card_name_for(repo_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "-", repo_id.replace("/", "--"))[:128]
 
 
+PROCESS_FROM = 64
+"""Repositories per extra worker process in a batch: parsing HTTP and JSON holds the GIL,
+so a large batch also spreads over the CPU cores, each process running its threads."""
+_progress_queue: Any = None
+
+
+def _collect_one(repo: str, options: dict[str, Any]) -> tuple[str, CollectResult | str]:
+    try:
+        return repo, collect_hub(repo, card_name_for(repo), **options)
+    except CardgenError as exc:
+        return repo, str(exc)
+    except Exception as exc:  # one broken repository must not stop the batch
+        return repo, redact(f"{options['repo_type']} {repo}: {type(exc).__name__}: {exc}")
+
+
+def _collect_in_threads(ids: list[str], jobs: int, options: dict[str, Any],
+                        notify: Callable[[str, bool], None]) -> dict[str, CollectResult | str]:
+    outcomes: dict[str, CollectResult | str] = {}
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="cardgen-hub") as pool:
+        futures = [pool.submit(_collect_one, repo, options) for repo in ids]
+        for future in as_completed(futures):
+            repo, outcome = future.result()
+            outcomes[repo] = outcome
+            notify(repo, not isinstance(outcome, str))
+    return outcomes
+
+
+def _batch_processes(repos: int, jobs: int) -> int:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(os.cpu_count() or 1, jobs // 4, repos // PROCESS_FROM))
+
+
+def _init_worker(queue: Any) -> None:
+    global _progress_queue
+    _progress_queue = queue
+
+
+def _worker_batch(ids: list[str], jobs: int,
+                  options: dict[str, Any]) -> dict[str, CollectResult | str]:
+    return _collect_in_threads(ids, jobs, options,
+                               lambda repo, ok: _progress_queue.put((repo, ok)))
+
+
+def _collect_in_processes(ids: list[str], processes: int, jobs: int, options: dict[str, Any],
+                          notify: Callable[[str, bool], None]
+                          ) -> dict[str, CollectResult | str]:
+    """Split the batch over forked processes (huggingface_hub resets its HTTP session in a
+    forked child), each with its share of the threads; progress comes back on a queue."""
+    context = multiprocessing.get_context("fork")
+    queue = context.SimpleQueue()
+    outcomes: dict[str, CollectResult | str] = {}
+    with ProcessPoolExecutor(processes, mp_context=context, initializer=_init_worker,
+                             initargs=(queue,)) as pool:
+        futures = [pool.submit(_worker_batch, ids[i::processes], max(1, jobs // processes),
+                               options) for i in range(processes)]
+        while not all(f.done() for f in futures) or not queue.empty():
+            while not queue.empty():
+                notify(*queue.get())
+            time.sleep(0.01)
+        for future in futures:
+            outcomes.update(future.result())
+    return outcomes
+
+
 def collect_many(repo_ids: Iterable[str], *, repo_type: str = "model", jobs: int = 8,
                  endpoint: str | None = None, root: str | Path = ".",
                  timeout: float = DEFAULT_TIMEOUT, retries: int = 4, backoff: float = 0.5,
@@ -625,27 +691,16 @@ def collect_many(repo_ids: Iterable[str], *, repo_type: str = "model", jobs: int
     ids = list(dict.fromkeys(r.strip() for r in repo_ids if r.strip()))
     report = BatchReport()
     # Found once for the batch: huggingface_hub would re-read the token file per request.
-    token = get_token() or False
-    outcomes: dict[str, CollectResult | str] = {}
-    lock = threading.Lock()
-
-    def one(repo: str) -> tuple[str, CollectResult | str]:
-        try:
-            return repo, collect_hub(repo, card_name_for(repo), repo_type=repo_type,
-                                     endpoint=endpoint, root=root, timeout=timeout,
-                                     retries=retries, backoff=backoff, token=token)
-        except CardgenError as exc:
-            return repo, str(exc)
-        except Exception as exc:  # one broken repository must not stop the batch
-            return repo, redact(f"{repo_type} {repo}: {type(exc).__name__}: {exc}")
-
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="cardgen-hub") as pool:
-        for future in as_completed([pool.submit(one, repo) for repo in ids]):
-            repo, outcome = future.result()
-            with lock:
-                outcomes[repo] = outcome
-            if progress is not None:
-                progress(repo, not isinstance(outcome, str))
+    options: dict[str, Any] = {
+        "repo_type": repo_type, "endpoint": endpoint, "root": root, "timeout": timeout,
+        "retries": retries, "backoff": backoff, "token": get_token() or False,
+    }
+    notify = progress or (lambda repo, ok: None)
+    processes = _batch_processes(len(ids), jobs)
+    if processes > 1:
+        outcomes = _collect_in_processes(ids, processes, jobs, options, notify)
+    else:
+        outcomes = _collect_in_threads(ids, jobs, options, notify)
     for repo in ids:
         outcome = outcomes[repo]
         if isinstance(outcome, str):
