@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import platform
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,3 +165,30 @@ def is_out_of_memory(exc: BaseException) -> bool:
     """True for a CUDA out-of-memory error (the batch can be retried smaller)."""
     torch = import_torch()
     return isinstance(exc, torch.cuda.OutOfMemoryError) or "out of memory" in str(exc)
+
+
+def run_in_batches(pending: list[Any], size: int, adaptive: bool,
+                   step: Callable[[Any], None]) -> int:
+    """Call `step` on each batch of row indices, in order.
+
+    With `adaptive` (CUDA and no batch size given), a batch that runs out of GPU memory
+    is retried with the rest of the rows at half the size; any other error propagates.
+
+    Returns:
+        The batch size in use at the end.
+    """
+    import numpy as np
+
+    torch = import_torch()
+    while pending:
+        rows = pending.pop(0)
+        try:
+            step(rows)
+        except RuntimeError as exc:
+            if not (adaptive and size > 1 and is_out_of_memory(exc)):
+                raise
+            torch.cuda.empty_cache()
+            size //= 2
+            remaining = np.concatenate([rows, *pending])
+            pending = [remaining[i:i + size] for i in range(0, len(remaining), size)]
+    return size

@@ -22,7 +22,7 @@ from ._run_device import (
     default_batch_size,
     import_torch,
     import_transformers,
-    is_out_of_memory,
+    run_in_batches,
 )
 
 PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
@@ -297,32 +297,25 @@ def predict_transformers(network: Any, tokenizer: Any, texts: Sequence[str], whe
     regression = network.config.num_labels == 1
     multi_label = network.config.problem_type == "multi_label_classification"
     scores = np.empty((len(texts), network.config.num_labels), dtype=np.float64)
-    pending = length_sorted_batches(lengths, size)
-    padding = 0
-    while pending:
-        rows = pending.pop(0)
+    padding = [0]
+
+    def step(rows: np.ndarray) -> None:
         features = [{k: encoded[k][int(i)] for k in keys} for i in rows]
         batch = tokenizer.pad(features, padding=True, return_tensors="pt")
-        try:
-            with torch.inference_mode():
-                logits = network(**{k: v.to(where.device) for k, v in batch.items()}).logits
-                logits = logits.float()
-                if regression:
-                    out = logits
-                elif multi_label:
-                    out = torch.sigmoid(logits)
-                else:
-                    out = torch.softmax(logits, dim=-1)
-                scores[rows] = out.cpu().numpy()
-        except RuntimeError as exc:
-            if not (adaptive and size > 1 and is_out_of_memory(exc)):
-                raise
-            torch.cuda.empty_cache()
-            size //= 2
-            remaining = np.concatenate([rows, *pending])
-            pending = [remaining[i:i + size] for i in range(0, len(remaining), size)]
-            continue
-        padding += int(batch["input_ids"].numel() - lengths[rows].sum())
+        with torch.inference_mode():
+            logits = network(**{k: v.to(where.device) for k, v in batch.items()}).logits
+            logits = logits.float()
+            if regression:
+                out = logits
+            elif multi_label:
+                out = torch.sigmoid(logits)
+            else:
+                out = torch.softmax(logits, dim=-1)
+            scores[rows] = out.cpu().numpy()
+        padding[0] += int(batch["input_ids"].numel() - lengths[rows].sum())
         progress(len(rows))
+
+    size = run_in_batches(length_sorted_batches(lengths, size), size, adaptive, step)
     classes = [] if regression else class_labels(network.config)
-    return Predictions(classes, scores, size, limit, padding, int((lengths >= limit).sum()))
+    return Predictions(classes, scores, size, limit, padding[0],
+                       int((lengths >= limit).sum()))

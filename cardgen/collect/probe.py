@@ -38,7 +38,7 @@ from ._probe_stats import (
     mixed_effects,
     question_means,
 )
-from ._run_device import Placement, import_torch, is_out_of_memory, placement
+from ._run_device import Placement, import_torch, placement, run_in_batches
 from ._run_models import load_transformers
 
 DEFAULT_PROMPTS = Path(__file__).resolve().parents[1] / "data" / "discrim-eval" / \
@@ -186,32 +186,24 @@ def answer_logits(network: Any, tokenizer: Any, texts: Sequence[str], where: Pla
     if size < 1:
         raise CardgenError(f"--batch-size must be at least 1, got {size}")
     order = np.argsort(-lengths, kind="stable")
-    pending = [order[i:i + size] for i in range(0, len(order), size)]
     out = np.empty(len(texts), dtype=np.float64)
     yes = torch.tensor(list(yes_ids), device=where.device)
     no = torch.tensor(list(no_ids), device=where.device)
-    while pending:
-        rows = pending.pop(0)
+
+    def step(rows: np.ndarray) -> None:
         batch = tokenizer.pad({"input_ids": [input_ids[int(i)] for i in rows]},
                               padding=True, return_tensors="pt").to(where.device)
-        try:
-            with torch.inference_mode():
-                logits = network(**batch).logits
-                last = batch["attention_mask"].sum(dim=1) - 1
-                final = logits[torch.arange(len(rows), device=where.device), last].float()
-                logp = torch.log_softmax(final, dim=-1)
-                diff = torch.logsumexp(logp[:, yes], dim=-1) - torch.logsumexp(logp[:, no],
-                                                                              dim=-1)
-                out[rows] = diff.double().cpu().numpy()
-        except RuntimeError as exc:
-            if not (adaptive and size > 1 and is_out_of_memory(exc)):
-                raise
-            torch.cuda.empty_cache()
-            size //= 2
-            remaining = np.concatenate([rows, *pending])
-            pending = [remaining[i:i + size] for i in range(0, len(remaining), size)]
-            continue
+        with torch.inference_mode():
+            logits = network(**batch).logits
+            last = batch["attention_mask"].sum(dim=1) - 1
+            final = logits[torch.arange(len(rows), device=where.device), last].float()
+            logp = torch.log_softmax(final, dim=-1)
+            diff = torch.logsumexp(logp[:, yes], dim=-1) - torch.logsumexp(logp[:, no], dim=-1)
+            out[rows] = diff.double().cpu().numpy()
         progress(len(rows))
+
+    run_in_batches([order[i:i + size] for i in range(0, len(order), size)], size, adaptive,
+                   step)
     return out, truncated
 
 
