@@ -9,10 +9,8 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -31,7 +29,7 @@ from ..render._filters import cell, inline
 from ..validate import spec_files
 from . import _charts, _history
 from ._pages import KIND_DIRS, UNVERSIONED, CardPage, prepare
-from ._shards import _AnyTagLoader, build_sharded
+from ._shards import _AnyTagLoader, build_sharded, discard_site_dir
 
 MANIFEST = ".cardgen-site.json"
 SECTION_MAX = 250
@@ -516,13 +514,7 @@ def run_mkdocs(config: Path, strict: bool = True) -> float:
     if strict:
         command.insert(4, "--strict")
     site_dir = config.parent / str(_read_config(config).get("site_dir") or "site")
-    cleaner = None
-    if site_dir.is_dir():
-        trash = site_dir.with_name(f".{site_dir.name}.old-{os.getpid()}")
-        shutil.rmtree(trash, ignore_errors=True)
-        site_dir.rename(trash)
-        cleaner = threading.Thread(target=shutil.rmtree, args=(trash, True), daemon=True)
-        cleaner.start()
+    cleaner = discard_site_dir(site_dir)
     start = time.perf_counter()
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     try:

@@ -77,6 +77,22 @@ def _merge_sitemaps(site_dir: Path, others: list[Path]) -> None:
         fh.write(merged.encode("utf-8"))
 
 
+def discard_site_dir(site_dir: Path) -> threading.Thread | None:
+    """Move an old built site aside and delete it in the background while mkdocs builds.
+
+    Returns:
+        The thread deleting it (join it before returning), or None when there was none.
+    """
+    if not site_dir.is_dir():
+        return None
+    trash = site_dir.with_name(f".{site_dir.name}.old-{os.getpid()}")
+    shutil.rmtree(trash, ignore_errors=True)
+    site_dir.rename(trash)
+    cleaner = threading.Thread(target=shutil.rmtree, args=(trash, True), daemon=True)
+    cleaner.start()
+    return cleaner
+
+
 def build_sharded(config: Path, docs_dir: Path, site_dir: Path, folders: list[str],
                   shared_pages: list[str], shards: int, strict: bool = True) -> None:
     """Build the project with `shards` mkdocs processes in parallel and merge the results.
@@ -101,14 +117,7 @@ def build_sharded(config: Path, docs_dir: Path, site_dir: Path, folders: list[st
     slices = [ordered[i:i + size] for i in range(0, len(ordered), size)]
     user = yaml.load(config.read_text(encoding="utf-8"), Loader=_AnyTagLoader) or {}
     user_exclude = [line for line in str(user.get("exclude_docs") or "").splitlines() if line]
-    trash = None
-    if site_dir.is_dir():
-        trash = site_dir.with_name(f".{site_dir.name}.old-{os.getpid()}")
-        shutil.rmtree(trash, ignore_errors=True)
-        site_dir.rename(trash)
-    cleaner = threading.Thread(target=shutil.rmtree, args=(trash, True), daemon=True)
-    if trash is not None:
-        cleaner.start()
+    cleaner = discard_site_dir(site_dir)
     outputs = [site_dir] + [work / f"site-{k}" for k in range(1, len(slices))]
     processes = []
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
@@ -132,7 +141,7 @@ def build_sharded(config: Path, docs_dir: Path, site_dir: Path, folders: list[st
         if process.returncode != 0:
             lines = [line for line in output_text.splitlines() if line.strip()]
             failures.append("\n".join(lines[-20:]) or f"exit status {process.returncode}")
-    if trash is not None:
+    if cleaner is not None:
         cleaner.join()
     if failures:
         raise CardgenError(f"mkdocs build{' --strict' if strict else ''} failed for "
