@@ -5,6 +5,7 @@ It imports torch lazily and checks what the user asked for; it loads no model an
 
 from __future__ import annotations
 
+import importlib
 import platform
 import re
 from collections.abc import Callable
@@ -25,17 +26,20 @@ GPU_BATCH_SIZE = 256
 """First batch size tried on CUDA when `--batch-size` is not given; halved on out-of-memory."""
 
 
+def _import_ml(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        raise CardgenError(f"{name} is not installed; {ML_EXTRA_HINT}") from exc
+
+
 def import_torch() -> Any:
     """Import torch, or explain how to install the `ml` extra.
 
     Raises:
         CardgenError: when torch is not installed.
     """
-    try:
-        import torch
-    except ImportError as exc:
-        raise CardgenError(f"torch is not installed; {ML_EXTRA_HINT}") from exc
-    return torch
+    return _import_ml("torch")
 
 
 def import_transformers() -> Any:
@@ -44,11 +48,7 @@ def import_transformers() -> Any:
     Raises:
         CardgenError: when transformers is not installed.
     """
-    try:
-        import transformers
-    except ImportError as exc:
-        raise CardgenError(f"transformers is not installed; {ML_EXTRA_HINT}") from exc
-    return transformers
+    return _import_ml("transformers")
 
 
 @dataclass(frozen=True)
