@@ -14,7 +14,7 @@ import jinja2
 from .._io import atomic_write_text, dumps_json
 from ..errors import CardgenError
 from ..schema import DataCard, DisaggregatedEvaluation, GroupResult, MetricValue, ModelCard
-from . import _env, _filters
+from . import _env
 from .model_index import front_matter
 from .regions import merge_readme, split_front_matter
 
@@ -221,4 +221,3 @@ __all__ = [
     "render_hub_body",
     "write_rendered",
 ]
-_ = _filters  # re-exported helpers live in _filters; keep the import explicit
