@@ -10,11 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
-# libyaml's loader when PyYAML was built with it: ~10x faster on large front matter, which
-# matters when collecting hundreds of repositories; same YAML 1.1 safe subset.
-_YAML_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from .. import frontmatter
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -30,6 +26,11 @@ class Section:
     heading: str | None
     level: int
     body: str
+    line: str = ""
+    """The heading line as written (trailing spaces removed); empty for the preamble."""
+    gaps: tuple[int, int] = (1, 1)
+    """Blank lines between the heading and the body, and after the body (1 each is the
+    usual layout; the last section's trailing count includes the file's end)."""
 
 
 @dataclass
@@ -107,6 +108,7 @@ def split_sections(body: str) -> list[Section]:
     sections: list[Section] = []
     heading: str | None = None
     level = 0
+    raw = ""
     lines: list[str] = []
     fence: str | None = None
     for line in body.split("\n"):
@@ -120,14 +122,24 @@ def split_sections(body: str) -> list[Section]:
                 fence = None
         match = _HEADING.match(line) if fence is None and not fence_match else None
         if match:
-            sections.append(Section(heading, level, _trim_blank_lines(lines)))
+            sections.append(_section(heading, level, raw, lines))
             level = len(match.group(1))
             heading = match.group(2) or ""
+            raw = line.rstrip()
             lines = []
         else:
             lines.append(line)
-    sections.append(Section(heading, level, _trim_blank_lines(lines)))
+    sections.append(_section(heading, level, raw, lines))
     return sections
+
+
+def _section(heading: str | None, level: int, raw: str, lines: list[str]) -> Section:
+    body = _trim_blank_lines(lines)
+    if not body:
+        return Section(heading, level, body, raw, (len(lines), 0))
+    before = next(i for i, line in enumerate(lines) if line.strip())
+    after = next(i for i, line in enumerate(reversed(lines)) if line.strip())
+    return Section(heading, level, body, raw, (before, after))
 
 
 def _trim_blank_lines(lines: list[str]) -> str:
@@ -139,8 +151,9 @@ def _trim_blank_lines(lines: list[str]) -> str:
     return "\n".join(lines[start:end])
 
 
-_CARDGEN_MARKER_LINE = re.compile(r"^<!-- cardgen:(?:begin|end) [A-Za-z0-9_.-]+ -->\n?",
-                                  re.MULTILINE)
+_CARDGEN_MARKER_LINE = re.compile(
+    r"^<!-- cardgen:(?:begin|end) [A-Za-z0-9_.-]+(?: h=[0-9a-f]+)? -->[ \t]*(?:\n|\Z)",
+    re.MULTILINE)
 
 
 def parse_readme(data: bytes | str) -> ParsedReadme:
@@ -169,12 +182,11 @@ def parse_readme(data: bytes | str) -> ParsedReadme:
         warnings.append("no YAML front matter (metadata block)")
     else:
         try:
-            loaded = yaml.load(front, Loader=_YAML_LOADER)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 2}" if mark is not None else ""
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            warnings.append(f"front matter is not valid YAML{where}: {problem}; kept as text")
+            loaded = frontmatter.load(frontmatter.strip_hash_comment(front)[0])
+        except frontmatter.FrontMatterError as exc:
+            where = f" at line {exc.line}" if exc.line is not None else ""
+            warnings.append(f"front matter is not valid YAML{where}: {exc.problem}; "
+                            "kept as text")
             loaded = None
         if isinstance(loaded, dict):
             metadata = {str(k): v for k, v in loaded.items()}

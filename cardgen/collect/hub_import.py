@@ -14,8 +14,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from .. import frontmatter
 from .._io import atomic_write_text
 from ..errors import CardgenError
+from ..placeholders import is_placeholder
 from ..schema import DataCard, HubDatasetMetadata, HubModelMetadata, ModelCard
 from ..schema.model_card import CARD_NAME_PATTERN
 from ._markdown import ParsedReadme, Section, parse_readme
@@ -100,8 +102,6 @@ DATA_SECTIONS = _table({
     "maintenance.maintainers": ("Dataset Curators",),
 })
 """Normalized heading -> data-card field, from the Hub dataset template and its variants."""
-
-_HTML_COMMENTS = re.compile(r"<!--.*?-->", re.DOTALL)
 
 DATASET_KEYS = {"task_categories", "task_ids", "size_categories", "annotations_creators",
                 "language_creators", "multilinguality", "source_datasets", "pretty_name",
@@ -228,8 +228,8 @@ def readme_to_spec(data: bytes | str, name: str, *, kind: str | None = None,
     layout: list[dict[str, Any]] = []
     extra_sections: list[dict[str, Any]] = []
     for section in parsed.sections:
-        target = _place(section, spec, table, card_model)
         entry: dict[str, Any] = {"heading": section.heading, "level": section.level}
+        target = _place(section, spec, table, card_model, entry)
         if target is None:
             if section.heading is None and not section.body:
                 continue
@@ -238,7 +238,14 @@ def readme_to_spec(data: bytes | str, name: str, *, kind: str | None = None,
             entry["to"] = "extra_sections"
         else:
             entry["to"] = target
+        if section.line != _heading_line(section.heading, section.level):
+            entry["line"] = section.line
+        # Blank lines before the first line of the file are not layout.
+        gaps = section.gaps if section.heading is not None else (1, section.gaps[1])
+        if gaps != ((1, 1) if section.body else (1, 0)):
+            entry["gaps"] = list(gaps)
         layout.append(entry)
+    _claim_placeholders(layout, spec)
     if metadata:
         spec["metadata"] = metadata
     if hub_repo:
@@ -253,6 +260,10 @@ def readme_to_spec(data: bytes | str, name: str, *, kind: str | None = None,
     extra[LAYOUT_KEY] = {"layout": layout}
     if preamble is not None:
         extra[LAYOUT_KEY]["preamble"] = preamble
+    if parsed.metadata and parsed.front_matter_text is not None:
+        # The author's text, so that a render keeps its comments, key order and quoting.
+        extra[LAYOUT_KEY]["front_matter"] = frontmatter.strip_hash_comment(
+            parsed.front_matter_text)[0]
     spec["extra"] = extra
     try:
         card = card_model.model_validate(spec)
@@ -261,29 +272,47 @@ def readme_to_spec(data: bytes | str, name: str, *, kind: str | None = None,
     return ImportResult(spec, card, warnings)
 
 
+def _heading_line(heading: str | None, level: int) -> str:
+    if heading is None:
+        return ""
+    return "#" * level + (" " + heading if heading else "")
+
+
 def _place(section: Section, spec: dict[str, Any], table: dict[str, str],
-           card_model: type) -> str | None:
-    """Put a section into its field when it has one and the field is free; return the field."""
+           card_model: type, entry: dict[str, Any]) -> str | None:
+    """Put a section into its field when it has one and the field is free; return the field.
+
+    Placeholder bodies fill nothing: their text is kept in the layout `entry`.
+    """
     if section.heading is None:
         if not section.body:
             return None
-        if _HTML_COMMENTS.sub("", section.body).strip():
+        if not is_placeholder(section.body):
             spec["summary"] = section.body
             return "summary"
         # Only a template's HTML comment ("generated automatically... proofread"): not a
         # summary; kept with the import layout so it can be put back.
         spec.setdefault("extra", {}).setdefault(LAYOUT_KEY, {})["preamble"] = section.body
         return "preamble"
+    placeholder = bool(section.body) and (is_placeholder(section.body)
+                                          or section.body.strip() == RENDERED_PLACEHOLDER)
     if section.level == 1 and "title" not in spec and section.heading:
-        if not section.body:
+        if not section.body or placeholder:
             spec["title"] = section.heading
+            if placeholder:
+                entry["placeholder"] = section.body
             return "title"
         if "summary" not in spec:
             spec["title"], spec["summary"] = section.heading, section.body
             return "title+summary"
-    if not section.body or section.body.strip() == RENDERED_PLACEHOLDER:
+    if not section.body:
         return None
     path = table.get(_normalize_heading(section.heading))
+    if placeholder:
+        entry["placeholder"] = section.body
+        if path is not None:
+            entry["field"] = path
+        return "placeholder"
     if path is None:
         return None
     if _field_kind(card_model, path) == "list":
@@ -296,50 +325,33 @@ def _place(section: Section, spec: dict[str, Any], table: dict[str, str],
     return path
 
 
-def reconstruct_body(spec: dict[str, Any]) -> str:
-    """The imported README's prose, rebuilt from a spec in its original order.
+def _claim_placeholders(layout: list[dict[str, Any]], spec: dict[str, Any]) -> None:
+    """A placeholder section becomes the place of its field when nothing else fills it,
+    so that text written into the spec later appears there."""
+    taken = {entry["to"] for entry in layout}
+    for entry in layout:
+        path = entry.pop("field", None)
+        if entry["to"] == "placeholder" and path and path not in taken \
+                and _get(spec, path) is None:
+            entry["to"] = path
+            taken.add(path)
 
-    Headings come back as `#`*level + text; bodies from the fields the layout names
-    (list fields are consumed item by item) or from `extra_sections`.
+
+def reconstruct_body(spec: dict[str, Any]) -> str:
+    """The imported README's body, rebuilt from a spec in its original order.
+
+    Headings, blank lines and placeholders come from the import layout; bodies from the
+    fields the layout names (list fields are consumed item by item) or `extra_sections`.
 
     Args:
         spec: a spec mapping written by `readme_to_spec` (or loaded from its YAML).
 
     Returns:
-        Markdown whose non-blank lines equal the original body's, in order.
+        Markdown equal to the original body, apart from line endings and trailing spaces.
     """
-    layout = spec.get("extra", {}).get(LAYOUT_KEY, {}).get("layout", [])
-    extras = iter(spec.get("extra_sections", []))
-    used: dict[str, int] = {}
-    parts: list[str] = []
-    for entry in layout:
-        target = entry["to"]
-        if target == "extra_sections":
-            section = next(extras)
-            heading, level, body = section["heading"], section["level"], section["body"]
-            if entry["heading"] is None:
-                parts.append(body)
-                continue
-        else:
-            heading, level = entry["heading"], entry["level"]
-            if target == "preamble":
-                body = spec["extra"][LAYOUT_KEY]["preamble"]
-            elif target == "title":
-                body = ""
-            elif target == "title+summary":
-                body = spec["summary"]
-            else:
-                value = _get(spec, target)
-                if isinstance(value, list):
-                    body = value[used.get(target, 0)]
-                    used[target] = used.get(target, 0) + 1
-                else:
-                    body = value
-        if heading is not None:
-            parts.append("#" * level + (" " + heading if heading else ""))
-        if body:
-            parts.append(body)
-    return "\n\n".join(parts) + "\n"
+    from ..render.layout import layout_text
+
+    return layout_text(spec)
 
 
 class _SpecDumper(yaml.SafeDumper):

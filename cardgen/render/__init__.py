@@ -11,12 +11,14 @@ from typing import Any, Literal
 
 import jinja2
 
+from .. import frontmatter
 from .._io import atomic_write_text, dumps_json
 from ..errors import CardgenError
 from ..schema import DataCard, DisaggregatedEvaluation, GroupResult, MetricValue, ModelCard
 from . import _env
-from .model_index import front_matter
-from .regions import merge_readme, split_front_matter
+from .layout import LAYOUT_KEY, imported_body, is_imported
+from .model_index import IMPORTED_METADATA_KEY, front_matter
+from .regions import Edits, merge_readme, split_front_matter, stamp_regions
 
 Format = Literal["hub", "page", "json", "croissant"]
 FORMATS: tuple[str, ...] = ("hub", "page", "json", "croissant")
@@ -123,8 +125,37 @@ def render_hub_body(card: ModelCard | DataCard, precision: int = DEFAULT_PRECISI
     return _render_markdown(card, "hub", precision, template)
 
 
+def _fact_part(card: ModelCard | DataCard, precision: int, part: str, level: int) -> str:
+    """A `results` or `profile` region's Markdown for an imported card; empty without facts."""
+    env = _env.builtin_environment("hub", precision)
+    env.filters["group_flags"] = _group_flags
+    evaluations = ([evaluation_view(e) for e in card.quantitative_analyses.evaluations]
+                   if isinstance(card, ModelCard) else [])
+    return _env.render_template(env, "_facts.md.j2", card=card, evaluations=evaluations,
+                                part=part, level=level).strip("\n")
+
+
+def _imported_front_matter(card: ModelCard | DataCard, data: dict[str, Any]) -> str:
+    """The author's front matter with the card's values applied (comments, order kept)."""
+    generated = front_matter(card)
+    original = data["extra"][LAYOUT_KEY].get("front_matter")
+    kept = card.extra.get(IMPORTED_METADATA_KEY)
+    raw = kept.get("_front_matter_text") if isinstance(kept, dict) else None
+    if original is None and raw is not None and not generated:
+        # Front matter that is not valid YAML is the author's to fix; it is kept as written.
+        return f"---\n{raw}\n---\n\n"
+    text = frontmatter.merge(original, generated, drop_missing=True, record=True)
+    return f"---\n{text}\n---\n\n"
+
+
+def uses_layout(card: ModelCard | DataCard, fill_template: bool | None = None) -> bool:
+    """Whether the Hub README follows an imported card's own layout (not the template)."""
+    fill = card.render.fill_template if fill_template is None else fill_template
+    return not fill and is_imported(card.model_dump(mode="json", include={"extra"}))
+
+
 def render(card: ModelCard | DataCard, fmt: Format, precision: int = DEFAULT_PRECISION,
-           template: Path | None = None) -> str:
+           template: Path | None = None, *, fill_template: bool | None = None) -> str:
     """Render a card.
 
     Args:
@@ -134,6 +165,9 @@ def render(card: ModelCard | DataCard, fmt: Format, precision: int = DEFAULT_PRE
             `croissant` (Croissant JSON-LD with RAI fields; data cards only).
         precision: decimals shown for metric values.
         template: a user's Jinja2 template for `hub` or `page`, run in a sandbox.
+        fill_template: for an imported card, lay the README out as the full Hub template
+            (True) or as the author wrote it (False); the card's `render.fill_template`
+            when None. Cards written from scratch always use the template.
 
     Returns:
         The rendered text; the same card always gives the same bytes.
@@ -155,7 +189,12 @@ def render(card: ModelCard | DataCard, fmt: Format, precision: int = DEFAULT_PRE
     if fmt == "page":
         return _render_markdown(card, "page", precision, template)
     if fmt == "hub":
-        body = render_hub_body(card, precision, template)
+        if template is None and uses_layout(card, fill_template):
+            data = card.model_dump(mode="json")
+            body = imported_body(data, lambda part, level: _fact_part(card, precision, part,
+                                                                      level))
+            return _imported_front_matter(card, data) + body
+        body = stamp_regions(render_hub_body(card, precision, template))
         return _front_matter_text(front_matter(card)) + body
     raise CardgenError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
@@ -163,9 +202,7 @@ def render(card: ModelCard | DataCard, fmt: Format, precision: int = DEFAULT_PRE
 def _front_matter_text(data: dict[str, Any]) -> str:
     if not data:
         return ""
-    from huggingface_hub.utils import yaml_dump
-
-    return f"---\n{yaml_dump(data, sort_keys=False).strip()}\n---\n\n"
+    return f"---\n{frontmatter.dump(data, record=True)}\n---\n\n"
 
 
 @dataclass(frozen=True)
@@ -179,19 +216,24 @@ class WriteResult:
 
 def write_rendered(card: ModelCard | DataCard, fmt: Format, out: Path, *,
                    precision: int = DEFAULT_PRECISION, template: Path | None = None,
-                   force: bool = False) -> WriteResult:
+                   force: bool = False, fill_template: bool | None = None,
+                   edits: Edits = "error") -> WriteResult:
     """Render and write a card, regenerating an existing Hub README in place.
 
     An existing README is only changed between its cardgen markers (and in the front
     matter keys cardgen manages); without markers it is left alone unless `force`.
     Unchanged output is not rewritten, so the file's bytes and time stay the same.
 
+    A region whose text was edited by hand since cardgen wrote it stops the write
+    (`edits="error"`), is left as it is (`"keep"`) or is replaced (`"overwrite"`).
+
     Raises:
-        CardgenError: if `out` is a folder, or a README without markers and not `force`.
+        CardgenError: if `out` is a folder, a README without markers and not `force`, or
+            a region edited by hand with `edits="error"`.
     """
     if out.is_dir():
         raise CardgenError(f"{out}: is a directory; give the output file's path")
-    text = render(card, fmt, precision, template)
+    text = render(card, fmt, precision, template, fill_template=fill_template)
     missing: list[str] = []
     old: str | None = None
     if out.exists():
@@ -203,9 +245,12 @@ def write_rendered(card: ModelCard | DataCard, fmt: Format, out: Path, *,
                                    "overwrite it") from None
         if old is not None and fmt == "hub" and not force:
             _, body = split_front_matter(text)
-            text, missing = merge_readme(old, body, front_matter(card), str(out))
+            layout = uses_layout(card, fill_template)
+            text, missing = merge_readme(old, body, front_matter(card), str(out), edits=edits,
+                                         insert_new=layout,
+                                         kind="data" if isinstance(card, DataCard) else "model")
         elif old is not None and fmt == "page" and not force and "<!-- cardgen:" in old:
-            text, missing = merge_readme(old, text, {}, str(out))
+            text, missing = merge_readme(old, text, {}, str(out), edits=edits)
     if old == text:
         return WriteResult(out, False, tuple(missing))
     atomic_write_text(out, text)
@@ -219,5 +264,6 @@ __all__ = [
     "evaluation_view",
     "render",
     "render_hub_body",
+    "uses_layout",
     "write_rendered",
 ]

@@ -23,5 +23,13 @@ class ExtraSection(CardModel):
     """The section's Markdown, byte for byte."""
 
 
+class RenderOptions(CardModel):
+    """How the Hub README of this card is laid out."""
+
+    fill_template: bool = False
+    """Lay an imported card out as the full Hub template (every section, placeholders for
+    empty ones) instead of keeping the author's sections and order."""
+
+
 CardExtra = dict[str, Any]
 """Free-form additions a card's author wants to keep; never interpreted by cardgen."""

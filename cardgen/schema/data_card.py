@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from ._base import SCHEMA_VERSION, CardModel, StrList
-from .common import CardExtra, ExtraSection
+from .common import CardExtra, ExtraSection, RenderOptions
 from .model_card import CARD_NAME_PATTERN
 from .profile import DatasetProfile
 from .sources import DataSources
@@ -253,5 +253,7 @@ class DataCard(CardModel):
     """Where collected facts come from."""
     extra_sections: list[ExtraSection] = Field(default_factory=list)
     """Prose sections with no field of their own, in order."""
+    render: RenderOptions = Field(default_factory=RenderOptions)
+    """How the Hub README is laid out (`fill_template`)."""
     extra: CardExtra = Field(default_factory=dict)
     """Free-form additions; kept as they are, never interpreted."""
