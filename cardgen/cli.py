@@ -155,18 +155,33 @@ def validate_command(paths: tuple[Path, ...], min_completeness: float | None,
               help="Project folder whose .cardgen/ holds the collected facts.")
 @click.option("--force", is_flag=True,
               help="Overwrite an existing output file that has no cardgen markers.")
+@click.option("--fill-template", is_flag=True, default=None,
+              help="Lay an imported card out as the full Hub template instead of the "
+              "author's own sections (as spec `render: {fill_template: true}`).")
+@click.option("--keep-edits", "edits", flag_value="keep",
+              help="Leave regions edited by hand since cardgen wrote them as they are.")
+@click.option("--overwrite-edits", "edits", flag_value="overwrite",
+              help="Replace regions edited by hand with cardgen's text.")
 @reports_errors
 def render_command(card: Path, fmt: str, out: Path | None, template: Path | None,
-                   precision: int, root: Path, force: bool) -> None:
-    """Render CARD (a spec, cards/NAME.yaml) merged with its collected facts."""
+                   precision: int, root: Path, force: bool, fill_template: bool | None,
+                   edits: str | None) -> None:
+    """Render CARD (a spec, cards/NAME.yaml) merged with its collected facts.
+
+    An imported card keeps its author's headings and order; an existing README changes
+    only inside cardgen's regions, and a region edited by hand stops the render unless
+    --keep-edits or --overwrite-edits says what to do.
+    """
     if template is not None and fmt not in ("hub", "page"):
         raise click.UsageError("--template applies to --format hub or page")
     loaded = load_card(card, root)
     if out is None:
-        click.echo(render(loaded, fmt, precision, template), nl=False)  # type: ignore[arg-type]
+        click.echo(render(loaded, fmt, precision, template,  # type: ignore[arg-type]
+                          fill_template=fill_template), nl=False)
         return
     result = write_rendered(loaded, fmt, out, precision=precision,  # type: ignore[arg-type]
-                            template=template, force=force)
+                            template=template, force=force, fill_template=fill_template,
+                            edits=edits or "error")  # type: ignore[arg-type]
     click.echo(f"{'wrote' if result.changed else 'unchanged'} {result.path}")
     for name in result.unplaced_regions:
         click.echo(f"note: {out} has no region {name!r}; that section was not added", err=True)
@@ -348,23 +363,45 @@ def _collect_batch(from_file: Any, author: str | None, repo_type: str, jobs: int
 
 @cli.command("import")
 @click.argument("source")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Spec file to write, e.g. cards/NAME.yaml (NAME becomes the card name).")
+@click.option("--update", "update", type=click.Path(dir_okay=False, exists=True,
+                                                    path_type=Path), default=None,
+              help="Instead of a new spec, take SOURCE's text (a README cardgen rendered and "
+              "someone edited) back into this existing spec.")
 @click.option("--type", "kind", type=click.Choice(["model", "data"]), default=None,
               help="Card kind (default: guessed from the README).")
 @click.option("--endpoint", envvar="HF_ENDPOINT", default=None,
               help="Hub address for hub: sources [default: $HF_ENDPOINT or huggingface.co].")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @reports_errors
-def import_command(source: str, out: Path, kind: str | None, endpoint: str | None,
-                   force: bool) -> None:
+def import_command(source: str, out: Path | None, update: Path | None, kind: str | None,
+                   endpoint: str | None, force: bool) -> None:
     """Turn an existing Hub card (a README path, or hub:OWNER/NAME) into an editable spec.
 
     Known sections fill spec fields; every other section is kept verbatim, in order,
-    under extra_sections. Use hub:datasets/OWNER/NAME for a dataset card.
+    under extra_sections, and `cardgen render` gives the author's layout back. Use
+    hub:datasets/OWNER/NAME for a dataset card, and `--update SPEC` to take hand edits
+    of a rendered README back into its spec.
     """
+    if (out is None) == (update is None):
+        raise click.UsageError("give --out SPEC (a new spec) or --update SPEC (an existing one)")
+    if update is not None:
+        from .collect.import_update import update_spec
+
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise CardgenError(f"{source}: cannot read: {exc.strerror or exc}") from exc
+        changed, warnings = update_spec(data, update, source)
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
+        click.echo(f"updated {update}: {', '.join(changed)}" if changed
+                   else f"unchanged {update}")
+        return
     from .collect.hub_import import import_card
 
+    assert out is not None
     result = import_card(source, out, kind=kind, endpoint=endpoint, overwrite=force)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)

@@ -21,6 +21,7 @@ from ..placeholders import is_placeholder
 from ..schema import DataCard, HubDatasetMetadata, HubModelMetadata, ModelCard
 from ..schema.model_card import CARD_NAME_PATTERN
 from ._markdown import ParsedReadme, Section, parse_readme
+from .import_update import refuse_non_markdown
 
 LAYOUT_KEY = "hub_import"
 """Key under the spec's `extra` recording where each original section went, so that the
@@ -389,7 +390,8 @@ def import_card(source: str, out: str | Path, *, name: str | None = None,
         The import result (the file is written atomically).
 
     Raises:
-        CardgenError: unreadable source, Hub failure, or `out` exists without `overwrite`.
+        CardgenError: unreadable source, Hub failure, a source that is not a Markdown
+            card, or `out` exists without `overwrite`.
     """
     out = Path(out)
     if out.exists() and not overwrite:
@@ -412,6 +414,7 @@ def import_card(source: str, out: str | Path, *, name: str | None = None,
             data = Path(source).read_bytes()
         except OSError as exc:
             raise CardgenError(f"{source}: cannot read: {exc.strerror or exc}") from exc
+    refuse_non_markdown(data, source)
     result = readme_to_spec(data, name, kind=kind, hub_repo=hub_repo)
     atomic_write_text(out, dump_spec(result.spec))
     return result
