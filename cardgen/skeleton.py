@@ -62,6 +62,8 @@ def _empty_literal(annotation: Any) -> str:
         return "[]"
     if origin is dict or annotation is dict:
         return "{}"
+    if annotation is bool or annotation == "bool":
+        return "false"
     return ""
 
 
