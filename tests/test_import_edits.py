@@ -348,3 +348,41 @@ def test_import_needs_out_or_update(tmp_path: Path) -> None:
     code, output = run("import", str(TRAINER_CARD))
     assert code == 2
     assert "give --out SPEC" in output
+
+
+def test_a_dataset_profile_added_later_lands_in_the_dataset_structure(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("README.md").write_bytes((SHARED / "edge-cases" / "sample_datasetcard_simple.md")
+                                  .read_bytes())
+    assert run("import", "README.md", "--out", "cards/d.yaml")[0] == 0
+    assert run("render", "cards/d.yaml", "--out", "README.md", "--force")[0] == 0
+    before = Path("README.md").read_text()
+    write_fact("d", "profile-train", json.loads(
+        (HERE / "data" / "render" / "adult-train-profile.json").read_text()))
+    code, output = run("render", "cards/d.yaml", "--out", "README.md")
+    assert code == 0, output
+    after = Path("README.md").read_text()
+    ops = [op for op in difflib.SequenceMatcher(None, before.splitlines(),
+                                                after.splitlines()).get_opcodes()
+           if op[0] != "equal"]
+    assert [op[0] for op in ops] == ["insert"]
+    added = "\n".join(after.splitlines()[ops[0][3]:ops[0][4]]).strip().splitlines()
+    assert added[0].startswith("<!-- cardgen:begin profile h=")
+    assert added[-1] == "<!-- cardgen:end profile -->"
+    assert "| Column | Type | Missing | Distinct | Summary |" in added
+
+
+def test_hand_edits_in_a_template_card_are_caught_too(tmp_path: Path) -> None:
+    from cardgen.errors import CardgenError
+    from cardgen.render import write_rendered
+
+    card = ModelCard(name="m", summary="First words.")
+    readme = tmp_path / "README.md"
+    write_rendered(card, "hub", readme)
+    readme.write_text(readme.read_text().replace("First words.", "My words."))
+    with pytest.raises(CardgenError, match=r"README.md:\d+: region 'title' was edited by hand"):
+        write_rendered(card, "hub", readme)
+    assert not write_rendered(card, "hub", readme, edits="keep").changed
+    assert write_rendered(card, "hub", readme, edits="overwrite").changed
+    assert "First words." in readme.read_text()

@@ -82,7 +82,6 @@ class _Block:
     level: int
     order: int | None
     region: str | None = None
-    heading_in_region: bool = False
     parts: list[_Block] = field(default_factory=list)
 
 
@@ -121,6 +120,17 @@ def is_imported(data: dict[str, Any]) -> bool:
     """Whether a card (as data) carries an import layout to render by."""
     extra = data.get("extra") or {}
     return isinstance(extra.get(LAYOUT_KEY), dict) and "layout" in extra[LAYOUT_KEY]
+
+
+def heading_rank(heading: str | None, kind: str) -> int | None:
+    """The template rank of an author's section from its heading (None when unknown)."""
+    from ..collect.hub_import import section_field
+
+    if not heading:
+        return None
+    path = section_field(heading, kind)
+    order = list(DATA_ORDER if kind == "data" else MODEL_ORDER)
+    return order.index(path) if path in order else None
 
 
 def _blocks(data: dict[str, Any], order: dict[str, str]) -> tuple[list[_Block], dict[str, int]]:
@@ -166,8 +176,9 @@ def _blocks(data: dict[str, Any], order: dict[str, str]) -> tuple[list[_Block], 
             body = value if value else placeholder
         before, after = entry.get("gaps", [1, 1])
         head = ([line] if line is not None else []) + [""] * (before if line is not None else 0)
-        blocks.append(_Block(head, _lines(body), [""] * after if body else [], level,
-                             rank.get(target), region))
+        place = rank[target] if target in rank else heading_rank(heading, data.get("kind", ""))
+        blocks.append(_Block(head, _lines(body), [""] * after if body else [], level, place,
+                             region))
     return blocks, used
 
 
@@ -208,7 +219,7 @@ def _pending(data: dict[str, Any], order: dict[str, str], blocks: list[_Block],
             lines = [_heading(heading, level), "", *lines]
         name = path if path in ("results", "profile", "more-sections") or path not in used \
             else f"{path}-more"
-        pending.append((rank, _Block([], lines, [""], level, rank, name, True)))
+        pending.append((rank, _Block([], lines, [""], level, rank, name)))
     return pending
 
 
@@ -224,8 +235,11 @@ def insertion_index(sections: list[tuple[int, int | None]], rank: int) -> tuple[
         (index of the section to insert before, or len(sections) for the end; index of
         the section it follows in the template's sense, or -1).
     """
+    # The author's section the template puts closest before the new one (the last such
+    # when several share that place), whatever the author's own order.
     anchor = max((i for i, (_, order) in enumerate(sections)
-                  if order is not None and order <= rank), default=-1)
+                  if order is not None and order <= rank),
+                 key=lambda i: (sections[i][1], i), default=-1)
     following = next((i for i, (_, order) in enumerate(sections)
                       if i > anchor and order is not None and order > rank), None)
     if anchor >= 0 and sections[anchor][0] >= 2:
@@ -242,7 +256,11 @@ def _insert(blocks: list[_Block], rank: int, part: _Block, path_of: list[str | N
     position, anchor = insertion_index([(b.level, b.order) for b in blocks], rank)
     if anchor >= 0 and path_of[anchor] in _EVALUATION_FAMILY and part.region == "results" \
             and part.body:
-        part.body = [_heading("Results", blocks[anchor].level + 1), *part.body[1:]]
+        # Inside the author's evaluation section: one level down, its headings too.
+        shift = blocks[anchor].level + 1 - part.level
+        part.body = [_heading("Results", blocks[anchor].level + 1),
+                     *("#" * shift + line if shift > 0 and re.match(r"#{1,5} ", line) else line
+                       for line in part.body[1:])]
     # Parts are written after the block before `position` (or before everything).
     if position == 0:
         blocks.insert(0, _Block([], None, [], 0, None, parts=[part]))
