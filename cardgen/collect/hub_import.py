@@ -109,6 +109,12 @@ DATASET_KEYS = {"task_categories", "task_ids", "size_categories", "annotations_c
                 "configs", "dataset_info", "paperswithcode_id"}
 
 
+def section_field(heading: str, kind: str) -> str | None:
+    """The card field a section with this heading fills (`model` or `data` card), if any."""
+    table = DATA_SECTIONS if kind == "data" else MODEL_SECTIONS
+    return table.get(_normalize_heading(heading))
+
+
 @dataclass
 class ImportResult:
     """A spec built from a README, with the warnings raised on the way."""
@@ -295,8 +301,7 @@ def _place(section: Section, spec: dict[str, Any], table: dict[str, str],
         # summary; kept with the import layout so it can be put back.
         spec.setdefault("extra", {}).setdefault(LAYOUT_KEY, {})["preamble"] = section.body
         return "preamble"
-    placeholder = bool(section.body) and (is_placeholder(section.body)
-                                          or section.body.strip() == RENDERED_PLACEHOLDER)
+    placeholder = bool(section.body) and is_placeholder(section.body)
     if section.level == 1 and "title" not in spec and section.heading:
         if not section.body or placeholder:
             spec["title"] = section.heading

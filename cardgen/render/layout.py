@@ -325,11 +325,3 @@ def layout_text(spec: dict[str, Any]) -> str:
     """The body an import layout describes, without markers or added sections."""
     return imported_body(spec, lambda name, level: "", markers=False)
 
-
-_STRIP_MARKER = re.compile(
-    r"^<!-- cardgen:(?:begin|end) [A-Za-z0-9_.-]+(?: h=[0-9a-f]+)? -->[ \t]*\n?", re.MULTILINE)
-
-
-def without_markers(text: str) -> str:
-    """`text` with cardgen's marker lines removed."""
-    return _STRIP_MARKER.sub("", text)

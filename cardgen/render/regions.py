@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from .. import frontmatter
 from ..errors import CardgenError
-from .layout import insertion_index, region_hash, region_rank
+from .layout import heading_rank, insertion_index, region_hash, region_rank
 
 Edits = Literal["error", "keep", "overwrite"]
 """What to do with a region edited by hand: stop, leave it, or replace it."""
@@ -20,7 +20,7 @@ Edits = Literal["error", "keep", "overwrite"]
 _MARKER = re.compile(r"<!-- cardgen:(begin|end) ([A-Za-z0-9_.-]+)(?: h=([0-9a-f]+))? -->")
 _FRONT_MATTER = re.compile(r"\A(\ufeff?---[ \t]*(\r\n|\n))(.*?)(\r?\n---[ \t]*(?:\r\n|\n|\Z))",
                            re.DOTALL)
-_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]|$)")
+_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 EDIT_HINT = ("pass --keep-edits to leave edited text as it is, --overwrite-edits to replace "
              "it, or take it into the spec with `cardgen import README.md --update SPEC`")
@@ -158,18 +158,18 @@ def _sections(text: str, kind: str) -> tuple[list[tuple[int, int | None]], list[
                 fence = None
         heading = _HEADING.match(line) if fence is None and not fence_match else None
         if heading:
-            sections.append((len(heading.group(1)), None))
+            sections.append((len(heading.group(1)), heading_rank(heading.group(2), kind)))
             offsets.append(offset)
         offset += len(line) + 1
     for region in regions:
         rank = region_rank(region.name, kind)
         index = max(i for i, start in enumerate(offsets) if start <= region.begin)
         content = text[region.start:region.end].lstrip("\r\n")
-        if _HEADING.match(content) and index + 1 < len(sections):
+        if _HEADING.match(content.split("\n", 1)[0]) and index + 1 < len(sections):
             index += 1  # a region that brings its own heading ranks its own section
         if rank is None:
             rank = _author_rank(region.name, kind)
-        if sections[index][1] is None and rank is not None:
+        if rank is not None:
             sections[index] = (sections[index][0], rank)
     return sections, offsets
 
