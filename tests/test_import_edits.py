@@ -386,3 +386,12 @@ def test_hand_edits_in_a_template_card_are_caught_too(tmp_path: Path) -> None:
     assert not write_rendered(card, "hub", readme, edits="keep").changed
     assert write_rendered(card, "hub", readme, edits="overwrite").changed
     assert "First words." in readme.read_text()
+
+
+def test_a_readme_rendered_from_the_template_stays_a_template(project: Path) -> None:
+    Path("README.md").write_text(render(loads_spec(Path("cards/m.yaml").read_text()), "hub",
+                                        fill_template=True))
+    before = Path("README.md").read_text()
+    code, output = run("render", "cards/m.yaml", "--out", "README.md")
+    assert (code, output) == (0, "unchanged README.md\n")
+    assert Path("README.md").read_text() == before

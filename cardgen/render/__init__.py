@@ -18,7 +18,7 @@ from ..schema import DataCard, DisaggregatedEvaluation, GroupResult, MetricValue
 from . import _env
 from .layout import LAYOUT_KEY, imported_body, is_imported
 from .model_index import IMPORTED_METADATA_KEY, front_matter
-from .regions import Edits, merge_readme, split_front_matter, stamp_regions
+from .regions import Edits, find_regions, merge_readme, split_front_matter, stamp_regions
 
 Format = Literal["hub", "page", "json", "croissant"]
 FORMATS: tuple[str, ...] = ("hub", "page", "json", "croissant")
@@ -205,6 +205,12 @@ def _front_matter_text(data: dict[str, Any]) -> str:
     return f"---\n{frontmatter.dump(data, record=True)}\n---\n\n"
 
 
+def _shares_regions(old: str, generated: str) -> bool:
+    """Whether an existing README has any region of the generated body (or none at all)."""
+    old_names = set(find_regions(old, "<existing>"))
+    return not old_names or bool(old_names & set(find_regions(generated, "<generated>")))
+
+
 @dataclass(frozen=True)
 class WriteResult:
     """What writing a rendered card did."""
@@ -246,6 +252,12 @@ def write_rendered(card: ModelCard | DataCard, fmt: Format, out: Path, *,
         if old is not None and fmt == "hub" and not force:
             _, body = split_front_matter(text)
             layout = uses_layout(card, fill_template)
+            if layout and not _shares_regions(old, body):
+                # A README rendered from the full template before: it stays so, rather
+                # than gaining the author-layout regions beside the template's.
+                layout = False
+                _, body = split_front_matter(render(card, fmt, precision, template,
+                                                    fill_template=True))
             text, missing = merge_readme(old, body, front_matter(card), str(out), edits=edits,
                                          insert_new=layout,
                                          kind="data" if isinstance(card, DataCard) else "model")

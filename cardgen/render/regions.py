@@ -254,7 +254,11 @@ def merge_readme(existing: str, generated: str, generated_front_matter: dict[str
     for name in sorted(set(new_regions) - set(old_regions),
                        key=lambda n: new_regions[n].begin):
         region = new_regions[name]
-        if insert_new and region_rank(name, kind) is not None:
+        content = generated[region.start:region.end].lstrip("\n")
+        # Only sections cardgen adds (they bring their own heading) are inserted; a region
+        # around an author's section body that the README no longer has was removed.
+        if insert_new and region_rank(name, kind) is not None and _HEADING.match(
+                content.split("\n", 1)[0]):
             block = generated[region.begin:region.end] + f"<!-- cardgen:end {name} -->"
             body = _insert_region(body, name, block.replace("\n", newline)
                                   if newline != "\n" else block, kind, newline)
