@@ -395,3 +395,14 @@ def test_a_readme_rendered_from_the_template_stays_a_template(project: Path) -> 
     code, output = run("render", "cards/m.yaml", "--out", "README.md")
     assert (code, output) == (0, "unchanged README.md\n")
     assert Path("README.md").read_text() == before
+
+
+def test_insertion_into_a_crlf_readme_keeps_crlf(project: Path) -> None:
+    readme = project / "README.md"
+    readme.write_bytes(readme.read_bytes().replace(b"\n", b"\r\n"))
+    write_fact("m", "evaluate-norne", json.loads(EVALUATION.read_text()))
+    assert run("render", "cards/m.yaml", "--out", "README.md")[0] == 0
+    data = readme.read_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n")
+    text = data.decode().replace("\r\n", "\n")
+    assert text.index("### Results") < text.index("## Limitations")

@@ -148,7 +148,8 @@ def _sections(text: str, kind: str) -> tuple[list[tuple[int, int | None]], list[
     fence: str | None = None
     offset = 0
     regions = sorted(find_regions(text).values(), key=lambda r: r.begin)
-    for line in text.split("\n"):
+    for raw in text.split("\n"):
+        line = raw.rstrip("\r")
         fence_match = _FENCE.match(line)
         if fence_match:
             marker = fence_match.group(1)
@@ -160,7 +161,7 @@ def _sections(text: str, kind: str) -> tuple[list[tuple[int, int | None]], list[
         if heading:
             sections.append((len(heading.group(1)), heading_rank(heading.group(2), kind)))
             offsets.append(offset)
-        offset += len(line) + 1
+        offset += len(raw) + 1
     for region in regions:
         rank = region_rank(region.name, kind)
         index = max(i for i, start in enumerate(offsets) if start <= region.begin)
