@@ -144,6 +144,8 @@ def _imported_front_matter(card: ModelCard | DataCard, data: dict[str, Any]) -> 
     if original is None and raw is not None and not generated:
         # Front matter that is not valid YAML is the author's to fix; it is kept as written.
         return f"---\n{raw}\n---\n\n"
+    if original is None and not generated:
+        return ""  # the author had no front matter and cardgen has nothing to add
     text = frontmatter.merge(original, generated, drop_missing=True, record=True)
     return f"---\n{text}\n---\n\n"
 
