@@ -406,3 +406,30 @@ def test_insertion_into_a_crlf_readme_keeps_crlf(project: Path) -> None:
     assert data.count(b"\n") == data.count(b"\r\n")
     text = data.decode().replace("\r\n", "\n")
     assert text.index("### Results") < text.index("## Limitations")
+
+
+def test_update_takes_only_edited_regions_of_a_template_card(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    monkeypatch.chdir(tmp_path)
+    spec = Path("cards/m.yaml")
+    spec.parent.mkdir()
+    spec.write_text("# my notes stay\nname: m\nkind: model\ntitle: M\nsummary: First words.\n"
+                    "how_to_get_started: pip install m  # a comment too\n")
+    assert run("render", str(spec), "--out", "README.md")[0] == 0
+    readme = Path("README.md")
+    readme.write_text(readme.read_text().replace("First words.", "Better words.")
+                      .replace("pip install m", "pip install x"))
+    assert run("render", str(spec), "--out", "README.md")[0] == 1
+    code, output = run("import", "README.md", "--update", str(spec))
+    assert (code, output) == (0, f"updated {spec}: how_to_get_started, summary\n")
+    text = spec.read_text()
+    assert text.startswith("# my notes stay\n")
+    card = loads_spec(text)
+    assert (card.summary, card.how_to_get_started) == ("Better words.", "pip install x")
+    assert "hub_import" not in card.extra  # still a template card
+    edited = readme.read_text()
+    # the render records the new hashes and changes no word
+    assert run("render", str(spec), "--out", "README.md")[1] == "wrote README.md\n"
+    assert re.sub(r" h=\w+", "", readme.read_text()) == re.sub(r" h=\w+", "", edited)
+    assert run("render", str(spec), "--out", "README.md")[1] == "unchanged README.md\n"

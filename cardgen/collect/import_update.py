@@ -182,7 +182,8 @@ def update_spec(data: bytes, spec_path: Path, source: str = "README.md") -> tupl
 
         loads_spec(stream.getvalue(), str(spec_path))  # never write a spec that fails
         atomic_write_text(spec_path, stream.getvalue())
-    return changed, result.warnings
+    # A README rendered from a card without metadata has no front matter: nothing to say.
+    return changed, [w for w in result.warnings if not w.startswith("no YAML front matter")]
 
 
 def _cardgen_results(model_index: Any) -> bool:
