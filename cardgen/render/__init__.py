@@ -207,9 +207,9 @@ def _front_matter_text(data: dict[str, Any]) -> str:
     return f"---\n{frontmatter.dump(data, record=True)}\n---\n\n"
 
 
-def _shares_regions(old: str, generated: str) -> bool:
+def _shares_regions(old: str, generated: str, source: str) -> bool:
     """Whether an existing README has any region of the generated body (or none at all)."""
-    old_names = set(find_regions(old, "<existing>"))
+    old_names = set(find_regions(old, source))
     return not old_names or bool(old_names & set(find_regions(generated, "<generated>")))
 
 
@@ -253,8 +253,8 @@ def write_rendered(card: ModelCard | DataCard, fmt: Format, out: Path, *,
                                    "overwrite it") from None
         if old is not None and fmt == "hub" and not force:
             _, body = split_front_matter(text)
-            layout = uses_layout(card, fill_template)
-            if layout and not _shares_regions(old, body):
+            layout = template is None and uses_layout(card, fill_template)
+            if layout and not _shares_regions(old, body, str(out)):
                 # A README rendered from the full template before: it stays so, rather
                 # than gaining the author-layout regions beside the template's.
                 layout = False
