@@ -433,3 +433,17 @@ def test_update_takes_only_edited_regions_of_a_template_card(tmp_path: Path,
     assert run("render", str(spec), "--out", "README.md")[1] == "wrote README.md\n"
     assert re.sub(r" h=\w+", "", readme.read_text()) == re.sub(r" h=\w+", "", edited)
     assert run("render", str(spec), "--out", "README.md")[1] == "unchanged README.md\n"
+
+
+def test_hub_metadata_collected_later_adds_front_matter_lines_only(project: Path) -> None:
+    readme = project / "README.md"
+    before = readme.read_text()
+    write_fact("m", "hub", {"pipeline_tag": "token-classification", "library_name": "spacy"})
+    assert run("render", "cards/m.yaml", "--out", "README.md")[0] == 0
+    after = readme.read_text()
+    ops = [(tag, after.splitlines()[j1:j2]) for tag, _, _, j1, j2 in difflib.SequenceMatcher(
+        None, before.splitlines(), after.splitlines()).get_opcodes() if tag != "equal"]
+    # the two new keys at the end of the author's front matter, and the hash comment
+    assert [tag for tag, _ in ops] == ["replace"]
+    assert sorted(ops[0][1][:2]) == ["library_name: spacy", "pipeline_tag: token-classification"]
+    assert ops[0][1][2].startswith("# cardgen:front-matter ")
