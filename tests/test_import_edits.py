@@ -447,3 +447,10 @@ def test_hub_metadata_collected_later_adds_front_matter_lines_only(project: Path
     assert [tag for tag, _ in ops] == ["replace"]
     assert sorted(ops[0][1][:2]) == ["library_name: spacy", "pipeline_tag: token-classification"]
     assert ops[0][1][2].startswith("# cardgen:front-matter ")
+
+
+def test_short_prose_with_commas_is_still_a_card() -> None:
+    from cardgen.collect.import_update import refuse_non_markdown
+
+    refuse_non_markdown(b"Hello, world.\nThis model, trained by us, is small.\n", "README.md")
+    refuse_non_markdown(b"A model, for you.\nUse it, please.\n", "README.md")

@@ -65,7 +65,10 @@ def _what_it_is(data: bytes) -> str | None:
                                 ("\t", "tab-separated table (TSV)"),
                                 (";", "semicolon-separated table (CSV)")):
             counts = {line.count(delimiter) for line in lines}
-            if len(counts) == 1 and min(counts) >= 1:
+            # Prose puts a space after its commas; a table's fields seldom start with one.
+            spaced = sum(line.count(delimiter + " ") for line in lines)
+            total = sum(line.count(delimiter) for line in lines)
+            if len(counts) == 1 and min(counts) >= 1 and spaced * 2 < total:
                 return (f"it looks like a {name}: each of its first {len(lines)} lines "
                         f"has {min(counts) + 1} fields")
     return None
