@@ -201,7 +201,10 @@ def readme_to_spec(data: bytes | str, name: str, *, kind: str | None = None,
     `extra.hub_metadata`. The first level-1 heading becomes `title`; sections with a known
     heading fill the matching field (a list field collects several); all other sections,
     and known ones whose field is already taken, go to `extra_sections` in order.
-    `extra.hub_import.layout` records where each section went (see `reconstruct_body`).
+    `extra.hub_import.layout` records where each section went, with its heading line,
+    blank lines and any placeholder text ("More information needed" fills no field), and
+    `extra.hub_import.front_matter` the front matter as written, so that a render gives
+    the author's README back (see `reconstruct_body` and `cardgen.render.layout`).
 
     Args:
         data: the README (bytes are decoded leniently; problems become warnings).
