@@ -454,3 +454,21 @@ def test_short_prose_with_commas_is_still_a_card() -> None:
 
     refuse_non_markdown(b"Hello, world.\nThis model, trained by us, is small.\n", "README.md")
     refuse_non_markdown(b"A model, for you.\nUse it, please.\n", "README.md")
+
+
+@pytest.mark.parametrize(("sections", "rank", "expected"), [
+    # preamble, "# Title", "## Evaluation" (17) with a "### Notes" child, "## Limitations" (6)
+    ([(0, None), (1, 0), (2, 17), (3, None), (2, 6)], 18, (4, 2)),
+    # a section the template puts before everything the author has: after the title
+    ([(0, None), (1, 0), (2, 17), (2, 6)], 3, (2, 1)),
+    # no section with a known place: at the end
+    ([(0, None), (2, None)], 5, (2, -1)),
+    # never past a section the template puts later (citation, 24) inside the subtree
+    ([(1, 0), (2, 17), (3, 24)], 18, (2, 1)),
+])
+def test_insertion_index_follows_the_template_order(sections: list[tuple[int, int | None]],
+                                                    rank: int,
+                                                    expected: tuple[int, int]) -> None:
+    from cardgen.render.layout import insertion_index
+
+    assert insertion_index(sections, rank) == expected
