@@ -363,7 +363,7 @@ def import_command(source: str, out: Path, kind: str | None, endpoint: str | Non
     Known sections fill spec fields; every other section is kept verbatim, in order,
     under extra_sections. Use hub:datasets/OWNER/NAME for a dataset card.
     """
-    from .collect.hub_import import import_card
+    from .hub.importer import import_card
 
     result = import_card(source, out, kind=kind, endpoint=endpoint, overwrite=force)
     for warning in result.warnings:
@@ -391,7 +391,7 @@ def push_command(card: Path, repo_id: str | None, create_pr: bool, force: bool,
 
     The token comes from HF_TOKEN or `hf auth login`; it is never printed.
     """
-    from .publish import push_card
+    from .hub.push import push_card
 
     result = push_card(card, repo_id, create_pr=create_pr, force=force, endpoint=endpoint,
                        commit_message=message)

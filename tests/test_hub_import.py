@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from hubserver import ADULT, FAIR, HubServer
 
 from cardgen.cli import cli
-from cardgen.collect._markdown import body_lines, parse_readme, split_sections
-from cardgen.collect.hub_import import (
+from cardgen.hub._markdown import body_lines, parse_readme, split_sections
+from cardgen.hub.importer import (
     LAYOUT_KEY,
     METADATA_KEY,
     dump_spec,

@@ -13,9 +13,9 @@ import jinja2
 
 from .._io import atomic_write_text, dumps_json
 from ..errors import CardgenError
+from ..hub.model_index import front_matter
 from ..schema import DataCard, DisaggregatedEvaluation, GroupResult, MetricValue, ModelCard
-from . import _env
-from .model_index import front_matter
+from . import environment as _env
 from .regions import merge_readme, split_front_matter
 
 Format = Literal["hub", "page", "json", "croissant"]

@@ -24,8 +24,8 @@ import yaml
 from .._io import atomic_write_text, dumps_json
 from .._resources import templates_dir
 from ..errors import CardgenError, Problem
-from ..render import _env
-from ..render._filters import cell, inline
+from ..render import environment as _env
+from ..render.filters import cell, inline
 from ..validate import spec_files
 from . import _charts, _history
 from ._pages import KIND_DIRS, UNVERSIONED, CardPage, prepare

@@ -18,7 +18,7 @@ from ..errors import CardgenError, Problem, SpecError
 from ..facts import read_facts
 from ..merge import load_card
 from ..render import render as render_page
-from ..render._filters import group_label, metric, slug
+from ..render.filters import group_label, metric, slug
 from ..schema import DataCard, DisaggregatedEvaluation, ModelCard
 from ..schema.profile import DatasetProfile
 from . import _charts

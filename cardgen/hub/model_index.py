@@ -10,8 +10,8 @@ from typing import Any
 
 from huggingface_hub import DatasetCardData, EvalResult, ModelCardData
 
+from ..render.filters import group_label
 from ..schema import DataCard, DisaggregatedEvaluation, MetricValue, ModelCard
-from ._filters import group_label
 
 SOURCE_NAME = "cardgen"
 FALLBACK_SOURCE_URL = "https://pypi.org/project/cardgen/"

@@ -26,8 +26,8 @@ from ..errors import CardgenError
 from ..facts import facts_dir, library_versions, new_provenance, write_fact
 from ..schema import DatasetReference, DisaggregatedEvaluation, GroupResult, MetricValue
 from ..schema.provenance import Provenance
+from ._http import HubError, explain, redact, with_retries
 from ._markdown import ParsedReadme, parse_readme
-from ._retry import HubError, explain, redact, with_retries
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 DEFAULT_TIMEOUT = 30.0

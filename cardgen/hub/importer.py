@@ -385,7 +385,7 @@ def import_card(source: str, out: str | Path, *, name: str | None = None,
     name = name or re.sub(r"\.(ya?ml)$", "", out.name)
     hub_repo = None
     if source.startswith("hub:"):
-        from .hub import fetch_repo
+        from .collect import fetch_repo
 
         repo_id = source[4:]
         repo_type = "model"

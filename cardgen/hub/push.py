@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .collect._retry import AUTH_HINT, explain, redact, with_retries
-from .collect.hub import resolve_endpoint
-from .errors import CardgenError
-from .merge import load_card
-from .render import render
-from .schema import DataCard, ModelCard, ThresholdTest
+from ..errors import CardgenError
+from ..merge import load_card
+from ..render import render
+from ..schema import DataCard, ModelCard, ThresholdTest
+from ._http import AUTH_HINT, explain, redact, with_retries
+from .collect import resolve_endpoint
 
 Card = ModelCard | DataCard
 
