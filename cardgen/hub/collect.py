@@ -22,12 +22,13 @@ from huggingface_hub import HfApi, get_token, hf_hub_url
 from huggingface_hub.errors import RemoteEntryNotFoundError
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
-from ..errors import CardgenError
+from ..errors import CardgenError, HubError
 from ..facts import facts_dir, library_versions, new_provenance, write_fact
 from ..schema import DatasetReference, DisaggregatedEvaluation, GroupResult, MetricValue
 from ..schema.provenance import Provenance
-from ._http import HubError, explain, redact, with_retries
+from ._http import explain, redact, with_retries
 from ._markdown import ParsedReadme, parse_readme
+from .model_index import parse_group
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 DEFAULT_TIMEOUT = 30.0
@@ -42,12 +43,6 @@ MODEL_EXPAND = [
 so this names every property the facts use (and `evalResults`, which it only sends when
 asked)."""
 
-GROUP_PATTERN = re.compile(r"^\s*[^=,]+=[^=,]*(\s*,\s*[^=,]+=[^=,]*)*\s*$")
-"""A per-group result in `model-index` names its group as `feature=value[,feature=value]`
-in the metric's `config` (as cardgen's renderer writes it) or the dataset's `config`, or
-as a mapping in the metric's `args.group`; all survive huggingface_hub's `EvalResult`
-round trip, unlike `dataset.args`. The metric's `args` may carry `ci_low`, `ci_high`,
-`ci_level`, `ci_method` and `n`."""
 
 
 @lru_cache(maxsize=1)
@@ -337,14 +332,6 @@ def _metric_value(raw: Any, args: dict[str, Any] | None = None) -> tuple[MetricV
         return MetricValue(value=number, ci_method=method, **extra), None
     except ValueError:  # an inconsistent interval in the source: keep the number alone
         return MetricValue(value=number, ci_method="reported"), None
-
-
-def parse_group(text: Any) -> dict[str, str] | None:
-    """`sex=Female,race=Black` -> `{sex: Female, race: Black}`; None when not a group."""
-    if not isinstance(text, str) or not GROUP_PATTERN.match(text):
-        return None
-    pairs = (part.split("=", 1) for part in text.split(","))
-    return {key.strip(): value.strip() for key, value in pairs}
 
 
 def _args_group(args: dict[str, Any]) -> dict[str, str] | None:

@@ -168,9 +168,10 @@ def ci_label(value: MetricValue | None) -> str:
     return f"{value.ci_level * 100:g}%{method} CI"
 
 
-def group_label(features: dict[str, str]) -> str:
-    """`race=Black, sex=Female`."""
-    return ", ".join(f"{key}={val}" for key, val in features.items())
+def group_label(features: dict[str, str], separator: str = ", ") -> str:
+    """`race=Black, sex=Female`: the one spelling of a group, on pages and in model-index
+    (there with `separator=","`, which `cardgen.hub.model_index.parse_group` reads back)."""
+    return separator.join(f"{key}={val}" for key, val in features.items())
 
 
 def slug(text: str) -> str:
