@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from . import __version__
 from ._io import atomic_write_text, dumps_json, sha256_file
+from ._paths import resolve_sources
 from .errors import CardgenError, Problem, SpecError
 from .facts import facts_dir, write_fact
 from .merge import load_card
@@ -245,9 +246,9 @@ def _render(card_spec: Path, root: Path, out_dir: Path, result: CardBuild) -> Ca
     if isinstance(card, ModelCard):
         for evaluation in card.quantitative_analyses.evaluations:
             for test in evaluation.threshold_tests:
-                if test.passed is False:
+                if test.failed:
                     result.tests_failed.append(test)
-                elif test.passed:
+                else:
                     result.tests_passed += 1
     return card
 
@@ -304,7 +305,7 @@ def build(cards_dir: str | Path = "cards", *, root: str | Path = ".",
         assert r.card is not None
         result = CardBuild(r.card.name, r.card.kind, r.path)
         say(f"{r.card.name} ({r.card.kind} card)")
-        _collect(r.card, root, result, say, refresh, progress)
+        _collect(resolve_sources(r.card, r.path, root), root, result, say, refresh, progress)
         _render(r.path, root, out_dir, result)
         builds.append(result)
     site_dir, rebuilt = None, False

@@ -384,9 +384,11 @@ def import_command(source: str, out: Path, kind: str | None, endpoint: str | Non
 @click.option("--endpoint", envvar="HF_ENDPOINT", default=None,
               help="Hub address [default: $HF_ENDPOINT or https://huggingface.co].")
 @click.option("-m", "--message", default=None, help="Commit title.")
+@click.option("--dry-run", is_flag=True,
+              help="Render and check the card (threshold tests, Hub metadata) but push nothing.")
 @reports_errors
 def push_command(card: Path, repo_id: str | None, create_pr: bool, force: bool,
-                 endpoint: str | None, message: str | None) -> None:
+                 endpoint: str | None, message: str | None, dry_run: bool) -> None:
     """Render CARD's Hub README and push it to the Hub (as a pull request by default).
 
     The token comes from HF_TOKEN or `hf auth login`; it is never printed.
@@ -394,8 +396,10 @@ def push_command(card: Path, repo_id: str | None, create_pr: bool, force: bool,
     from .hub.push import push_card
 
     result = push_card(card, repo_id, create_pr=create_pr, force=force, endpoint=endpoint,
-                       commit_message=message)
-    if result.pr_url:
+                       commit_message=message, dry_run=dry_run)
+    if dry_run:
+        click.echo(f"dry run: the README for {result.repo_id} passes the checks; nothing pushed")
+    elif result.pr_url:
         click.echo(f"opened pull request {result.pr_url}")
     else:
         click.echo(f"committed {result.commit_url}")

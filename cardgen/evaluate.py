@@ -861,9 +861,10 @@ def evaluate_source(source: EvaluateSource, name: str | None = None,
 def card_requirements(card: str | os.PathLike[str], data: str) -> list[str]:
     """Requirements a card spec declares for this data file (its `sources.evaluate` entries
     whose `data` is the same file)."""
+    from ._paths import resolve_sources
     from .spec import load_spec
 
-    spec = load_spec(card)
+    spec = resolve_sources(load_spec(card), card)
     entries = getattr(getattr(spec, "sources", None), "evaluate", None) or []
     target = Path(data).resolve()
     return [r for entry in entries if Path(entry.data).resolve() == target
@@ -882,7 +883,7 @@ def store_in_card(card: str | os.PathLike[str], evaluation: DisaggregatedEvaluat
 
 def failed_tests(evaluation: DisaggregatedEvaluation) -> list[ThresholdTest]:
     """Threshold tests that failed or could not be evaluated (both stop a release)."""
-    return [t for t in evaluation.threshold_tests if t.passed is not True]
+    return [t for t in evaluation.threshold_tests if t.failed]
 
 
 def write_evaluation(evaluation: DisaggregatedEvaluation, path: str | os.PathLike[str]) -> Path:
@@ -925,7 +926,7 @@ def summary_table(evaluation: DisaggregatedEvaluation, max_metrics: int = 4) -> 
     if evaluation.threshold_tests:
         lines.append("")
         for test in evaluation.threshold_tests:
-            verdict = {True: "PASS", False: "FAIL", None: "FAIL"}[test.passed]
+            verdict = "FAIL" if test.failed else "PASS"
             observed = "undefined" if test.observed is None else f"{test.observed:.4g}"
             lines.append(f"{verdict} {test.expression} (observed {observed})")
     return "\n".join(lines)

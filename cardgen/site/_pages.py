@@ -105,10 +105,11 @@ def _model_row(card: ModelCard) -> dict[str, str]:
         if name:
             headline = f"{name}: {metric(first.overall[name], show_n=False)}"
         gap = _worst_gap(first, name)
-    tests = [t.passed for e in evaluations for t in e.threshold_tests]
-    passed, failed = tests.count(True), tests.count(False)
-    unknown = len(tests) - passed - failed
-    test_text = f"{passed} passed, {failed} failed" + (f", {unknown} n/a" if unknown else "")
+    tests = [t for e in evaluations for t in e.threshold_tests]
+    failed = sum(t.failed for t in tests)
+    unknown = sum(t.passed is None for t in tests)
+    test_text = (f"{len(tests) - failed} passed, {failed} failed"
+                 + (f" ({unknown} not evaluated)" if unknown else ""))
     return {"task": card.metadata.pipeline_tag or "—", "license": card.metadata.license or "—",
             "headline": headline, "gap": gap, "tests": test_text if tests else "—"}
 
