@@ -13,20 +13,26 @@ from pydantic import BaseModel
 
 M = TypeVar("M", bound=BaseModel)
 
-PATH_FIELDS = {"run": ("model", "data", "output"), "evaluate": ("data",),
-               "probe": ("model", "prompts"), "profile": ("data",)}
+PATH_FIELDS = {
+    "run": ("model", "data", "output"),
+    "evaluate": ("data",),
+    "probe": ("model", "prompts"),
+    "profile": ("data",),
+}
 """The fields of each `sources:` entry that name local files."""
 
 
 def looks_like_hub_id(value: str) -> bool:
     """`hub:ORG/NAME`, or an `org/name` id with no file suffix (a Hub model or dataset)."""
     path = Path(value)
-    return value.startswith("hub:") or (value.count("/") == 1 and not path.suffix
-                                        and not value.startswith("."))
+    return value.startswith("hub:") or (
+        value.count("/") == 1 and not path.suffix and not value.startswith(".")
+    )
 
 
-def source_path(value: str, spec_dir: str | os.PathLike[str],
-                root: str | os.PathLike[str] = ".") -> str:
+def source_path(
+    value: str, spec_dir: str | os.PathLike[str], root: str | os.PathLike[str] = "."
+) -> str:
     """A relative `sources:` path, resolved from the folder of the spec that names it.
 
     A spec written for an older cardgen named paths from the project folder (`root`): a
@@ -51,8 +57,9 @@ def source_path(value: str, spec_dir: str | os.PathLike[str],
         return str(beside.resolve())
 
 
-def resolve_sources(card: M, spec_path: str | os.PathLike[str],
-                    root: str | os.PathLike[str] = ".") -> M:
+def resolve_sources(
+    card: M, spec_path: str | os.PathLike[str], root: str | os.PathLike[str] = "."
+) -> M:
     """A copy of `card` whose `sources:` paths are resolved by `source_path`."""
     sources = getattr(card, "sources", None)
     if sources is None:
@@ -63,9 +70,16 @@ def resolve_sources(card: M, spec_path: str | os.PathLike[str],
         entries = getattr(sources, kind, None)
         if not entries:
             continue
-        update[kind] = [entry.model_copy(update={
-            name: source_path(getattr(entry, name), spec_dir, root)
-            for name in fields if getattr(entry, name, None)}) for entry in entries]
+        update[kind] = [
+            entry.model_copy(
+                update={
+                    name: source_path(getattr(entry, name), spec_dir, root)
+                    for name in fields
+                    if getattr(entry, name, None)
+                }
+            )
+            for entry in entries
+        ]
     if not update:
         return card
     return card.model_copy(update={"sources": sources.model_copy(update=update)})

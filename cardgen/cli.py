@@ -16,7 +16,6 @@ import click
 
 from . import __version__
 from .build import BuildReport, build, write_github_files
-from .demo import demo
 from .errors import CardgenError
 from .merge import load_card
 from .render import FORMATS, render, write_rendered
@@ -235,6 +234,8 @@ def demo_command(out: Path, no_site: bool, quiet: bool) -> None:
     evaluates it by race x sex with confidence intervals and a four-fifths-rule test,
     profiles the data, and writes the model card, the data card and the site into OUT.
     """
+    from .demo import demo
+
     say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
     report = demo(out, site=not no_site, progress=not quiet, say=say)
     _print_build(report)

@@ -13,7 +13,6 @@ import jinja2
 
 from .._io import atomic_write_text, dumps_json
 from ..errors import CardgenError
-from ..hub.model_index import front_matter
 from ..schema import DataCard, DisaggregatedEvaluation, GroupResult, MetricValue, ModelCard
 from . import environment as _env
 from .regions import merge_readme, split_front_matter
@@ -156,6 +155,8 @@ def render(card: ModelCard | DataCard, fmt: Format, precision: int = DEFAULT_PRE
         return _render_markdown(card, "page", precision, template)
     if fmt == "hub":
         body = render_hub_body(card, precision, template)
+        from ..hub.model_index import front_matter  # huggingface_hub, only when rendering
+
         return _front_matter_text(front_matter(card)) + body
     raise CardgenError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
@@ -203,6 +204,8 @@ def write_rendered(card: ModelCard | DataCard, fmt: Format, out: Path, *,
                                    "overwrite it") from None
         if old is not None and fmt == "hub" and not force:
             _, body = split_front_matter(text)
+            from ..hub.model_index import front_matter
+
             text, missing = merge_readme(old, body, front_matter(card), str(out))
         elif old is not None and fmt == "page" and not force and "<!-- cardgen:" in old:
             text, missing = merge_readme(old, text, {}, str(out))

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from huggingface_hub.utils import yaml_dump
 
 from ..errors import CardgenError
 
@@ -88,6 +87,8 @@ def _merge_front_matter(existing_block: str | None, generated: dict[str, Any],
     merged = {**existing, **generated}
     if existing_block is not None and merged == existing:
         return existing_block
+    from huggingface_hub.utils import yaml_dump  # the Hub's own YAML style; loaded on use
+
     dumped = yaml_dump(merged, sort_keys=False).strip().replace("\n", newline)
     return f"---{newline}{dumped}{newline}---{newline}"
 
