@@ -10,9 +10,8 @@ import math
 import operator
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ import pandas as pd
 
 from ._io import atomic_write_text, dumps_json, sha256_file
 from .errors import CardgenError
-from .facts import new_provenance
+from .facts import collection_time, new_provenance
 from .metrics import (
     DEFAULT_METRICS,
     MISSING,
@@ -47,6 +46,7 @@ from .schema import (
     ThresholdTest,
 )
 from .schema.sources import EvaluateSource
+from .tables import missing_columns, read_frames
 
 CHUNK_ROWS = 1_000_000
 """Rows read at a time from CSV, Parquet and JSON Lines files."""
@@ -105,68 +105,6 @@ def parse_requirement(expression: str) -> Requirement:
             f"of >=, <=, >, <, ==, != (e.g. 'demographic_parity_ratio>=0.8')")
     threshold = float(match["threshold"])
     return Requirement(expression, match["metric"], match["op"], threshold)
-
-
-# --- reading ------------------------------------------------------------------------------
-
-
-def _file_format(path: Path) -> str:
-    name = path.name.lower()
-    for suffixes, kind in (((".csv", ".csv.gz", ".tsv"), "csv"),
-                           ((".parquet", ".pq"), "parquet"),
-                           ((".jsonl", ".ndjson", ".jsonl.gz", ".json"), "jsonl")):
-        if name.endswith(suffixes):
-            return kind
-    raise CardgenError(f"{path}: unknown file type; expected .csv, .parquet or .jsonl")
-
-
-def _missing_columns(path: str, needed: Sequence[str], available: Sequence[str]) -> None:
-    missing = [c for c in needed if c not in available]
-    if missing:
-        names = ", ".join(repr(c) for c in missing)
-        raise CardgenError(f"{path}: no column {names}; available columns: "
-                           f"{', '.join(map(str, available)) or '(none)'}")
-
-
-def _read_chunks(path: Path, columns: Sequence[str]) -> Iterator[pd.DataFrame]:
-    """The needed columns of a file, `CHUNK_ROWS` rows at a time (Parquet by row groups)."""
-    kind = _file_format(path)
-    if not path.is_file():
-        raise CardgenError(f"{path}: no such file")
-    if path.stat().st_size == 0:
-        raise CardgenError(f"{path}: file is empty")
-    try:
-        if kind == "parquet":
-            import pyarrow.parquet as pq
-
-            parquet = pq.ParquetFile(path)
-            _missing_columns(str(path), columns, parquet.schema_arrow.names)
-            for batch in parquet.iter_batches(batch_size=CHUNK_ROWS, columns=list(columns)):
-                yield batch.to_pandas()
-        elif kind == "csv":
-            sep = "\t" if path.name.lower().endswith(".tsv") else ","
-            header = pd.read_csv(path, nrows=0, sep=sep).columns
-            _missing_columns(str(path), columns, list(header))
-            # All columns are parsed (not `usecols`) so that a row with too many fields is
-            # an error rather than silently shifted data.
-            for chunk in pd.read_csv(path, chunksize=CHUNK_ROWS, sep=sep):
-                yield chunk[list(columns)]
-        else:
-            first = True
-            for chunk in pd.read_json(path, lines=True, chunksize=CHUNK_ROWS):
-                if first:
-                    _missing_columns(str(path), columns, list(chunk.columns))
-                    first = False
-                yield chunk.reindex(columns=list(columns))
-    except CardgenError:
-        raise
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CardgenError(f"{path}: cannot read {kind} file: {detail}") from exc
-    except Exception as exc:  # pyarrow raises its own error types for corrupt files
-        if type(exc).__module__.startswith("pyarrow"):
-            raise CardgenError(f"{path}: cannot read parquet file: {exc}") from exc
-        raise
 
 
 # --- encoding -----------------------------------------------------------------------------
@@ -644,14 +582,6 @@ def _threshold_test(requirement: Requirement, observed: float | None,
                          observed=observed, passed=passed)
 
 
-def _collected_at() -> datetime:
-    # SOURCE_DATE_EPOCH makes the fact byte-for-byte reproducible (reproducible-builds.org).
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-    return datetime.now(timezone.utc).replace(microsecond=0)
-
-
 # --- the public function ------------------------------------------------------------------
 
 
@@ -738,7 +668,7 @@ def evaluate(
 
     if isinstance(data, pd.DataFrame):
         source = "data"
-        _missing_columns("data", columns, [str(c) for c in data.columns])
+        missing_columns("data", columns, [str(c) for c in data.columns])
         encoder.add(data[columns])
         dataset = None
         input_hash: dict[str, str] = {}
@@ -746,7 +676,7 @@ def evaluate(
     else:
         path = Path(data)
         source = str(path)
-        chunks = _read_chunks(path, columns)
+        chunks = read_frames(path, columns, chunk_rows=CHUNK_ROWS)
         if progress:
             from tqdm.auto import tqdm
 
@@ -774,7 +704,7 @@ def evaluate(
     evaluation.dataset = dataset
     evaluation.details["input"] = {"rows": table.n_rows, "columns": columns}
     evaluation.provenance = new_provenance(
-        "evaluate", libraries=("numpy", "pandas", "pyarrow"), collected_at=_collected_at(),
+        "evaluate", libraries=("numpy", "pandas", "pyarrow"), collected_at=collection_time(),
         uri=str(data) if dataset else None, input_sha256=input_hash,
         seed=seed if ci_method != "none" else None)
     return evaluation

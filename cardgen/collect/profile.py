@@ -18,12 +18,12 @@ import pyarrow.compute as pc
 from .._io import sha256_file
 from ..errors import CardgenError
 from ..facts import facts_dir, new_provenance, read_facts, write_fact
+from ..metrics import MISSING
 from ..schema.evaluation import MetricValue
 from ..schema.profile import ColumnProfile, DatasetProfile, GroupProfile, ProfileWarning
 from ._profile_pii import personal_data_flags
 from ._profile_read import DataSource, RetypeColumn, open_source
 from ._profile_stats import (
-    MISSING,
     ColumnAccumulator,
     DuplicateCounter,
     as_text,

@@ -34,8 +34,7 @@ import pandas as pd
 
 from .._io import atomic_write_bytes, atomic_write_text, dumps_json
 from ..errors import CardgenError
-from ..evaluate import _collected_at
-from ..facts import new_provenance
+from ..facts import collection_time, new_provenance
 from ._data import HUB_PREFIX, load_evaluation_set
 from ._run_device import placement
 from ._run_models import (
@@ -259,7 +258,7 @@ def _record(model: str, data: str, described: Any, evaluation: Any,
     device_name = where.name if where is not None else "cpu"
     provenance = new_provenance(
         "run", libraries=(*described.library, "numpy", "pandas", "pyarrow", "huggingface_hub"),
-        collected_at=_collected_at(), uri=model, revision=described.revision,
+        collected_at=collection_time(), uri=model, revision=described.revision,
         input_sha256={**described.input_sha256, **evaluation.input_sha256},
         device=device_name)
     classes = [str(c) for c in predictions.classes]

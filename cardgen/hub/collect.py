@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from huggingface_hub.errors import RemoteEntryNotFoundError
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
 from ..errors import CardgenError, HubError
-from ..facts import facts_dir, library_versions, new_provenance, write_fact
+from ..facts import collection_time, facts_dir, library_versions, new_provenance, write_fact
 from ..schema import DatasetReference, DisaggregatedEvaluation, GroupResult, MetricValue
 from ..schema.provenance import Provenance
 from ._http import explain, redact, with_retries
@@ -129,7 +129,7 @@ def fetch_repo(repo_id: str, *, repo_type: str = "model", revision: str | None =
     endpoint = resolve_endpoint(endpoint)
     label = f"{repo_type} {repo_id}"
     api = HfApi(endpoint=endpoint, token=token)
-    collected_at = datetime.now(timezone.utc).replace(microsecond=0)
+    collected_at = collection_time()
 
     def read_info() -> Any:
         if repo_type == "model":
