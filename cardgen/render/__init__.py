@@ -15,6 +15,7 @@ from .._io import atomic_write_text, dumps_json
 from ..errors import CardgenError
 from ..schema import DataCard, DisaggregatedEvaluation, GroupResult, MetricValue, ModelCard
 from . import environment as _env
+from .card_view import CardView, card_view
 from .regions import merge_readme, split_front_matter
 
 Format = Literal["hub", "page", "json", "croissant"]
@@ -91,7 +92,8 @@ def _render_markdown(card: ModelCard | DataCard, target: _env.Target, precision:
     evaluations = ([evaluation_view(e) for e in card.quantitative_analyses.evaluations]
                    if isinstance(card, ModelCard) else [])
     try:
-        return _env.render_template(env, name, card=card, evaluations=evaluations)
+        return _env.render_template(env, name, card=card, evaluations=evaluations,
+                                    view=card_view(card))
     except jinja2.TemplateSyntaxError as exc:
         raise CardgenError(f"{exc.filename or exc.name}:{exc.lineno}: template syntax error: "
                            f"{exc.message}") from None
@@ -217,8 +219,10 @@ def write_rendered(card: ModelCard | DataCard, fmt: Format, out: Path, *,
 
 __all__ = [
     "FORMATS",
+    "CardView",
     "EvaluationView",
     "WriteResult",
+    "card_view",
     "evaluation_view",
     "render",
     "render_hub_body",

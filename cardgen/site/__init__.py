@@ -262,28 +262,12 @@ def _history_lines(releases: list[_history.Release], precision: int) -> list[str
 
 def card_markdown(page: CardPage, related: list[str], lineage: list[str],
                   lineage_svg: str | None, history: list[str]) -> str:
-    """A card's page: the rendered card, then related cards, lineage, charts and history.
-
-    The page is left out of the search index (front matter); section pages index each
-    card's name, title and summary instead, which keeps the index small.
-    """
-    parts = ["---", "search:", "  exclude: true", "---", "", page.body.rstrip("\n"), ""]
-    if related:
-        parts += ["## Related cards", "", *related, ""]
-    if lineage:
-        parts += ["## Lineage", ""]
-        if lineage_svg:
-            parts += [f"![Lineage diagram of {inline(page.name)}](lineage.svg)", ""]
-        parts += [*lineage, ""]
-    if page.chart_sections:
-        parts += ["## Charts", "",
-                  "Dots are values, bars their confidence intervals; hollow orange marks are "
-                  "small groups; an undefined value is a labelled gap, not 0.", ""]
-        for section, charts in page.chart_sections:
-            parts += [f"### {inline(section)}", ""]
-            parts += [f"![{inline(title)}](charts/{name})\n" for title, name in charts]
-    parts += ["## History", "", *history, ""]
-    return "\n".join(parts).rstrip("\n") + "\n"
+    """A card's page: the rendered card, then related cards, lineage, charts and history
+    (laid out by `templates/site/card.md.j2`)."""
+    text = _templates().get_template("site/card.md.j2").render(
+        body=page.body.rstrip("\n"), name=page.name, related=related, lineage=lineage,
+        lineage_svg=lineage_svg, chart_sections=page.chart_sections, history=history)
+    return text.rstrip("\n") + "\n"
 
 
 # --- mkdocs.yml ------------------------------------------------------------------------------
