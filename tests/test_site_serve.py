@@ -9,10 +9,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from _site_cards import write_cards  # noqa: E402
+from sitecards import write_cards
 
 
 def _free_port() -> int:
