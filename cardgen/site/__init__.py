@@ -9,8 +9,10 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -581,8 +583,9 @@ def serve_site(cards: str | Path, out: str | Path, *, root: str | Path = Path(".
                poll: float = 1.0) -> None:
     """Write the project, run `mkdocs serve` on it, and regenerate pages when specs or facts change.
 
-    MkDocs reloads the browser when the regenerated pages land. Stops when mkdocs exits
-    or on Ctrl-C.
+    MkDocs reloads the browser when the regenerated pages land. Stops when mkdocs exits,
+    on Ctrl-C or on SIGTERM; stopping ends mkdocs' whole process group, so no server is
+    left answering.
 
     Raises:
         CardgenError: on bad specs at start, an unwritable `out`, or if mkdocs cannot start.
@@ -593,9 +596,12 @@ def serve_site(cards: str | Path, out: str | Path, *, root: str | Path = Path(".
     command = [sys.executable, "-m", "mkdocs", "serve", "--livereload", "-a", address,
                "-f", str(project.config)]
     try:
-        server = subprocess.Popen(command)
+        # Its own process group, so that stopping reaches mkdocs and anything it started.
+        server = subprocess.Popen(command, start_new_session=True)
     except OSError as exc:
         raise CardgenError(f"cannot run mkdocs: {exc}") from None
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if in_main_thread else None
 
     def stamp() -> list[tuple[str, int]]:
         watched = [cards] if cards.is_file() else list(cards.glob("*.y*ml"))
@@ -618,9 +624,28 @@ def serve_site(cards: str | Path, out: str | Path, *, root: str | Path = Path(".
     except KeyboardInterrupt:
         pass
     finally:
-        if server.poll() is None:
-            server.terminate()
-            server.wait(timeout=10)
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+        _stop_group(server)
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    # SIGTERM (what `kill` and process managers send) stops the preview like Ctrl-C does.
+    raise KeyboardInterrupt
+
+
+def _stop_group(server: subprocess.Popen[bytes]) -> None:
+    """End the server's process group: SIGTERM, then SIGKILL if it is still there."""
+    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(server.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            server.wait(timeout=wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
 
 
 __all__ = ["SiteBuild", "SiteProject", "build_project", "build_site", "load_pages", "run_mkdocs",
