@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from . import __version__
 from ._io import atomic_write_text, dumps_json, sha256_file
 from ._paths import resolve_sources
+from .checks import spec_location
 from .errors import CardgenError, Problem, SpecError
 from .facts import facts_dir, write_fact
 from .merge import load_card
@@ -226,7 +227,14 @@ def _collect(card: Card, root: Path, result: CardBuild, say: Progress, refresh: 
             continue
         started = time.perf_counter()
         say(f"  {card.name}: {step.label} ...")
-        step.action()
+        try:
+            step.action()
+        except CardgenError as exc:
+            # Name the spec entry that asked for the step, so the user knows what to edit.
+            kind, _, index = step.key.partition("-")
+            entry = ("sources", kind, int(index)) if index else ("sources", kind)
+            raise CardgenError(f"{spec_location(result.spec, entry)}: {step.label}: "
+                               f"{exc}") from exc
         say(f"  {card.name}: {step.label} done ({time.perf_counter() - started:.1f} s)")
         result.ran.append(step.label)
         new_cache[step.key] = key
@@ -288,7 +296,7 @@ def build(cards_dir: str | Path = "cards", *, root: str | Path = ".",
     problems = [item for item in found if isinstance(item, Problem)]
     if problems:
         raise SpecError(problems)
-    results = validate_paths([p for p in found if isinstance(p, Path)])
+    results = validate_paths([p for p in found if isinstance(p, Path)], root)
     errors = [p for r in results for p in r.problems]
     if errors:
         raise SpecError(errors)

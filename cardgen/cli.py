@@ -42,6 +42,40 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+# --- Options several commands share, defined once ------------------------------------------
+
+
+class CardKind(click.Choice):
+    """`--type model|data`; `dataset`, the Hub's word, is still accepted with a note."""
+
+    def __init__(self) -> None:
+        super().__init__(["model", "data"])
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if value == "dataset":
+            click.echo("note: --type dataset is deprecated; use --type data", err=True)
+            return "data"
+        return super().convert(value, param, ctx)
+
+
+def kind_option(help_text: str) -> Callable[[F], F]:
+    """`--type model|data`, stored as `kind`."""
+    return click.option("--type", "kind", type=CardKind(), default=None, help=help_text)
+
+
+endpoint_option = click.option(
+    "--endpoint", envvar="HF_ENDPOINT", default=None,
+    help="Hub address [default: $HF_ENDPOINT or https://huggingface.co].")
+device_option = click.option(
+    "--device", default="auto", show_default=True,
+    help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N or mps.")
+dtype_option = click.option(
+    "--dtype", type=click.Choice(["auto", "float32", "bfloat16", "float16"]), default="auto",
+    show_default=True,
+    help="Weights dtype; auto is bfloat16 on a CUDA GPU that supports it, else float32.")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cardgen")
 def cli() -> None:
@@ -112,6 +146,10 @@ def validate_command(paths: tuple[Path, ...], min_completeness: float | None,
     """
     results = validate_paths(paths or (Path("cards"),))
     failed = 0
+    absent = [r for r in results if r.card is None and not r.path.exists()]
+    for result in absent:  # not a spec that failed: a path that is not there
+        click.echo(f"error: {result.path}: no such file or directory", err=True)
+    results = [r for r in results if r not in absent]
     for result in results:
         if result.problems:
             failed += 1
@@ -130,9 +168,9 @@ def validate_command(paths: tuple[Path, ...], min_completeness: float | None,
                        "recommended sections)")
             for section in report.missing:
                 click.echo(f"  empty: {section}")
-    if not quiet:
+    if not quiet and results:
         click.echo(f"{len(results)} spec(s) checked, {failed} failed")
-    if failed:
+    if failed or absent:
         sys.exit(1)
 
 
@@ -267,8 +305,7 @@ def _repo_type(kind: str) -> str:
 
 @collect.command("hub")
 @click.argument("repo_id", required=False)
-@click.option("--type", "kind", type=click.Choice(["model", "dataset"]), default=None,
-              help="Repository type (default: the card's hub source, else model).")
+@kind_option("Repository type (default: the card's hub source, else model).")
 @click.option("--revision", default=None, help="Branch, tag or commit sha (default branch).")
 @click.option("--card", "card_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Card spec cards/NAME.yaml; facts go to .cardgen/NAME/, and "
@@ -278,8 +315,7 @@ def _repo_type(kind: str) -> str:
 @click.option("--author", default=None, help="Collect every public repository of a user/org.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Concurrent requests for --from-file/--author.")
-@click.option("--endpoint", envvar="HF_ENDPOINT", default=None,
-              help="Hub address [default: $HF_ENDPOINT or https://huggingface.co].")
+@endpoint_option
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
               help="Seconds to wait for each Hub answer.")
 @click.option("--retries", type=click.IntRange(0, 10), default=4, show_default=True,
@@ -351,10 +387,8 @@ def _collect_batch(from_file: Any, author: str | None, repo_type: str, jobs: int
 @click.argument("source")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Spec file to write, e.g. cards/NAME.yaml (NAME becomes the card name).")
-@click.option("--type", "kind", type=click.Choice(["model", "data"]), default=None,
-              help="Card kind (default: guessed from the README).")
-@click.option("--endpoint", envvar="HF_ENDPOINT", default=None,
-              help="Hub address for hub: sources [default: $HF_ENDPOINT or huggingface.co].")
+@kind_option("Card kind (default: guessed from the README).")
+@endpoint_option
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @reports_errors
 def import_command(source: str, out: Path, kind: str | None, endpoint: str | None,
@@ -382,8 +416,7 @@ def import_command(source: str, out: Path, kind: str | None, endpoint: str | Non
               help="Open a pull request, or commit directly to the default branch.")
 @click.option("--force", is_flag=True,
               help="Push even if threshold tests failed or the README fails Hub checks.")
-@click.option("--endpoint", envvar="HF_ENDPOINT", default=None,
-              help="Hub address [default: $HF_ENDPOINT or https://huggingface.co].")
+@endpoint_option
 @click.option("-m", "--message", default=None, help="Commit title.")
 @click.option("--dry-run", is_flag=True,
               help="Render and check the card (threshold tests, Hub metadata) but push nothing.")
@@ -427,11 +460,12 @@ def push_command(card: Path, repo_id: str | None, create_pr: bool, force: bool,
 @click.option("--ci-method", type=click.Choice(["bootstrap", "wilson", "none"]),
               default="bootstrap", show_default=True,
               help="Confidence intervals: bootstrap, Wilson for proportions, or none.")
-@click.option("--n-boot", type=int, default=1000, show_default=True,
+@click.option("--n-boot", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Bootstrap replicates.")
-@click.option("--ci", type=float, default=0.95, show_default=True, help="Confidence level.")
+@click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
+              show_default=True, help="Confidence level.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
-@click.option("--min-group-size", type=int, default=30, show_default=True,
+@click.option("--min-group-size", type=click.IntRange(min=0), default=30, show_default=True,
               help="Groups with fewer rows are flagged as small.")
 @click.option("--reference", help="Reference group for disparities, e.g. "
                                   "'race=White,sex=Male'; the largest group by default.")
@@ -490,24 +524,20 @@ def evaluate_command(file: str, card: str | None, out: str | None, **options: An
               "comma-separated).")
 @click.option("--split", default=None,
               help="Split of a `datasets` folder or Hub dataset (optional when there is one).")
-@click.option("--device", default="auto", show_default=True,
-              help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N or mps.")
-@click.option("--batch-size", type=int, default=None,
+@device_option
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
               help="Rows per batch [default: 32 on CPU; on CUDA 256, halved on out-of-memory].")
-@click.option("--dtype", type=click.Choice(["auto", "float32", "bfloat16", "float16"]),
-              default="auto", show_default=True,
-              help="Weights dtype; auto is bfloat16 on a CUDA GPU that supports it, else "
-              "float32.")
-@click.option("--max-length", type=int, default=None,
+@dtype_option
+@click.option("--max-length", type=click.IntRange(min=1), default=None,
               help="Token limit per text [default: the model's own limit].")
-@click.option("--limit", type=int, default=None, help="Run only the first N rows.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Run only the first N rows.")
 @click.option("--trust-pickle", is_flag=True,
               help="Allow .joblib/.pkl models and untrusted .skops types (unpickling runs "
               "code from the file).")
 @click.option("--revision", default=None,
               help="Hub revision of a Hub model id (default branch).")
-@click.option("--endpoint", envvar="HF_ENDPOINT", default=None,
-              help="Hub address [default: $HF_ENDPOINT or https://huggingface.co].")
+@endpoint_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
 def run_command(model: str, data: str, out: Path | None, text_column: str | None,
@@ -548,23 +578,18 @@ def run_command(model: str, data: str, out: Path | None, text_column: str | None
               help="Also fit the paper's mixed-effects model (statsmodels MixedLM).")
 @click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True),
               default=0.95, show_default=True, help="Confidence level of the intervals.")
-@click.option("--device", default="auto", show_default=True,
-              help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N or mps.")
-@click.option("--dtype", type=click.Choice(["auto", "float32", "bfloat16", "float16"]),
-              default="auto", show_default=True,
-              help="Weights dtype; auto is bfloat16 on a CUDA GPU that supports it, else "
-              "float32.")
-@click.option("--batch-size", type=int, default=None,
+@device_option
+@dtype_option
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
               help="Prompts per batch [default: 8 on CPU; on CUDA 32, halved on "
               "out-of-memory].")
-@click.option("--max-length", type=int, default=None,
+@click.option("--max-length", type=click.IntRange(min=1), default=None,
               help="Token limit per prompt; longer prompts lose their beginning "
               "[default: the model's context length].")
 @click.option("--name", default=None,
               help="Evaluation name [default: discrim-eval-MODEL-FOLDER-NAME].")
 @click.option("--revision", default=None, help="Hub revision of a Hub model id.")
-@click.option("--endpoint", envvar="HF_ENDPOINT", default=None,
-              help="Hub address [default: $HF_ENDPOINT or https://huggingface.co].")
+@endpoint_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the evaluation JSON here [default: NAME.json unless --card].")
 @click.option("--card", "card_path", type=click.Path(dir_okay=False, path_type=Path),
