@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -136,9 +137,9 @@ def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
         hub = sources.hub
         steps.append(_Step(f"hub {hub.repo_id}", "hub", hub, [],
                            [facts_dir(card.name, root) / "hub.json"],
-                           lambda h=hub: _collect_hub(card.name, h, root)))
+                           partial(_collect_hub, card.name, hub, root)))
     if isinstance(card, ModelCard):
-        for i, run in enumerate(sources.run):
+        for i, run in enumerate(card.sources.run):
             from .collect.run import default_output
 
             out = _local(root, run.output) if run.output else default_output(
@@ -146,27 +147,27 @@ def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
             steps.append(_Step(
                 f"run {run.model}", f"run-{i}", run,
                 [_local(root, run.model), _local(root, run.data)], [out],
-                lambda r=run, o=out: _run(r, o, root, progress)))
-        for i, source in enumerate(sources.evaluate):
+                partial(_run, run, out, root, progress)))
+        for i, source in enumerate(card.sources.evaluate):
             name = Path(source.data).stem
             steps.append(_Step(
                 f"evaluate {source.data}", f"evaluate-{i}", source,
                 [_local(root, source.data)],
                 [facts_dir(card.name, root) / f"evaluate-{name}.json"],
-                lambda s=source, n=name: _evaluate(card.name, s, n, root, progress)))
-        for i, source in enumerate(sources.probe):
-            inputs = [_local(root, source.model)]
-            if source.prompts:
-                inputs.append(_local(root, source.prompts))
+                partial(_evaluate, card.name, source, name, root, progress)))
+        for i, probe_source in enumerate(card.sources.probe):
+            inputs = [_local(root, probe_source.model)]
+            if probe_source.prompts:
+                inputs.append(_local(root, probe_source.prompts))
             steps.append(_Step(
-                f"probe {source.model}", f"probe-{i}", source, inputs, [],
-                lambda s=source: _probe(card.name, s, root, progress)))
+                f"probe {probe_source.model}", f"probe-{i}", probe_source, inputs, [],
+                partial(_probe, card.name, probe_source, root, progress)))
     if isinstance(card, DataCard):
-        for i, source in enumerate(sources.profile):
+        for i, profile_source in enumerate(card.sources.profile):
             steps.append(_Step(
-                f"profile {source.data}", f"profile-{i}", source,
-                [_local(root, source.data)], [],
-                lambda s=source: _profile(card.name, s, root)))
+                f"profile {profile_source.data}", f"profile-{i}", profile_source,
+                [_local(root, profile_source.data)], [],
+                partial(_profile, card.name, profile_source, root)))
     return steps
 
 

@@ -712,9 +712,9 @@ def profile_command(data: Path, card_path: Path | None, sensitive: tuple[str, ..
                    f"{result.base_rate.value:.3f}")
     for group in result.groups:
         where = ", ".join(f"{k}={v}" for k, v in group.features.items())
-        rate = group.base_rate.value if group.base_rate is not None else None
+        base = group.base_rate.value if group.base_rate is not None else None
         click.echo(f"  group {where}: {group.count} rows"
-                   + (f", base rate {rate:.3f}" if rate is not None else ""))
+                   + (f", base rate {base:.3f}" if base is not None else ""))
     for flag in result.personal_data:
         click.echo(f"personal data? {flag.column}: {flag.kind} ({flag.detail})")
     for warning in result.warnings:

@@ -147,7 +147,8 @@ def completeness(card: ModelCard | DataCard) -> Completeness:
         ('summary',)
     """
     recommended = MODEL_RECOMMENDED if isinstance(card, ModelCard) else DATA_RECOMMENDED
-    filled, missing = [], []
+    filled: list[str] = []
+    missing: list[str] = []
     for entry in recommended:
         alternatives = entry.split("|")
         done = any(is_filled(lookup(card, alt)) for alt in alternatives)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -433,6 +433,7 @@ def _choose_metrics(encoded: _Encoded, requested: Sequence[str],
         names = [m for name in requested for m in expand(name)]
         bad = [m for m in names if m in _SCORE_RANGE_METRICS]
         if bad and not score_ok:
+            assert encoded.score_range is not None  # score_ok holds without scores
             raise CardgenError(f"{', '.join(bad)} need scores in [0, 1]; scores range from "
                                f"{encoded.score_range[0]} to {encoded.score_range[1]}")
     else:
@@ -597,7 +598,7 @@ def evaluate(
     task: str | None = None,
     metrics: Sequence[str] = (),
     require: Sequence[str] = (),
-    ci_method: str = "bootstrap",
+    ci_method: Literal["bootstrap", "wilson", "none"] = "bootstrap",
     n_boot: int = 1000,
     ci: float = 0.95,
     seed: int = 0,

@@ -68,13 +68,13 @@ def new_provenance(
     )
 
 
-def facts_dir(card_name: str, root: str | Path = ".") -> Path:
+def facts_dir(card_name: str, root: str | os.PathLike[str] = ".") -> Path:
     """Folder holding one card's facts."""
     return Path(root) / FACTS_DIR / card_name
 
 
 def write_fact(card_name: str, key: str, fact: BaseModel | dict[str, Any],
-               root: str | Path = ".") -> Path:
+               root: str | os.PathLike[str] = ".") -> Path:
     """Store a fact as `.cardgen/<card_name>/<key>.json` (atomic, deterministic JSON).
 
     Args:

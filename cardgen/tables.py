@@ -9,10 +9,11 @@ from __future__ import annotations
 import bz2
 import codecs
 import gzip
+import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 from .errors import CardgenError
 
@@ -86,9 +87,9 @@ def open_bytes(path: str | Path) -> IO[bytes]:
     """The file's bytes, decompressed as its suffix says."""
     compression = COMPRESSIONS.get(Path(path).suffix.lower())
     if compression == "gzip":
-        return gzip.open(path, "rb")
+        return cast(IO[bytes], gzip.open(path, "rb"))
     if compression == "bz2":
-        return bz2.open(path, "rb")
+        return cast(IO[bytes], bz2.open(path, "rb"))
     return open(path, "rb")
 
 
@@ -137,7 +138,6 @@ def encoding_error(path: str | Path, encoding: str) -> CardgenError:
 
 def _csv_header(path: Path, fmt: TableFormat, encoding: str) -> list[str]:
     import csv
-    import io
 
     with open_bytes(path) as raw, io.TextIOWrapper(raw, encoding=encoding, newline="") as text:
         try:

@@ -107,7 +107,7 @@ def _load_saved_dataset(folder: Path, columns: Sequence[str],
             raise CardgenError(f"{folder}: give --split, one of {', '.join(splits)}"
                                if split is None else
                                f"{folder}: no split {split!r}; splits: {', '.join(splits)}")
-        part = folder / split
+        part = folder / str(split)
     elif (folder / "dataset_info.json").is_file() or (folder / "state.json").is_file():
         part = folder
     else:

@@ -140,7 +140,8 @@ class _Sketch:
     def distinct(self) -> int:
         """HyperLogLog estimate of the distinct values (linear counting when small)."""
         m = len(self.registers)
-        estimate = 0.7213 / (1 + 1.079 / m) * m * m / np.sum(2.0 ** -self.registers.astype(float))
+        estimate = float(0.7213 / (1 + 1.079 / m) * m * m
+                         / np.sum(2.0 ** -self.registers.astype(float)))
         zeros = int(np.count_nonzero(self.registers == 0))
         if estimate <= 2.5 * m and zeros:
             estimate = m * math.log(m / zeros)

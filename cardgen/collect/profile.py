@@ -161,7 +161,7 @@ def _profile_once(source: DataSource, sensitive: list[str], label: str | None,
             kind="duplicates_unchecked",
             message=f"duplicate rows were not counted: more than {duplicates.max_rows} rows"))
     return DatasetProfile(
-        source=str(source.path), format=source.format,  # type: ignore[arg-type]
+        source=str(source.path), format=source.format,
         encoding=source.encoding, num_rows=rows, num_columns=len(columns),
         duplicate_rows=duplicate_rows,
         duplicate_rate=duplicate_rows / rows if rows and duplicate_rows is not None else None,

@@ -169,6 +169,7 @@ def run(
     if text_column is not None:
         _check_texts(frame[text_column], text_column, data)
     if not sklearn:
+        assert where is not None  # placed above for every transformers model
         network, tokenizer, described = load_transformers(model, where, revision=revision,
                                                           endpoint=endpoint)
 
@@ -181,6 +182,7 @@ def run(
             predictions = predict_sklearn(estimator, frame, text_column, inputs,
                                           batch_size or 10_000, bar.update)
         else:
+            assert where is not None
             predictions = predict_transformers(network, tokenizer, frame[text_column].tolist(),
                                                where, batch_size=batch_size,
                                                max_length=max_length, progress=bar.update)

@@ -334,6 +334,11 @@ def _metric_value(raw: Any, args: dict[str, Any] | None = None) -> tuple[MetricV
         return MetricValue(value=number, ci_method="reported"), None
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    """`value` when it is a mapping, else an empty one (Hub metadata is free-form)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _args_group(args: dict[str, Any]) -> dict[str, str] | None:
     group = args.get("group")
     if isinstance(group, dict) and group:
@@ -362,8 +367,7 @@ def _model_index_evaluations(model_index: Any, snapshot: HubSnapshot,
             if not isinstance(result, dict):
                 warnings.append("a model-index result is not a mapping; skipped")
                 continue
-            task = result.get("task") if isinstance(result.get("task"), dict) else {}
-            dataset = result.get("dataset") if isinstance(result.get("dataset"), dict) else {}
+            task, dataset = _mapping(result.get("task")), _mapping(result.get("dataset"))
             data_group = parse_group(dataset.get("config"))
             config = None if data_group else dataset.get("config")
             key = (model.get("name"), task.get("type"), dataset.get("type"),
@@ -378,7 +382,7 @@ def _model_index_evaluations(model_index: Any, snapshot: HubSnapshot,
                     warnings.append("a model-index metric has no `type`; skipped")
                     continue
                 name = str(metric["type"])
-                args = metric.get("args") if isinstance(metric.get("args"), dict) else {}
+                args = _mapping(metric.get("args"))
                 value, raw = _metric_value(metric.get("value"), args)
                 group = (parse_group(metric.get("config")) or _args_group(args)
                          or data_group)
@@ -423,7 +427,7 @@ def _model_index_evaluations(model_index: Any, snapshot: HubSnapshot,
                   for features, metrics in entry["groups"].items()]
         evaluations.append(DisaggregatedEvaluation(
             name=name,
-            task=_task(entry["task"].get("type")),  # type: ignore[arg-type]
+            task=_task(entry["task"].get("type")),
             dataset=DatasetReference(
                 name=str(dataset.get("name") or dataset.get("type") or "unnamed"),
                 uri=repo_url(snapshot.endpoint, "dataset", dataset["type"])

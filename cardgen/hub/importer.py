@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .._io import atomic_write_text
 from ..errors import CardgenError
@@ -143,7 +143,7 @@ def _get(spec: dict[str, Any], path: str) -> Any:
     return node
 
 
-def _metadata_fields(metadata: dict[str, Any], meta_model: type,
+def _metadata_fields(metadata: dict[str, Any], meta_model: type[BaseModel],
                      warnings: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Split front matter into typed metadata fields and the rest (kept verbatim).
 
@@ -214,7 +214,7 @@ def readme_to_spec(data: bytes | str, name: str, *, kind: str | None = None,
     warnings = list(parsed.warnings)
     if kind is None:
         kind = "data" if _looks_like_dataset(parsed) else "model"
-    card_model: type = DataCard if kind == "data" else ModelCard
+    card_model: type[ModelCard | DataCard] = DataCard if kind == "data" else ModelCard
     meta_model: type = HubDatasetMetadata if kind == "data" else HubModelMetadata
     table = DATA_SECTIONS if kind == "data" else MODEL_SECTIONS
 

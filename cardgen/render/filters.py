@@ -49,7 +49,7 @@ def _unsafe_url(url: str) -> bool:
     # scheme ("java\tscript:", "&#106;avascript:"), so check what the browser would see.
     compact = re.sub(r"[\x00-\x20]", "", html.unescape(url))
     match = _SCHEME.match(compact)
-    return bool(match) and match.group(1).lower() not in _SAFE_SCHEMES
+    return match is not None and match.group(1).lower() not in _SAFE_SCHEMES
 
 
 def _neutralise_links(text: str) -> str:

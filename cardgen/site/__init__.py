@@ -216,9 +216,9 @@ def _lineage(page: CardPage, by_key: dict[str, dict[str, list[CardPage]]],
     if not bases and not derived:
         return [], None
     lines = []
-    for ref, known in bases:
-        lines.append(f"- Base model: {_link(page, known) if known else inline(ref)}"
-                     + ("" if known else " (not in this site)"))
+    for ref, base in bases:
+        lines.append(f"- Base model: {_link(page, base) if base else inline(ref)}"
+                     + ("" if base else " (not in this site)"))
     lines += [f"- Derived model: {_link(page, d)}" for d in derived[:RELATED_MAX]]
     if len(derived) > RELATED_MAX:
         lines.append(f"- and {len(derived) - RELATED_MAX:,} more derived models")

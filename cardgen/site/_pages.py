@@ -78,10 +78,10 @@ def _worst_gap(evaluation: DisaggregatedEvaluation, name: str | None) -> str:
         (d for d in gaps if d.value.value is not None), key=lambda d: -abs(d.value.value or 0))
     if chosen:
         return f"{chosen[0].metric}: {metric(chosen[0].value, show_n=False)}"
-    values = [g.metrics[name].value for g in evaluation.groups
-              if name in g.metrics and g.metrics[name].value is not None]
+    values = [value for g in evaluation.groups
+              if name in g.metrics and (value := g.metrics[name].value) is not None]
     if name and len(values) > 1:
-        return f"{name}: {max(values) - min(values):.3f} (no CI)"  # type: ignore[operator]
+        return f"{name}: {max(values) - min(values):.3f} (no CI)"
     return "—"
 
 
