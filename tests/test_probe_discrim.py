@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from test_run_tinymodels import offline, tiny_gpt2
+from tinymodels import offline, tiny_gpt2
 
 from cardgen.cli import cli
 from cardgen.collect.probe import DEFAULT_PROMPTS, parse_baseline, probe, read_prompts

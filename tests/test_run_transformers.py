@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from hubserver import HubServer
-from test_run_tinymodels import TEXTS, offline, tiny_bert
+from tinymodels import TEXTS, offline, tiny_bert
 
 from cardgen.cli import cli
 from cardgen.collect.run import run
