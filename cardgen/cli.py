@@ -291,7 +291,7 @@ def main() -> None:
     cli(prog_name="cardgen")
 
 
-# --- Hub: collect, import, push (issue 4) ------------------------------------------------
+# --- Hub: collect, import, push ----------------------------------------------------------
 
 
 @cli.group()
@@ -503,7 +503,7 @@ def evaluate_command(file: str, card: str | None, out: str | None, **options: An
                            f"failed: {', '.join(t.expression for t in failed)}")
 
 
-# --- Local runs and the discrimination probe (issue 5) ------------------------------------
+# --- Local runs and the discrimination probe ----------------------------------------------
 
 
 @cli.command("run")
@@ -640,7 +640,7 @@ def probe_command(model: str, prompts: Path | None, baseline: str | None,
     click.echo("wrote " + ", ".join(str(p) for p in written))
 
 
-# --- Data cards: profile a dataset (issue 6) ---------------------------------------------
+# --- Data cards: profile a dataset -------------------------------------------------------
 
 
 @cli.command("profile")
@@ -723,7 +723,7 @@ def profile_command(data: Path, card_path: Path | None, sensitive: tuple[str, ..
         click.echo(f"wrote {path}")
 
 
-# --- site (issue 8) ----------------------------------------------------------------------------
+# --- site -------------------------------------------------------------------------------------
 
 @cli.group("site")
 def site_group() -> None:

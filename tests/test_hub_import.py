@@ -14,6 +14,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from hubserver import ADULT, FAIR, HubServer
+from shareddata import shared_data
 
 from cardgen.cli import cli
 from cardgen.hub._markdown import body_lines, parse_readme, split_sections
@@ -26,7 +27,7 @@ from cardgen.hub.importer import (
 )
 from cardgen.spec import loads_spec
 
-CARDS = Path(__file__).resolve().parents[2] / "shared" / "data" / "hf-cards"
+CARDS = shared_data("hf-cards")
 REAL_CARDS = sorted((CARDS / "cards").glob("*.md")) + sorted((CARDS / "edge-cases").glob("*.md"))
 
 

@@ -18,6 +18,9 @@ from cardgen.collect.run import run
 from cardgen.errors import CardgenError
 from cardgen.evaluate import evaluate
 
+# Builds and runs tiny torch models: left out of `make test-fast`.
+pytestmark = pytest.mark.ml
+
 LABELS = [1, 0, 1, 0, 0, 1, 0, 1, 0, 1, 1, 0]
 SEX = ["F", "M", "F", "M", "F", "M", "F", "M", "F", "M", "F", "M"]
 

@@ -30,6 +30,9 @@ from cardgen.site import (
 )
 from cardgen.spec import load_spec
 
+# mkdocs builds, the demo, wheels or servers: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 
 EXAMPLES = ROOT / "examples" / "cards"

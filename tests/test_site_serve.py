@@ -9,7 +9,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from sitecards import write_cards
+
+# mkdocs builds, the demo, wheels or servers: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
 
 
 def _free_port() -> int:
