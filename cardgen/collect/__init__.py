@@ -1,8 +1,8 @@
-"""Collectors: read facts from outside sources (the Hub, local runs, datasets) with provenance.
+"""Collectors: read facts from local runs, probes and datasets, with provenance.
 
-They write `.cardgen/<card>/*.json` or new spec files; they never rewrite an existing spec.
-The Hub names below load on first use, so importing a sibling collector (run, profile,
-probe) does not import huggingface_hub.
+They write `.cardgen/<card>/*.json`; they never rewrite an existing spec. The Hub collector
+lives in `cardgen.hub`; its names are also reachable here, loaded on first use, so that
+importing a sibling collector (run, profile, probe) does not import huggingface_hub.
 """
 
 from __future__ import annotations
