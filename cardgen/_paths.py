@@ -57,6 +57,22 @@ def source_path(
         return str(beside.resolve())
 
 
+def default_outputs(
+    sources: Any, spec_dir: str | os.PathLike[str], root: str | os.PathLike[str] = "."
+) -> set[str]:
+    """Predictions files of `run` entries that name no `output`, named as `build` names
+    them (in the working folder), so an `evaluate` entry reading one keeps that meaning."""
+    runs = [entry for entry in getattr(sources, "run", []) if not entry.output]
+    if not runs:
+        return set()
+    from .collect.run import default_output
+
+    return {
+        str(default_output(str(Path(root, source_path(entry.data, spec_dir, root)))))
+        for entry in runs
+    }
+
+
 def resolve_sources(
     card: M, spec_path: str | os.PathLike[str], root: str | os.PathLike[str] = "."
 ) -> M:
@@ -65,6 +81,7 @@ def resolve_sources(
     if sources is None:
         return card
     spec_dir = Path(spec_path).parent
+    unplaced = default_outputs(sources, spec_dir, root)
     update: dict[str, Any] = {}
     for kind, fields in PATH_FIELDS.items():
         entries = getattr(sources, kind, None)
@@ -75,7 +92,7 @@ def resolve_sources(
                 update={
                     name: source_path(getattr(entry, name), spec_dir, root)
                     for name in fields
-                    if getattr(entry, name, None)
+                    if getattr(entry, name, None) and getattr(entry, name) not in unplaced
                 }
             )
             for entry in entries

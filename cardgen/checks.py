@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ._paths import PATH_FIELDS, looks_like_hub_id, source_path
+from ._paths import PATH_FIELDS, default_outputs, looks_like_hub_id, source_path
 from .errors import CardgenError, Problem
 from .spec import Card, parse_yaml
 
@@ -92,17 +92,22 @@ def static_problems(card: Card, spec: str | Path, root: str | Path = ".") -> lis
                     "a fairness measure, a metric, or a metric with _min, _max, "
                     "_difference or _ratio",
                 )
-    produced = set()
-    for entry in getattr(sources, "run", []):
-        from .collect.run import default_output
-
-        output = entry.output or str(default_output(entry.data))
-        produced.add(Path(root, source_path(output, spec.parent, root)).resolve())
+    unplaced = default_outputs(sources, spec.parent, root)
+    produced = {
+        Path(root, source_path(entry.output, spec.parent, root)).resolve()
+        for entry in getattr(sources, "run", [])
+        if entry.output
+    }
     for kind, fields in PATH_FIELDS.items():
         for i, entry in enumerate(getattr(sources, kind, [])):
             for name in fields:
                 value = getattr(entry, name, None)
-                if not value or (kind, name) in _OUTPUT_ONLY or value.startswith("hub:"):
+                if (
+                    not value
+                    or (kind, name) in _OUTPUT_ONLY
+                    or value.startswith("hub:")
+                    or value in unplaced
+                ):
                     continue
                 located = Path(root, source_path(value, spec.parent, root))
                 if located.exists() or located.resolve() in produced:

@@ -195,3 +195,31 @@ def test_build_errors_name_the_spec_and_line(
     line = _line(spec, "- data:")
     assert f"error: {os.path.join('cards', 'toy.yaml')}:{line}: evaluate " in result.output
     assert "no column 'yhat', 'g'" in result.output
+
+
+def test_a_run_without_output_feeds_evaluate_from_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cardgen._paths import resolve_sources
+    from cardgen.checks import static_problems
+    from cardgen.spec import loads_spec
+
+    (tmp_path / "cards").mkdir()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "test.csv").write_text("x,y\n1,0\n")
+    (tmp_path / "model.skops").write_text("stand-in\n")
+    spec = tmp_path / "cards" / "m.yaml"
+    spec.write_text(
+        "kind: model\nname: m\nsources:\n  run:\n"
+        "    - {model: ../model.skops, data: ../data/test.csv, label_column: y}\n"
+        "  evaluate:\n    - {data: data_test.predictions.parquet, label: y, "
+        "score: score}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    card = loads_spec(spec.read_text(), str(spec))
+    assert static_problems(card, spec) == []
+    resolved = resolve_sources(card, spec)
+    # `build` names the predictions of data/test.csv data_test.predictions.parquet.
+    assert resolved.sources.evaluate[0].data == "data_test.predictions.parquet"
+    assert resolved.sources.run[0].data == "data/test.csv"
+    assert resolved.sources.run[0].model == "model.skops"
