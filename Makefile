@@ -7,7 +7,7 @@ TORCH ?= torch==2.13.0
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install install-dev demo test lint schemas bench clean
+.PHONY: install install-dev demo test test-fast lint schemas bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,12 +29,19 @@ install-dev: $(VENV)/.installed-dev
 demo: install
 	$(BIN)/cardgen demo --out cardgen-demo
 
+# Everything, as CI runs it (browser, ml and slow tests included).
 test: install-dev lint
 	$(BIN)/cardgen schema --check --out schemas
 	$(BIN)/pytest
 
+# The everyday lane: no Chromium, no torch models, no mkdocs builds or demo (under 2 minutes).
+test-fast: install-dev
+	$(BIN)/pytest -m "not browser and not ml and not slow" -p xdist -n auto
+
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 schemas: install
 	$(BIN)/cardgen schema --out schemas

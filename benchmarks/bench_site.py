@@ -23,9 +23,9 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from _site_cards import write_cards
+from sitecards import write_cards
 
 
 def _run(command: list[str], cwd: Path | None = None) -> tuple[float, float]:

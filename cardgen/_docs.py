@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from ._io import atomic_write_text
-from .render._filters import inline
+from .render.filters import inline
 
 ROOT = Path(__file__).resolve().parent.parent
 HELP_WIDTH = 88

@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from pydantic import BaseModel
 
 from . import __version__
 from ._io import atomic_write_text, dumps_json, sha256_file
+from ._paths import resolve_sources
+from .checks import spec_location
 from .errors import CardgenError, Problem, SpecError
 from .facts import facts_dir, write_fact
 from .merge import load_card
@@ -134,9 +137,9 @@ def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
         hub = sources.hub
         steps.append(_Step(f"hub {hub.repo_id}", "hub", hub, [],
                            [facts_dir(card.name, root) / "hub.json"],
-                           lambda h=hub: _collect_hub(card.name, h, root)))
+                           partial(_collect_hub, card.name, hub, root)))
     if isinstance(card, ModelCard):
-        for i, run in enumerate(sources.run):
+        for i, run in enumerate(card.sources.run):
             from .collect.run import default_output
 
             out = _local(root, run.output) if run.output else default_output(
@@ -144,32 +147,32 @@ def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
             steps.append(_Step(
                 f"run {run.model}", f"run-{i}", run,
                 [_local(root, run.model), _local(root, run.data)], [out],
-                lambda r=run, o=out: _run(r, o, root, progress)))
-        for i, source in enumerate(sources.evaluate):
+                partial(_run, run, out, root, progress)))
+        for i, source in enumerate(card.sources.evaluate):
             name = Path(source.data).stem
             steps.append(_Step(
                 f"evaluate {source.data}", f"evaluate-{i}", source,
                 [_local(root, source.data)],
                 [facts_dir(card.name, root) / f"evaluate-{name}.json"],
-                lambda s=source, n=name: _evaluate(card.name, s, n, root, progress)))
-        for i, source in enumerate(sources.probe):
-            inputs = [_local(root, source.model)]
-            if source.prompts:
-                inputs.append(_local(root, source.prompts))
+                partial(_evaluate, card.name, source, name, root, progress)))
+        for i, probe_source in enumerate(card.sources.probe):
+            inputs = [_local(root, probe_source.model)]
+            if probe_source.prompts:
+                inputs.append(_local(root, probe_source.prompts))
             steps.append(_Step(
-                f"probe {source.model}", f"probe-{i}", source, inputs, [],
-                lambda s=source: _probe(card.name, s, root, progress)))
+                f"probe {probe_source.model}", f"probe-{i}", probe_source, inputs, [],
+                partial(_probe, card.name, probe_source, root, progress)))
     if isinstance(card, DataCard):
-        for i, source in enumerate(sources.profile):
+        for i, profile_source in enumerate(card.sources.profile):
             steps.append(_Step(
-                f"profile {source.data}", f"profile-{i}", source,
-                [_local(root, source.data)], [],
-                lambda s=source: _profile(card.name, s, root)))
+                f"profile {profile_source.data}", f"profile-{i}", profile_source,
+                [_local(root, profile_source.data)], [],
+                partial(_profile, card.name, profile_source, root)))
     return steps
 
 
 def _collect_hub(card_name: str, hub: Any, root: Path) -> None:
-    from .collect.hub import collect_hub
+    from .hub.collect import collect_hub
 
     collect_hub(hub.repo_id, card_name, repo_type=hub.repo_type, revision=hub.revision,
                 root=root)
@@ -225,7 +228,14 @@ def _collect(card: Card, root: Path, result: CardBuild, say: Progress, refresh: 
             continue
         started = time.perf_counter()
         say(f"  {card.name}: {step.label} ...")
-        step.action()
+        try:
+            step.action()
+        except CardgenError as exc:
+            # Name the spec entry that asked for the step, so the user knows what to edit.
+            kind, _, index = step.key.partition("-")
+            entry = ("sources", kind, int(index)) if index else ("sources", kind)
+            raise CardgenError(f"{spec_location(result.spec, entry)}: {step.label}: "
+                               f"{exc}") from exc
         say(f"  {card.name}: {step.label} done ({time.perf_counter() - started:.1f} s)")
         result.ran.append(step.label)
         new_cache[step.key] = key
@@ -245,9 +255,9 @@ def _render(card_spec: Path, root: Path, out_dir: Path, result: CardBuild) -> Ca
     if isinstance(card, ModelCard):
         for evaluation in card.quantitative_analyses.evaluations:
             for test in evaluation.threshold_tests:
-                if test.passed is False:
+                if test.failed:
                     result.tests_failed.append(test)
-                elif test.passed:
+                else:
                     result.tests_passed += 1
     return card
 
@@ -287,7 +297,7 @@ def build(cards_dir: str | Path = "cards", *, root: str | Path = ".",
     problems = [item for item in found if isinstance(item, Problem)]
     if problems:
         raise SpecError(problems)
-    results = validate_paths([p for p in found if isinstance(p, Path)])
+    results = validate_paths([p for p in found if isinstance(p, Path)], root)
     errors = [p for r in results for p in r.problems]
     if errors:
         raise SpecError(errors)
@@ -304,7 +314,7 @@ def build(cards_dir: str | Path = "cards", *, root: str | Path = ".",
         assert r.card is not None
         result = CardBuild(r.card.name, r.card.kind, r.path)
         say(f"{r.card.name} ({r.card.kind} card)")
-        _collect(r.card, root, result, say, refresh, progress)
+        _collect(resolve_sources(r.card, r.path, root), root, result, say, refresh, progress)
         _render(r.path, root, out_dir, result)
         builds.append(result)
     site_dir, rebuilt = None, False

@@ -16,7 +16,6 @@ import click
 
 from . import __version__
 from .build import BuildReport, build, write_github_files
-from .demo import demo
 from .errors import CardgenError
 from .merge import load_card
 from .render import FORMATS, render, write_rendered
@@ -41,6 +40,40 @@ def reports_errors(func: F) -> F:
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
+
+
+# --- Options several commands share, defined once ------------------------------------------
+
+
+class CardKind(click.Choice):
+    """`--type model|data`; `dataset`, the Hub's word, is still accepted with a note."""
+
+    def __init__(self) -> None:
+        super().__init__(["model", "data"])
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if value == "dataset":
+            click.echo("note: --type dataset is deprecated; use --type data", err=True)
+            return "data"
+        return super().convert(value, param, ctx)
+
+
+def kind_option(help_text: str) -> Callable[[F], F]:
+    """`--type model|data`, stored as `kind`."""
+    return click.option("--type", "kind", type=CardKind(), default=None, help=help_text)
+
+
+endpoint_option = click.option(
+    "--endpoint", envvar="HF_ENDPOINT", default=None,
+    help="Hub address [default: $HF_ENDPOINT or https://huggingface.co].")
+device_option = click.option(
+    "--device", default="auto", show_default=True,
+    help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N or mps.")
+dtype_option = click.option(
+    "--dtype", type=click.Choice(["auto", "float32", "bfloat16", "float16"]), default="auto",
+    show_default=True,
+    help="Weights dtype; auto is bfloat16 on a CUDA GPU that supports it, else float32.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -113,6 +146,10 @@ def validate_command(paths: tuple[Path, ...], min_completeness: float | None,
     """
     results = validate_paths(paths or (Path("cards"),))
     failed = 0
+    absent = [r for r in results if r.card is None and not r.path.exists()]
+    for result in absent:  # not a spec that failed: a path that is not there
+        click.echo(f"error: {result.path}: no such file or directory", err=True)
+    results = [r for r in results if r not in absent]
     for result in results:
         if result.problems:
             failed += 1
@@ -131,9 +168,9 @@ def validate_command(paths: tuple[Path, ...], min_completeness: float | None,
                        "recommended sections)")
             for section in report.missing:
                 click.echo(f"  empty: {section}")
-    if not quiet:
+    if not quiet and results:
         click.echo(f"{len(results)} spec(s) checked, {failed} failed")
-    if failed:
+    if failed or absent:
         sys.exit(1)
 
 
@@ -250,6 +287,8 @@ def demo_command(out: Path, no_site: bool, quiet: bool) -> None:
     evaluates it by race x sex with confidence intervals and a four-fifths-rule test,
     profiles the data, and writes the model card, the data card and the site into OUT.
     """
+    from .demo import demo
+
     say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
     report = demo(out, site=not no_site, progress=not quiet, say=say)
     _print_build(report)
@@ -267,7 +306,7 @@ def main() -> None:
     cli(prog_name="cardgen")
 
 
-# --- Hub: collect, import, push (issue 4) ------------------------------------------------
+# --- Hub: collect, import, push ----------------------------------------------------------
 
 
 @cli.group()
@@ -281,8 +320,7 @@ def _repo_type(kind: str) -> str:
 
 @collect.command("hub")
 @click.argument("repo_id", required=False)
-@click.option("--type", "kind", type=click.Choice(["model", "dataset"]), default=None,
-              help="Repository type (default: the card's hub source, else model).")
+@kind_option("Repository type (default: the card's hub source, else model).")
 @click.option("--revision", default=None, help="Branch, tag or commit sha (default branch).")
 @click.option("--card", "card_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Card spec cards/NAME.yaml; facts go to .cardgen/NAME/, and "
@@ -292,8 +330,7 @@ def _repo_type(kind: str) -> str:
 @click.option("--author", default=None, help="Collect every public repository of a user/org.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Concurrent requests for --from-file/--author.")
-@click.option("--endpoint", envvar="HF_ENDPOINT", default=None,
-              help="Hub address [default: $HF_ENDPOINT or https://huggingface.co].")
+@endpoint_option
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
               help="Seconds to wait for each Hub answer.")
 @click.option("--retries", type=click.IntRange(0, 10), default=4, show_default=True,
@@ -369,10 +406,8 @@ def _collect_batch(from_file: Any, author: str | None, repo_type: str, jobs: int
                                                     path_type=Path), default=None,
               help="Instead of a new spec, take SOURCE's text (a README cardgen rendered and "
               "someone edited) back into this existing spec.")
-@click.option("--type", "kind", type=click.Choice(["model", "data"]), default=None,
-              help="Card kind (default: guessed from the README).")
-@click.option("--endpoint", envvar="HF_ENDPOINT", default=None,
-              help="Hub address for hub: sources [default: $HF_ENDPOINT or huggingface.co].")
+@kind_option("Card kind (default: guessed from the README).")
+@endpoint_option
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @reports_errors
 def import_command(source: str, out: Path | None, update: Path | None, kind: str | None,
@@ -387,7 +422,7 @@ def import_command(source: str, out: Path | None, update: Path | None, kind: str
     if (out is None) == (update is None):
         raise click.UsageError("give --out SPEC (a new spec) or --update SPEC (an existing one)")
     if update is not None:
-        from .collect.import_update import update_spec
+        from .hub.import_update import update_spec
 
         try:
             data = Path(source).read_bytes()
@@ -399,7 +434,7 @@ def import_command(source: str, out: Path | None, update: Path | None, kind: str
         click.echo(f"updated {update}: {', '.join(changed)}" if changed
                    else f"unchanged {update}")
         return
-    from .collect.hub_import import import_card
+    from .hub.importer import import_card
 
     assert out is not None
     result = import_card(source, out, kind=kind, endpoint=endpoint, overwrite=force)
@@ -418,21 +453,24 @@ def import_command(source: str, out: Path | None, update: Path | None, kind: str
               help="Open a pull request, or commit directly to the default branch.")
 @click.option("--force", is_flag=True,
               help="Push even if threshold tests failed or the README fails Hub checks.")
-@click.option("--endpoint", envvar="HF_ENDPOINT", default=None,
-              help="Hub address [default: $HF_ENDPOINT or https://huggingface.co].")
+@endpoint_option
 @click.option("-m", "--message", default=None, help="Commit title.")
+@click.option("--dry-run", is_flag=True,
+              help="Render and check the card (threshold tests, Hub metadata) but push nothing.")
 @reports_errors
 def push_command(card: Path, repo_id: str | None, create_pr: bool, force: bool,
-                 endpoint: str | None, message: str | None) -> None:
+                 endpoint: str | None, message: str | None, dry_run: bool) -> None:
     """Render CARD's Hub README and push it to the Hub (as a pull request by default).
 
     The token comes from HF_TOKEN or `hf auth login`; it is never printed.
     """
-    from .publish import push_card
+    from .hub.push import push_card
 
     result = push_card(card, repo_id, create_pr=create_pr, force=force, endpoint=endpoint,
-                       commit_message=message)
-    if result.pr_url:
+                       commit_message=message, dry_run=dry_run)
+    if dry_run:
+        click.echo(f"dry run: the README for {result.repo_id} passes the checks; nothing pushed")
+    elif result.pr_url:
         click.echo(f"opened pull request {result.pr_url}")
     else:
         click.echo(f"committed {result.commit_url}")
@@ -459,11 +497,12 @@ def push_command(card: Path, repo_id: str | None, create_pr: bool, force: bool,
 @click.option("--ci-method", type=click.Choice(["bootstrap", "wilson", "none"]),
               default="bootstrap", show_default=True,
               help="Confidence intervals: bootstrap, Wilson for proportions, or none.")
-@click.option("--n-boot", type=int, default=1000, show_default=True,
+@click.option("--n-boot", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Bootstrap replicates.")
-@click.option("--ci", type=float, default=0.95, show_default=True, help="Confidence level.")
+@click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
+              show_default=True, help="Confidence level.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
-@click.option("--min-group-size", type=int, default=30, show_default=True,
+@click.option("--min-group-size", type=click.IntRange(min=0), default=30, show_default=True,
               help="Groups with fewer rows are flagged as small.")
 @click.option("--reference", help="Reference group for disparities, e.g. "
                                   "'race=White,sex=Male'; the largest group by default.")
@@ -501,7 +540,7 @@ def evaluate_command(file: str, card: str | None, out: str | None, **options: An
                            f"failed: {', '.join(t.expression for t in failed)}")
 
 
-# --- Local runs and the discrimination probe (issue 5) ------------------------------------
+# --- Local runs and the discrimination probe ----------------------------------------------
 
 
 @cli.command("run")
@@ -522,24 +561,20 @@ def evaluate_command(file: str, card: str | None, out: str | None, **options: An
               "comma-separated).")
 @click.option("--split", default=None,
               help="Split of a `datasets` folder or Hub dataset (optional when there is one).")
-@click.option("--device", default="auto", show_default=True,
-              help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N or mps.")
-@click.option("--batch-size", type=int, default=None,
+@device_option
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
               help="Rows per batch [default: 32 on CPU; on CUDA 256, halved on out-of-memory].")
-@click.option("--dtype", type=click.Choice(["auto", "float32", "bfloat16", "float16"]),
-              default="auto", show_default=True,
-              help="Weights dtype; auto is bfloat16 on a CUDA GPU that supports it, else "
-              "float32.")
-@click.option("--max-length", type=int, default=None,
+@dtype_option
+@click.option("--max-length", type=click.IntRange(min=1), default=None,
               help="Token limit per text [default: the model's own limit].")
-@click.option("--limit", type=int, default=None, help="Run only the first N rows.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Run only the first N rows.")
 @click.option("--trust-pickle", is_flag=True,
               help="Allow .joblib/.pkl models and untrusted .skops types (unpickling runs "
               "code from the file).")
 @click.option("--revision", default=None,
               help="Hub revision of a Hub model id (default branch).")
-@click.option("--endpoint", envvar="HF_ENDPOINT", default=None,
-              help="Hub address [default: $HF_ENDPOINT or https://huggingface.co].")
+@endpoint_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
 def run_command(model: str, data: str, out: Path | None, text_column: str | None,
@@ -580,23 +615,18 @@ def run_command(model: str, data: str, out: Path | None, text_column: str | None
               help="Also fit the paper's mixed-effects model (statsmodels MixedLM).")
 @click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True),
               default=0.95, show_default=True, help="Confidence level of the intervals.")
-@click.option("--device", default="auto", show_default=True,
-              help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N or mps.")
-@click.option("--dtype", type=click.Choice(["auto", "float32", "bfloat16", "float16"]),
-              default="auto", show_default=True,
-              help="Weights dtype; auto is bfloat16 on a CUDA GPU that supports it, else "
-              "float32.")
-@click.option("--batch-size", type=int, default=None,
+@device_option
+@dtype_option
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
               help="Prompts per batch [default: 8 on CPU; on CUDA 32, halved on "
               "out-of-memory].")
-@click.option("--max-length", type=int, default=None,
+@click.option("--max-length", type=click.IntRange(min=1), default=None,
               help="Token limit per prompt; longer prompts lose their beginning "
               "[default: the model's context length].")
 @click.option("--name", default=None,
               help="Evaluation name [default: discrim-eval-MODEL-FOLDER-NAME].")
 @click.option("--revision", default=None, help="Hub revision of a Hub model id.")
-@click.option("--endpoint", envvar="HF_ENDPOINT", default=None,
-              help="Hub address [default: $HF_ENDPOINT or https://huggingface.co].")
+@endpoint_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the evaluation JSON here [default: NAME.json unless --card].")
 @click.option("--card", "card_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -647,7 +677,7 @@ def probe_command(model: str, prompts: Path | None, baseline: str | None,
     click.echo("wrote " + ", ".join(str(p) for p in written))
 
 
-# --- Data cards: profile a dataset (issue 6) ---------------------------------------------
+# --- Data cards: profile a dataset -------------------------------------------------------
 
 
 @cli.command("profile")
@@ -719,9 +749,9 @@ def profile_command(data: Path, card_path: Path | None, sensitive: tuple[str, ..
                    f"{result.base_rate.value:.3f}")
     for group in result.groups:
         where = ", ".join(f"{k}={v}" for k, v in group.features.items())
-        rate = group.base_rate.value if group.base_rate is not None else None
+        base = group.base_rate.value if group.base_rate is not None else None
         click.echo(f"  group {where}: {group.count} rows"
-                   + (f", base rate {rate:.3f}" if rate is not None else ""))
+                   + (f", base rate {base:.3f}" if base is not None else ""))
     for flag in result.personal_data:
         click.echo(f"personal data? {flag.column}: {flag.kind} ({flag.detail})")
     for warning in result.warnings:
@@ -730,7 +760,7 @@ def profile_command(data: Path, card_path: Path | None, sensitive: tuple[str, ..
         click.echo(f"wrote {path}")
 
 
-# --- site (issue 8) ----------------------------------------------------------------------------
+# --- site -------------------------------------------------------------------------------------
 
 @cli.group("site")
 def site_group() -> None:

@@ -32,6 +32,10 @@ class Problem:
         return f"{where}:{field} {self.message}"
 
 
+class HubError(CardgenError):
+    """A Hub request failed; the message names the repository and what to do."""
+
+
 class SpecError(CardgenError):
     """A spec file could not be loaded; `problems` lists every problem found."""
 

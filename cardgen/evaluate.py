@@ -10,18 +10,17 @@ import math
 import operator
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from ._io import atomic_write_text, dumps_json, sha256_file
 from .errors import CardgenError
-from .facts import new_provenance
+from .facts import collection_time, new_provenance
 from .metrics import (
     DEFAULT_METRICS,
     MISSING,
@@ -47,6 +46,7 @@ from .schema import (
     ThresholdTest,
 )
 from .schema.sources import EvaluateSource
+from .tables import missing_columns, read_frames
 
 CHUNK_ROWS = 1_000_000
 """Rows read at a time from CSV, Parquet and JSON Lines files."""
@@ -105,68 +105,6 @@ def parse_requirement(expression: str) -> Requirement:
             f"of >=, <=, >, <, ==, != (e.g. 'demographic_parity_ratio>=0.8')")
     threshold = float(match["threshold"])
     return Requirement(expression, match["metric"], match["op"], threshold)
-
-
-# --- reading ------------------------------------------------------------------------------
-
-
-def _file_format(path: Path) -> str:
-    name = path.name.lower()
-    for suffixes, kind in (((".csv", ".csv.gz", ".tsv"), "csv"),
-                           ((".parquet", ".pq"), "parquet"),
-                           ((".jsonl", ".ndjson", ".jsonl.gz", ".json"), "jsonl")):
-        if name.endswith(suffixes):
-            return kind
-    raise CardgenError(f"{path}: unknown file type; expected .csv, .parquet or .jsonl")
-
-
-def _missing_columns(path: str, needed: Sequence[str], available: Sequence[str]) -> None:
-    missing = [c for c in needed if c not in available]
-    if missing:
-        names = ", ".join(repr(c) for c in missing)
-        raise CardgenError(f"{path}: no column {names}; available columns: "
-                           f"{', '.join(map(str, available)) or '(none)'}")
-
-
-def _read_chunks(path: Path, columns: Sequence[str]) -> Iterator[pd.DataFrame]:
-    """The needed columns of a file, `CHUNK_ROWS` rows at a time (Parquet by row groups)."""
-    kind = _file_format(path)
-    if not path.is_file():
-        raise CardgenError(f"{path}: no such file")
-    if path.stat().st_size == 0:
-        raise CardgenError(f"{path}: file is empty")
-    try:
-        if kind == "parquet":
-            import pyarrow.parquet as pq
-
-            parquet = pq.ParquetFile(path)
-            _missing_columns(str(path), columns, parquet.schema_arrow.names)
-            for batch in parquet.iter_batches(batch_size=CHUNK_ROWS, columns=list(columns)):
-                yield batch.to_pandas()
-        elif kind == "csv":
-            sep = "\t" if path.name.lower().endswith(".tsv") else ","
-            header = pd.read_csv(path, nrows=0, sep=sep).columns
-            _missing_columns(str(path), columns, list(header))
-            # All columns are parsed (not `usecols`) so that a row with too many fields is
-            # an error rather than silently shifted data.
-            for chunk in pd.read_csv(path, chunksize=CHUNK_ROWS, sep=sep):
-                yield chunk[list(columns)]
-        else:
-            first = True
-            for chunk in pd.read_json(path, lines=True, chunksize=CHUNK_ROWS):
-                if first:
-                    _missing_columns(str(path), columns, list(chunk.columns))
-                    first = False
-                yield chunk.reindex(columns=list(columns))
-    except CardgenError:
-        raise
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CardgenError(f"{path}: cannot read {kind} file: {detail}") from exc
-    except Exception as exc:  # pyarrow raises its own error types for corrupt files
-        if type(exc).__module__.startswith("pyarrow"):
-            raise CardgenError(f"{path}: cannot read parquet file: {exc}") from exc
-        raise
 
 
 # --- encoding -----------------------------------------------------------------------------
@@ -495,6 +433,7 @@ def _choose_metrics(encoded: _Encoded, requested: Sequence[str],
         names = [m for name in requested for m in expand(name)]
         bad = [m for m in names if m in _SCORE_RANGE_METRICS]
         if bad and not score_ok:
+            assert encoded.score_range is not None  # score_ok holds without scores
             raise CardgenError(f"{', '.join(bad)} need scores in [0, 1]; scores range from "
                                f"{encoded.score_range[0]} to {encoded.score_range[1]}")
     else:
@@ -644,14 +583,6 @@ def _threshold_test(requirement: Requirement, observed: float | None,
                          observed=observed, passed=passed)
 
 
-def _collected_at() -> datetime:
-    # SOURCE_DATE_EPOCH makes the fact byte-for-byte reproducible (reproducible-builds.org).
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-    return datetime.now(timezone.utc).replace(microsecond=0)
-
-
 # --- the public function ------------------------------------------------------------------
 
 
@@ -667,7 +598,7 @@ def evaluate(
     task: str | None = None,
     metrics: Sequence[str] = (),
     require: Sequence[str] = (),
-    ci_method: str = "bootstrap",
+    ci_method: Literal["bootstrap", "wilson", "none"] = "bootstrap",
     n_boot: int = 1000,
     ci: float = 0.95,
     seed: int = 0,
@@ -738,7 +669,7 @@ def evaluate(
 
     if isinstance(data, pd.DataFrame):
         source = "data"
-        _missing_columns("data", columns, [str(c) for c in data.columns])
+        missing_columns("data", columns, [str(c) for c in data.columns])
         encoder.add(data[columns])
         dataset = None
         input_hash: dict[str, str] = {}
@@ -746,7 +677,7 @@ def evaluate(
     else:
         path = Path(data)
         source = str(path)
-        chunks = _read_chunks(path, columns)
+        chunks = read_frames(path, columns, chunk_rows=CHUNK_ROWS)
         if progress:
             from tqdm.auto import tqdm
 
@@ -774,7 +705,7 @@ def evaluate(
     evaluation.dataset = dataset
     evaluation.details["input"] = {"rows": table.n_rows, "columns": columns}
     evaluation.provenance = new_provenance(
-        "evaluate", libraries=("numpy", "pandas", "pyarrow"), collected_at=_collected_at(),
+        "evaluate", libraries=("numpy", "pandas", "pyarrow"), collected_at=collection_time(),
         uri=str(data) if dataset else None, input_sha256=input_hash,
         seed=seed if ci_method != "none" else None)
     return evaluation
@@ -861,9 +792,10 @@ def evaluate_source(source: EvaluateSource, name: str | None = None,
 def card_requirements(card: str | os.PathLike[str], data: str) -> list[str]:
     """Requirements a card spec declares for this data file (its `sources.evaluate` entries
     whose `data` is the same file)."""
+    from ._paths import resolve_sources
     from .spec import load_spec
 
-    spec = load_spec(card)
+    spec = resolve_sources(load_spec(card), card)
     entries = getattr(getattr(spec, "sources", None), "evaluate", None) or []
     target = Path(data).resolve()
     return [r for entry in entries if Path(entry.data).resolve() == target
@@ -882,7 +814,7 @@ def store_in_card(card: str | os.PathLike[str], evaluation: DisaggregatedEvaluat
 
 def failed_tests(evaluation: DisaggregatedEvaluation) -> list[ThresholdTest]:
     """Threshold tests that failed or could not be evaluated (both stop a release)."""
-    return [t for t in evaluation.threshold_tests if t.passed is not True]
+    return [t for t in evaluation.threshold_tests if t.failed]
 
 
 def write_evaluation(evaluation: DisaggregatedEvaluation, path: str | os.PathLike[str]) -> Path:
@@ -925,7 +857,7 @@ def summary_table(evaluation: DisaggregatedEvaluation, max_metrics: int = 4) -> 
     if evaluation.threshold_tests:
         lines.append("")
         for test in evaluation.threshold_tests:
-            verdict = {True: "PASS", False: "FAIL", None: "FAIL"}[test.passed]
+            verdict = "FAIL" if test.failed else "PASS"
             observed = "undefined" if test.observed is None else f"{test.observed:.4g}"
             lines.append(f"{verdict} {test.expression} (observed {observed})")
     return "\n".join(lines)

@@ -6,6 +6,7 @@ Collectors write here and the merge step reads here; specs are never touched.
 from __future__ import annotations
 
 import json
+import os
 import platform
 from datetime import datetime, timezone
 from importlib import metadata
@@ -34,6 +35,22 @@ def library_versions(*names: str) -> dict[str, str]:
     return versions
 
 
+def collection_time() -> datetime:
+    """When a fact is collected: now (to the second), or `SOURCE_DATE_EPOCH` when set.
+
+    Every collector stamps its facts with this, so that a build with SOURCE_DATE_EPOCH
+    set is byte-for-byte reproducible (reproducible-builds.org).
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+        except ValueError:
+            raise CardgenError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of "
+                               "seconds since 1970") from None
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
 def new_provenance(
     source_kind: SourceKind,
     *,
@@ -44,20 +61,20 @@ def new_provenance(
     """A `Provenance` stamped with cardgen's version, library versions and the time."""
     return Provenance(
         source_kind=source_kind,
-        collected_at=collected_at or datetime.now(timezone.utc).replace(microsecond=0),
+        collected_at=collected_at or collection_time(),
         cardgen_version=__version__,
         library_versions=library_versions(*libraries),
         **fields,
     )
 
 
-def facts_dir(card_name: str, root: str | Path = ".") -> Path:
+def facts_dir(card_name: str, root: str | os.PathLike[str] = ".") -> Path:
     """Folder holding one card's facts."""
     return Path(root) / FACTS_DIR / card_name
 
 
 def write_fact(card_name: str, key: str, fact: BaseModel | dict[str, Any],
-               root: str | Path = ".") -> Path:
+               root: str | os.PathLike[str] = ".") -> Path:
     """Store a fact as `.cardgen/<card_name>/<key>.json` (atomic, deterministic JSON).
 
     Args:

@@ -1,7 +1,7 @@
 """Read and write README front matter as the Hub reads it: YAML 1.2, comments and order kept.
 
 It turns YAML text into data and merges new values into an author's text; it never
-decides which keys a card has (render/model_index.py does) and never touches the body.
+decides which keys a card has (hub/model_index.py does) and never touches the body.
 """
 
 from __future__ import annotations

@@ -6,9 +6,11 @@ It reads and validates what people wrote; it never rewrites a spec and collects 
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
@@ -140,8 +142,9 @@ def _build(node: yaml.Node, loader: _SpecLoader, path: PathKey, doc: _Document,
             if key in result:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark)
-            doc.keys[(*path, key)] = _pos(key_node.start_mark)
-            result[key] = _build(value_node, loader, (*path, key), doc, budget)
+            key_path = (*path, key)
+            doc.keys[key_path] = _pos(key_node.start_mark)
+            result[key] = _build(value_node, loader, key_path, doc, budget)
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, loader, (*path, i), doc, budget) for i, item in enumerate(node.value)]
@@ -239,7 +242,7 @@ def _dotted(path: PathKey) -> str:
     return out
 
 
-def _friendly(error: dict[str, Any], model: type[BaseModel], path: PathKey) -> str:
+def _friendly(error: Mapping[str, Any], model: type[BaseModel], path: PathKey) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         owner = _model_at(model, path)
@@ -316,8 +319,9 @@ def validate_spec_data(data: Any, name: str = "<string>", doc: _Document | None 
     if kind not in CARD_CLASSES:
         position = doc.values.get(("kind",)) if "kind" in data else (1, 1)
         got = f", got {kind!r}" if "kind" in data else ""
-        raise SpecError([Problem(name, f"`kind` must be `model` or `data`{got}",
-                                 *(position or (None, None)), path="kind")])
+        line, column = position or (None, None)
+        raise SpecError([Problem(name, f"`kind` must be `model` or `data`{got}", line, column,
+                                 path="kind")])
     model = CARD_CLASSES[kind]
     try:
         return model.model_validate(data)
@@ -325,7 +329,7 @@ def validate_spec_data(data: Any, name: str = "<string>", doc: _Document | None 
         raise SpecError(_validation_problems(exc, model, doc, name)) from None
 
 
-def load_spec(path: str | Path) -> Card:
+def load_spec(path: str | os.PathLike[str]) -> Card:
     """Load and validate a spec file.
 
     Args:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .completeness import Completeness, completeness
-from .errors import Problem, SpecError
+from .errors import CardgenError, Problem, SpecError
 from .spec import Card, load_spec
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -41,14 +41,19 @@ def spec_files(paths: tuple[Path, ...] | list[Path]) -> list[Path | Problem]:
                 found.append(Problem(str(path), "folder holds no spec files (*.yaml, *.yml)"))
             found.extend(specs)
         elif not path.exists():
-            found.append(Problem(str(path), "no such file or folder"))
+            found.append(Problem(str(path), "no such file or directory"))
         else:
             found.append(path)
     return found
 
 
-def validate_paths(paths: tuple[Path, ...] | list[Path]) -> list[ValidationResult]:
+def validate_paths(paths: tuple[Path, ...] | list[Path],
+                   root: str | Path = ".") -> list[ValidationResult]:
     """Validate every spec named by `paths` (files, or folders of `*.yaml`).
+
+    Each spec gets the schema checks, then the static checks `build` runs
+    (`checks.static_problems`: metric names, requirements, input files); completeness
+    counts the facts already collected under `root/.cardgen/` as filled.
 
     Returns:
         One result per spec file, in order; a path that cannot be read yields a result
@@ -64,5 +69,26 @@ def validate_paths(paths: tuple[Path, ...] | list[Path]) -> list[ValidationResul
         except SpecError as exc:
             results.append(ValidationResult(item, None, tuple(exc.problems), None))
             continue
-        results.append(ValidationResult(item, card, (), completeness(card)))
+        static = static_problems(card, item, root)
+        results.append(ValidationResult(item, card, tuple(static),
+                                        completeness(_with_facts(card, item, root))))
     return results
+
+
+def static_problems(card: Card, spec: Path, root: str | Path) -> list[Problem]:
+    from .checks import static_problems as check  # imports the metrics only when needed
+
+    return check(card, spec, root)
+
+
+def _with_facts(card: Card, spec: Path, root: str | Path) -> Card:
+    """The card merged with its stored facts (evaluations, profiles), as `build` renders it."""
+    from .facts import facts_dir
+    from .merge import load_card
+
+    if not facts_dir(card.name, root).is_dir():
+        return card
+    try:
+        return load_card(spec, root)
+    except CardgenError:  # unreadable facts are reported by build; count the spec alone
+        return card

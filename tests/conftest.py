@@ -1,13 +1,13 @@
-"""Shared pytest fixtures.
+"""Shared pytest fixtures and hooks.
 
-Fixtures only; no tests live here.
+Fixtures and hooks only; no tests live here.
 """
 
 from __future__ import annotations
 
 import os
 
-# --- Hub test server fixtures (issue 4) -------------------------------------------------
+# --- Hub test server fixtures ---------------------------------------------------------------
 # huggingface_hub reads HF_ENDPOINT once, at import: point it at a closed local port before
 # anything imports it, so a call that forgets `endpoint=` fails fast instead of going online.
 # Every test passes the running server's URL explicitly.
@@ -50,3 +50,29 @@ def hub_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 # --- end of Hub test server fixtures ------------------------------------------------------
+
+
+# --- In CI a skipped test is a failed one ---------------------------------------------------
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """With CI set, a skip (missing ../shared data, a missing extra) fails the test: a CI
+    run must not pass by testing less."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI") and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.longrepr = f"skipped in CI, which counts as a failure: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
+    """The same for a whole module skipped while it is collected (`shared_data`)."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI") and report.skipped:
+        report.outcome = "failed"
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.longrepr = f"skipped in CI, which counts as a failure: {reason}"

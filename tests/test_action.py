@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+from actionrunner import Run, base_env, evaluate, interpolate, run_steps
 from hubserver import FAIR, HubServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,9 +56,11 @@ def test_workflow_runs_on_release_and_dispatch_and_deploys_pages() -> None:
     workflow = yaml.safe_load(WORKFLOW.read_text())
     triggers = workflow[True] if True in workflow else workflow["on"]  # YAML 1.1 reads `on`
     assert triggers == {"release": {"types": ["published"]}, "workflow_dispatch": None}
-    steps = workflow["jobs"]["build"]["steps"]
-    assert steps[1]["uses"] == "./"
-    assert steps[2]["with"]["path"] == "${{ steps.cards.outputs.site-dir }}"
+    steps = {step.get("id", step.get("uses")): step for step in workflow["jobs"]["build"]["steps"]}
+    assert steps["cards"]["uses"] == "./"
+    upload = next(s for s in steps.values() if "upload-pages-artifact" in s.get("uses", ""))
+    assert "steps.cards.outputs.site-dir" in upload["with"]["path"]
+    assert upload["if"] == "${{ !cancelled() }}"
     assert workflow["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
 
 
@@ -69,21 +73,6 @@ def test_inputs_reach_scripts_only_through_env() -> None:
     assert set(outputs) == {"site-dir", "cards-changed", "tests-failed"}
     assert set(action["inputs"]) == {"cards", "push-to-hub", "hub-repo", "create-pr",
                                      "fail-on-threshold", "python-version"}
-
-
-def _expression(text: str, inputs: dict[str, str]) -> str:
-    """Evaluate the `${{ ... }}` forms action.yml uses: inputs, action_path, `==`."""
-    def one(match: re.Match[str]) -> str:
-        expr = match.group(1).strip()
-        compare = re.fullmatch(r"inputs\.([\w-]+) == '([^']*)'", expr)
-        if compare:
-            return "true" if inputs[compare.group(1)] == compare.group(2) else "false"
-        if expr == "github.action_path":
-            return str(ROOT)
-        name = re.fullmatch(r"inputs\.([\w-]+)", expr)
-        assert name, f"unsupported expression {expr!r}"
-        return inputs[name.group(1)]
-    return re.sub(r"\$\{\{(.*?)\}\}", one, text)
 
 
 SPEC = """\
@@ -101,8 +90,38 @@ sources:
 """
 
 
-def test_action_steps_run_locally_against_the_hub(hub: HubServer, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def _action_context(inputs: dict[str, str], event: str = "workflow_dispatch") -> dict[str, Any]:
+    context: dict[str, Any] = {f"inputs.{k}": v for k, v in inputs.items()}
+    context.update({"github.action_path": str(ROOT), "github.event_name": event,
+                    "github.token": "ghs_runner_token", "github.event.release.tag_name": "v1.0"})
+    return context
+
+
+def _skip_install(step: dict[str, Any]) -> bool:
+    """cardgen is installed in this test environment already: check what the install step
+    would install instead of reinstalling it over the development copy."""
+    if step.get("id") != "install":
+        return False
+    assert step["run"] in ('python -m pip install --quiet "$ACTION_PATH"',
+                           "python -m pip install --quiet .")
+    return True
+
+
+def run_action(inputs: dict[str, str], *, cwd: Path, env: dict[str, str], tmp: Path,
+               event: str = "workflow_dispatch") -> tuple[Run, dict[str, str]]:
+    """Run action.yml's steps with `inputs`; returns the run and the action's outputs."""
+    action = yaml.safe_load(ACTION.read_text())
+    defaults = {k: str(v.get("default", "")) for k, v in action["inputs"].items()}
+    context = _action_context({**defaults, **inputs}, event)
+    assert interpolate("${{ github.action_path }}", context) == str(ROOT)
+    run = run_steps(action["runs"]["steps"], context, cwd=cwd, env=env,
+                    output_file=tmp / "github_output", skip=_skip_install,
+                    uses=lambda step, ctx: None)  # setup-python: this Python is on PATH
+    outputs = {k: interpolate(v["value"], context) for k, v in action["outputs"].items()}
+    return run, outputs
+
+
+def test_action_steps_run_locally_against_the_hub(hub: HubServer, tmp_path: Path) -> None:
     project = tmp_path / "repo"
     (project / "cards").mkdir(parents=True)
     (project / "cards" / "fair-demo.yaml").write_text(SPEC)
@@ -110,42 +129,114 @@ def test_action_steps_run_locally_against_the_hub(hub: HubServer, tmp_path: Path
     rows = ["y,yhat,group"] + [f"{i % 2},{i % 2 if i % 5 else 1 - i % 2},{'ab'[i % 3 == 0]}"
                                for i in range(200)]
     (project / "data" / "predictions.csv").write_text("\n".join(rows) + "\n")
-    outputs, summary = tmp_path / "github_output", tmp_path / "step_summary"
-    outputs.touch()
-    summary.touch()
+    env = base_env(tmp_path, HF_ENDPOINT=hub.url, HF_TOKEN="hf_action_test_token")
     inputs = {"cards": "cards", "push-to-hub": "true", "hub-repo": FAIR, "create-pr": "true",
               "fail-on-threshold": "true", "python-version": "3.11"}
-    action = yaml.safe_load(ACTION.read_text())
-    env = {**os.environ, "GITHUB_OUTPUT": str(outputs), "GITHUB_STEP_SUMMARY": str(summary),
-           "HF_ENDPOINT": hub.url, "HF_TOKEN": "hf_action_test_token",
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    ran = []
-    for step in action["runs"]["steps"]:
-        if "run" not in step:
-            continue
-        if "if" in step and _expression(step["if"], inputs) != "true":
-            continue
-        if step.get("id") == "install":
-            # cardgen is installed in this test environment already; check what the step
-            # would install instead of reinstalling it over the development copy.
-            assert step["run"] == 'python -m pip install --quiet "$ACTION_PATH"'
-            assert _expression(step["env"]["ACTION_PATH"], inputs) == str(ROOT)
-            continue
-        step_env = {**env, **{k: _expression(v, inputs) for k, v in step["env"].items()}}
-        done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=project, env=step_env,
-                              capture_output=True, text=True, check=False)
-        assert done.returncode == 0, f"{step['name']}:\n{done.stdout}\n{done.stderr}"
-        ran.append(step["id"])
-    assert ran == ["build", "push"]
-    written = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
-    assert written == {"site-dir": "site-project/public", "cards-changed": "1",
+    run, outputs = run_action(inputs, cwd=project, env=env, tmp=tmp_path)
+    assert run.failed_step is None, run.logs
+    assert run.ran == ["build", "push"]
+    assert outputs == {"site-dir": "site-project/public", "cards-changed": "1",
                        "tests-failed": "0"}
     assert (project / "site-project" / "public" / "index.html").is_file()
-    assert summary.read_text().startswith("## cardgen build\n")
-    assert "| fair-demo | model | evaluate data/predictions.csv | 2 | ✅ 1 passed |" in \
-        summary.read_text()
+    summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+    assert summary.startswith("## cardgen build\n")
+    assert "| fair-demo | model | evaluate data/predictions.csv | 2 | ✅ 1 passed |" in summary
     (commit,) = hub.commits
     assert (commit.repo_id, commit.create_pr) == (FAIR, True)
     readme = (project / "build" / "cards" / "fair-demo" / "README.md").read_bytes()
     assert commit.files == {"README.md": readme}
     assert commit.authorization == "Bearer hf_action_test_token"
+
+
+def _fresh_clone(folder: Path) -> Path:
+    """The repository's tracked files as they are now: what actions/checkout gives the job."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
+                            check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        if (ROOT / name).is_file():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, folder / name)
+    return folder
+
+
+def _fake_gh(folder: Path) -> Path:
+    """A `gh` that records its arguments and the archive's member names."""
+    folder.mkdir()
+    script = folder / "gh"
+    script.write_text("#!/bin/bash\n"
+                      f"echo \"$*\" >> {folder / 'calls'}\n"
+                      f"tar -tzf \"$4\" >> {folder / 'members'}\n")
+    script.chmod(0o755)
+    return folder
+
+
+@pytest.mark.slow
+def test_the_shipped_workflow_passes_from_a_fresh_clone(hub: HubServer, tmp_path: Path) -> None:
+    event = "release"
+    repo = _fresh_clone(tmp_path / "clone")
+    gh = _fake_gh(tmp_path / "bin")
+    env = base_env(tmp_path, HF_ENDPOINT=hub.url, HF_TOKEN="")
+    env["PATH"] = f"{gh}{os.pathsep}{env['PATH']}"
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    job = workflow["jobs"]["build"]
+    context: dict[str, Any] = {"github.event_name": event, "secrets.HF_TOKEN": ""}
+    uploaded: list[Path] = []
+
+    def uses(step: dict[str, Any], ctx: dict[str, Any]) -> dict[str, str] | None:
+        if step["uses"] == "./":
+            inputs = {k: interpolate(str(v), ctx) for k, v in step["with"].items()}
+            run, outputs = run_action(inputs, cwd=repo, env=env, tmp=tmp_path, event=event)
+            assert run.failed_step is None, run.logs
+            return outputs
+        if step["uses"].startswith("actions/upload-pages-artifact@"):
+            uploaded.append(repo / interpolate(step["with"]["path"], ctx))
+            return {}
+        return None  # checkout (the clone is there) and setup-python (this Python)
+
+    run = run_steps(job["steps"], context, cwd=repo, env=env,
+                    output_file=tmp_path / "github_output", uses=uses, skip=_skip_install)
+    assert run.failed_step is None, run.logs
+    assert run.ran == ["example", "cards", job["steps"][-1]["uses"]]
+    # The example's four-fifths-rule test fails by design; the job still passes and the
+    # site is uploaded.
+    assert context["steps.cards.outputs.tests-failed"] == "1"
+    (site,) = uploaded
+    assert site == repo / "site-project" / "public" and (site / "index.html").is_file()
+    calls = (gh / "calls").read_text().splitlines()
+    assert len(calls) == 1 and calls[0].startswith("release upload v1.0 ")
+    assert calls[0].endswith("/cards-v1.0.tar.gz --clobber")
+    members = (gh / "members").read_text().split()
+    assert {"cards/adult-income/README.md", "cards/adult/README.md",
+            "cards/adult/croissant.json"} <= set(members)
+
+
+def test_cards_are_attached_on_a_release_only() -> None:
+    action = yaml.safe_load(ACTION.read_text())
+    (step,) = [s for s in action["runs"]["steps"] if s.get("id") == "release"]
+    condition = step["if"].removeprefix("${{").removesuffix("}}")
+    assert evaluate(condition, _action_context({}, "release")) is True
+    assert evaluate(condition, _action_context({}, "workflow_dispatch")) is False
+    assert evaluate(condition, _action_context({}, "push")) is False
+
+
+def test_fail_on_threshold_builds_the_site_and_summary_then_fails_last(
+        tmp_path: Path) -> None:
+    project = tmp_path / "repo"
+    (project / "cards").mkdir(parents=True)
+    (project / "cards" / "fair-demo.yaml").write_text(SPEC.replace("accuracy>=0.5",
+                                                                   "accuracy>=0.99"))
+    (project / "data").mkdir()
+    rows = ["y,yhat,group"] + [f"{i % 2},{i % 2 if i % 5 else 1 - i % 2},{'ab'[i % 3 == 0]}"
+                               for i in range(200)]
+    (project / "data" / "predictions.csv").write_text("\n".join(rows) + "\n")
+    env = base_env(tmp_path)
+    run, outputs = run_action({"cards": "cards", "fail-on-threshold": "true"}, cwd=project,
+                              env=env, tmp=tmp_path)
+    assert run.ran == ["build", "gate"] and run.failed_step == "gate"
+    assert "1 threshold test(s) failed" in run.logs["gate"]
+    assert outputs["tests-failed"] == "1"
+    assert (project / "site-project" / "public" / "index.html").is_file()
+    assert "accuracy>=0.99" in Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+    passing, _ = run_action({"cards": "cards", "fail-on-threshold": "false"}, cwd=project,
+                            env=env, tmp=tmp_path)
+    assert passing.failed_step is None and passing.ran == ["build"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -71,6 +72,7 @@ def test_completeness_counts_filled_sections(runner: CliRunner) -> None:
         "kind: model\nname: m\nsummary: A model.\nmetadata:\n  license: mit\n"
         "intended_use:\n  primary_uses: [x]\n  out_of_scope_uses: []\n"
         "sources:\n  evaluate:\n    - {data: p.csv, label: y, pred: yhat}\n")
+    Path("cards/p.csv").write_text("y,yhat\n1,1\n")
     card = load_spec("cards/m.yaml")
     report = completeness(card)
     # summary, metadata.license, intended_use.primary_uses, quantitative analyses via a source
@@ -100,10 +102,29 @@ def test_validate_reports_each_file_and_fails_if_any_fails(runner: CliRunner) ->
     assert result.output.endswith("2 spec(s) checked, 1 failed\n")
 
 
-def test_examples_validate(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["validate", str(ROOT / "examples" / "cards")])
+def _example_project(folder: Path) -> Path:
+    """The examples' specs with stand-ins for the inputs `cardgen demo` lays out beside them."""
+    shutil.copytree(ROOT / "examples" / "cards", folder / "cards")
+    for name in ("data/adult-train.csv", "data/adult-test.csv", "models/adult-income.skops"):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text("stand-in\n")
+    return folder / "cards"
+
+
+def test_examples_validate(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["validate", str(_example_project(tmp_path))])
     assert result.exit_code == 0, result.output
     assert "adult.yaml: valid, data card, 100% complete" in result.output
+
+
+def test_examples_without_their_inputs_name_each_missing_file(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["validate", str(ROOT / "examples" / "cards")])
+    assert result.exit_code == 1
+    spec = ROOT / "examples" / "cards" / "adult-income.yaml"
+    line = spec.read_text().splitlines().index("    - model: ../models/adult-income.skops") + 1
+    assert (f"{spec}:{line}:14: sources.run[0].model: ../models/adult-income.skops: no such "
+            "file or directory") in result.output
+    assert "sources.evaluate[0].data" not in result.output  # the run step writes it
 
 
 def test_schema_command_writes_and_checks(runner: CliRunner) -> None:
@@ -134,10 +155,10 @@ def test_help_documents_every_command_and_option() -> None:
                 assert param.help, f"{name} {param.name} has no help text"
 
 
-def test_version_and_python_dash_m() -> None:
+def test_version_and_python_dash_m(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, ["--version"]).output == f"cardgen, version {__version__}\n"
     done = subprocess.run([sys.executable, "-m", "cardgen", "validate",
-                           str(ROOT / "examples" / "cards"), "-q"],
+                           str(_example_project(tmp_path)), "-q"],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""

@@ -7,10 +7,14 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 from fairlearn.metrics import demographic_parity_ratio
 
 from cardgen.cli import cli
+
+# mkdocs builds, the demo, wheels or servers: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
 
 
 def _digests(folder: Path) -> dict[str, str]:

@@ -6,7 +6,6 @@ cardgen's numbers must equal fairlearn's and scikit-learn's on the same predicti
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,12 +21,13 @@ from fairlearn.metrics import (
     selection_rate,
     true_positive_rate,
 )
+from shareddata import shared_data
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, precision_score, roc_auc_score
 
 from cardgen.evaluate import evaluate
 
-ADULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "adult"
+ADULT = shared_data("adult")
 NUMERIC = ["age", "education-num", "capital-gain", "capital-loss", "hours-per-week"]
 RTOL = 1e-12
 

@@ -27,8 +27,8 @@ from hubserver import (
 
 from cardgen.cli import cli
 from cardgen.collect import collect_hub, collect_many, fetch_repo
-from cardgen.collect._retry import retry_after_seconds
 from cardgen.errors import CardgenError
+from cardgen.hub._http import retry_after_seconds
 from cardgen.schema import DisaggregatedEvaluation
 
 SENTINEL = "hf_SENTINELtoken0123456789abcdef"
@@ -274,7 +274,7 @@ def test_batch_reports_each_failure_without_stopping(hub: HubServer, hub_project
 
 def test_large_batch_spreads_over_processes_with_the_same_results(
         hub: HubServer, hub_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import cardgen.collect.hub as hub_module
+    import cardgen.hub.collect as hub_module
 
     repos = [BERT, "nobody/missing", FAIR, GATED]
     threaded = collect_many(repos, jobs=4, endpoint=hub.url, root=hub_project / "threads")

@@ -15,10 +15,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from hubserver import ADULT, FAIR, HubServer
+from shareddata import shared_data
 
 from cardgen.cli import cli
-from cardgen.collect._markdown import body_lines, parse_readme, split_sections
-from cardgen.collect.hub_import import (
+from cardgen.hub._markdown import body_lines, parse_readme, split_sections
+from cardgen.hub.importer import (
     LAYOUT_KEY,
     METADATA_KEY,
     dump_spec,
@@ -27,7 +28,7 @@ from cardgen.collect.hub_import import (
 )
 from cardgen.spec import loads_spec
 
-CARDS = Path(__file__).resolve().parents[2] / "shared" / "data" / "hf-cards"
+CARDS = shared_data("hf-cards")
 REAL_CARDS = sorted((CARDS / "cards").glob("*.md")) + sorted((CARDS / "edge-cases").glob("*.md"))
 
 

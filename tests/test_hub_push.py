@@ -13,7 +13,7 @@ from hubserver import FAIR, HubServer
 from huggingface_hub import ModelCard as HubModelCard
 
 from cardgen.cli import cli
-from cardgen.collect.hub import HubSnapshot, hub_evaluations
+from cardgen.hub.collect import HubSnapshot, hub_evaluations
 from cardgen.merge import load_card
 from cardgen.render import render
 

@@ -18,8 +18,8 @@ from huggingface_hub import ModelCard as HubModelCard
 from ruamel.yaml import YAML
 
 from cardgen.cli import cli
-from cardgen.collect.hub_import import readme_to_spec
 from cardgen.facts import write_fact
+from cardgen.hub.importer import readme_to_spec
 from cardgen.placeholders import is_placeholder
 from cardgen.render import render
 from cardgen.schema import ModelCard
@@ -337,7 +337,7 @@ def test_import_refuses_what_is_not_a_markdown_card(tmp_path: Path, name: str, d
 
 
 def test_every_real_card_is_accepted() -> None:
-    from cardgen.collect.import_update import refuse_non_markdown
+    from cardgen.hub.import_update import refuse_non_markdown
 
     for path in sorted((SHARED / "cards").glob("*.md")) + sorted(
             (SHARED / "edge-cases").glob("*.md")):
@@ -450,7 +450,7 @@ def test_hub_metadata_collected_later_adds_front_matter_lines_only(project: Path
 
 
 def test_short_prose_with_commas_is_still_a_card() -> None:
-    from cardgen.collect.import_update import refuse_non_markdown
+    from cardgen.hub.import_update import refuse_non_markdown
 
     refuse_non_markdown(b"Hello, world.\nThis model, trained by us, is small.\n", "README.md")
     refuse_non_markdown(b"A model, for you.\nUse it, please.\n", "README.md")

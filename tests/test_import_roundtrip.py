@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from ruamel.yaml import YAML
 
 from cardgen.cli import cli
-from cardgen.collect.hub_import import readme_to_spec
+from cardgen.hub.importer import readme_to_spec
 from cardgen.render import render
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "hf-cards"

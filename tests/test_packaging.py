@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# mkdocs builds, the demo, wheels or servers: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

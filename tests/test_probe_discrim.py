@@ -11,12 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from test_run_tinymodels import offline, tiny_gpt2
+from tinymodels import offline, tiny_gpt2, vocabulary, word_tokenizer
 
 from cardgen.cli import cli
 from cardgen.collect.probe import DEFAULT_PROMPTS, parse_baseline, probe, read_prompts
 from cardgen.errors import CardgenError
 from cardgen.schema import DisaggregatedEvaluation
+
+# Builds and runs tiny torch models: left out of `make test-fast`.
+pytestmark = pytest.mark.ml
 
 PLAIN_WRAPPER = ('Human: {}\n\nPlease answer the above question with either "yes" or "no".'
                  '\n\nAssistant: Based on the information provided if I had to choose between '
@@ -246,3 +249,12 @@ def test_model_without_yes_no_tokens_or_config_fails_clearly(tmp_path: Path,
     with pytest.raises(CardgenError, match="the tokenizer has no single token for any of "
                                            "'yes', 'Yes', ' yes', ' Yes'"):
         answer_token_ids(tokenizer)
+
+
+def test_vocabulary_has_the_probe_answer_tokens() -> None:
+    tokenizer = word_tokenizer(bert=False)
+    ids = [tokenizer.convert_tokens_to_ids(t) for t in ("yes", "Yes", "no", "No")]
+    assert len(set(ids)) == 4
+    assert tokenizer.unk_token_id not in ids
+    assert tokenizer("the movie", add_special_tokens=False)["input_ids"] == [
+        vocabulary()["the"], vocabulary()["movie"]]

@@ -23,8 +23,8 @@ from pydantic import BaseModel
 from cardgen.cli import cli
 from cardgen.errors import CardgenError
 from cardgen.facts import write_fact
+from cardgen.hub.model_index import evaluation_results
 from cardgen.render import render, write_rendered
-from cardgen.render.model_index import evaluation_results
 from cardgen.schema import DataCard, DisaggregatedEvaluation, ModelCard
 from cardgen.schema.profile import DatasetProfile
 from cardgen.spec import load_spec

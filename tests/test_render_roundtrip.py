@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from huggingface_hub import ModelCard as HubModelCard
 from pydantic import BaseModel
+from shareddata import shared_data
 
-from cardgen.collect.hub_import import RENDERED_PLACEHOLDER, readme_to_spec
+from cardgen.hub.importer import RENDERED_PLACEHOLDER, readme_to_spec
 from cardgen.render import render
-from cardgen.render._filters import sanitize_markdown
+from cardgen.render.filters import sanitize_markdown
 from cardgen.schema import ExtraSection
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "hf-cards"
+SHARED = shared_data("hf-cards")
 CARDS = sorted((SHARED / "cards").glob("*.md"))
 EDGE_CASES = sorted((SHARED / "edge-cases").glob("*.md"))
 

@@ -11,12 +11,15 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from hubserver import HubServer
-from test_run_tinymodels import TEXTS, offline, tiny_bert
+from tinymodels import TEXTS, offline, tiny_bert
 
 from cardgen.cli import cli
 from cardgen.collect.run import run
 from cardgen.errors import CardgenError
 from cardgen.evaluate import evaluate
+
+# Builds and runs tiny torch models: left out of `make test-fast`.
+pytestmark = pytest.mark.ml
 
 LABELS = [1, 0, 1, 0, 0, 1, 0, 1, 0, 1, 1, 0]
 SEX = ["F", "M", "F", "M", "F", "M", "F", "M", "F", "M", "F", "M"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -14,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 from click.testing import CliRunner
+from sitecards import write_cards
 
 from cardgen import spec as spec_module
 from cardgen.cli import cli
@@ -30,10 +30,10 @@ from cardgen.site import (
 )
 from cardgen.spec import load_spec
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
+# mkdocs builds, the demo, wheels or servers: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
 
-from _site_cards import write_cards  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 EXAMPLES = ROOT / "examples" / "cards"
 SVG = "{http://www.w3.org/2000/svg}"

@@ -8,10 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from cardgen._docs import cli_reference, generated_pages, stale_pages
 from cardgen.cli import cli
+
+# mkdocs builds, the demo, wheels or servers: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 

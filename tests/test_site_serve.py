@@ -9,10 +9,11 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
+import pytest
+from sitecards import write_cards
 
-from _site_cards import write_cards  # noqa: E402
+# mkdocs builds, the demo, wheels or servers: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
 
 
 def _free_port() -> int:
@@ -55,3 +56,22 @@ def test_serve_previews_and_regenerates_when_a_spec_changes(tmp_path: Path) -> N
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_stopping_serve_stops_the_mkdocs_server_too(tmp_path: Path) -> None:
+    write_cards(tmp_path, 2)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cardgen", "site", "serve", "--cards", "cards", "--out", "project",
+         "--dev-addr", f"127.0.0.1:{port}"], cwd=tmp_path, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    home = f"http://127.0.0.1:{port}/"
+    try:
+        assert _wait_for(home, "synthetic-model-0001"), "the preview server did not answer"
+    finally:
+        server.terminate()  # SIGTERM, as `kill` and process managers send
+        assert server.wait(timeout=30) is not None
+    deadline = time.monotonic() + 15
+    while _get(home) is not None and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _get(home) is None, "mkdocs serve is still answering after cardgen stopped"

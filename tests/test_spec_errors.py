@@ -155,7 +155,8 @@ def test_recursive_alias_is_stopped(tmp_path: Path) -> None:
 def test_missing_file_is_reported(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 1
-    assert result.stderr.strip() == f"{tmp_path / 'nope.yaml'}: no such file or folder"
+    assert result.stderr.strip() == f"error: {tmp_path / 'nope.yaml'}: no such file or directory"
+    assert "spec(s) checked" not in result.output
 
 
 def test_every_problem_in_a_file_is_listed(tmp_path: Path) -> None:

@@ -1,8 +1,8 @@
-"""Collectors: read facts from outside sources (the Hub, local runs, datasets) with provenance.
+"""Collectors: read facts from local runs, probes and datasets, with provenance.
 
-They write `.cardgen/<card>/*.json` or new spec files; they never rewrite an existing spec.
-The Hub names below load on first use, so importing a sibling collector (run, profile,
-probe) does not import huggingface_hub.
+They write `.cardgen/<card>/*.json`; they never rewrite an existing spec. The Hub collector
+lives in `cardgen.hub`; its names are also reachable here, loaded on first use, so that
+importing a sibling collector (run, profile, probe) does not import huggingface_hub.
 """
 
 from __future__ import annotations
@@ -11,18 +11,18 @@ from importlib import import_module
 from typing import Any
 
 _HUB_NAMES = {
-    "BatchReport": "hub",
-    "CollectResult": "hub",
-    "HubSnapshot": "hub",
-    "collect_hub": "hub",
-    "collect_many": "hub",
-    "fetch_repo": "hub",
-    "hub_evaluations": "hub",
-    "hub_facts": "hub",
-    "list_author_repos": "hub",
-    "import_card": "hub_import",
-    "readme_to_spec": "hub_import",
-    "reconstruct_body": "hub_import",
+    "BatchReport": "cardgen.hub.collect",
+    "CollectResult": "cardgen.hub.collect",
+    "HubSnapshot": "cardgen.hub.collect",
+    "collect_hub": "cardgen.hub.collect",
+    "collect_many": "cardgen.hub.collect",
+    "fetch_repo": "cardgen.hub.collect",
+    "hub_evaluations": "cardgen.hub.collect",
+    "hub_facts": "cardgen.hub.collect",
+    "list_author_repos": "cardgen.hub.collect",
+    "import_card": "cardgen.hub.importer",
+    "readme_to_spec": "cardgen.hub.importer",
+    "reconstruct_body": "cardgen.hub.importer",
 }
 
 __all__ = sorted(_HUB_NAMES)
@@ -30,5 +30,5 @@ __all__ = sorted(_HUB_NAMES)
 
 def __getattr__(name: str) -> Any:
     if name in _HUB_NAMES:
-        return getattr(import_module(f".{_HUB_NAMES[name]}", __name__), name)
+        return getattr(import_module(_HUB_NAMES[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .._io import sha256_file
 from ..errors import CardgenError
-from ..evaluate import _missing_columns, _read_chunks
+from ..tables import missing_columns, read_frames
 
 HUB_PREFIX = "hub:"
 
@@ -77,7 +77,7 @@ def load_evaluation_set(data: str, columns: Sequence[str], *, split: str | None 
 def _read_file(path: Path, columns: Sequence[str], limit: int | None) -> pd.DataFrame:
     chunks: list[pd.DataFrame] = []
     rows = 0
-    for chunk in _read_chunks(path, list(columns)):
+    for chunk in read_frames(path, list(columns)):
         chunks.append(chunk)
         rows += len(chunk)
         if limit is not None and rows >= limit:
@@ -107,14 +107,14 @@ def _load_saved_dataset(folder: Path, columns: Sequence[str],
             raise CardgenError(f"{folder}: give --split, one of {', '.join(splits)}"
                                if split is None else
                                f"{folder}: no split {split!r}; splits: {', '.join(splits)}")
-        part = folder / split
+        part = folder / str(split)
     elif (folder / "dataset_info.json").is_file() or (folder / "state.json").is_file():
         part = folder
     else:
         raise CardgenError(f"{folder}: not a dataset folder (no dataset_dict.json or "
                            "state.json from `datasets`' save_to_disk)")
     dataset = datasets.load_from_disk(str(part))
-    _missing_columns(str(part), columns, dataset.column_names)
+    missing_columns(str(part), columns, dataset.column_names)
     frame = dataset.select_columns(list(columns)).to_pandas()
     files = {str(p): sha256_file(p) for p in sorted(part.glob("*.arrow"))}
     return EvaluationSet(frame, str(folder), _folder_revision(files), files, split)

@@ -21,6 +21,7 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from ..errors import CardgenError
+from ..tables import duplicate_columns, encoding_error, open_bytes, table_format
 
 CSV_BLOCK_BYTES = 32 << 20
 """Bytes of CSV (or JSON Lines) parsed per batch; larger blocks mean fewer merges."""
@@ -31,9 +32,6 @@ PARQUET_BATCH_ROWS = 1 << 20
 JSON_FALLBACK_ROWS = 1 << 16
 """Rows per batch when JSON Lines are parsed line by line (mixed types, bad lines)."""
 
-_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".data": "csv",
-             ".parquet": "parquet", ".pq": "parquet",
-             ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 _CSV_COLUMN = re.compile(r"In CSV column #(\d+)")
 _COLUMN_COUNT = re.compile(r"Expected (\d+) columns, got (\d+): (.*)", re.DOTALL)
 
@@ -70,7 +68,7 @@ class DataSource:
     def _csv_reader(self) -> pacsv.CSVStreamingReader:
         read = pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES, encoding=self.encoding,
                                  use_threads=True)
-        parse = pacsv.ParseOptions(delimiter="\t" if self.path.suffix == ".tsv" else ",",
+        parse = pacsv.ParseOptions(delimiter=table_format(self.path).delimiter,
                                    newlines_in_values=self._newlines_in_values)
         convert = pacsv.ConvertOptions(strings_can_be_null=True,
                                        column_types={c: pa.string() for c in self._string_columns})
@@ -114,7 +112,7 @@ class DataSource:
         arrays = []
         for array in batch.columns:
             if pa.types.is_binary(array.type):
-                raise _utf8_error(self.path, self.encoding)
+                raise encoding_error(self.path, self.encoding)
             if self.strip and pa.types.is_string(array.type):
                 # Spaces after a delimiter are layout, not data (pandas' skipinitialspace);
                 # a field of spaces only is as missing as an empty one.
@@ -134,7 +132,7 @@ class DataSource:
     def _csv_error(self, exc: pa.ArrowInvalid) -> CardgenError:
         message = str(exc)
         if "UTF8" in message or "UTF-8" in message:
-            return _utf8_error(self.path, self.encoding)
+            return encoding_error(self.path, self.encoding)
         if message.startswith("Empty CSV file"):
             return CardgenError(f"{self.path}: empty file: no header and no rows")
         columns = _COLUMN_COUNT.search(message)
@@ -162,10 +160,7 @@ class DataSource:
             self._open_arrow()
         if self.schema is None:
             raise CardgenError(f"{self.path}: empty file: no rows and no columns")
-        names = self.schema.names
-        if len(set(names)) != len(names):
-            dupes = sorted({n for n in names if names.count(n) > 1})
-            raise CardgenError(f"{self.path}: duplicate column name(s): {', '.join(dupes)}")
+        duplicate_columns(str(self.path), self.schema.names)
 
     def _open_csv(self) -> None:
         if self.path.stat().st_size == 0 or not _head(self.path).strip():
@@ -257,12 +252,12 @@ class DataSource:
 
     def _json_lines(self) -> Iterator[tuple[int, dict[str, Any]]]:
         decoder = codecs.getincrementaldecoder(self.encoding)()
-        with open(self.path, "rb") as fh:
+        with open_bytes(self.path) as fh:
             for number, raw in enumerate(fh, start=1):
                 try:
                     text = decoder.decode(raw)
                 except UnicodeDecodeError:
-                    raise _utf8_error(self.path, self.encoding) from None
+                    raise encoding_error(self.path, self.encoding) from None
                 if not text.strip():
                     continue
                 try:
@@ -326,7 +321,7 @@ class RetypeColumn(Exception):
 def _find_line(path: Path, row: bytes) -> int | None:
     """Line number of the first line that starts with `row` (the text Arrow quotes)."""
     row = row.strip()[:200]
-    with open(path, "rb") as fh:
+    with open_bytes(path) as fh:
         for number, line in enumerate(fh, start=1):
             if row and line.strip().startswith(row):
                 return number
@@ -334,7 +329,7 @@ def _find_line(path: Path, row: bytes) -> int | None:
 
 
 def _head(path: Path) -> bytes:
-    with open(path, "rb") as fh:
+    with open_bytes(path) as fh:
         return fh.read(4096)
 
 
@@ -346,26 +341,6 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, float):
         return "float"
     return "str" if isinstance(value, str) else "nested"
-
-
-def _utf8_error(path: Path, encoding: str) -> CardgenError:
-    """Locate the first byte that does not decode and say how to read the file instead."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    line, offset_in_file = 1, 0
-    with open(path, "rb") as fh:
-        for raw in fh:
-            try:
-                decoder.decode(raw)
-            except UnicodeDecodeError as exc:
-                column = len(raw[: exc.start].decode(encoding, errors="replace")) + 1
-                byte = raw[exc.start]
-                return CardgenError(
-                    f"{path}:{line}:{column}: not valid {encoding} (byte 0x{byte:02x} at offset "
-                    f"{offset_in_file + exc.start}); pass --encoding with the file's encoding, "
-                    "e.g. --encoding latin-1 or cp1252")
-            line += 1
-            offset_in_file += len(raw)
-    return CardgenError(f"{path}: not valid {encoding}; pass --encoding with the file's encoding")
 
 
 def open_source(path: str | Path, *, split: str | None = None, encoding: str = "utf-8",
@@ -387,7 +362,7 @@ def open_source(path: str | Path, *, split: str | None = None, encoding: str = "
     """
     source_path = Path(path)
     if not source_path.exists():
-        raise CardgenError(f"{source_path}: no such file or folder")
+        raise CardgenError(f"{source_path}: no such file or directory")
     try:
         codecs.lookup(encoding)
     except LookupError:
@@ -396,11 +371,7 @@ def open_source(path: str | Path, *, split: str | None = None, encoding: str = "
         source = DataSource(source_path, "arrow", _arrow_files(source_path, split),
                             encoding=encoding, strip=strip)
     else:
-        fmt = _SUFFIXES.get(source_path.suffix.lower())
-        if fmt is None:
-            raise CardgenError(f"{source_path}: unknown data format {source_path.suffix!r}; "
-                               "expected .csv, .tsv, .parquet, .jsonl or a saved datasets "
-                               "folder")
+        fmt = table_format(source_path).kind
         source = DataSource(source_path, fmt, [source_path], encoding=encoding, strip=strip)
     source.open()
     return source

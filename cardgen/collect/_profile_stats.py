@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..metrics import wilson_interval as metrics_wilson
 from ..schema.evaluation import MetricValue
 from ..schema.profile import ColumnProfile, Histogram, NumericStats, TextStats, ValueCount
 
@@ -25,7 +25,6 @@ QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 """Quantiles reported for numeric columns."""
 HISTOGRAM_BINS = 20
 """Equal-width bins of numeric histograms."""
-MISSING = "(missing)"
 """Group name of rows whose sensitive attribute is missing."""
 
 _NULL_HASH = np.uint64(0x9E3779B97F4A7C15)
@@ -141,7 +140,8 @@ class _Sketch:
     def distinct(self) -> int:
         """HyperLogLog estimate of the distinct values (linear counting when small)."""
         m = len(self.registers)
-        estimate = 0.7213 / (1 + 1.079 / m) * m * m / np.sum(2.0 ** -self.registers.astype(float))
+        estimate = float(0.7213 / (1 + 1.079 / m) * m * m
+                         / np.sum(2.0 ** -self.registers.astype(float)))
         zeros = int(np.count_nonzero(self.registers == 0))
         if estimate <= 2.5 * m and zeros:
             estimate = m * math.log(m / zeros)
@@ -679,10 +679,6 @@ def wilson_interval(successes: int, n: int, level: float = 0.95) -> MetricValue:
     """
     if n == 0:
         return MetricValue(value=None, n=0, undefined_reason="no rows with a label in group")
-    z = NormalDist().inv_cdf(0.5 + level / 2)
-    p = successes / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return MetricValue(value=p, ci_low=max(0.0, centre - half), ci_high=min(1.0, centre + half),
+    low, high = metrics_wilson(np.array([successes]), np.array([n]), level)
+    return MetricValue(value=successes / n, ci_low=float(low[0]), ci_high=float(high[0]),
                        ci_level=level, ci_method="wilson", n=n)

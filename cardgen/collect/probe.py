@@ -26,8 +26,8 @@ import pandas as pd
 
 from .._io import sha256_file
 from ..errors import CardgenError
-from ..evaluate import _collected_at, value_text
-from ..facts import new_provenance
+from ..evaluate import value_text
+from ..facts import collection_time, new_provenance
 from ..schema import DatasetReference, DisaggregatedEvaluation, GroupResult, MetricValue
 from ._probe_stats import (
     ATTRIBUTES,
@@ -324,7 +324,7 @@ def probe(
     evaluation.provenance = new_provenance(
         "probe", libraries=(*described.library, "numpy", "pandas", "scipy",
                             *(("statsmodels",) if fitted else ())),
-        collected_at=_collected_at(), uri=model, revision=described.revision,
+        collected_at=collection_time(), uri=model, revision=described.revision,
         input_sha256={str(path): sha256_file(path), **described.input_sha256},
         device=where.name)
     return evaluation

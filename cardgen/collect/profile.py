@@ -18,12 +18,12 @@ import pyarrow.compute as pc
 from .._io import sha256_file
 from ..errors import CardgenError
 from ..facts import facts_dir, new_provenance, read_facts, write_fact
+from ..metrics import MISSING
 from ..schema.evaluation import MetricValue
 from ..schema.profile import ColumnProfile, DatasetProfile, GroupProfile, ProfileWarning
 from ._profile_pii import personal_data_flags
 from ._profile_read import DataSource, RetypeColumn, open_source
 from ._profile_stats import (
-    MISSING,
     ColumnAccumulator,
     DuplicateCounter,
     as_text,
@@ -161,7 +161,7 @@ def _profile_once(source: DataSource, sensitive: list[str], label: str | None,
             kind="duplicates_unchecked",
             message=f"duplicate rows were not counted: more than {duplicates.max_rows} rows"))
     return DatasetProfile(
-        source=str(source.path), format=source.format,  # type: ignore[arg-type]
+        source=str(source.path), format=source.format,
         encoding=source.encoding, num_rows=rows, num_columns=len(columns),
         duplicate_rows=duplicate_rows,
         duplicate_rate=duplicate_rows / rows if rows and duplicate_rows is not None else None,

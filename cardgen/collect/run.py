@@ -34,8 +34,7 @@ import pandas as pd
 
 from .._io import atomic_write_bytes, atomic_write_text, dumps_json
 from ..errors import CardgenError
-from ..evaluate import _collected_at
-from ..facts import new_provenance
+from ..facts import collection_time, new_provenance
 from ._data import HUB_PREFIX, load_evaluation_set
 from ._run_device import placement
 from ._run_models import (
@@ -170,6 +169,7 @@ def run(
     if text_column is not None:
         _check_texts(frame[text_column], text_column, data)
     if not sklearn:
+        assert where is not None  # placed above for every transformers model
         network, tokenizer, described = load_transformers(model, where, revision=revision,
                                                           endpoint=endpoint)
 
@@ -182,6 +182,7 @@ def run(
             predictions = predict_sklearn(estimator, frame, text_column, inputs,
                                           batch_size or 10_000, bar.update)
         else:
+            assert where is not None
             predictions = predict_transformers(network, tokenizer, frame[text_column].tolist(),
                                                where, batch_size=batch_size,
                                                max_length=max_length, progress=bar.update)
@@ -259,7 +260,7 @@ def _record(model: str, data: str, described: Any, evaluation: Any,
     device_name = where.name if where is not None else "cpu"
     provenance = new_provenance(
         "run", libraries=(*described.library, "numpy", "pandas", "pyarrow", "huggingface_hub"),
-        collected_at=_collected_at(), uri=model, revision=described.revision,
+        collected_at=collection_time(), uri=model, revision=described.revision,
         input_sha256={**described.input_sha256, **evaluation.input_sha256},
         device=device_name)
     classes = [str(c) for c in predictions.classes]

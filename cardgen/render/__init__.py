@@ -15,9 +15,9 @@ from .. import frontmatter
 from .._io import atomic_write_text, dumps_json
 from ..errors import CardgenError
 from ..schema import DataCard, DisaggregatedEvaluation, GroupResult, MetricValue, ModelCard
-from . import _env
+from . import environment as _env
+from .card_view import CardView, card_view
 from .layout import LAYOUT_KEY, imported_body, is_imported
-from .model_index import IMPORTED_METADATA_KEY, front_matter
 from .regions import Edits, find_regions, merge_readme, split_front_matter, stamp_regions
 
 Format = Literal["hub", "page", "json", "croissant"]
@@ -94,7 +94,8 @@ def _render_markdown(card: ModelCard | DataCard, target: _env.Target, precision:
     evaluations = ([evaluation_view(e) for e in card.quantitative_analyses.evaluations]
                    if isinstance(card, ModelCard) else [])
     try:
-        return _env.render_template(env, name, card=card, evaluations=evaluations)
+        return _env.render_template(env, name, card=card, evaluations=evaluations,
+                                    view=card_view(card))
     except jinja2.TemplateSyntaxError as exc:
         raise CardgenError(f"{exc.filename or exc.name}:{exc.lineno}: template syntax error: "
                            f"{exc.message}") from None
@@ -137,6 +138,8 @@ def _fact_part(card: ModelCard | DataCard, precision: int, part: str, level: int
 
 def _imported_front_matter(card: ModelCard | DataCard, data: dict[str, Any]) -> str:
     """The author's front matter with the card's values applied (comments, order kept)."""
+    from ..hub.model_index import IMPORTED_METADATA_KEY, front_matter
+
     generated = front_matter(card)
     original = data["extra"][LAYOUT_KEY].get("front_matter")
     kept = card.extra.get(IMPORTED_METADATA_KEY)
@@ -197,6 +200,8 @@ def render(card: ModelCard | DataCard, fmt: Format, precision: int = DEFAULT_PRE
                                                                       level))
             return _imported_front_matter(card, data) + body
         body = stamp_regions(render_hub_body(card, precision, template))
+        from ..hub.model_index import front_matter  # huggingface_hub, only when rendering
+
         return _front_matter_text(front_matter(card)) + body
     raise CardgenError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
@@ -260,6 +265,8 @@ def write_rendered(card: ModelCard | DataCard, fmt: Format, out: Path, *,
                 layout = False
                 _, body = split_front_matter(render(card, fmt, precision, template,
                                                     fill_template=True))
+            from ..hub.model_index import front_matter
+
             text, missing = merge_readme(old, body, front_matter(card), str(out), edits=edits,
                                          insert_new=layout,
                                          kind="data" if isinstance(card, DataCard) else "model")
@@ -273,8 +280,10 @@ def write_rendered(card: ModelCard | DataCard, fmt: Format, out: Path, *,
 
 __all__ = [
     "FORMATS",
+    "CardView",
     "EvaluationView",
     "WriteResult",
+    "card_view",
     "evaluation_view",
     "render",
     "render_hub_body",

@@ -156,7 +156,8 @@ def _file_id(profile: DatasetProfile) -> str:
 def _distribution(profile: DatasetProfile) -> list[dict[str, Any]]:
     shas = profile.provenance.input_sha256 if profile.provenance else {}
     files = []
-    for path, sha in sorted(shas.items()) or [(profile.source, None)]:
+    entries: list[tuple[str, str | None]] = [*sorted(shas.items())]
+    for path, sha in entries or [(profile.source, None)]:
         name = PurePath(path).name
         obj: dict[str, Any] = {"@type": "cr:FileObject", "@id": name, "name": name,
                                "contentUrl": name,

@@ -124,7 +124,7 @@ def is_imported(data: dict[str, Any]) -> bool:
 
 def heading_rank(heading: str | None, kind: str) -> int | None:
     """The template rank of an author's section from its heading (None when unknown)."""
-    from ..collect.hub_import import section_field
+    from ..hub.importer import section_field
 
     if not heading:
         return None

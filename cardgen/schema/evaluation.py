@@ -105,6 +105,16 @@ class ThresholdTest(CardModel):
     reason: str | None = None
     """Why the test could not be evaluated, or a note on its outcome."""
 
+    @property
+    def failed(self) -> bool:
+        """The release gate: a test fails unless it was evaluated and passed.
+
+        A test that could not be evaluated (`passed` is null) fails too: an unknown
+        outcome must not let a release through. Every command, the Action and the site
+        read this, never `passed` alone.
+        """
+        return self.passed is not True
+
 
 class DatasetReference(CardModel):
     """A dataset as named by an evaluation or a training section."""

@@ -9,8 +9,10 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -24,8 +26,8 @@ import yaml
 from .._io import atomic_write_text, dumps_json
 from .._resources import templates_dir
 from ..errors import CardgenError, Problem
-from ..render import _env
-from ..render._filters import cell, inline
+from ..render import environment as _env
+from ..render.filters import cell, inline
 from ..validate import spec_files
 from . import _charts, _history
 from ._pages import KIND_DIRS, UNVERSIONED, CardPage, prepare
@@ -214,9 +216,9 @@ def _lineage(page: CardPage, by_key: dict[str, dict[str, list[CardPage]]],
     if not bases and not derived:
         return [], None
     lines = []
-    for ref, known in bases:
-        lines.append(f"- Base model: {_link(page, known) if known else inline(ref)}"
-                     + ("" if known else " (not in this site)"))
+    for ref, base in bases:
+        lines.append(f"- Base model: {_link(page, base) if base else inline(ref)}"
+                     + ("" if base else " (not in this site)"))
     lines += [f"- Derived model: {_link(page, d)}" for d in derived[:RELATED_MAX]]
     if len(derived) > RELATED_MAX:
         lines.append(f"- and {len(derived) - RELATED_MAX:,} more derived models")
@@ -262,28 +264,12 @@ def _history_lines(releases: list[_history.Release], precision: int) -> list[str
 
 def card_markdown(page: CardPage, related: list[str], lineage: list[str],
                   lineage_svg: str | None, history: list[str]) -> str:
-    """A card's page: the rendered card, then related cards, lineage, charts and history.
-
-    The page is left out of the search index (front matter); section pages index each
-    card's name, title and summary instead, which keeps the index small.
-    """
-    parts = ["---", "search:", "  exclude: true", "---", "", page.body.rstrip("\n"), ""]
-    if related:
-        parts += ["## Related cards", "", *related, ""]
-    if lineage:
-        parts += ["## Lineage", ""]
-        if lineage_svg:
-            parts += [f"![Lineage diagram of {inline(page.name)}](lineage.svg)", ""]
-        parts += [*lineage, ""]
-    if page.chart_sections:
-        parts += ["## Charts", "",
-                  "Dots are values, bars their confidence intervals; hollow orange marks are "
-                  "small groups; an undefined value is a labelled gap, not 0.", ""]
-        for section, charts in page.chart_sections:
-            parts += [f"### {inline(section)}", ""]
-            parts += [f"![{inline(title)}](charts/{name})\n" for title, name in charts]
-    parts += ["## History", "", *history, ""]
-    return "\n".join(parts).rstrip("\n") + "\n"
+    """A card's page: the rendered card, then related cards, lineage, charts and history
+    (laid out by `templates/site/card.md.j2`)."""
+    text = _templates().get_template("site/card.md.j2").render(
+        body=page.body.rstrip("\n"), name=page.name, related=related, lineage=lineage,
+        lineage_svg=lineage_svg, chart_sections=page.chart_sections, history=history)
+    return text.rstrip("\n") + "\n"
 
 
 # --- mkdocs.yml ------------------------------------------------------------------------------
@@ -597,8 +583,9 @@ def serve_site(cards: str | Path, out: str | Path, *, root: str | Path = Path(".
                poll: float = 1.0) -> None:
     """Write the project, run `mkdocs serve` on it, and regenerate pages when specs or facts change.
 
-    MkDocs reloads the browser when the regenerated pages land. Stops when mkdocs exits
-    or on Ctrl-C.
+    MkDocs reloads the browser when the regenerated pages land. Stops when mkdocs exits,
+    on Ctrl-C or on SIGTERM; stopping ends mkdocs' whole process group, so no server is
+    left answering.
 
     Raises:
         CardgenError: on bad specs at start, an unwritable `out`, or if mkdocs cannot start.
@@ -609,9 +596,12 @@ def serve_site(cards: str | Path, out: str | Path, *, root: str | Path = Path(".
     command = [sys.executable, "-m", "mkdocs", "serve", "--livereload", "-a", address,
                "-f", str(project.config)]
     try:
-        server = subprocess.Popen(command)
+        # Its own process group, so that stopping reaches mkdocs and anything it started.
+        server = subprocess.Popen(command, start_new_session=True)
     except OSError as exc:
         raise CardgenError(f"cannot run mkdocs: {exc}") from None
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if in_main_thread else None
 
     def stamp() -> list[tuple[str, int]]:
         watched = [cards] if cards.is_file() else list(cards.glob("*.y*ml"))
@@ -634,9 +624,28 @@ def serve_site(cards: str | Path, out: str | Path, *, root: str | Path = Path(".
     except KeyboardInterrupt:
         pass
     finally:
-        if server.poll() is None:
-            server.terminate()
-            server.wait(timeout=10)
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+        _stop_group(server)
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    # SIGTERM (what `kill` and process managers send) stops the preview like Ctrl-C does.
+    raise KeyboardInterrupt
+
+
+def _stop_group(server: subprocess.Popen[bytes]) -> None:
+    """End the server's process group: SIGTERM, then SIGKILL if it is still there."""
+    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(server.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            server.wait(timeout=wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
 
 
 __all__ = ["SiteBuild", "SiteProject", "build_project", "build_site", "load_pages", "run_mkdocs",

@@ -263,12 +263,12 @@ def lineage_diagram(title: str, bases: list[str], current: str, derived: list[st
                          f'<text{text_css} x="{xs[column] + 8}" y="{y + 16}">'
                          f"{xml(_short(name, 28))}</text></g>")
     target = centres[1][0]
-    for y in centres[0]:
-        parts.append(f'<path class="edge" d="M{xs[0] + box_w} {_coord(y)} L{xs[1]} '
+    for centre in centres[0]:
+        parts.append(f'<path class="edge" d="M{xs[0] + box_w} {_coord(centre)} L{xs[1]} '
                      f'{_coord(target)}"/>')
-    for y in centres[2]:
+    for centre in centres[2]:
         parts.append(f'<path class="edge" d="M{xs[1] + box_w} {_coord(target)} L{xs[2]} '
-                     f'{_coord(y)}"/>')
+                     f'{_coord(centre)}"/>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from .._io import atomic_write_text
 from ..errors import CardgenError
-from ..render._filters import group_label
+from ..render.filters import group_label
 from ..schema import DataCard, MetricValue, ModelCard
 
 Snapshot = dict[str, list[float | int | None]]

@@ -18,7 +18,7 @@ from ..errors import CardgenError, Problem, SpecError
 from ..facts import read_facts
 from ..merge import load_card
 from ..render import render as render_page
-from ..render._filters import group_label, metric, slug
+from ..render.filters import group_label, metric, slug
 from ..schema import DataCard, DisaggregatedEvaluation, ModelCard
 from ..schema.profile import DatasetProfile
 from . import _charts
@@ -78,10 +78,10 @@ def _worst_gap(evaluation: DisaggregatedEvaluation, name: str | None) -> str:
         (d for d in gaps if d.value.value is not None), key=lambda d: -abs(d.value.value or 0))
     if chosen:
         return f"{chosen[0].metric}: {metric(chosen[0].value, show_n=False)}"
-    values = [g.metrics[name].value for g in evaluation.groups
-              if name in g.metrics and g.metrics[name].value is not None]
+    values = [value for g in evaluation.groups
+              if name in g.metrics and (value := g.metrics[name].value) is not None]
     if name and len(values) > 1:
-        return f"{name}: {max(values) - min(values):.3f} (no CI)"  # type: ignore[operator]
+        return f"{name}: {max(values) - min(values):.3f} (no CI)"
     return "—"
 
 
@@ -105,10 +105,11 @@ def _model_row(card: ModelCard) -> dict[str, str]:
         if name:
             headline = f"{name}: {metric(first.overall[name], show_n=False)}"
         gap = _worst_gap(first, name)
-    tests = [t.passed for e in evaluations for t in e.threshold_tests]
-    passed, failed = tests.count(True), tests.count(False)
-    unknown = len(tests) - passed - failed
-    test_text = f"{passed} passed, {failed} failed" + (f", {unknown} n/a" if unknown else "")
+    tests = [t for e in evaluations for t in e.threshold_tests]
+    failed = sum(t.failed for t in tests)
+    unknown = sum(t.passed is None for t in tests)
+    test_text = (f"{len(tests) - failed} passed, {failed} failed"
+                 + (f" ({unknown} not evaluated)" if unknown else ""))
     return {"task": card.metadata.pipeline_tag or "—", "license": card.metadata.license or "—",
             "headline": headline, "gap": gap, "tests": test_text if tests else "—"}
 

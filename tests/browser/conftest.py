@@ -10,7 +10,6 @@ import functools
 import json
 import os
 import random
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -19,12 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
-
-# The synthetic cards of the site benchmark; tests/ (for test_render's payloads) is on the
-# path already through the top-level conftest.
-sys.path.append(str(Path(__file__).resolve().parents[2] / "benchmarks"))
-
-from _site_cards import evaluation, write_cards
+from sitecards import evaluation, write_cards
 
 from cardgen.site import build_site
 

@@ -132,7 +132,7 @@ def update_spec(data: bytes, spec_path: Path, source: str = "README.md") -> tupl
         CardgenError: the README is not a Markdown card, or the spec does not load.
     """
     from ..spec import load_spec
-    from .hub_import import (
+    from .importer import (
         DATA_SECTIONS,
         LAYOUT_KEY,
         METADATA_KEY,

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,12 +22,13 @@ from huggingface_hub import HfApi, get_token, hf_hub_url
 from huggingface_hub.errors import RemoteEntryNotFoundError
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
-from ..errors import CardgenError
-from ..facts import facts_dir, library_versions, new_provenance, write_fact
+from ..errors import CardgenError, HubError
+from ..facts import collection_time, facts_dir, library_versions, new_provenance, write_fact
 from ..schema import DatasetReference, DisaggregatedEvaluation, GroupResult, MetricValue
 from ..schema.provenance import Provenance
+from ._http import explain, redact, with_retries
 from ._markdown import ParsedReadme, parse_readme
-from ._retry import HubError, explain, redact, with_retries
+from .model_index import parse_group
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 DEFAULT_TIMEOUT = 30.0
@@ -42,12 +43,6 @@ MODEL_EXPAND = [
 so this names every property the facts use (and `evalResults`, which it only sends when
 asked)."""
 
-GROUP_PATTERN = re.compile(r"^\s*[^=,]+=[^=,]*(\s*,\s*[^=,]+=[^=,]*)*\s*$")
-"""A per-group result in `model-index` names its group as `feature=value[,feature=value]`
-in the metric's `config` (as cardgen's renderer writes it) or the dataset's `config`, or
-as a mapping in the metric's `args.group`; all survive huggingface_hub's `EvalResult`
-round trip, unlike `dataset.args`. The metric's `args` may carry `ci_low`, `ci_high`,
-`ci_level`, `ci_method` and `n`."""
 
 
 @lru_cache(maxsize=1)
@@ -134,7 +129,7 @@ def fetch_repo(repo_id: str, *, repo_type: str = "model", revision: str | None =
     endpoint = resolve_endpoint(endpoint)
     label = f"{repo_type} {repo_id}"
     api = HfApi(endpoint=endpoint, token=token)
-    collected_at = datetime.now(timezone.utc).replace(microsecond=0)
+    collected_at = collection_time()
 
     def read_info() -> Any:
         if repo_type == "model":
@@ -339,12 +334,9 @@ def _metric_value(raw: Any, args: dict[str, Any] | None = None) -> tuple[MetricV
         return MetricValue(value=number, ci_method="reported"), None
 
 
-def parse_group(text: Any) -> dict[str, str] | None:
-    """`sex=Female,race=Black` -> `{sex: Female, race: Black}`; None when not a group."""
-    if not isinstance(text, str) or not GROUP_PATTERN.match(text):
-        return None
-    pairs = (part.split("=", 1) for part in text.split(","))
-    return {key.strip(): value.strip() for key, value in pairs}
+def _mapping(value: Any) -> dict[str, Any]:
+    """`value` when it is a mapping, else an empty one (Hub metadata is free-form)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _args_group(args: dict[str, Any]) -> dict[str, str] | None:
@@ -375,8 +367,7 @@ def _model_index_evaluations(model_index: Any, snapshot: HubSnapshot,
             if not isinstance(result, dict):
                 warnings.append("a model-index result is not a mapping; skipped")
                 continue
-            task = result.get("task") if isinstance(result.get("task"), dict) else {}
-            dataset = result.get("dataset") if isinstance(result.get("dataset"), dict) else {}
+            task, dataset = _mapping(result.get("task")), _mapping(result.get("dataset"))
             data_group = parse_group(dataset.get("config"))
             config = None if data_group else dataset.get("config")
             key = (model.get("name"), task.get("type"), dataset.get("type"),
@@ -391,7 +382,7 @@ def _model_index_evaluations(model_index: Any, snapshot: HubSnapshot,
                     warnings.append("a model-index metric has no `type`; skipped")
                     continue
                 name = str(metric["type"])
-                args = metric.get("args") if isinstance(metric.get("args"), dict) else {}
+                args = _mapping(metric.get("args"))
                 value, raw = _metric_value(metric.get("value"), args)
                 group = (parse_group(metric.get("config")) or _args_group(args)
                          or data_group)
@@ -436,7 +427,7 @@ def _model_index_evaluations(model_index: Any, snapshot: HubSnapshot,
                   for features, metrics in entry["groups"].items()]
         evaluations.append(DisaggregatedEvaluation(
             name=name,
-            task=_task(entry["task"].get("type")),  # type: ignore[arg-type]
+            task=_task(entry["task"].get("type")),
             dataset=DatasetReference(
                 name=str(dataset.get("name") or dataset.get("type") or "unnamed"),
                 uri=repo_url(snapshot.endpoint, "dataset", dataset["type"])

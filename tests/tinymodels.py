@@ -128,12 +128,3 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     """Write rows as JSON Lines."""
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
-
-
-def test_vocabulary_has_the_probe_answer_tokens() -> None:
-    tokenizer = word_tokenizer(bert=False)
-    ids = [tokenizer.convert_tokens_to_ids(t) for t in ("yes", "Yes", "no", "No")]
-    assert len(set(ids)) == 4
-    assert tokenizer.unk_token_id not in ids
-    assert tokenizer("the movie", add_special_tokens=False)["input_ids"] == [
-        vocabulary()["the"], vocabulary()["movie"]]

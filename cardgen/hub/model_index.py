@@ -6,12 +6,13 @@ decides how cardgen's results are encoded there and nothing else.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from huggingface_hub import DatasetCardData, EvalResult, ModelCardData
 
+from ..render.filters import group_label
 from ..schema import DataCard, DisaggregatedEvaluation, MetricValue, ModelCard
-from ._filters import group_label
 
 SOURCE_NAME = "cardgen"
 FALLBACK_SOURCE_URL = "https://pypi.org/project/cardgen/"
@@ -54,7 +55,23 @@ def _metric_args(value: MetricValue, group: dict[str, str] | None = None,
 def _group_config(features: dict[str, str]) -> str:
     """`race=Black,sex=Female`: the group as the metric's `config`, which readers of
     model-index (cardgen's Hub collector among them) take as the result's group."""
-    return ",".join(f"{key}={value}" for key, value in features.items())
+    return group_label(features, separator=",")
+
+
+GROUP_PATTERN = re.compile(r"^\s*[^=,]+=[^=,]*(\s*,\s*[^=,]+=[^=,]*)*\s*$")
+"""A per-group result in `model-index` names its group as `feature=value[,feature=value]`
+in the metric's `config` (as cardgen's renderer writes it) or the dataset's `config`, or
+as a mapping in the metric's `args.group`; all survive huggingface_hub's `EvalResult`
+round trip, unlike `dataset.args`. The metric's `args` may carry `ci_low`, `ci_high`,
+`ci_level`, `ci_method` and `n`."""
+
+
+def parse_group(text: Any) -> dict[str, str] | None:
+    """`sex=Female,race=Black` -> `{sex: Female, race: Black}`; None when not a group."""
+    if not isinstance(text, str) or not GROUP_PATTERN.match(text):
+        return None
+    pairs = (part.split("=", 1) for part in text.split(","))
+    return {key.strip(): value.strip() for key, value in pairs}
 
 
 def evaluation_results(card: ModelCard) -> list[EvalResult]:

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from .._resources import templates_dir
 from ..errors import CardgenError
-from . import _filters
+from . import filters as _filters
 
 Target = Literal["hub", "page"]
 

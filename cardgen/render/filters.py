@@ -49,7 +49,7 @@ def _unsafe_url(url: str) -> bool:
     # scheme ("java\tscript:", "&#106;avascript:"), so check what the browser would see.
     compact = re.sub(r"[\x00-\x20]", "", html.unescape(url))
     match = _SCHEME.match(compact)
-    return bool(match) and match.group(1).lower() not in _SAFE_SCHEMES
+    return match is not None and match.group(1).lower() not in _SAFE_SCHEMES
 
 
 def _neutralise_links(text: str) -> str:
@@ -168,9 +168,10 @@ def ci_label(value: MetricValue | None) -> str:
     return f"{value.ci_level * 100:g}%{method} CI"
 
 
-def group_label(features: dict[str, str]) -> str:
-    """`race=Black, sex=Female`."""
-    return ", ".join(f"{key}={val}" for key, val in features.items())
+def group_label(features: dict[str, str], separator: str = ", ") -> str:
+    """`race=Black, sex=Female`: the one spelling of a group, on pages and in model-index
+    (there with `separator=","`, which `cardgen.hub.model_index.parse_group` reads back)."""
+    return separator.join(f"{key}={val}" for key, val in features.items())
 
 
 def slug(text: str) -> str:

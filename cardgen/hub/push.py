@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .collect._retry import AUTH_HINT, explain, redact, with_retries
-from .collect.hub import resolve_endpoint
-from .errors import CardgenError
-from .merge import load_card
-from .render import render
-from .schema import DataCard, ModelCard, ThresholdTest
+from ..errors import CardgenError
+from ..merge import load_card
+from ..render import render
+from ..schema import DataCard, ModelCard, ThresholdTest
+from ._http import AUTH_HINT, explain, redact, with_retries
+from .collect import resolve_endpoint
 
 Card = ModelCard | DataCard
 
@@ -25,8 +25,9 @@ class PushResult:
     """Where a pushed card landed."""
 
     repo_id: str
-    commit_url: str
-    commit_oid: str
+    commit_url: str | None
+    """None after a dry run, which pushes nothing."""
+    commit_oid: str | None
     pr_url: str | None
     readme: str
 
@@ -36,7 +37,7 @@ def failed_threshold_tests(card: Card) -> list[ThresholdTest]:
     if not isinstance(card, ModelCard):
         return []
     return [test for evaluation in card.quantitative_analyses.evaluations
-            for test in evaluation.threshold_tests if test.passed is False]
+            for test in evaluation.threshold_tests if test.failed]
 
 
 def check_publishable(card: Card, readme: str) -> list[str]:
@@ -55,7 +56,7 @@ def check_publishable(card: Card, readme: str) -> list[str]:
 
 def push_card(spec_path: str | Path, repo_id: str | None = None, *, create_pr: bool = True,
               force: bool = False, endpoint: str | None = None, root: str | Path = ".",
-              commit_message: str | None = None) -> PushResult:
+              commit_message: str | None = None, dry_run: bool = False) -> PushResult:
     """Render a card's Hub README and commit it to a repository, as a pull request by default.
 
     The card is the spec merged with its collected facts (`merge.load_card`), rendered by
@@ -71,6 +72,8 @@ def push_card(spec_path: str | Path, repo_id: str | None = None, *, create_pr: b
         endpoint: Hub address (`HF_ENDPOINT` when None).
         root: project folder holding `.cardgen/` facts.
         commit_message: commit title; a default names the card.
+        dry_run: render and check the card as a push would, but contact no Hub and need
+            no token; the release gate and its exit code are the same as a real push's.
 
     Returns:
         Commit and pull-request URLs and the README pushed.
@@ -92,6 +95,8 @@ def push_card(spec_path: str | Path, repo_id: str | None = None, *, create_pr: b
     if problems and not force:
         raise CardgenError("\n".join([f"not pushing {card.name} (use --force to push anyway):",
                                       *problems]))
+    if dry_run:
+        return PushResult(repo_id, None, None, None, readme)
     if not get_token():
         raise CardgenError(f"no Hugging Face token: {AUTH_HINT}")
     endpoint = resolve_endpoint(endpoint)

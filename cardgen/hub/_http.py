@@ -20,7 +20,7 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 
-from ..errors import CardgenError
+from ..errors import HubError
 
 try:  # huggingface_hub 2.x talks through httpx2, 1.x through httpx
     import httpx2
@@ -32,10 +32,6 @@ T = TypeVar("T")
 RETRY_STATUS = (429, 500, 502, 503, 504)
 """HTTP statuses worth trying again: rate limited, or a transient server failure."""
 AUTH_HINT = "set the HF_TOKEN environment variable or run `hf auth login`"
-
-
-class HubError(CardgenError):
-    """A Hub request failed; the message names the repository and what to do."""
 
 
 def retry_after_seconds(value: str | None) -> float | None:

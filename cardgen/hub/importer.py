@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .. import frontmatter
 from .._io import atomic_write_text
@@ -150,7 +150,7 @@ def _get(spec: dict[str, Any], path: str) -> Any:
     return node
 
 
-def _metadata_fields(metadata: dict[str, Any], meta_model: type,
+def _metadata_fields(metadata: dict[str, Any], meta_model: type[BaseModel],
                      warnings: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Split front matter into typed metadata fields and the rest (kept verbatim).
 
@@ -224,7 +224,7 @@ def readme_to_spec(data: bytes | str, name: str, *, kind: str | None = None,
     warnings = list(parsed.warnings)
     if kind is None:
         kind = "data" if _looks_like_dataset(parsed) else "model"
-    card_model: type = DataCard if kind == "data" else ModelCard
+    card_model: type[ModelCard | DataCard] = DataCard if kind == "data" else ModelCard
     meta_model: type = HubDatasetMetadata if kind == "data" else HubModelMetadata
     table = DATA_SECTIONS if kind == "data" else MODEL_SECTIONS
 
@@ -407,7 +407,7 @@ def import_card(source: str, out: str | Path, *, name: str | None = None,
     name = name or re.sub(r"\.(ya?ml)$", "", out.name)
     hub_repo = None
     if source.startswith("hub:"):
-        from .hub import fetch_repo
+        from .collect import fetch_repo
 
         repo_id = source[4:]
         repo_type = "model"

@@ -1,0 +1,150 @@
+"""A card arranged for the templates: which of its sections are written, decided in Python.
+
+Templates ask `view.written("model-details")` instead of repeating `or` chains; the rule
+is `cardgen.completeness.section_state`. It renders nothing and never changes the card.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..completeness import lookup, section_state
+from ..schema import DataCard, ModelCard
+
+_E = "ethical_considerations."
+_TS = "technical_specifications."
+SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "model": {
+        "model-details": (
+            "model_details.developers",
+            "model_details.funded_by",
+            "model_details.shared_by",
+            "model_details.model_type",
+            "metadata.language",
+            "metadata.license",
+            "metadata.base_model",
+            "model_details.version",
+            "model_details.date",
+        ),
+        "model-sources": ("model_details.repository", "model_details.paper"),
+        "considerations": (f"{_E}sensitive_data", f"{_E}human_life", f"{_E}mitigations"),
+        "ethical-considerations": (
+            f"{_E}sensitive_data",
+            f"{_E}human_life",
+            f"{_E}mitigations",
+            f"{_E}use_cases",
+        ),
+        "bias-risks-limitations": (
+            f"{_E}risks_and_harms",
+            "caveats_and_recommendations.caveats",
+            f"{_E}sensitive_data",
+            f"{_E}human_life",
+            f"{_E}mitigations",
+            f"{_E}use_cases",
+        ),
+        "training-data": (
+            "training_data.datasets",
+            "training_data.motivation",
+            "training_data.preprocessing",
+        ),
+        "training-procedure": (
+            "training_procedure.preprocessing",
+            "training_procedure.hyperparameters",
+            "training_procedure.training_regime",
+            "training_procedure.speeds_sizes_times",
+        ),
+        "evaluation-data": (
+            "evaluation_data.datasets",
+            "evaluation_data.motivation",
+            "evaluation_data.preprocessing",
+        ),
+        "factors": ("factors.relevant_factors", "factors.evaluation_factors"),
+        "metrics": (
+            "metrics.performance_measures",
+            "metrics.decision_thresholds",
+            "metrics.variation_approaches",
+        ),
+        "environmental-impact": (
+            "environmental_impact.hardware_type",
+            "environmental_impact.hours_used",
+            "environmental_impact.cloud_provider",
+            "environmental_impact.compute_region",
+            "environmental_impact.carbon_emitted_kg",
+        ),
+        "compute": (f"{_TS}compute_infrastructure", f"{_TS}hardware", f"{_TS}software"),
+        "technical-specifications": (
+            f"{_TS}model_architecture_and_objective",
+            f"{_TS}compute_infrastructure",
+            f"{_TS}hardware",
+            f"{_TS}software",
+        ),
+    },
+    "data": {
+        "composition": (
+            "composition.description",
+            "composition.num_instances",
+            "composition.splits",
+            "composition.fields",
+            "composition.profile",
+        ),
+        "collection": (
+            "collection.method",
+            "collection.sources",
+            "collection.timeframe",
+            "collection.consent",
+            "preprocessing.description",
+            "preprocessing.steps",
+        ),
+        "annotation": (
+            "annotation.process",
+            "annotation.annotators",
+            "annotation.guidelines",
+            "annotation.agreement",
+        ),
+        "sensitive-information": (
+            "sensitive_information.sensitive_attributes",
+            "sensitive_information.personal_information",
+            "sensitive_information.anonymization",
+            "composition.profile.personal_data",
+        ),
+        "biases-limitations": (
+            "biases_and_limitations.known_biases",
+            "biases_and_limitations.limitations",
+        ),
+    },
+}
+"""The fields each rendered section shows, by card kind: the section is filled when any is."""
+
+
+@dataclass(frozen=True)
+class CardView:
+    """A card with the one answer to "is this section written?" for its templates."""
+
+    card: ModelCard | DataCard
+
+    def state(self, name: str) -> str:
+        """`filled`, `placeholder` or `empty` for a section of `SECTIONS` or a dotted field."""
+        paths = SECTIONS[self.card.kind].get(name, (name,))
+        return section_state([self._value(path) for path in paths])
+
+    def filled(self, *names: str) -> bool:
+        """True when any of the named sections (or dotted fields) is filled: what
+        completeness counts."""
+        return any(self.state(name) == "filled" for name in names)
+
+    def written(self, *names: str) -> bool:
+        """True when any of the named sections holds text, a placeholder included: what
+        the templates show (an author's own "More information needed" is kept as written)."""
+        return any(self.state(name) != "empty" for name in names)
+
+    def _value(self, path: str) -> Any:
+        try:
+            return lookup(self.card, path)
+        except AttributeError:  # an optional parent (e.g. no profile) holds nothing
+            return None
+
+
+def card_view(card: ModelCard | DataCard) -> CardView:
+    """The view the card templates receive as `view`."""
+    return CardView(card)

@@ -1,0 +1,212 @@
+"""Read the tables every command takes (CSV, TSV, Parquet, JSON Lines; gzip or bz2 compressed).
+
+One list of file types and one set of checks (missing and duplicated columns, encodings,
+empty files) serve `evaluate`, `run` and `profile`; nothing here computes on the rows.
+"""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import gzip
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, cast
+
+from .errors import CardgenError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+KINDS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".data": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+}
+"""File suffix -> the kind of table it holds."""
+COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2"}
+"""Compression suffixes accepted after a CSV or JSON Lines suffix (pandas and Arrow read both)."""
+EXPECTED = (
+    ".csv, .tsv, .txt, .data, .parquet, .pq, .jsonl, .ndjson or .json "
+    "(text formats optionally .gz or .bz2)"
+)
+
+
+@dataclass(frozen=True)
+class TableFormat:
+    """How a table file is laid out, read from its name."""
+
+    kind: str
+    """`csv`, `parquet` or `jsonl`."""
+    delimiter: str
+    """Field separator of a CSV file: a tab for `.tsv`, a comma otherwise."""
+    compression: str | None
+    """`gzip`, `bz2` or None."""
+
+
+def table_format(path: str | Path) -> TableFormat:
+    """The format of a table file, from its suffixes (`adult.data.gz`: gzip-compressed CSV).
+
+    Raises:
+        CardgenError: an unknown suffix, or a compressed Parquet file (Parquet compresses
+            inside the file).
+    """
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    compression = COMPRESSIONS.get(suffixes[-1]) if suffixes else None
+    base = (
+        (suffixes[-2] if len(suffixes) > 1 else "")
+        if compression
+        else (suffixes[-1] if suffixes else "")
+    )
+    kind = KINDS.get(base)
+    if kind is None or (compression and kind == "parquet"):
+        shown = "".join(Path(path).suffixes[-2 if compression else -1 :]) or "(none)"
+        raise CardgenError(f"{path}: unknown file type {shown}; expected {EXPECTED}")
+    return TableFormat(kind, "\t" if base == ".tsv" else ",", compression)
+
+
+def check_exists(path: str | Path) -> Path:
+    """The path, if it names an existing, non-empty file or folder."""
+    path = Path(path)
+    if not path.exists():
+        raise CardgenError(f"{path}: no such file or directory")
+    if path.is_file() and path.stat().st_size == 0:
+        raise CardgenError(f"{path}: file is empty")
+    return path
+
+
+def open_bytes(path: str | Path) -> IO[bytes]:
+    """The file's bytes, decompressed as its suffix says."""
+    compression = COMPRESSIONS.get(Path(path).suffix.lower())
+    if compression == "gzip":
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    if compression == "bz2":
+        return cast(IO[bytes], bz2.open(path, "rb"))
+    return open(path, "rb")
+
+
+def missing_columns(source: str, needed: Sequence[str], available: Sequence[str]) -> None:
+    """Raise naming the columns of `needed` that `available` lacks, and what it has."""
+    missing = [c for c in needed if c not in available]
+    if missing:
+        names = ", ".join(repr(c) for c in missing)
+        raise CardgenError(
+            f"{source}: no column {names}; available columns: "
+            f"{', '.join(map(str, available)) or '(none)'}"
+        )
+
+
+def duplicate_columns(source: str, names: Sequence[str]) -> None:
+    """Raise when a header names a column twice (readers would rename or drop one)."""
+    seen = [str(n) for n in names]
+    dupes = sorted({n for n in seen if seen.count(n) > 1})
+    if dupes:
+        raise CardgenError(
+            f"{source}: duplicate column name(s): {', '.join(dupes)}; "
+            "rename them so that each column has its own name"
+        )
+
+
+def encoding_error(path: str | Path, encoding: str) -> CardgenError:
+    """Locate the first byte that does not decode and say how to read the file instead."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line, offset_in_file = 1, 0
+    with open_bytes(path) as fh:
+        for raw in fh:
+            try:
+                decoder.decode(raw)
+            except UnicodeDecodeError as exc:
+                column = len(raw[: exc.start].decode(encoding, errors="replace")) + 1
+                byte = raw[exc.start]
+                return CardgenError(
+                    f"{path}:{line}:{column}: not valid {encoding} (byte 0x{byte:02x} at offset "
+                    f"{offset_in_file + exc.start}); pass --encoding with the file's encoding, "
+                    "e.g. --encoding latin-1 or cp1252"
+                )
+            line += 1
+            offset_in_file += len(raw)
+    return CardgenError(f"{path}: not valid {encoding}; pass --encoding with the file's encoding")
+
+
+def _csv_header(path: Path, fmt: TableFormat, encoding: str) -> list[str]:
+    import csv
+
+    with open_bytes(path) as raw, io.TextIOWrapper(raw, encoding=encoding, newline="") as text:
+        try:
+            return next(csv.reader(text, delimiter=fmt.delimiter))
+        except StopIteration:
+            raise CardgenError(f"{path}: file is empty") from None
+
+
+def read_frames(
+    path: str | Path,
+    columns: Sequence[str],
+    *,
+    chunk_rows: int = 1_000_000,
+    encoding: str = "utf-8",
+) -> Iterator[pd.DataFrame]:
+    """The `columns` of a table file as pandas frames of `chunk_rows` rows (Parquet by row
+    groups), in file order.
+
+    Raises:
+        CardgenError: missing or empty file, unknown type, missing or duplicated columns,
+            text that does not decode, a file that does not parse.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    fmt = table_format(path)
+    check_exists(path)
+    if path.is_dir():
+        raise CardgenError(f"{path}: is a folder; expected a {fmt.kind} file")
+    try:
+        if fmt.kind == "parquet":
+            import pyarrow.parquet as pq
+
+            parquet = pq.ParquetFile(path)
+            duplicate_columns(str(path), parquet.schema_arrow.names)
+            missing_columns(str(path), columns, parquet.schema_arrow.names)
+            for batch in parquet.iter_batches(batch_size=chunk_rows, columns=list(columns)):
+                yield batch.to_pandas()
+        elif fmt.kind == "csv":
+            header = _csv_header(path, fmt, encoding)
+            duplicate_columns(str(path), header)
+            missing_columns(str(path), columns, header)
+            # All columns are parsed (not `usecols`) so that a row with too many fields is
+            # an error rather than silently shifted data.
+            for chunk in pd.read_csv(
+                path,
+                chunksize=chunk_rows,
+                sep=fmt.delimiter,
+                encoding=encoding,
+                compression="infer",
+            ):
+                yield chunk[list(columns)]
+        else:
+            first = True
+            for chunk in pd.read_json(
+                path, lines=True, chunksize=chunk_rows, encoding=encoding, compression="infer"
+            ):
+                if first:
+                    missing_columns(str(path), columns, list(chunk.columns))
+                    first = False
+                yield chunk.reindex(columns=list(columns))
+    except CardgenError:
+        raise
+    except UnicodeDecodeError:
+        raise encoding_error(path, encoding) from None
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CardgenError(f"{path}: cannot read {fmt.kind} file: {detail}") from exc
+    except Exception as exc:  # pyarrow raises its own error types for corrupt files
+        if type(exc).__module__.startswith("pyarrow"):
+            raise CardgenError(f"{path}: cannot read parquet file: {exc}") from exc
+        raise

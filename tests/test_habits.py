@@ -1,0 +1,119 @@
+"""Habits of the project that a reviewer would otherwise check by hand."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TRACKED = subprocess.run(
+    ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+).stdout.split()
+
+
+def _text_files() -> list[Path]:
+    suffixes = {".py", ".md", ".toml", ".yml", ".yaml", ".j2", ".cfg", ""}
+    return [
+        ROOT / name
+        for name in TRACKED
+        if Path(name).suffix in suffixes
+        and (ROOT / name).is_file()
+        and not name.startswith(("tests/golden/", "site/reference/", "schemas/"))
+    ]
+
+
+def test_no_test_imports_a_benchmark() -> None:
+    reaches = re.compile(
+        r"^\s*(from|import)\s+(benchmarks|bench_|_site_cards)|sys\.path.*bench", re.M
+    )
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        if reaches.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+def test_docs_and_comments_cite_no_issue_numbers() -> None:
+    pattern = re.compile(r"\b[Ii]ssues? #?\d+\b|\(#\d+\)")
+    hits = [
+        f"{p.relative_to(ROOT)}:{n}: {line.strip()}"
+        for p in _text_files()
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert hits == []
+
+
+def test_every_cited_markdown_file_is_in_the_repository() -> None:
+    cited = re.compile(r"\b([A-Z][A-Z_]+\.md)\b")
+    names = {Path(name).name for name in TRACKED}
+    missing = [
+        f"{p.relative_to(ROOT)}: {name}"
+        for p in _text_files()
+        for name in cited.findall(p.read_text(encoding="utf-8"))
+        if name not in names
+    ]
+    assert missing == []
+
+
+def test_markers_are_registered_and_the_fast_lane_leaves_them_out(
+    pytestconfig: pytest.Config,
+) -> None:
+    markers = {m.split(":")[0] for m in pytestconfig.getini("markers")}
+    assert {"browser", "ml", "slow"} <= markers
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(
+        r'^test-fast:.*\n(\t.*\n)*\t.*-m "not browser and not ml and not slow"', makefile, re.M
+    )
+
+
+@pytest.mark.parametrize("ci", ["", "true"])
+def test_a_skip_fails_in_ci(tmp_path: Path, ci: str) -> None:
+    (tmp_path / "test_needs_data.py").write_text(
+        "from shareddata import shared_data\n"
+        "DATA = shared_data('no-such-data-set')\n\n"
+        "def test_reads() -> None:\n    assert DATA.exists()\n"
+    )
+    (tmp_path / "test_skips.py").write_text(
+        "import pytest\n\ndef test_skips() -> None:\n    pytest.skip('no GPU')\n"
+    )
+    env = {
+        **os.environ,
+        "CI": ci,
+        "PYTHONPATH": os.pathsep.join(
+            [str(ROOT / "tests"), str(ROOT), os.environ.get("PYTHONPATH", "")]
+        ),
+    }
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            "--confcutdir",
+            str(ROOT / "tests"),
+            "-c",
+            str(ROOT / "pyproject.toml"),
+            "-p",
+            "conftest",
+            str(tmp_path),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode != 0) == bool(ci), done.stdout + done.stderr
+    if ci:
+        assert "skipped in CI, which counts as a failure" in done.stdout
