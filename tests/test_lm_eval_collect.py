@@ -22,7 +22,6 @@ from cardgen.collect.lm_eval import read_lm_eval
 from cardgen.errors import CardgenError
 
 
-
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """One harness run per model (with samples) and one without samples."""
@@ -30,7 +29,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     base_model, new_model = lm_eval_models(root / "models")
     tasks = lm_eval_tasks(root / "tasks")
     base = run_lm_eval(base_model, tasks, root / "base")
-    new = run_lm_eval(new_model, tasks, root / "new", task_names="tinyqa")
+    run_lm_eval(new_model, tasks, root / "new", task_names="tinyqa")
     return {"root": root, "tasks": tasks, "base": root / "base", "new": root / "new",
             "printed": base.stdout, "models": (base_model, new_model)}
 
@@ -152,7 +151,7 @@ def test_results_without_samples_fall_back_to_the_harness_stderr(runs: dict,
     assert value.ci_method == "harness-stderr"
     assert value.se == raw["acc_stderr,none"] and value.value == raw["acc,none"]
     assert run.task("tinyqa").samples == {}
-    with pytest.raises(CardgenError, match="--cluster-key doc.passage_id needs per-question"):
+    with pytest.raises(CardgenError, match=r"--cluster-key doc\.passage_id needs per-question"):
         read_lm_eval(folder, cluster_key="doc.passage_id")
 
 

@@ -66,10 +66,8 @@ def _read(path: Path) -> Any:
 def _dig(value: Any, dotted: str) -> Any:
     current = value
     for part in dotted.split("."):
-        if isinstance(current, dict):
-            current = current.get(part)
-        else:
-            current = getattr(current, part, None)
+        current = (current.get(part) if isinstance(current, dict)
+                   else getattr(current, part, None))
         if current is None:
             return None
     return current
