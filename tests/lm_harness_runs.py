@@ -147,3 +147,21 @@ def run_inspect(task: Path, log_dir: Path, log_format: str, wrong_every: int) ->
         os.chdir(cwd)
     assert logs[0].status == "success", logs[0].error
     return Path(logs[0].location)
+
+
+_CACHE: dict[str, dict[str, object]] = {}
+
+
+def lm_eval_outputs(tmp_path_factory: object) -> dict[str, object]:
+    """The harness runs all LM test modules share, run once per test session: a baseline
+    (tinyqa and tinygroup, with samples) and a new model (tinyqa)."""
+    if "runs" not in _CACHE:
+        root = tmp_path_factory.mktemp("lm-eval")  # type: ignore[attr-defined]
+        base_model, new_model = lm_eval_models(root / "models")
+        tasks = lm_eval_tasks(root / "tasks")
+        base = run_lm_eval(base_model, tasks, root / "base")
+        run_lm_eval(new_model, tasks, root / "new", task_names="tinyqa")
+        _CACHE["runs"] = {"root": root, "tasks": tasks, "base": root / "base",
+                          "new": root / "new", "printed": base.stdout,
+                          "models": (base_model, new_model)}
+    return _CACHE["runs"]

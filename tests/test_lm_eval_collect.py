@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from lm_harness_runs import lm_eval_models, lm_eval_tasks, run_lm_eval
+from lm_harness_runs import lm_eval_outputs
 
 from cardgen.cli import cli
 from cardgen.collect.lm_eval import read_lm_eval
@@ -24,14 +24,8 @@ from cardgen.errors import CardgenError
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """One harness run per model (with samples) and one without samples."""
-    root = tmp_path_factory.mktemp("lm-eval")
-    base_model, new_model = lm_eval_models(root / "models")
-    tasks = lm_eval_tasks(root / "tasks")
-    base = run_lm_eval(base_model, tasks, root / "base")
-    run_lm_eval(new_model, tasks, root / "new", task_names="tinyqa")
-    return {"root": root, "tasks": tasks, "base": root / "base", "new": root / "new",
-            "printed": base.stdout, "models": (base_model, new_model)}
+    """One harness run per model (shared with the other LM test modules)."""
+    return lm_eval_outputs(tmp_path_factory)
 
 
 def results_file(folder: Path) -> dict:

@@ -1,0 +1,119 @@
+"""`cardgen collect inspect` on real Inspect AI logs (.eval and .json) of a local task run with
+mockllm: values and SEs equal the log's own metrics; paired comparison of two runs."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from lm_harness_runs import inspect_task, run_inspect
+
+from cardgen.cli import cli
+from cardgen.collect.inspect_log import read_inspect
+from cardgen.compare import compare_runs, load_run
+from cardgen.errors import CardgenError
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("inspect")
+    task = inspect_task(root / "task")
+    return {"eval": run_inspect(task, root / "eval", "eval", wrong_every=4),
+            "json": run_inspect(task, root / "json", "json", wrong_every=4),
+            "new": run_inspect(task, root / "new", "eval", wrong_every=5)}
+
+
+@pytest.mark.parametrize("kind", ["eval", "json"])
+def test_values_and_se_equal_the_logs_metrics(logs: dict, kind: str) -> None:
+    from inspect_ai.log import read_eval_log
+
+    log = read_eval_log(str(logs[kind]))
+    metrics = log.results.scores[0].metrics
+    run = read_inspect(logs[kind])
+    assert run.warnings == []
+    evaluation = run.tasks[0].evaluation
+    value = evaluation.overall["accuracy"]
+    assert value.value == pytest.approx(metrics["accuracy"].value, abs=1e-12)
+    assert value.se == pytest.approx(metrics["stderr"].value, rel=1e-9)
+    assert value.ci_method == "clt" and value.n == 30
+    # 1 in 4 answers (questions 0, 4, ..., 28) is wrong: a hand count
+    assert value.value == pytest.approx(1 - 8 / 30)
+    record = evaluation.record
+    assert record.harness == "inspect_ai" and record.task == "tinyqa_inspect"
+    assert record.harness_version == log.eval.packages["inspect_ai"]
+    assert record.model_id == "mockllm/model"
+    assert record.system_prompt_hash is not None  # the task's system_message solver
+    assert record.num_fewshot is None and record.task_hash is None  # not in the log: unknown
+
+
+def test_clustered_se_by_sample_metadata_equals_statsmodels(logs: dict) -> None:
+    import statsmodels.api as sm
+
+    run = read_inspect(logs["json"], cluster_key="metadata.passage_id")
+    value = run.tasks[0].evaluation.overall["accuracy"]
+    data = json.loads(logs["json"].read_text(encoding="utf-8"))
+    scores = np.array([1.0 if s["scores"]["includes"]["value"] == "C" else 0.0
+                       for s in data["samples"]])
+    groups = np.unique([s["metadata"]["passage_id"] for s in data["samples"]],
+                       return_inverse=True)[1]
+    fit = sm.OLS(scores, np.ones((len(scores), 1))).fit(cov_type="cluster",
+                                                        cov_kwds={"groups": groups})
+    assert value.ci_method == "clustered"
+    assert value.se == pytest.approx(fit.bse[0], rel=1e-12)
+
+
+def test_paired_comparison_of_two_inspect_runs(logs: dict) -> None:
+    comparison = compare_runs(load_run(logs["eval"]), load_run(logs["new"]))
+    (row,) = comparison.rows
+    # baseline wrong on multiples of 4, new on multiples of 5, by question id
+    d = [(i % 5 != 0) - (i % 4 != 0) for i in range(30)]
+    mean = sum(d) / 30
+    sd = math.sqrt(sum((x - mean) ** 2 for x in d) / 29)
+    assert row.paired and row.n == 30
+    assert row.diff == pytest.approx(mean) and row.se == pytest.approx(sd / math.sqrt(30))
+
+
+def test_cli_collect_inspect_stores_the_fact(logs: dict, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("cards").mkdir()
+    Path("cards/m.yaml").write_text("kind: model\nname: m\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["collect", "inspect", str(logs["eval"]), "--card",
+                                      "cards/m.yaml"])
+    assert result.exit_code == 0, result.output
+    assert Path(".cardgen/m/inspect-tinyqa_inspect.json").is_file()
+    assert Path(".cardgen/m/samples/inspect-tinyqa_inspect.json").is_file()
+
+
+def test_failed_run_and_non_log_are_clear_errors(logs: dict, tmp_path: Path) -> None:
+    data = json.loads(logs["json"].read_text(encoding="utf-8"))
+    data["status"] = "error"
+    failed = tmp_path / "failed.json"
+    failed.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(CardgenError, match=r"status is 'error'.*results are incomplete"):
+        read_inspect(failed)
+    bogus = tmp_path / "bogus.json"
+    bogus.write_text('{"hello": 1}', encoding="utf-8")
+    with pytest.raises(CardgenError, match="not an Inspect AI log"):
+        read_inspect(bogus)
+
+
+def test_nan_score_and_duplicate_ids_fail(logs: dict, tmp_path: Path) -> None:
+    data = json.loads(logs["json"].read_text(encoding="utf-8"))
+    sample = next(s for s in data["samples"] if s["id"] == "q2")
+    sample["scores"]["includes"]["value"] = float("nan")
+    bad = tmp_path / "nan.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(CardgenError,
+                       match=r"sample q2 \(epoch 1\) has score nan .* NaN or not a number"):
+        read_inspect(bad)
+    data = json.loads(logs["json"].read_text(encoding="utf-8"))
+    data["samples"].append(data["samples"][0])
+    dup = tmp_path / "dup.json"
+    dup.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(CardgenError, match=rf"duplicate sample id '{data['samples'][0]['id']}'"):
+        read_inspect(dup)
