@@ -168,6 +168,11 @@ def render_command(card: Path, fmt: str, out: Path | None, template: Path | None
     result = write_rendered(loaded, fmt, out, precision=precision,  # type: ignore[arg-type]
                             template=template, force=force)
     click.echo(f"{'wrote' if result.changed else 'unchanged'} {result.path}")
+    if fmt == "hub" and loaded.kind == "model":  # LM results also as the Hub's .eval_results
+        from .render.eval_results import write_eval_results
+
+        for path in write_eval_results(loaded, out.parent):  # type: ignore[arg-type]
+            click.echo(f"wrote {path}")
     for name in result.unplaced_regions:
         click.echo(f"note: {out} has no region {name!r}; that section was not added", err=True)
 
@@ -775,6 +780,9 @@ _LM_OPTIONS = [
                  default=0.95, show_default=True, help="Confidence level."),
     click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
                  help="Also write the evaluations as JSON to this file."),
+    click.option("--dataset-id", default=None, metavar="ORG/NAME",
+                 help="Hub dataset id of the benchmark, for .eval_results entries when the "
+                 "harness names its data otherwise (a local json file)."),
 ]
 
 
@@ -820,7 +828,8 @@ def _report_lm_run(run: Any, card_path: Path | None, out: Path | None) -> None:
               help="Dotted path of the question id in each sample (used for pairing).")
 @reports_errors
 def collect_lm_eval_command(path: Path, card_path: Path | None, cluster_key: str | None,
-                            ci: float, out: Path | None, id_key: str) -> None:
+                            ci: float, out: Path | None, dataset_id: str | None,
+                            id_key: str) -> None:
     """Read lm-evaluation-harness output: PATH is a results_*.json or its output folder.
 
     Per-question scores come from the samples_*.jsonl written with --log_samples; without
@@ -828,8 +837,8 @@ def collect_lm_eval_command(path: Path, card_path: Path | None, cluster_key: str
     """
     from .collect.lm_eval import read_lm_eval
 
-    _report_lm_run(read_lm_eval(path, cluster_key=cluster_key, id_key=id_key, level=ci),
-                   card_path, out)
+    _report_lm_run(read_lm_eval(path, cluster_key=cluster_key, id_key=id_key, level=ci,
+                                dataset_id=dataset_id), card_path, out)
 
 
 @collect.command("inspect")
@@ -837,11 +846,12 @@ def collect_lm_eval_command(path: Path, card_path: Path | None, cluster_key: str
 @_lm_options
 @reports_errors
 def collect_inspect_command(log: Path, card_path: Path | None, cluster_key: str | None,
-                            ci: float, out: Path | None) -> None:
+                            ci: float, out: Path | None, dataset_id: str | None) -> None:
     """Read Inspect AI logs (LOG: a .eval or .json log, or a folder of them)."""
     from .collect.inspect_log import read_inspect
 
-    _report_lm_run(read_inspect(log, cluster_key=cluster_key, level=ci), card_path, out)
+    _report_lm_run(read_inspect(log, cluster_key=cluster_key, level=ci, dataset_id=dataset_id),
+                   card_path, out)
 
 
 @cli.command("compare")

@@ -69,9 +69,16 @@ class Comparison:
                 "passed": not self.regressions}
 
 
-def load_run(path: str | Path, *, cluster_key: str | None = None,
-             root: str | Path = ".") -> LMRun:
+def load_run(path: str | Path, *, cluster_key: str | None = None, root: str | Path = ".",
+             kind: str | None = None, dataset_id: str | None = None) -> LMRun:
     """A run from an lm-eval output, an Inspect log, or a card spec's stored facts.
+
+    Args:
+        path: the output, log, folder or spec.
+        cluster_key: dotted path to cluster questions by.
+        root: project folder whose `.cardgen/` holds a spec's facts.
+        kind: `lm-eval` or `inspect` to skip guessing from the path.
+        dataset_id: Hub dataset id naming the tasks' data.
 
     Raises:
         CardgenError: when PATH is none of these.
@@ -84,15 +91,13 @@ def load_run(path: str | Path, *, cluster_key: str | None = None,
         from .spec import load_spec
 
         return card_run(load_spec(path).name, root)
-    if path.is_file():
-        if path.name.startswith("results_") and path.suffix == ".json":
-            return read_lm_eval(path, cluster_key=cluster_key)
-        if path.suffix in (".eval", ".json"):
-            return read_inspect(path, cluster_key=cluster_key)
-    elif path.is_dir():
-        if any(path.rglob("results_*.json")):
-            return read_lm_eval(path, cluster_key=cluster_key)
-        return read_inspect(path, cluster_key=cluster_key)
+    options: dict[str, Any] = {"cluster_key": cluster_key, "dataset_id": dataset_id}
+    if kind == "lm-eval" or (kind is None and path.is_file() and path.suffix == ".json"
+                             and path.name.startswith("results_")) or (
+            kind is None and path.is_dir() and any(path.rglob("results_*.json"))):
+        return read_lm_eval(path, **options)
+    if kind == "inspect" or path.is_dir() or path.suffix in (".eval", ".json"):
+        return read_inspect(path, **options)
     raise CardgenError(f"{path}: expected an lm-eval results_*.json or output folder, an "
                        "Inspect AI log (.eval/.json) or folder of logs, or a card spec "
                        "(cards/NAME.yaml) with collected LM evaluations")
@@ -235,3 +240,37 @@ def write_outputs(comparison: Comparison, out: str | Path | None,
     if markdown_out is not None:
         written.append(atomic_write_text(Path(markdown_out), markdown(comparison)))
     return written
+
+
+def add_regression_tests(run: LMRun, baseline: LMRun, max_regression: float | None,
+                         level: float = 0.95) -> Comparison:
+    """Compare `run` to `baseline`; record the differences, and with `max_regression` one
+    threshold test per shared metric, in each task's evaluation (a failed test fails the
+    build and blocks a push).
+
+    Raises:
+        CardgenError: when the runs share no task.
+    """
+    from .schema import ThresholdTest
+
+    comparison = compare_runs(baseline, run, level=level, max_regression=max_regression)
+    for task in run.tasks:
+        rows = [row for row in comparison.rows if row.task == task_name(task.evaluation)]
+        if not rows:
+            continue
+        task.evaluation.details["baseline_comparison"] = {
+            "baseline": comparison.baseline, "ci_level": level,
+            "rows": [asdict(row) for row in rows]}
+        if max_regression is None:
+            continue
+        for row in rows:
+            task.evaluation.threshold_tests.append(ThresholdTest(
+                expression=f"ci_low({row.metric} new - baseline) >= {-max_regression:g}",
+                metric=f"{row.metric} difference to baseline (CI lower bound)",
+                operator=">=", threshold=-max_regression, observed=row.ci_low,
+                passed=None if row.ci_low is None else not row.regression,
+                reason=("no standard error: the difference has no interval"
+                        if row.ci_low is None else
+                        f"{'paired' if row.paired else 'unpaired'} difference "
+                        f"{row.diff:+.4f}, n={row.n}")))
+    return comparison

@@ -125,6 +125,25 @@ def scored_value(scores: Mapping[Hashable, float] | None,
     return harness_value(reported, stderr, n, level, what)
 
 
+def set_dataset_id(run: LMRun, dataset_id: str | None) -> LMRun:
+    """Name every task's data by a Hub dataset id (the record keeps what the harness said).
+
+    Raises:
+        CardgenError: for an id that is not `ORG/NAME`.
+    """
+    if dataset_id is None:
+        return run
+    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$", dataset_id):
+        raise CardgenError(f"--dataset-id: expected a Hub dataset id ORG/NAME, got "
+                           f"{dataset_id!r}")
+    for task in run.tasks:
+        dataset = task.evaluation.dataset
+        task.evaluation.dataset = dataset.model_copy(update={
+            "name": dataset_id, "uri": f"https://huggingface.co/datasets/{dataset_id}"}) \
+            if dataset is not None else None
+    return run
+
+
 def store_run(card_name: str, run: LMRun, root: str | Path = ".") -> list[Path]:
     """Write each task's evaluation as a fact and its per-question scores beside it.
 

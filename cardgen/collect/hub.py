@@ -454,6 +454,8 @@ def _model_index_evaluations(model_index: Any, snapshot: HubSnapshot,
 
 def _eval_result_evaluations(entries: list[Any],
                              snapshot: HubSnapshot) -> list[DisaggregatedEvaluation]:
+    from ..render.eval_results import metric_from_entry
+
     by_dataset: dict[tuple[str, str | None], list[Any]] = {}
     for entry in entries:
         by_dataset.setdefault((entry.dataset_id, entry.dataset_revision), []).append(entry)
@@ -462,8 +464,12 @@ def _eval_result_evaluations(entries: list[Any],
         overall: dict[str, MetricValue] = {}
         sources: dict[str, dict[str, Any]] = {}
         for entry in group:
-            name = entry.task_id + (f" ({entry.notes})" if entry.notes else "")
-            overall[name], _ = _metric_value(entry.value)
+            parsed = metric_from_entry(entry.task_id, entry.value, entry.notes)
+            if parsed is not None:  # cardgen's notes carry SE, CI and n
+                name, overall[parsed[0]] = parsed
+            else:
+                name = entry.task_id + (f" ({entry.notes})" if entry.notes else "")
+                overall[name], _ = _metric_value(entry.value)
             sources[name] = {k: v for k, v in {
                 "url": entry.source_url, "name": entry.source_name, "user": entry.source_user,
                 "org": entry.source_org, "date": entry.date, "notes": entry.notes,

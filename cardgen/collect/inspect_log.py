@@ -13,7 +13,14 @@ from typing import Any
 from ..errors import CardgenError
 from ..facts import new_provenance
 from ..schema import DatasetReference, DisaggregatedEvaluation, EvaluationRecord, MetricValue
-from ._lm_common import LMRun, TaskResult, harness_value, number, scored_value
+from ._lm_common import (
+    LMRun,
+    TaskResult,
+    harness_value,
+    number,
+    scored_value,
+    set_dataset_id,
+)
 
 HARNESS = "inspect_ai"
 MEAN_METRICS = ("accuracy", "mean")
@@ -215,13 +222,14 @@ def _log_task(path: Path, cluster_key: str | None, level: float,
 
 
 def read_inspect(path: str | Path, *, cluster_key: str | None = None,
-                 level: float = 0.95) -> LMRun:
+                 level: float = 0.95, dataset_id: str | None = None) -> LMRun:
     """Read Inspect AI logs into one evaluation per log (task).
 
     Args:
         path: a `.eval` or `.json` log, or a folder of them.
         cluster_key: dotted path on each sample to cluster by, e.g. `metadata.passage_id`.
         level: confidence level of the intervals.
+        dataset_id: Hub dataset id naming the tasks' data (for `.eval_results`).
 
     Returns:
         The run; scorers' `accuracy`/`mean` get CLT (or clustered) error bars from the
@@ -241,4 +249,4 @@ def read_inspect(path: str | Path, *, cluster_key: str | None = None,
             raise CardgenError(f"{path}: two logs of task {task.evaluation.name!r}; give one "
                                "log file")
         run.tasks.append(task)
-    return run
+    return set_dataset_id(run, dataset_id)

@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import CardgenError
 from ..facts import new_provenance
 from ..schema import DatasetReference, DisaggregatedEvaluation, EvaluationRecord, GroupResult
-from ._lm_common import LMRun, TaskResult, number, scored_value
+from ._lm_common import LMRun, TaskResult, number, scored_value, set_dataset_id
 
 HARNESS = "lm-evaluation-harness"
 EXPECTED_KEYS = ("results", "configs", "versions", "n-shot")
@@ -311,7 +311,8 @@ def _sample_count(data: dict[str, Any], task: str) -> int | None:
 
 
 def read_lm_eval(path: str | Path, *, cluster_key: str | None = None, id_key: str = "doc_id",
-                 level: float = 0.95, min_group_size: int = 30) -> LMRun:
+                 level: float = 0.95, min_group_size: int = 30,
+                 dataset_id: str | None = None) -> LMRun:
     """Read an lm-evaluation-harness output into one evaluation per task (or task group).
 
     Args:
@@ -320,6 +321,7 @@ def read_lm_eval(path: str | Path, *, cluster_key: str | None = None, id_key: st
             `doc.passage_id`: the SE becomes the cluster-robust SE.
         id_key: dotted path of the question id used for pairing (`doc_id` by default).
         level: confidence level of the intervals.
+        dataset_id: Hub dataset id naming the tasks' data (for `.eval_results`).
         min_group_size: subtasks with fewer questions are flagged small.
 
     Returns:
@@ -365,4 +367,4 @@ def read_lm_eval(path: str | Path, *, cluster_key: str | None = None, id_key: st
                                           min_group_size, warnings))
     if not run.tasks:
         raise CardgenError(f"{results}: `results` lists no task")
-    return run
+    return set_dataset_id(run, dataset_id)
