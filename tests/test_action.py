@@ -68,7 +68,9 @@ def test_inputs_reach_scripts_only_through_env() -> None:
     outputs = action["outputs"]
     assert set(outputs) == {"site-dir", "cards-changed", "tests-failed"}
     assert set(action["inputs"]) == {"cards", "push-to-hub", "hub-repo", "create-pr",
-                                     "fail-on-threshold", "python-version"}
+                                     "fail-on-threshold", "python-version",
+                                     "compare-baseline", "compare-new", "max-regression",
+                                     "github-token"}
 
 
 def _expression(text: str, inputs: dict[str, str]) -> str:
@@ -114,7 +116,8 @@ def test_action_steps_run_locally_against_the_hub(hub: HubServer, tmp_path: Path
     outputs.touch()
     summary.touch()
     inputs = {"cards": "cards", "push-to-hub": "true", "hub-repo": FAIR, "create-pr": "true",
-              "fail-on-threshold": "true", "python-version": "3.11"}
+              "fail-on-threshold": "true", "python-version": "3.11", "compare-baseline": "",
+              "compare-new": "", "max-regression": "", "github-token": ""}
     action = yaml.safe_load(ACTION.read_text())
     env = {**os.environ, "GITHUB_OUTPUT": str(outputs), "GITHUB_STEP_SUMMARY": str(summary),
            "HF_ENDPOINT": hub.url, "HF_TOKEN": "hf_action_test_token",
@@ -136,7 +139,7 @@ def test_action_steps_run_locally_against_the_hub(hub: HubServer, tmp_path: Path
                               capture_output=True, text=True, check=False)
         assert done.returncode == 0, f"{step['name']}:\n{done.stdout}\n{done.stderr}"
         ran.append(step["id"])
-    assert ran == ["build", "push"]
+    assert ran == ["compare", "build", "push"]  # compare has no baseline: it does nothing
     written = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
     assert written == {"site-dir": "site-project/public", "cards-changed": "1",
                        "tests-failed": "0"}

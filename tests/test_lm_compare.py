@@ -226,3 +226,30 @@ def test_missing_path_and_several_runs(tmp_path: Path, runs: dict) -> None:
     shutil.copytree(runs["new"], tmp_path / "b")
     with pytest.raises(CardgenError, match="results of several runs"):
         read_lm_eval(tmp_path)
+
+
+def test_action_compare_step_writes_the_summary_and_gates(runs: dict, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+
+    action = yaml.safe_load((Path(__file__).parents[1] / "action.yml").read_text())
+    (step,) = [s for s in action["runs"]["steps"] if s.get("id") == "compare"]
+    assert set(step["env"]) == {"BASELINE", "NEW", "MAX_REGRESSION", "GH_TOKEN"}
+    summary = tmp_path / "summary.md"
+
+    def run_step(limit: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "BASELINE": str(runs["base"]), "NEW": str(runs["base"]),
+               "MAX_REGRESSION": limit, "GH_TOKEN": "", "RUNNER_TEMP": str(tmp_path),
+               "GITHUB_STEP_SUMMARY": str(summary),
+               "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+        return subprocess.run(["bash", "-e", "-c", step["run"]], env=env, cwd=tmp_path,
+                              capture_output=True, text=True, check=False)
+
+    done = run_step("0.01")
+    assert done.returncode == 0, done.stderr
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("## cardgen compare") and "✅ no task regresses" in text
+    assert (tmp_path / "cardgen-compare.md").read_text(encoding="utf-8") == text
