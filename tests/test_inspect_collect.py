@@ -117,3 +117,41 @@ def test_nan_score_and_duplicate_ids_fail(logs: dict, tmp_path: Path) -> None:
     dup.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(CardgenError, match=rf"duplicate sample id '{data['samples'][0]['id']}'"):
         read_inspect(dup)
+
+
+def test_epochs_are_averaged_per_sample_like_inspects_reducer(tmp_path: Path) -> None:
+    from inspect_ai import eval as inspect_eval
+    from inspect_ai.log import read_eval_log
+    from inspect_ai.model import ModelOutput, ModelUsage, get_model
+
+    task = inspect_task(tmp_path / "task", count=12)
+    calls: dict[str, int] = {}
+
+    def answer(messages, tools, tool_choice, config):  # type: ignore[no-untyped-def]
+        text = messages[-1].text
+        calls[text] = calls.get(text, 0) + 1
+        index = int(text.split()[-1])
+        # question i is right in epoch 1 only when i is even, and always in epoch 2
+        right = calls[text] == 2 or index % 2 == 0
+        output = ModelOutput.from_content(model="mockllm", content="right" if right else "no")
+        output.usage = ModelUsage(input_tokens=3, output_tokens=1, total_tokens=4)
+        return output
+
+    import os
+
+    cwd = Path.cwd()
+    os.chdir(task.parent)
+    try:
+        (log,) = inspect_eval(task.name, model=get_model("mockllm/model",
+                                                         custom_outputs=answer),
+                              log_dir=str(tmp_path / "logs"), epochs=2, display="none",
+                              max_samples=1)
+    finally:
+        os.chdir(cwd)
+    metrics = read_eval_log(log.location).results.scores[0].metrics
+    run = read_inspect(log.location)
+    value = run.tasks[0].evaluation.overall["accuracy"]
+    assert value.n == 12  # questions, not question-epochs
+    assert value.value == pytest.approx(metrics["accuracy"].value)
+    assert value.se == pytest.approx(metrics["stderr"].value, rel=1e-9)
+    assert value.value == pytest.approx((6 * 1.0 + 6 * 0.5) / 12)

@@ -121,12 +121,12 @@ def test_cli_gate_table_json_and_markdown(runs: dict, tmp_path: Path,
     gate = CliRunner().invoke(cli, ["compare", str(runs["base"]), str(runs["new"]),
                                     "--max-regression", "1"])
     assert gate.exit_code == 0
-    if low < 0:
-        limit = f"{-low / 2:.6f}"
-        failed = CliRunner().invoke(cli, ["compare", str(runs["base"]), str(runs["new"]),
-                                          "--max-regression", limit])
-        assert failed.exit_code == 1
-        assert "regress by more than" in failed.output
+    assert low < 0  # the seeded models' acc difference has an interval straddling 0
+    limit = f"{-low / 2:.6f}"
+    failed = CliRunner().invoke(cli, ["compare", str(runs["base"]), str(runs["new"]),
+                                      "--max-regression", limit])
+    assert failed.exit_code == 1
+    assert "regress by more than" in failed.output
     # the same run against itself never regresses: every difference is exactly 0
     same = CliRunner().invoke(cli, ["compare", str(runs["base"]), str(runs["base"]),
                                     "--max-regression", "0"])
@@ -253,3 +253,23 @@ def test_action_compare_step_writes_the_summary_and_gates(runs: dict, tmp_path: 
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("## cardgen compare") and "✅ no task regresses" in text
     assert (tmp_path / "cardgen-compare.md").read_text(encoding="utf-8") == text
+
+
+def test_compare_two_cards_facts_pairs_their_stored_scores(runs: dict, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("cards").mkdir()
+    for name, folder in (("v1", runs["base"]), ("v2", runs["new"])):
+        Path(f"cards/{name}.yaml").write_text(f"kind: model\nname: {name}\n",
+                                              encoding="utf-8")
+        done = CliRunner().invoke(cli, ["collect", "lm-eval", str(folder), "--card",
+                                        f"cards/{name}.yaml"])
+        assert done.exit_code == 0, done.output
+    from_cards = compare_runs(load_run("cards/v1.yaml"), load_run("cards/v2.yaml"))
+    from_logs = compare_runs(load_run(runs["base"]), load_run(runs["new"]))
+    assert [(r.task, r.metric, r.diff, r.se, r.paired) for r in from_cards.rows] == [
+        (r.task, r.metric, r.diff, r.se, r.paired) for r in from_logs.rows]
+    Path("cards/empty.yaml").write_text("kind: model\nname: empty\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["compare", "cards/empty.yaml", "cards/v2.yaml"])
+    assert result.exit_code == 1 and "no language-model evaluations stored" in result.output

@@ -123,7 +123,8 @@ def paired_difference(baseline: Mapping[Hashable, float], new: Mapping[Hashable,
     Raises:
         ValueError: when the runs share no question id.
     """
-    shared = [key for key in baseline if key in new]
+    # sorted ids: the same runs give the same bytes whatever order they were read in
+    shared = sorted((key for key in baseline if key in new), key=str)
     if not shared:
         raise ValueError("the runs share no question id")
     base = np.array([baseline[k] for k in shared], dtype=np.float64)
