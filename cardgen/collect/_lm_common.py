@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from .._io import atomic_write_text, dumps_json
 from ..errors import CardgenError
 from ..facts import facts_dir, read_facts, write_fact
 from ..schema import DisaggregatedEvaluation, MetricValue
+from ..schema.evaluation import CIMethod
 from ._lm_stats import clustered_se, mean_se, z_value
 
 LM_FACT_PREFIXES = ("lm-eval-", "inspect-")
@@ -91,10 +92,11 @@ def harness_value(value: Any, stderr: Any, n: int | None, level: float,
                        ci_method="harness-stderr", n=n)
 
 
-def sample_value(scores: Mapping[Hashable, float], clusters: Mapping[Hashable, str] | None,
+def sample_value(scores: Mapping[str, float], clusters: Mapping[str, str] | None,
                  level: float) -> MetricValue:
     """A metric from per-question scores: CLT SE, or clustered SE when clusters are given."""
     values = list(scores.values())
+    method: CIMethod
     if clusters is not None:
         result = clustered_se(values, [clusters[k] for k in scores], level)
         method = "clustered"
@@ -107,8 +109,8 @@ def sample_value(scores: Mapping[Hashable, float], clusters: Mapping[Hashable, s
                        ci_high=result.ci_high, ci_level=level, ci_method=method, n=result.n)
 
 
-def scored_value(scores: Mapping[Hashable, float] | None,
-                 clusters: Mapping[Hashable, str] | None, reported: Any, stderr: Any,
+def scored_value(scores: Mapping[str, float] | None,
+                 clusters: Mapping[str, str] | None, reported: Any, stderr: Any,
                  level: float, what: str, warnings: list[str]) -> MetricValue:
     """Per-question error bars when the scores reproduce the harness's value, else the
     harness's own stderr (with a warning that says why)."""

@@ -116,7 +116,7 @@ def mde(se: float | None, alpha: float = 0.05, power: float = 0.8) -> float | No
     return float((stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)) * se)
 
 
-def paired_difference(baseline: Mapping[Hashable, float], new: Mapping[Hashable, float],
+def paired_difference(baseline: Mapping[str, float], new: Mapping[str, float],
                       level: float = 0.95, power: float = 0.8) -> Difference:
     """Mean paired difference over the question ids both runs share.
 

@@ -183,9 +183,10 @@ def _text(value: Any) -> str | None:
 
 
 def _record(data: dict[str, Any], task: str, filters: list[str]) -> EvaluationRecord:
-    config = data.get("config") if isinstance(data.get("config"), dict) else {}
-    task_config = (data.get("configs") or {}).get(task) or {}
-    model_args = config.get("model_args") if isinstance(config.get("model_args"), dict) else {}
+    config: dict[str, Any] = data["config"] if isinstance(data.get("config"), dict) else {}
+    task_config: dict[str, Any] = (data.get("configs") or {}).get(task) or {}
+    model_args: dict[str, Any] = (config["model_args"] if isinstance(config.get("model_args"),
+                                                                     dict) else {})
     dataset_kwargs = task_config.get("dataset_kwargs") or {}
     split = task_config.get("test_split") or task_config.get("validation_split")
     template = task_config.get("doc_to_text")
