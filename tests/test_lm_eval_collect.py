@@ -144,6 +144,8 @@ def test_results_without_samples_fall_back_to_the_harness_stderr(runs: dict,
     value = run.task("tinyqa").evaluation.overall["acc"]
     assert value.ci_method == "harness-stderr"
     assert value.se == raw["acc_stderr,none"] and value.value == raw["acc,none"]
+    assert value.n == results_file(folder)["n-samples"]["tinyqa"]["effective"] == 36
+    assert run.task("tinygroup").evaluation.overall["acc"].n == 36  # 24 + 12 subtask questions
     assert run.task("tinyqa").samples == {}
     with pytest.raises(CardgenError, match=r"--cluster-key doc\.passage_id needs per-question"):
         read_lm_eval(folder, cluster_key="doc.passage_id")

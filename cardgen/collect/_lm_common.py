@@ -111,10 +111,12 @@ def sample_value(scores: Mapping[str, float], clusters: Mapping[str, str] | None
 
 def scored_value(scores: Mapping[str, float] | None,
                  clusters: Mapping[str, str] | None, reported: Any, stderr: Any,
-                 level: float, what: str, warnings: list[str]) -> MetricValue:
+                 level: float, what: str, warnings: list[str],
+                 count: int | None = None) -> MetricValue:
     """Per-question error bars when the scores reproduce the harness's value, else the
-    harness's own stderr (with a warning that says why)."""
-    n = len(scores) if scores else None
+    harness's own stderr (with a warning that says why); `count` is the harness's own
+    question count, used when there are no scores."""
+    n = len(scores) if scores else count
     if scores:
         value = sample_value(scores, clusters, level)
         target = number(reported)

@@ -262,7 +262,8 @@ def _task_evaluation(data: dict[str, Any], results: Path, task: str,
         label = metric_label(metric, filter_name)
         overall[label] = scored_value(
             task_samples.get(key), task_clusters if cluster_key else None, entry.get(key),
-            entry.get(f"{metric}_stderr,{filter_name}"), level, f"{task} {label}", warnings)
+            entry.get(f"{metric}_stderr,{filter_name}"), level, f"{task} {label}", warnings,
+            _sample_count(data, task, subtasks))
     groups = []
     for sub in subtasks:
         sub_entry = data["results"].get(sub) or {}
@@ -274,10 +275,9 @@ def _task_evaluation(data: dict[str, Any], results: Path, task: str,
             value = scored_value(
                 samples.get(sub, {}).get(key), clusters.get(sub) if cluster_key else None,
                 sub_entry.get(key), sub_entry.get(f"{metric}_stderr,{filter_name}"), level,
-                f"{sub} {label}", warnings)
+                f"{sub} {label}", warnings, _sample_count(data, sub))
             metrics[label] = value
             n = value.n if value.n is not None else n
-        n = n if n is not None else _sample_count(data, sub)
         groups.append(GroupResult(features={"subtask": sub}, n=n, metrics=metrics,
                                   small=n is not None and n < min_group_size))
     record = _record(data, task, sorted({f for _, f in pairs}))
@@ -305,9 +305,14 @@ def _task_evaluation(data: dict[str, Any], results: Path, task: str,
     return TaskResult(evaluation, by_label, task_clusters if cluster_key else {})
 
 
-def _sample_count(data: dict[str, Any], task: str) -> int | None:
-    counts = (data.get("n-samples") or {}).get(task) or {}
-    value = counts.get("effective")
+def _sample_count(data: dict[str, Any], task: str, subtasks: list[str] | None = None
+                  ) -> int | None:
+    """Questions the harness scored (`n-samples.effective`; a group's is its subtasks')."""
+    if subtasks:
+        counts = [_sample_count(data, sub) for sub in subtasks]
+        return None if None in counts else sum(c for c in counts if c is not None)
+    entry = (data.get("n-samples") or {}).get(task) or {}
+    value = entry.get("effective")
     return value if isinstance(value, int) else None
 
 
