@@ -867,14 +867,17 @@ def collect_inspect_command(log: Path, card_path: Path | None, cluster_key: str 
               "it is also appended to $GITHUB_STEP_SUMMARY when that is set.")
 @click.option("--cluster-key", default=None, metavar="PATH",
               help="Dotted path in each sample to cluster questions by.")
+@click.option("--id-key", default="doc_id", show_default=True, metavar="PATH",
+              help="Dotted path of an lm-eval sample's question id, which pairs questions "
+              "(e.g. doc.id when the two runs ordered the data differently).")
 @click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True),
               default=0.95, show_default=True, help="Confidence level.")
 @click.option("--power", type=click.FloatRange(0, 1, min_open=True, max_open=True),
               default=0.8, show_default=True, help="Power of the minimum detectable effect.")
 @reports_errors
 def compare_command(baseline: Path, new: Path, max_regression: float | None, out: Path | None,
-                    markdown_out: Path | None, cluster_key: str | None, ci: float,
-                    power: float) -> None:
+                    markdown_out: Path | None, cluster_key: str | None, id_key: str,
+                    ci: float, power: float) -> None:
     """Compare two LM evaluation runs per task: NEW - BASELINE with a paired SE.
 
     BASELINE and NEW are lm-eval outputs, Inspect AI logs, or card specs whose LM
@@ -885,7 +888,7 @@ def compare_command(baseline: Path, new: Path, max_regression: float | None, out
 
     from .compare import compare_runs, load_run, markdown, terminal_table, write_outputs
 
-    runs = [load_run(p, cluster_key=cluster_key) for p in (baseline, new)]
+    runs = [load_run(p, cluster_key=cluster_key, id_key=id_key) for p in (baseline, new)]
     for run in runs:
         for warning in run.warnings:
             click.echo(f"warning: {warning}", err=True)

@@ -70,7 +70,8 @@ class Comparison:
 
 
 def load_run(path: str | Path, *, cluster_key: str | None = None, root: str | Path = ".",
-             kind: str | None = None, dataset_id: str | None = None) -> LMRun:
+             kind: str | None = None, dataset_id: str | None = None,
+             id_key: str = "doc_id") -> LMRun:
     """A run from an lm-eval output, an Inspect log, or a card spec's stored facts.
 
     Args:
@@ -79,6 +80,7 @@ def load_run(path: str | Path, *, cluster_key: str | None = None, root: str | Pa
         root: project folder whose `.cardgen/` holds a spec's facts.
         kind: `lm-eval` or `inspect` to skip guessing from the path.
         dataset_id: Hub dataset id naming the tasks' data.
+        id_key: dotted path of an lm-eval sample's question id (pairing).
 
     Raises:
         CardgenError: when PATH is none of these.
@@ -95,7 +97,7 @@ def load_run(path: str | Path, *, cluster_key: str | None = None, root: str | Pa
     if kind == "lm-eval" or (kind is None and path.is_file() and path.suffix == ".json"
                              and path.name.startswith("results_")) or (
             kind is None and path.is_dir() and any(path.rglob("results_*.json"))):
-        return read_lm_eval(path, **options)
+        return read_lm_eval(path, id_key=id_key, **options)
     if kind == "inspect" or path.is_dir() or path.suffix in (".eval", ".json"):
         return read_inspect(path, **options)
     raise CardgenError(f"{path}: expected an lm-eval results_*.json or output folder, an "

@@ -273,3 +273,24 @@ def test_compare_two_cards_facts_pairs_their_stored_scores(runs: dict, tmp_path:
     Path("cards/empty.yaml").write_text("kind: model\nname: empty\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["compare", "cards/empty.yaml", "cards/v2.yaml"])
     assert result.exit_code == 1 and "no language-model evaluations stored" in result.output
+
+
+def test_id_key_pairs_by_a_field_of_the_question(runs: dict, tmp_path: Path) -> None:
+    # the new run's samples listed in reverse with renumbered doc_ids: pairing by doc_id
+    # would match different questions; pairing by the question's own id (doc.qid) does not
+    folder = tmp_path / "shuffled"
+    shutil.copytree(runs["new"], folder)
+    (path,) = (p for p in folder.rglob("samples_tinyqa_2*.jsonl"))
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    for index, row in enumerate(reversed(rows)):
+        row["doc_id"] = index
+    path.write_text("".join(json.dumps(r) + "\n" for r in reversed(rows)), encoding="utf-8")
+    by_qid = compare_runs(load_run(runs["base"], id_key="doc.qid"),
+                          load_run(folder, id_key="doc.qid"))
+    expected = compare_runs(load_run(runs["base"]), load_run(runs["new"]))
+    assert [(r.diff, r.se) for r in by_qid.rows] == [(r.diff, r.se) for r in expected.rows]
+    result = CliRunner().invoke(cli, ["compare", str(runs["base"]), str(folder), "--id-key",
+                                      "doc.qid", "--out", str(tmp_path / "d.json")])
+    assert result.exit_code == 0, result.output
+    rows_out = json.loads((tmp_path / "d.json").read_text(encoding="utf-8"))["rows"]
+    assert rows_out[0]["se"] == expected.rows[0].se
