@@ -155,3 +155,24 @@ def test_epochs_are_averaged_per_sample_like_inspects_reducer(tmp_path: Path) ->
     assert value.value == pytest.approx(metrics["accuracy"].value)
     assert value.se == pytest.approx(metrics["stderr"].value, rel=1e-9)
     assert value.value == pytest.approx((6 * 1.0 + 6 * 0.5) / 12)
+
+
+def test_build_collects_an_inspect_source(logs: dict, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    monkeypatch.chdir(tmp_path)
+    Path("cards").mkdir()
+    Path("cards/m.yaml").write_text(
+        "kind: model\nname: m\nsources:\n  inspect:\n"
+        f"  - path: {logs['eval']}\n    dataset_id: cardgen/tinyqa\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "--no-site", "-q"])
+    assert result.exit_code == 0, result.output
+    readme = Path("build/cards/m/README.md").read_text(encoding="utf-8")
+    assert "| tinyqa_inspect | accuracy |" in readme and "inspect_ai" in readme
+    (entry,) = yaml.safe_load(Path("build/cards/m/.eval_results/tinyqa_inspect.yaml")
+                              .read_text(encoding="utf-8"))
+    assert entry["dataset"] == {"id": "cardgen/tinyqa", "task_id": "tinyqa_inspect"}
+    assert entry["value"] == pytest.approx(1 - 8 / 30)
+    again = CliRunner().invoke(cli, ["build", "--no-site"])
+    assert "0 file(s) written" in again.output  # nothing changed, nothing rewritten
