@@ -142,6 +142,14 @@ def test_round_trip_through_collect_hub(project: Path, hub: HubServer,
                 for e in original}
     assert evaluation["dataset"]["name"] == "cardgen/tinyqa"
     assert evaluation["overall"] == expected
+    # the README's model-index carries the headline numbers with SE, CI and n as well
+    (index,) = [e for e in stored["evaluations"]
+                if e["details"].get("hub_source") == "model-index"
+                and e["dataset"].get("split") == "test"]
+    headline = original[1].overall["acc"]
+    assert index["overall"]["acc"]["se"] == headline.se
+    assert (index["overall"]["acc"]["ci_low"], index["overall"]["acc"]["n"]) == (
+        headline.ci_low, headline.n)
 
 
 def test_build_writes_entries_and_fails_on_a_regression(runs: dict, tmp_path: Path,

@@ -318,7 +318,7 @@ def _metric_value(raw: Any, args: dict[str, Any] | None = None) -> tuple[MetricV
     """
     args = args or {}
     extra: dict[str, Any] = {}
-    for key in ("ci_low", "ci_high", "ci_level", "n"):
+    for key in ("ci_low", "ci_high", "ci_level", "n", "se"):
         if isinstance(args.get(key), (int, float)) and not isinstance(args.get(key), bool):
             extra[key] = args[key]
     method = args.get("ci_method") if args.get("ci_method") in _CI_METHODS else "reported"
