@@ -176,3 +176,15 @@ def test_build_collects_an_inspect_source(logs: dict, tmp_path: Path,
     assert entry["value"] == pytest.approx(1 - 8 / 30)
     again = CliRunner().invoke(cli, ["build", "--no-site"])
     assert "0 file(s) written" in again.output  # nothing changed, nothing rewritten
+
+
+def test_log_without_samples_falls_back_to_inspects_stderr(logs: dict, tmp_path: Path) -> None:
+    data = json.loads(logs["json"].read_text(encoding="utf-8"))
+    stderr = data["results"]["scores"][0]["metrics"]["stderr"]["value"]
+    data.pop("samples")
+    bare = tmp_path / "bare.json"
+    bare.write_text(json.dumps(data), encoding="utf-8")
+    run = read_inspect(bare)
+    value = run.tasks[0].evaluation.overall["accuracy"]
+    assert value.ci_method == "harness-stderr" and value.se == stderr
+    assert any("no samples" in w and "harness-stderr" in w for w in run.warnings)

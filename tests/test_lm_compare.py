@@ -294,3 +294,9 @@ def test_id_key_pairs_by_a_field_of_the_question(runs: dict, tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     rows_out = json.loads((tmp_path / "d.json").read_text(encoding="utf-8"))["rows"]
     assert rows_out[0]["se"] == expected.rows[0].se
+
+
+def test_missing_cluster_key_names_the_line(runs: dict) -> None:
+    with pytest.raises(CardgenError, match=r"samples_tinyqa_.*\.jsonl:1: no cluster key "
+                       r"'doc\.chapter'"):
+        read_lm_eval(runs["base"], cluster_key="doc.chapter")
