@@ -187,4 +187,5 @@ def test_log_without_samples_falls_back_to_inspects_stderr(logs: dict, tmp_path:
     run = read_inspect(bare)
     value = run.tasks[0].evaluation.overall["accuracy"]
     assert value.ci_method == "harness-stderr" and value.se == stderr
+    assert value.n == data["results"]["scores"][0]["scored_samples"] == 30
     assert any("no samples" in w and "harness-stderr" in w for w in run.warnings)

@@ -194,7 +194,8 @@ def _log_task(path: Path, cluster_key: str | None, level: float,
             if metric.name in MEAN_METRICS:
                 overall[label] = scored_value(per_sample or None,
                                               sample_clusters if cluster_key else None,
-                                              metric.value, stderr, level, what, warnings)
+                                              metric.value, stderr, level, what, warnings,
+                                              getattr(score, "scored_samples", None))
                 if per_sample:
                     samples[label] = per_sample
                     clusters.update(sample_clusters)
