@@ -894,6 +894,11 @@ def compare_command(baseline: Path, new: Path, max_regression: float | None, out
             click.echo(f"warning: {warning}", err=True)
     comparison = compare_runs(*runs, level=ci, power=power, max_regression=max_regression)
     click.echo(terminal_table(comparison), nl=False)
+    if max_regression is not None:
+        for row in comparison.rows:
+            if row.ci_low is None:
+                click.echo(f"warning: {row.task} {row.metric}: no standard error, so "
+                           "--max-regression cannot judge it", err=True)
     for path in write_outputs(comparison, out, markdown_out):
         click.echo(f"wrote {path}", err=True)
     if os.environ.get("GITHUB_STEP_SUMMARY"):
