@@ -148,6 +148,7 @@ def test_round_trip_through_collect_hub(project: Path, hub: HubServer,
                 and e["dataset"].get("split") == "test"]
     headline = original[1].overall["acc"]
     assert index["overall"]["acc"]["se"] == headline.se
+    assert index["overall"]["acc"]["ci_method"] == "clt"
     assert (index["overall"]["acc"]["ci_low"], index["overall"]["acc"]["n"]) == (
         headline.ci_low, headline.n)
 

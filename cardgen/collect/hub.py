@@ -305,7 +305,8 @@ def _slug(*parts: Any) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-").lower() or "results"
 
 
-_CI_METHODS = {"bootstrap", "wilson", "clustered", "reported", "none"}
+_CI_METHODS = {"bootstrap", "wilson", "clustered", "clt", "harness-stderr", "paired", "reported",
+               "none"}
 
 
 def _metric_value(raw: Any, args: dict[str, Any] | None = None) -> tuple[MetricValue, Any]:
