@@ -162,6 +162,14 @@ def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
             steps.append(_Step(
                 f"probe {probe_source.model}", f"probe-{i}", probe_source, inputs, [],
                 partial(_probe, card.name, probe_source, root, progress)))
+        for kind, listed in (("lm-eval", card.sources.lm_eval), ("inspect", card.sources.inspect)):
+            for i, lm_source in enumerate(listed):
+                inputs = [_local(root, lm_source.path)]
+                if lm_source.baseline:
+                    inputs.append(_local(root, lm_source.baseline))
+                steps.append(_Step(
+                    f"{kind} {lm_source.path}", f"{kind}-{i}", lm_source, inputs, [],
+                    partial(_lm_eval, card.name, kind, lm_source, root)))
     if isinstance(card, DataCard):
         for i, profile_source in enumerate(card.sources.profile):
             steps.append(_Step(
@@ -202,6 +210,19 @@ def _probe(card_name: str, source: Any, root: Path, progress: bool) -> None:
                        str(_local(root, source.prompts)) if source.prompts else None,
                        baseline=source.baseline or None, progress=progress)
     write_fact(card_name, f"probe-{evaluation.name}", evaluation, root)
+
+
+def _lm_eval(card_name: str, kind: str, source: Any, root: Path) -> None:
+    from .collect._lm_common import store_run
+    from .compare import add_regression_tests, load_run
+
+    run = load_run(_local(root, source.path), cluster_key=source.cluster_key, root=root,
+                   kind=kind, dataset_id=source.dataset_id)
+    if source.baseline:
+        baseline = load_run(_local(root, source.baseline), cluster_key=source.cluster_key,
+                            root=root, kind=kind)
+        add_regression_tests(run, baseline, source.max_regression)
+    store_run(card_name, run, root)
 
 
 def _profile(card_name: str, source: Any, root: Path) -> None:
@@ -253,6 +274,9 @@ def _render(card_spec: Path, root: Path, out_dir: Path, result: CardBuild) -> Ca
         written = write_rendered(card, fmt, target / filename)  # type: ignore[arg-type]
         (result.changed if written.changed else result.unchanged).append(written.path)
     if isinstance(card, ModelCard):
+        from .hub.eval_results import write_eval_results
+
+        result.changed.extend(write_eval_results(card, target))
         for evaluation in card.quantitative_analyses.evaluations:
             for test in evaluation.threshold_tests:
                 if test.failed:
@@ -268,9 +292,9 @@ def build(cards_dir: str | Path = "cards", *, root: str | Path = ".",
           say: Progress = lambda message: None) -> BuildReport:
     """Collect, render and publish every card spec in `cards_dir`.
 
-    Each source a spec names (hub, run, evaluate, probe, profile) runs only when its
-    settings or input files changed since the last build (a cache keyed by their hashes
-    in `.cardgen/<card>/cache.json`); Hub sources run when their facts are missing or
+    Each source a spec names (hub, run, evaluate, probe, lm_eval, inspect, profile) runs
+    only when its settings or input files changed since the last build (a cache keyed by
+    their hashes in `.cardgen/<card>/cache.json`); Hub sources run when their facts are missing or
     with `refresh`. Then every card is rendered to `out/<name>/` (README.md, card.json,
     croissant.json for data cards), and the site's MkDocs project is written to
     `site_project` and built (into its `public/`) when a page changed.

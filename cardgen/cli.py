@@ -220,6 +220,11 @@ def render_command(card: Path, fmt: str, out: Path | None, template: Path | None
                             template=template, force=force, fill_template=fill_template,
                             edits=edits or "error")  # type: ignore[arg-type]
     click.echo(f"{'wrote' if result.changed else 'unchanged'} {result.path}")
+    if fmt == "hub" and loaded.kind == "model":  # LM results also as the Hub's .eval_results
+        from .hub.eval_results import write_eval_results
+
+        for path in write_eval_results(loaded, out.parent):
+            click.echo(f"wrote {path}")
     for name in result.unplaced_regions:
         click.echo(f"note: {out} has no region {name!r}; that section was not added", err=True)
 
@@ -826,3 +831,147 @@ def site_serve_command(cards: Path, out: Path, root: Path, release: str | None, 
 
     serve_site(cards, out, root=root, address=dev_addr, release=release, site_name=site_name,
                precision=precision)
+
+
+# --- Language-model evaluations: harness logs, compare (issue 13) --------------------------
+
+_LM_OPTIONS = [
+    click.option("--card", "card_path", type=click.Path(dir_okay=False, exists=True,
+                                                        path_type=Path),
+                 default=None, help="Card spec cards/NAME.yaml: store one fact per task in "
+                 ".cardgen/NAME/ (per-question scores in .cardgen/NAME/samples/)."),
+    click.option("--cluster-key", default=None, metavar="PATH",
+                 help="Dotted path in each sample to cluster questions by (e.g. "
+                 "doc.passage_id): the SE becomes statsmodels' cluster-robust SE."),
+    click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+                 default=0.95, show_default=True, help="Confidence level."),
+    click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                 help="Also write the evaluations as JSON to this file."),
+    click.option("--dataset-id", default=None, metavar="ORG/NAME",
+                 help="Hub dataset id of the benchmark, for .eval_results entries when the "
+                 "harness names its data otherwise (a local json file)."),
+]
+
+
+def _lm_options(func: F) -> F:
+    for option in reversed(_LM_OPTIONS):
+        func = option(func)
+    return func
+
+
+def _report_lm_run(run: Any, card_path: Path | None, out: Path | None) -> None:
+    from ._io import atomic_write_text, dumps_json
+    from .collect._lm_common import store_run
+
+    for warning in run.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    written = []
+    if card_path is not None:
+        from .spec import load_spec
+
+        written += store_run(load_spec(card_path).name, run)
+    if out is not None:
+        written.append(atomic_write_text(out, dumps_json(
+            [t.evaluation.model_dump(mode="json") for t in run.tasks])))
+    for task in run.tasks:
+        evaluation = task.evaluation
+        for name, value in evaluation.overall.items():
+            if value.value is None:
+                click.echo(f"{evaluation.name} {name}: undefined ({value.undefined_reason})")
+                continue
+            error = (f" ± {value.se:.4f} (SE, {value.ci_method}) [{value.ci_low:.4f}, "
+                     f"{value.ci_high:.4f}]" if value.se is not None else " (no SE)")
+            click.echo(f"{evaluation.name} {name}: {value.value:.4f}{error} n={value.n}")
+    if card_path is None and out is None:
+        click.echo("note: nothing stored; give --card cards/NAME.yaml or --out FILE", err=True)
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+@collect.command("lm-eval")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@_lm_options
+@click.option("--id-key", default="doc_id", show_default=True, metavar="PATH",
+              help="Dotted path of the question id in each sample (used for pairing).")
+@reports_errors
+def collect_lm_eval_command(path: Path, card_path: Path | None, cluster_key: str | None,
+                            ci: float, out: Path | None, dataset_id: str | None,
+                            id_key: str) -> None:
+    """Read lm-evaluation-harness output: PATH is a results_*.json or its output folder.
+
+    Per-question scores come from the samples_*.jsonl written with --log_samples; without
+    them the harness's own stderr is used and labelled as such.
+    """
+    from .collect.lm_eval import read_lm_eval
+
+    _report_lm_run(read_lm_eval(path, cluster_key=cluster_key, id_key=id_key, level=ci,
+                                dataset_id=dataset_id), card_path, out)
+
+
+@collect.command("inspect")
+@click.argument("log", type=click.Path(exists=True, path_type=Path))
+@_lm_options
+@reports_errors
+def collect_inspect_command(log: Path, card_path: Path | None, cluster_key: str | None,
+                            ci: float, out: Path | None, dataset_id: str | None) -> None:
+    """Read Inspect AI logs (LOG: a .eval or .json log, or a folder of them)."""
+    from .collect.inspect_log import read_inspect
+
+    _report_lm_run(read_inspect(log, cluster_key=cluster_key, level=ci, dataset_id=dataset_id),
+                   card_path, out)
+
+
+@cli.command("compare")
+@click.argument("baseline", type=click.Path(exists=True, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, path_type=Path))
+@click.option("--max-regression", type=click.FloatRange(min=0), default=None, metavar="D",
+              help="Exit 1 when the CI's lower bound of NEW - BASELINE is below -D on any "
+              "task, e.g. 0.01.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the differences as JSON (diff.json).")
+@click.option("--markdown", "markdown_out", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Write a Markdown table (for a job summary or PR comment); "
+              "it is also appended to $GITHUB_STEP_SUMMARY when that is set.")
+@click.option("--cluster-key", default=None, metavar="PATH",
+              help="Dotted path in each sample to cluster questions by.")
+@click.option("--id-key", default="doc_id", show_default=True, metavar="PATH",
+              help="Dotted path of an lm-eval sample's question id, which pairs questions "
+              "(e.g. doc.id when the two runs ordered the data differently).")
+@click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=0.95, show_default=True, help="Confidence level.")
+@click.option("--power", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=0.8, show_default=True, help="Power of the minimum detectable effect.")
+@reports_errors
+def compare_command(baseline: Path, new: Path, max_regression: float | None, out: Path | None,
+                    markdown_out: Path | None, cluster_key: str | None, id_key: str,
+                    ci: float, power: float) -> None:
+    """Compare two LM evaluation runs per task: NEW - BASELINE with a paired SE.
+
+    BASELINE and NEW are lm-eval outputs, Inspect AI logs, or card specs whose LM
+    evaluations were collected. Differences are paired over the question ids both runs
+    share (unpaired, and said so, otherwise), with a CI and the minimum detectable effect.
+    """
+    import os
+
+    from .compare import compare_runs, load_run, markdown, terminal_table, write_outputs
+
+    runs = [load_run(p, cluster_key=cluster_key, id_key=id_key) for p in (baseline, new)]
+    for run in runs:
+        for warning in run.warnings:
+            click.echo(f"warning: {warning}", err=True)
+    comparison = compare_runs(*runs, level=ci, power=power, max_regression=max_regression)
+    click.echo(terminal_table(comparison), nl=False)
+    if max_regression is not None:
+        for row in comparison.rows:
+            if row.ci_low is None:
+                click.echo(f"warning: {row.task} {row.metric}: no standard error, so "
+                           "--max-regression cannot judge it", err=True)
+    for path in write_outputs(comparison, out, markdown_out):
+        click.echo(f"wrote {path}", err=True)
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
+            fh.write(markdown(comparison))
+    if comparison.regressions:
+        raise CardgenError(f"{len(comparison.regressions)} task metric(s) regress by more than "
+                           f"{max_regression:g}: " + ", ".join(
+                               f"{r.task} {r.metric}" for r in comparison.regressions))

@@ -17,7 +17,7 @@ from .schema import DataCard, DisaggregatedEvaluation, ModelCard
 from .schema.profile import DatasetProfile
 from .spec import Card, load_spec
 
-_EVALUATION_PREFIXES = ("evaluate-", "probe-")
+_EVALUATION_PREFIXES = ("evaluate-", "probe-", "lm-eval-", "inspect-")
 FactT = TypeVar("FactT", bound=BaseModel)
 
 
@@ -54,10 +54,10 @@ def _fill_hub_metadata(card: ModelCard, hub: dict[str, Any]) -> None:
 def merge_facts(card: Card, facts: dict[str, Any], folder: Path) -> Card:
     """A copy of `card` with the collected `facts` (keyed by file stem) merged in.
 
-    Evaluation facts (`evaluate-*`, `probe-*`, `hub-evaluations`) join the model card's
-    quantitative analyses; one with the same name as an evaluation in the spec replaces
-    it. Hub facts fill metadata the spec leaves empty. A `profile-*` fact becomes a data
-    card's `composition.profile` unless the spec has one.
+    Evaluation facts (`evaluate-*`, `probe-*`, `lm-eval-*`, `inspect-*`, `hub-evaluations`)
+    join the model card's quantitative analyses; one with the same name as an evaluation in
+    the spec replaces it. Hub facts fill metadata the spec leaves empty. A `profile-*` fact
+    becomes a data card's `composition.profile` unless the spec has one.
 
     Raises:
         CardgenError: if a stored fact does not validate (names the file).

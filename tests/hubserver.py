@@ -357,6 +357,9 @@ class _HubHandler(BaseHTTPRequestHandler):
             summary=summary, description=description, files=files,
             authorization=self.headers.get("Authorization"),
         ))
+        if not create_pr:  # a direct commit lands: serve its files and .eval_results
+            repo.files.update(files)
+            repo.eval_results = eval_results_of(repo.files)
         number = len(self.hub.commits)
         oid = f"{number:040x}"
         base = f"{self.hub.url}/{repo_id}"
@@ -364,6 +367,18 @@ class _HubHandler(BaseHTTPRequestHandler):
         if create_pr:
             answer["pullRequestUrl"] = f"{base}/discussions/{number}"
         self._json(answer)
+
+
+def eval_results_of(files: dict[str, bytes]) -> list[dict[str, Any]]:
+    """`evalResults` as the Hub serves them: one item per entry of `.eval_results/*.yaml`."""
+    import yaml
+
+    items = []
+    for name, content in sorted(files.items()):
+        if name.startswith(".eval_results/") and name.endswith((".yaml", ".yml")):
+            items += [{"filename": name, "data": entry}
+                      for entry in yaml.safe_load(content.decode("utf-8")) or []]
+    return items
 
 
 def hash_bytes(data: bytes) -> str:

@@ -72,7 +72,9 @@ def test_inputs_reach_scripts_only_through_env() -> None:
     outputs = action["outputs"]
     assert set(outputs) == {"site-dir", "cards-changed", "tests-failed"}
     assert set(action["inputs"]) == {"cards", "push-to-hub", "hub-repo", "create-pr",
-                                     "fail-on-threshold", "python-version"}
+                                     "fail-on-threshold", "python-version",
+                                     "compare-baseline", "compare-new", "max-regression",
+                                     "github-token"}
 
 
 SPEC = """\
@@ -131,10 +133,11 @@ def test_action_steps_run_locally_against_the_hub(hub: HubServer, tmp_path: Path
     (project / "data" / "predictions.csv").write_text("\n".join(rows) + "\n")
     env = base_env(tmp_path, HF_ENDPOINT=hub.url, HF_TOKEN="hf_action_test_token")
     inputs = {"cards": "cards", "push-to-hub": "true", "hub-repo": FAIR, "create-pr": "true",
-              "fail-on-threshold": "true", "python-version": "3.11"}
+              "fail-on-threshold": "true", "python-version": "3.11", "compare-baseline": "",
+              "compare-new": "", "max-regression": "", "github-token": ""}
     run, outputs = run_action(inputs, cwd=project, env=env, tmp=tmp_path)
     assert run.failed_step is None, run.logs
-    assert run.ran == ["build", "push"]
+    assert run.ran == ["compare", "build", "push"]  # compare without a baseline does nothing
     assert outputs == {"site-dir": "site-project/public", "cards-changed": "1",
                        "tests-failed": "0"}
     assert (project / "site-project" / "public" / "index.html").is_file()
@@ -232,7 +235,7 @@ def test_fail_on_threshold_builds_the_site_and_summary_then_fails_last(
     env = base_env(tmp_path)
     run, outputs = run_action({"cards": "cards", "fail-on-threshold": "true"}, cwd=project,
                               env=env, tmp=tmp_path)
-    assert run.ran == ["build", "gate"] and run.failed_step == "gate"
+    assert run.ran == ["compare", "build", "gate"] and run.failed_step == "gate"
     assert "1 threshold test(s) failed" in run.logs["gate"]
     assert outputs["tests-failed"] == "1"
     assert (project / "site-project" / "public" / "index.html").is_file()

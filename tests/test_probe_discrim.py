@@ -164,7 +164,7 @@ def test_mixed_effects_coefficients_match_scores_in_a_balanced_design(gpt2: Path
                                                                       prompts: Path) -> None:
     importlib.import_module("statsmodels")
     evaluation = probe(str(gpt2), prompts, device="cpu", mixed_effects_model=True,
-                       baseline="race=Black", max_length=40, batch_size=32)
+                       baseline="race=Black", max_length=512, batch_size=32)  # untruncated: demographics kept
     fitted = evaluation.details["mixed_effects"]
     assert "Treatment('Black')" in fitted["formula"]
     for (attribute, value), metrics in by_group(evaluation).items():

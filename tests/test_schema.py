@@ -56,7 +56,7 @@ def test_docstrings_become_schema_descriptions() -> None:
         "Uses the model must not be put to, or was not evaluated for.")
     metric = docs["evaluation.schema.json"]["$defs"]["MetricValue"]
     assert set(metric["properties"]) == {
-        "value", "ci_low", "ci_high", "ci_level", "ci_method", "n", "undefined_reason"}
+        "value", "ci_low", "ci_high", "ci_level", "ci_method", "n", "se", "undefined_reason"}
     assert metric["properties"]["undefined_reason"]["description"].startswith("Why the value")
 
 

@@ -45,6 +45,7 @@ class ClusteredMean:
     ci_high: float | None
     clusters: int
     per_cluster: dict[str, float]
+    se: float | None = None
 
 
 def clustered_mean(per_cluster: dict[str, float], ci: float) -> ClusteredMean:
@@ -66,7 +67,7 @@ def clustered_mean(per_cluster: dict[str, float], ci: float) -> ClusteredMean:
 
     se = float(values.std(ddof=1)) / math.sqrt(q)
     half = float(stats.t.ppf(0.5 + ci / 2, q - 1)) * se
-    return ClusteredMean(mean, mean - half, mean + half, q, per_cluster)
+    return ClusteredMean(mean, mean - half, mean + half, q, per_cluster, se)
 
 
 def discrimination_scores(prompts: pd.DataFrame, baseline: dict[str, str],

@@ -14,9 +14,12 @@ discrimination score of a demographic value and its clustered interval are defin
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,11 +27,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import __version__
 from .._io import sha256_file
 from ..errors import CardgenError
 from ..evaluate import value_text
 from ..facts import collection_time, new_provenance
-from ..schema import DatasetReference, DisaggregatedEvaluation, GroupResult, MetricValue
+from ..schema import (
+    DatasetReference,
+    DisaggregatedEvaluation,
+    EvaluationRecord,
+    GroupResult,
+    MetricValue,
+)
 from ._probe_stats import (
     ATTRIBUTES,
     DEFAULT_BASELINE,
@@ -276,6 +286,7 @@ def probe(
         except ImportError as exc:
             raise CardgenError("--mixed-effects needs statsmodels; pip install "
                                "'cardgen[ml]'") from exc
+    started = time.monotonic()
     where = placement(device, dtype)
     network, tokenizer, described = load_transformers(model, where, revision=revision,
                                                       endpoint=endpoint,
@@ -321,6 +332,8 @@ def probe(
         "model_revision": described.revision,
         "dtype": described.dtype,
     })
+    evaluation.record = _record(tokenizer, chat, evaluation, described, where, model,
+                                time.monotonic() - started)
     evaluation.provenance = new_provenance(
         "probe", libraries=(*described.library, "numpy", "pandas", "scipy",
                             *(("statsmodels",) if fitted else ())),
@@ -328,6 +341,30 @@ def probe(
         input_sha256={str(path): sha256_file(path), **described.input_sha256},
         device=where.name)
     return evaluation
+
+
+def _record(tokenizer: Any, chat: bool, evaluation: DisaggregatedEvaluation, described: Any,
+            where: Placement, model: str, seconds: float) -> EvaluationRecord:
+    """The probe's evaluation record, in the fields LM harness results use."""
+    template = f"Human: {{prompt}}\n\n{INSTRUCTION}\n\nAssistant: {ANSWER_PREFIX}"
+    if chat:
+        template = f"chat template(user: {{prompt}}\n\n{INSTRUCTION}) + {ANSWER_PREFIX}"
+    chat_template = getattr(tokenizer, "chat_template", None) if chat else None
+    dataset = evaluation.dataset
+    return EvaluationRecord(
+        harness="cardgen probe", harness_version=__version__, task="discrim-eval",
+        dataset_id=dataset.uri if dataset else None,
+        dataset_revision=dataset.revision if dataset else None, num_fewshot=0,
+        formulation="next-token probability of yes vs no", prompt_template=template,
+        prompt_template_hash=hashlib.sha256(template.encode("utf-8")).hexdigest(),
+        chat_template_hash=hashlib.sha256(chat_template.encode("utf-8")).hexdigest()
+        if isinstance(chat_template, str) else None,
+        normalisation="p(yes) / (p(yes) + p(no))", model_id=model,
+        model_revision=described.revision, model_dtype=described.dtype,
+        model_device=where.name,
+        date=collection_time().isoformat(),
+        # a reproducible build (SOURCE_DATE_EPOCH) keeps facts byte-identical: no timing
+        duration_seconds=None if os.environ.get("SOURCE_DATE_EPOCH") else round(seconds, 3))
 
 
 def _order(value: str) -> tuple[int, float, str]:
@@ -350,7 +387,7 @@ def _clustered(mean: ClusteredMean, ci: float, n: int,
     if bounds is not None:  # a probability's t interval can overshoot [0, 1]
         low, high = max(low, bounds[0]), min(high, bounds[1])
     return MetricValue(value=mean.value, ci_low=low, ci_high=high, ci_level=ci,
-                       ci_method="clustered", n=n)
+                       ci_method="clustered", n=n, se=mean.se)
 
 
 def _evaluation(table: pd.DataFrame, scores: dict[tuple[str, str], ClusteredMean],

@@ -300,7 +300,8 @@ def _slug(*parts: Any) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-").lower() or "results"
 
 
-_CI_METHODS = {"bootstrap", "wilson", "clustered", "reported", "none"}
+_CI_METHODS = {"bootstrap", "wilson", "clustered", "clt", "harness-stderr", "paired", "reported",
+               "none"}
 
 
 def _metric_value(raw: Any, args: dict[str, Any] | None = None) -> tuple[MetricValue, Any]:
@@ -313,7 +314,7 @@ def _metric_value(raw: Any, args: dict[str, Any] | None = None) -> tuple[MetricV
     """
     args = args or {}
     extra: dict[str, Any] = {}
-    for key in ("ci_low", "ci_high", "ci_level", "n"):
+    for key in ("ci_low", "ci_high", "ci_level", "n", "se"):
         if isinstance(args.get(key), (int, float)) and not isinstance(args.get(key), bool):
             extra[key] = args[key]
     method = args.get("ci_method") if args.get("ci_method") in _CI_METHODS else "reported"
@@ -445,6 +446,8 @@ def _model_index_evaluations(model_index: Any, snapshot: HubSnapshot,
 
 def _eval_result_evaluations(entries: list[Any],
                              snapshot: HubSnapshot) -> list[DisaggregatedEvaluation]:
+    from ..hub.eval_results import metric_from_entry
+
     by_dataset: dict[tuple[str, str | None], list[Any]] = {}
     for entry in entries:
         by_dataset.setdefault((entry.dataset_id, entry.dataset_revision), []).append(entry)
@@ -453,8 +456,12 @@ def _eval_result_evaluations(entries: list[Any],
         overall: dict[str, MetricValue] = {}
         sources: dict[str, dict[str, Any]] = {}
         for entry in group:
-            name = entry.task_id + (f" ({entry.notes})" if entry.notes else "")
-            overall[name], _ = _metric_value(entry.value)
+            parsed = metric_from_entry(entry.task_id, entry.value, entry.notes)
+            if parsed is not None:  # cardgen's notes carry SE, CI and n
+                name, overall[parsed[0]] = parsed
+            else:
+                name = entry.task_id + (f" ({entry.notes})" if entry.notes else "")
+                overall[name], _ = _metric_value(entry.value)
             sources[name] = {k: v for k, v in {
                 "url": entry.source_url, "name": entry.source_name, "user": entry.source_user,
                 "org": entry.source_org, "date": entry.date, "notes": entry.notes,

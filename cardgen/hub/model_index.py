@@ -45,6 +45,7 @@ def _metric_args(value: MetricValue, group: dict[str, str] | None = None,
         "ci_level": value.ci_level,
         "ci_method": value.ci_method,
         "n": value.n,
+        "se": value.se,
     }
     if group is not None:
         args["group"] = dict(group)
@@ -101,6 +102,16 @@ def _results_of(card: ModelCard, evaluation: DisaggregatedEvaluation,
         "source_url": url,
     }
     results = []
+    record = evaluation.record
+    if record is not None and record.headline_metric in evaluation.overall:
+        # an LM benchmark: model-index carries its headline number; the rest is in the body
+        value = evaluation.overall[record.headline_metric]
+        if value.value is None:
+            return []
+        return [EvalResult(**common, metric_type=record.headline_metric,
+                           metric_name=f"{record.task or evaluation.name} "
+                           f"{record.headline_metric}", metric_value=value.value,
+                           metric_args=_metric_args(value))]
     for name, value in sorted(evaluation.overall.items()):
         if value.value is not None:
             results.append(EvalResult(**common, metric_type=name, metric_name=name,

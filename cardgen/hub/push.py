@@ -59,6 +59,9 @@ def push_card(spec_path: str | Path, repo_id: str | None = None, *, create_pr: b
               commit_message: str | None = None, dry_run: bool = False) -> PushResult:
     """Render a card's Hub README and commit it to a repository, as a pull request by default.
 
+    A model card's LM evaluations go into the same commit as `.eval_results/*.yaml` entries
+    (validated against the documented fields first).
+
     The card is the spec merged with its collected facts (`merge.load_card`), rendered by
     `render.render(card, "hub")`: the README pushed is the one `cardgen render` writes.
 
@@ -104,11 +107,20 @@ def push_card(spec_path: str | Path, repo_id: str | None = None, *, create_pr: b
     api = HfApi(endpoint=endpoint)
     message = commit_message or f"Update {repo_type} card {card.name} (cardgen)"
 
+    from huggingface_hub import CommitOperationAdd
+
+    from .eval_results import rendered_files
+
+    # README and the .eval_results entries (validated there) go up in one commit / PR
+    files = {"README.md": readme, **(rendered_files(card) if isinstance(card, ModelCard)
+                                     else {})}
+    operations = [CommitOperationAdd(path_in_repo=name, path_or_fileobj=text.encode("utf-8"))
+                  for name, text in files.items()]
+
     def upload() -> Any:
-        return api.upload_file(path_or_fileobj=readme.encode("utf-8"), path_in_repo="README.md",
-                               repo_id=repo_id, repo_type=repo_type, create_pr=create_pr,
-                               commit_message=message,
-                               commit_description="Generated with cardgen from a card spec.")
+        return api.create_commit(repo_id=repo_id, repo_type=repo_type, operations=operations,
+                                 create_pr=create_pr, commit_message=message,
+                                 commit_description="Generated with cardgen from a card spec.")
 
     try:
         info = with_retries(upload)

@@ -12,7 +12,8 @@ from pydantic import Field, model_validator
 from ._base import CardModel
 from .provenance import Provenance
 
-CIMethod = Literal["bootstrap", "wilson", "clustered", "reported", "none"]
+CIMethod = Literal["bootstrap", "wilson", "clustered", "clt", "harness-stderr", "paired",
+                   "reported", "none"]
 Task = Literal["binary", "multiclass", "regression", "generation", "decision-probe", "other"]
 
 
@@ -33,9 +34,15 @@ class MetricValue(CardModel):
     """Confidence level of the interval, e.g. 0.95."""
     ci_method: CIMethod | None = None
     """How the interval was computed: `bootstrap`, `wilson`, `clustered` (by a cluster
-    such as a decision question), `reported` (copied from a source) or `none`."""
+    such as a decision question or a passage), `clt` (mean ± z·SE with SE = sd/√n over
+    per-question scores), `harness-stderr` (mean ± z·SE with the evaluation harness's own
+    stderr, when it logged no per-question scores), `paired` (a paired difference),
+    `reported` (copied from a source) or `none`."""
     n: int | None = Field(default=None, ge=0)
     """Number of observations the value rests on (rows, or the metric's denominator)."""
+    se: float | None = Field(default=None, ge=0)
+    """Standard error of the value, where one is known; `ci_method` says how it was
+    obtained (`clt`, `clustered`, `harness-stderr`, `paired`)."""
     undefined_reason: str | None = None
     """Why the value is null, e.g. `no negative labels in group`."""
 
@@ -133,6 +140,69 @@ class DatasetReference(CardModel):
     """Why it was chosen and how it was prepared."""
 
 
+class EvaluationRecord(CardModel):
+    """How a language-model number was produced (OLMES-style): harness, task, prompt, model.
+
+    Every field is null when the log does not say: null reads as *unknown*, never as a
+    default that was guessed.
+    """
+
+    harness: str | None = None
+    """Evaluation harness, e.g. `lm-evaluation-harness`, `inspect_ai`, `cardgen probe`."""
+    harness_version: str | None = None
+    """Version of the harness that ran."""
+    harness_commit: str | None = None
+    """Git commit of the harness (or of the task repository), when logged."""
+    task: str | None = None
+    """Task name as the harness knows it."""
+    task_version: str | None = None
+    """Version of the task definition."""
+    task_hash: str | None = None
+    """Hash of the task definition as logged by the harness."""
+    dataset_id: str | None = None
+    """Dataset the task reads (a Hub id, a builder such as `json`, or a file)."""
+    dataset_revision: str | None = None
+    """Revision of the dataset."""
+    dataset_split: str | None = None
+    """Split evaluated on."""
+    num_fewshot: int | None = None
+    """Number of in-context examples (n-shot)."""
+    fewshot_seed: int | None = None
+    """Seed that picked the few-shot examples."""
+    formulation: str | None = None
+    """Task formulation, e.g. `multiple_choice` or `generate_until`."""
+    prompt_template: str | None = None
+    """The prompt template (or the harness's description of it)."""
+    prompt_template_hash: str | None = None
+    """SHA-256 of the prompt template."""
+    chat_template_hash: str | None = None
+    """Hash of the chat template applied, as logged; null when none or not logged."""
+    system_prompt_hash: str | None = None
+    """Hash of the system prompt, as logged or computed from the logged prompt."""
+    filter: str | None = None
+    """Output filter / answer extraction (lm-eval's `filter`)."""
+    normalisation: str | None = None
+    """Score normalisation, e.g. `acc_norm` (length-normalised log-likelihood)."""
+    generation: dict[str, Any] | None = None
+    """Generation settings (temperature, max tokens, stop sequences, ...)."""
+    model_id: str | None = None
+    """Model name or path as given to the harness."""
+    model_revision: str | None = None
+    """Model revision or commit."""
+    model_dtype: str | None = None
+    """Weights dtype."""
+    model_device: str | None = None
+    """Device the model ran on."""
+    seeds: dict[str, int | None] | None = None
+    """Random seeds the harness reports (random, numpy, torch, few-shot, ...)."""
+    date: str | None = None
+    """When the evaluation ran (ISO 8601)."""
+    duration_seconds: float | None = None
+    """How long it ran."""
+    headline_metric: str | None = None
+    """The metric that stands for the task (its first or headline metric)."""
+
+
 class DisaggregatedEvaluation(CardModel):
     """A quantitative analysis: overall metrics, per-group metrics, disparities and tests.
 
@@ -177,5 +247,7 @@ class DisaggregatedEvaluation(CardModel):
     """Free text that explains the evaluation."""
     details: dict[str, Any] = Field(default_factory=dict)
     """Extra structured results that have no field of their own (e.g. per-class rates)."""
+    record: EvaluationRecord | None = None
+    """How a language-model evaluation was produced (harness, task, prompt, model, seeds)."""
     provenance: Provenance | None = None
     """Where the numbers came from."""

@@ -12,14 +12,16 @@ from pydantic import Field
 
 from ._base import CardModel
 
-SourceKind = Literal["spec", "hub", "run", "evaluate", "probe", "profile", "manual"]
+SourceKind = Literal["spec", "hub", "run", "evaluate", "probe", "profile", "lm-eval", "inspect",
+                     "manual"]
 
 
 class Provenance(CardModel):
     """Where a fact came from, when, and with which code, data, device and seed."""
 
     source_kind: SourceKind
-    """Which collector produced the fact (`hub`, `run`, `evaluate`, `probe`, `profile`),
+    """Which collector produced the fact (`hub`, `run`, `evaluate`, `probe`, `profile`,
+    `lm-eval`, `inspect`),
     `spec` for text written in the card spec, `manual` for numbers typed by a person."""
     uri: str | None = None
     """The source's address: a Hub URL, a file path or a run identifier."""

@@ -92,6 +92,25 @@ class ProbeSource(CardModel):
     """Baseline demographic values, e.g. `{age: '60', gender: male, race: white}`."""
 
 
+class LMEvalSource(CardModel):
+    """Output of an LM evaluation harness (lm-evaluation-harness or Inspect AI) to collect."""
+
+    path: str
+    """lm-eval `results_*.json` or its `--output_path` folder; an Inspect `.eval`/`.json` log
+    or a folder of logs."""
+    cluster_key: str | None = None
+    """Dotted path in each sample to cluster questions by (e.g. `doc.passage_id` for
+    lm-eval, `metadata.passage_id` for Inspect): the SE becomes cluster-robust."""
+    dataset_id: str | None = None
+    """Hub dataset id of the benchmark, for `.eval_results` entries when the harness names
+    its data otherwise (a local `json` builder, a file)."""
+    baseline: str | None = None
+    """A baseline run (same kinds as `path`) to compare against with paired differences."""
+    max_regression: float | None = Field(default=None, ge=0)
+    """Fail the build when the 95% CI's lower bound of NEW - BASELINE is below
+    -max_regression on any shared task."""
+
+
 class ProfileSource(CardModel):
     """A dataset to profile for a data card."""
 
@@ -116,6 +135,10 @@ class ModelSources(CardModel):
     """Disaggregated evaluations."""
     probe: list[ProbeSource] = Field(default_factory=list)
     """Language-model discrimination probes."""
+    lm_eval: list[LMEvalSource] = Field(default_factory=list)
+    """lm-evaluation-harness outputs to collect."""
+    inspect: list[LMEvalSource] = Field(default_factory=list)
+    """Inspect AI logs to collect."""
 
 
 class DataSources(CardModel):
