@@ -242,4 +242,4 @@ def test_fail_on_threshold_builds_the_site_and_summary_then_fails_last(
     assert "accuracy>=0.99" in Path(env["GITHUB_STEP_SUMMARY"]).read_text()
     passing, _ = run_action({"cards": "cards", "fail-on-threshold": "false"}, cwd=project,
                             env=env, tmp=tmp_path)
-    assert passing.failed_step is None and passing.ran == ["build"]
+    assert passing.failed_step is None and passing.ran == ["compare", "build"]

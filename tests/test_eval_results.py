@@ -17,14 +17,14 @@ from lm_harness_runs import lm_eval_outputs
 
 from cardgen.cli import cli
 from cardgen.collect.lm_eval import read_lm_eval
-from cardgen.merge import load_card
-from cardgen.render import render
 from cardgen.hub.eval_results import (
     format_notes,
     metric_from_entry,
     parse_notes,
     validate_entry,
 )
+from cardgen.merge import load_card
+from cardgen.render import render
 
 SENTINEL = "hf_SENTINELevalresults0123456789"
 

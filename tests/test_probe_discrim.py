@@ -163,8 +163,9 @@ def test_chat_template_wraps_the_prompt(tmp_path: Path, prompts: Path) -> None:
 def test_mixed_effects_coefficients_match_scores_in_a_balanced_design(gpt2: Path,
                                                                       prompts: Path) -> None:
     importlib.import_module("statsmodels")
+    # untruncated prompts: their demographics are what the model sees
     evaluation = probe(str(gpt2), prompts, device="cpu", mixed_effects_model=True,
-                       baseline="race=Black", max_length=512, batch_size=32)  # untruncated: demographics kept
+                       baseline="race=Black", max_length=512, batch_size=32)
     fitted = evaluation.details["mixed_effects"]
     assert "Treatment('Black')" in fitted["formula"]
     for (attribute, value), metrics in by_group(evaluation).items():
