@@ -6,6 +6,7 @@ with nothing changed does no work and writes no file.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -67,8 +68,15 @@ class BuildReport:
 
 def _hash_path(path: Path) -> str:
     """SHA-256 of a file, or of a folder's files (names and contents, sorted)."""
+    if str(path).startswith("spark:"):
+        return str(path)  # a Spark table: only its name is known here
     if _is_hub_reference(path):
         return f"hub:{path}"  # a Hub reference: its revision is part of the source settings
+    if glob.has_magic(str(path)):
+        digest = hashlib.sha256()
+        for item in sorted(glob.glob(str(path), recursive=True)):
+            digest.update(item.encode() + b"\0" + _hash_path(Path(item)).encode())
+        return digest.hexdigest()
     if path.is_file():
         return sha256_file(path)
     if path.is_dir():
@@ -109,7 +117,7 @@ def _is_hub_reference(path: Path) -> bool:
 def _local(root: Path, value: str) -> Path:
     """A spec's path, relative to the project folder; Hub references stay as written."""
     path = Path(value)
-    if path.is_absolute() or value.startswith("hub:"):
+    if path.is_absolute() or value.startswith(("hub:", "spark:")):
         return path
     local = root / path
     return path if _is_hub_reference(local) and not local.exists() and _is_hub_reference(
@@ -166,6 +174,16 @@ def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
                 [_local(root, source.data)], [],
                 lambda s=source: _profile(card.name, s, root)))
     return steps
+
+
+def _with_engine(card: Card, engine: str | None) -> Card:
+    """The card with `engine` on each evaluate source that leaves the choice to `auto`."""
+    if engine is None or not isinstance(card, ModelCard) or not card.sources.evaluate:
+        return card
+    evaluate = [s.model_copy(update={"engine": engine}) if s.engine == "auto" else s
+                for s in card.sources.evaluate]
+    sources = card.sources.model_copy(update={"evaluate": evaluate})
+    return card.model_copy(update={"sources": sources})
 
 
 def _collect_hub(card_name: str, hub: Any, root: Path) -> None:
@@ -255,7 +273,7 @@ def _render(card_spec: Path, root: Path, out_dir: Path, result: CardBuild) -> Ca
 def build(cards_dir: str | Path = "cards", *, root: str | Path = ".",
           out: str | Path = "build/cards", site_project: str | Path | None = "site-project",
           refresh: bool = False, progress: bool = True,
-          say: Progress = lambda message: None) -> BuildReport:
+          say: Progress = lambda message: None, engine: str | None = None) -> BuildReport:
     """Collect, render and publish every card spec in `cards_dir`.
 
     Each source a spec names (hub, run, evaluate, probe, profile) runs only when its
@@ -273,6 +291,7 @@ def build(cards_dir: str | Path = "cards", *, root: str | Path = ".",
         refresh: run every source even if its inputs are unchanged.
         progress: show progress bars of long collectors.
         say: receives one line per step, for progress reporting.
+        engine: aggregation engine for the evaluations whose spec leaves it at `auto`.
 
     Returns:
         What was run, written and tested.
@@ -304,7 +323,7 @@ def build(cards_dir: str | Path = "cards", *, root: str | Path = ".",
         assert r.card is not None
         result = CardBuild(r.card.name, r.card.kind, r.path)
         say(f"{r.card.name} ({r.card.kind} card)")
-        _collect(r.card, root, result, say, refresh, progress)
+        _collect(_with_engine(r.card, engine), root, result, say, refresh, progress)
         _render(r.path, root, out_dir, result)
         builds.append(result)
     site_dir, rebuilt = None, False

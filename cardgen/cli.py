@@ -202,9 +202,12 @@ def _print_build(report: BuildReport) -> None:
 @click.option("--no-fail", is_flag=True,
               help="Report failed threshold tests but exit 0.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@click.option("--engine", type=click.Choice(["auto", "pandas", "duckdb", "spark"]),
+              default=None, help="Aggregation engine for evaluations whose spec leaves it at "
+              "auto (see `cardgen evaluate --engine`).")
 @reports_errors
 def build_command(cards_dir: Path, out: Path, site_project: Path, no_site: bool, refresh: bool,
-                  no_fail: bool, quiet: bool) -> None:
+                  no_fail: bool, quiet: bool, engine: str | None) -> None:
     """Collect facts for every spec (only where inputs changed), render every card, build
     the site.
 
@@ -214,7 +217,7 @@ def build_command(cards_dir: Path, out: Path, site_project: Path, no_site: bool,
     """
     say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
     report = build(cards_dir, out=out, site_project=None if no_site else site_project,
-                   refresh=refresh, progress=not quiet, say=say)
+                   refresh=refresh, progress=not quiet, say=say, engine=engine)
     _print_build(report)
     write_github_files(report)
     if report.tests_failed and not no_fail:
@@ -431,12 +434,23 @@ def push_command(card: Path, repo_id: str | None, create_pr: bool, force: bool,
 @click.option("--reference", help="Reference group for disparities, e.g. "
                                   "'race=White,sex=Male'; the largest group by default.")
 @click.option("--name", help="Evaluation name; the file's stem by default.")
+@click.option("--engine", type=click.Choice(["auto", "pandas", "duckdb", "spark"]),
+              default="auto", show_default=True,
+              help="Engine that aggregates the counts: auto is pandas for files up to 256 MiB, "
+                   "DuckDB for larger files, globs and folders (the duckdb extra), spark for "
+                   "spark:db.table (the spark extra).")
+@click.option("--score-bins", type=click.IntRange(min=0), default=1024, show_default=True,
+              help="Score bins for ROC AUC, Brier score and calibration: exact when the "
+                   "scores have at most this many distinct values; 0: from rows (pandas).")
+@click.option("--spark-master", default="local[*]", show_default=True,
+              help="Spark master URL for --engine spark.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the evaluation JSON here.")
 @click.option("--card", type=click.Path(dir_okay=False),
               help="Store the evaluation as a fact of this card (cards/NAME.yaml).")
 @reports_errors
 def evaluate_command(file: str, card: str | None, out: str | None, **options: Any) -> None:
-    """Disaggregated evaluation of a predictions table (CSV, Parquet or JSON Lines).
+    """Disaggregated evaluation of a predictions table (CSV, Parquet or JSON Lines; with
+    --engine duckdb or spark also a glob, a hive-partitioned folder or spark:db.table).
 
     Metrics per group and intersectional group, with confidence intervals, disparities,
     fairness measures and threshold tests.

@@ -955,7 +955,9 @@ def evaluate_source(source: EvaluateSource, name: str | None = None,
                     pos_label=source.pos_label, task=source.task, metrics=source.metrics,
                     require=source.require, ci_method=source.ci_method, n_boot=source.n_boot,
                     ci=source.ci, seed=source.seed, min_group_size=source.min_group_size,
-                    reference=source.reference, name=name, progress=progress)
+                    reference=source.reference, name=name, progress=progress,
+                    engine=source.engine, score_bins=source.score_bins,
+                    spark_master=source.spark_master)
 
 
 def card_requirements(card: str | os.PathLike[str], data: str) -> list[str]:

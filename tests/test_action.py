@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -68,7 +69,7 @@ def test_inputs_reach_scripts_only_through_env() -> None:
     outputs = action["outputs"]
     assert set(outputs) == {"site-dir", "cards-changed", "tests-failed"}
     assert set(action["inputs"]) == {"cards", "push-to-hub", "hub-repo", "create-pr",
-                                     "fail-on-threshold", "python-version"}
+                                     "fail-on-threshold", "engine", "python-version"}
 
 
 def _expression(text: str, inputs: dict[str, str]) -> str:
@@ -114,7 +115,7 @@ def test_action_steps_run_locally_against_the_hub(hub: HubServer, tmp_path: Path
     outputs.touch()
     summary.touch()
     inputs = {"cards": "cards", "push-to-hub": "true", "hub-repo": FAIR, "create-pr": "true",
-              "fail-on-threshold": "true", "python-version": "3.11"}
+              "fail-on-threshold": "true", "engine": "duckdb", "python-version": "3.11"}
     action = yaml.safe_load(ACTION.read_text())
     env = {**os.environ, "GITHUB_OUTPUT": str(outputs), "GITHUB_STEP_SUMMARY": str(summary),
            "HF_ENDPOINT": hub.url, "HF_TOKEN": "hf_action_test_token",
@@ -128,8 +129,18 @@ def test_action_steps_run_locally_against_the_hub(hub: HubServer, tmp_path: Path
         if step.get("id") == "install":
             # cardgen is installed in this test environment already; check what the step
             # would install instead of reinstalling it over the development copy.
-            assert step["run"] == 'python -m pip install --quiet "$ACTION_PATH"'
-            assert _expression(step["env"]["ACTION_PATH"], inputs) == str(ROOT)
+            # The engine's extra is what it installs: run the step with pip stubbed out.
+            stub = tmp_path / "stub"
+            stub.mkdir(exist_ok=True)
+            (stub / "python").write_text('#!/bin/sh\necho "$@" > "$PIP_ARGS"\n')
+            (stub / "python").chmod(0o755)
+            step_env = {**env, **{k: _expression(v, inputs) for k, v in step["env"].items()},
+                        "PATH": f"{stub}{os.pathsep}{env['PATH']}",
+                        "PIP_ARGS": str(tmp_path / "pip_args")}
+            subprocess.run(["bash", "-e", "-c", step["run"]], cwd=project, env=step_env,
+                           check=True)
+            assert (tmp_path / "pip_args").read_text().split() == [
+                "-m", "pip", "install", "--quiet", f"{ROOT}[duckdb]"]
             continue
         step_env = {**env, **{k: _expression(v, inputs) for k, v in step["env"].items()}}
         done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=project, env=step_env,
@@ -144,6 +155,9 @@ def test_action_steps_run_locally_against_the_hub(hub: HubServer, tmp_path: Path
     assert summary.read_text().startswith("## cardgen build\n")
     assert "| fair-demo | model | evaluate data/predictions.csv | 2 | ✅ 1 passed |" in \
         summary.read_text()
+    fact = json.loads((project / ".cardgen" / "fair-demo" / "evaluate-predictions.json")
+                      .read_text())
+    assert fact["provenance"]["engine"].startswith("duckdb ")
     (commit,) = hub.commits
     assert (commit.repo_id, commit.create_pr) == (FAIR, True)
     readme = (project / "build" / "cards" / "fair-demo" / "README.md").read_bytes()

@@ -79,6 +79,14 @@ class EvaluateSource(CardModel):
     """Groups with fewer rows are flagged."""
     reference: str | None = None
     """Reference group for disparities, e.g. `race=White,sex=Male`; the largest group if omitted."""
+    engine: Literal["auto", "pandas", "duckdb", "spark"] = "auto"
+    """Engine that aggregates the counts: `auto` picks pandas for small files, DuckDB for
+    large files, globs and folders, Spark for `spark:db.table`."""
+    score_bins: int = Field(default=1024, ge=0)
+    """Score bins for ROC AUC, Brier score and calibration (exact up to this many distinct
+    scores); 0 computes them from rows (pandas engine)."""
+    spark_master: str = "local[*]"
+    """Spark master URL for the `spark` engine."""
 
 
 class ProbeSource(CardModel):
