@@ -730,7 +730,8 @@ def _score_bin_details(table: CellTable) -> dict[str, Any]:
     bins = table.score
     assert bins is not None
     bound = 0.0
-    for grouping in groupings(table.features, table.cells):
+    # Exact bins hold one distinct score: their positive-negative pairs are real ties.
+    for grouping in [] if bins.exact else groupings(table.features, table.cells):
         per_group = roc_auc_error_bound(grouping.aggregate(bins.n))
         if np.isfinite(per_group).any():
             bound = max(bound, float(np.nanmax(per_group)))
