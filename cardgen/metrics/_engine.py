@@ -13,7 +13,13 @@ from typing import Literal
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._bootstrap import multinomial_counts, percentile_interval, row_weights, wilson_interval
+from ._bootstrap import (
+    multinomial_counts,
+    multinomial_counts_split,
+    percentile_interval,
+    row_weights,
+    wilson_interval,
+)
 from ._cells import (
     BIN_METRICS,
     DEFAULT_SCORE_BINS,
@@ -313,9 +319,12 @@ def disaggregate_cells(table: CellTable, metric_names: Sequence[str], *,
         # Mean score (and squared score) per row of each bin, to scale the drawn counts.
         safe = np.where(bins.n > 0, bins.n, 1)
         mean, mean_sq = bins.total / safe, bins.total_sq / safe
-        for batch in multinomial_counts(bins.n, n_boot, rng):
-            counts = confusion_from_bins(batch, bins.pred)
-            drawn = score_sums(batch, batch * mean, batch * mean_sq, bins.ece_bin)
+        with_sums = any(name != "roc_auc" for name in score_metrics)
+        for batch in multinomial_counts_split(bins.n, n_boot, rng):
+            counts = confusion_from_bins(batch, bins.pred) if count_metrics else cell_counts
+            # ROC AUC needs the counts alone; Brier score and calibration the score sums.
+            drawn = (score_sums(batch, batch * mean, batch * mean_sq, bins.ece_bin)
+                     if with_sums else sums)
             for i, result in enumerate(results):
                 measure(result, counts, batch, drawn, replicates[i])
             bar.update(len(batch))
