@@ -177,13 +177,19 @@ def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
 
 
 def _with_engine(card: Card, engine: str | None) -> Card:
-    """The card with `engine` on each evaluate source that leaves the choice to `auto`."""
-    if engine is None or not isinstance(card, ModelCard) or not card.sources.evaluate:
+    """The card with `engine` on each evaluate (and, but for spark, profile) source that
+    leaves the choice to `auto`."""
+    if engine is None:
         return card
-    evaluate = [s.model_copy(update={"engine": engine}) if s.engine == "auto" else s
-                for s in card.sources.evaluate]
-    sources = card.sources.model_copy(update={"evaluate": evaluate})
-    return card.model_copy(update={"sources": sources})
+    if isinstance(card, ModelCard) and card.sources.evaluate:
+        kind, entries = "evaluate", card.sources.evaluate
+    elif isinstance(card, DataCard) and card.sources.profile and engine != "spark":
+        kind, entries = "profile", card.sources.profile
+    else:
+        return card
+    updated = [s.model_copy(update={"engine": engine}) if s.engine == "auto" else s
+               for s in entries]
+    return card.model_copy(update={"sources": card.sources.model_copy(update={kind: updated})})
 
 
 def _collect_hub(card_name: str, hub: Any, root: Path) -> None:
@@ -222,7 +228,8 @@ def _probe(card_name: str, source: Any, root: Path, progress: bool) -> None:
 def _profile(card_name: str, source: Any, root: Path) -> None:
     from .collect.profile import profile, store_profile
 
-    options: dict[str, Any] = {"sensitive": list(source.sensitive), "label": source.label}
+    options: dict[str, Any] = {"sensitive": list(source.sensitive), "label": source.label,
+                               "engine": source.engine}
     if getattr(source, "pos_label", None) is not None:
         options["pos_label"] = source.pos_label
     result = profile(_local(root, source.data), **options)
@@ -291,7 +298,7 @@ def build(cards_dir: str | Path = "cards", *, root: str | Path = ".",
         refresh: run every source even if its inputs are unchanged.
         progress: show progress bars of long collectors.
         say: receives one line per step, for progress reporting.
-        engine: aggregation engine for the evaluations whose spec leaves it at `auto`.
+        engine: engine for the evaluations (and profiles) whose spec leaves it at `auto`.
 
     Returns:
         What was run, written and tested.

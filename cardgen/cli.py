@@ -628,7 +628,7 @@ def probe_command(model: str, prompts: Path | None, baseline: str | None,
 
 
 @cli.command("profile")
-@click.argument("data", type=click.Path(exists=True, path_type=Path))
+@click.argument("data", type=click.Path(path_type=Path))
 @click.option("--card", "card_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               default=None, help="Data card spec cards/NAME.yaml: store the profile as the fact "
               ".cardgen/NAME/profile-<DATA stem>.json (its sources.profile entry for DATA "
@@ -652,12 +652,18 @@ def probe_command(model: str, prompts: Path | None, baseline: str | None,
               help="Most frequent values kept per column.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the profile as JSON to this file.")
+@click.option("--engine", type=click.Choice(["auto", "pandas", "duckdb"]), default="auto",
+              show_default=True,
+              help="Reader: pandas streams one file with pyarrow; duckdb also reads globs and "
+                   "hive-partitioned folders (the duckdb extra); auto picks DuckDB for those "
+                   "and for files over 256 MiB.")
 @reports_errors
 def profile_command(data: Path, card_path: Path | None, sensitive: tuple[str, ...],
                     label: str | None, pos_label: str | None, split: str | None,
                     encoding: str, keep_whitespace: bool, min_group_size: int, top_k: int,
-                    out: Path | None) -> None:
-    """Profile DATA (CSV, Parquet, JSON Lines or a saved datasets folder) for a data card.
+                    out: Path | None, engine: str) -> None:
+    """Profile DATA (CSV, Parquet, JSON Lines or a saved datasets folder; with --engine
+    duckdb also a glob or a hive-partitioned folder) for a data card.
 
     Records per-column statistics, duplicate rows, group representation and label base
     rates, warnings, and columns that look like personal data, with provenance.
@@ -674,12 +680,13 @@ def profile_command(data: Path, card_path: Path | None, sensitive: tuple[str, ..
             if Path(source.data) == data:
                 sensitive, label = tuple(source.sensitive), source.label
     size = sum(p.stat().st_size for p in data.rglob("*") if p.is_file()) if data.is_dir() \
-        else data.stat().st_size
+        else data.stat().st_size if data.is_file() else 0
     with tqdm(unit="row", unit_scale=True, file=sys.stderr, desc=f"profile {data.name}",
               disable=size < (64 << 20)) as bar:
         result = profile(data, sensitive=sensitive, label=label, pos_label=pos_label,
                          split=split, encoding=encoding, strip_whitespace=not keep_whitespace,
-                         min_group_size=min_group_size, top_k=top_k, progress=bar.update)
+                         min_group_size=min_group_size, top_k=top_k, progress=bar.update,
+                         engine=engine)
     written = []
     if out is not None:
         written.append(atomic_write_text(out, dumps_json(result.model_dump(mode="json"))))

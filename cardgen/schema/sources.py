@@ -111,6 +111,9 @@ class ProfileSource(CardModel):
     """Label column, for base rates per group."""
     pos_label: str | None = None
     """Label value whose rate is reported; the rarer of two values when omitted."""
+    engine: Literal["auto", "pandas", "duckdb"] = "auto"
+    """Reader: `duckdb` also reads globs and hive-partitioned folders; `auto` picks it for
+    those and for files over 256 MiB."""
 
 
 class ModelSources(CardModel):
