@@ -126,7 +126,7 @@ def main() -> None:
     parser.add_argument("--auc-rows", type=int, default=1_000_000,
                         help="rows of the ROC AUC bootstrap run (0: skip)")
     parser.add_argument("--n-boot", type=int, default=1000)
-    parser.add_argument("--row-reps", type=int, default=5,
+    parser.add_argument("--row-reps", type=int, default=10,
                         help="replicates timed with per-row weights (each costs a pass over "
                              "the rows; the time per replicate is what is compared)")
     parser.add_argument("--skip-pyarrow", action="store_true",
@@ -190,7 +190,7 @@ def main() -> None:
     if args.auc_rows:
         binned, by_rows, error = roc_auc_bootstrap(args.auc_rows, args.n_boot, args.row_reps)
         print(f"\nROC AUC, {args.auc_rows:,} rows, 10 groups, per bootstrap replicate:")
-        print(f"  score bins (1024)       {binned * 1e3:10.2f} ms   ({args.n_boot} replicates: "
+        print(f"  score bins (512)        {binned * 1e3:10.2f} ms   ({args.n_boot} replicates: "
               f"{binned * args.n_boot:.1f} s)")
         print(f"  per-row weights (today) {by_rows * 1e3:10.2f} ms   ({args.n_boot} replicates: "
               f"{by_rows * args.n_boot:.0f} s, from {args.row_reps} timed)")

@@ -439,7 +439,7 @@ def push_command(card: Path, repo_id: str | None, create_pr: bool, force: bool,
               help="Engine that aggregates the counts: auto is pandas for files up to 256 MiB, "
                    "DuckDB for larger files, globs and folders (the duckdb extra), spark for "
                    "spark:db.table (the spark extra).")
-@click.option("--score-bins", type=click.IntRange(min=0), default=1024, show_default=True,
+@click.option("--score-bins", type=click.IntRange(min=0), default=512, show_default=True,
               help="Score bins for ROC AUC, Brier score and calibration: exact when the "
                    "scores have at most this many distinct values; 0: from rows (pandas).")
 @click.option("--spark-master", default="local[*]", show_default=True,

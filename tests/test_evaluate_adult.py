@@ -83,7 +83,7 @@ def test_groups_and_overall_equal_metricframe(predictions, evaluation):
                 assert np.isclose(ours.value, row[name], rtol=RTOL, atol=0), (key, name)
                 assert ours.ci_low <= ours.value <= ours.ci_high
     assert np.isclose(evaluation.overall["accuracy"].value, accuracy_score(y, yhat), rtol=RTOL)
-    # Scores in 1024 bins: each group's ROC AUC within the bound the evaluation records.
+    # Scores in 512 bins: each group's ROC AUC within the bound the evaluation records.
     bound = evaluation.details["score_bins"]["roc_auc_max_error"]
     assert evaluation.details["score_bins"]["exact"] is False and 0 < bound < 0.05
     for (race, sex), rows in predictions.groupby(["race", "sex"]):

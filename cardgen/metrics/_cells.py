@@ -13,7 +13,7 @@ import numpy as np
 
 from ._definitions import BINS_ECE, _divide
 
-DEFAULT_SCORE_BINS = 1024
+DEFAULT_SCORE_BINS = 512
 """Score bins per evaluation (`--score-bins`): scores with at most this many distinct values
 are kept exactly; more are cut into this many equal-width bins between their min and max."""
 

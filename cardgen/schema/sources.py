@@ -82,7 +82,7 @@ class EvaluateSource(CardModel):
     engine: Literal["auto", "pandas", "duckdb", "spark"] = "auto"
     """Engine that aggregates the counts: `auto` picks pandas for small files, DuckDB for
     large files, globs and folders, Spark for `spark:db.table`."""
-    score_bins: int = Field(default=1024, ge=0)
+    score_bins: int = Field(default=512, ge=0)
     """Score bins for ROC AUC, Brier score and calibration (exact up to this many distinct
     scores); 0 computes them from rows (pandas engine)."""
     spark_master: str = "local[*]"
