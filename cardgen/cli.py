@@ -405,7 +405,7 @@ def push_command(card: Path, repo_id: str | None, create_pr: bool, force: bool,
 
 
 @cli.command("evaluate")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @click.option("--label", required=True, help="Column with the true label.")
 @click.option("--pred", help="Column with the predicted label (give --pred or --score).")
 @click.option("--score", help="Column with the positive-class score; prediction = score >= T.")

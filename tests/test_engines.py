@@ -251,5 +251,11 @@ def test_cli_takes_the_engine_and_records_it(table, tmp_path):
     assert written["provenance"]["engine"].startswith("duckdb ")
     assert "duckdb" in written["provenance"]["library_versions"]
     assert written["details"]["score_bins"]["budget"] == 256
+    folder = tmp_path / "hive"
+    pq.write_to_dataset(pq.read_table(parquet), folder, partition_cols=["region"])
+    result = CliRunner().invoke(cli, ["evaluate", str(folder), "--label", "y", "--pred", "pred",
+                                      "--sensitive", "region", "--ci-method", "none"])
+    assert result.exit_code == 0, result.output
+    assert "6000 rows" in result.output
     help_text = CliRunner().invoke(cli, ["evaluate", "--help"]).output
     assert "--engine [auto|pandas|duckdb|spark]" in help_text and "--score-bins" in help_text

@@ -30,6 +30,7 @@ class DuckDBSource(DataSource):
 
         con = duckdb.connect()
         con.execute("SET preserve_insertion_order = false")
+        con.execute("SET enable_progress_bar = false")  # stdout is the caller's
         try:
             # The reader keeps the connection alive while batches are read.
             return con.sql(sql).to_arrow_reader(rows)

@@ -56,6 +56,7 @@ def run_duckdb(inputs: Inputs, spec: AggregationSpec) -> CountRows:
     with duckdb.connect() as con:
         # Row order does not matter to a GROUP BY; not keeping it lets DuckDB stream.
         con.execute("SET preserve_insertion_order = false")
+        con.execute("SET enable_progress_bar = false")  # stdout is the caller's
         try:
             described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
             types = {str(name): str(kind) for name, kind, *_ in described}
