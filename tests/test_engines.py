@@ -212,7 +212,11 @@ def test_bad_inputs_say_what_is_wrong(table, tmp_path, monkeypatch):
         frame.loc[3, "score"] = np.nan
         frame.to_parquet(tmp_path / "nan.parquet")
         evaluate(tmp_path / "nan.parquet", label="y", score="score", engine="duckdb")
-    monkeypatch.setitem(sys.modules, "duckdb", None)  # as if the extra were not installed
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # as if the extras were not installed
+    with pytest.raises(CardgenError, match=r"needs the 'spark' extra: pip install "
+                                           r"'cardgen\[spark\]'"):
+        evaluate(parquet, label="y", pred="pred", engine="spark")
+    monkeypatch.setitem(sys.modules, "duckdb", None)
     with pytest.raises(CardgenError, match=r"needs the 'duckdb' extra: pip install "
                                            r"'cardgen\[duckdb\]'"):
         evaluate(parquet, label="y", pred="pred", engine="duckdb")

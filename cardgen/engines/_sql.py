@@ -98,7 +98,10 @@ def group_sql(q: Quote, source: str, spec: AggregationSpec, *, exact: bool = Tru
         else:
             keys.append(f"LEAST(GREATEST(CAST(FLOOR(({s} - {double(low)}) * {double(scale)}) "
                         f"AS BIGINT), 0), {spec.score_bins - 1})")
-            sums = [f"SUM({s})", f"SUM({s} * {s})"]
+            # Exact decimal sums: the same total whatever order the engine adds rows in,
+            # so the same input gives the same bytes (double sums vary with threads).
+            sums = [f"SUM(CAST({s} AS DECIMAL(38, 18)))",
+                    f"SUM(CAST({s} * {s} AS DECIMAL(38, 18)))"]
         keys.append(f"LEAST(CAST(FLOOR({s} * {BINS_ECE}) AS BIGINT), {BINS_ECE - 1})")
         keys.append(f"CASE WHEN {s} >= {double(spec.threshold)} THEN 1 ELSE 0 END")
     positions = ", ".join(str(i + 1) for i in range(len(keys)))
