@@ -154,7 +154,9 @@ def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
                 [_local(root, run.model), _local(root, run.data)], [out],
                 lambda r=run, o=out: _run(r, o, root, progress)))
         for i, source in enumerate(sources.evaluate):
-            name = Path(source.data).stem
+            from .engines import default_name
+
+            name = default_name(source.data)
             steps.append(_Step(
                 f"evaluate {source.data}", f"evaluate-{i}", source,
                 [_local(root, source.data)],

@@ -699,7 +699,7 @@ def _read_engine(engine: str, data: str | os.PathLike[str], *, label: str, pred:
                  pos_label: Any, score_bins: int, spark_master: str
                  ) -> tuple[_Encoded, DatasetReference | None, dict[str, str], str]:
     """The count table of files or a Spark table, aggregated by DuckDB or Spark."""
-    from .engines import AggregationSpec, aggregate, resolve_inputs
+    from .engines import AggregationSpec, aggregate, default_name, resolve_inputs
     from .engines._encode import encode_counts
 
     inputs = resolve_inputs(data)
@@ -712,15 +712,13 @@ def _read_engine(engine: str, data: str | os.PathLike[str], *, label: str, pred:
     given = os.fspath(data)
     if inputs.table is not None:
         dataset = DatasetReference(name=inputs.table, uri=given)
-        default_name = inputs.table.rsplit(".", 1)[-1]
     else:
         single = len(inputs.files) == 1 and inputs.folder is None
         name = inputs.files[0].name if single else Path(given).name
         revision = f"sha256:{input_hash[str(inputs.files[0])]}" if single else None
         dataset = DatasetReference(name=name, uri=given, revision=revision)
-        default_name = re.split(r"[.*?\[]", name)[0] or "evaluation"
     return _Encoded(table, positive, counts.score_range, empty), dataset, input_hash, \
-        default_name
+        default_name(given)
 
 
 def _score_bin_details(table: CellTable) -> dict[str, Any]:

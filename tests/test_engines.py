@@ -263,3 +263,24 @@ def test_cli_takes_the_engine_and_records_it(table, tmp_path):
     assert "6000 rows" in result.output
     help_text = CliRunner().invoke(cli, ["evaluate", "--help"]).output
     assert "--engine [auto|pandas|duckdb|spark]" in help_text and "--score-bins" in help_text
+
+
+def test_build_passes_the_engine_to_globbed_evaluations(tmp_path):
+    from cardgen.build import build
+
+    frame = predictions(1200, seed=7)
+    (tmp_path / "data").mkdir()
+    for i in range(2):
+        frame.iloc[i::2].to_parquet(tmp_path / "data" / f"part-{i}.parquet")
+    (tmp_path / "cards").mkdir()
+    (tmp_path / "cards" / "m.yaml").write_text(
+        "kind: model\nname: m\nsummary: s\nsources:\n  evaluate:\n"
+        "    - data: data/part-*.parquet\n      label: y\n      pred: pred\n"
+        "      sensitive: [region]\n      n_boot: 20\n")
+    build("cards", root=tmp_path, site_project=None, progress=False, engine="duckdb")
+    fact = json.loads((tmp_path / ".cardgen" / "m" / "evaluate-part.json").read_text())
+    assert fact["provenance"]["engine"].startswith("duckdb ")
+    assert fact["details"]["input"]["rows"] == 1200
+    expected = evaluate(frame, label="y", pred="pred", sensitive=["region"],
+                        ci_method="none").overall["accuracy"].value
+    assert abs(fact["overall"]["accuracy"]["value"] - expected) < 1e-12

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob as globbing
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,18 @@ def resolve_inputs(data: str | os.PathLike[str]) -> Inputs:
     return Inputs(given, kinds.pop(), tuple(files), folder=folder)  # type: ignore[arg-type]
 
 
+def default_name(data: str | os.PathLike[str]) -> str:
+    """A file-name-safe name for an input: the file stem, a folder's name, a glob's fixed
+    file-name prefix (else its folder), or a Spark table's name."""
+    given = os.fspath(data)
+    if given.startswith(SPARK_PREFIX):
+        return given.rsplit(".", 1)[-1].removeprefix(SPARK_PREFIX) or "evaluation"
+    fixed = re.split(r"[*?\[]", given)[0]
+    if fixed != given:
+        return fixed.rsplit("/", 1)[-1].strip("-_.") or Path(fixed).name or "evaluation"
+    return Path(given).name.split(".")[0] or "evaluation"
+
+
 def _installed(module: str) -> bool:
     import importlib.util
 
@@ -203,4 +216,5 @@ def aggregate(engine: str, inputs: Inputs, spec: AggregationSpec, *,
     return run_spark(inputs, spec, spark_master)
 
 __all__ = ["AUTO_DUCKDB_BYTES", "ENGINES", "AggregationSpec", "CountRows", "Inputs",
-           "aggregate", "choose_engine", "engine_version", "require_extra", "resolve_inputs"]
+           "aggregate", "choose_engine", "default_name", "engine_version", "require_extra",
+           "resolve_inputs"]
