@@ -121,10 +121,10 @@ def encode_counts(counts: CountRows, spec: AggregationSpec, *, task: str | None,
         key = np.array(columns[k + 1], dtype=np.float64 if counts.exact else np.int64)
         ece = np.array(columns[k + 2], dtype=np.int64)
         pred01 = np.array(columns[k + 3], dtype=np.int64)
-        sums = (None, None) if counts.exact else (
-            np.array(columns[k + 5], dtype=np.float64), np.array(columns[k + 6],
-                                                                   dtype=np.float64))
-        bins = build_score_bins(cell, y01, key, ece, pred01, n, *sums, n_cells,
+        # Binned scores come with their sums (exact keys: the sums follow from the key).
+        total = None if counts.exact else np.array(columns[k + 5], dtype=np.float64)
+        total_sq = None if counts.exact else np.array(columns[k + 6], dtype=np.float64)
+        bins = build_score_bins(cell, y01, key, ece, pred01, n, total, total_sq, n_cells,
                                 exact=bool(counts.exact), budget=spec.score_bins)
         matrix = confusion_from_bins(bins.n, bins.pred)
     else:

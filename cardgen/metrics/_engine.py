@@ -144,12 +144,13 @@ def disaggregate(table: EncodedTable, metric_names: Sequence[str], *,
                  score_bins: int = DEFAULT_SCORE_BINS) -> list[GroupingResult]:
     """Metrics per group (overall, intersectional, marginal) with confidence intervals.
 
-    Classification metrics come from confusion counts; ROC AUC, calibration and regression
-    metrics from (weighted) rows. Bootstrap replicates resample all rows with replacement,
-    like fairlearn's `MetricFrame(n_boot=...)`: when every metric comes from counts a
-    replicate is one multinomial draw of the count table, otherwise rows get resampling
-    weights. With `ci_method="wilson"` proportions get Wilson intervals and the other
-    metrics bootstrap ones.
+    Classification metrics come from the count table (`disaggregate_cells`): confusion
+    counts, and score bins for ROC AUC, Brier score and calibration; regression metrics
+    (and score metrics with `score_bins=0`) from (weighted) rows. Bootstrap replicates
+    resample all rows with replacement, like fairlearn's `MetricFrame(n_boot=...)`: a
+    replicate is one multinomial draw of the count table, or, for metrics from rows, rows
+    get resampling weights. With `ci_method="wilson"` proportions get Wilson intervals and
+    the other metrics bootstrap ones.
 
     Args:
         table: the encoded evaluation table.
