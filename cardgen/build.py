@@ -159,7 +159,7 @@ def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
             name = default_name(source.data)
             steps.append(_Step(
                 f"evaluate {source.data}", f"evaluate-{i}", source,
-                [_local(root, source.data)],
+                [] if "://" in source.data else [_local(root, source.data)],
                 [facts_dir(card.name, root) / f"evaluate-{name}.json"],
                 lambda s=source, n=name: _evaluate(card.name, s, n, root, progress)))
         for i, source in enumerate(sources.probe):
@@ -213,7 +213,9 @@ def _run(source: Any, out: Path, root: Path, progress: bool) -> None:
 def _evaluate(card_name: str, source: Any, name: str, root: Path, progress: bool) -> None:
     from .evaluate import evaluate_source
 
-    located = source.model_copy(update={"data": str(_local(root, source.data))})
+    # URIs (s3a://, hdfs://) go to Spark as written.
+    data = source.data if "://" in source.data else str(_local(root, source.data))
+    located = source.model_copy(update={"data": data})
     evaluation = evaluate_source(located, name=name, progress=progress)
     write_fact(card_name, f"evaluate-{evaluation.name}", evaluation, root)
 

@@ -138,11 +138,16 @@ def test_spark_reads_a_catalog_table_and_a_hive_folder(tmp_path, spark):
         .createOrReplaceTempView("preds")
     expected = flat(evaluate(frame, label="y", pred="pred", sensitive=["region", "sex"],
                              ci_method="none"), COUNT_METRICS)
-    for data in ("spark:preds", str(folder)):
+    for data in ("spark:preds", folder.as_uri(), str(folder)):
+        # A URI goes to Spark as written (as s3a:// or hdfs:// would): auto picks Spark.
+        engine = "auto" if "://" in data else "spark"
         evaluation = evaluate(data, label="y", pred="pred", sensitive=["region", "sex"],
-                              engine="spark", ci_method="none")
+                              engine=engine, ci_method="none")
         assert_close(expected, flat(evaluation, COUNT_METRICS), 1e-12)
+        assert evaluation.details["engine"] == "spark"
     assert evaluation.provenance.uri == str(folder)
+    with pytest.raises(CardgenError, match="a Spark table or URI needs --engine spark"):
+        evaluate(folder.as_uri(), label="y", pred="pred", engine="duckdb")
     with pytest.raises(CardgenError, match=r"no column 'race'; available columns: .*region"):
         evaluate("spark:preds", label="y", pred="pred", sensitive=["race"], engine="spark")
 

@@ -81,5 +81,7 @@ def test_profile_engine_errors(adult, tmp_path):
         profile(str(tmp_path / "none-*.csv"), engine="duckdb")
     with pytest.raises(CardgenError, match="profile runs on the pandas or duckdb engine"):
         profile(folder / "adult.csv", engine="spark")
+    with pytest.raises(CardgenError, match="profile runs on the pandas or duckdb engine"):
+        profile((folder / "adult.csv").as_uri())
     with pytest.raises(CardgenError, match=r"no sensitive column 'gender'; columns are: age"):
         profile(folder / "adult.parquet", sensitive=["gender"], engine="duckdb")

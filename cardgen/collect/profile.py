@@ -122,17 +122,20 @@ def _open(path: str | Path, engine: str, *, split: str | None, encoding: str,
     """The source to stream, read by pyarrow (`pandas`) or DuckDB (issue 14)."""
     from ..engines import choose_engine
 
-    if engine == "spark":
-        raise CardgenError("profile runs on the pandas or duckdb engine; use --engine duckdb "
-                           "for large or partitioned data")
     folder = Path(path)
     datasets_folder = folder.is_dir() and ((folder / "state.json").exists()
                                            or (folder / "dataset_dict.json").exists())
     pyarrow_only = datasets_folder or (folder.is_file() and folder.suffix.lower() not in (
         ".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson", ".json"))
     # Saved datasets folders (Arrow streams) and .txt/.data CSV files: pyarrow only.
-    if (engine in ("auto", "pandas") and pyarrow_only) or choose_engine(
-            engine, str(path)) != "duckdb":
+    if engine in ("auto", "pandas") and pyarrow_only:
+        return open_source(path, split=split, encoding=encoding, strip=strip)
+    chosen = "spark" if engine == "spark" else choose_engine(engine, str(path))
+    if chosen == "spark":
+        raise CardgenError(f"{path}: profile runs on the pandas or duckdb engine (Spark tables "
+                           f"and URIs are for evaluate); use --engine duckdb for large or "
+                           f"partitioned data")
+    if chosen == "pandas":
         return open_source(path, split=split, encoding=encoding, strip=strip)
     if encoding.lower().replace("-", "").replace("_", "") not in ("utf8",):
         raise CardgenError(f"--encoding {encoding} needs --engine pandas (DuckDB reads UTF-8)")

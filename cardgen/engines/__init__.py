@@ -66,6 +66,7 @@ class Inputs:
     files: tuple[Path, ...]
     table: str | None = None
     folder: Path | None = None
+    uri: str | None = None
 
     @property
     def size(self) -> int:
@@ -81,9 +82,13 @@ def _kind(path: Path) -> str | None:
     return None
 
 
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
 def resolve_inputs(data: str | os.PathLike[str]) -> Inputs:
     """The files behind a path, a glob (`*`, `?`, `[`, `**`), a folder (hive-partitioned
-    `key=value/` subfolders allowed) or `spark:db.table`.
+    `key=value/` subfolders allowed), `spark:db.table`, or a URI that only Spark reads
+    (`s3a://`, `hdfs://`, `file://`...; Parquet unless it ends in .csv or .jsonl).
 
     Raises:
         CardgenError: a glob that matches nothing, a missing path, a folder without data
@@ -95,6 +100,8 @@ def resolve_inputs(data: str | os.PathLike[str]) -> Inputs:
         if not table:
             raise CardgenError(f"{given}: name a table, e.g. spark:db.predictions")
         return Inputs(given, "table", (), table=table)
+    if _URI.match(given):
+        return Inputs(given, _kind(Path(given.rstrip("/"))) or "parquet", (), uri=given)
     folder = None
     if globbing.has_magic(given):
         files = [Path(p) for p in sorted(globbing.glob(given, recursive=True))
@@ -176,19 +183,19 @@ def choose_engine(engine: str, data: Any) -> str:
                            f"of a DataFrame (or use engine='pandas')")
     given = os.fspath(data)
     if engine == "auto":
-        if given.startswith(SPARK_PREFIX):
+        if given.startswith(SPARK_PREFIX) or _URI.match(given):
             return "spark"
         inputs = resolve_inputs(given)
         if len(inputs.files) == 1 and inputs.folder is None and (
                 inputs.size <= AUTO_DUCKDB_BYTES or not _installed("duckdb")):
             return "pandas"
         return "duckdb"
-    if engine == "pandas":
-        if given.startswith(SPARK_PREFIX):
-            raise CardgenError(f"{given}: a Spark table needs --engine spark")
-        if globbing.has_magic(given) or Path(given).is_dir():
-            raise CardgenError(f"{given}: the pandas engine reads one file; use --engine "
-                               f"duckdb (or spark) for globs and folders")
+    remote = given.startswith(SPARK_PREFIX) or _URI.match(given)
+    if engine in ("pandas", "duckdb") and remote:
+        raise CardgenError(f"{given}: a Spark table or URI needs --engine spark")
+    if engine == "pandas" and (globbing.has_magic(given) or Path(given).is_dir()):
+        raise CardgenError(f"{given}: the pandas engine reads one file; use --engine "
+                           f"duckdb (or spark) for globs and folders")
     return engine
 
 

@@ -60,14 +60,15 @@ def session(master: str) -> Any:
 def _frame(spark: Any, inputs: Inputs) -> Any:
     if inputs.table is not None:
         return spark.table(inputs.table)
-    paths = [str(f) for f in inputs.files]
+    paths = [inputs.uri] if inputs.uri else [str(f) for f in inputs.files]
     reader = spark.read
     if inputs.folder is not None:
         reader = reader.option("basePath", str(inputs.folder))  # key=value/ partitions
     if inputs.kind == "parquet":
         return reader.parquet(*paths)
     if inputs.kind == "csv":
-        tab = all(f.name.lower().endswith(".tsv") for f in inputs.files)
+        tab = (inputs.given.lower().endswith(".tsv") if inputs.uri
+               else all(f.name.lower().endswith(".tsv") for f in inputs.files))
         return reader.csv(paths, header=True, inferSchema=True, sep="\t" if tab else ",")
     return reader.json(paths)
 
