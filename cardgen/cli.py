@@ -437,8 +437,8 @@ def push_command(card: Path, repo_id: str | None, create_pr: bool, force: bool,
 @click.option("--engine", type=click.Choice(["auto", "pandas", "duckdb", "spark"]),
               default="auto", show_default=True,
               help="Engine that aggregates the counts: auto is pandas for files up to 256 MiB, "
-                   "DuckDB for larger files, globs and folders (the duckdb extra), spark for "
-                   "spark:db.table (the spark extra).")
+                   "DuckDB for larger files, globs and folders (the duckdb extra), Spark for "
+                   "spark:db.table and URIs such as s3a://... (the spark extra).")
 @click.option("--score-bins", type=click.IntRange(min=0), default=512, show_default=True,
               help="Score bins for ROC AUC, Brier score and calibration: exact when the "
                    "scores have at most this many distinct values; 0: from rows (pandas).")
