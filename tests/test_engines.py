@@ -289,3 +289,26 @@ def test_build_passes_the_engine_to_globbed_evaluations(tmp_path):
     expected = evaluate(frame, label="y", pred="pred", sensitive=["region"],
                         ci_method="none").overall["accuracy"].value
     assert abs(fact["overall"]["accuracy"]["value"] - expected) < 1e-12
+
+
+def test_multiclass_and_string_labels_agree_on_duckdb(tmp_path):
+    rng = np.random.default_rng(8)
+    n = 3000
+    label = rng.choice(["cat", "dog", "fox"], n)
+    pred = np.where(rng.random(n) < 0.7, label, rng.choice(["cat", "dog", "fox"], n))
+    frame = pd.DataFrame({"label": label, "pred": pred,
+                          "age": rng.choice([20.0, 40.0, np.nan], n), "income": rng.random(n),
+                          "predicted_income": rng.random(n)})
+    frame.to_parquet(tmp_path / "mc.parquet")
+    ours = evaluate(tmp_path / "mc.parquet", label="label", pred="pred", sensitive=["age"],
+                    engine="duckdb", ci_method="none")
+    reference = evaluate(frame, label="label", pred="pred", sensitive=["age"], ci_method="none")
+    assert ours.task == reference.task == "multiclass"
+    names = list(reference.overall)
+    assert_close(flat(reference, names), flat(ours, names), 1e-12)
+    # Float group values print as integers and NaN is (missing), as on pandas.
+    assert [g.features for g in ours.groups] == [{"age": "20"}, {"age": "40"}, {"age": MISSING}]
+    assert abs(ours.overall["accuracy"].value - accuracy_score(label, pred)) < 1e-12
+    with pytest.raises(CardgenError, match="regression runs on the pandas engine only"):
+        evaluate(tmp_path / "mc.parquet", label="income", pred="predicted_income",
+                 engine="duckdb")
