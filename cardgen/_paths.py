@@ -5,6 +5,7 @@ It resolves names; it neither reads nor creates the files they name.
 
 from __future__ import annotations
 
+import glob
 import os
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,6 +19,8 @@ PATH_FIELDS = {
     "evaluate": ("data",),
     "probe": ("model", "prompts"),
     "profile": ("data",),
+    "lm_eval": ("path", "baseline"),
+    "inspect": ("path", "baseline"),
 }
 """The fields of each `sources:` entry that name local files."""
 
@@ -28,6 +31,13 @@ def looks_like_hub_id(value: str) -> bool:
     return value.startswith("hub:") or (
         value.count("/") == 1 and not path.suffix and not value.startswith(".")
     )
+
+
+def _exists(path: Path) -> bool:
+    """Whether a path names something: a file or folder, or a glob pattern matching one."""
+    if glob.has_magic(str(path)):
+        return any(glob.iglob(str(path), recursive=True))
+    return path.exists()
 
 
 def source_path(
@@ -49,7 +59,7 @@ def source_path(
     root_path = Path(root)
     beside = Path(os.path.normpath(Path(spec_dir) / value))
     from_root = root_path / value
-    if not beside.exists() and (from_root.exists() or looks_like_hub_id(value)):
+    if not _exists(beside) and (_exists(from_root) or looks_like_hub_id(value)):
         return value
     try:
         return str(beside.resolve().relative_to(root_path.resolve()))

@@ -6,6 +6,7 @@ with nothing changed does no work and writes no file.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -70,15 +71,22 @@ class BuildReport:
 
 def _hash_path(path: Path) -> str:
     """SHA-256 of a file, or of a folder's files (names and contents, sorted)."""
+    if str(path).startswith("spark:"):
+        return str(path)  # a Spark table: only its name is known here
     if _is_hub_reference(path):
         return f"hub:{path}"  # a Hub reference: its revision is part of the source settings
+    if glob.has_magic(str(path)):
+        digest = hashlib.sha256()
+        for item in sorted(glob.glob(str(path), recursive=True)):
+            digest.update(item.encode() + b"\0" + _hash_path(Path(item)).encode())
+        return digest.hexdigest()
     if path.is_file():
         return sha256_file(path)
     if path.is_dir():
         digest = hashlib.sha256()
-        for item in sorted(p for p in path.rglob("*") if p.is_file()):
-            digest.update(str(item.relative_to(path)).encode() + b"\0")
-            digest.update(sha256_file(item).encode())
+        for member in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(str(member.relative_to(path)).encode() + b"\0")
+            digest.update(sha256_file(member).encode())
         return digest.hexdigest()
     return f"absent:{path}"
 
@@ -112,7 +120,7 @@ def _is_hub_reference(path: Path) -> bool:
 def _local(root: Path, value: str) -> Path:
     """A spec's path, relative to the project folder; Hub references stay as written."""
     path = Path(value)
-    if path.is_absolute() or value.startswith("hub:"):
+    if path.is_absolute() or value.startswith(("hub:", "spark:")):
         return path
     local = root / path
     return path if _is_hub_reference(local) and not local.exists() and _is_hub_reference(
@@ -149,10 +157,12 @@ def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
                 [_local(root, run.model), _local(root, run.data)], [out],
                 partial(_run, run, out, root, progress)))
         for i, source in enumerate(card.sources.evaluate):
-            name = Path(source.data).stem
+            from .engines import default_name
+
+            name = default_name(source.data)
             steps.append(_Step(
                 f"evaluate {source.data}", f"evaluate-{i}", source,
-                [_local(root, source.data)],
+                [] if "://" in source.data else [_local(root, source.data)],
                 [facts_dir(card.name, root) / f"evaluate-{name}.json"],
                 partial(_evaluate, card.name, source, name, root, progress)))
         for i, probe_source in enumerate(card.sources.probe):
@@ -179,6 +189,23 @@ def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
     return steps
 
 
+def _with_engine(card: Card, engine: str | None) -> Card:
+    """The card with `engine` on each evaluate (and, but for spark, profile) source that
+    leaves the choice to `auto`."""
+    if engine is None:
+        return card
+    entries: list[Any]
+    if isinstance(card, ModelCard) and card.sources.evaluate:
+        kind, entries = "evaluate", card.sources.evaluate
+    elif isinstance(card, DataCard) and card.sources.profile and engine != "spark":
+        kind, entries = "profile", card.sources.profile
+    else:
+        return card
+    updated = [s.model_copy(update={"engine": engine}) if s.engine == "auto" else s
+               for s in entries]
+    return card.model_copy(update={"sources": card.sources.model_copy(update={kind: updated})})
+
+
 def _collect_hub(card_name: str, hub: Any, root: Path) -> None:
     from .hub.collect import collect_hub
 
@@ -198,7 +225,9 @@ def _run(source: Any, out: Path, root: Path, progress: bool) -> None:
 def _evaluate(card_name: str, source: Any, name: str, root: Path, progress: bool) -> None:
     from .evaluate import evaluate_source
 
-    located = source.model_copy(update={"data": str(_local(root, source.data))})
+    # URIs (s3a://, hdfs://) go to Spark as written.
+    data = source.data if "://" in source.data else str(_local(root, source.data))
+    located = source.model_copy(update={"data": data})
     evaluation = evaluate_source(located, name=name, progress=progress)
     write_fact(card_name, f"evaluate-{evaluation.name}", evaluation, root)
 
@@ -228,7 +257,8 @@ def _lm_eval(card_name: str, kind: str, source: Any, root: Path) -> None:
 def _profile(card_name: str, source: Any, root: Path) -> None:
     from .collect.profile import profile, store_profile
 
-    options: dict[str, Any] = {"sensitive": list(source.sensitive), "label": source.label}
+    options: dict[str, Any] = {"sensitive": list(source.sensitive), "label": source.label,
+                               "engine": source.engine}
     if getattr(source, "pos_label", None) is not None:
         options["pos_label"] = source.pos_label
     result = profile(_local(root, source.data), **options)
@@ -289,7 +319,7 @@ def _render(card_spec: Path, root: Path, out_dir: Path, result: CardBuild) -> Ca
 def build(cards_dir: str | Path = "cards", *, root: str | Path = ".",
           out: str | Path = "build/cards", site_project: str | Path | None = "site-project",
           refresh: bool = False, progress: bool = True,
-          say: Progress = lambda message: None) -> BuildReport:
+          say: Progress = lambda message: None, engine: str | None = None) -> BuildReport:
     """Collect, render and publish every card spec in `cards_dir`.
 
     Each source a spec names (hub, run, evaluate, probe, lm_eval, inspect, profile) runs
@@ -307,6 +337,7 @@ def build(cards_dir: str | Path = "cards", *, root: str | Path = ".",
         refresh: run every source even if its inputs are unchanged.
         progress: show progress bars of long collectors.
         say: receives one line per step, for progress reporting.
+        engine: engine for the evaluations (and profiles) whose spec leaves it at `auto`.
 
     Returns:
         What was run, written and tested.
@@ -338,7 +369,8 @@ def build(cards_dir: str | Path = "cards", *, root: str | Path = ".",
         assert r.card is not None
         result = CardBuild(r.card.name, r.card.kind, r.path)
         say(f"{r.card.name} ({r.card.kind} card)")
-        _collect(resolve_sources(r.card, r.path, root), root, result, say, refresh, progress)
+        _collect(_with_engine(resolve_sources(r.card, r.path, root), engine), root, result, say,
+                 refresh, progress)
         _render(r.path, root, out_dir, result)
         builds.append(result)
     site_dir, rebuilt = None, False

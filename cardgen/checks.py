@@ -6,6 +6,7 @@ they read the spec and the file system and change nothing.
 
 from __future__ import annotations
 
+import glob
 import re
 from pathlib import Path
 from typing import Any
@@ -105,11 +106,18 @@ def static_problems(card: Card, spec: str | Path, root: str | Path = ".") -> lis
                 if (
                     not value
                     or (kind, name) in _OUTPUT_ONLY
-                    or value.startswith("hub:")
+                    or value.startswith(("hub:", "spark:"))
+                    or "://" in value  # a URI Spark reads: only Spark can look
                     or value in unplaced
                 ):
                     continue
                 located = Path(root, source_path(value, spec.parent, root))
+                if glob.has_magic(value):
+                    if not any(glob.iglob(str(located), recursive=True)):
+                        problem(("sources", kind, i, name),
+                                f"{value}: the pattern matches no file (looked beside the "
+                                f"spec: {located})")
+                    continue
                 if located.exists() or located.resolve() in produced:
                     continue
                 if name == "model" and looks_like_hub_id(value):

@@ -259,9 +259,12 @@ def _print_build(report: BuildReport) -> None:
 @click.option("--no-fail", is_flag=True,
               help="Report failed threshold tests but exit 0.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@click.option("--engine", type=click.Choice(["auto", "pandas", "duckdb", "spark"]),
+              default=None, help="Aggregation engine for evaluations whose spec leaves it at "
+              "auto (see `cardgen evaluate --engine`).")
 @reports_errors
 def build_command(cards_dir: Path, out: Path, site_project: Path, no_site: bool, refresh: bool,
-                  no_fail: bool, quiet: bool) -> None:
+                  no_fail: bool, quiet: bool, engine: str | None) -> None:
     """Collect facts for every spec (only where inputs changed), render every card, build
     the site.
 
@@ -271,7 +274,7 @@ def build_command(cards_dir: Path, out: Path, site_project: Path, no_site: bool,
     """
     say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
     report = build(cards_dir, out=out, site_project=None if no_site else site_project,
-                   refresh=refresh, progress=not quiet, say=say)
+                   refresh=refresh, progress=not quiet, say=say, engine=engine)
     _print_build(report)
     write_github_files(report)
     if report.tests_failed and not no_fail:
@@ -482,7 +485,7 @@ def push_command(card: Path, repo_id: str | None, create_pr: bool, force: bool,
 
 
 @cli.command("evaluate")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @click.option("--label", required=True, help="Column with the true label.")
 @click.option("--pred", help="Column with the predicted label (give --pred or --score).")
 @click.option("--score", help="Column with the positive-class score; prediction = score >= T.")
@@ -512,12 +515,23 @@ def push_command(card: Path, repo_id: str | None, create_pr: bool, force: bool,
 @click.option("--reference", help="Reference group for disparities, e.g. "
                                   "'race=White,sex=Male'; the largest group by default.")
 @click.option("--name", help="Evaluation name; the file's stem by default.")
+@click.option("--engine", type=click.Choice(["auto", "pandas", "duckdb", "spark"]),
+              default="auto", show_default=True,
+              help="Engine that aggregates the counts: auto is pandas for files up to 256 MiB, "
+                   "DuckDB for larger files, globs and folders (the duckdb extra), Spark for "
+                   "spark:db.table and URIs such as s3a://... (the spark extra).")
+@click.option("--score-bins", type=click.IntRange(min=0), default=512, show_default=True,
+              help="Score bins for ROC AUC, Brier score and calibration: exact when the "
+                   "scores have at most this many distinct values; 0: from rows (pandas).")
+@click.option("--spark-master", default="local[*]", show_default=True,
+              help="Spark master URL for --engine spark.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the evaluation JSON here.")
 @click.option("--card", type=click.Path(dir_okay=False),
               help="Store the evaluation as a fact of this card (cards/NAME.yaml).")
 @reports_errors
 def evaluate_command(file: str, card: str | None, out: str | None, **options: Any) -> None:
-    """Disaggregated evaluation of a predictions table (CSV, Parquet or JSON Lines).
+    """Disaggregated evaluation of a predictions table (CSV, Parquet or JSON Lines; with
+    --engine duckdb or spark also a glob, a hive-partitioned folder or spark:db.table).
 
     Metrics per group and intersectional group, with confidence intervals, disparities,
     fairness measures and threshold tests.
@@ -686,7 +700,7 @@ def probe_command(model: str, prompts: Path | None, baseline: str | None,
 
 
 @cli.command("profile")
-@click.argument("data", type=click.Path(exists=True, path_type=Path))
+@click.argument("data", type=click.Path(path_type=Path))
 @click.option("--card", "card_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               default=None, help="Data card spec cards/NAME.yaml: store the profile as the fact "
               ".cardgen/NAME/profile-<DATA stem>.json (its sources.profile entry for DATA "
@@ -710,12 +724,18 @@ def probe_command(model: str, prompts: Path | None, baseline: str | None,
               help="Most frequent values kept per column.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the profile as JSON to this file.")
+@click.option("--engine", type=click.Choice(["auto", "pandas", "duckdb"]), default="auto",
+              show_default=True,
+              help="Reader: pandas streams one file with pyarrow; duckdb also reads globs and "
+                   "hive-partitioned folders (the duckdb extra); auto picks DuckDB for those "
+                   "and for files over 256 MiB.")
 @reports_errors
 def profile_command(data: Path, card_path: Path | None, sensitive: tuple[str, ...],
                     label: str | None, pos_label: str | None, split: str | None,
                     encoding: str, keep_whitespace: bool, min_group_size: int, top_k: int,
-                    out: Path | None) -> None:
-    """Profile DATA (CSV, Parquet, JSON Lines or a saved datasets folder) for a data card.
+                    out: Path | None, engine: str) -> None:
+    """Profile DATA (CSV, Parquet, JSON Lines or a saved datasets folder; with --engine
+    duckdb also a glob or a hive-partitioned folder) for a data card.
 
     Records per-column statistics, duplicate rows, group representation and label base
     rates, warnings, and columns that look like personal data, with provenance.
@@ -732,12 +752,13 @@ def profile_command(data: Path, card_path: Path | None, sensitive: tuple[str, ..
             if Path(source.data) == data:
                 sensitive, label = tuple(source.sensitive), source.label
     size = sum(p.stat().st_size for p in data.rglob("*") if p.is_file()) if data.is_dir() \
-        else data.stat().st_size
+        else data.stat().st_size if data.is_file() else 0
     with tqdm(unit="row", unit_scale=True, file=sys.stderr, desc=f"profile {data.name}",
               disable=size < (64 << 20)) as bar:
         result = profile(data, sensitive=sensitive, label=label, pos_label=pos_label,
                          split=split, encoding=encoding, strip_whitespace=not keep_whitespace,
-                         min_group_size=min_group_size, top_k=top_k, progress=bar.update)
+                         min_group_size=min_group_size, top_k=top_k, progress=bar.update,
+                         engine=engine)
     written = []
     if out is not None:
         written.append(atomic_write_text(out, dumps_json(result.model_dump(mode="json"))))

@@ -23,9 +23,11 @@ from .errors import CardgenError
 from .facts import collection_time, new_provenance
 from .metrics import (
     DEFAULT_METRICS,
+    DEFAULT_SCORE_BINS,
     MISSING,
     PER_CLASS,
     SCORE_METRICS,
+    CellTable,
     EncodedTable,
     Estimate,
     Gap,
@@ -33,7 +35,10 @@ from .metrics import (
     available_metrics,
     between_groups,
     disaggregate,
+    disaggregate_cells,
     fairness_measures,
+    roc_auc_error_bound,
+    to_cells,
     to_reference,
     value_sort_key,
 )
@@ -326,7 +331,7 @@ def _positive_class(classes: list[str], pos_label: Any, label: str) -> tuple[int
 
 @dataclass(frozen=True)
 class _Encoded:
-    table: EncodedTable
+    table: EncodedTable | CellTable
     positive: str | None
     score_range: tuple[float, float] | None
     empty_cells: int
@@ -414,7 +419,8 @@ def _choose_metrics(encoded: _Encoded, requested: Sequence[str],
     and notes about metrics left out."""
     table = encoded.table
     with_score = table.score is not None
-    available = available_metrics(table.task, with_score=with_score, classes=table.classes)
+    available = available_metrics(table.task,  # type: ignore[arg-type]
+                                  with_score=with_score, classes=table.classes)
     notes: list[str] = []
 
     def expand(name: str) -> list[str]:
@@ -583,6 +589,86 @@ def _threshold_test(requirement: Requirement, observed: float | None,
                          observed=observed, passed=passed)
 
 
+# --- reading through an engine -----------------------------------------------------------------
+
+
+def _read_pandas(data: pd.DataFrame | str | os.PathLike[str], columns: list[str], *,
+                 label: str, pred: str | None, score: str | None, sensitive: list[str],
+                 task: str | None, threshold: float, pos_label: Any,
+                 progress: bool) -> tuple[_Encoded, DatasetReference | None, dict[str, str], str]:
+    """Rows of a frame or one file, encoded in memory (the pandas engine)."""
+    numeric = True if task == "regression" else (False if task else None)
+    encoder = _Encoder(label=label, pred=pred, score=score, sensitive=sensitive,
+                       numeric_labels=numeric)
+    if isinstance(data, pd.DataFrame):
+        source = "data"
+        missing_columns("data", columns, [str(c) for c in data.columns])
+        encoder.add(data[columns])
+        dataset = None
+        input_hash: dict[str, str] = {}
+        default_name = "evaluation"
+    else:
+        path = Path(data)
+        source = str(path)
+        chunks = read_frames(path, columns, chunk_rows=CHUNK_ROWS)
+        if progress:
+            from tqdm.auto import tqdm
+
+            chunks = tqdm(chunks, desc="reading", unit="chunk", leave=False, disable=None)
+        for chunk in chunks:
+            encoder.add(chunk)
+        digest = sha256_file(path)
+        input_hash = {str(data): digest}
+        dataset = DatasetReference(name=path.name, uri=str(data), revision=f"sha256:{digest}")
+        default_name = path.name.split(".")[0] or "evaluation"
+    encoded = _finish(encoder, task=task, threshold=threshold, pos_label=pos_label,
+                      source=source)
+    return encoded, dataset, input_hash, default_name
+
+
+def _read_engine(engine: str, data: str | os.PathLike[str], *, label: str, pred: str | None,
+                 score: str | None, sensitive: list[str], task: str | None, threshold: float,
+                 pos_label: Any, score_bins: int, spark_master: str
+                 ) -> tuple[_Encoded, DatasetReference | None, dict[str, str], str]:
+    """The count table of files or a Spark table, aggregated by DuckDB or Spark."""
+    from .engines import AggregationSpec, aggregate, default_name, resolve_inputs
+    from .engines._encode import encode_counts
+
+    inputs = resolve_inputs(data)
+    spec = AggregationSpec(label=label, pred=pred, score=score, threshold=threshold,
+                           sensitive=tuple(sensitive), score_bins=score_bins or 1)
+    counts = aggregate(engine, inputs, spec, spark_master=spark_master)
+    table, positive, empty = encode_counts(counts, spec, task=task, pos_label=pos_label,
+                                           source=inputs.given)
+    input_hash = {str(f): sha256_file(f) for f in inputs.files}
+    given = os.fspath(data)
+    if inputs.table is not None:
+        dataset = DatasetReference(name=inputs.table, uri=given)
+    else:
+        single = len(inputs.files) == 1 and inputs.folder is None
+        name = inputs.files[0].name if single else Path(given).name
+        revision = f"sha256:{input_hash[str(inputs.files[0])]}" if single else None
+        dataset = DatasetReference(name=name, uri=given, revision=revision)
+    return _Encoded(table, positive, counts.score_range, empty), dataset, input_hash, \
+        default_name(given)
+
+
+def _score_bin_details(table: CellTable) -> dict[str, Any]:
+    """How the scores were binned, and the largest ROC AUC error that binning allows."""
+    from .metrics import groupings
+
+    bins = table.score
+    assert bins is not None
+    bound = 0.0
+    # Exact bins hold one distinct score: their positive-negative pairs are real ties.
+    for grouping in [] if bins.exact else groupings(table.features, table.cells):
+        per_group = roc_auc_error_bound(grouping.aggregate(bins.n))
+        if np.isfinite(per_group).any():
+            bound = max(bound, float(np.nanmax(per_group)))
+    return {"budget": bins.budget, "bins": int(bins.n.shape[-1]), "exact": bins.exact,
+            "roc_auc_max_error": bound}
+
+
 # --- the public function ------------------------------------------------------------------
 
 
@@ -606,6 +692,9 @@ def evaluate(
     reference: str | dict[str, str] | None = None,
     name: str | None = None,
     progress: bool = False,
+    engine: str = "auto",
+    score_bins: int = DEFAULT_SCORE_BINS,
+    spark_master: str = "local[*]",
 ) -> DisaggregatedEvaluation:
     """Disaggregated evaluation of predictions by group and intersectional group.
 
@@ -634,6 +723,12 @@ def evaluate(
         reference: reference group for disparities, `race=White,sex=Male`; default largest.
         name: the evaluation's name; the file stem (or `evaluation`) by default.
         progress: show progress bars for large inputs.
+        engine: `auto`, `pandas`, `duckdb` or `spark` (see `cardgen.engines`): which engine
+            computes the count table. DuckDB and Spark also read globs, hive-partitioned
+            folders and (Spark) `spark:db.table`.
+        score_bins: score-bin budget of ROC AUC, Brier score and calibration (see
+            `cardgen.metrics.DEFAULT_SCORE_BINS`); 0 computes them from rows (pandas only).
+        spark_master: Spark master URL when a new SparkSession is started.
 
     Returns:
         The evaluation; its `threshold_tests` say whether each requirement passed.
@@ -663,38 +758,36 @@ def evaluate(
     if len(set(columns)) != len(columns):
         raise CardgenError(f"a column is used twice: {', '.join(columns)}")
     references = _parse_reference(reference, sensitive)
-    numeric = True if task == "regression" else (False if task else None)
-    encoder = _Encoder(label=label, pred=pred, score=score, sensitive=sensitive,
-                       numeric_labels=numeric)
+    if score_bins < 0:
+        raise CardgenError(f"--score-bins must be 0 or more, got {score_bins}")
+    from .engines import choose_engine
 
-    if isinstance(data, pd.DataFrame):
-        source = "data"
-        missing_columns("data", columns, [str(c) for c in data.columns])
-        encoder.add(data[columns])
-        dataset = None
-        input_hash: dict[str, str] = {}
-        default_name = "evaluation"
+    chosen = choose_engine(engine, data)
+    if chosen == "pandas":
+        encoded, dataset, input_hash, default_name = _read_pandas(
+            data, columns, label=label, pred=pred, score=score, sensitive=sensitive, task=task,
+            threshold=threshold, pos_label=pos_label, progress=progress)
     else:
-        path = Path(data)
-        source = str(path)
-        chunks = read_frames(path, columns, chunk_rows=CHUNK_ROWS)
-        if progress:
-            from tqdm.auto import tqdm
-
-            chunks = tqdm(chunks, desc="reading", unit="chunk", leave=False, disable=None)
-        for chunk in chunks:
-            encoder.add(chunk)
-        digest = sha256_file(path)
-        input_hash = {str(data): digest}
-        dataset = DatasetReference(name=path.name, uri=str(data), revision=f"sha256:{digest}")
-        default_name = path.name.split(".")[0] or "evaluation"
-
-    encoded = _finish(encoder, task=task, threshold=threshold, pos_label=pos_label,
-                      source=source)
+        if score_bins == 0:
+            raise CardgenError(f"--score-bins 0 (scores from rows) needs --engine pandas; "
+                               f"the {chosen} engine bins scores")
+        assert not isinstance(data, pd.DataFrame)  # choose_engine keeps frames on pandas
+        encoded, dataset, input_hash, default_name = _read_engine(
+            chosen, data, label=label, pred=pred, score=score, sensitive=sensitive,
+            task=task, threshold=threshold, pos_label=pos_label, score_bins=score_bins,
+            spark_master=spark_master)
     reported, computed, notes = _choose_metrics(encoded, metrics, requirements)
     table = encoded.table
-    results = disaggregate(table, computed, ci_method=ci_method, n_boot=n_boot, ci=ci,
-                           seed=seed, progress=progress and table.n_rows >= PROGRESS_MIN_ROWS)
+    show = progress and table.n_rows >= PROGRESS_MIN_ROWS
+    if isinstance(table, EncodedTable):
+        results = disaggregate(table, computed, ci_method=ci_method, n_boot=n_boot, ci=ci,
+                               seed=seed, progress=show, score_bins=score_bins)
+        cell_table = to_cells(table, score_bins) if (
+            table.score is not None and score_bins and table.task == "binary") else None
+    else:
+        results = disaggregate_cells(table, computed, ci_method=ci_method, n_boot=n_boot,
+                                     ci=ci, seed=seed, progress=show)
+        cell_table = table
     evaluation = _build(encoded, results, reported, requirements, notes, references,
                         ci=ci, ci_method=ci_method, n_boot=n_boot, seed=seed,
                         min_group_size=min_group_size)
@@ -704,10 +797,18 @@ def evaluate(
     evaluation.threshold = threshold if score else None
     evaluation.dataset = dataset
     evaluation.details["input"] = {"rows": table.n_rows, "columns": columns}
+    evaluation.details["engine"] = chosen
+    if cell_table is not None and cell_table.score is not None and any(
+            m in SCORE_METRICS for m in computed):
+        evaluation.details["score_bins"] = _score_bin_details(cell_table)
+    from .engines import engine_version
+
+    distribution, version = engine_version(chosen)
     evaluation.provenance = new_provenance(
-        "evaluate", libraries=("numpy", "pandas", "pyarrow"), collected_at=collection_time(),
-        uri=str(data) if dataset else None, input_sha256=input_hash,
-        seed=seed if ci_method != "none" else None)
+        "evaluate", libraries=tuple(dict.fromkeys(("numpy", "pandas", "pyarrow", distribution))),
+        collected_at=collection_time(), uri=str(data) if dataset or chosen != "pandas" else None,
+        input_sha256=input_hash, seed=seed if ci_method != "none" else None,
+        engine=f"{chosen} {version}")
     return evaluation
 
 
@@ -786,7 +887,9 @@ def evaluate_source(source: EvaluateSource, name: str | None = None,
                     pos_label=source.pos_label, task=source.task, metrics=source.metrics,
                     require=source.require, ci_method=source.ci_method, n_boot=source.n_boot,
                     ci=source.ci, seed=source.seed, min_group_size=source.min_group_size,
-                    reference=source.reference, name=name, progress=progress)
+                    reference=source.reference, name=name, progress=progress,
+                    engine=source.engine, score_bins=source.score_bins,
+                    spark_master=source.spark_master)
 
 
 def card_requirements(card: str | os.PathLike[str], data: str) -> list[str]:

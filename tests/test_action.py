@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -72,7 +73,7 @@ def test_inputs_reach_scripts_only_through_env() -> None:
     outputs = action["outputs"]
     assert set(outputs) == {"site-dir", "cards-changed", "tests-failed"}
     assert set(action["inputs"]) == {"cards", "push-to-hub", "hub-repo", "create-pr",
-                                     "fail-on-threshold", "python-version",
+                                     "fail-on-threshold", "engine", "python-version",
                                      "compare-baseline", "compare-new", "max-regression",
                                      "github-token"}
 
@@ -104,9 +105,28 @@ def _skip_install(step: dict[str, Any]) -> bool:
     would install instead of reinstalling it over the development copy."""
     if step.get("id") != "install":
         return False
-    assert step["run"] in ('python -m pip install --quiet "$ACTION_PATH"',
-                           "python -m pip install --quiet .")
+    assert ('python -m pip install --quiet "$target"' in step["run"]
+            or step["run"] == "python -m pip install --quiet .")
     return True
+
+
+@pytest.mark.parametrize(("engine", "target"), [("auto", ""), ("duckdb", "[duckdb]"),
+                                                 ("spark", "[spark]")])
+def test_install_step_installs_the_engine_extra(engine: str, target: str,
+                                                tmp_path: Path) -> None:
+    (step,) = [s for s in yaml.safe_load(ACTION.read_text())["runs"]["steps"]
+               if s.get("id") == "install"]
+    stub = tmp_path / "stub"
+    stub.mkdir()
+    (stub / "python").write_text('#!/bin/sh\necho "$@" > "$PIP_ARGS"\n')
+    (stub / "python").chmod(0o755)
+    (stub / "java").write_text("#!/bin/sh\n")  # Java is there: nothing to apt-get
+    (stub / "java").chmod(0o755)
+    env = {**os.environ, "PATH": f"{stub}{os.pathsep}{os.environ['PATH']}",
+           "PIP_ARGS": str(tmp_path / "pip_args"), "ACTION_PATH": str(ROOT), "ENGINE": engine}
+    subprocess.run(["bash", "-e", "-c", step["run"]], env=env, check=True)
+    assert (tmp_path / "pip_args").read_text().split() == [
+        "-m", "pip", "install", "--quiet", f"{ROOT}{target}"]
 
 
 def run_action(inputs: dict[str, str], *, cwd: Path, env: dict[str, str], tmp: Path,
@@ -133,7 +153,8 @@ def test_action_steps_run_locally_against_the_hub(hub: HubServer, tmp_path: Path
     (project / "data" / "predictions.csv").write_text("\n".join(rows) + "\n")
     env = base_env(tmp_path, HF_ENDPOINT=hub.url, HF_TOKEN="hf_action_test_token")
     inputs = {"cards": "cards", "push-to-hub": "true", "hub-repo": FAIR, "create-pr": "true",
-              "fail-on-threshold": "true", "python-version": "3.11", "compare-baseline": "",
+              "fail-on-threshold": "true", "engine": "duckdb", "python-version": "3.11",
+              "compare-baseline": "",
               "compare-new": "", "max-regression": "", "github-token": ""}
     run, outputs = run_action(inputs, cwd=project, env=env, tmp=tmp_path)
     assert run.failed_step is None, run.logs
@@ -144,6 +165,9 @@ def test_action_steps_run_locally_against_the_hub(hub: HubServer, tmp_path: Path
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
     assert summary.startswith("## cardgen build\n")
     assert "| fair-demo | model | evaluate data/predictions.csv | 2 | ✅ 1 passed |" in summary
+    fact = json.loads((project / ".cardgen" / "fair-demo" / "evaluate-predictions.json")
+                      .read_text())
+    assert fact["provenance"]["engine"].startswith("duckdb ")
     (commit,) = hub.commits
     assert (commit.repo_id, commit.create_pr) == (FAIR, True)
     readme = (project / "build" / "cards" / "fair-demo" / "README.md").read_bytes()

@@ -83,11 +83,14 @@ def test_groups_and_overall_equal_metricframe(predictions, evaluation):
                 assert np.isclose(ours.value, row[name], rtol=RTOL, atol=0), (key, name)
                 assert ours.ci_low <= ours.value <= ours.ci_high
     assert np.isclose(evaluation.overall["accuracy"].value, accuracy_score(y, yhat), rtol=RTOL)
+    # Scores in 512 bins: each group's ROC AUC within the bound the evaluation records.
+    bound = evaluation.details["score_bins"]["roc_auc_max_error"]
+    assert evaluation.details["score_bins"]["exact"] is False and 0 < bound < 0.05
     for (race, sex), rows in predictions.groupby(["race", "sex"]):
         auc = groups[(race, sex)].metrics["roc_auc"]
         if (rows["Y"] == ">50K").nunique() == 2:
-            assert np.isclose(auc.value, roc_auc_score(rows["Y"] == ">50K", rows["score"]),
-                              rtol=1e-10)
+            exact = roc_auc_score(rows["Y"] == ">50K", rows["score"])
+            assert abs(auc.value - exact) <= bound + 1e-12
 
 
 def test_fairness_measures_equal_fairlearn(predictions, evaluation):
@@ -132,3 +135,16 @@ def test_marginal_groups_and_reference_disparities(evaluation, predictions):
                 - groups[("White", "Male")].metrics["selection_rate"].value)
     assert black_female.value.value == pytest.approx(expected, rel=1e-12)
     assert black_female.value.ci_low < black_female.value.value < black_female.value.ci_high
+
+
+def test_roc_auc_is_exact_when_every_score_has_its_own_bin(predictions):
+    bins = predictions["score"].nunique()
+    evaluation = evaluate(predictions, label="Y", score="score", pos_label=">50K",
+                          sensitive=["race", "sex"], ci_method="none", score_bins=bins)
+    assert evaluation.details["score_bins"] == {"budget": bins, "bins": bins, "exact": True,
+                                                "roc_auc_max_error": 0.0}
+    groups = {tuple(g.features.values()): g for g in evaluation.groups if len(g.features) == 2}
+    for (race, sex), rows in predictions.groupby(["race", "sex"]):
+        if (rows["Y"] == ">50K").nunique() == 2:
+            assert np.isclose(groups[(race, sex)].metrics["roc_auc"].value,
+                              roc_auc_score(rows["Y"] == ">50K", rows["score"]), rtol=1e-10)

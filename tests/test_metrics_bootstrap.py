@@ -76,8 +76,8 @@ def test_bootstrap_intervals_agree_with_fairlearn(table, fairlearn_ci):
 
 
 def test_score_bootstrap_uses_row_resampling_with_same_distribution(table):
-    # With a score metric the replicates come from row weights, without one from
-    # multinomial counts; both resample rows, so their intervals agree.
+    # With a score metric the replicates are draws of the score-bin table, without one of
+    # the confusion counts; both resample rows, so their intervals agree.
     by_rows = evaluate(table, label="y", score="s", sensitive=["a"], n_boot=1500, seed=1,
                        metrics=["selection_rate", "roc_auc"])
     by_counts = evaluate(table, label="y", score="s", sensitive=["a"], n_boot=1500, seed=2,

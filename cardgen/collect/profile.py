@@ -51,7 +51,7 @@ def profile(path: str | Path, *, sensitive: Sequence[str] = (), label: str | Non
             strip_whitespace: bool = True, min_group_size: int = 30, top_k: int = 10,
             ci_level: float = 0.95, max_tracked_values: int = 1_000_000,
             max_exact_values: int = 2_000_000, seed: int = 0,
-            progress: ProgressCallback | None = None) -> DatasetProfile:
+            progress: ProgressCallback | None = None, engine: str = "auto") -> DatasetProfile:
     """Profile a dataset: per-column statistics, duplicates, groups, base rates, warnings.
 
     The file is streamed as Arrow record batches, so files larger than memory work, with
@@ -87,6 +87,9 @@ def profile(path: str | Path, *, sensitive: Sequence[str] = (), label: str | Non
         max_exact_values: numeric values kept per column for exact quantiles before sampling.
         seed: seed of that sample.
         progress: called with the number of rows of each batch read.
+        engine: `pandas` streams the file with pyarrow; `duckdb` reads it through DuckDB,
+            which also takes globs and hive-partitioned folders; `auto` picks DuckDB for
+            those and for files over `cardgen.engines.AUTO_DUCKDB_BYTES`.
 
     Returns:
         The profile, with provenance (file SHA-256, rows, time, versions).
@@ -102,7 +105,7 @@ def profile(path: str | Path, *, sensitive: Sequence[str] = (), label: str | Non
     """
     if top_k < 0 or min_group_size < 0:
         raise CardgenError("top_k and min_group_size must not be negative")
-    source = open_source(path, split=split, encoding=encoding, strip=strip_whitespace)
+    source = _open(path, engine, split=split, encoding=encoding, strip=strip_whitespace)
     sensitive = list(dict.fromkeys(sensitive))
     _check_columns(source, sensitive, label)
     for _ in range(len(source.schema or []) + 2):
@@ -112,6 +115,33 @@ def profile(path: str | Path, *, sensitive: Sequence[str] = (), label: str | Non
         except RetypeColumn as retype:
             source.retype(retype.column)
     raise CardgenError(f"{source.path}: column types keep changing while reading")
+
+
+def _open(path: str | Path, engine: str, *, split: str | None, encoding: str,
+          strip: bool) -> DataSource:
+    """The source to stream, read by pyarrow (`pandas`) or DuckDB (issue 14)."""
+    from ..engines import choose_engine
+
+    folder = Path(path)
+    datasets_folder = folder.is_dir() and ((folder / "state.json").exists()
+                                           or (folder / "dataset_dict.json").exists())
+    pyarrow_only = datasets_folder or (folder.is_file() and folder.suffix.lower() not in (
+        ".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson", ".json"))
+    # Saved datasets folders (Arrow streams) and .txt/.data CSV files: pyarrow only.
+    if engine in ("auto", "pandas") and pyarrow_only:
+        return open_source(path, split=split, encoding=encoding, strip=strip)
+    chosen = "spark" if engine == "spark" else choose_engine(engine, str(path))
+    if chosen == "spark":
+        raise CardgenError(f"{path}: profile runs on the pandas or duckdb engine (Spark tables "
+                           f"and URIs are for evaluate); use --engine duckdb for large or "
+                           f"partitioned data")
+    if chosen == "pandas":
+        return open_source(path, split=split, encoding=encoding, strip=strip)
+    if encoding.lower().replace("-", "").replace("_", "") not in ("utf8",):
+        raise CardgenError(f"--encoding {encoding} needs --engine pandas (DuckDB reads UTF-8)")
+    from ._profile_engines import open_duckdb_source
+
+    return open_duckdb_source(str(path), strip=strip)
 
 
 def _check_columns(source: DataSource, sensitive: list[str], label: str | None) -> None:
@@ -169,9 +199,21 @@ def _profile_once(source: DataSource, sensitive: list[str], label: str | None,
         pos_label=pos, min_group_size=min_group_size, ci_level=ci_level,
         base_rate=overall, groups=group_results, personal_data=flags, warnings=warnings,
         provenance=new_provenance(
-            "profile", libraries=("pyarrow", "numpy", "pandas"), uri=str(source.path),
-            input_sha256={str(f): sha256_file(f) for f in source.files}, seed=seed),
+            "profile", libraries=("pyarrow", "numpy", "pandas", *_engine_library(source)),
+            uri=str(source.path), input_sha256={str(f): sha256_file(f) for f in source.files},
+            seed=seed, engine=_engine_name(source)),
     )
+
+
+def _engine_library(source: DataSource) -> tuple[str, ...]:
+    return ("duckdb",) if type(source).__name__ == "DuckDBSource" else ()
+
+
+def _engine_name(source: DataSource) -> str:
+    from ..engines import engine_version
+
+    name = "duckdb" if _engine_library(source) else "pandas"
+    return f"{name} {engine_version(name)[1]}"
 
 
 def _recover_top_values(source: DataSource, hashed: list[ColumnAccumulator]) -> None:

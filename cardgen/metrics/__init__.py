@@ -4,6 +4,13 @@ The public surface of the engine; it works on encoded arrays and never reads fil
 """
 
 from ._bootstrap import multinomial_counts, percentile_interval, row_weights, wilson_interval
+from ._cells import (
+    BIN_METRICS,
+    DEFAULT_SCORE_BINS,
+    CellTable,
+    ScoreBins,
+    roc_auc_error_bound,
+)
 from ._definitions import (
     BINARY_COUNT_METRICS,
     DEFAULT_METRICS,
@@ -19,30 +26,39 @@ from ._engine import (
     available_metrics,
     confusion_counts,
     disaggregate,
+    disaggregate_cells,
+    to_cells,
 )
 from ._groups import MISSING, Grouping, groupings, value_sort_key
 
 __all__ = [
     "BINARY_COUNT_METRICS",
+    "BIN_METRICS",
     "DEFAULT_METRICS",
+    "DEFAULT_SCORE_BINS",
     "MISSING",
     "PER_CLASS",
     "REGRESSION_METRICS",
     "SCORE_METRICS",
+    "CellTable",
     "EncodedTable",
     "Estimate",
     "Gap",
     "Grouping",
     "GroupingResult",
+    "ScoreBins",
     "available_metrics",
     "between_groups",
     "confusion_counts",
     "disaggregate",
+    "disaggregate_cells",
     "fairness_measures",
     "groupings",
     "multinomial_counts",
     "percentile_interval",
+    "roc_auc_error_bound",
     "row_weights",
+    "to_cells",
     "to_reference",
     "value_sort_key",
     "wilson_interval",

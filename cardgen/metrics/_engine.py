@@ -13,7 +13,21 @@ from typing import Literal
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._bootstrap import multinomial_counts, percentile_interval, row_weights, wilson_interval
+from ._bootstrap import (
+    multinomial_counts,
+    multinomial_counts_split,
+    percentile_interval,
+    row_weights,
+    wilson_interval,
+)
+from ._cells import (
+    BIN_METRICS,
+    DEFAULT_SCORE_BINS,
+    CellTable,
+    cells_from_rows,
+    confusion_from_bins,
+    score_sums,
+)
 from ._definitions import (
     BINARY_COUNT_METRICS,
     REGRESSION_METRICS,
@@ -126,15 +140,17 @@ def confusion_counts(group: np.ndarray, y: np.ndarray, y_pred: np.ndarray, n_cel
 
 def disaggregate(table: EncodedTable, metric_names: Sequence[str], *,
                  ci_method: CIName = "bootstrap", n_boot: int = 1000, ci: float = 0.95,
-                 seed: int = 0, progress: bool = False) -> list[GroupingResult]:
+                 seed: int = 0, progress: bool = False,
+                 score_bins: int = DEFAULT_SCORE_BINS) -> list[GroupingResult]:
     """Metrics per group (overall, intersectional, marginal) with confidence intervals.
 
-    Classification metrics come from confusion counts; ROC AUC, calibration and regression
-    metrics from (weighted) rows. Bootstrap replicates resample all rows with replacement,
-    like fairlearn's `MetricFrame(n_boot=...)`: when every metric comes from counts a
-    replicate is one multinomial draw of the count table, otherwise rows get resampling
-    weights. With `ci_method="wilson"` proportions get Wilson intervals and the other
-    metrics bootstrap ones.
+    Classification metrics come from the count table (`disaggregate_cells`): confusion
+    counts, and score bins for ROC AUC, Brier score and calibration; regression metrics
+    (and score metrics with `score_bins=0`) from (weighted) rows. Bootstrap replicates
+    resample all rows with replacement, like fairlearn's `MetricFrame(n_boot=...)`: a
+    replicate is one multinomial draw of the count table, or, for metrics from rows, rows
+    get resampling weights. With `ci_method="wilson"` proportions get Wilson intervals and
+    the other metrics bootstrap ones.
 
     Args:
         table: the encoded evaluation table.
@@ -144,10 +160,17 @@ def disaggregate(table: EncodedTable, metric_names: Sequence[str], *,
         ci: confidence level.
         seed: seed of the bootstrap's random generator.
         progress: show a progress bar over replicates.
+        score_bins: classification tasks go through their count table (`to_cells`) with
+            this score-bin budget; 0 keeps score metrics on rows with per-row bootstrap
+            weights (exact, but each replicate costs a pass over the rows).
 
     Returns:
         One `GroupingResult` per grouping: overall, intersectional, then each feature alone.
     """
+    if table.task != "regression" and (score_bins > 0 or table.score is None):
+        return disaggregate_cells(to_cells(table, max(score_bins, 1)), metric_names,
+                                  ci_method=ci_method, n_boot=n_boot, ci=ci, seed=seed,
+                                  progress=progress)
     defs = available_metrics(table.task, with_score=table.score is not None,
                              classes=table.classes)
     metrics = {name: defs[name] for name in metric_names}
@@ -218,6 +241,105 @@ def disaggregate(table: EncodedTable, metric_names: Sequence[str], *,
             if ci_method == "wilson" and isinstance(metric, CountMetric) and metric.proportion:
                 counts = result.grouping.aggregate(cell_counts)
                 part = metric.proportion(counts)
+                estimate.ci_low, estimate.ci_high = wilson_interval(part.successes,
+                                                                    part.trials, ci)
+                estimate.ci_method = "wilson"
+            else:
+                estimate.ci_low, estimate.ci_high = percentile_interval(reps, ci)
+                estimate.ci_method = "bootstrap"
+    return results
+
+
+def to_cells(table: EncodedTable, score_bins: int = DEFAULT_SCORE_BINS) -> CellTable:
+    """The count table of an encoded classification table (score bins when it has scores)."""
+    return cells_from_rows(table.features, table.cells, table.task, table.classes, table.group,
+                           table.y, table.y_pred, table.score, score_bins)
+
+
+def disaggregate_cells(table: CellTable, metric_names: Sequence[str], *,
+                       ci_method: CIName = "bootstrap", n_boot: int = 1000, ci: float = 0.95,
+                       seed: int = 0, progress: bool = False) -> list[GroupingResult]:
+    """`disaggregate` for a count table: the same results, from counts alone.
+
+    Count metrics come from the confusion counts, score metrics from the score bins (see
+    `BIN_METRICS`). A bootstrap replicate is one multinomial draw of the whole table (of
+    the score bins when score metrics are asked for, which also gives the confusion
+    counts), as if the rows had been resampled with replacement; a drawn bin's score sums
+    scale with its count (exact when each bin holds one distinct score).
+    """
+    defs = available_metrics(table.task,
+                             with_score=table.score is not None, classes=table.classes)
+    metrics = {name: defs[name] for name in metric_names}
+    count_metrics = {k: m for k, m in metrics.items() if isinstance(m, CountMetric)}
+    score_metrics = {k: BIN_METRICS[k] for k in metrics if k not in count_metrics}
+    bins = table.score
+    if score_metrics:
+        assert bins is not None
+    splits = groupings(table.features, table.cells)
+    cell_counts = table.counts
+    cell_sizes = cell_counts.sum(axis=(1, 2))
+    results = [GroupingResult(g, g.aggregate(cell_sizes[:, None, None])[:, 0, 0])
+               for g in splits]
+
+    def measure(result: GroupingResult, counts: np.ndarray, n: np.ndarray | None,
+                sums: np.ndarray | None, out: dict[str, list[np.ndarray]] | None) -> None:
+        grouping = result.grouping
+        aggregated = grouping.aggregate(counts)
+        values = {name: metric.compute(aggregated)
+                  for name, metric in count_metrics.items()}
+        if score_metrics:
+            assert n is not None and sums is not None
+            g_n, g_sums = grouping.aggregate(n), grouping.aggregate(sums)
+            values.update({name: metric.compute(g_n, g_sums)
+                           for name, metric in score_metrics.items()})
+        for name, (value, rests_on) in values.items():
+            if out is None:
+                undefined = metrics[name].undefined_reason
+                result.metrics[name] = Estimate(value, rests_on, undefined)
+            else:
+                out[name].append(value)
+
+    sums = (score_sums(bins.n, bins.total, bins.total_sq, bins.ece_bin)
+            if bins is not None and score_metrics else None)
+    for result in results:
+        measure(result, cell_counts, bins.n if bins is not None else None, sums, out=None)
+    if ci_method == "none" or n_boot < 1:
+        return results
+
+    rng = np.random.default_rng(seed)
+    replicates: list[dict[str, list[np.ndarray]]] = [{k: [] for k in metrics} for _ in results]
+    bar = tqdm(total=n_boot, desc="bootstrap", unit="rep", leave=False,
+               disable=None if progress else True)  # None: only on a terminal
+    if not score_metrics:
+        for batch in multinomial_counts(cell_counts, n_boot, rng):
+            for i, result in enumerate(results):
+                measure(result, batch, None, None, replicates[i])
+            bar.update(len(batch))
+    else:
+        assert bins is not None
+        # Mean score (and squared score) per row of each bin, to scale the drawn counts.
+        safe = np.where(bins.n > 0, bins.n, 1)
+        mean, mean_sq = bins.total / safe, bins.total_sq / safe
+        with_sums = any(name != "roc_auc" for name in score_metrics)
+        for batch in multinomial_counts_split(bins.n, n_boot, rng):
+            counts = confusion_from_bins(batch, bins.pred) if count_metrics else cell_counts
+            # ROC AUC needs the counts alone; Brier score and calibration the score sums.
+            drawn = (score_sums(batch, batch * mean, batch * mean_sq, bins.ece_bin)
+                     if with_sums else sums)
+            for i, result in enumerate(results):
+                measure(result, counts, batch, drawn, replicates[i])
+            bar.update(len(batch))
+    bar.close()
+
+    for i, result in enumerate(results):
+        for name, estimate in result.metrics.items():
+            reps = np.concatenate(replicates[i][name], axis=0)
+            estimate.replicates = reps
+            metric = metrics[name]
+            if name == "count":
+                continue
+            if ci_method == "wilson" and isinstance(metric, CountMetric) and metric.proportion:
+                part = metric.proportion(result.grouping.aggregate(cell_counts))
                 estimate.ci_low, estimate.ci_high = wilson_interval(part.successes,
                                                                     part.trials, ci)
                 estimate.ci_method = "wilson"

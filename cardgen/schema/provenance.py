@@ -35,6 +35,9 @@ class Provenance(CardModel):
     """Version of cardgen that produced the fact."""
     library_versions: dict[str, str] = Field(default_factory=dict)
     """Versions of the libraries that computed the fact, keyed by distribution name."""
+    engine: str | None = None
+    """Engine that computed the fact's counts and its version, e.g. `duckdb 1.2.0`
+    (`pandas`, `duckdb` or `spark`)."""
     device: str | None = None
     """Device that ran the computation, e.g. `cpu` or `NVIDIA H100 80GB HBM3`."""
     seed: int | None = None

@@ -79,6 +79,14 @@ class EvaluateSource(CardModel):
     """Groups with fewer rows are flagged."""
     reference: str | None = None
     """Reference group for disparities, e.g. `race=White,sex=Male`; the largest group if omitted."""
+    engine: Literal["auto", "pandas", "duckdb", "spark"] = "auto"
+    """Engine that aggregates the counts: `auto` picks pandas for small files, DuckDB for
+    large files, globs and folders, Spark for `spark:db.table`."""
+    score_bins: int = Field(default=512, ge=0)
+    """Score bins for ROC AUC, Brier score and calibration (exact up to this many distinct
+    scores); 0 computes them from rows (pandas engine)."""
+    spark_master: str = "local[*]"
+    """Spark master URL for the `spark` engine."""
 
 
 class ProbeSource(CardModel):
@@ -122,6 +130,9 @@ class ProfileSource(CardModel):
     """Label column, for base rates per group."""
     pos_label: str | None = None
     """Label value whose rate is reported; the rarer of two values when omitted."""
+    engine: Literal["auto", "pandas", "duckdb"] = "auto"
+    """Reader: `duckdb` also reads globs and hive-partitioned folders; `auto` picks it for
+    those and for files over 256 MiB."""
 
 
 class ModelSources(CardModel):
