@@ -401,13 +401,23 @@ def push_command(card: Path, repo_id: str | None, create_pr: bool, force: bool,
         click.echo(f"committed {result.commit_url}")
 
 
+METRIC_NAMES = (
+    "accuracy, balanced_accuracy, base_rate, brier_score, expected_calibration_error, f1, "
+    "f1_macro, false_negative_rate, false_positive_rate, mean_absolute_error, mean_label, "
+    "mean_prediction, precision, r2_score, recall, roc_auc, root_mean_squared_error, "
+    "selection_rate, true_negative_rate, true_positive_rate")
+"""Metric names for `--help` (kept literal so the CLI starts without numpy; a test checks
+them against `cardgen.metrics`)."""
+
+
 @cli.command("evaluate")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--label", required=True, help="Column with the true label.")
 @click.option("--pred", help="Column with the predicted label (give --pred or --score).")
 @click.option("--score", help="Column with the positive-class score; prediction = score >= T.")
-@click.option("--threshold", type=float, default=0.5, show_default=True,
-              help="Decision threshold T applied to --score.")
+@click.option("--threshold", type=float, default=None,
+              help="Decision threshold T applied to --score [default: 0.5, which needs "
+                   "scores in [0, 1]].")
 @click.option("--sensitive", "sensitive", multiple=True,
               help="Sensitive feature column (repeatable): groups are their intersections, "
                    "and each feature alone is reported too.")
@@ -415,7 +425,12 @@ def push_command(card: Path, repo_id: str | None, create_pr: bool, force: bool,
 @click.option("--task", type=click.Choice(["binary", "multiclass", "regression"]),
               help="Task type; inferred from the labels when unambiguous.")
 @click.option("--metric", "metrics", multiple=True,
-              help="Metric to report (repeatable); a default set per task when omitted.")
+              help="Metric to report (repeatable); a default set per task when omitted. "
+                   "Names: " + METRIC_NAMES + ".")
+@click.option("--headline-metric", "headline_metrics", multiple=True,
+              help="Metric readers see first (repeatable) [default per task; binary: "
+                   "selection_rate, true_positive_rate, false_positive_rate, "
+                   "false_negative_rate, precision, accuracy, roc_auc with --score].")
 @click.option("--require", "require", multiple=True,
               help="Threshold test such as 'demographic_parity_ratio>=0.8' (repeatable); "
                    "any failure makes the exit code 1.")
@@ -427,7 +442,12 @@ def push_command(card: Path, repo_id: str | None, create_pr: bool, force: bool,
 @click.option("--ci", type=float, default=0.95, show_default=True, help="Confidence level.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
 @click.option("--min-group-size", type=int, default=30, show_default=True,
-              help="Groups with fewer rows are flagged as small.")
+              help="Groups with fewer rows are flagged as small; a value resting on fewer "
+                   "observations (its own denominator) is insufficient evidence, left out "
+                   "of gaps, fairness measures and tests.")
+@click.option("--include-small-groups", is_flag=True,
+              help="Let insufficient-evidence values into gaps, fairness measures and tests "
+                   "(fairlearn's behaviour).")
 @click.option("--reference", help="Reference group for disparities, e.g. "
                                   "'race=White,sex=Male'; the largest group by default.")
 @click.option("--name", help="Evaluation name; the file's stem by default.")

@@ -3,15 +3,29 @@
 The public surface of the engine; it works on encoded arrays and never reads files.
 """
 
-from ._bootstrap import multinomial_counts, percentile_interval, row_weights, wilson_interval
+from ._bootstrap import (
+    contain_point,
+    multinomial_counts,
+    percentile_interval,
+    row_weights,
+    wilson_interval,
+)
 from ._definitions import (
     BINARY_COUNT_METRICS,
     DEFAULT_METRICS,
+    HEADLINE_METRICS,
     PER_CLASS,
     REGRESSION_METRICS,
     SCORE_METRICS,
 )
-from ._disparity import Gap, between_groups, fairness_measures, to_reference
+from ._disparity import (
+    INSUFFICIENT,
+    Gap,
+    between_groups,
+    evidence_mask,
+    fairness_measures,
+    to_reference,
+)
 from ._engine import (
     EncodedTable,
     Estimate,
@@ -25,6 +39,8 @@ from ._groups import MISSING, Grouping, groupings, value_sort_key
 __all__ = [
     "BINARY_COUNT_METRICS",
     "DEFAULT_METRICS",
+    "HEADLINE_METRICS",
+    "INSUFFICIENT",
     "MISSING",
     "PER_CLASS",
     "REGRESSION_METRICS",
@@ -37,7 +53,9 @@ __all__ = [
     "available_metrics",
     "between_groups",
     "confusion_counts",
+    "contain_point",
     "disaggregate",
+    "evidence_mask",
     "fairness_measures",
     "groupings",
     "multinomial_counts",

@@ -13,7 +13,13 @@ from typing import Literal
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._bootstrap import multinomial_counts, percentile_interval, row_weights, wilson_interval
+from ._bootstrap import (
+    contain_point,
+    multinomial_counts,
+    percentile_interval,
+    row_weights,
+    wilson_interval,
+)
 from ._definitions import (
     BINARY_COUNT_METRICS,
     REGRESSION_METRICS,
@@ -224,4 +230,27 @@ def disaggregate(table: EncodedTable, metric_names: Sequence[str], *,
             else:
                 estimate.ci_low, estimate.ci_high = percentile_interval(reps, ci)
                 estimate.ci_method = "bootstrap"
+                if isinstance(metric, CountMetric) and metric.proportion:
+                    _widen_degenerate(estimate, metric, result.grouping, cell_counts, ci)
+            estimate.ci_low, estimate.ci_high = contain_point(
+                estimate.value, estimate.ci_low, estimate.ci_high)
     return results
+
+
+def _widen_degenerate(estimate: Estimate, metric: CountMetric, grouping: Grouping,
+                      cell_counts: np.ndarray | None, ci: float) -> None:
+    """Replace zero-width bootstrap intervals of a proportion by Wilson score intervals.
+
+    Every replicate of a group whose rows all agree (3 positives, all predicted positive)
+    gives the same value; a zero-width interval would read as certainty. Wilson's interval
+    has positive width for any count, so it states the uncertainty such a group leaves.
+    """
+    assert estimate.ci_low is not None and estimate.ci_high is not None
+    flat = (estimate.ci_high - estimate.ci_low) <= 0
+    if cell_counts is None or not flat.any() or metric.proportion is None:
+        return
+    part = metric.proportion(grouping.aggregate(cell_counts))
+    low, high = wilson_interval(part.successes, part.trials, ci)
+    estimate.ci_low = np.where(flat, low, estimate.ci_low)
+    estimate.ci_high = np.where(flat, high, estimate.ci_high)
+    estimate.ci_method = "bootstrap"

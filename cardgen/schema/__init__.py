@@ -11,6 +11,7 @@ from .evaluation import (
     DisaggregatedEvaluation,
     Disparity,
     GroupResult,
+    InsufficientEvidence,
     MetricValue,
     ThresholdTest,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "EvaluateSource",
     "ExtraSection",
     "GroupResult",
+    "InsufficientEvidence",
     "HubDatasetMetadata",
     "HubModelMetadata",
     "HubSource",

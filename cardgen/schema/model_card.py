@@ -13,7 +13,7 @@ from pydantic import Field
 from ._base import SCHEMA_VERSION, CardModel, StrList
 from .common import CardExtra, ExtraSection
 from .evaluation import DatasetReference, DisaggregatedEvaluation
-from .sources import ModelSources
+from .sources import MetricNames, ModelSources
 
 CARD_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
 
@@ -200,6 +200,14 @@ class HubModelMetadata(CardModel):
     """Image shown on the Hub."""
 
 
+class RenderOptions(CardModel):
+    """How the card's documents are rendered."""
+
+    model_index: Literal["compact", "full"] = "compact"
+    """`compact`: the README's `model-index` holds the overall value of each headline metric
+    per evaluation; `full`: every metric of every group and fairness measure as well."""
+
+
 class ModelCard(CardModel):
     """A Model Card (Mitchell et al. 2019) as one typed document.
 
@@ -255,6 +263,11 @@ class ModelCard(CardModel):
     """Code or steps to start using the model (Markdown)."""
     metadata: HubModelMetadata = Field(default_factory=HubModelMetadata)
     """Hub metadata (README front matter)."""
+    headline_metrics: MetricNames = Field(default_factory=list)
+    """Card-wide headline metrics, used for every evaluation (an evaluation's own
+    `headline_metrics` otherwise, or the task's defaults)."""
+    render: RenderOptions = Field(default_factory=RenderOptions)
+    """Rendering options."""
     sources: ModelSources = Field(default_factory=ModelSources)
     """Where collected facts come from."""
     extra_sections: list[ExtraSection] = Field(default_factory=list)
