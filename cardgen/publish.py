@@ -14,7 +14,7 @@ from .collect._retry import AUTH_HINT, explain, redact, with_retries
 from .collect.hub import resolve_endpoint
 from .errors import CardgenError
 from .merge import load_card
-from .render import render
+from .render import render, sidecars
 from .schema import DataCard, ModelCard, ThresholdTest
 
 Card = ModelCard | DataCard
@@ -99,11 +99,17 @@ def push_card(spec_path: str | Path, repo_id: str | None = None, *, create_pr: b
     api = HfApi(endpoint=endpoint)
     message = commit_message or f"Update {repo_type} card {card.name} (cardgen)"
 
+    # The README and the evaluation sidecars it links go in one commit (one pull request).
+    files = {"README.md": readme, **sidecars(card)}
+
     def upload() -> Any:
-        return api.upload_file(path_or_fileobj=readme.encode("utf-8"), path_in_repo="README.md",
-                               repo_id=repo_id, repo_type=repo_type, create_pr=create_pr,
-                               commit_message=message,
-                               commit_description="Generated with cardgen from a card spec.")
+        from huggingface_hub import CommitOperationAdd
+
+        operations = [CommitOperationAdd(path_in_repo=path, path_or_fileobj=text.encode("utf-8"))
+                      for path, text in files.items()]
+        return api.create_commit(repo_id=repo_id, repo_type=repo_type, operations=operations,
+                                 create_pr=create_pr, commit_message=message,
+                                 commit_description="Generated with cardgen from a card spec.")
 
     try:
         info = with_retries(upload)
