@@ -24,6 +24,10 @@ SHOWN_WHEN_CAPPED = 50
 MAX_NAMED = 12
 """Groups named in one "insufficient evidence" note; the rest are counted."""
 
+_PREFERRED = ("accuracy", "balanced_accuracy", "f1", "roc_auc", "r2_score",
+              "mean_absolute_error", "discrimination_score")
+"""Shown first from results that name no headline metrics (Hub results, probes)."""
+
 _MEASURE_RATES: dict[str, tuple[str, ...]] = {
     "demographic_parity_difference": ("selection_rate",),
     "demographic_parity_ratio": ("selection_rate",),
@@ -43,6 +47,11 @@ class LeftOut:
 
     def __bool__(self) -> bool:
         return bool(self.named)
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        """The groups and counts, whatever metric they were counted for."""
+        return (*((tuple(i.features.items()), i.n) for i in self.named), self.more)
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,22 @@ class Glance:
     measures_left_out: dict[str, LeftOut] = field(default_factory=dict)
 
     @property
+    def left_out_lines(self) -> list[tuple[list[str], LeftOut]]:
+        """Groups left out of the headline gaps, one line per distinct list (metrics such as
+        TPR and FNR share a denominator, so they leave out the same groups)."""
+        lines: list[tuple[list[str], LeftOut]] = []
+        for line in self.gaps:
+            if not line.left_out:
+                continue
+            for metrics, left_out in lines:
+                if left_out.key == line.left_out.key:
+                    metrics.append(line.metric)
+                    break
+            else:
+                lines.append(([line.metric], line.left_out))
+        return lines
+
+    @property
     def capped(self) -> bool:
         """True when the group table shows only some groups."""
         return len(self.groups) < self.groups_total
@@ -85,9 +110,12 @@ def headline_metrics(evaluation: DisaggregatedEvaluation, card_wide: list[str]) 
     """The card's, else the evaluation's, headline metrics that the evaluation reports;
     every overall metric for sources that name none (e.g. Hub results)."""
     wanted = card_wide or evaluation.headline_metrics
-    reported = [m for m in evaluation.overall if m != "count"]
     chosen = [m for m in wanted if m in evaluation.overall]
-    return chosen or reported
+    if chosen:
+        return chosen
+    reported = [m for m in evaluation.overall if m != "count"]
+    return sorted(reported, key=lambda m: (_PREFERRED.index(m) if m in _PREFERRED
+                                           else len(_PREFERRED)))
 
 
 def _left_out(items: list[InsufficientEvidence]) -> LeftOut:

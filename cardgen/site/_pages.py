@@ -19,14 +19,13 @@ from ..facts import read_facts
 from ..merge import load_card
 from ..render import render as render_page
 from ..render._filters import group_label, metric, slug
+from ..render._glance import headline_metrics
 from ..schema import DataCard, DisaggregatedEvaluation, ModelCard
 from ..schema.profile import DatasetProfile
 from . import _charts
 from ._history import snapshot
 
 KIND_DIRS = {"model": "models", "data": "data"}
-HEADLINE_METRICS = ("accuracy", "balanced_accuracy", "f1", "roc_auc", "r2",
-                    "mean_absolute_error", "discrimination_score")
 MAX_HISTOGRAMS = 8
 UNVERSIONED = "unversioned"
 
@@ -66,20 +65,32 @@ def _first_sentence(text: str | None, limit: int = 160) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _headline(evaluation: DisaggregatedEvaluation) -> str | None:
-    names = [n for n in HEADLINE_METRICS if n in evaluation.overall]
-    return names[0] if names else next(iter(sorted(evaluation.overall)), None)
+def _headline(evaluation: DisaggregatedEvaluation, card_wide: list[str]) -> str | None:
+    """The card's first headline metric (the spec's order, else the task's default)."""
+    names = headline_metrics(evaluation, card_wide)
+    return names[0] if names else None
 
 
 def _worst_gap(evaluation: DisaggregatedEvaluation, name: str | None) -> str:
+    """The headline metric's largest gap between the intersectional groups with enough
+    evidence, naming the groups left out (see `evaluate`'s insufficient-evidence rule)."""
+    features = evaluation.sensitive_features
     gaps = [d for d in evaluation.disparities
-            if d.comparison == "between_groups" and d.measure == "difference"]
-    chosen = [d for d in gaps if d.metric == name] or sorted(
-        (d for d in gaps if d.value.value is not None), key=lambda d: -abs(d.value.value or 0))
-    if chosen:
-        return f"{chosen[0].metric}: {metric(chosen[0].value, show_n=False)}"
+            if d.comparison == "between_groups" and d.measure == "difference"
+            and d.metric == name and d.features == features]
+    if gaps:
+        text = f"{name}: {metric(gaps[0].value, show_n=False)}"
+        left = [i for i in evaluation.insufficient_evidence
+                if i.metric == name and len(i.features) == len(features)]
+        if left and not evaluation.include_small_groups:
+            names = "; ".join(f"{group_label(i.features)} n={i.n}" for i in left[:3])
+            more = f"; and {len(left) - 3} more" if len(left) > 3 else ""
+            text += f" (insufficient evidence, left out: {names}{more})"
+        return text
+    # Results without gaps (e.g. read from a Hub model-index): groups with enough rows only.
     values = [g.metrics[name].value for g in evaluation.groups
-              if name in g.metrics and g.metrics[name].value is not None]
+              if name in g.metrics and g.metrics[name].value is not None
+              and (g.n is None or g.n >= evaluation.min_group_size)]
     if name and len(values) > 1:
         return f"{name}: {max(values) - min(values):.3f} (no CI)"  # type: ignore[operator]
     return "—"
@@ -101,7 +112,7 @@ def _model_row(card: ModelCard) -> dict[str, str]:
     headline = gap = "—"
     if evaluations:
         first = evaluations[0]
-        name = _headline(first)
+        name = _headline(first, card.headline_metrics)
         if name:
             headline = f"{name}: {metric(first.overall[name], show_n=False)}"
         gap = _worst_gap(first, name)
