@@ -166,12 +166,35 @@ def model_card_data(card: ModelCard) -> ModelCardData:
     return ModelCardData(**fields)
 
 
+_SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+                    (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M"),
+                    (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B"),
+                    (10_000_000_000, "1B<n<10B"), (100_000_000_000, "10B<n<100B"),
+                    (1_000_000_000_000, "100B<n<1T"))
+
+
+def size_category(rows: int) -> str:
+    """The Hub's `size_categories` value for a number of rows (e.g. `10K<n<100K`)."""
+    for limit, name in _SIZE_CATEGORIES:
+        if rows < limit:
+            return name
+    return "n>1T"
+
+
 def dataset_card_data(card: DataCard) -> DatasetCardData:
-    """The card's Hub metadata as huggingface_hub's `DatasetCardData`."""
+    """The card's Hub metadata as huggingface_hub's `DatasetCardData`.
+
+    `size_categories` the spec leaves empty is derived from the instance count (the
+    spec's `composition.num_instances`, else the profiled rows).
+    """
     fields = {
         key: value for key, value in card.metadata.model_dump(exclude_none=True).items()
         if value not in ([], {}, "")
     }
+    profile = card.composition.profile
+    rows = card.composition.num_instances or (profile.num_rows if profile else None)
+    if "size_categories" not in fields and rows:
+        fields["size_categories"] = [size_category(rows)]
     return DatasetCardData(**fields)
 
 
