@@ -562,10 +562,14 @@ def _choose_metrics(encoded: _Encoded, requested: Sequence[str],
     if headline:
         headlines = [m for name in headline for m in expand(name)]
     else:
-        headlines = list(HEADLINE_METRICS[table.task])
+        defaults = list(HEADLINE_METRICS[table.task])
         if with_score:
-            headlines += list(HEADLINE_METRICS["binary+score"])
-        headlines = [m for name in headlines for m in expand(name)]
+            defaults += list(HEADLINE_METRICS["binary+score"])
+        headlines = [m for name in defaults for m in expand(name)]
+        if requested:
+            # Asked-for metrics only: the defaults among them (else the first few).
+            headlines = ([m for m in headlines if m in names]
+                         or [m for m in names if m != "count"][:len(headlines)])
     headlines = list(dict.fromkeys(headlines))
     reported = list(dict.fromkeys([*names, *headlines]))
     computed = list(reported)
@@ -960,7 +964,7 @@ INTERVAL_METHOD = (
     "percentile bootstrap (rows resampled with replacement) at the stated level; a "
     "proportion whose replicates all agree gets its Wilson score interval instead of a "
     "zero-width one; every interval is widened where needed to contain its point estimate; "
-    "a gap whose interval has zero width gets none (it would read as certainty)")
+    "any other interval of zero width is dropped (it would read as certainty)")
 """How the reported intervals are made; stored in every evaluation's `details`."""
 
 _MEASURE_RATES: dict[str, tuple[str, ...]] = {

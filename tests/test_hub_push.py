@@ -9,7 +9,6 @@ import logging
 from pathlib import Path
 
 import jsonschema
-
 import pytest
 from click.testing import CliRunner
 from hubserver import FAIR, HubServer

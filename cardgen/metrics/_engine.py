@@ -234,6 +234,12 @@ def disaggregate(table: EncodedTable, metric_names: Sequence[str], *,
                     _widen_degenerate(estimate, metric, result.grouping, cell_counts, ci)
             estimate.ci_low, estimate.ci_high = contain_point(
                 estimate.value, estimate.ci_low, estimate.ci_high)
+            # A zero-width interval left (a metric that is not a proportion, on a group
+            # whose replicates all agree) would read as certainty: it is dropped.
+            flat = estimate.ci_high - estimate.ci_low <= 0
+            if flat.any():
+                estimate.ci_low = np.where(flat, np.nan, estimate.ci_low)
+                estimate.ci_high = np.where(flat, np.nan, estimate.ci_high)
     return results
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
-from ._base import CardModel, StrList
+from ._base import CardModel, StrList, _one_or_many
 
 
 def _known_metric_names() -> list[str]:
@@ -19,18 +19,18 @@ def _known_metric_names() -> list[str]:
                    *PER_CLASS} - {"count"})
 
 
-def _check_metric_names(names: list[str]) -> list[str]:
+def _check_metric_name(name: str) -> str:
     known = _known_metric_names()
-    for name in names:
-        base = name.split("[", 1)[0] if name.endswith("]") else name
-        if base not in known:
-            raise ValueError(f"unknown metric {name!r}; expected one of: {', '.join(known)} "
-                             f"(multiclass per-class metrics as `recall[CLASS]`)")
-    return names
+    base = name.split("[", 1)[0] if name.endswith("]") else name
+    if base not in known:
+        raise ValueError(f"unknown metric {name!r}; expected one of: {', '.join(known)} "
+                         f"(multiclass per-class metrics as `recall[CLASS]`)")
+    return name
 
 
-MetricNames = Annotated[StrList, AfterValidator(_check_metric_names)]
-"""Metric names checked against the metrics cardgen computes."""
+MetricNames = Annotated[list[Annotated[str, AfterValidator(_check_metric_name)]],
+                        BeforeValidator(_one_or_many)]
+"""Metric names checked against the metrics cardgen computes (one name or a list)."""
 
 
 class HubSource(CardModel):
