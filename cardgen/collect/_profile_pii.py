@@ -167,9 +167,12 @@ def withhold_personal_values(profile: DatasetProfile,
     """
     names = {c.name for c in profile.columns}
     flags = list(profile.personal_data)
-    flagged = {f.column for f in flags}
+    # "All values distinct" alone says a column identifies records, not that it holds
+    # personal data: such a column is flagged for review but its values stay.
+    flagged = {f.column for f in flags if not (f.kind == "identifier" and f.evidence == "values")}
     for column in declared:
         if column in names and column not in flagged:
+            flags = [f for f in flags if f.column != column]
             flags.append(PersonalDataFlag(column=column, kind="identifier", evidence="declared",
                                           detail="declared personal data by the card"))
             flagged.add(column)
