@@ -448,6 +448,8 @@ def write_project(pages: list[CardPage], out: Path, *, site_name: str = "Cards",
             files[f"{page.folder}/lineage.svg"] = lineage_svg
         for name, svg in page.charts.items():
             files[f"{page.folder}/charts/{name}"] = svg
+        for relative, content in page.sidecars.items():
+            files[f"{page.folder}/{relative}"] = content
 
     env = _templates()
     counts = {"model": sum(p.kind == "model" for p in pages),

@@ -18,6 +18,7 @@ from ..errors import CardgenError, Problem, SpecError
 from ..facts import read_facts
 from ..merge import load_card
 from ..render import render as render_page
+from ..render import sidecars as render_sidecars
 from ..render._filters import group_label, metric, slug
 from ..render._glance import headline_metrics
 from ..schema import DataCard, DisaggregatedEvaluation, ModelCard
@@ -44,6 +45,8 @@ class CardPage:
     """SVG files of the card's charts (one per section), by file name."""
     chart_sections: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
     """Charts by section (an evaluation or a profiled file): (alt text, file name)."""
+    sidecars: dict[str, str] = field(default_factory=dict)
+    """Full evaluation JSON files the page links (`evaluation/NAME.json`), by path."""
     row: dict[str, str] = field(default_factory=dict)
     snapshot: dict[str, list[Any]] = field(default_factory=dict)
     release: str = UNVERSIONED
@@ -302,6 +305,7 @@ def prepare(spec: Path, root: Path, precision: int,
     return CardPage(
         kind=card.kind, name=card.name, spec=str(spec), title=title or card.name,
         summary=_first_sentence(card.summary), body=body, charts=chart_files,
+        sidecars=render_sidecars(card),
         chart_sections=chart_sections, row=row, snapshot=snapshot(card, profiles),
         release=release or version or UNVERSIONED, keys=_keys(card),
         base_models=sorted(b.lower() for b in card.metadata.base_model)
