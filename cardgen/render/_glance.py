@@ -17,7 +17,7 @@ from ..schema import (
     ThresholdTest,
 )
 
-MAX_GROUP_ROWS = 200
+MAX_GROUP_ROWS = 250
 """Group tables longer than this show the groups furthest from the overall value only."""
 SHOWN_WHEN_CAPPED = 50
 """Rows a capped group table keeps."""
