@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._columns import copy_names, explain, repeated
 from ._io import atomic_write_text, dumps_json, sha256_file
 from .errors import CardgenError
 from .facts import new_provenance
@@ -130,6 +131,13 @@ def _missing_columns(path: str, needed: Sequence[str], available: Sequence[str])
                            f"{', '.join(map(str, available)) or '(none)'}")
 
 
+def _check_repeated(source: str, names: Sequence[str], wanted: Sequence[str]) -> None:
+    """A wanted column whose name repeats in the header is ambiguous: say how to pick a copy."""
+    clash = [c for c in wanted if c in repeated(names)]
+    if clash:
+        raise CardgenError(explain(source, names, clash))
+
+
 def _read_chunks(path: Path, columns: Sequence[str]) -> Iterator[pd.DataFrame]:
     """The needed columns of a file, `CHUNK_ROWS` rows at a time (Parquet by row groups)."""
     kind = _file_format(path)
@@ -142,16 +150,28 @@ def _read_chunks(path: Path, columns: Sequence[str]) -> Iterator[pd.DataFrame]:
             import pyarrow.parquet as pq
 
             parquet = pq.ParquetFile(path)
-            _missing_columns(str(path), columns, parquet.schema_arrow.names)
-            for batch in parquet.iter_batches(batch_size=CHUNK_ROWS, columns=list(columns)):
-                yield batch.to_pandas()
+            names = parquet.schema_arrow.names
+            _check_repeated(str(path), names, columns)
+            copies = copy_names(names)
+            _missing_columns(str(path), columns, copies)
+            if copies == names:
+                for batch in parquet.iter_batches(batch_size=CHUNK_ROWS, columns=list(columns)):
+                    yield batch.to_pandas()
+            else:  # repeated names: read every column, then select the copies by position
+                for batch in parquet.iter_batches(batch_size=CHUNK_ROWS):
+                    yield batch.rename_columns(copies).select(list(columns)).to_pandas()
         elif kind == "csv":
             sep = "\t" if path.name.lower().endswith(".tsv") else ","
-            header = pd.read_csv(path, nrows=0, sep=sep).columns
-            _missing_columns(str(path), columns, list(header))
+            # The header as written (pandas renames a repeated name's copies `p.1`, ...).
+            first = pd.read_csv(path, nrows=1, header=None, sep=sep, dtype=str)
+            names = [str(v) for v in first.iloc[0].tolist()] if len(first) else []
+            _check_repeated(str(path), names, columns)
+            copies = copy_names(names)
+            _missing_columns(str(path), columns, copies)
             # All columns are parsed (not `usecols`) so that a row with too many fields is
             # an error rather than silently shifted data.
-            for chunk in pd.read_csv(path, chunksize=CHUNK_ROWS, sep=sep):
+            for chunk in pd.read_csv(path, chunksize=CHUNK_ROWS, sep=sep, header=0,
+                                     names=copies if copies != names else None):
                 yield chunk[list(columns)]
         else:
             first = True

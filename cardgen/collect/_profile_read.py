@@ -20,6 +20,7 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
+from .._columns import explain, repeated
 from ..errors import CardgenError
 
 CSV_BLOCK_BYTES = 32 << 20
@@ -163,9 +164,12 @@ class DataSource:
         if self.schema is None:
             raise CardgenError(f"{self.path}: empty file: no rows and no columns")
         names = self.schema.names
-        if len(set(names)) != len(names):
-            dupes = sorted({n for n in names if names.count(n) > 1})
-            raise CardgenError(f"{self.path}: duplicate column name(s): {', '.join(dupes)}")
+        if repeated(names):
+            # A profile describes every column: copies under one name cannot be told apart
+            # in the card, so the file is refused with the names `evaluate` would select.
+            raise CardgenError(explain(str(self.path), names).replace(
+                "select a copy as", "rename the copies in the file, e.g.") + " (a profile "
+                "describes every column, and copies of one name cannot be told apart)")
 
     def _open_csv(self) -> None:
         if self.path.stat().st_size == 0 or not _head(self.path).strip():
