@@ -264,8 +264,7 @@ class ModelCard(CardModel):
     metadata: HubModelMetadata = Field(default_factory=HubModelMetadata)
     """Hub metadata (README front matter)."""
     headline_metrics: MetricNames = Field(default_factory=list)
-    """Card-wide headline metrics, used for every evaluation (an evaluation's own
-    `headline_metrics` otherwise, or the task's defaults)."""
+    """Metrics readers see first, in every evaluation (default: each evaluation's own)."""
     render: RenderOptions = Field(default_factory=RenderOptions)
     """Rendering options."""
     sources: ModelSources = Field(default_factory=ModelSources)
