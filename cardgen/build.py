@@ -245,7 +245,7 @@ def _render(card_spec: Path, root: Path, out_dir: Path, result: CardBuild) -> Ca
     if isinstance(card, ModelCard):
         for evaluation in card.quantitative_analyses.evaluations:
             for test in evaluation.threshold_tests:
-                if test.passed is False:
+                if test.passed is not True:  # failed, or not evaluated (too little evidence)
                     result.tests_failed.append(test)
                 elif test.passed:
                     result.tests_passed += 1

@@ -181,7 +181,8 @@ def _print_build(report: BuildReport) -> None:
                    f"{len(card.changed)} file(s) written; {tests}")
         for test in card.tests_failed:
             observed = "undefined" if test.observed is None else f"{test.observed:.4f}"
-            click.echo(f"  FAILED {test.expression} (observed {observed})")
+            why = f": {test.reason}" if test.passed is None and test.reason else ""
+            click.echo(f"  FAILED {test.expression} (observed {observed}){why}")
     if report.site_dir is not None:
         state = "built" if report.site_rebuilt else "unchanged"
         click.echo(f"site {state}: {report.site_dir}/index.html")

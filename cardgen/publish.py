@@ -32,11 +32,12 @@ class PushResult:
 
 
 def failed_threshold_tests(card: Card) -> list[ThresholdTest]:
-    """Threshold tests that failed in a merged card's evaluations (spec and facts)."""
+    """Threshold tests that failed, or could not be evaluated (e.g. insufficient evidence),
+    in a merged card's evaluations (spec and facts)."""
     if not isinstance(card, ModelCard):
         return []
     return [test for evaluation in card.quantitative_analyses.evaluations
-            for test in evaluation.threshold_tests if test.passed is False]
+            for test in evaluation.threshold_tests if test.passed is not True]
 
 
 def check_publishable(card: Card, readme: str) -> list[str]:

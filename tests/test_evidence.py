@@ -202,3 +202,18 @@ def test_help_lists_the_metric_names():
     assert ", ".join(_known_metric_names()) == METRIC_NAMES
     result = CliRunner().invoke(cli, ["evaluate", "--help"])
     assert "false_negative_rate" in result.output and "--include-small-groups" in result.output
+
+
+def test_a_test_with_too_little_evidence_fails_the_build(tmp_path, monkeypatch):
+    from cardgen.build import build
+
+    monkeypatch.chdir(tmp_path)
+    two_rows().to_csv("p.csv", index=False)
+    (tmp_path / "cards").mkdir()
+    (tmp_path / "cards" / "m.yaml").write_text(
+        "kind: model\nname: m\nsources:\n  evaluate:\n    - {data: p.csv, label: y, pred: p, "
+        "sensitive: [g], require: ['demographic_parity_difference<=0.1']}\n")
+    report = build("cards", root=tmp_path, site_project=None, progress=False)
+    (failed,) = report.cards[0].tests_failed
+    assert failed.passed is None and "insufficient evidence" in failed.reason
+    assert report.tests_failed == 1
