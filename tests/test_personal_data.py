@@ -38,6 +38,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "c_offense_date": (pd.Timestamp("1990-01-01") + offence).strftime("%Y-%m-%d"),
         "reach": [f"({rng.integers(201, 989)}) {rng.integers(201, 989)}-"
                   f"{rng.integers(1000, 9999)}" for _ in range(n)],
+        "tin": [f"{rng.integers(1, 665):03d}-{rng.integers(1, 99):02d}-"
+                f"{rng.integers(1, 9999):04d}" for _ in range(n)],
         "priors": np.where(rng.random(n) < 0.1, -1, rng.integers(0, 10, n)),
         "race": rng.choice(["A", "B", "C"], n), "sex": rng.choice(["Male", "Female"], n),
         "recid": rng.integers(0, 2, n),
@@ -56,7 +58,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def personal_values(root: Path) -> list[str]:
     table = pd.read_csv(root / "people.csv")
     values = set()
-    for column in ("case", "name", "first", "last", "dob", "reach"):
+    for column in ("case", "name", "first", "last", "dob", "reach", "tin"):
         values |= set(table[column].astype(str))
     return sorted(values)
 
@@ -76,7 +78,7 @@ def test_no_personal_value_in_any_format_or_on_the_site(project: Path) -> None:
              if pattern.search(text)}
     assert leaks == {}
     readme = (project / "build" / "people" / "README.md").read_text()
-    assert readme.count("values withheld: personal data") == 6
+    assert readme.count("values withheld: personal data") == 7
     # the page format, rendered directly, is clean too
     from cardgen.merge import load_card
 
@@ -89,6 +91,7 @@ def test_flags_event_dates_sentinels_and_size_category(project: Path) -> None:
                        .read_text())
     flags = {f["column"]: (f["kind"], f["evidence"]) for f in facts["personal_data"]}
     assert flags["reach"] == ("phone", "values")  # found by libphonenumber, not by name
+    assert flags["tin"] == ("government_id", "values")  # valid SSNs, by python-stdnum
     assert flags["dob"] == ("date_of_birth", "column_name")
     assert flags["first"] == flags["last"] == flags["name"] == ("name", "column_name")
     assert "c_offense_date" not in flags  # an event date, not a date of birth

@@ -74,6 +74,28 @@ def _phone_rate(sample: list[str]) -> float:
     return sum(1 for v in sample if _is_phone(v)) / len(sample)
 
 
+_ID_SCHEMES = (("us.ssn", "US social security numbers"), ("ca.sin", "Canadian SINs"),
+               ("fr.nir", "French NIRs"), ("de.idnr", "German tax ids"),
+               ("es.dni", "Spanish DNIs"), ("it.codicefiscale", "Italian fiscal codes"),
+               ("nl.bsn", "Dutch BSNs"), ("br.cpf", "Brazilian CPFs"),
+               ("in_.aadhaar", "Aadhaar numbers"))
+"""National id schemes checked with python-stdnum (format and check digits)."""
+
+
+def _government_ids(sample: list[str]) -> tuple[float, str] | None:
+    """The best match rate of a national id scheme (python-stdnum validators), and its name."""
+    import importlib
+
+    best: tuple[float, str] | None = None
+    texts = [v.strip() for v in sample]
+    for module, what in _ID_SCHEMES:
+        valid = importlib.import_module(f"stdnum.{module}").is_valid
+        rate = sum(1 for v in texts if valid(v)) / len(texts)
+        if best is None or rate > best[0]:
+            best = (rate, what)
+    return best
+
+
 def _dates(sample: list[str]) -> list[dt.date]:
     found = []
     for value in sample:
@@ -128,6 +150,12 @@ def personal_data_flags(column: ColumnProfile, sample: list[str],
                 flags.append(PersonalDataFlag(
                     column=column.name, kind=kind, evidence="values", match_rate=rate,
                     detail=f"{rate:.0%} of {len(sample)} inspected values look like {what}"))
+        found = _government_ids(sample) if "government_id" not in named else None
+        if found and found[0] >= MIN_MATCH_RATE:
+            flags.append(PersonalDataFlag(
+                column=column.name, kind="government_id", evidence="values",
+                match_rate=found[0],
+                detail=f"{found[0]:.0%} of {len(sample)} inspected values are valid {found[1]}"))
         distinct_share = (column.distinct or 0) / column.count if column.count else 0.0
         rate = _rate(_PERSON, sample)
         if rate >= MIN_MATCH_RATE and distinct_share >= 0.5 and "name" not in named:
