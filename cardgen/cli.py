@@ -140,8 +140,9 @@ def validate_command(paths: tuple[Path, ...], min_completeness: float | None,
 @cli.command("render")
 @click.argument("card", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="hub", show_default=True,
-              help="hub: README.md with front matter and model-index; page: site Markdown; "
-              "json: the card as JSON; croissant: Croissant JSON-LD (data cards).")
+              help="hub: README.md with front matter and model-index (with --out, each "
+              "evaluation's full results go beside it as evaluation/NAME.json); page: site "
+              "Markdown; json: the card as JSON; croissant: Croissant JSON-LD (data cards).")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="File to write; standard output when omitted. An existing README is "
               "regenerated between its cardgen markers only.")
