@@ -169,6 +169,8 @@ def render_command(card: Path, fmt: str, out: Path | None, template: Path | None
     result = write_rendered(loaded, fmt, out, precision=precision,  # type: ignore[arg-type]
                             template=template, force=force)
     click.echo(f"{'wrote' if result.changed else 'unchanged'} {result.path}")
+    for sidecar in result.sidecars:
+        click.echo(f"wrote {sidecar}")
     for name in result.unplaced_regions:
         click.echo(f"note: {out} has no region {name!r}; that section was not added", err=True)
 
