@@ -414,7 +414,8 @@ def test_render_command_merges_facts_and_writes_each_format(tmp_path: Path,
     for fmt, name in [("hub", "README.md"), ("page", "page.md"), ("json", "card.json")]:
         result = runner.invoke(cli, ["render", str(spec), "--format", fmt, "--out", name])
         assert result.exit_code == 0, result.output
-        assert result.output == f"wrote {name}\n"
+        sidecar = "wrote evaluation/adult-test-race-sex.json\n" if fmt == "hub" else ""
+        assert result.output == f"wrote {name}\n{sidecar}"
         again = runner.invoke(cli, ["render", str(spec), "--format", fmt, "--out", name])
         assert again.output == f"unchanged {name}\n"
     card = ModelCard.model_validate_json(Path("card.json").read_text())
