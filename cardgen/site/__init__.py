@@ -310,8 +310,7 @@ def new_config(site_name: str, nav: list[Any]) -> str:
         "use_directory_urls": True,
         "theme": {"name": "material", "font": False},
         "plugins": ["search"],
-        "markdown_extensions": ["tables", "attr_list", "md_in_html",
-                                {"toc": {"permalink": False}}],
+        "markdown_extensions": ["tables", "attr_list", {"toc": {"permalink": False}}],
         "extra_css": ["assets/cardgen/cardgen.css"],
         "not_in_nav": "/models/\n/data/\n/sections/\n",
     }
