@@ -179,8 +179,9 @@ def glance(evaluation: DisaggregatedEvaluation, card_wide: list[str] | None = No
     top = [g for g in evaluation.groups if len(g.features) == len(features)] if features \
         else list(evaluation.groups)
     table = list(evaluation.groups)
-    gaps = {(d.metric, d.measure): d for d in evaluation.disparities
-            if d.comparison == "between_groups" and d.features == features}
+    gaps: dict[tuple[str, str], Disparity] = {
+        (d.metric, d.measure): d for d in evaluation.disparities
+        if d.comparison == "between_groups" and d.features == features}
     small = _insufficient(evaluation, features)
     overall = [(m, evaluation.overall[m]) for m in headline if m in evaluation.overall]
     tests = []
