@@ -20,7 +20,7 @@ from ..merge import load_card
 from ..render import render as render_page
 from ..render import sidecars as render_sidecars
 from ..render._filters import group_label, metric, slug
-from ..render._glance import headline_metrics
+from ..render._glance import capped_groups, headline_metrics
 from ..schema import DataCard, DisaggregatedEvaluation, ModelCard
 from ..schema.profile import DatasetProfile
 from . import _charts
@@ -197,8 +197,11 @@ class _ChartSet:
 
 def _evaluation_charts(charts: _ChartSet, evaluation: DisaggregatedEvaluation) -> None:
     metrics = sorted(set(evaluation.overall) | {m for g in evaluation.groups for m in g.metrics})
+    # Very many groups: the same groups as the page's tables (the furthest from overall).
+    shown, _ = capped_groups(evaluation.groups, evaluation,
+                             headline_metrics(evaluation, []))
     for name in metrics:
-        groups = [g for g in evaluation.groups if name in g.metrics]
+        groups = [g for g in shown if name in g.metrics]
         if not groups:
             continue
         points = [_charts.Point(group_label(g.features), g.metrics[name].value,
