@@ -177,8 +177,9 @@ def validate_command(paths: tuple[Path, ...], min_completeness: float | None,
 @cli.command("render")
 @click.argument("card", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="hub", show_default=True,
-              help="hub: README.md with front matter and model-index; page: site Markdown; "
-              "json: the card as JSON; croissant: Croissant JSON-LD (data cards).")
+              help="hub: README.md with front matter and model-index (with --out, each "
+              "evaluation's full results go beside it as evaluation/NAME.json); page: site "
+              "Markdown; json: the card as JSON; croissant: Croissant JSON-LD (data cards).")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="File to write; standard output when omitted. An existing README is "
               "regenerated between its cardgen markers only.")
@@ -220,6 +221,8 @@ def render_command(card: Path, fmt: str, out: Path | None, template: Path | None
                             template=template, force=force, fill_template=fill_template,
                             edits=edits or "error")  # type: ignore[arg-type]
     click.echo(f"{'wrote' if result.changed else 'unchanged'} {result.path}")
+    for sidecar in result.sidecars:
+        click.echo(f"wrote {sidecar}")
     if fmt == "hub" and loaded.kind == "model":  # LM results also as the Hub's .eval_results
         from .hub.eval_results import write_eval_results
 
@@ -238,7 +241,8 @@ def _print_build(report: BuildReport) -> None:
                    f"{len(card.changed)} file(s) written; {tests}")
         for test in card.tests_failed:
             observed = "undefined" if test.observed is None else f"{test.observed:.4f}"
-            click.echo(f"  FAILED {test.expression} (observed {observed})")
+            why = f": {test.reason}" if test.passed is None and test.reason else ""
+            click.echo(f"  FAILED {test.expression} (observed {observed}){why}")
     if report.site_dir is not None:
         state = "built" if report.site_rebuilt else "unchanged"
         click.echo(f"site {state}: {report.site_dir}/index.html")
@@ -484,13 +488,23 @@ def push_command(card: Path, repo_id: str | None, create_pr: bool, force: bool,
         click.echo(f"committed {result.commit_url}")
 
 
+METRIC_NAMES = (
+    "accuracy, balanced_accuracy, base_rate, brier_score, expected_calibration_error, f1, "
+    "f1_macro, false_negative_rate, false_positive_rate, mean_absolute_error, mean_label, "
+    "mean_prediction, precision, r2_score, recall, roc_auc, root_mean_squared_error, "
+    "selection_rate, true_negative_rate, true_positive_rate")
+"""Metric names for `--help` (kept literal so the CLI starts without numpy; a test checks
+them against `cardgen.metrics`)."""
+
+
 @cli.command("evaluate")
 @click.argument("file", type=click.Path())
 @click.option("--label", required=True, help="Column with the true label.")
 @click.option("--pred", help="Column with the predicted label (give --pred or --score).")
 @click.option("--score", help="Column with the positive-class score; prediction = score >= T.")
-@click.option("--threshold", type=float, default=0.5, show_default=True,
-              help="Decision threshold T applied to --score.")
+@click.option("--threshold", type=float, default=None,
+              help="Decision threshold T applied to --score [default: 0.5, which needs "
+                   "scores in [0, 1]].")
 @click.option("--sensitive", "sensitive", multiple=True,
               help="Sensitive feature column (repeatable): groups are their intersections, "
                    "and each feature alone is reported too.")
@@ -498,7 +512,12 @@ def push_command(card: Path, repo_id: str | None, create_pr: bool, force: bool,
 @click.option("--task", type=click.Choice(["binary", "multiclass", "regression"]),
               help="Task type; inferred from the labels when unambiguous.")
 @click.option("--metric", "metrics", multiple=True,
-              help="Metric to report (repeatable); a default set per task when omitted.")
+              help="Metric to report (repeatable); a default set per task when omitted. "
+                   "Names: " + METRIC_NAMES + ".")
+@click.option("--headline-metric", "headline_metrics", multiple=True,
+              help="Metric readers see first (repeatable) [default per task; binary: "
+                   "selection_rate, true_positive_rate, false_positive_rate, "
+                   "false_negative_rate, precision, accuracy, roc_auc with --score].")
 @click.option("--require", "require", multiple=True,
               help="Threshold test such as 'demographic_parity_ratio>=0.8' (repeatable); "
                    "any failure makes the exit code 1.")
@@ -511,7 +530,12 @@ def push_command(card: Path, repo_id: str | None, create_pr: bool, force: bool,
               show_default=True, help="Confidence level.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
 @click.option("--min-group-size", type=click.IntRange(min=0), default=30, show_default=True,
-              help="Groups with fewer rows are flagged as small.")
+              help="Groups with fewer rows are flagged as small; a value resting on fewer "
+                   "observations (its own denominator) is insufficient evidence, left out "
+                   "of gaps, fairness measures and tests.")
+@click.option("--include-small-groups", is_flag=True,
+              help="Let insufficient-evidence values into gaps, fairness measures and tests "
+                   "(fairlearn's behaviour).")
 @click.option("--reference", help="Reference group for disparities, e.g. "
                                   "'race=White,sex=Male'; the largest group by default.")
 @click.option("--name", help="Evaluation name; the file's stem by default.")
@@ -854,7 +878,7 @@ def site_serve_command(cards: Path, out: Path, root: Path, release: str | None, 
                precision=precision)
 
 
-# --- Language-model evaluations: harness logs, compare (issue 13) --------------------------
+# --- Language-model evaluations: harness logs, compare ---------------------------------
 
 _LM_OPTIONS = [
     click.option("--card", "card_path", type=click.Path(dir_okay=False, exists=True,

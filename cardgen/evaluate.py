@@ -24,6 +24,8 @@ from .facts import collection_time, new_provenance
 from .metrics import (
     DEFAULT_METRICS,
     DEFAULT_SCORE_BINS,
+    HEADLINE_METRICS,
+    INSUFFICIENT,
     MISSING,
     PER_CLASS,
     SCORE_METRICS,
@@ -36,6 +38,7 @@ from .metrics import (
     between_groups,
     disaggregate,
     disaggregate_cells,
+    evidence_mask,
     fairness_measures,
     roc_auc_error_bound,
     to_cells,
@@ -47,6 +50,7 @@ from .schema import (
     DisaggregatedEvaluation,
     Disparity,
     GroupResult,
+    InsufficientEvidence,
     MetricValue,
     ThresholdTest,
 )
@@ -79,8 +83,6 @@ _REQUIREMENT = re.compile(
 )
 _SUFFIXES = ("_difference", "_ratio", "_min", "_max")
 _SCORE_RANGE_METRICS = ("brier_score", "expected_calibration_error")
-_SUMMARY_METRICS = ("accuracy", "selection_rate", "recall", "false_positive_rate", "f1_macro",
-                    "roc_auc", "mean_absolute_error", "r2_score", "mean_prediction")
 
 
 @dataclass(frozen=True)
@@ -312,6 +314,24 @@ def _infer_task(encoder: _Encoder, task: str | None, score: str | None) -> str:
                        f"could be classes or a regression target; pass --task")
 
 
+def _check_shared_values(encoder: _Encoder, classes: list[str], y: np.ndarray,
+                         y_pred: np.ndarray, source: str) -> None:
+    """Predicted labels that share no value with the true labels are a mistake (a wrong
+    column, or labels coded differently such as `>50K` against `1`), not a task."""
+    true_values = set(np.unique(y).tolist())
+    pred_values = set(np.unique(y_pred).tolist())
+    # Two values in all (labels all 0, predictions all 1) is a binary task got wrong, not a
+    # coding mistake.
+    if true_values & pred_values or len(true_values | pred_values) <= 2:
+        return
+    shown = ", ".join(repr(classes[c]) for c in sorted(true_values)[:5])
+    predicted = ", ".join(repr(classes[c]) for c in sorted(pred_values)[:5])
+    raise CardgenError(
+        f"{source}: the predictions in {encoder.pred!r} share no value with the labels in "
+        f"{encoder.label!r} (labels: {shown}; predictions: {predicted}); map both to the same "
+        f"values, or check that --pred names the predicted-label column")
+
+
 def _positive_class(classes: list[str], pos_label: Any, label: str) -> tuple[int, str]:
     """Index of the positive class in `classes` (-1 when no row has it) and its name."""
     if pos_label is not None:
@@ -337,7 +357,7 @@ class _Encoded:
     empty_cells: int
 
 
-def _finish(encoder: _Encoder, *, task: str | None, threshold: float, pos_label: Any,
+def _finish(encoder: _Encoder, *, task: str | None, threshold: float | None, pos_label: Any,
             source: str) -> _Encoded:
     _check_columns_complete(encoder, source)
     task = _infer_task(encoder, task, encoder.score_col)
@@ -375,6 +395,8 @@ def _finish(encoder: _Encoder, *, task: str | None, threshold: float, pos_label:
     classes = sorted(encoder.classes.values, key=value_sort_key)
     y = class_remap[y]
     y_pred = class_remap[y_pred] if y_pred is not None else None
+    if y_pred is not None:
+        _check_shared_values(encoder, classes, y, y_pred, source)
 
     if task == "multiclass":
         if score is not None:
@@ -397,8 +419,16 @@ def _finish(encoder: _Encoder, *, task: str | None, threshold: float, pos_label:
     positive, positive_name = _positive_class(classes, pos_label, encoder.label)
     y01 = (y == positive).astype(np.int8)
     if score is not None:
-        pred01 = (score >= threshold).astype(np.int8)
         score_range = (float(score.min()), float(score.max()))
+        if threshold is None:
+            if score_range[0] < 0 or score_range[1] > 1:
+                raise CardgenError(
+                    f"{source}: scores in {encoder.score_col!r} range from {score_range[0]:g} "
+                    f"to {score_range[1]:g}, outside [0, 1], so the default threshold 0.5 "
+                    f"would not mean 'more likely than not'; pass --threshold (e.g. the "
+                    f"score at or above which the model predicts {positive_name!r})")
+            threshold = 0.5
+        pred01 = (score >= threshold).astype(np.int8)
     else:
         assert y_pred is not None
         pred01 = (y_pred == positive).astype(np.int8)
@@ -414,9 +444,10 @@ def _finish(encoder: _Encoder, *, task: str | None, threshold: float, pos_label:
 
 
 def _choose_metrics(encoded: _Encoded, requested: Sequence[str],
-                    requirements: Sequence[Requirement]) -> tuple[list[str], list[str], list[str]]:
+                    requirements: Sequence[Requirement], headline: Sequence[str] = (),
+                    ) -> tuple[list[str], list[str], list[str], list[str]]:
     """Reported metrics, metrics computed (reported plus what fairness measures need),
-    and notes about metrics left out."""
+    notes about metrics left out, and the headline metrics (always reported)."""
     table = encoded.table
     with_score = table.score is not None
     available = available_metrics(table.task,  # type: ignore[arg-type]
@@ -473,12 +504,24 @@ def _choose_metrics(encoded: _Encoded, requested: Sequence[str],
                 f"with _min, _max, _difference or _ratio")
         if base not in names:
             names.append(base)
-    reported = list(dict.fromkeys(names))
+    if headline:
+        headlines = [m for name in headline for m in expand(name)]
+    else:
+        defaults = list(HEADLINE_METRICS[table.task])
+        if with_score:
+            defaults += list(HEADLINE_METRICS["binary+score"])
+        headlines = [m for name in defaults for m in expand(name)]
+        if requested:
+            # Asked-for metrics only: the defaults among them (else the first few).
+            headlines = ([m for m in headlines if m in names]
+                         or [m for m in names if m != "count"][:len(headlines)])
+    headlines = list(dict.fromkeys(headlines))
+    reported = list(dict.fromkeys([*names, *headlines]))
     computed = list(reported)
     if table.task == "binary" and table.features:
         computed += [m for m in ("selection_rate", "true_positive_rate", "false_positive_rate")
                      if m not in computed]
-    return reported, computed, notes
+    return reported, computed, notes, headlines
 
 
 # --- building the schema objects ----------------------------------------------------------
@@ -505,7 +548,10 @@ def _gap_value(gap: Gap, ci: float, n: int) -> MetricValue:
     value = _num(gap.value)
     if value is None:
         return MetricValue(value=None, undefined_reason=gap.undefined_reason, n=n)
-    has_ci = np.isfinite(gap.ci_low) and np.isfinite(gap.ci_high)
+    # A zero-width gap interval comes from groups whose every replicate agrees (tiny
+    # groups, typically): shown, it would read as certainty, so the gap gets no interval.
+    has_ci = bool(np.isfinite(gap.ci_low) and np.isfinite(gap.ci_high)
+                  and gap.ci_high > gap.ci_low)
     return MetricValue(value=value, n=n, ci_low=float(gap.ci_low) if has_ci else None,
                        ci_high=float(gap.ci_high) if has_ci else None,
                        ci_level=ci if has_ci else None,
@@ -550,43 +596,63 @@ def _label(features: Sequence[str], values: Sequence[str]) -> str:
 
 
 def _observed(requirement: Requirement, overall: dict[str, MetricValue],
-              fairness: dict[str, MetricValue], intersectional: GroupingResult | None,
-              ci: float) -> tuple[float | None, str | None]:
+              measures: dict[str, Gap], intersectional: GroupingResult | None,
+              ci: float, min_n: int = 0) -> tuple[float | None, str | None, list[dict[str, str]]]:
+    """The value a requirement reads, why it is missing, and the groups that produce it."""
     metric = requirement.metric
-    if metric in fairness:
-        mv = fairness[metric]
-        return mv.value, mv.undefined_reason
+    labels = intersectional.grouping.labels if intersectional is not None else ()
+    features = intersectional.grouping.features if intersectional is not None else ()
+
+    def named(indices: Sequence[int | None]) -> list[dict[str, str]]:
+        return [dict(zip(features, labels[i], strict=True)) for i in indices if i is not None]
+
+    if metric in measures:
+        gap = measures[metric]
+        value = _num(gap.value)
+        return value, None if value is not None else gap.undefined_reason, \
+            named([gap.low_index, gap.high_index])
     if metric in overall:
         mv = overall[metric]
-        return mv.value, mv.undefined_reason
+        return mv.value, mv.undefined_reason, []
     for suffix in _SUFFIXES:
         base = metric.removesuffix(suffix)
         if base == metric:
             continue
         if intersectional is None:
-            return None, "no sensitive features given"
+            return None, "no sensitive features given", []
         estimate = intersectional.metrics[base]
-        values = estimate.value[np.isfinite(estimate.value)]
         if suffix in ("_min", "_max"):
-            if not len(values):
-                return None, "metric undefined in every group"
-            return float(values.min() if suffix == "_min" else values.max()), None
-        gap = between_groups(estimate, ci)[suffix[1:]]
-        return _num(gap.value), gap.undefined_reason if not np.isfinite(gap.value) else None
-    return None, f"unknown metric {metric!r}"
+            keep = evidence_mask(estimate, min_n)
+            if not keep.any():
+                why = ("metric undefined in every group" if not np.isfinite(estimate.value).any()
+                       else f"{INSUFFICIENT}: no group has at least {min_n} observations "
+                            f"for {base}")
+                return None, why, []
+            values = np.where(keep, estimate.value, np.nan)
+            i = int(np.nanargmin(values) if suffix == "_min" else np.nanargmax(values))
+            return float(values[i]), None, named([i])
+        gap = between_groups(estimate, ci, min_n)[suffix[1:]]
+        value = _num(gap.value)
+        return value, gap.undefined_reason if value is None else None, \
+            named([gap.low_index, gap.high_index])
+    return None, f"unknown metric {metric!r}", []
 
 
-def _threshold_test(requirement: Requirement, observed: float | None,
-                    reason: str | None) -> ThresholdTest:
+def _threshold_test(requirement: Requirement, observed: float | None, reason: str | None,
+                    groups: list[dict[str, str]]) -> ThresholdTest:
     if observed is None:
+        why = reason or "undefined"
+        if why.startswith(INSUFFICIENT):
+            text = f"not evaluated ({INSUFFICIENT}): {why.removeprefix(INSUFFICIENT + ': ')}"
+        else:
+            text = f"not evaluated: {why}"
         return ThresholdTest(expression=requirement.expression, metric=requirement.metric,
                              operator=requirement.operator, threshold=requirement.threshold,
-                             observed=None, passed=None,
-                             reason=f"not evaluated: {reason}; counts as a failure")
+                             observed=None, passed=None, reason=f"{text}; counts as a failure")
     passed = _OPERATORS[requirement.operator](observed, requirement.threshold)
     return ThresholdTest(expression=requirement.expression, metric=requirement.metric,
                          operator=requirement.operator, threshold=requirement.threshold,
-                         observed=observed, passed=passed)
+                         observed=observed, passed=passed, groups=groups)
 
 
 # --- reading through an engine -----------------------------------------------------------------
@@ -594,7 +660,7 @@ def _threshold_test(requirement: Requirement, observed: float | None,
 
 def _read_pandas(data: pd.DataFrame | str | os.PathLike[str], columns: list[str], *,
                  label: str, pred: str | None, score: str | None, sensitive: list[str],
-                 task: str | None, threshold: float, pos_label: Any,
+                 task: str | None, threshold: float | None, pos_label: Any,
                  progress: bool) -> tuple[_Encoded, DatasetReference | None, dict[str, str], str]:
     """Rows of a frame or one file, encoded in memory (the pandas engine)."""
     numeric = True if task == "regression" else (False if task else None)
@@ -627,17 +693,25 @@ def _read_pandas(data: pd.DataFrame | str | os.PathLike[str], columns: list[str]
 
 
 def _read_engine(engine: str, data: str | os.PathLike[str], *, label: str, pred: str | None,
-                 score: str | None, sensitive: list[str], task: str | None, threshold: float,
-                 pos_label: Any, score_bins: int, spark_master: str
+                 score: str | None, sensitive: list[str], task: str | None,
+                 threshold: float | None, pos_label: Any, score_bins: int, spark_master: str
                  ) -> tuple[_Encoded, DatasetReference | None, dict[str, str], str]:
     """The count table of files or a Spark table, aggregated by DuckDB or Spark."""
     from .engines import AggregationSpec, aggregate, default_name, resolve_inputs
     from .engines._encode import encode_counts
 
     inputs = resolve_inputs(data)
-    spec = AggregationSpec(label=label, pred=pred, score=score, threshold=threshold,
+    spec = AggregationSpec(label=label, pred=pred, score=score,
+                           threshold=0.5 if threshold is None else threshold,
                            sensitive=tuple(sensitive), score_bins=score_bins or 1)
     counts = aggregate(engine, inputs, spec, spark_master=spark_master)
+    low, high = counts.score_range or (0.0, 1.0)
+    if score and threshold is None and (low < 0 or high > 1):
+        raise CardgenError(
+            f"{inputs.given}: scores in {score!r} range from {low:g} to {high:g}, outside "
+            f"[0, 1], so the default threshold 0.5 would not mean 'more likely than not'; "
+            f"pass --threshold (e.g. the score at or above which the model predicts the "
+            f"positive class)")
     table, positive, empty = encode_counts(counts, spec, task=task, pos_label=pos_label,
                                            source=inputs.given)
     input_hash = {str(f): sha256_file(f) for f in inputs.files}
@@ -678,11 +752,13 @@ def evaluate(
     label: str,
     pred: str | None = None,
     score: str | None = None,
-    threshold: float = 0.5,
+    threshold: float | None = None,
     sensitive: Sequence[str] = (),
     pos_label: Any = None,
     task: str | None = None,
     metrics: Sequence[str] = (),
+    headline_metrics: Sequence[str] = (),
+    include_small_groups: bool = False,
     require: Sequence[str] = (),
     ci_method: Literal["bootstrap", "wilson", "none"] = "bootstrap",
     n_boot: int = 1000,
@@ -708,18 +784,24 @@ def evaluate(
         label: column with the true label.
         pred: column with the predicted label (give `pred` or `score`).
         score: column with the positive-class score; prediction is `score >= threshold`.
-        threshold: decision threshold for `score`.
+        threshold: decision threshold for `score`; 0.5 when None, which needs scores in
+            [0, 1] (scores outside it without a threshold are an error).
         sensitive: sensitive feature columns.
         pos_label: the positive class (binary); 1 or True by default for 0/1 or bool labels.
         task: `binary`, `multiclass` or `regression`; inferred when unambiguous.
         metrics: metric names (fairlearn / scikit-learn names); a default set per task.
+        headline_metrics: the few metrics readers see first (always computed); a default
+            set per task when empty (see `cardgen.metrics.HEADLINE_METRICS`).
+        include_small_groups: let values that rest on fewer than `min_group_size`
+            observations into gaps, fairness measures and tests (fairlearn's behaviour).
         require: threshold tests such as `demographic_parity_ratio>=0.8`.
         ci_method: `bootstrap` (every number), `wilson` (proportions; bootstrap for the
             rest) or `none`.
         n_boot: bootstrap replicates.
         ci: confidence level.
         seed: bootstrap seed.
-        min_group_size: groups with fewer rows are flagged `small`.
+        min_group_size: groups with fewer rows are flagged `small`; a metric value whose
+            own denominator is smaller is insufficient evidence (left out of gaps).
         reference: reference group for disparities, `race=White,sex=Male`; default largest.
         name: the evaluation's name; the file stem (or `evaluation`) by default.
         progress: show progress bars for large inputs.
@@ -776,7 +858,8 @@ def evaluate(
             chosen, data, label=label, pred=pred, score=score, sensitive=sensitive,
             task=task, threshold=threshold, pos_label=pos_label, score_bins=score_bins,
             spark_master=spark_master)
-    reported, computed, notes = _choose_metrics(encoded, metrics, requirements)
+    reported, computed, notes, headlines = _choose_metrics(encoded, metrics, requirements,
+                                                           headline_metrics)
     table = encoded.table
     show = progress and table.n_rows >= PROGRESS_MIN_ROWS
     if isinstance(table, EncodedTable):
@@ -790,11 +873,12 @@ def evaluate(
         cell_table = table
     evaluation = _build(encoded, results, reported, requirements, notes, references,
                         ci=ci, ci_method=ci_method, n_boot=n_boot, seed=seed,
-                        min_group_size=min_group_size)
+                        min_group_size=min_group_size, include_small=include_small_groups)
+    evaluation.headline_metrics = headlines
     evaluation.name = name or default_name
     evaluation.label_column, evaluation.prediction_column = label, pred
     evaluation.score_column = score
-    evaluation.threshold = threshold if score else None
+    evaluation.threshold = (0.5 if threshold is None else threshold) if score else None
     evaluation.dataset = dataset
     evaluation.details["input"] = {"rows": table.n_rows, "columns": columns}
     evaluation.details["engine"] = chosen
@@ -814,34 +898,46 @@ def evaluate(
 
 def _build(encoded: _Encoded, results: list[GroupingResult], reported: list[str],
            requirements: list[Requirement], notes: list[str], references: dict[str, str], *,
-           ci: float, ci_method: str, n_boot: int, seed: int,
-           min_group_size: int) -> DisaggregatedEvaluation:
+           ci: float, ci_method: str, n_boot: int, seed: int, min_group_size: int,
+           include_small: bool = False) -> DisaggregatedEvaluation:
     table = encoded.table
+    min_n = 0 if include_small else min_group_size
     overall_result = results[0]
     overall = {m: _metric_value(overall_result.metrics[m], 0, ci) for m in reported}
     groups: list[GroupResult] = []
     disparities: list[Disparity] = []
+    insufficient: list[InsufficientEvidence] = []
     for result in results[1:]:
         grouping = result.grouping
         features = list(grouping.features)
+
+        def group_of(i: int, features: list[str] = features,
+                     grouping: Any = grouping) -> dict[str, str]:
+            return dict(zip(features, grouping.labels[i], strict=True))
+
         ref = _reference_index(result, references)
-        for i, labels in enumerate(grouping.labels):
+        for i in range(grouping.n_groups):
             n = int(result.sizes[i])
             groups.append(GroupResult(
-                features=dict(zip(features, labels, strict=True)), n=n,
-                small=n < min_group_size,
+                features=group_of(i), n=n, small=n < min_group_size,
                 metrics={m: _metric_value(result.metrics[m], i, ci) for m in reported}))
         for metric in reported:
             if metric == "count":
                 continue
             estimate = result.metrics[metric]
-            for measure, gap in between_groups(estimate, ci).items():
+            for i in range(grouping.n_groups):
+                if (min_n and np.isfinite(estimate.value[i])
+                        and estimate.n[i] < min_n):
+                    insufficient.append(InsufficientEvidence(
+                        metric=metric, features=group_of(i), n=round(float(estimate.n[i]))))
+            for measure, gap in between_groups(estimate, ci, min_n).items():
                 disparities.append(Disparity(
                     metric=metric, features=features, comparison="between_groups",
-                    measure=measure, value=_gap_value(gap, ci, table.n_rows)))
-            gaps = to_reference(estimate, ref, ci)
-            reference = dict(zip(features, grouping.labels[ref], strict=True))
-            for i, labels in enumerate(grouping.labels):
+                    measure=measure, value=_gap_value(gap, ci, table.n_rows),
+                    extremes=_extremes(gap, group_of)))
+            gaps = to_reference(estimate, ref, ci, min_n)
+            reference = group_of(ref)
+            for i in range(grouping.n_groups):
                 if i == ref:
                     continue
                 n = int(result.sizes[i] + result.sizes[ref])
@@ -849,17 +945,40 @@ def _build(encoded: _Encoded, results: list[GroupingResult], reported: list[str]
                     disparities.append(Disparity(
                         metric=metric, features=features, comparison="to_reference",
                         measure=measure, value=_gap_value(gaps[measure][i], ci, n),
-                        group=dict(zip(features, labels, strict=True)), reference=reference))
+                        group=group_of(i), reference=reference))
     fairness: dict[str, MetricValue] = {}
+    fairness_groups: dict[str, list[dict[str, str]]] = {}
     intersectional = results[1] if len(results) > 1 else None
+    measures: dict[str, Gap] = {}
     if table.task == "binary" and intersectional is not None:
-        fairness = {k: _gap_value(v, ci, table.n_rows)
-                    for k, v in fairness_measures(intersectional, ci).items()}
-    tests = [_threshold_test(r, *_observed(r, overall, fairness, intersectional, ci))
+        measures = fairness_measures(intersectional, ci, min_n)
+        labels = intersectional.grouping.labels
+        features = list(intersectional.grouping.features)
+
+        def label_of(i: int) -> dict[str, str]:
+            return dict(zip(features, labels[i], strict=True))
+
+        for key, gap in measures.items():
+            fairness[key] = _gap_value(gap, ci, table.n_rows)
+            if gap.low_index is not None:
+                fairness_groups[key] = _extremes(gap, label_of)
+            if gap.excluded:
+                # Metrics the measure needs may not be reported; name their small groups too.
+                for metric in _MEASURE_RATES[key]:
+                    estimate = intersectional.metrics[metric]
+                    for i in gap.excluded:
+                        if metric in reported or not np.isfinite(estimate.value[i]):
+                            continue
+                        if estimate.n[i] < min_n:
+                            insufficient.append(InsufficientEvidence(
+                                metric=metric, features=label_of(i),
+                                n=round(float(estimate.n[i]))))
+    tests = [_threshold_test(r, *_observed(r, overall, measures, intersectional, ci, min_n))
              for r in requirements]
     details: dict[str, Any] = {
         "ci_method": ci_method,
         "empty_intersections": encoded.empty_cells,
+        "intervals": INTERVAL_METHOD,
     }
     if ci_method != "none":
         details["bootstrap"] = {
@@ -875,8 +994,34 @@ def _build(encoded: _Encoded, results: list[GroupingResult], reported: list[str]
     return DisaggregatedEvaluation(
         name="evaluation", task=table.task, pos_label=encoded.positive,
         sensitive_features=list(table.features), min_group_size=min_group_size,
+        include_small_groups=include_small,
         overall=overall, groups=groups, disparities=disparities,
-        fairness_measures=fairness, threshold_tests=tests, details=details)
+        fairness_measures=fairness, fairness_groups=fairness_groups,
+        insufficient_evidence=insufficient, threshold_tests=tests, details=details)
+
+
+INTERVAL_METHOD = (
+    "percentile bootstrap (rows resampled with replacement) at the stated level; a "
+    "proportion whose replicates all agree gets its Wilson score interval instead of a "
+    "zero-width one; every interval is widened where needed to contain its point estimate; "
+    "any other interval of zero width is dropped (it would read as certainty)")
+"""How the reported intervals are made; stored in every evaluation's `details`."""
+
+_MEASURE_RATES: dict[str, tuple[str, ...]] = {
+    "demographic_parity_difference": ("selection_rate",),
+    "demographic_parity_ratio": ("selection_rate",),
+    "equal_opportunity_difference": ("true_positive_rate",),
+    "equal_opportunity_ratio": ("true_positive_rate",),
+    "equalized_odds_difference": ("true_positive_rate", "false_positive_rate"),
+    "equalized_odds_ratio": ("true_positive_rate", "false_positive_rate"),
+}
+"""The group rates each fairness measure compares."""
+
+
+def _extremes(gap: Gap, group_of: Callable[[int], dict[str, str]]) -> list[dict[str, str]]:
+    if gap.low_index is None or gap.high_index is None:
+        return []
+    return [group_of(gap.low_index), group_of(gap.high_index)]
 
 
 def evaluate_source(source: EvaluateSource, name: str | None = None,
@@ -885,6 +1030,8 @@ def evaluate_source(source: EvaluateSource, name: str | None = None,
     return evaluate(source.data, label=source.label, pred=source.pred, score=source.score,
                     threshold=source.threshold, sensitive=source.sensitive,
                     pos_label=source.pos_label, task=source.task, metrics=source.metrics,
+                    headline_metrics=source.headline_metrics,
+                    include_small_groups=source.include_small_groups,
                     require=source.require, ci_method=source.ci_method, n_boot=source.n_boot,
                     ci=source.ci, seed=source.seed, min_group_size=source.min_group_size,
                     reference=source.reference, name=name, progress=progress,
@@ -925,42 +1072,101 @@ def write_evaluation(evaluation: DisaggregatedEvaluation, path: str | os.PathLik
     return atomic_write_text(path, dumps_json(evaluation.model_dump(mode="json")))
 
 
-def summary_table(evaluation: DisaggregatedEvaluation, max_metrics: int = 4) -> str:
-    """A readable plain-text summary: groups x main metrics with CIs, measures and tests."""
-    preferred = [m for m in _SUMMARY_METRICS if m in evaluation.overall]
-    others = [m for m in evaluation.overall if m != "count" and m not in preferred]
-    metrics = (preferred + others)[:max_metrics]
+def insufficient_by_measure(evaluation: DisaggregatedEvaluation,
+                            ) -> dict[str, list[InsufficientEvidence]]:
+    """Groups left out of each fairness measure and each metric's gaps for too little
+    evidence, keyed by measure or metric name (intersectional groups only)."""
+    features = evaluation.sensitive_features
+    by_metric: dict[str, list[InsufficientEvidence]] = {}
+    for item in evaluation.insufficient_evidence:
+        if len(item.features) == len(features):
+            by_metric.setdefault(item.metric, []).append(item)
+    out = dict(by_metric)
+    for measure, rates in _MEASURE_RATES.items():
+        if measure in evaluation.fairness_measures:
+            out[measure] = [i for r in rates for i in by_metric.get(r, [])]
+    return out
+
+
+def _short_group(features: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in features.items())
+
+
+def summary_table(evaluation: DisaggregatedEvaluation, max_groups: int = 40) -> str:
+    """A readable plain-text summary: every headline metric by group, measures and tests.
+
+    Each cell is `value [CI]`; a value resting on fewer than `min_group_size` observations
+    is marked `*` (insufficient evidence). Groups past `max_groups` (largest first) are
+    summarised in one line; the JSON has them all.
+    """
+    metrics = [m for m in evaluation.headline_metrics if m in evaluation.overall] or \
+        [m for m in evaluation.overall if m != "count"][:6]
+    small = evaluation.min_group_size
 
     def cell(mv: MetricValue | None) -> str:
         if mv is None or mv.value is None:
             return "undefined"
+        mark = "*" if mv.n is not None and mv.n < small else ""
         if mv.ci_low is None or mv.ci_high is None:
-            return f"{mv.value:.3f}"
-        return f"{mv.value:.3f} [{mv.ci_low:.3f}, {mv.ci_high:.3f}]"
+            return f"{mv.value:.3f}{mark}"
+        return f"{mv.value:.3f} [{mv.ci_low:.3f}, {mv.ci_high:.3f}]{mark}"
 
     rows = [("overall", str(evaluation.details["input"]["rows"]),
              *(cell(evaluation.overall.get(m)) for m in metrics))]
-    for group in evaluation.groups:
-        label = ", ".join(f"{k}={v}" for k, v in group.features.items())
-        rows.append((label + (" *" if group.small else ""), str(group.n),
+    shown = evaluation.groups
+    if len(shown) > max_groups:
+        shown = sorted(shown, key=lambda g: -(g.n or 0))[:max_groups]
+    for group in shown:
+        rows.append((_short_group(group.features), str(group.n),
                      *(cell(group.metrics.get(m)) for m in metrics)))
-    header = ("group", "n", *metrics)
+    header = ("group", "n", *(_SHORT_NAMES.get(m, m) for m in metrics))
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = [f"{evaluation.name}: {evaluation.task}, "
              f"{evaluation.details['input']['rows']} rows, CIs: {evaluation.details['ci_method']}"]
     for r in [header, *rows]:
         lines.append("  ".join(v.ljust(w) if i == 0 else v.rjust(w)
                                for i, (v, w) in enumerate(zip(r, widths, strict=True))))
-    if any(g.small for g in evaluation.groups):
-        lines.append(f"* fewer than {evaluation.min_group_size} rows: read with care")
+    if len(shown) < len(evaluation.groups):
+        lines.append(f"... {len(evaluation.groups) - len(shown)} smaller groups not shown "
+                     f"(all are in the JSON)")
+    abbreviations = [f"{_SHORT_NAMES[m]}={m}" for m in metrics if m in _SHORT_NAMES]
+    if abbreviations:
+        lines.append("columns: " + ", ".join(abbreviations))
+    lines.append(f"* rests on fewer than {small} observations (its own denominator): "
+                 f"{INSUFFICIENT}")
+    left_out = insufficient_by_measure(evaluation)
     if evaluation.fairness_measures:
         lines.append("")
         for key, mv in evaluation.fairness_measures.items():
-            lines.append(f"{key}: {cell(mv)}")
+            text = f"{key}: {cell(mv).rstrip('*')}"
+            producing = evaluation.fairness_groups.get(key)
+            if producing:
+                text += f" ({_short_group(producing[0])} vs {_short_group(producing[1])})"
+            lines.append(text)
+            if left_out.get(key) and not evaluation.include_small_groups:
+                names = "; ".join(f"{_short_group(i.features)} ({i.metric} n={i.n})"
+                                  for i in left_out[key][:8])
+                more = len(left_out[key]) - 8
+                lines.append(f"  {INSUFFICIENT}, left out: {names}"
+                             + (f"; and {more} more" if more > 0 else ""))
     if evaluation.threshold_tests:
         lines.append("")
         for test in evaluation.threshold_tests:
             verdict = "FAIL" if test.failed else "PASS"
             observed = "undefined" if test.observed is None else f"{test.observed:.4g}"
-            lines.append(f"{verdict} {test.expression} (observed {observed})")
+            text = f"{verdict} {test.expression} (observed {observed}"
+            if test.groups:
+                text += ", from " + " vs ".join(_short_group(g) for g in test.groups)
+            text += ")"
+            if test.passed is None and test.reason:
+                text += f": {test.reason}"
+            lines.append(text)
     return "\n".join(lines)
+
+
+_SHORT_NAMES = {
+    "selection_rate": "sel", "true_positive_rate": "TPR", "false_positive_rate": "FPR",
+    "false_negative_rate": "FNR", "precision": "prec", "accuracy": "acc", "roc_auc": "AUC",
+    "mean_absolute_error": "MAE", "root_mean_squared_error": "RMSE", "f1_macro": "macro-F1",
+}
+"""Column headings of the terminal summary, which must fit a terminal."""

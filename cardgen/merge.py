@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from .collect._profile_pii import withhold_personal_values
 from .errors import CardgenError
 from .facts import facts_dir, read_facts
 from .schema import DataCard, DisaggregatedEvaluation, ModelCard
@@ -76,7 +77,11 @@ def merge_facts(card: Card, facts: dict[str, Any], folder: Path) -> Card:
         elif (key.startswith("profile-") and isinstance(merged, DataCard)
               and merged.composition.profile is None):
             # One profile per data card: the first collected (facts are read sorted).
-            merged.composition.profile = _validated(DatasetProfile, data, where, "profile")
+            # Values of personal-data columns (detected, or declared by the card) never
+            # reach a rendered card, whatever the fact holds.
+            merged.composition.profile = withhold_personal_values(
+                _validated(DatasetProfile, data, where, "profile"),
+                merged.sensitive_information.personal_data)
     if isinstance(merged, ModelCard) and evaluations:
         names = {e.name for e in evaluations}
         kept = [e for e in merged.quantitative_analyses.evaluations if e.name not in names]

@@ -26,7 +26,9 @@ CardKind = Literal["model", "data"]
 # Sections filled by collectors rather than by hand are left out of the skeleton.
 _GENERATED = {"quantitative_analyses.evaluations", "composition.profile"}
 _NOT_SECTIONS = {"schema_version", "kind", "name", "title", "summary", "sources",
-                 "extra_sections", "extra"}
+                 "extra_sections", "extra",
+                 # Options with working defaults, documented in the README.
+                 "headline_metrics", "render"}
 
 _SOURCES_EXAMPLE = {
     "model": """\

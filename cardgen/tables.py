@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
 
+from ._columns import copy_names, explain, repeated
 from .errors import CardgenError
 
 if TYPE_CHECKING:
@@ -105,14 +106,26 @@ def missing_columns(source: str, needed: Sequence[str], available: Sequence[str]
 
 
 def duplicate_columns(source: str, names: Sequence[str]) -> None:
-    """Raise when a header names a column twice (readers would rename or drop one)."""
-    seen = [str(n) for n in names]
-    dupes = sorted({n for n in seen if seen.count(n) > 1})
-    if dupes:
+    """Raise when a header names a column twice and every column is wanted (a profile):
+    copies under one name cannot be told apart there, so the file is refused with the
+    names that select each copy elsewhere."""
+    if repeated(names):
         raise CardgenError(
-            f"{source}: duplicate column name(s): {', '.join(dupes)}; "
-            "rename them so that each column has its own name"
+            explain(source, names).replace(
+                "select a copy as", "rename the copies in the file, e.g."
+            )
+            + " (a profile describes every column, and copies of one name cannot be told apart)"
         )
+
+
+def wanted_copies(source: str, names: Sequence[str], wanted: Sequence[str]) -> list[str]:
+    """The header with each copy of a repeated name numbered (`p.1`, `p.2`, see
+    `cardgen._columns`); a wanted column whose bare name repeats is an error that says how
+    to select each copy."""
+    clash = [c for c in wanted if c in repeated(names)]
+    if clash:
+        raise CardgenError(explain(source, names, clash))
+    return copy_names(names)
 
 
 def encoding_error(path: str | Path, encoding: str) -> CardgenError:
@@ -172,14 +185,19 @@ def read_frames(
             import pyarrow.parquet as pq
 
             parquet = pq.ParquetFile(path)
-            duplicate_columns(str(path), parquet.schema_arrow.names)
-            missing_columns(str(path), columns, parquet.schema_arrow.names)
-            for batch in parquet.iter_batches(batch_size=chunk_rows, columns=list(columns)):
-                yield batch.to_pandas()
+            names = parquet.schema_arrow.names
+            copies = wanted_copies(str(path), names, columns)
+            missing_columns(str(path), columns, copies)
+            if copies == names:
+                for batch in parquet.iter_batches(batch_size=chunk_rows, columns=list(columns)):
+                    yield batch.to_pandas()
+            else:  # repeated names: read every column, then select the copies by position
+                for batch in parquet.iter_batches(batch_size=chunk_rows):
+                    yield batch.rename_columns(copies).select(list(columns)).to_pandas()
         elif fmt.kind == "csv":
             header = _csv_header(path, fmt, encoding)
-            duplicate_columns(str(path), header)
-            missing_columns(str(path), columns, header)
+            copies = wanted_copies(str(path), header, columns)
+            missing_columns(str(path), columns, copies)
             # All columns are parsed (not `usecols`) so that a row with too many fields is
             # an error rather than silently shifted data.
             for chunk in pd.read_csv(
@@ -188,6 +206,8 @@ def read_frames(
                 sep=fmt.delimiter,
                 encoding=encoding,
                 compression="infer",
+                header=0,
+                names=copies if copies != header else None,
             ):
                 yield chunk[list(columns)]
         else:

@@ -74,12 +74,17 @@ def profile(source: str, rng: random.Random) -> dict[str, object]:
     }
 
 
+DEEP_WORD = "quillwort"
+"""A word only the middle model card holds, near the end of its body."""
+
+
 def write_cards(folder: Path, count: int, *, data_every: int = 5, seed: int = 0,
                 shift: float = 0.0, summary: str | None = None) -> list[str]:
     """Write `count` specs into `folder/cards` and their facts into `folder/.cardgen`.
 
     Every `data_every`-th card is a data card; every 7th model derives from the model
-    before it; models name `synthetic-data-0000` as their dataset.
+    before it; models name `synthetic-data-0000` as their dataset. The model card nearest
+    the middle has `DEEP_WORD` deep in its body (its citation, near the end), for search tests.
 
     Returns:
         The card names, in order.
@@ -107,6 +112,9 @@ def write_cards(folder: Path, count: int, *, data_every: int = 5, seed: int = 0,
                     "summary": text, "model_details": {"version": "1.0"},
                     "metadata": {"license": "apache-2.0", "pipeline_tag": "tabular-classification",
                                  "datasets": ["synthetic-data-0000"]}}
+            if i == deep_card(count, data_every):
+                spec["model_details"]["citation"] = (  # type: ignore[index]
+                    f"Cite the {DEEP_WORD} calibration report of the maintainers.")
             if previous_model and i % 7 == 0:
                 spec["metadata"]["base_model"] = [previous_model]  # type: ignore[index]
             (facts / "evaluate-test.json").write_text(
@@ -114,3 +122,9 @@ def write_cards(folder: Path, count: int, *, data_every: int = 5, seed: int = 0,
             previous_model = name
         (cards / f"{name}.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     return names
+
+
+def deep_card(count: int, data_every: int = 5) -> int:
+    """Index of the model card that holds `DEEP_WORD`: the middle one (moved off a data card)."""
+    middle = count // 2
+    return middle + 1 if middle % data_every == 0 else middle

@@ -170,8 +170,11 @@ def test_action_steps_run_locally_against_the_hub(hub: HubServer, tmp_path: Path
     assert fact["provenance"]["engine"].startswith("duckdb ")
     (commit,) = hub.commits
     assert (commit.repo_id, commit.create_pr) == (FAIR, True)
-    readme = (project / "build" / "cards" / "fair-demo" / "README.md").read_bytes()
-    assert commit.files == {"README.md": readme}
+    built = project / "build" / "cards" / "fair-demo"
+    # the README and the evaluation sidecar it links, as the build wrote them, in one PR
+    assert commit.files == {"README.md": (built / "README.md").read_bytes(),
+                            "evaluation/predictions.json":
+                                (built / "evaluation" / "predictions.json").read_bytes()}
     assert commit.authorization == "Bearer hf_action_test_token"
 
 

@@ -73,8 +73,9 @@ def test_rendered_card_holds_the_evaluation(tmp_path: Path) -> None:
     readme = (tmp_path / "build" / "cards" / "toy" / "README.md").read_text()
     frame = pd.read_csv(tmp_path / "data" / "predictions.csv")
     accuracy = (frame.y == frame.yhat).mean()
-    assert f"| accuracy | {accuracy:.3f} |" in readme
-    assert "| accuracy>=0.5 |" in readme and "✅ pass" in readme
+    assert f"| accuracy | {accuracy:.3f} [" in readme
+    assert "- ✅ **pass** `accuracy>=0.5`: observed" in readme
+    assert (tmp_path / "build" / "cards" / "toy" / "evaluation").is_dir()  # the sidecar
 
 
 def test_failed_threshold_test_fails_the_build_unless_no_fail(tmp_path: Path,

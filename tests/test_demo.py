@@ -43,7 +43,15 @@ def test_demo_builds_cards_and_site_and_is_idempotent(tmp_path: Path) -> None:
     (evaluation,) = card["quantitative_analyses"]["evaluations"]
     assert abs(evaluation["fairness_measures"]["demographic_parity_ratio"]["value"]
                - expected) < 1e-12
-    assert f"| demographic_parity_ratio>=0.8 | {expected:.3f} | ❌ fail |" in model_readme
+    assert f"❌ **fail** `demographic_parity_ratio>=0.8`: observed {expected:.3f} [" \
+        in model_readme
+    # a README a careful author would publish: short front matter, short in all, the full
+    # evaluation in a sidecar it links
+    front = model_readme.split("\n---\n", 1)[0]
+    assert front.count("\n") + 2 <= 80 and model_readme.count("\n") <= 400
+    sidecar = out / "build" / "cards" / "adult-income" / "evaluation" / "adult-test.json"
+    assert json.loads(sidecar.read_text()) == evaluation
+    assert "](evaluation/adult-test.json)" in model_readme
     assert len(predictions) == 16281
     assert "32,561 rows, 15 columns" in data_readme
     assert croissant["@type"] == "sc:Dataset"

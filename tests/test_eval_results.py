@@ -74,7 +74,8 @@ def test_render_writes_entries_with_the_documented_fields(project: Path, runs: d
     assert "| Task | Metric | Value ± SE |" in readme
     assert "<details><summary>Evaluation record</summary>" in readme
     assert "| task_hash | " + raw["task_hashes"]["tinyqa"] + " |" in readme
-    assert "name: tinyqa acc\n" in readme and "name: tinyqa acc_norm" not in readme
+    front = readme.split("\n---\n", 1)[0]
+    assert "- type: acc\n" in front and "type: acc_norm" not in front
     # same inputs, same bytes: a second render changes nothing
     before = {f: f.read_bytes() for f in files}
     again = CliRunner().invoke(cli, ["render", "cards/tiny-lm.yaml", "--out", "out/README.md"])
@@ -118,7 +119,8 @@ def test_push_sends_readme_and_entries_in_one_pull_request(
     card = load_card("cards/tiny-lm.yaml")
     assert commit.files["README.md"] == render(card, "hub").encode("utf-8")
     assert set(commit.files) == {"README.md", ".eval_results/tinygroup.yaml",
-                                 ".eval_results/tinyqa.yaml"}
+                                 ".eval_results/tinyqa.yaml", "evaluation/tinygroup.json",
+                                 "evaluation/tinyqa.json"}
     CliRunner().invoke(cli, ["render", "cards/tiny-lm.yaml", "--out", "out/README.md"])
     assert commit.files[".eval_results/tinyqa.yaml"] == Path(
         "out/.eval_results/tinyqa.yaml").read_bytes()

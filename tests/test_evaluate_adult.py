@@ -15,8 +15,6 @@ from fairlearn.metrics import (
     count,
     demographic_parity_difference,
     demographic_parity_ratio,
-    equalized_odds_difference,
-    equalized_odds_ratio,
     false_positive_rate,
     selection_rate,
     true_positive_rate,
@@ -94,20 +92,38 @@ def test_groups_and_overall_equal_metricframe(predictions, evaluation):
 
 
 def test_fairness_measures_equal_fairlearn(predictions, evaluation):
+    """Each rate compares the race × sex groups whose own denominator has at least 30
+    people (rows, positives, negatives): fairlearn on the rows of those groups."""
     y = predictions["Y"] == ">50K"
     yhat = predictions["score"] >= 0.5
+    cells = predictions.groupby(["race", "sex"])
+    rows = cells["Y"].transform("size") >= 30
+    positives = cells["Y"].transform(lambda s: (s == ">50K").sum()) >= 30
+    negatives = cells["Y"].transform(lambda s: (s != ">50K").sum()) >= 30
     sf = predictions[["race", "sex"]]
     measures = evaluation.fairness_measures
+
+    def frame(metric, keep):
+        return MetricFrame(metrics=metric, y_true=y[keep], y_pred=yhat[keep],
+                           sensitive_features=sf[keep])
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        tpr, fpr = frame(true_positive_rate, positives), frame(false_positive_rate, negatives)
         expected = {
             "demographic_parity_difference": demographic_parity_difference(
-                y, yhat, sensitive_features=sf),
-            "demographic_parity_ratio": demographic_parity_ratio(y, yhat, sensitive_features=sf),
-            "equalized_odds_difference": equalized_odds_difference(
-                y, yhat, sensitive_features=sf),
-            "equalized_odds_ratio": equalized_odds_ratio(y, yhat, sensitive_features=sf),
+                y[rows], yhat[rows], sensitive_features=sf[rows]),
+            "demographic_parity_ratio": demographic_parity_ratio(
+                y[rows], yhat[rows], sensitive_features=sf[rows]),
+            "equal_opportunity_difference": tpr.difference(),
+            "equalized_odds_difference": max(tpr.difference(), fpr.difference()),
+            "equalized_odds_ratio": min(tpr.ratio(), fpr.ratio()),
         }
+    # the test data has intersections with fewer than 30 positives: they are left out
+    assert not positives.all()
+    left_out = {tuple(i.features.values()) for i in evaluation.insufficient_evidence
+                if i.metric == "true_positive_rate" and len(i.features) == 2}
+    assert left_out == {key for key, group in cells if (group["Y"] == ">50K").sum() < 30}
     for name, value in expected.items():
         assert np.isclose(measures[name].value, value, rtol=RTOL), name
         assert measures[name].ci_low is not None and measures[name].ci_method == "bootstrap"

@@ -65,7 +65,7 @@ def test_passing_requirement_exits_0_and_failing_one_exits_1(tmp_path):
     assert ok.exit_code == 0, ok.output
     assert "PASS accuracy>=0.5" in ok.output
     failing = run([*BASE, "--require", "demographic_parity_ratio>=0.99",
-                   "--require", "accuracy>=0.5", "--out", str(out)])
+                   "--require", "accuracy>=0.5", "--include-small-groups", "--out", str(out)])
     assert failing.exit_code == 1
     assert "error: 1 of 2 requirement(s) failed: demographic_parity_ratio>=0.99" in \
         failing.output

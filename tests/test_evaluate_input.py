@@ -79,7 +79,7 @@ def test_small_groups_are_flagged():
 def test_reference_group_can_be_chosen():
     df = pd.DataFrame({"y": [0, 1, 1, 0], "p": [0, 1, 1, 1], "g": ["a", "a", "a", "b"]})
     result = evaluate(df, label="y", pred="p", sensitive=["g"], ci_method="none",
-                      reference="g=b", metrics=["selection_rate"])
+                      reference="g=b", include_small_groups=True, metrics=["selection_rate"])
     to_ref = [d for d in result.disparities if d.comparison == "to_reference"]
     assert {(d.measure, d.value.value) for d in to_ref} == {("difference", 2 / 3 - 1),
                                                               ("ratio", 2 / 3)}
@@ -92,7 +92,7 @@ def test_scores_outside_unit_interval_drop_probability_metrics_by_default():
     assert "roc_auc" in result.overall and "brier_score" not in result.overall
     assert result.details["notes"]
     with pytest.raises(CardgenError, match="need scores in \\[0, 1\\]"):
-        evaluate(df, label="y", score="s", metrics=["brier_score"])
+        evaluate(df, label="y", score="s", threshold=0.0, metrics=["brier_score"])
 
 
 def test_multiclass_reports_per_class_rates():

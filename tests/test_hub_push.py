@@ -4,9 +4,11 @@ for byte, direct commits, refusals, and a token that never shows.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 from hubserver import FAIR, HubServer
@@ -16,6 +18,7 @@ from cardgen.cli import cli
 from cardgen.hub.collect import HubSnapshot, hub_evaluations
 from cardgen.merge import load_card
 from cardgen.render import render
+from cardgen.schema import DisaggregatedEvaluation
 
 SENTINEL = "hf_SENTINELpush0123456789abcdef"
 
@@ -90,8 +93,19 @@ def test_push_opens_a_pull_request_with_the_rendered_readme(
     assert result.output == f"opened pull request {hub.url}/{FAIR}/discussions/1\n"
     (commit,) = hub.commits
     assert (commit.repo_id, commit.revision, commit.create_pr) == (FAIR, "main", True)
-    expected = render(load_card(spec, hub_project), "hub").encode("utf-8")
-    assert commit.files == {"README.md": expected}
+    card = load_card(spec, hub_project)
+    expected = render(card, "hub").encode("utf-8")
+    # The README and the full-evaluation sidecar it links arrive in the same pull request.
+    (evaluation,) = card.quantitative_analyses.evaluations
+    sidecar = f"evaluation/{evaluation.name}.json"
+    assert set(commit.files) == {"README.md", sidecar}
+    assert commit.files["README.md"] == expected
+    assert f"]({sidecar})" in expected.decode("utf-8")
+    schema = json.loads((Path(__file__).parents[1] / "schemas" /
+                         "evaluation.schema.json").read_text())
+    document = json.loads(commit.files[sidecar])
+    jsonschema.validate(document, schema)
+    assert DisaggregatedEvaluation.model_validate(document) == evaluation
     assert commit.authorization == f"Bearer {token}"
     assert token not in result.output
     assert "(authenticated: True)" in caplog.text  # the debug log saw the request
@@ -151,7 +165,20 @@ def test_push_to_a_missing_repo_names_it_without_the_token(hub: HubServer, hub_p
 
 def test_group_results_survive_the_model_index_round_trip(hub_project: Path) -> None:
     """What `push` publishes (the renderer's model-index) is what `collect hub` reads back."""
-    readme = render(load_card(write_spec(hub_project), hub_project), "hub")
+    card = load_card(write_spec(hub_project), hub_project)
+    compact = render(card, "hub")
+    # Compact (default): the overall headline value only; its CI level and method are
+    # stated once in the dataset's args and still read back.
+    (only,) = HubModelCard(compact).data.eval_results
+    assert (only.metric_type, only.metric_value, only.metric_config) == ("accuracy", 0.85, None)
+    snapshot = HubSnapshot("o/fair", "o/fair", "model", None, "f" * 40,
+                           "https://huggingface.co", info=None, readme=compact.encode())
+    (evaluation,) = hub_evaluations(snapshot, [])
+    assert evaluation.overall["accuracy"].ci_method == "bootstrap"
+    assert evaluation.overall["accuracy"].ci_level == 0.95
+    assert evaluation.groups == []
+    card.render.model_index = "full"
+    readme = render(card, "hub")
     assert len(HubModelCard(readme).data.eval_results) == 3
     snapshot = HubSnapshot("o/fair", "o/fair", "model", None, "f" * 40,
                            "https://huggingface.co", info=None, readme=readme.encode())
@@ -172,10 +199,15 @@ def test_import_collect_push_round_trip(hub: HubServer, hub_project: Path, token
                  ["push", "cards/fair.yaml", "--repo-id", FAIR]):
         result = runner.invoke(cli, [*args, "--endpoint", hub.url])
         assert result.exit_code == 0, result.output
-    pushed = hub.commits[0].files["README.md"].decode("utf-8")
+    files = hub.commits[0].files
+    pushed = files["README.md"].decode("utf-8")
     results = HubModelCard(pushed).data.eval_results
     by_group = {(r.metric_type, r.metric_config): r.metric_value for r in results}
     assert by_group[("accuracy", None)] == 0.85
-    assert by_group[("accuracy", "sex=Female")] == 0.9
-    assert by_group[("accuracy", "sex=Male")] == 0.82
+    assert all(config is None for _, config in by_group)  # compact model-index: overall only
+    # ... and the group values travel in the sidecars of the same commit.
+    sidecars = [json.loads(files[n]) for n in files if n.startswith("evaluation/")]
+    (groups,) = [doc["groups"] for doc in sidecars if doc["groups"]]
+    assert {g["features"]["sex"]: g["metrics"]["accuracy"]["value"] for g in groups} == {
+        "Female": 0.9, "Male": 0.82}
     assert "Accuracy differs between women and men." in pushed

@@ -45,6 +45,12 @@ from cardgen.evaluate import evaluate, value_text
 from cardgen.metrics import MISSING
 
 RTOL = 1e-12
+
+
+def evaluate_all(*args, **kwargs):
+    """`evaluate` with every group in gaps and measures: fairlearn's behaviour, compared here
+    (the insufficient-evidence rule is tested against fairlearn in test_evidence.py)."""
+    return evaluate(*args, include_small_groups=True, **kwargs)
 SETTINGS = settings(max_examples=20, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
@@ -147,7 +153,7 @@ def check_binary_groups(evaluation, df: pd.DataFrame, features: list[str]) -> No
 def test_binary_point_estimates_equal_metricframe(seed, n, n_features, missing):
     df = random_table(seed, n, n_features, missing)
     features = [f"f{i}" for i in range(n_features)]
-    evaluation = evaluate(df, label="y", pred="yhat", sensitive=features,
+    evaluation = evaluate_all(df, label="y", pred="yhat", sensitive=features,
                           metrics=[*ALL_BINARY, "balanced_accuracy"], ci_method="none")
     check_binary_groups(evaluation, df, features)
     if n_features > 1:
@@ -163,7 +169,7 @@ def test_binary_point_estimates_equal_metricframe(seed, n, n_features, missing):
 def test_fairness_measures_equal_fairlearn(seed, n, n_features):
     df = random_table(seed, n, n_features, missing=0.1)
     features = [f"f{i}" for i in range(n_features)]
-    evaluation = evaluate(df, label="y", pred="yhat", sensitive=features, ci_method="none")
+    evaluation = evaluate_all(df, label="y", pred="yhat", sensitive=features, ci_method="none")
     measures = evaluation.fairness_measures
     sf = df[features].fillna(MISSING)
     groups = our_groups(evaluation, features)
@@ -203,7 +209,7 @@ def test_fairness_measures_equal_fairlearn(seed, n, n_features):
 def test_score_metrics_equal_scikit_learn(seed, n, n_features):
     df = random_table(seed, n, n_features, missing=0.1)
     features = [f"f{i}" for i in range(n_features)]
-    evaluation = evaluate(df, label="y", score="s", sensitive=features, threshold=0.5,
+    evaluation = evaluate_all(df, label="y", score="s", sensitive=features, threshold=0.5,
                           metrics=["roc_auc", "brier_score", "selection_rate"],
                           ci_method="none")
     sf = df[features].fillna(MISSING)
@@ -229,7 +235,7 @@ def test_multiclass_point_estimates_equal_metricframe(seed, n, n_features):
     df.loc[df.index[:3], "y"] = ["cat", "dog", "eel"]  # every class occurs somewhere
     df["yhat"] = np.where(rng.random(n) < 0.6, df["y"], rng.choice(["cat", "dog", "eel"], n))
     features = [f"f{i}" for i in range(n_features)]
-    evaluation = evaluate(df, label="y", pred="yhat", sensitive=features, task="multiclass",
+    evaluation = evaluate_all(df, label="y", pred="yhat", sensitive=features, task="multiclass",
                           ci_method="none")
     expected = fairlearn_frame(df, features, {
         "count": count, "accuracy": accuracy_score,
@@ -257,7 +263,7 @@ def test_regression_point_estimates_equal_scikit_learn(seed, n, n_features):
     df.loc[df.index[:3], "y"] = 2.0  # some groups may get a constant label
     df["yhat"] = df["y"] + rng.normal(scale=0.5, size=n)
     features = [f"f{i}" for i in range(n_features)]
-    evaluation = evaluate(df, label="y", pred="yhat", sensitive=features, task="regression",
+    evaluation = evaluate_all(df, label="y", pred="yhat", sensitive=features, task="regression",
                           ci_method="none")
     expected = fairlearn_frame(df, features, {
         "count": count, "mae": mean_absolute_error, "rmse": root_mean_squared_error,
@@ -282,7 +288,7 @@ def test_empty_intersection_cells_are_counted_not_listed(n_features):
                        "f0": ["a", "a", "b", "b"], "f1": ["x", "x", "y", "y"],
                        "f2": ["u", "u", "u", "u"]})
     features = [f"f{i}" for i in range(n_features)]
-    evaluation = evaluate(df, label="y", pred="yhat", sensitive=features, ci_method="none")
+    evaluation = evaluate_all(df, label="y", pred="yhat", sensitive=features, ci_method="none")
     assert len(our_groups(evaluation, features)) == 2
     assert evaluation.details["empty_intersections"] == 2
 
@@ -291,7 +297,7 @@ def test_marginal_groups_equal_metricframe_when_cells_are_a_permutation():
     # Only the cells (v0, v1) and (v1, v0) occur: the marginal by f1 lists them reversed.
     df = pd.DataFrame({"y": [1, 0, 1, 1, 0, 0], "yhat": [1, 1, 0, 1, 0, 1],
                        "s": 0.5, "f0": ["v0"] * 3 + ["v1"] * 3, "f1": ["v1"] * 3 + ["v0"] * 3})
-    evaluation = evaluate(df, label="y", pred="yhat", sensitive=["f0", "f1"],
+    evaluation = evaluate_all(df, label="y", pred="yhat", sensitive=["f0", "f1"],
                           metrics=[*ALL_BINARY, "balanced_accuracy"], ci_method="none")
     for features in (["f0", "f1"], ["f0"], ["f1"]):
         check_binary_groups(evaluation, df, features)

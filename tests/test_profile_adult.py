@@ -126,7 +126,16 @@ def test_adult_duplicate_rows_match_pandas(adult: DatasetProfile, frame: pd.Data
 
 def test_adult_question_marks_are_flagged_as_missing_markers(adult: DatasetProfile) -> None:
     markers = {w.column for w in adult.warnings if w.kind == "missing_marker"}
-    assert markers == {"workclass", "occupation", "native-country"}
+    question = {w.column for w in adult.warnings
+                if w.kind == "missing_marker" and "'?'" in w.message}
+    assert question == {"workclass", "occupation", "native-country"}
+    # Adult codes unknown capital gains as 99999 (and caps hours at 99): largest values that
+    # are common missing-value codes are reported as possible codes, with their counts.
+    assert markers - question == {"capital-gain", "hours-per-week"}
+    gain = next(w for w in adult.warnings if w.column == "capital-gain")
+    column = next(c for c in adult.columns if c.name == "capital-gain")
+    count = next(v.count for v in column.top_values if v.value == "99999")
+    assert f"largest value 99999 ({count} rows)" in gain.message
     assert adult.personal_data == []
 
 

@@ -91,8 +91,8 @@ def test_evaluate_build_and_push_dry_run_give_the_same_exit_code(
         assert require in evaluated.output and require in built.output
         assert require in pushed.output
     readme = (tmp_path / "build" / "cards" / "gate-demo" / "README.md").read_text()
-    verdict = {0: "✅ pass", 1: "❌ fail" if not constant else "❌ not evaluated"}[expected]
-    assert f"| {require} |" in readme and verdict in readme
+    verdict = {0: "✅ **pass**", 1: "⚠️ **not evaluated**" if constant else "❌ **fail**"}[expected]
+    assert f"{verdict} `{require}`" in readme
 
 
 def test_a_test_that_was_not_evaluated_counts_as_failed() -> None:

@@ -103,7 +103,12 @@ def test_hub_readme_front_matter_parses_with_huggingface_hub() -> None:
     assert data.datasets == ["scikit-learn/adult-census-income"]
     assert data.model_name == "adult-income"
     assert re.match(r"<!-- cardgen:begin title h=[0-9a-f]{12} -->", parsed.text.lstrip())
-    results = data.eval_results
+    # Compact (default): the overall value of each headline metric; this evaluation names
+    # none, so every overall metric is one.
+    assert sorted(r.metric_type for r in data.eval_results) == ["accuracy", "selection_rate"]
+    assert {r.metric_config for r in data.eval_results} == {None}
+    card.render.model_index = "full"
+    results = HubModelCard(render(card, "hub")).data.eval_results
     # 2 overall + 5 defined group values (the undefined one is left out) + 1 measure
     assert len(results) == 8
     assert {r.source_name for r in results} == {"cardgen"}
@@ -138,9 +143,13 @@ def test_real_adult_card_reports_the_demo_numbers() -> None:
     text = render(real_adult_model_card(), "hub")
     ratio = evaluation.fairness_measures["demographic_parity_ratio"]
     assert f"| demographic_parity_ratio | {ratio.value:.3f} [{ratio.ci_low:.3f}, " \
-           f"{ratio.ci_high:.3f}] | 16,281 |" in text
-    assert "| demographic_parity_ratio>=0.8 | 0.140 | ❌ fail |" in text
-    # each of the 10 race x sex groups, 5 races and 2 sexes has a row in each table chunk
+           f"{ratio.ci_high:.3f}] | race=Black, sex=Female vs race=Asian-Pac-Islander, " \
+           f"sex=Male | — |" in text
+    assert (f"- ❌ **fail** `demographic_parity_ratio>=0.8`: observed {ratio.value:.3f} "
+            f"[{ratio.ci_low:.3f}, {ratio.ci_high:.3f}], from race=Black, sex=Female vs "
+            f"race=Asian-Pac-Islander, sex=Male.") in text
+    # each of the 10 race x sex groups, 5 races and 2 sexes has a row in the headline table
+    # and in each folded table of the other metrics
     assert text.count("| race=White, sex=Female | 4,385 |") == 3
     assert text.count("| sex=Female | 5,421 |") == 3
 
@@ -161,18 +170,20 @@ def test_data_card_front_matter_parses_as_dataset_card() -> None:
 
 def test_every_number_shows_ci_and_n_and_flags() -> None:
     text = render(adult_model_card(), "hub")
-    assert "| accuracy | 0.851 | [0.846, 0.857] | 16,281 |" in text
-    assert ("| race=Other, sex=Female | 12 | 1.000 [1.000, 1.000] | undefined (example: no "
-            "rows with a prediction) | ⚠️ small group (n=12, below 30); ⚠️ selection_rate "
-            "undefined |") in text
-    assert "| demographic_parity_ratio>=0.8 | 0.321 | ❌ fail |" in text
-    assert "| accuracy | race=Other, sex=Female vs race=White, sex=Male | to reference | " \
-           "ratio | 1.219 [1.208, 1.231] |" in text
+    assert "| accuracy | 0.851 [0.846, 0.857] | 16,281 |" in text
+    assert ("| race=Other, sex=Female | 12 | 1.000 [1.000, 1.000] ⚠️ n=12 | undefined "
+            "(example: no rows with a prediction) | ⚠️ small group (n=12, below 30); "
+            "⚠️ selection_rate undefined |") in text
+    assert "- ❌ **fail** `demographic_parity_ratio>=0.8`: observed 0.321 [0.289, 0.356]." \
+        in text
+    # gaps to the reference group are in the sidecar the README links, not in the README
+    assert "to reference" not in text
+    assert "[evaluation/adult-test-race-sex.json](evaluation/adult-test-race-sex.json)" in text
 
 
 def test_precision_is_configurable() -> None:
     text = render(adult_model_card(), "hub", precision=1)
-    assert "| accuracy | 0.9 | [0.8, 0.9] | 16,281 |" in text
+    assert "| accuracy | 0.9 [0.8, 0.9] | 16,281 |" in text
     assert "| race=White, sex=Male | 9,466 | 0.8 [0.8, 0.8] | 0.3 [0.2, 0.3] |  |" in text
     with pytest.raises(CardgenError, match="precision"):
         render(adult_model_card(), "hub", precision=20)
@@ -402,7 +413,8 @@ def test_render_command_merges_facts_and_writes_each_format(tmp_path: Path,
     for fmt, name in [("hub", "README.md"), ("page", "page.md"), ("json", "card.json")]:
         result = runner.invoke(cli, ["render", str(spec), "--format", fmt, "--out", name])
         assert result.exit_code == 0, result.output
-        assert result.output == f"wrote {name}\n"
+        sidecar = "wrote evaluation/adult-test-race-sex.json\n" if fmt == "hub" else ""
+        assert result.output == f"wrote {name}\n{sidecar}"
         again = runner.invoke(cli, ["render", str(spec), "--format", fmt, "--out", name])
         assert again.output == f"unchanged {name}\n"
     card = ModelCard.model_validate_json(Path("card.json").read_text())

@@ -65,16 +65,25 @@ def test_format_is_read_from_all_suffixes() -> None:
             table_format(bad)
 
 
-def test_duplicated_column_names_are_rejected_by_every_reader(tmp_path: Path) -> None:
+def test_duplicated_column_names_follow_one_rule_in_every_reader(tmp_path: Path) -> None:
     path = _write(tmp_path / "d.csv", "y,p,y\n1,0,1\n0,0,1\n")
+    ambiguous = (r"d.csv: column name 'y' repeats \(columns 1 and 3\): select a copy as "
+                 r"'y.1' \(column 1\) or 'y.2' \(column 3\)")
     for read in (
         lambda: list(read_frames(path, ["y", "p"])),
         lambda: evaluate(path, label="y", pred="p", n_boot=10),
-        lambda: profile(path),
     ):
-        with pytest.raises(CardgenError, match=r"d.csv: duplicate column name\(s\): y"):
+        with pytest.raises(CardgenError, match=ambiguous):
             read()
-    # pandas alone would have renamed the second one silently:
+    # Each copy is selected by its number: column 3 is y.2 (1, 1), column 1 is y.1 (1, 0).
+    (frame,) = read_frames(path, ["y.2", "p"])
+    assert frame["y.2"].tolist() == [1, 1]
+    (frame,) = read_frames(path, ["y.1"])
+    assert frame["y.1"].tolist() == [1, 0]
+    # A profile describes every column, so it refuses the file and says how to rename.
+    with pytest.raises(CardgenError, match=r"d.csv: column name 'y' repeats .*rename the copies"):
+        profile(path)
+    # pandas alone would have renamed only the second one, silently:
     assert list(pd.read_csv(path).columns) == ["y", "p", "y.1"]
 
 

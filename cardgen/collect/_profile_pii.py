@@ -1,15 +1,16 @@
-"""Flag columns that look like personal data, by column name and by value patterns.
+"""Flag columns that look like personal data (by name and values) and withhold their values.
 
-Heuristics for the card's personal-information section: it flags for a person to review,
-it never removes, masks or guarantees the absence of personal data.
+Flags are heuristics for a person to review; withholding keeps a flagged or declared
+column's values out of the profile. It never guarantees the absence of personal data.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 
-from ..schema.profile import ColumnProfile, PersonalDataFlag
+from ..schema.profile import ColumnProfile, DatasetProfile, PersonalDataFlag
 
 MIN_MATCH_RATE = 0.8
 """Share of inspected values that must match a value pattern to flag a column."""
@@ -24,7 +25,8 @@ _NAME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("government_id", re.compile(r"(^|_)(ssn|social_?security(_?number)?|passport(_?(number|no))?"
                                  r"|national_?id|tax_?id|nin|driver_?s?_?licen[cs]e)($|_)")),
     ("name", re.compile(r"^name$|(^|_)(first|last|middle|full|given|family|maiden|sur|fore)_?name"
-                        r"($|_)|^(customer|patient|person|employee|client|contact|user)_?name$")),
+                        r"($|_)|^(customer|patient|person|employee|client|contact|user)_?name$"
+                        r"|^(first|last|middle|surname|forename|given)$")),
     ("ip_address", re.compile(r"(^|_)(ip|ip_?address|ipv4|ipv6)($|_)")),
     ("address", re.compile(r"(^|_)(address|street|postcode|post_?code|postal_?code|zip_?code|"
                            r"zip)($|_)")),
@@ -34,11 +36,15 @@ _NAME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
-_PHONE = re.compile(r"^(?!\d{4}-\d{2}-\d{2})(\+\d{1,3}[\s.-]?)?(\(\d{1,4}\)[\s.-]?|\d{1,4}[\s.-])"
-                    r"\d{2,4}([\s.-]?\d{2,4}){1,2}$")
 _IPV4 = re.compile(r"^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)$")
 _PERSON = re.compile(r"^[A-Z][a-z'’-]+( [A-Z]\.?)?( [A-Z][a-z'’-]+){1,2}$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+# A date column named for an event (an offence, a screening, an admission) holds when
+# something happened, not when someone was born, however its dates spread.
+_EVENT_DATE = re.compile(r"(offen[cs]e|crime|arrest|screen|assess|jail|custody|release|admi"
+                         r"|discharge|visit|event|start|end|creat|updat|modif|time|decision|"
+                         r"filed|charge|case|hire|death|died|issue|expir|order|sale|purchase|"
+                         r"compas|(^|_)in($|_)|(^|_)out($|_))")
 
 
 def _normalise(name: str) -> str:
@@ -48,6 +54,46 @@ def _normalise(name: str) -> str:
 
 def _rate(pattern: re.Pattern[str], sample: list[str]) -> float:
     return sum(1 for v in sample if pattern.match(v.strip())) / len(sample)
+
+
+def _is_phone(value: str) -> bool:
+    """A whole value that Google's libphonenumber (`phonenumbers`) takes for a possible phone
+    number: international (+CC) or North American national format."""
+    import phonenumbers
+
+    text = value.strip()
+    if not 7 <= len(text) <= 24:
+        return False
+    for match in phonenumbers.PhoneNumberMatcher(text, "US",
+                                                 leniency=phonenumbers.Leniency.POSSIBLE):
+        return match.start == 0 and match.end == len(text)
+    return False
+
+
+def _phone_rate(sample: list[str]) -> float:
+    return sum(1 for v in sample if _is_phone(v)) / len(sample)
+
+
+_ID_SCHEMES = (("us.ssn", "US social security numbers"), ("ca.sin", "Canadian SINs"),
+               ("fr.nir", "French NIRs"), ("de.idnr", "German tax ids"),
+               ("es.dni", "Spanish DNIs"), ("it.codicefiscale", "Italian fiscal codes"),
+               ("nl.bsn", "Dutch BSNs"), ("br.cpf", "Brazilian CPFs"),
+               ("in_.aadhaar", "Aadhaar numbers"))
+"""National id schemes checked with python-stdnum (format and check digits)."""
+
+
+def _government_ids(sample: list[str]) -> tuple[float, str] | None:
+    """The best match rate of a national id scheme (python-stdnum validators), and its name."""
+    import importlib
+
+    best: tuple[float, str] | None = None
+    texts = [v.strip() for v in sample]
+    for module, what in _ID_SCHEMES:
+        valid = importlib.import_module(f"stdnum.{module}").is_valid
+        rate = sum(1 for v in texts if valid(v)) / len(texts)
+        if best is None or rate > best[0]:
+            best = (rate, what)
+    return best
 
 
 def _dates(sample: list[str]) -> list[dt.date]:
@@ -96,21 +142,27 @@ def personal_data_flags(column: ColumnProfile, sample: list[str],
             break
     named = {f.kind for f in flags}
     if len(sample) >= MIN_VALUES and column.type in ("string", "mixed"):
-        for kind, pattern, what in (("email", _EMAIL, "e-mail addresses"),
-                                    ("phone", _PHONE, "phone numbers"),
-                                    ("ip_address", _IPV4, "IPv4 addresses")):
-            rate = _rate(pattern, sample)
+        for kind, rate_of, what in (("email", lambda s: _rate(_EMAIL, s), "e-mail addresses"),
+                                    ("phone", _phone_rate, "phone numbers"),
+                                    ("ip_address", lambda s: _rate(_IPV4, s), "IPv4 addresses")):
+            rate = rate_of(sample)
             if rate >= MIN_MATCH_RATE and kind not in named:
                 flags.append(PersonalDataFlag(
                     column=column.name, kind=kind, evidence="values", match_rate=rate,
                     detail=f"{rate:.0%} of {len(sample)} inspected values look like {what}"))
+        found = _government_ids(sample) if "government_id" not in named else None
+        if found and found[0] >= MIN_MATCH_RATE:
+            flags.append(PersonalDataFlag(
+                column=column.name, kind="government_id", evidence="values",
+                match_rate=found[0],
+                detail=f"{found[0]:.0%} of {len(sample)} inspected values are valid {found[1]}"))
         distinct_share = (column.distinct or 0) / column.count if column.count else 0.0
         rate = _rate(_PERSON, sample)
         if rate >= MIN_MATCH_RATE and distinct_share >= 0.5 and "name" not in named:
             flags.append(PersonalDataFlag(
                 column=column.name, kind="name", evidence="values", match_rate=rate,
                 detail=f"{rate:.0%} of {len(sample)} inspected values look like personal names"))
-    if len(sample) >= MIN_VALUES:
+    if len(sample) >= MIN_VALUES and not _EVENT_DATE.search(normalised):
         reason = _birth_dates(sample, today or dt.date.today())
         if reason and "date_of_birth" not in named:
             flags.append(PersonalDataFlag(column=column.name, kind="date_of_birth",
@@ -123,3 +175,42 @@ def personal_data_flags(column: ColumnProfile, sample: list[str],
             detail=f"all {column.count} values are distinct: it identifies records (and "
                    "possibly people)"))
     return flags
+
+
+WITHHELD = "personal data: only the type, counts, missing and distinct shares are published"
+"""The note a withheld column carries."""
+_QUOTING_WARNINGS = {"missing_marker", "constant", "mixed_types", "high_cardinality"}
+"""Warning kinds whose message may quote a column's values."""
+
+
+def withhold_personal_values(profile: DatasetProfile,
+                             declared: Iterable[str] = ()) -> DatasetProfile:
+    """A copy of `profile` in which no value of a personal-data column survives.
+
+    Columns flagged in `profile.personal_data`, and those `declared` by the card, keep
+    their name, type, counts, missing and distinct shares; their top values, numeric
+    statistics and histogram, text lengths and earliest/latest dates are dropped, with
+    `values_withheld` saying why, and warnings that may quote their values are removed.
+    Declared columns the profile did not flag get a `declared` flag.
+    """
+    names = {c.name for c in profile.columns}
+    flags = list(profile.personal_data)
+    # "All values distinct" alone says a column identifies records, not that it holds
+    # personal data: such a column is flagged for review but its values stay.
+    flagged = {f.column for f in flags if not (f.kind == "identifier" and f.evidence == "values")}
+    for column in declared:
+        if column in names and column not in flagged:
+            flags = [f for f in flags if f.column != column]
+            flags.append(PersonalDataFlag(column=column, kind="identifier", evidence="declared",
+                                          detail="declared personal data by the card"))
+            flagged.add(column)
+    if not flagged:
+        return profile
+    columns = [c.model_copy(update={"top_values": [], "numeric": None, "text": None,
+                                    "earliest": None, "latest": None,
+                                    "values_withheld": WITHHELD})
+               if c.name in flagged else c for c in profile.columns]
+    warnings = [w for w in profile.warnings
+                if not (w.column in flagged and w.kind in _QUOTING_WARNINGS)]
+    return profile.model_copy(update={"columns": columns, "personal_data": flags,
+                                      "warnings": warnings})

@@ -21,7 +21,7 @@ from ..facts import facts_dir, new_provenance, read_facts, write_fact
 from ..metrics import MISSING
 from ..schema.evaluation import MetricValue
 from ..schema.profile import ColumnProfile, DatasetProfile, GroupProfile, ProfileWarning
-from ._profile_pii import personal_data_flags
+from ._profile_pii import personal_data_flags, withhold_personal_values
 from ._profile_read import DataSource, RetypeColumn, open_source
 from ._profile_stats import (
     ColumnAccumulator,
@@ -37,6 +37,8 @@ MISSINGNESS_RATIO = 2.0
 MISSING_MARKERS = frozenset({"?", "-", "--", "n/a", "na", "none", "null", "nan", "missing",
                              "#n/a", "undefined", "not available"})
 """Values that usually stand for a missing value."""
+SENTINEL_NUMBERS = frozenset({-1, -9, -99, -999, -9999, 99, 999, 9999, 99999, 999999})
+"""Numbers often used as missing-value codes when they are a column's smallest or largest."""
 MAX_LABEL_GROUPS = 200_000
 """Cap on group × label-value cells; a label with more values needs `pos_label`."""
 _LABEL = "\x00label"
@@ -119,7 +121,7 @@ def profile(path: str | Path, *, sensitive: Sequence[str] = (), label: str | Non
 
 def _open(path: str | Path, engine: str, *, split: str | None, encoding: str,
           strip: bool) -> DataSource:
-    """The source to stream, read by pyarrow (`pandas`) or DuckDB (issue 14)."""
+    """The source to stream, read by pyarrow (`pandas`) or DuckDB."""
     from ..engines import choose_engine
 
     folder = Path(path)
@@ -190,7 +192,7 @@ def _profile_once(source: DataSource, sensitive: list[str], label: str | None,
         warnings.append(ProfileWarning(
             kind="duplicates_unchecked",
             message=f"duplicate rows were not counted: more than {duplicates.max_rows} rows"))
-    return DatasetProfile(
+    return withhold_personal_values(DatasetProfile(
         source=str(source.path), format=source.format,
         encoding=source.encoding, num_rows=rows, num_columns=len(columns),
         duplicate_rows=duplicate_rows,
@@ -202,7 +204,7 @@ def _profile_once(source: DataSource, sensitive: list[str], label: str | None,
             "profile", libraries=("pyarrow", "numpy", "pandas", *_engine_library(source)),
             uri=str(source.path), input_sha256={str(f): sha256_file(f) for f in source.files},
             seed=seed, engine=_engine_name(source)),
-    )
+    ))
 
 
 def _engine_library(source: DataSource) -> tuple[str, ...]:
@@ -402,6 +404,7 @@ def _column_warnings(results: list[ColumnProfile], rows: int, hashed: list[Colum
                 kind="missing_marker", column=column.name,
                 message=f"column {column.name!r}: value {marker.value!r} ({marker.count} rows) "
                         "probably means missing; it is counted as a value"))
+        warnings += _sentinel_warnings(column)
         if column.name in hashed_names:
             how = ("estimated (HyperLogLog), and its top values were followed from the first "
                    "part of the file" if not column.distinct_exact
@@ -411,6 +414,28 @@ def _column_warnings(results: list[ColumnProfile], rows: int, hashed: list[Colum
                 message=f"column {column.name!r} has more than {max_tracked_values} distinct "
                         f"values; they were {how}"))
     return warnings
+
+
+def _sentinel_warnings(column: ColumnProfile) -> list[ProfileWarning]:
+    """A numeric column whose smallest or largest value is a usual missing-value code
+    (-1, 99, 999, 99999, ...) probably codes missing values as that number."""
+    stats = column.numeric
+    if stats is None or column.type not in ("integer", "float"):
+        return []
+    counts = {v.value: v.count for v in column.top_values}
+    out = []
+    for end, value in (("smallest", stats.min), ("largest", stats.max)):
+        if value is None or value not in SENTINEL_NUMBERS or (end == "largest"
+                                                              and stats.min == stats.max):
+            continue
+        text = f"{value:g}"
+        rows = f" ({counts[text]} rows)" if text in counts else ""
+        out.append(ProfileWarning(
+            kind="missing_marker", column=column.name,
+            message=f"column {column.name!r}: its {end} value {text}{rows} is a common "
+                    f"missing-value code; check whether it means missing (it is counted "
+                    f"as a number)"))
+    return out
 
 
 def _group_warnings(results: list[GroupProfile], groups: _GroupCounter,

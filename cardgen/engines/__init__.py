@@ -29,11 +29,6 @@ EXTRAS = {"duckdb": ("duckdb", "duckdb"), "spark": ("pyspark", "spark")}
 SPARK_PREFIX = "spark:"
 """`spark:db.table` names a table of the Spark catalog."""
 
-_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".csv.gz": "csv", ".parquet": "parquet",
-             ".pq": "parquet", ".jsonl": "json", ".ndjson": "json", ".jsonl.gz": "json",
-             ".json": "json"}
-
-
 @dataclass(frozen=True)
 class AggregationSpec:
     """The one aggregation every engine runs.
@@ -75,11 +70,13 @@ class Inputs:
 
 
 def _kind(path: Path) -> str | None:
-    name = path.name.lower()
-    for suffix, kind in _SUFFIXES.items():
-        if name.endswith(suffix):
-            return kind
-    return None
+    """`csv`, `parquet` or `jsonl` by the one list of table types (`cardgen.tables`)."""
+    from ..tables import table_format
+
+    try:
+        return table_format(path).kind
+    except CardgenError:
+        return None
 
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -121,11 +118,13 @@ def resolve_inputs(data: str | os.PathLike[str]) -> Inputs:
         elif path.is_file():
             files = [path]
         else:
-            raise CardgenError(f"{given}: no such file")
+            raise CardgenError(f"{given}: no such file or directory")
     kinds = {_kind(f) for f in files}
     if None in kinds:
         bad = next(f for f in files if _kind(f) is None)
-        raise CardgenError(f"{bad}: unknown file type; expected .csv, .parquet or .jsonl")
+        from ..tables import table_format
+
+        table_format(bad)  # raises, naming the suffix and the types expected
     if len(kinds) > 1:
         raise CardgenError(f"{given}: the files mix formats ({', '.join(sorted(kinds))}); "  # type: ignore[arg-type]
                            f"give one format at a time")

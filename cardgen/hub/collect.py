@@ -384,6 +384,11 @@ def _model_index_evaluations(model_index: Any, snapshot: HubSnapshot,
                     continue
                 name = str(metric["type"])
                 args = _mapping(metric.get("args"))
+                # cardgen's compact model-index states the CI level and method once, in
+                # the dataset's args, for every metric of the result.
+                shared = _mapping(dataset.get("args"))
+                args = {**{k: shared[k] for k in ("ci_level", "ci_method") if k in shared},
+                        **args}
                 value, raw = _metric_value(metric.get("value"), args)
                 group = (parse_group(metric.get("config")) or _args_group(args)
                          or data_group)

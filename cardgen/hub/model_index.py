@@ -76,15 +76,59 @@ def parse_group(text: Any) -> dict[str, str] | None:
 
 
 def evaluation_results(card: ModelCard) -> list[EvalResult]:
-    """One `EvalResult` per defined metric: overall, per group, and fairness measures.
+    """The `model-index` results of a card's evaluations.
 
-    Undefined metrics have no value to report and are left out of `model-index`; the
-    README's tables still show them with their reason.
+    Compact (the default): the overall value of each headline metric per evaluation, as
+    most Hub cards carry; the full results go to the evaluation sidecar the README links.
+    With `render: {model_index: full}`: one `EvalResult` per defined metric, overall, per
+    group, and fairness measures. Undefined metrics have no value to report and are left
+    out; the README's tables still show them with their reason.
     """
     results = []
     url = source_url(card)
+    full = card.render.model_index == "full"
     for evaluation in card.quantitative_analyses.evaluations:
-        results.extend(_results_of(card, evaluation, url))
+        if full:
+            results.extend(_results_of(card, evaluation, url))
+        else:
+            results.extend(_headline_results(card, evaluation, url))
+    return results
+
+
+def _common(card: ModelCard, evaluation: DisaggregatedEvaluation, url: str) -> dict[str, Any]:
+    dataset = evaluation.dataset
+    return {
+        "task_type": card.metadata.pipeline_tag or _TASK_TYPES[evaluation.task],
+        "dataset_type": dataset.name if dataset else evaluation.name,
+        "dataset_name": dataset.name if dataset else evaluation.name,
+        "dataset_split": dataset.split if dataset else None,
+        "dataset_config": dataset.config if dataset else None,
+        "dataset_revision": dataset.revision if dataset else None,
+        "source_name": SOURCE_NAME,
+        "source_url": url,
+    }
+
+
+def _headline_results(card: ModelCard, evaluation: DisaggregatedEvaluation,
+                      url: str) -> list[EvalResult]:
+    from ..render._glance import headline_metrics
+
+    common = _common(card, evaluation, url)
+    values = [(name, evaluation.overall[name])
+              for name in headline_metrics(evaluation, card.headline_metrics)
+              if evaluation.overall[name].value is not None]
+    # One CI level and method for all: stated once in the dataset's args (shared by every
+    # metric of the result), which keeps the front matter short.
+    methods = {(v.ci_level, v.ci_method) for _, v in values}
+    shared: dict[str, Any] = {}
+    if len(methods) == 1:
+        level, method = methods.pop()
+        shared = {k: v for k, v in (("ci_level", level), ("ci_method", method)) if v is not None}
+    results = []
+    for name, value in values:
+        args = {k: v for k, v in _metric_args(value).items() if k not in shared}
+        results.append(EvalResult(**common, metric_type=name, metric_value=value.value,
+                                  metric_args=args, dataset_args=shared or None))
     return results
 
 
@@ -150,12 +194,35 @@ def model_card_data(card: ModelCard) -> ModelCardData:
     return ModelCardData(**fields)
 
 
+_SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+                    (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M"),
+                    (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B"),
+                    (10_000_000_000, "1B<n<10B"), (100_000_000_000, "10B<n<100B"),
+                    (1_000_000_000_000, "100B<n<1T"))
+
+
+def size_category(rows: int) -> str:
+    """The Hub's `size_categories` value for a number of rows (e.g. `10K<n<100K`)."""
+    for limit, name in _SIZE_CATEGORIES:
+        if rows < limit:
+            return name
+    return "n>1T"
+
+
 def dataset_card_data(card: DataCard) -> DatasetCardData:
-    """The card's Hub metadata as huggingface_hub's `DatasetCardData`."""
+    """The card's Hub metadata as huggingface_hub's `DatasetCardData`.
+
+    `size_categories` the spec leaves empty is derived from the instance count (the
+    spec's `composition.num_instances`, else the profiled rows).
+    """
     fields = {
         key: value for key, value in card.metadata.model_dump(exclude_none=True).items()
         if value not in ([], {}, "")
     }
+    profile = card.composition.profile
+    rows = card.composition.num_instances or (profile.num_rows if profile else None)
+    if "size_categories" not in fields and rows:
+        fields["size_categories"] = [size_category(rows)]
     return DatasetCardData(**fields)
 
 

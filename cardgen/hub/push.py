@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import CardgenError
 from ..merge import load_card
-from ..render import render
+from ..render import render, sidecars
 from ..schema import DataCard, ModelCard, ThresholdTest
 from ._http import AUTH_HINT, explain, redact, with_retries
 from .collect import resolve_endpoint
@@ -33,7 +33,8 @@ class PushResult:
 
 
 def failed_threshold_tests(card: Card) -> list[ThresholdTest]:
-    """Threshold tests that failed in a merged card's evaluations (spec and facts)."""
+    """Threshold tests that failed, or could not be evaluated (e.g. insufficient evidence),
+    in a merged card's evaluations (spec and facts)."""
     if not isinstance(card, ModelCard):
         return []
     return [test for evaluation in card.quantitative_analyses.evaluations
@@ -111,9 +112,10 @@ def push_card(spec_path: str | Path, repo_id: str | None = None, *, create_pr: b
 
     from .eval_results import rendered_files
 
-    # README and the .eval_results entries (validated there) go up in one commit / PR
-    files = {"README.md": readme, **(rendered_files(card) if isinstance(card, ModelCard)
-                                     else {})}
+    # README, the evaluation sidecars it links and the .eval_results entries (validated
+    # there) go up in one commit / pull request.
+    files = {"README.md": readme, **sidecars(card),
+             **(rendered_files(card) if isinstance(card, ModelCard) else {})}
     operations = [CommitOperationAdd(path_in_repo=name, path_or_fileobj=text.encode("utf-8"))
                   for name, text in files.items()]
 

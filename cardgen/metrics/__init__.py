@@ -3,7 +3,13 @@
 The public surface of the engine; it works on encoded arrays and never reads files.
 """
 
-from ._bootstrap import multinomial_counts, percentile_interval, row_weights, wilson_interval
+from ._bootstrap import (
+    contain_point,
+    multinomial_counts,
+    percentile_interval,
+    row_weights,
+    wilson_interval,
+)
 from ._cells import (
     BIN_METRICS,
     DEFAULT_SCORE_BINS,
@@ -14,11 +20,19 @@ from ._cells import (
 from ._definitions import (
     BINARY_COUNT_METRICS,
     DEFAULT_METRICS,
+    HEADLINE_METRICS,
     PER_CLASS,
     REGRESSION_METRICS,
     SCORE_METRICS,
 )
-from ._disparity import Gap, between_groups, fairness_measures, to_reference
+from ._disparity import (
+    INSUFFICIENT,
+    Gap,
+    between_groups,
+    evidence_mask,
+    fairness_measures,
+    to_reference,
+)
 from ._engine import (
     EncodedTable,
     Estimate,
@@ -36,6 +50,8 @@ __all__ = [
     "BIN_METRICS",
     "DEFAULT_METRICS",
     "DEFAULT_SCORE_BINS",
+    "HEADLINE_METRICS",
+    "INSUFFICIENT",
     "MISSING",
     "PER_CLASS",
     "REGRESSION_METRICS",
@@ -50,8 +66,10 @@ __all__ = [
     "available_metrics",
     "between_groups",
     "confusion_counts",
+    "contain_point",
     "disaggregate",
     "disaggregate_cells",
+    "evidence_mask",
     "fairness_measures",
     "groupings",
     "multinomial_counts",

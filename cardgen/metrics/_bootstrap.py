@@ -115,6 +115,15 @@ def percentile_interval(replicates: np.ndarray, ci: float) -> tuple[np.ndarray, 
     return bounds[0], bounds[1]
 
 
+def contain_point(value: np.ndarray, low: np.ndarray,
+                  high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Widen intervals so that each contains its point estimate (NaN bounds stay NaN)."""
+    with np.errstate(invalid="ignore"):
+        fix = np.isfinite(value) & np.isfinite(low) & np.isfinite(high)
+        return (np.where(fix, np.minimum(low, value), low),
+                np.where(fix, np.maximum(high, value), high))
+
+
 def wilson_interval(successes: np.ndarray, trials: np.ndarray,
                     ci: float) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of a proportion `successes / trials`.

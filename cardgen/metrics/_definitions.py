@@ -378,3 +378,13 @@ DEFAULT_METRICS: dict[str, tuple[str, ...]] = {
 
 PER_CLASS = ("selection_rate", "recall", "precision", "false_positive_rate")
 """Multiclass metric names that expand into one-vs-rest values per class."""
+
+HEADLINE_METRICS: dict[str, tuple[str, ...]] = {
+    "binary": ("selection_rate", "true_positive_rate", "false_positive_rate",
+               "false_negative_rate", "precision", "accuracy"),
+    "binary+score": ("roc_auc",),
+    "multiclass": ("accuracy", "f1_macro"),
+    "regression": ("mean_absolute_error", "root_mean_squared_error"),
+}
+"""The few metrics a card shows first when its spec names none, by task (`binary+score`
+is added with scores); every other metric is still computed and stored."""

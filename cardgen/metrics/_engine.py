@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from ._bootstrap import (
+    contain_point,
     multinomial_counts,
     multinomial_counts_split,
     percentile_interval,
@@ -238,16 +239,33 @@ def disaggregate(table: EncodedTable, metric_names: Sequence[str], *,
             metric = metrics[name]
             if name == "count":
                 continue
-            if ci_method == "wilson" and isinstance(metric, CountMetric) and metric.proportion:
-                counts = result.grouping.aggregate(cell_counts)
-                part = metric.proportion(counts)
-                estimate.ci_low, estimate.ci_high = wilson_interval(part.successes,
-                                                                    part.trials, ci)
-                estimate.ci_method = "wilson"
-            else:
-                estimate.ci_low, estimate.ci_high = percentile_interval(reps, ci)
-                estimate.ci_method = "bootstrap"
+            _set_interval(estimate, metric, result.grouping, cell_counts, reps, ci, ci_method)
     return results
+
+
+def _set_interval(estimate: Estimate, metric: Any, grouping: Grouping,
+                  cell_counts: np.ndarray | None, reps: np.ndarray, ci: float,
+                  ci_method: CIName) -> None:
+    """The interval of one estimate from its replicates (Wilson for proportions when asked),
+    widened to contain its point estimate; a zero-width interval is never shown."""
+    if (ci_method == "wilson" and isinstance(metric, CountMetric) and metric.proportion
+            and cell_counts is not None):
+        part = metric.proportion(grouping.aggregate(cell_counts))
+        estimate.ci_low, estimate.ci_high = wilson_interval(part.successes, part.trials, ci)
+        estimate.ci_method = "wilson"
+    else:
+        estimate.ci_low, estimate.ci_high = percentile_interval(reps, ci)
+        estimate.ci_method = "bootstrap"
+        if isinstance(metric, CountMetric) and metric.proportion:
+            _widen_degenerate(estimate, metric, grouping, cell_counts, ci)
+    estimate.ci_low, estimate.ci_high = contain_point(
+        estimate.value, estimate.ci_low, estimate.ci_high)
+    # A zero-width interval left (a metric that is not a proportion, on a group whose
+    # replicates all agree) would read as certainty: it is dropped.
+    flat = estimate.ci_high - estimate.ci_low <= 0
+    if flat.any():
+        estimate.ci_low = np.where(flat, np.nan, estimate.ci_low)
+        estimate.ci_high = np.where(flat, np.nan, estimate.ci_high)
 
 
 def to_cells(table: EncodedTable, score_bins: int = DEFAULT_SCORE_BINS) -> CellTable:
@@ -338,12 +356,22 @@ def disaggregate_cells(table: CellTable, metric_names: Sequence[str], *,
             metric = metrics[name]
             if name == "count":
                 continue
-            if ci_method == "wilson" and isinstance(metric, CountMetric) and metric.proportion:
-                part = metric.proportion(result.grouping.aggregate(cell_counts))
-                estimate.ci_low, estimate.ci_high = wilson_interval(part.successes,
-                                                                    part.trials, ci)
-                estimate.ci_method = "wilson"
-            else:
-                estimate.ci_low, estimate.ci_high = percentile_interval(reps, ci)
-                estimate.ci_method = "bootstrap"
+            _set_interval(estimate, metric, result.grouping, cell_counts, reps, ci, ci_method)
     return results
+def _widen_degenerate(estimate: Estimate, metric: CountMetric, grouping: Grouping,
+                      cell_counts: np.ndarray | None, ci: float) -> None:
+    """Replace zero-width bootstrap intervals of a proportion by Wilson score intervals.
+
+    Every replicate of a group whose rows all agree (3 positives, all predicted positive)
+    gives the same value; a zero-width interval would read as certainty. Wilson's interval
+    has positive width for any count, so it states the uncertainty such a group leaves.
+    """
+    assert estimate.ci_low is not None and estimate.ci_high is not None
+    flat = (estimate.ci_high - estimate.ci_low) <= 0
+    if cell_counts is None or not flat.any() or metric.proportion is None:
+        return
+    part = metric.proportion(grouping.aggregate(cell_counts))
+    low, high = wilson_interval(part.successes, part.trials, ci)
+    estimate.ci_low = np.where(flat, low, estimate.ci_low)
+    estimate.ci_high = np.where(flat, high, estimate.ci_high)
+    estimate.ci_method = "bootstrap"

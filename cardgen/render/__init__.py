@@ -14,8 +14,16 @@ import jinja2
 from .. import frontmatter
 from .._io import atomic_write_text, dumps_json
 from ..errors import CardgenError
-from ..schema import DataCard, DisaggregatedEvaluation, GroupResult, MetricValue, ModelCard
+from ..schema import (
+    DataCard,
+    DisaggregatedEvaluation,
+    Disparity,
+    GroupResult,
+    MetricValue,
+    ModelCard,
+)
 from . import environment as _env
+from ._glance import Glance, capped_groups, glance, sidecar_path
 from .card_view import CardView, card_view
 from .layout import LAYOUT_KEY, imported_body, is_imported
 from .regions import Edits, find_regions, merge_readme, split_front_matter, stamp_regions
@@ -35,6 +43,47 @@ class EvaluationView:
     metrics: list[str]
     intersectional: list[GroupResult]
     marginal: list[tuple[str, list[GroupResult]]] = field(default_factory=list)
+    glance: Glance | None = None
+    hidden: dict[str, int] = field(default_factory=dict)
+    """Rows left out of each capped detail table (keyed `intersectional` or a feature)."""
+
+    @property
+    def sidecar(self) -> str:
+        """The relative path of the full evaluation JSON beside the README."""
+        return sidecar_path(self.evaluation)
+
+    @property
+    def gaps(self) -> list[tuple[Disparity, Disparity | None]]:
+        """Between-group difference and ratio of each headline metric, per grouping;
+        the other metrics' gaps and per-reference gaps live in the sidecar."""
+        headline = self.glance.headline if self.glance else []
+        found: dict[tuple[str, tuple[str, ...]], dict[str, Disparity]] = {}
+        for d in self.evaluation.disparities:
+            if d.comparison == "between_groups" and d.metric in headline:
+                found.setdefault((d.metric, tuple(d.features)), {})[d.measure] = d
+        rows = []
+        # Sorted by headline order; groupings keep the evaluation's order (stable sort).
+        for _, pair in sorted(found.items(), key=lambda kv: headline.index(kv[0][0])):
+            if "difference" in pair:
+                rows.append((pair["difference"], pair.get("ratio")))
+        return rows
+
+    @property
+    def other_metrics(self) -> list[str]:
+        """Metrics that are not headline metrics, for the folded details."""
+        headline = self.glance.headline if self.glance else []
+        return [m for m in self.metrics if m not in headline]
+
+    @property
+    def other_chunks(self) -> list[list[str]]:
+        """`other_metrics` in tables of at most `TABLE_COLUMNS` columns."""
+        other = self.other_metrics
+        return [other[i:i + TABLE_COLUMNS] for i in range(0, len(other), TABLE_COLUMNS)]
+
+    @property
+    def all_groups(self) -> list[GroupResult]:
+        """Intersectional groups, then each feature's (capped like their tables)."""
+        return [*self.intersectional, *(g for _, groups in self.marginal for g in groups)]
 
     @property
     def overall(self) -> list[tuple[str, MetricValue]]:
@@ -53,8 +102,10 @@ class EvaluationView:
         return next(iter(self.evaluation.overall.values()), None)
 
 
-def evaluation_view(evaluation: DisaggregatedEvaluation) -> EvaluationView:
-    """Split an evaluation's groups into intersectional and per-feature tables."""
+def evaluation_view(evaluation: DisaggregatedEvaluation,
+                    card_wide: list[str] | None = None) -> EvaluationView:
+    """Split an evaluation's groups into intersectional and per-feature tables, with its
+    at-a-glance summary; tables of very many groups keep the furthest groups only."""
     features = evaluation.sensitive_features
     metrics = sorted((set(evaluation.overall)
                       | {name for g in evaluation.groups for name in g.metrics}) - {"count"})
@@ -66,14 +117,25 @@ def evaluation_view(evaluation: DisaggregatedEvaluation) -> EvaluationView:
     # Groups of a source that names no sensitive features (e.g. Hub results) still show.
     if not features and evaluation.groups:
         marginal = [("group", list(evaluation.groups))]
-    return EvaluationView(evaluation, metrics, intersectional, marginal)
+    summary = glance(evaluation, card_wide)
+    hidden: dict[str, int] = {}
+    intersectional, hidden["intersectional"] = capped_groups(intersectional, evaluation,
+                                                              summary.headline)
+    capped = []
+    for feature, groups in marginal:
+        kept, hidden[feature] = capped_groups(groups, evaluation, summary.headline)
+        capped.append((feature, kept))
+    return EvaluationView(evaluation, metrics, intersectional, capped, summary, hidden)
 
 
-def _group_flags(group: GroupResult, evaluation: DisaggregatedEvaluation) -> str:
+def _group_flags(group: GroupResult, evaluation: DisaggregatedEvaluation,
+                 metrics: list[str] | None = None) -> str:
     flags = []
     if group.small and group.n is not None:
         flags.append(f"⚠️ small group (n={group.n:,}, below {evaluation.min_group_size})")
     for name, value in sorted(group.metrics.items()):
+        if metrics is not None and name not in metrics:
+            continue
         if value.value is None:
             flags.append(f"⚠️ {name} undefined")
     return "; ".join(flags)
@@ -91,7 +153,8 @@ def _render_markdown(card: ModelCard | DataCard, target: _env.Target, precision:
         env = _env.builtin_environment(target, precision)
         name = _template_name(card, target)
     env.filters["group_flags"] = _group_flags
-    evaluations = ([evaluation_view(e) for e in card.quantitative_analyses.evaluations]
+    evaluations = ([evaluation_view(e, card.headline_metrics)
+                    for e in card.quantitative_analyses.evaluations]
                    if isinstance(card, ModelCard) else [])
     try:
         return _env.render_template(env, name, card=card, evaluations=evaluations,
@@ -206,6 +269,15 @@ def render(card: ModelCard | DataCard, fmt: Format, precision: int = DEFAULT_PRE
     raise CardgenError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
+def sidecars(card: ModelCard | DataCard) -> dict[str, str]:
+    """The files a Hub README links beside itself: each evaluation's full results as
+    JSON (valid against the evaluation schema), keyed by path relative to the README."""
+    if not isinstance(card, ModelCard):
+        return {}
+    return {sidecar_path(e): dumps_json(e.model_dump(mode="json"))
+            for e in card.quantitative_analyses.evaluations}
+
+
 def _front_matter_text(data: dict[str, Any]) -> str:
     if not data:
         return ""
@@ -225,6 +297,8 @@ class WriteResult:
     path: Path
     changed: bool
     unplaced_regions: tuple[str, ...] = ()
+    sidecars: tuple[Path, ...] = ()
+    """Evaluation sidecars (re)written beside a Hub README."""
 
 
 def write_rendered(card: ModelCard | DataCard, fmt: Format, out: Path, *,
@@ -234,7 +308,8 @@ def write_rendered(card: ModelCard | DataCard, fmt: Format, out: Path, *,
     """Render and write a card, regenerating an existing Hub README in place.
 
     An existing README is only changed between its cardgen markers (and in the front
-    matter keys cardgen manages); without markers it is left alone unless `force`.
+    matter keys cardgen manages); without markers it is left alone unless `force`. A Hub
+    README gets its evaluation sidecars (`evaluation/NAME.json`) beside it.
     Unchanged output is not rewritten, so the file's bytes and time stay the same.
 
     A region whose text was edited by hand since cardgen wrote it stops the write
@@ -272,10 +347,17 @@ def write_rendered(card: ModelCard | DataCard, fmt: Format, out: Path, *,
                                          kind="data" if isinstance(card, DataCard) else "model")
         elif old is not None and fmt == "page" and not force and "<!-- cardgen:" in old:
             text, missing = merge_readme(old, text, {}, str(out), edits=edits)
+    extra: list[Path] = []
+    if fmt == "hub":
+        for relative, content in sidecars(card).items():
+            path = out.parent / relative
+            if not path.exists() or path.read_text(encoding="utf-8") != content:
+                atomic_write_text(path, content)
+                extra.append(path)
     if old == text:
-        return WriteResult(out, False, tuple(missing))
+        return WriteResult(out, bool(extra), tuple(missing), tuple(extra))
     atomic_write_text(out, text)
-    return WriteResult(out, True, tuple(missing))
+    return WriteResult(out, True, tuple(missing), tuple(extra))
 
 
 __all__ = [
@@ -287,6 +369,7 @@ __all__ = [
     "evaluation_view",
     "render",
     "render_hub_body",
+    "sidecars",
     "uses_layout",
     "write_rendered",
 ]

@@ -85,6 +85,8 @@ def _column_summary(column: ColumnProfile) -> str:
         parts.append(f"{column.distinct} distinct")
     if column.numeric is not None and column.numeric.min is not None:
         parts.append(f"range {column.numeric.min:g} to {column.numeric.max:g}")
+    if column.values_withheld:
+        parts.append(f"values withheld ({column.values_withheld})")
     return ", ".join(parts)
 
 

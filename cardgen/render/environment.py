@@ -73,6 +73,7 @@ def _configure(env: jinja2.Environment, target: Target, precision: int) -> jinja
         ci_label=_filters.ci_label,
         group_label=_filters.group_label,
         slug=_filters.slug,
+        short_metric=_filters.short_metric,
     )
     env.globals.update(target=target, precision=precision)
     return env

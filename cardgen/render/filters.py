@@ -177,3 +177,15 @@ def group_label(features: dict[str, str], separator: str = ", ") -> str:
 def slug(text: str) -> str:
     """A lower-case identifier for anchors and region names."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+
+
+SHORT_METRIC_NAMES = {
+    "selection_rate": "selection rate", "true_positive_rate": "TPR",
+    "false_positive_rate": "FPR", "false_negative_rate": "FNR",
+    "true_negative_rate": "TNR",
+}
+
+
+def short_metric(name: str) -> str:
+    """A metric's short name for notes (`TPR`), its own name otherwise."""
+    return SHORT_METRIC_NAMES.get(name, name)

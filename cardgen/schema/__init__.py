@@ -12,6 +12,7 @@ from .evaluation import (
     Disparity,
     EvaluationRecord,
     GroupResult,
+    InsufficientEvidence,
     MetricValue,
     ThresholdTest,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "HubDatasetMetadata",
     "HubModelMetadata",
     "HubSource",
+    "InsufficientEvidence",
     "MetricValue",
     "ModelCard",
     "ModelSources",

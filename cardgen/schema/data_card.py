@@ -136,6 +136,9 @@ class SensitiveInformation(CardModel):
     """Personal or identifying information present, and how it is protected."""
     anonymization: str | None = None
     """De-identification applied."""
+    personal_data: StrList = Field(default_factory=list)
+    """Columns that hold personal data, in addition to those the profile detects; no value
+    of theirs (top values, min/max, histograms, examples) is published in any format."""
 
 
 class BiasesAndLimitations(CardModel):

@@ -92,6 +92,9 @@ class Disparity(CardModel):
     """For `to_reference`: the group compared to the reference."""
     reference: dict[str, str] | None = None
     """For `to_reference`: the reference group."""
+    extremes: list[dict[str, str]] = Field(default_factory=list)
+    """For `between_groups`: the group with the smallest and the one with the largest value,
+    i.e. the groups that produce the gap."""
 
 
 class ThresholdTest(CardModel):
@@ -111,6 +114,8 @@ class ThresholdTest(CardModel):
     """True or false once evaluated; null when it could not be evaluated (see `reason`)."""
     reason: str | None = None
     """Why the test could not be evaluated, or a note on its outcome."""
+    groups: list[dict[str, str]] = Field(default_factory=list)
+    """The groups that produce the observed value (for a gap: the smallest and the largest)."""
 
     @property
     def failed(self) -> bool:
@@ -121,6 +126,19 @@ class ThresholdTest(CardModel):
         read this, never `passed` alone.
         """
         return self.passed is not True
+
+
+class InsufficientEvidence(CardModel):
+    """A group's metric value left out of gaps, measures and tests: too few observations."""
+
+    metric: str
+    """The metric, e.g. `true_positive_rate`."""
+    features: dict[str, str]
+    """The group, e.g. `{race: Other, sex: Female}`."""
+    n: int = Field(ge=0)
+    """The count the value rests on (the metric's own denominator: rows, positives,
+    negatives or predicted positives), below the evaluation's `min_group_size`."""
+
 
 
 class DatasetReference(CardModel):
@@ -231,7 +249,15 @@ class DisaggregatedEvaluation(CardModel):
     sensitive_features: list[str] = Field(default_factory=list)
     """Features the results are disaggregated by."""
     min_group_size: int = Field(default=30, ge=0)
-    """Groups with fewer rows are flagged as small."""
+    """Groups with fewer rows are flagged as small, and a metric value resting on fewer
+    observations (its own denominator) is insufficient evidence."""
+    include_small_groups: bool = False
+    """True: values with insufficient evidence still enter gaps, measures and tests
+    (fairlearn's behaviour); false (default): they are left out and listed in
+    `insufficient_evidence`."""
+    headline_metrics: list[str] = Field(default_factory=list)
+    """The few metrics readers should see first (at a glance, the per-group table and
+    `model-index`); every other metric is still in `overall` and `groups`."""
     overall: dict[str, MetricValue] = Field(default_factory=dict)
     """Metrics over all rows."""
     groups: list[GroupResult] = Field(default_factory=list)
@@ -241,6 +267,11 @@ class DisaggregatedEvaluation(CardModel):
     fairness_measures: dict[str, MetricValue] = Field(default_factory=dict)
     """Named measures (fairlearn's names): demographic_parity_difference/ratio,
     equalized_odds_difference/ratio, equal_opportunity_difference."""
+    fairness_groups: dict[str, list[dict[str, str]]] = Field(default_factory=dict)
+    """For each fairness measure: the groups that produce it (smallest and largest value)."""
+    insufficient_evidence: list[InsufficientEvidence] = Field(default_factory=list)
+    """Group values left out of gaps, fairness measures and threshold tests because the
+    count they rest on is below `min_group_size` (empty with `include_small_groups`)."""
     threshold_tests: list[ThresholdTest] = Field(default_factory=list)
     """Release gates evaluated on these results."""
     notes: str | None = None

@@ -13,7 +13,7 @@ from pydantic import Field
 from ._base import SCHEMA_VERSION, CardModel, StrList
 from .common import CardExtra, ExtraSection, RenderOptions
 from .evaluation import DatasetReference, DisaggregatedEvaluation
-from .sources import ModelSources
+from .sources import MetricNames, ModelSources
 
 CARD_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
 
@@ -200,6 +200,14 @@ class HubModelMetadata(CardModel):
     """Image shown on the Hub."""
 
 
+class ModelRenderOptions(RenderOptions):
+    """How a model card's documents are rendered."""
+
+    model_index: Literal["compact", "full"] = "compact"
+    """`compact`: the README's `model-index` holds the overall value of each headline metric
+    per evaluation; `full`: every metric of every group and fairness measure as well."""
+
+
 class ModelCard(CardModel):
     """A Model Card (Mitchell et al. 2019) as one typed document.
 
@@ -255,11 +263,13 @@ class ModelCard(CardModel):
     """Code or steps to start using the model (Markdown)."""
     metadata: HubModelMetadata = Field(default_factory=HubModelMetadata)
     """Hub metadata (README front matter)."""
+    headline_metrics: MetricNames = Field(default_factory=list)
+    """Metrics readers see first, in every evaluation (default: each evaluation's own)."""
     sources: ModelSources = Field(default_factory=ModelSources)
     """Where collected facts come from."""
     extra_sections: list[ExtraSection] = Field(default_factory=list)
     """Prose sections with no field of their own (e.g. from an imported card), in order."""
-    render: RenderOptions = Field(default_factory=RenderOptions)
-    """How the Hub README is laid out (`fill_template`)."""
+    render: ModelRenderOptions = Field(default_factory=ModelRenderOptions)
+    """How the Hub README is laid out (`fill_template`, `model_index`)."""
     extra: CardExtra = Field(default_factory=dict)
     """Free-form additions; kept as they are, never interpreted."""

@@ -116,6 +116,9 @@ class ColumnProfile(CardModel):
     """For `date` and `datetime` columns: the earliest value (ISO 8601)."""
     latest: str | None = None
     """For `date` and `datetime` columns: the latest value (ISO 8601)."""
+    values_withheld: str | None = None
+    """Why the column's values (top values, min/max, histogram, dates, lengths) are not
+    kept: it holds personal data. Only type, counts, missing and distinct shares remain."""
 
 
 class GroupProfile(CardModel):
@@ -144,8 +147,9 @@ class PersonalDataFlag(CardModel):
     kind: PersonalDataKind
     """What it looks like: `name`, `email`, `phone`, `date_of_birth`, `identifier`,
     `address`, `government_id` or `ip_address`."""
-    evidence: Literal["column_name", "values"]
-    """Whether the column's name or its values gave it away."""
+    evidence: Literal["column_name", "values", "declared"]
+    """Whether the column's name or its values gave it away, or the spec declared it
+    (`sensitive_information.personal_data`)."""
     detail: str
     """Why it was flagged, in words."""
     match_rate: float | None = Field(default=None, ge=0, le=1)

@@ -5,11 +5,32 @@ It names inputs for the collectors (hub, run, evaluate, probe, profile); it hold
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
-from ._base import CardModel, StrList
+from ._base import CardModel, StrList, _one_or_many
+
+
+def _known_metric_names() -> list[str]:
+    from ..metrics import BINARY_COUNT_METRICS, PER_CLASS, REGRESSION_METRICS, SCORE_METRICS
+
+    return sorted({*BINARY_COUNT_METRICS, *SCORE_METRICS, *REGRESSION_METRICS, "f1_macro",
+                   *PER_CLASS} - {"count"})
+
+
+def _check_metric_name(name: str) -> str:
+    known = _known_metric_names()
+    base = name.split("[", 1)[0] if name.endswith("]") else name
+    if base not in known:
+        raise ValueError(f"unknown metric {name!r}; expected one of: {', '.join(known)} "
+                         f"(multiclass per-class metrics as `recall[CLASS]`)")
+    return name
+
+
+MetricNames = Annotated[list[Annotated[str, AfterValidator(_check_metric_name)]],
+                        BeforeValidator(_one_or_many)]
+"""Metric names checked against the metrics cardgen computes (one name or a list)."""
 
 
 class HubSource(CardModel):
@@ -55,8 +76,8 @@ class EvaluateSource(CardModel):
     """Column with the predicted label (give `pred` or `score`)."""
     score: str | None = None
     """Column with the score or probability of the positive class."""
-    threshold: float = 0.5
-    """Prediction is `score >= threshold`."""
+    threshold: float | None = None
+    """Prediction is `score >= threshold`; 0.5 when omitted, which needs scores in [0, 1]."""
     sensitive: StrList = Field(default_factory=list)
     """Sensitive features; groups are their intersections, and each alone is reported too."""
     pos_label: str | None = None
@@ -87,6 +108,13 @@ class EvaluateSource(CardModel):
     scores); 0 computes them from rows (pandas engine)."""
     spark_master: str = "local[*]"
     """Spark master URL for the `spark` engine."""
+    headline_metrics: MetricNames = Field(default_factory=list)
+    """The few metrics readers see first; a default set per task when empty (binary:
+    selection_rate, true_positive_rate, false_positive_rate, false_negative_rate, precision,
+    accuracy, and roc_auc with scores)."""
+    include_small_groups: bool = False
+    """Let values resting on fewer than `min_group_size` observations into gaps, fairness
+    measures and threshold tests (fairlearn's behaviour); left out by default."""
 
 
 class ProbeSource(CardModel):

@@ -42,9 +42,9 @@ PARALLEL_FROM = 64
 """Below this many specs, preparing cards in one process is faster than starting workers."""
 SHARD_FROM = 400
 """From this many cards, several mkdocs processes build slices of the site at once."""
-_SHARED_PAGES = ["index.md", "sections/", "models/index.md", "data/index.md"]
+_SHARED_PAGES = ["index.md", "sections/", "models/index.md", "data/index.md", "find/index.md"]
 """Pages besides the cards: only the first of several mkdocs processes builds them."""
-_OWNED = ("index.md", "models/", "data/", "sections/", "assets/cardgen/")
+_OWNED = ("index.md", "models/", "data/", "sections/", "assets/cardgen/", "find/")
 _KIND_HEADINGS = {"model": "Models", "data": "Datasets"}
 _HEADER = "# Written by `cardgen site build`."
 
@@ -279,6 +279,7 @@ def _nav(pages: list[CardPage], prefix: str = "") -> list[Any]:
     for kind in ("model", "data"):
         if any(p.kind == kind for p in pages):
             nav.append({_KIND_HEADINGS[kind]: f"{prefix}{KIND_DIRS[kind]}/index.md"})
+    nav.append({"Search": f"{prefix}find/index.md"})
     return nav
 
 
@@ -433,12 +434,15 @@ def write_project(pages: list[CardPage], out: Path, *, site_name: str = "Cards",
             files[f"{page.folder}/lineage.svg"] = lineage_svg
         for name, svg in page.charts.items():
             files[f"{page.folder}/charts/{name}"] = svg
+        for relative, content in page.sidecars.items():
+            files[f"{page.folder}/{relative}"] = content
 
     env = _templates()
     counts = {"model": sum(p.kind == "model" for p in pages),
               "data": sum(p.kind == "data" for p in pages)}
     files["index.md"] = env.get_template("site/home.md.j2").render(
         title=title, pages=pages, counts=counts)
+    files["find/index.md"] = env.get_template("site/find.md.j2").render()
     sections = sections_of(pages)
     for kind in ("model", "data"):
         mine = [s for s in sections if s.kind == kind]
@@ -538,7 +542,36 @@ def build_project(project: SiteProject, *, jobs: int | None = None, strict: bool
                       [project.prefix + p for p in _SHARED_PAGES], processes, strict)
     else:
         run_mkdocs(project.config, strict=strict)
+    run_pagefind(project.site_dir)
     return time.perf_counter() - start
+
+
+def run_pagefind(site_dir: Path) -> None:
+    """Index every built page's content for full-text search (Pagefind, into `pagefind/`).
+
+    Material's own search index holds card names and summaries only (it would grow past
+    what a browser loads at thousands of cards); Pagefind splits its index into small
+    fragments that the search page fetches on demand, so any word of any card is found.
+
+    Raises:
+        CardgenError: if Pagefind is not installed or fails.
+    """
+    # Table cells after the first (numbers: values, intervals, counts) are not indexed: no
+    # one searches for "0.853", and they are most of a card's words (index memory drops
+    # by about 40%); group names, headings and prose are.
+    command = [sys.executable, "-m", "pagefind", "--site", str(site_dir),
+               "--root-selector", "article", "--exclude-selectors", "td:not(:first-child)",
+               "--silent"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+    except OSError as exc:
+        raise CardgenError(f"cannot run pagefind: {exc}") from None
+    if done.returncode != 0:
+        detail = (done.stderr + done.stdout).strip().splitlines()
+        if any("Could not find pagefind binary" in line for line in detail):
+            raise CardgenError("the Pagefind binary is not installed: pip install "
+                               "'pagefind[bin]>=1.1,<2'")
+        raise CardgenError(f"pagefind failed for {site_dir}:\n" + "\n".join(detail[-20:]))
 
 
 def build_site(cards: str | Path | Iterable[Path], out: str | Path, *,

@@ -18,6 +18,8 @@ from ..errors import CardgenError, Problem, SpecError
 from ..facts import read_facts
 from ..merge import load_card
 from ..render import render as render_page
+from ..render import sidecars as render_sidecars
+from ..render._glance import capped_groups, headline_metrics
 from ..render.filters import group_label, metric, slug
 from ..schema import DataCard, DisaggregatedEvaluation, ModelCard
 from ..schema.profile import DatasetProfile
@@ -25,8 +27,6 @@ from . import _charts
 from ._history import snapshot
 
 KIND_DIRS = {"model": "models", "data": "data"}
-HEADLINE_METRICS = ("accuracy", "balanced_accuracy", "f1", "roc_auc", "r2",
-                    "mean_absolute_error", "discrimination_score")
 MAX_HISTOGRAMS = 8
 UNVERSIONED = "unversioned"
 
@@ -45,6 +45,8 @@ class CardPage:
     """SVG files of the card's charts (one per section), by file name."""
     chart_sections: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
     """Charts by section (an evaluation or a profiled file): (alt text, file name)."""
+    sidecars: dict[str, str] = field(default_factory=dict)
+    """Full evaluation JSON files the page links (`evaluation/NAME.json`), by path."""
     row: dict[str, str] = field(default_factory=dict)
     snapshot: dict[str, list[Any]] = field(default_factory=dict)
     release: str = UNVERSIONED
@@ -66,20 +68,32 @@ def _first_sentence(text: str | None, limit: int = 160) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _headline(evaluation: DisaggregatedEvaluation) -> str | None:
-    names = [n for n in HEADLINE_METRICS if n in evaluation.overall]
-    return names[0] if names else next(iter(sorted(evaluation.overall)), None)
+def _headline(evaluation: DisaggregatedEvaluation, card_wide: list[str]) -> str | None:
+    """The card's first headline metric (the spec's order, else the task's default)."""
+    names = headline_metrics(evaluation, card_wide)
+    return names[0] if names else None
 
 
 def _worst_gap(evaluation: DisaggregatedEvaluation, name: str | None) -> str:
+    """The headline metric's largest gap between the intersectional groups with enough
+    evidence, naming the groups left out (see `evaluate`'s insufficient-evidence rule)."""
+    features = evaluation.sensitive_features
     gaps = [d for d in evaluation.disparities
-            if d.comparison == "between_groups" and d.measure == "difference"]
-    chosen = [d for d in gaps if d.metric == name] or sorted(
-        (d for d in gaps if d.value.value is not None), key=lambda d: -abs(d.value.value or 0))
-    if chosen:
-        return f"{chosen[0].metric}: {metric(chosen[0].value, show_n=False)}"
+            if d.comparison == "between_groups" and d.measure == "difference"
+            and d.metric == name and d.features == features]
+    if gaps:
+        text = f"{name}: {metric(gaps[0].value, show_n=False)}"
+        left = [i for i in evaluation.insufficient_evidence
+                if i.metric == name and len(i.features) == len(features)]
+        if left and not evaluation.include_small_groups:
+            names = "; ".join(f"{group_label(i.features)} n={i.n}" for i in left[:3])
+            more = f"; and {len(left) - 3} more" if len(left) > 3 else ""
+            text += f" (insufficient evidence, left out: {names}{more})"
+        return text
+    # Results without gaps (e.g. read from a Hub model-index): groups with enough rows only.
     values = [value for g in evaluation.groups
-              if name in g.metrics and (value := g.metrics[name].value) is not None]
+              if name in g.metrics and (value := g.metrics[name].value) is not None
+              and (g.n is None or g.n >= evaluation.min_group_size)]
     if name and len(values) > 1:
         return f"{name}: {max(values) - min(values):.3f} (no CI)"
     return "—"
@@ -101,7 +115,7 @@ def _model_row(card: ModelCard) -> dict[str, str]:
     headline = gap = "—"
     if evaluations:
         first = evaluations[0]
-        name = _headline(first)
+        name = _headline(first, card.headline_metrics)
         if name:
             headline = f"{name}: {metric(first.overall[name], show_n=False)}"
         gap = _worst_gap(first, name)
@@ -184,8 +198,11 @@ class _ChartSet:
 
 def _evaluation_charts(charts: _ChartSet, evaluation: DisaggregatedEvaluation) -> None:
     metrics = sorted(set(evaluation.overall) | {m for g in evaluation.groups for m in g.metrics})
+    # Very many groups: the same groups as the page's tables (the furthest from overall).
+    shown, _ = capped_groups(evaluation.groups, evaluation,
+                             headline_metrics(evaluation, []))
     for name in metrics:
-        groups = [g for g in evaluation.groups if name in g.metrics]
+        groups = [g for g in shown if name in g.metrics]
         if not groups:
             continue
         points = [_charts.Point(group_label(g.features), g.metrics[name].value,
@@ -292,6 +309,7 @@ def prepare(spec: Path, root: Path, precision: int,
     return CardPage(
         kind=card.kind, name=card.name, spec=str(spec), title=title or card.name,
         summary=_first_sentence(card.summary), body=body, charts=chart_files,
+        sidecars=render_sidecars(card),
         chart_sections=chart_sections, row=row, snapshot=snapshot(card, profiles),
         release=release or version or UNVERSIONED, keys=_keys(card),
         base_models=sorted(b.lower() for b in card.metadata.base_model)
