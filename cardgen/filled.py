@@ -1,0 +1,88 @@
+"""One rule for whether a card value is filled, a template placeholder, or empty.
+
+The audit and the crosswalk call `fill_state` for every value; it reads, never edits.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+FillState = Literal["filled", "placeholder", "empty"]
+
+PLACEHOLDERS: frozenset[str] = frozenset({
+    "more information needed",
+    "needs more information",
+    "more information required",
+    "more info needed",
+    "information needed",
+    "to be added",
+    "to be completed",
+    "coming soon",
+    "tbd",
+    "tba",
+    "todo",
+    "wip",
+})
+"""Texts that only stand in for a section (the Hub template's "[More Information Needed]",
+cardgen's own "_More information needed._", the Trainer's "More information needed"),
+compared after `_bare` strips markup, punctuation and case."""
+
+_COMMENTS = re.compile(r"<!--.*?-->", re.DOTALL)
+_MARKUP = re.compile(r"[\s\[\]()*_`#>:.!,;\-]+")
+
+
+def _bare(text: str) -> str:
+    return _MARKUP.sub(" ", _COMMENTS.sub("", text)).strip().lower()
+
+
+def is_placeholder(text: str) -> bool:
+    """True when `text` has no content besides a known template placeholder (or comments).
+
+    Example:
+        >>> is_placeholder("[More Information Needed]"), is_placeholder("A BERT model.")
+        (True, False)
+    """
+    bare = _bare(text)
+    if not bare:
+        return bool(text.strip())  # only HTML comments: the template's hints
+    # A section of several placeholders (the Hub template repeats them per sub-heading).
+    for phrase in sorted(PLACEHOLDERS, key=len, reverse=True):
+        bare = bare.replace(phrase, " ")
+    return not bare.strip()
+
+
+def fill_state(value: Any) -> FillState:
+    """`filled`, `placeholder` or `empty` for a card value of any shape.
+
+    None, blank text and empty collections are empty; text that is only a placeholder
+    (see `PLACEHOLDERS`) or only HTML comments is a placeholder; a collection is as
+    filled as its best item; numbers, booleans and dates are filled.
+    """
+    if value is None:
+        return "empty"
+    if isinstance(value, str):
+        if not value.strip():
+            return "empty"
+        return "placeholder" if is_placeholder(value) else "filled"
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        best: FillState = "empty"
+        for item in value:
+            state = fill_state(item)
+            if state == "filled":
+                return "filled"
+            if state == "placeholder":
+                best = "placeholder"
+        return best
+    if hasattr(value, "model_dump"):  # a pydantic section: as filled as its best field
+        return fill_state(value.model_dump(exclude_defaults=True))
+    return "filled"
+
+
+def best_state(states: list[FillState]) -> FillState:
+    """The most filled of several states (a section written under several headings)."""
+    if "filled" in states:
+        return "filled"
+    return "placeholder" if "placeholder" in states else "empty"
