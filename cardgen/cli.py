@@ -759,3 +759,10 @@ def site_serve_command(cards: Path, out: Path, root: Path, release: str | None, 
 
     serve_site(cards, out, root=root, address=dev_addr, release=release, site_name=site_name,
                precision=precision)
+
+
+# --- audit and regulation crosswalk (issue 16) ------------------------------------------------
+from ._cli_audit import audit_command, crosswalk_command  # noqa: E402
+
+cli.add_command(audit_command)
+cli.add_command(crosswalk_command)

@@ -27,7 +27,7 @@ from ..errors import CardgenError, Problem
 from ..render import _env
 from ..render._filters import cell, inline
 from ..validate import spec_files
-from . import _charts, _history
+from . import _audit, _charts, _history
 from ._pages import KIND_DIRS, UNVERSIONED, CardPage, prepare
 from ._shards import _AnyTagLoader, build_sharded, discard_site_dir
 
@@ -42,7 +42,7 @@ SHARD_FROM = 400
 """From this many cards, several mkdocs processes build slices of the site at once."""
 _SHARED_PAGES = ["index.md", "sections/", "models/index.md", "data/index.md"]
 """Pages besides the cards: only the first of several mkdocs processes builds them."""
-_OWNED = ("index.md", "models/", "data/", "sections/", "assets/cardgen/")
+_OWNED = ("index.md", "models/", "data/", "sections/", "assets/cardgen/", "audit/")
 _KIND_HEADINGS = {"model": "Models", "data": "Datasets"}
 _HEADER = "# Written by `cardgen site build`."
 
@@ -283,6 +283,7 @@ def card_markdown(page: CardPage, related: list[str], lineage: list[str],
             parts += [f"### {inline(section)}", ""]
             parts += [f"![{inline(title)}](charts/{name})\n" for title, name in charts]
     parts += ["## History", "", *history, ""]
+    parts += _audit.card_page_lines(page)
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
@@ -293,6 +294,8 @@ def _nav(pages: list[CardPage], prefix: str = "") -> list[Any]:
     for kind in ("model", "data"):
         if any(p.kind == kind for p in pages):
             nav.append({_KIND_HEADINGS[kind]: f"{prefix}{KIND_DIRS[kind]}/index.md"})
+    if pages:
+        nav.append({"Audit": f"{prefix}audit/index.md"})
     return nav
 
 
@@ -463,6 +466,7 @@ def write_project(pages: list[CardPage], out: Path, *, site_name: str = "Cards",
         for section in mine:
             files[f"sections/{section.file}"] = env.get_template("site/section.md.j2").render(
                 heading=f"{_KIND_HEADINGS[kind]}: {section.label}", pages=section.pages)
+    files.update(_audit.site_audit_files(pages))
     for asset in ("cardgen.js", "cardgen.css"):
         files[f"assets/cardgen/{asset}"] = (templates_dir() / "site" / "assets" / asset
                                             ).read_text(encoding="utf-8")
