@@ -192,7 +192,7 @@ def test_search_index_holds_names_and_summaries_not_tables(site: Path) -> None:
 def test_nav_lists_sections_only_and_sections_split_when_large(site: Path) -> None:
     config = yaml.safe_load((site / "project" / "mkdocs.yml").read_text())
     assert config["nav"] == [{"Home": "index.md"}, {"Models": "models/index.md"},
-                             {"Datasets": "data/index.md"}]
+                             {"Datasets": "data/index.md"}, {"Audit": "audit/index.md"}]
     pages = load_pages(site / "cards", site, jobs=1)
     sections = sections_of(pages, size=7)
     models = [s for s in sections if s.kind == "model"]
@@ -268,7 +268,7 @@ def test_existing_mkdocs_yml_keeps_everything_but_nav(site: Path, tmp_path: Path
     nav = yaml.safe_load(text.split("nav:", 1)[1].split("extra:", 1)[0].join(["nav:", ""]))
     assert nav["nav"] == [{"Home": "index.md"}, {"About": "about.md"},
                           {"Cards": "cards/index.md"}, {"Models": "cards/models/index.md"},
-                          {"Datasets": "cards/data/index.md"}]
+                          {"Datasets": "cards/data/index.md"}, {"Audit": "cards/audit/index.md"}]
     assert "# Our cards" in (out / "docs" / "cards" / "index.md").read_text()
 
 
