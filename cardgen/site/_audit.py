@@ -71,7 +71,8 @@ def audit_index(report: AuditReport, link: Callable[[CardAudit], str],
         (Markdown of the page, SVG text by chart file name).
     """
     charts: dict[str, str] = {}
-    lines = ["# Documentation audit", "",
+    # Kept out of the search index: its tables would outweigh every card's summary.
+    lines = ["---", "search:", "  exclude: true", "---", "", "# Documentation audit", "",
              f"{len(report.cards):,} card(s) audited; mean completeness "
              f"{report.mean_completeness:.1f}%. A section or field is *filled* when it holds "
              "text other than a template placeholder (\"More information needed\" and the "
