@@ -79,9 +79,10 @@ def replicate(folder: Path, count: int) -> list[Path]:
     sources = sorted(CORPUS.glob("*.md"))
     paths = []
     for index in range(count):
-        target = folder / f"batch-{index // 500:03d}" / f"{index:06d}-{sources[index % len(sources)].name}"
+        source = sources[index % len(sources)]
+        target = folder / f"batch-{index // 500:03d}" / f"{index:06d}-{source.name}"
         target.parent.mkdir(exist_ok=True)
-        os.link(sources[index % len(sources)], target)
+        os.link(source, target)
         paths.append(target)
     return paths
 
