@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .filled import fill_state
 from .schema import DataCard, ModelCard
 
 # Each entry is one recommended section; alternatives separated by "|" count as filled
@@ -77,16 +78,6 @@ class Completeness:
         return 100.0 * len(self.filled) / total if total else 100.0
 
 
-def _is_empty(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    if isinstance(value, (list, tuple, dict)):
-        return len(value) == 0
-    return False
-
-
 def _lookup(card: Any, dotted: str) -> Any:
     value = card
     for part in dotted.split("."):
@@ -105,6 +96,7 @@ def completeness(card: ModelCard | DataCard) -> Completeness:
     filled, missing = [], []
     for entry in recommended:
         alternatives = entry.split("|")
-        done = any(not _is_empty(_lookup(card, alt)) for alt in alternatives)
+        # The audit's rule: a template placeholder ("More information needed") is not filled.
+        done = any(fill_state(_lookup(card, alt)) == "filled" for alt in alternatives)
         (filled if done else missing).append(alternatives[0])
     return Completeness(tuple(filled), tuple(missing))

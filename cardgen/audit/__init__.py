@@ -19,7 +19,6 @@ import numpy as np
 
 from .._io import atomic_write_bytes, atomic_write_text, dumps_json
 from ..errors import CardgenError
-from ..filled import FillState
 from ._record import (
     EXTRA_MODEL_SECTIONS,
     CardAudit,
@@ -260,7 +259,7 @@ def audit_hub(repo_ids: Iterable[str], *, repo_type: str = "model", jobs: int = 
             evaluations_path = folder / "hub-evaluations.json"
             evaluations = (json.loads(evaluations_path.read_text(encoding="utf-8"))
                            ["evaluations"] if evaluations_path.exists() else [])
-            card = audit_hub_facts(facts, evaluations, None)
+            card = audit_hub_facts(facts, evaluations)
             card.source = result.repo_id
             report.cards.append(card)
         for repo, message in batch.errors.items():
@@ -340,5 +339,3 @@ def summary_lines(report: AuditReport) -> list[str]:
                 f"{code} ({n})" for code, n in figures["checks"].items()))
     return lines
 
-
-STATES: tuple[FillState, ...] = ("filled", "placeholder", "empty")

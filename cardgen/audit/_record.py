@@ -245,19 +245,15 @@ def audit_markdown(source: str, parsed: ParsedReadme, kind: str | None = None) -
     return audit
 
 
-def audit_hub_facts(facts: dict[str, Any], evaluations: list[Any], parsed: ParsedReadme | None,
-                    ) -> CardAudit:
+def audit_hub_facts(facts: dict[str, Any], evaluations: list[Any]) -> CardAudit:
     """Audit a repository from the facts `collect hub` wrote (hub.json, hub-evaluations.json)."""
-    from ..collect._markdown import split_sections
+    from ..collect._markdown import Section
 
     kind = "data" if facts.get("repo_type") == "dataset" else "model"
     metadata = facts.get("card_data") or {}
-    if parsed is None:
-        body = "\n\n".join(("#" * s["level"] + " " + (s["heading"] or "") + "\n\n"
-                            if s["heading"] is not None else "") + s["body"]
-                           for s in facts.get("sections") or [])
-        parsed = ParsedReadme(body, None, metadata, body, split_sections(body),
-                              list(facts.get("warnings") or []))
+    sections = [Section(s["heading"], s["level"], s["body"]) for s in facts.get("sections") or []]
+    body = "\n\n".join(s.body for s in sections)
+    parsed = ParsedReadme(body, None, metadata, body, sections, list(facts.get("warnings") or []))
     audit = audit_markdown(str(facts.get("repo_id")), parsed, kind)
     audit.origin = "hub"
     if kind == "model":
