@@ -85,12 +85,14 @@ def audit_command(paths: tuple[Path, ...], from_file: Any, author: str | None, k
             raise CardgenError("no repositories to audit")
         report = audit_hub(ids, repo_type=repo_type, jobs=jobs or 8, endpoint=endpoint,
                            timeout=timeout)
-    lines = summary_lines(report)
-    for line in lines[:2] if quiet else lines:
-        click.echo(line)
     for problem in report.problems:
         click.echo(f"warning: {problem['source']}: {problem['problem']}: {problem['message']}",
                    err=True)
+    if not report.cards:
+        raise CardgenError("no card could be audited (see the warnings above)")
+    lines = summary_lines(report)
+    for line in lines[:2] if quiet else lines:
+        click.echo(line)
     if out is not None:
         for path in write_outputs(report, out):
             click.echo(f"wrote {path}")
@@ -118,9 +120,11 @@ def audit_command(paths: tuple[Path, ...], from_file: Any, author: str | None, k
 @_reports_errors
 def crosswalk_command(card: Path, names: tuple[str, ...], fmt: str, out: Path | None,
                       root: Path) -> None:
-    """Show which items of EU AI Act Annexes IV, XI and XII, the GPAI Model Documentation
-    Form and NIST AI 600-1 a model card satisfies, which are unknown, and which do not
-    apply (with the reason).
+    """Regulation crosswalk of a model card: each regime item satisfied, unknown or n/a.
+
+    Regimes: EU AI Act Annexes IV, XI and XII, the GPAI Code of Practice's Model
+    Documentation Form and NIST AI 600-1. A satisfied item names the card field that
+    answers it; a not-applicable one says why.
 
     CARD is a model card spec; its `regulatory:` flags (high_risk_system,
     general_purpose, open_source, systemic_risk, product_component, scope) decide what

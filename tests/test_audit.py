@@ -216,6 +216,10 @@ def test_cli_lists_bad_input_and_fail_under_gates(messy: Path, tmp_path: Path) -
     assert "is below --fail-under 50%" in failed.output
     assert runner.invoke(cli, ["audit", str(messy), "--fail-under", "0"]).exit_code == 0
     assert runner.invoke(cli, ["audit"]).exit_code == 1
+    missing = runner.invoke(cli, ["audit", str(messy / "typo")])
+    assert missing.exit_code == 1
+    assert "no such file or folder" in missing.output
+    assert "error: no card could be audited" in missing.output
 
 
 # --- outputs ---------------------------------------------------------------------------------
