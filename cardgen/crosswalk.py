@@ -63,6 +63,8 @@ class Regime(_Strict):
     id: str
     title: str
     source: str
+    caveat: str | None = None
+    """What of the item list still needs checking against the primary text."""
     rules: dict[str, Rule] = Field(default_factory=dict)
     items: list[Item] = Field(min_length=1)
 
@@ -207,7 +209,7 @@ def crosswalk(card: ModelCard | DataCard, names: list[str] | tuple[str, ...] | N
         items = assess(card, regime)
         counts = {s: sum(i["status"] == s for i in items) for s in STATUS_LABELS}
         out.append({"regime": regime.id, "title": regime.title, "source": regime.source,
-                    "counts": counts, "items": items})
+                    "caveat": regime.caveat, "counts": counts, "items": items})
     return out
 
 
@@ -220,7 +222,8 @@ def crosswalk_markdown(results: list[dict[str, Any]], heading_level: int = 2) ->
         parts += [f"{hashes} {cell(regime['title'])}", "",
                   f"{counts['satisfied']} satisfied, {counts['unknown']} unknown, "
                   f"{counts['not_applicable']} not applicable. Source: "
-                  f"{cell(regime['source'])}. Items are paraphrased, not quoted.", "",
+                  f"{cell(regime['source'])}. Items are paraphrased, not quoted."
+                  + (f" {cell(regime['caveat'])}" if regime.get("caveat") else ""), "",
                   "| Item | What it asks | Status | Card field | Note |",
                   "|---|---|---|---|---|"]
         for item in regime["items"]:

@@ -16,6 +16,8 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from hubserver import BERT, FAIR, FAIR_README, GATED, HubServer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from statsmodels.stats.proportion import proportion_confint
 
 from cardgen.audit import audit_hub, audit_paths, write_outputs
@@ -322,3 +324,40 @@ def test_audit_site_has_charts_and_a_page_per_card(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="not written by `cardgen audit --site`"):
         write_audit_site(report, tmp_path / "other", build=False)
 
+
+
+def test_download_quartiles_match_pandas_qcut() -> None:
+    import pandas as pd
+
+    from cardgen.audit import CardAudit, download_quartiles
+
+    downloads = [0, 3, 3, 10, 250, 1_000, 7, 99, 40_000, 12, 5, 61]
+    cards = [CardAudit(f"org/m{i}", "hub", "model", {}, {}, downloads=d)
+             for i, d in enumerate(downloads)]
+    cards.append(CardAudit("local.md", "markdown", "model", {}, {}))
+    expected = pd.qcut(pd.Series(downloads), 4, labels=["Q1", "Q2", "Q3", "Q4"])
+    assert download_quartiles(cards) == {f"org/m{i}": q for i, q in enumerate(expected)}
+
+
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["results", "dataset", "metrics", "args", "n", "ci_low", "split",
+                         "revision", "type", "name", "value", "task"]), inner, max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.sampled_from(["model-index", "tags", "datasets", "base_model",
+                                        "license", "language", "co2_eq_emissions",
+                                        "pipeline_tag", "library_name"]), _JSONISH))
+def test_any_front_matter_shape_is_audited_without_error(metadata: dict) -> None:
+    from cardgen.audit._record import audit_markdown
+    from cardgen.collect._markdown import parse_readme
+
+    parsed = parse_readme("# m\n\nText.\n")
+    parsed.metadata = metadata
+    audit = audit_markdown("m.md", parsed, "model")
+    assert set(audit.fields) == {"license", "base_model", "datasets", "language",
+                                 "eval_results", "co2_eq_emissions", "parameter_count"}
+    assert all(c["count"] > 0 for c in audit.checks)

@@ -34,7 +34,7 @@ PARALLEL_FROM = 2000
 CI_LEVEL = 0.95
 HISTOGRAM_EDGES = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
 
-__all__ = ["AuditReport", "CardAudit", "audit_hub", "audit_paths"]
+__all__ = ["AuditReport", "CardAudit", "audit_hub", "audit_paths", "download_quartiles"]
 
 
 @dataclass

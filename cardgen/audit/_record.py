@@ -122,7 +122,8 @@ def model_index_checks(model_index: Any, listed: set[str], is_finetune: bool,
         no_split += not dataset.get("split")
         ids = {str(dataset.get(k)) for k in ("type", "name") if dataset.get(k)}
         unlisted += bool(ids) and not ids & listed
-        for metric in result.get("metrics") or []:
+        metrics = result.get("metrics")
+        for metric in metrics if isinstance(metrics, list) else []:
             args = metric.get("args") if isinstance(metric, dict) else None
             args = args if isinstance(args, dict) else {}
             no_uncertainty += isinstance(metric, dict) and args.get("n") is None \
@@ -204,7 +205,7 @@ def _prefix_lookup(values: dict[str, list[Any]]) -> Callable[[str], list[Any]]:
 
 def _is_finetune(metadata: dict[str, Any], body: str) -> bool:
     tags = metadata.get("tags")
-    tags = tags if isinstance(tags, list) else [tags]
+    tags = [str(t) for t in tags] if isinstance(tags, list) else [str(tags)]
     return ("generated_from_trainer" in tags or metadata.get("base_model_relation") == "finetune"
             or bool(_FINETUNE_TEXT.search(body)))
 
