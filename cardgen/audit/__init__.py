@@ -93,7 +93,7 @@ def download_quartiles(cards: list[CardAudit]) -> dict[str, str]:
     if not counted:
         return {}
     edges = np.percentile([c.downloads for c in counted], [25, 50, 75])
-    return {c.source: f"Q{int(np.searchsorted(edges, c.downloads, side='left')) + 1}"
+    return {c.source: f"Q{int(np.searchsorted(edges, float(c.downloads or 0))) + 1}"
             for c in counted}
 
 

@@ -113,11 +113,13 @@ def model_index_checks(model_index: Any, listed: set[str], is_finetune: bool,
     """Checks on `model-index` results: dataset revision and split, n or interval, the
     dataset listed in `datasets`, and a fine-tune that names its base model."""
     no_revision = no_split = no_uncertainty = unlisted = 0
-    results = [r for entry in model_index if isinstance(entry, dict)
-               for r in entry.get("results") or [] if isinstance(r, dict)] \
-        if isinstance(model_index, list) else []
+    entries = model_index if isinstance(model_index, list) else []
+    results = [r for entry in entries if isinstance(entry, dict)
+               and isinstance(entry.get("results"), list)
+               for r in entry["results"] if isinstance(r, dict)]
     for result in results:
-        dataset = result.get("dataset") if isinstance(result.get("dataset"), dict) else {}
+        raw = result.get("dataset")
+        dataset: dict[str, Any] = raw if isinstance(raw, dict) else {}
         no_revision += not dataset.get("revision")
         no_split += not dataset.get("split")
         ids = {str(dataset.get(k)) for k in ("type", "name") if dataset.get(k)}
@@ -279,8 +281,8 @@ def audit_card(source: str, card: ModelCard | DataCard) -> CardAudit:
 
     kind = card.kind
     audit = CardAudit(source, "spec", kind, _sections(kind, lookup), {})
-    meta = card.metadata
     if isinstance(card, ModelCard):
+        meta = card.metadata
         audit.fields = {
             "license": fill_state(meta.license),
             "base_model": best_state([fill_state(meta.base_model), fill_state(
@@ -296,7 +298,7 @@ def audit_card(source: str, card: ModelCard | DataCard) -> CardAudit:
         audit.checks = _spec_checks(card)
         audit.pipeline_tag, audit.library_name = meta.pipeline_tag, meta.library_name
     else:
-        dumped = meta.model_dump()
+        dumped = card.metadata.model_dump()
         audit.fields = {name: fill_state(dumped.get(name)) for name in DATA_FIELDS}
     return audit
 
