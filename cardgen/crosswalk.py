@@ -213,12 +213,23 @@ def crosswalk(card: ModelCard | DataCard, names: list[str] | tuple[str, ...] | N
     return out
 
 
-def crosswalk_markdown(results: list[dict[str, Any]], heading_level: int = 2) -> str:
-    """The crosswalk as Markdown: one table per regime; card text is escaped for tables."""
+def crosswalk_markdown(results: list[dict[str, Any]], heading_level: int = 2,
+                       compact: bool = False) -> str:
+    """The crosswalk as Markdown: one table per regime; card text is escaped for tables.
+
+    With `compact`, a regime whose every item is not applicable for one reason is a
+    single line instead of a table (site pages of many cards stay small).
+    """
     hashes = "#" * heading_level
     parts = []
     for regime in results:
         counts = regime["counts"]
+        reasons = {i["reason"] for i in regime["items"]}
+        if compact and counts["not_applicable"] == len(regime["items"]) and len(reasons) == 1:
+            parts += [f"{hashes} {cell(regime['title'])}", "",
+                      f"Not applicable ({len(regime['items'])} items): "
+                      f"{cell(reasons.pop())}", ""]
+            continue
         parts += [f"{hashes} {cell(regime['title'])}", "",
                   f"{counts['satisfied']} satisfied, {counts['unknown']} unknown, "
                   f"{counts['not_applicable']} not applicable. Source: "

@@ -76,8 +76,18 @@ def fill_state(value: Any) -> FillState:
             if state == "placeholder":
                 best = "placeholder"
         return best
-    if hasattr(value, "model_dump"):  # a pydantic section: as filled as its best field
-        return fill_state(value.model_dump(exclude_defaults=True))
+    fields = getattr(type(value), "model_fields", None)
+    if fields is not None:  # a pydantic section: as filled as its best non-default field
+        states = []
+        for name, info in fields.items():
+            item = getattr(value, name)
+            if not info.is_required() and item == info.get_default(call_default_factory=True):
+                continue
+            state = fill_state(item)
+            if state == "filled":
+                return "filled"
+            states.append(state)
+        return best_state(states)
     return "filled"
 
 

@@ -166,7 +166,9 @@ def test_card_page_on_the_site_shows_audit_and_crosswalk(tmp_path: Path) -> None
     page = (project.docs_dir / "models" / "adult-income" / "index.md").read_text()
     assert "## Documentation audit" in page and "## Regulation crosswalk" in page
     assert "### EU AI Act Annex XI" in page
-    assert "| section `summary` | filled |" in page
+    assert "Not applicable (14 items): Annex XI applies to providers" in page
+    assert "| MS-2.11-002 |" in page  # NIST applies: a full table
+    assert "- **Filled:** `summary`, " in page
     audit = (project.docs_dir / "audit" / "index.md").read_text()
     assert "[" + str(EXAMPLES / "adult-income.yaml") + "](../models/adult-income/index.md)" \
         in audit.replace("\\", "")

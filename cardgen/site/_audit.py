@@ -148,12 +148,29 @@ def audit_site_files(report: AuditReport) -> dict[str, str]:
     return files
 
 
+def compact_audit_lines(card: CardAudit) -> list[str]:
+    """A card's audit in a few lines: completeness, then the sections and fields by state."""
+    lines = [f"Completeness **{card.completeness:.0f}%** of the recommended sections "
+             "(placeholders such as \"More information needed\" count as empty).", ""]
+    for state in ("filled", "placeholder", "empty"):
+        names = [f"`{n}`" for n, s in card.sections.items() if s == state]
+        names += [f"field `{n}`" for n, s in card.fields.items() if s == state]
+        if names:
+            lines += [f"- **{state.capitalize()}:** " + ", ".join(names)]
+    lines.append("")
+    if card.checks:
+        lines += ["**Claim checks that failed:** " + "; ".join(
+            f"`{c['code']}` ({c['count']})" for c in card.checks), ""]
+    return lines
+
+
 def card_page_lines(page: CardPage) -> list[str]:
     """The audit and crosswalk sections of a card's site page (after its history)."""
     lines: list[str] = []
     if page.audit is not None:
         lines += ["## Documentation audit", "",
-                  "[All cards' audit](../../audit/index.md)", "", *card_audit_lines(page.audit)]
+                  "[All cards' audit](../../audit/index.md)", "",
+                  *compact_audit_lines(page.audit)]
     if page.crosswalk:
         lines += ["## Regulation crosswalk", "",
                   "Which items of each documentation regime this card answers. Flags under "

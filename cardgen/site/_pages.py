@@ -303,6 +303,6 @@ def prepare(spec: Path, root: Path, precision: int,
         if isinstance(card, ModelCard) else [],
         dataset_refs=_dataset_refs(card) if isinstance(card, ModelCard) else [],
         audit=audit_card(str(spec), card),
-        crosswalk=crosswalk_markdown(crosswalk(card), heading_level=3)
+        crosswalk=crosswalk_markdown(crosswalk(card), heading_level=3, compact=True)
         if isinstance(card, ModelCard) else "",
     )
