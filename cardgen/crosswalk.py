@@ -213,22 +213,40 @@ def crosswalk(card: ModelCard | DataCard, names: list[str] | tuple[str, ...] | N
     return out
 
 
+def _compact_lines(regime: dict[str, Any], reasons: set[str | None]) -> list[str]:
+    items = regime["items"]
+    if regime["counts"]["not_applicable"] == len(items) and len(reasons) == 1:
+        return [f"Not applicable ({len(items)} items): {cell(next(iter(reasons)))}", ""]
+    lines = []
+    for status, label in (("satisfied", "Satisfied"), ("unknown", "Unknown"),
+                          ("not_applicable", "Not applicable")):
+        chosen = [i for i in items if i["status"] == status]
+        if not chosen:
+            continue
+        if status == "not_applicable":
+            entries = [f"{cell(i['id'])} ({cell(i['reason'])})" for i in chosen]
+        else:
+            entries = [f"{cell(i['id'])} ({', '.join(f'`{f}`' for f in i['fields'])})"
+                       if i["fields"] else cell(i["id"]) for i in chosen]
+        lines.append(f"- **{label} ({len(chosen)}):** " + "; ".join(entries))
+    return [*lines, ""]
+
+
 def crosswalk_markdown(results: list[dict[str, Any]], heading_level: int = 2,
                        compact: bool = False) -> str:
     """The crosswalk as Markdown: one table per regime; card text is escaped for tables.
 
-    With `compact`, a regime whose every item is not applicable for one reason is a
-    single line instead of a table (site pages of many cards stay small).
+    With `compact`, each regime is a few lines instead of a table: item ids by status with
+    the satisfying (or missing) card fields, and a regime that does not apply at all is
+    one line with its reason (site pages of many cards stay small).
     """
     hashes = "#" * heading_level
     parts = []
     for regime in results:
         counts = regime["counts"]
         reasons = {i["reason"] for i in regime["items"]}
-        if compact and counts["not_applicable"] == len(regime["items"]) and len(reasons) == 1:
-            parts += [f"{hashes} {cell(regime['title'])}", "",
-                      f"Not applicable ({len(regime['items'])} items): "
-                      f"{cell(reasons.pop())}", ""]
+        if compact:
+            parts += [f"{hashes} {cell(regime['title'])}", "", *_compact_lines(regime, reasons)]
             continue
         parts += [f"{hashes} {cell(regime['title'])}", "",
                   f"{counts['satisfied']} satisfied, {counts['unknown']} unknown, "

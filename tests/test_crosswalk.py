@@ -167,8 +167,9 @@ def test_card_page_on_the_site_shows_audit_and_crosswalk(tmp_path: Path) -> None
     assert "## Documentation audit" in page and "## Regulation crosswalk" in page
     assert "### EU AI Act Annex XI" in page
     assert "Not applicable (14 items): Annex XI applies to providers" in page
-    assert "| MS-2.11-002 |" in page  # NIST applies: a full table
-    assert "- **Filled:** `summary`, " in page
+    assert "- **Satisfied (8):** MS-2.11-002 (`sources.evaluate`); " in page  # NIST applies
+    assert "- **Unknown (8):** MS-2.11-001 (`evaluation_integrity.contamination_checks`)" in page
+    assert "- **Filled:** 23 of 28 sections, 4 of 7 Hub fields" in page
     audit = (project.docs_dir / "audit" / "index.md").read_text()
     assert "[" + str(EXAMPLES / "adult-income.yaml") + "](../models/adult-income/index.md)" \
         in audit.replace("\\", "")

@@ -152,7 +152,11 @@ def compact_audit_lines(card: CardAudit) -> list[str]:
     """A card's audit in a few lines: completeness, then the sections and fields by state."""
     lines = [f"Completeness **{card.completeness:.0f}%** of the recommended sections "
              "(placeholders such as \"More information needed\" count as empty).", ""]
-    for state in ("filled", "placeholder", "empty"):
+    sections = sum(s == "filled" for s in card.sections.values())
+    fields = sum(s == "filled" for s in card.fields.values())
+    lines.append(f"- **Filled:** {sections} of {len(card.sections)} sections, {fields} of "
+                 f"{len(card.fields)} Hub fields")
+    for state in ("placeholder", "empty"):
         names = [f"`{n}`" for n, s in card.sections.items() if s == state]
         names += [f"field `{n}`" for n, s in card.fields.items() if s == state]
         if names:
@@ -173,9 +177,10 @@ def card_page_lines(page: CardPage) -> list[str]:
                   *compact_audit_lines(page.audit)]
     if page.crosswalk:
         lines += ["## Regulation crosswalk", "",
-                  "Which items of each documentation regime this card answers. Flags under "
-                  "`regulatory:` in the spec decide what applies; `cardgen crosswalk` prints "
-                  "the same tables.", "", page.crosswalk.rstrip("\n"), ""]
+                  "Which items of each documentation regime this card answers, with the card "
+                  "field that answers each. Flags under `regulatory:` in the spec decide what "
+                  "applies; `cardgen crosswalk` prints every item with what it asks.", "",
+                  page.crosswalk.rstrip("\n"), ""]
     return lines
 
 
