@@ -40,7 +40,7 @@ PARALLEL_FROM = 64
 """Below this many specs, preparing cards in one process is faster than starting workers."""
 SHARD_FROM = 400
 """From this many cards, several mkdocs processes build slices of the site at once."""
-_SHARED_PAGES = ["index.md", "sections/", "models/index.md", "data/index.md"]
+_SHARED_PAGES = ["index.md", "sections/", "models/index.md", "data/index.md", "audit/"]
 """Pages besides the cards: only the first of several mkdocs processes builds them."""
 _OWNED = ("index.md", "models/", "data/", "sections/", "assets/cardgen/", "audit/")
 _KIND_HEADINGS = {"model": "Models", "data": "Datasets"}
