@@ -83,8 +83,12 @@ def audit_command(paths: tuple[Path, ...], from_file: Any, author: str | None, k
                                     timeout=timeout)
         if not ids:
             raise CardgenError("no repositories to audit")
-        report = audit_hub(ids, repo_type=repo_type, jobs=jobs or 8, endpoint=endpoint,
-                           timeout=timeout)
+        from tqdm import tqdm
+
+        with tqdm(total=len(set(ids)), unit="repo", file=sys.stderr, desc="audit hub",
+                  disable=quiet) as bar:
+            report = audit_hub(ids, repo_type=repo_type, jobs=jobs or 8, endpoint=endpoint,
+                               timeout=timeout, progress=lambda repo, ok: bar.update(1))
     for problem in report.problems:
         click.echo(f"warning: {problem['source']}: {problem['problem']}: {problem['message']}",
                    err=True)
