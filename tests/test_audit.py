@@ -361,3 +361,12 @@ def test_any_front_matter_shape_is_audited_without_error(metadata: dict) -> None
     assert set(audit.fields) == {"license", "base_model", "datasets", "language",
                                  "eval_results", "co2_eq_emissions", "parameter_count"}
     assert all(c["count"] > 0 for c in audit.checks)
+
+
+def test_card_slugs_are_unique_file_names() -> None:
+    from cardgen.site._audit import card_slug
+
+    sources = [str(p) for p in sorted(CORPUS.glob("*.md"))] + ["org/model", "org_model", "/"]
+    slugs = [card_slug(s) for s in sources]
+    assert len(set(slugs)) == len(slugs)
+    assert all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*-[0-9a-f]{8}", s) for s in slugs)

@@ -23,7 +23,7 @@ STATE_MARKS = {"filled": "filled", "placeholder": "placeholder", "empty": "empty
 
 def card_slug(source: str) -> str:
     """A file name for a card's audit page: readable part plus a short hash (unique)."""
-    readable = re.sub(r"[^A-Za-z0-9._-]+", "-", source).strip("-.")[-60:] or "card"
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "-", source)[-60:].strip("-.") or "card"
     return f"{readable}-{hashlib.sha1(source.encode('utf-8')).hexdigest()[:8]}"
 
 
