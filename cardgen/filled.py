@@ -29,27 +29,46 @@ cardgen's own "_More information needed._", the Trainer's "More information need
 compared after `_bare` strips markup, punctuation and case."""
 
 _COMMENTS = re.compile(r"<!--.*?-->", re.DOTALL)
-_MARKUP = re.compile(r"[\s\[\]()*_`#>:.!,;\-]+")
+_MARKUP = re.compile(r"[\s\[\]()*_`#>:.!,;|\-]+")
+_EXPRESSION = r"(?:\{\{[^{}]*\}\}|\{%[^{}]*%\})"
+_TEMPLATE_EXPRESSION = re.compile(rf"{_EXPRESSION}(?:\s*{_EXPRESSION})*")
 
 
 def _bare(text: str) -> str:
     return _MARKUP.sub(" ", _COMMENTS.sub("", text)).strip().lower()
 
 
+def _only_placeholders(bare: str) -> bool:
+    for phrase in sorted(PLACEHOLDERS, key=len, reverse=True):
+        bare = bare.replace(phrase, " ")
+    return not bare.strip()
+
+
+def _placeholder_line(line: str) -> bool:
+    if _TEMPLATE_EXPRESSION.fullmatch(line):
+        return True  # an unrendered template variable such as `{{ model_description }}`
+    bare = _bare(line)
+    if _only_placeholders(bare):
+        return True  # also a line of markup only, such as a table rule
+    # "- **Developed by:** [More Information Needed]": a label whose value is a placeholder.
+    label, colon, value = line.partition(":")
+    return bool(colon) and len(label) <= 80 and _only_placeholders(_bare(value))
+
+
 def is_placeholder(text: str) -> bool:
-    """True when `text` has no content besides a known template placeholder (or comments).
+    """True when `text` has no content besides template placeholders (or comments).
+
+    Every non-blank line must be a placeholder ("[More Information Needed]", "TODO"), an
+    unrendered `{{ variable }}`, or a label whose value is one ("**License:** TBD").
 
     Example:
         >>> is_placeholder("[More Information Needed]"), is_placeholder("A BERT model.")
         (True, False)
     """
-    bare = _bare(text)
-    if not bare:
+    lines = [line.strip() for line in _COMMENTS.sub("", text).split("\n") if line.strip()]
+    if not lines:
         return bool(text.strip())  # only HTML comments: the template's hints
-    # A section of several placeholders (the Hub template repeats them per sub-heading).
-    for phrase in sorted(PLACEHOLDERS, key=len, reverse=True):
-        bare = bare.replace(phrase, " ")
-    return not bare.strip()
+    return all(_placeholder_line(line) for line in lines)
 
 
 def fill_state(value: Any) -> FillState:

@@ -161,7 +161,11 @@ def test_fill_rates_carry_wilson_intervals_equal_to_statsmodels() -> None:
 
 @pytest.mark.parametrize("text", ["[More Information Needed]", "More information needed",
                                   "_More information needed._", "<!-- fill in -->",
-                                  "**[More Information Needed]**\n\n[More Information Needed]"])
+                                  "**[More Information Needed]**\n\n[More Information Needed]",
+                                  "- **Developed by:** [More Information Needed]\n"
+                                  "- **Funded by [optional]:** [More Information Needed]",
+                                  "{{ model_description | default('', true) }}",
+                                  "TBD"])
 def test_template_placeholders_are_not_filled(text: str) -> None:
     assert is_placeholder(text)
     assert fill_state(text) == "placeholder"
@@ -170,6 +174,8 @@ def test_template_placeholders_are_not_filled(text: str) -> None:
 
 def test_real_text_numbers_and_empties() -> None:
     assert fill_state("More information needed: see the paper for the data.") == "filled"
+    assert fill_state("- **Developed by:** Google\n- **Funded by:** TBD") == "filled"
+    assert fill_state("{{ a }} and some words {{ b }}") == "filled"
     assert fill_state(0) == "filled"
     assert fill_state(["", None]) == "empty"
     assert fill_state({}) == "empty"
