@@ -238,6 +238,10 @@ def test_json_and_parquet_agree_with_the_report(tmp_path: Path) -> None:
     data = json.loads(paths[0].read_text(encoding="utf-8"))
     table = pq.read_table(paths[1]).to_pylist()
     assert len(table) == data["cards_audited"] == 279
+    data_rows = [row for row in table if row["kind"] == "data"]
+    assert len(data_rows) == 1 and data_rows[0]["section.authorship.authors"] == "empty"
+    assert data_rows[0]["field.task_categories"] == "empty"
+    assert data_rows[0]["field.base_model"] is None  # a model-card field
     licensed = sum(row["field.license"] == "filled" for row in table if row["kind"] == "model")
     assert licensed == data["population"]["model"]["fields"]["license"]["filled"]
     placeholders = sum(row["section.intended_use.primary_uses"] == "placeholder"

@@ -298,10 +298,11 @@ def write_outputs(report: AuditReport, out: str | Path) -> list[Path]:
         raise CardgenError(f"{out}: exists and is not a folder")
     json_path = atomic_write_text(out / "audit.json", dumps_json(report.to_json()))
     rows = card_rows(report)
+    # Model and data cards have different section columns: take the union (pyarrow's
+    # from_pylist would keep only the first row's keys); a card without one gets null.
     columns = sorted({k for row in rows for k in row}, key=lambda k: (k.count("."), k)) \
         if rows else ["source"]
-    table = pa.Table.from_pylist(rows, schema=None) if rows else pa.table({"source": []})
-    table = table.select([c for c in columns if c in table.column_names])
+    table = pa.table({c: [row.get(c) for row in rows] for c in columns})
     fd, tmp = tempfile.mkstemp(prefix=".audit.parquet.", dir=out)
     os.close(fd)
     try:
