@@ -205,6 +205,7 @@ def test_bad_input_is_counted_and_listed_never_fatal(messy: Path) -> None:
                         "bad-spec.yaml": "invalid-spec"}
     audited = sorted(Path(c.source).name for c in report.cards)
     assert audited == ["broken.md", "empty.md", "good.md"]
+    assert len(audit_paths([messy, messy / "good.md"], jobs=1).cards) == 3
     empty = next(c for c in report.cards if c.source.endswith("empty.md"))
     assert set(empty.sections.values()) == {"empty"}
     assert "at line 3" in next(p["message"] for p in report.problems if p["problem"] ==

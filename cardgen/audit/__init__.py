@@ -156,7 +156,7 @@ def _files(paths: Iterable[Path], problems: list[dict[str, str]]) -> list[Path]:
         else:
             problems.append({"source": str(path), "problem": "unreadable",
                              "message": "no such file or folder"})
-    return found
+    return list(dict.fromkeys(found))  # a file named and inside a named folder: once
 
 
 def audit_file(path: Path, root: Path) -> tuple[CardAudit | None, list[dict[str, str]]]:
