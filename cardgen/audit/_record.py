@@ -73,7 +73,7 @@ class CardAudit:
         return 100.0 * done / len(recommended) if recommended else 100.0
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-able mapping (sorted lists, rounded completeness)."""
+        """A JSON-able mapping (completeness rounded to 2 decimals)."""
         return {
             "source": self.source, "origin": self.origin, "kind": self.kind,
             "completeness": round(self.completeness, 2), "sections": self.sections,

@@ -18,7 +18,6 @@ from . import _charts
 from ._pages import CardPage
 
 _KIND_TITLES = {"model": "Model cards", "data": "Data cards"}
-STATE_MARKS = {"filled": "filled", "placeholder": "placeholder", "empty": "empty"}
 
 
 def card_slug(source: str) -> str:
@@ -34,9 +33,9 @@ def card_audit_lines(card: CardAudit) -> list[str]:
              "| Section or field | State |", "|---|---|"]
     for name, state in card.sections.items():
         note = " (not in completeness)" if name in EXTRA_MODEL_SECTIONS else ""
-        lines.append(f"| section `{name}`{note} | {STATE_MARKS[state]} |")
+        lines.append(f"| section `{name}`{note} | {state} |")
     for name, state in card.fields.items():
-        lines.append(f"| field `{name}` | {STATE_MARKS[state]} |")
+        lines.append(f"| field `{name}` | {state} |")
     lines.append("")
     if card.checks:
         lines += ["**Claim checks that failed:**", ""]
