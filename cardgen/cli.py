@@ -1020,3 +1020,8 @@ def compare_command(baseline: Path, new: Path, max_regression: float | None, out
         raise CardgenError(f"{len(comparison.regressions)} task metric(s) regress by more than "
                            f"{max_regression:g}: " + ", ".join(
                                f"{r.task} {r.metric}" for r in comparison.regressions))
+# --- audit and regulation crosswalk -------------------------------------------------------
+from ._cli_audit import audit_command, crosswalk_command  # noqa: E402
+
+cli.add_command(audit_command)
+cli.add_command(crosswalk_command)

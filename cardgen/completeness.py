@@ -5,25 +5,13 @@ It reads a validated card and reports; it never changes the card.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel
-
+from .filled import fill_state
 from .schema import DataCard, ModelCard
 
 SectionState = Literal["filled", "placeholder", "empty"]
-
-PLACEHOLDERS = frozenset({
-    "more information needed", "more info needed", "needs more information",
-    "todo", "to do", "tbd", "to be determined", "to be added", "coming soon", "fill me in",
-})
-"""Texts (compared lower-case, without surrounding brackets, emphasis and full stops) that
-stand in for a section nobody wrote: the Hub template's `[More Information Needed]`,
-cardgen's own `_More information needed._`, TODO and the like."""
-
-_DECORATION = re.compile(r"^[\s\[\]_*.:!-]+|[\s\[\]_*.:!-]+$")
 
 # Each entry is one recommended section; alternatives separated by "|" count as filled
 # when any of them is (an evaluation may be typed in, or come from a configured source).
@@ -94,36 +82,19 @@ class Completeness:
 
 def section_state(value: Any) -> SectionState:
     """Whether a card value counts as written: the one rule for templates, completeness,
-    validation and the site.
+    validation, the audit and the site (`cardgen.filled.fill_state`).
 
     Text is `empty` when blank and `placeholder` when it only says that something is
-    missing (see `PLACEHOLDERS`); a list, mapping or section is `filled` when any of its
-    items is, else `placeholder` when any item is one; numbers, dates and booleans (0 and
-    false included) are `filled`; None is `empty`.
+    missing (see `cardgen.filled.PLACEHOLDERS`); a list, mapping or section is `filled`
+    when any of its items is, else `placeholder` when any item is one (a section's fields
+    left at their defaults do not count); numbers, dates and booleans are `filled`; None
+    is `empty`.
 
     Example:
         >>> section_state("[More Information Needed]"), section_state(["", "en"])
         ('placeholder', 'filled')
     """
-    if value is None:
-        return "empty"
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return "empty"
-        return "placeholder" if _DECORATION.sub("", text).lower() in PLACEHOLDERS else "filled"
-    if isinstance(value, BaseModel):
-        items: Any = [getattr(value, name) for name in type(value).model_fields]
-    elif isinstance(value, dict):
-        items = list(value.values())
-    elif isinstance(value, (list, tuple, set, frozenset)):
-        items = list(value)
-    else:
-        return "filled"
-    states = {section_state(item) for item in items}
-    if "filled" in states:
-        return "filled"
-    return "placeholder" if "placeholder" in states else "empty"
+    return fill_state(value)
 
 
 def is_filled(value: Any) -> bool:

@@ -69,6 +69,18 @@ def _empty_literal(annotation: Any) -> str:
     return ""
 
 
+def _empty_value(info: Any) -> str:
+    # Flags and choices show their default (an empty value would not validate); a nested
+    # section such as a measured quantity is an empty mapping.
+    if isinstance(info.default, bool):
+        return str(info.default).lower()
+    if isinstance(info.default, str):
+        return info.default
+    if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
+        return "{}"
+    return _empty_literal(info.annotation)
+
+
 def _sections(model: type[BaseModel]) -> list[dict[str, Any]]:
     sections = []
     for name, field in model.model_fields.items():
@@ -81,7 +93,7 @@ def _sections(model: type[BaseModel]) -> list[dict[str, Any]]:
             continue
         fields = [
             {"name": sub, "description": (info.description or sub).strip(),
-             "empty": _empty_literal(info.annotation)}
+             "empty": _empty_value(info)}
             for sub, info in section_model.model_fields.items()
             if f"{name}.{sub}" not in _GENERATED
         ]

@@ -34,6 +34,9 @@ def test_wheel_contains_package_templates_and_entry_point(wheel: Path) -> None:
     for template in templates:
         assert f"cardgen/{template}" in names
     assert "cardgen/cli.py" in names
+    regimes = sorted(p.name for p in (ROOT / "cardgen" / "regimes").glob("*.yaml"))
+    assert len(regimes) == 5
+    assert all(f"cardgen/regimes/{name}" in names for name in regimes)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "cardgen = cardgen.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 

@@ -192,7 +192,8 @@ def test_search_index_holds_names_and_summaries_not_tables(site: Path) -> None:
 def test_nav_lists_sections_only_and_sections_split_when_large(site: Path) -> None:
     config = yaml.safe_load((site / "project" / "mkdocs.yml").read_text())
     assert config["nav"] == [{"Home": "index.md"}, {"Models": "models/index.md"},
-                             {"Datasets": "data/index.md"}, {"Search": "find/index.md"}]
+                             {"Datasets": "data/index.md"}, {"Search": "find/index.md"},
+                             {"Audit": "audit/index.md"}]
     pages = load_pages(site / "cards", site, jobs=1)
     sections = sections_of(pages, size=7)
     models = [s for s in sections if s.kind == "model"]
@@ -270,7 +271,7 @@ def test_existing_mkdocs_yml_keeps_everything_but_nav(site: Path, tmp_path: Path
     assert nav["nav"] == [{"Home": "index.md"}, {"About": "about.md"},
                           {"Cards": "cards/index.md"}, {"Models": "cards/models/index.md"},
                           {"Datasets": "cards/data/index.md"},
-                          {"Search": "cards/find/index.md"}]
+                          {"Search": "cards/find/index.md"}, {"Audit": "cards/audit/index.md"}]
     assert "# Our cards" in (out / "docs" / "cards" / "index.md").read_text()
 
 

@@ -33,14 +33,14 @@ RENDERED_PLACEHOLDER = "_More information needed._"
 """Key under the spec's `extra` holding front matter that has no metadata field."""
 
 
-def _normalize_heading(heading: str) -> str:
+def normalize_heading(heading: str) -> str:
     text = re.sub(r"[*_`]|\[optional\]|:$", "", heading.lower())
     text = re.sub(r"\s+", " ", text).strip(" :")
     return text.replace(" and ", " & ")
 
 
 def _table(pairs: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    return {_normalize_heading(h): path for path, headings in pairs.items() for h in headings}
+    return {normalize_heading(h): path for path, headings in pairs.items() for h in headings}
 
 
 MODEL_SECTIONS = _table({
@@ -112,7 +112,7 @@ DATASET_KEYS = {"task_categories", "task_ids", "size_categories", "annotations_c
 def section_field(heading: str, kind: str) -> str | None:
     """The card field a section with this heading fills (`model` or `data` card), if any."""
     table = DATA_SECTIONS if kind == "data" else MODEL_SECTIONS
-    return table.get(_normalize_heading(heading))
+    return table.get(normalize_heading(heading))
 
 
 @dataclass
@@ -186,7 +186,7 @@ def _check_model_index(model_index: Any, warnings: list[str]) -> None:
                         f"{type(exc).__name__}: {exc}")
 
 
-def _looks_like_dataset(parsed: ParsedReadme) -> bool:
+def looks_like_dataset(parsed: ParsedReadme) -> bool:
     if DATASET_KEYS & set(parsed.metadata):
         return True
     first = next((s.heading for s in parsed.sections if s.heading), "") or ""
@@ -223,7 +223,7 @@ def readme_to_spec(data: bytes | str, name: str, *, kind: str | None = None,
     parsed = parse_readme(data)
     warnings = list(parsed.warnings)
     if kind is None:
-        kind = "data" if _looks_like_dataset(parsed) else "model"
+        kind = "data" if looks_like_dataset(parsed) else "model"
     card_model: type[ModelCard | DataCard] = DataCard if kind == "data" else ModelCard
     meta_model: type = HubDatasetMetadata if kind == "data" else HubModelMetadata
     table = DATA_SECTIONS if kind == "data" else MODEL_SECTIONS
@@ -316,7 +316,7 @@ def _place(section: Section, spec: dict[str, Any], table: dict[str, str],
             return "title+summary"
     if not section.body:
         return None
-    path = table.get(_normalize_heading(section.heading))
+    path = table.get(normalize_heading(section.heading))
     if placeholder:
         entry["placeholder"] = section.body
         if path is not None:

@@ -75,8 +75,17 @@ def _configure(env: jinja2.Environment, target: Target, precision: int) -> jinja
         slug=_filters.slug,
         short_metric=_filters.short_metric,
     )
+    # `{% if value is written %}`: the one "filled" rule (`cardgen.filled`) for values that
+    # have no section name of their own; a placeholder counts as written, as in CardView.
+    env.tests["written"] = _written
     env.globals.update(target=target, precision=precision)
     return env
+
+
+def _written(value: Any) -> bool:
+    from ..filled import fill_state
+
+    return fill_state(value) != "empty"
 
 
 def _options() -> dict[str, Any]:

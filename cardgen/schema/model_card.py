@@ -12,6 +12,15 @@ from pydantic import Field
 
 from ._base import SCHEMA_VERSION, CardModel, StrList
 from .common import CardExtra, ExtraSection, RenderOptions
+from .documentation import (
+    ArtefactProvenance,
+    ComputeAndEnergy,
+    DesignChoices,
+    DistributionAndIntegration,
+    EvaluationIntegrity,
+    RedTeamingAndAlignment,
+    RegulatoryScope,
+)
 from .evaluation import DatasetReference, DisaggregatedEvaluation
 from .sources import MetricNames, ModelSources
 
@@ -261,6 +270,22 @@ class ModelCard(CardModel):
     """Technical specifications."""
     how_to_get_started: str | None = None
     """Code or steps to start using the model (Markdown)."""
+    distribution: DistributionAndIntegration = Field(default_factory=DistributionAndIntegration)
+    """Distribution and integration: channels, requirements, input and output limits."""
+    artefact_provenance: ArtefactProvenance = Field(default_factory=ArtefactProvenance)
+    """Artefact provenance: base-model dependencies and the weights' hash."""
+    compute_and_energy: ComputeAndEnergy = Field(default_factory=ComputeAndEnergy)
+    """Training and inference compute, time and energy, each with its method."""
+    design_choices: DesignChoices = Field(default_factory=DesignChoices)
+    """Design choices, assumptions and trade-offs."""
+    evaluation_integrity: EvaluationIntegrity = Field(default_factory=EvaluationIntegrity)
+    """Contamination checks, reproducibility artefacts and why the metrics fit."""
+    red_teaming_and_alignment: RedTeamingAndAlignment = Field(
+        default_factory=RedTeamingAndAlignment
+    )
+    """Red-teaming and alignment."""
+    regulatory: RegulatoryScope = Field(default_factory=RegulatoryScope)
+    """Which documentation regimes apply (flags read by `cardgen crosswalk`)."""
     metadata: HubModelMetadata = Field(default_factory=HubModelMetadata)
     """Hub metadata (README front matter)."""
     headline_metrics: MetricNames = Field(default_factory=list)

@@ -29,7 +29,7 @@ from ..errors import CardgenError, Problem
 from ..render import environment as _env
 from ..render.filters import cell, inline
 from ..validate import spec_files
-from . import _charts, _history
+from . import _audit, _charts, _history
 from ._pages import KIND_DIRS, UNVERSIONED, CardPage, prepare
 from ._shards import _AnyTagLoader, build_sharded, discard_site_dir
 
@@ -42,9 +42,10 @@ PARALLEL_FROM = 64
 """Below this many specs, preparing cards in one process is faster than starting workers."""
 SHARD_FROM = 400
 """From this many cards, several mkdocs processes build slices of the site at once."""
-_SHARED_PAGES = ["index.md", "sections/", "models/index.md", "data/index.md", "find/index.md"]
+_SHARED_PAGES = ["index.md", "sections/", "models/index.md", "data/index.md", "find/index.md",
+                 "audit/"]
 """Pages besides the cards: only the first of several mkdocs processes builds them."""
-_OWNED = ("index.md", "models/", "data/", "sections/", "assets/cardgen/", "find/")
+_OWNED = ("index.md", "models/", "data/", "sections/", "assets/cardgen/", "find/", "audit/")
 _KIND_HEADINGS = {"model": "Models", "data": "Datasets"}
 _HEADER = "# Written by `cardgen site build`."
 
@@ -264,11 +265,13 @@ def _history_lines(releases: list[_history.Release], precision: int) -> list[str
 
 def card_markdown(page: CardPage, related: list[str], lineage: list[str],
                   lineage_svg: str | None, history: list[str]) -> str:
-    """A card's page: the rendered card, then related cards, lineage, charts and history
-    (laid out by `templates/site/card.md.j2`)."""
+    """A card's page: the rendered card, then related cards, lineage, charts, history, and
+    its documentation audit and regulation crosswalk (laid out by
+    `templates/site/card.md.j2`)."""
     text = _templates().get_template("site/card.md.j2").render(
         body=page.body.rstrip("\n"), name=page.name, related=related, lineage=lineage,
-        lineage_svg=lineage_svg, chart_sections=page.chart_sections, history=history)
+        lineage_svg=lineage_svg, chart_sections=page.chart_sections, history=history,
+        audit=_audit.card_page_lines(page))
     return text.rstrip("\n") + "\n"
 
 
@@ -280,6 +283,8 @@ def _nav(pages: list[CardPage], prefix: str = "") -> list[Any]:
         if any(p.kind == kind for p in pages):
             nav.append({_KIND_HEADINGS[kind]: f"{prefix}{KIND_DIRS[kind]}/index.md"})
     nav.append({"Search": f"{prefix}find/index.md"})
+    if pages:
+        nav.append({"Audit": f"{prefix}audit/index.md"})
     return nav
 
 
@@ -453,6 +458,7 @@ def write_project(pages: list[CardPage], out: Path, *, site_name: str = "Cards",
         for section in mine:
             files[f"sections/{section.file}"] = env.get_template("site/section.md.j2").render(
                 heading=f"{_KIND_HEADINGS[kind]}: {section.label}", pages=section.pages)
+    files.update(_audit.site_audit_files(pages))
     for asset in ("cardgen.js", "cardgen.css"):
         files[f"assets/cardgen/{asset}"] = (templates_dir() / "site" / "assets" / asset
                                             ).read_text(encoding="utf-8")

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..audit._record import CardAudit, audit_card
+from ..crosswalk import crosswalk, crosswalk_markdown
 from ..errors import CardgenError, Problem, SpecError
 from ..facts import read_facts
 from ..merge import load_card
@@ -54,6 +56,10 @@ class CardPage:
     """Names this card is known by (card name, Hub id, pretty name), lower-cased."""
     base_models: list[str] = field(default_factory=list)
     dataset_refs: list[str] = field(default_factory=list)
+    audit: CardAudit | None = None
+    """The card's documentation audit (sections and Hub fields filled or not)."""
+    crosswalk: str = ""
+    """The regulation crosswalk as Markdown (model cards)."""
 
     @property
     def folder(self) -> str:
@@ -315,4 +321,7 @@ def prepare(spec: Path, root: Path, precision: int,
         base_models=sorted(b.lower() for b in card.metadata.base_model)
         if isinstance(card, ModelCard) else [],
         dataset_refs=_dataset_refs(card) if isinstance(card, ModelCard) else [],
+        audit=audit_card(str(spec), card),
+        crosswalk=crosswalk_markdown(crosswalk(card), heading_level=3, compact=True)
+        if isinstance(card, ModelCard) else "",
     )

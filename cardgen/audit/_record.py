@@ -1,0 +1,312 @@
+"""One card's audit: each section and Hub field as filled / placeholder / empty, plus claim checks.
+
+It reads a Markdown card, a spec or collected Hub facts; it never writes or edits a card.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..completeness import DATA_RECOMMENDED, MODEL_RECOMMENDED
+from ..filled import FillState, best_state, fill_state
+from ..hub.importer import DATA_SECTIONS, MODEL_SECTIONS, ParsedReadme, normalize_heading
+from ..schema import DataCard, ModelCard
+
+EXTRA_MODEL_SECTIONS: tuple[str, ...] = (
+    "how_to_get_started",
+    "model_details.citation",
+    "training_procedure",
+    "environmental_impact",
+    "technical_specifications",
+)
+"""Hub-template sections audited besides validate's recommended ones (Liang et al. measured
+exactly these); they do not count towards completeness."""
+
+EXTRA_HEADINGS: dict[str, str] = {
+    normalize_heading(h): path for path, headings in {
+        "training_procedure": ("Training Details", "Training hyperparameters",
+                               "Training results", "Framework versions"),
+        "environmental_impact": ("Environmental Impact", "Carbon emissions",
+                                 "Carbon Footprint"),
+        "technical_specifications": ("Technical Specifications",),
+    }.items() for h in headings
+}
+"""Headings of audited sections that `cardgen import` keeps as extra sections."""
+
+MODEL_FIELDS: tuple[str, ...] = ("license", "base_model", "datasets", "language",
+                                 "eval_results", "co2_eq_emissions", "parameter_count")
+DATA_FIELDS: tuple[str, ...] = ("license", "language", "task_categories", "size_categories",
+                                "source_datasets", "pretty_name")
+
+_FINETUNE_TEXT = re.compile(r"fine-?tuned (?:version|from|on|checkpoint)", re.IGNORECASE)
+
+
+@dataclass
+class CardAudit:
+    """The audit of one card (a row of the population report)."""
+
+    source: str
+    """File path or Hub repository id."""
+    origin: str
+    """`markdown`, `spec` or `hub`."""
+    kind: str
+    """`model` or `data`."""
+    sections: dict[str, FillState]
+    fields: dict[str, FillState]
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    """Claim checks that failed: `{code, count, message}`."""
+    warnings: list[str] = field(default_factory=list)
+    """Problems met while reading the card that did not stop the audit."""
+    pipeline_tag: str | None = None
+    library_name: str | None = None
+    downloads: int | None = None
+
+    @property
+    def completeness(self) -> float:
+        """Percent of validate's recommended sections that are filled (placeholders are not)."""
+        recommended = [p for p in self.sections if p not in EXTRA_MODEL_SECTIONS]
+        done = sum(self.sections[p] == "filled" for p in recommended)
+        return 100.0 * done / len(recommended) if recommended else 100.0
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able mapping (completeness rounded to 2 decimals)."""
+        return {
+            "source": self.source, "origin": self.origin, "kind": self.kind,
+            "completeness": round(self.completeness, 2), "sections": self.sections,
+            "fields": self.fields, "checks": self.checks, "warnings": self.warnings,
+            "pipeline_tag": self.pipeline_tag, "library_name": self.library_name,
+            "downloads": self.downloads,
+        }
+
+
+def section_paths(kind: str) -> list[str]:
+    """Audited section paths of a kind: validate's recommended ones (first alternative)."""
+    recommended = MODEL_RECOMMENDED if kind == "model" else DATA_RECOMMENDED
+    extra = EXTRA_MODEL_SECTIONS if kind == "model" else ()
+    return [entry.split("|")[0] for entry in recommended] + list(extra)
+
+
+def _entries(kind: str) -> list[list[str]]:
+    recommended = MODEL_RECOMMENDED if kind == "model" else DATA_RECOMMENDED
+    extra = EXTRA_MODEL_SECTIONS if kind == "model" else ()
+    return [entry.split("|") for entry in (*recommended, *extra)]
+
+
+def _sections(kind: str, lookup: Callable[[str], list[Any]]) -> dict[str, FillState]:
+    return {alts[0]: best_state([fill_state(v) for alt in alts for v in lookup(alt)])
+            for alts in _entries(kind)}
+
+
+# --- claim checks ------------------------------------------------------------------------------
+
+def _check(checks: list[dict[str, Any]], code: str, count: int, message: str) -> None:
+    if count:
+        checks.append({"code": code, "count": count, "message": message})
+
+
+def model_index_checks(model_index: Any, listed: set[str], is_finetune: bool,
+                       has_base: bool) -> list[dict[str, Any]]:
+    """Checks on `model-index` results: dataset revision and split, n or interval, the
+    dataset listed in `datasets`, and a fine-tune that names its base model."""
+    no_revision = no_split = no_uncertainty = unlisted = 0
+    entries = model_index if isinstance(model_index, list) else []
+    results = [r for entry in entries if isinstance(entry, dict)
+               and isinstance(entry.get("results"), list)
+               for r in entry["results"] if isinstance(r, dict)]
+    for result in results:
+        raw = result.get("dataset")
+        dataset: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        no_revision += not dataset.get("revision")
+        no_split += not dataset.get("split")
+        ids = {str(dataset.get(k)) for k in ("type", "name") if dataset.get(k)}
+        unlisted += bool(ids) and not ids & listed
+        metrics = result.get("metrics")
+        for metric in metrics if isinstance(metrics, list) else []:
+            args = metric.get("args") if isinstance(metric, dict) else None
+            args = args if isinstance(args, dict) else {}
+            no_uncertainty += isinstance(metric, dict) and args.get("n") is None \
+                and args.get("ci_low") is None
+    checks: list[dict[str, Any]] = []
+    _check(checks, "result-without-revision", no_revision,
+           "results whose dataset has no revision")
+    _check(checks, "result-without-split", no_split, "results whose dataset has no split")
+    _check(checks, "result-without-n-or-interval", no_uncertainty,
+           "metric values with neither n nor a confidence interval")
+    _check(checks, "result-on-unlisted-dataset", unlisted,
+           "results on a dataset the card's `datasets` does not list")
+    _check(checks, "finetune-without-base-model", int(is_finetune and not has_base),
+           "a fine-tuned model that does not name its `base_model`")
+    return checks
+
+
+def _spec_checks(card: ModelCard) -> list[dict[str, Any]]:
+    listed = set(card.metadata.datasets) | {
+        v for d in card.evaluation_data.datasets for v in (d.name, d.uri) if v}
+    no_revision = no_split = no_uncertainty = unlisted = 0
+    for evaluation in card.quantitative_analyses.evaluations:
+        dataset = evaluation.dataset
+        no_revision += dataset is None or not dataset.revision
+        no_split += dataset is None or not dataset.split
+        unlisted += dataset is not None and not {dataset.name, dataset.uri} & listed
+        no_uncertainty += sum(v.value is not None and v.n is None and v.ci_low is None
+                              for v in evaluation.overall.values())
+    checks: list[dict[str, Any]] = []
+    _check(checks, "result-without-revision", no_revision,
+           "evaluations whose dataset has no revision")
+    _check(checks, "result-without-split", no_split, "evaluations whose dataset has no split")
+    _check(checks, "result-without-n-or-interval", no_uncertainty,
+           "metric values with neither n nor a confidence interval")
+    _check(checks, "result-on-unlisted-dataset", unlisted,
+           "evaluations on a dataset the card does not list")
+    finetune = card.metadata.base_model_relation == "finetune" or bool(
+        card.artefact_provenance.adaptation)
+    _check(checks, "finetune-without-base-model",
+           int(finetune and not card.metadata.base_model), "a fine-tuned model that does "
+           "not name its `base_model`")
+    return checks
+
+
+# --- sources -----------------------------------------------------------------------------------
+
+def _markdown_values(parsed: ParsedReadme, kind: str) -> dict[str, list[Any]]:
+    table = MODEL_SECTIONS if kind == "model" else DATA_SECTIONS
+    values: dict[str, list[Any]] = {}
+    first_h1 = True
+    for section in parsed.sections:
+        if section.heading is None:
+            values.setdefault("summary", []).append(section.body)
+            continue
+        key = normalize_heading(section.heading)
+        path = table.get(key) or (EXTRA_HEADINGS.get(key) if kind == "model" else None)
+        if section.level == 1 and first_h1:
+            first_h1 = False
+            path = path or "summary"
+        if path:
+            values.setdefault(path, []).append(section.body)
+    for key, value in parsed.metadata.items():
+        values[f"metadata.{key}"] = [value]
+    if kind == "model" and parsed.metadata.get("model-index"):
+        values["quantitative_analyses.evaluations"] = [parsed.metadata["model-index"]]
+    return values
+
+
+def _prefix_lookup(values: dict[str, list[Any]]) -> Callable[[str], list[Any]]:
+    def lookup(path: str) -> list[Any]:
+        found = list(values.get(path, []))
+        prefix = path + "."
+        for key, items in values.items():
+            if key.startswith(prefix):
+                found.extend(items)
+        return found
+    return lookup
+
+
+def _is_finetune(metadata: dict[str, Any], body: str) -> bool:
+    tags = metadata.get("tags")
+    tags = [str(t) for t in tags] if isinstance(tags, list) else [str(tags)]
+    return ("generated_from_trainer" in tags or metadata.get("base_model_relation") == "finetune"
+            or bool(_FINETUNE_TEXT.search(body)))
+
+
+def _metadata_fields(metadata: dict[str, Any], kind: str) -> dict[str, FillState]:
+    if kind == "data":
+        return {name: fill_state(metadata.get(name)) for name in DATA_FIELDS}
+    states = {name: fill_state(metadata.get(name)) for name in MODEL_FIELDS}
+    states["eval_results"] = fill_state(metadata.get("model-index"))
+    states["parameter_count"] = "empty"  # only the Hub (safetensors) or a spec knows it
+    return states
+
+
+def guess_kind(parsed: ParsedReadme) -> str:
+    """`data` for a dataset card (dataset metadata keys or a "Dataset Card" title)."""
+    from ..hub.importer import looks_like_dataset
+
+    return "data" if looks_like_dataset(parsed) else "model"
+
+
+def audit_markdown(source: str, parsed: ParsedReadme, kind: str | None = None) -> CardAudit:
+    """Audit a Hub-style README: headings map to sections as `cardgen import` maps them.
+
+    A section counts as filled when any heading that maps to it has filled text.
+    """
+    kind = kind or guess_kind(parsed)
+    values = _markdown_values(parsed, kind)
+    metadata = parsed.metadata
+    audit = CardAudit(source, "markdown", kind, _sections(kind, _prefix_lookup(values)),
+                      _metadata_fields(metadata, kind), warnings=list(parsed.warnings))
+    if kind == "model":
+        listed = set(_as_list(metadata.get("datasets")))
+        audit.checks = model_index_checks(metadata.get("model-index"), listed,
+                                          _is_finetune(metadata, parsed.body),
+                                          bool(_as_list(metadata.get("base_model"))))
+        audit.pipeline_tag = _text(metadata.get("pipeline_tag"))
+        audit.library_name = _text(metadata.get("library_name"))
+    return audit
+
+
+def audit_hub_facts(facts: dict[str, Any], evaluations: list[Any]) -> CardAudit:
+    """Audit a repository from the facts `collect hub` wrote (hub.json, hub-evaluations.json)."""
+    from ..hub.importer import Section
+
+    kind = "data" if facts.get("repo_type") == "dataset" else "model"
+    metadata = facts.get("card_data") or {}
+    sections = [Section(s["heading"], s["level"], s["body"]) for s in facts.get("sections") or []]
+    body = "\n\n".join(s.body for s in sections)
+    parsed = ParsedReadme(body, None, metadata, body, sections, list(facts.get("warnings") or []))
+    audit = audit_markdown(str(facts.get("repo_id")), parsed, kind)
+    audit.origin = "hub"
+    if kind == "model":
+        parameters = facts.get("parameters") or {}
+        audit.fields["parameter_count"] = fill_state(parameters.get("total"))
+        if evaluations:
+            audit.fields["eval_results"] = "filled"
+            audit.sections["quantitative_analyses.evaluations"] = "filled"
+        audit.pipeline_tag = facts.get("pipeline_tag") or audit.pipeline_tag
+        audit.library_name = facts.get("library_name") or audit.library_name
+    audit.downloads = facts.get("downloads")
+    return audit
+
+
+def audit_card(source: str, card: ModelCard | DataCard) -> CardAudit:
+    """Audit a validated spec (with its facts merged) by the same rule as `validate`."""
+    def lookup(path: str) -> list[Any]:
+        value: Any = card
+        for part in path.split("."):
+            value = getattr(value, part)
+        return [value]
+
+    kind = card.kind
+    audit = CardAudit(source, "spec", kind, _sections(kind, lookup), {})
+    if isinstance(card, ModelCard):
+        meta = card.metadata
+        audit.fields = {
+            "license": fill_state(meta.license),
+            "base_model": best_state([fill_state(meta.base_model), fill_state(
+                card.artefact_provenance.base_model_dependencies)]),
+            "datasets": fill_state(meta.datasets),
+            "language": fill_state(meta.language),
+            "eval_results": best_state([fill_state(card.quantitative_analyses.evaluations),
+                                        fill_state(card.sources.evaluate),
+                                        fill_state(card.sources.probe)]),
+            "co2_eq_emissions": fill_state(card.environmental_impact.carbon_emitted_kg),
+            "parameter_count": fill_state(card.artefact_provenance.parameter_count),
+        }
+        audit.checks = _spec_checks(card)
+        audit.pipeline_tag, audit.library_name = meta.pipeline_tag, meta.library_name
+    else:
+        dumped = card.metadata.model_dump()
+        audit.fields = {name: fill_state(dumped.get(name)) for name in DATA_FIELDS}
+    return audit
+
+
+def _as_list(value: Any) -> list[str]:
+    if value in (None, ""):
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
