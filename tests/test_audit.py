@@ -208,7 +208,8 @@ def test_bad_input_is_counted_and_listed_never_fatal(messy: Path) -> None:
     assert len(audit_paths([messy, messy / "good.md"], jobs=1).cards) == 3
     empty = next(c for c in report.cards if c.source.endswith("empty.md"))
     assert set(empty.sections.values()) == {"empty"}
-    assert "at line 2" in next(p["message"] for p in report.problems if p["problem"] ==  # the unclosed [ of line 2
+    # the message names line 2, where the unclosed [ is
+    assert "at line 2" in next(p["message"] for p in report.problems if p["problem"] ==
                             "broken-front-matter")
 
 
