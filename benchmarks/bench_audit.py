@@ -53,8 +53,7 @@ def _tree_rss(pid: int) -> int:
 def run_measured(command: list[str]) -> tuple[float, int, subprocess.CompletedProcess[str]]:
     """Run a command; return wall seconds, peak RSS of its process tree, and the result."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
     done = threading.Event()
 
@@ -70,8 +69,7 @@ def run_measured(command: list[str]) -> tuple[float, int, subprocess.CompletedPr
     done.set()
     watcher.join()
     seconds = time.perf_counter() - start
-    return seconds, peak, subprocess.CompletedProcess(command, process.returncode, stdout,
-                                                      stderr)
+    return seconds, peak, subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 def replicate(folder: Path, count: int) -> list[Path]:
@@ -91,8 +89,12 @@ def main() -> int:
     """Time the audit and the import loop; print both, the ratio and the goals."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cards", type=int, default=25_000)
-    parser.add_argument("--sample", type=int, default=20,
-                        help="cards imported one command each, to extrapolate the loop")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=20,
+        help="cards imported one command each, to extrapolate the loop",
+    )
     args = parser.parse_args()
     cardgen = [sys.executable, "-m", "cardgen"]
     with tempfile.TemporaryDirectory(prefix="bench-audit-") as tmp:
@@ -100,28 +102,35 @@ def main() -> int:
         cards.mkdir()
         paths = replicate(cards, args.cards)
         seconds, peak, result = run_measured(
-            [*cardgen, "audit", str(cards), "--out", str(Path(tmp) / "out"), "-q"])
+            [*cardgen, "audit", str(cards), "--out", str(Path(tmp) / "out"), "-q"]
+        )
         if result.returncode != 0:
             print(result.stdout, result.stderr, sep="\n")
             return 1
         audited = result.stdout.splitlines()[0]
         loop_start = time.perf_counter()
         step = max(1, len(paths) // args.sample)
-        sample = paths[::step][:args.sample]
+        sample = paths[::step][: args.sample]
         for index, path in enumerate(sample):
-            subprocess.run([*cardgen, "import", str(path), "--out",
-                            str(Path(tmp) / f"spec-{index}.yaml")], check=True,
-                           capture_output=True)
+            subprocess.run(
+                [*cardgen, "import", str(path), "--out", str(Path(tmp) / f"spec-{index}.yaml")],
+                check=True,
+                capture_output=True,
+            )
         per_import = (time.perf_counter() - loop_start) / len(sample)
     loop = per_import * args.cards
     load = os.getloadavg()[0]
-    print(f"{args.cards:,} Markdown cards (the shared corpus of 279 replicated); "
-          f"{os.cpu_count()} CPUs, load average {load:.1f}")
+    print(
+        f"{args.cards:,} Markdown cards (the shared corpus of 279 replicated); "
+        f"{os.cpu_count()} CPUs, load average {load:.1f}"
+    )
     print(f"cardgen audit: {audited}")
     print()
     print(f"{'':34}{'cardgen audit':>16}{'import loop':>26}{'ratio':>10}")
-    print(f"{'wall time':34}{seconds:>14.1f} s{f'~{loop:,.0f} s (extrapolated)':>26}"
-          f"{loop / seconds:>9,.0f}x")
+    print(
+        f"{'wall time':34}{seconds:>14.1f} s{f'~{loop:,.0f} s (extrapolated)':>26}"
+        f"{loop / seconds:>9,.0f}x"
+    )
     print(f"{'per card':34}{1000 * seconds / args.cards:>13.2f} ms{per_import * 1000:>23.0f} ms")
     print(f"peak memory of the audit's process tree: {peak / 2**20:,.0f} MiB")
     print(f"import loop measured on {len(sample)} cards, one `cardgen import` command each")

@@ -26,8 +26,7 @@ import pandas as pd
 
 RACES = ["White", "Black", "Asian-Pac-Islander", "Amer-Indian-Eskimo", "Other"]
 RACE_P = [0.6, 0.2, 0.1, 0.05, 0.05]
-METRICS = ["selection_rate", "accuracy", "true_positive_rate", "false_positive_rate",
-           "precision"]
+METRICS = ["selection_rate", "accuracy", "true_positive_rate", "false_positive_rate", "precision"]
 
 
 def make_table(n: int, seed: int = 0) -> pd.DataFrame:
@@ -35,17 +34,27 @@ def make_table(n: int, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     y = (rng.random(n) < 0.3).astype(np.int64)
     yhat = np.where(rng.random(n) < 0.8, y, 1 - y)
-    return pd.DataFrame({"y": y, "yhat": yhat, "race": rng.choice(RACES, n, p=RACE_P),
-                         "sex": rng.choice(["Female", "Male"], n)})
+    return pd.DataFrame(
+        {
+            "y": y,
+            "yhat": yhat,
+            "race": rng.choice(RACES, n, p=RACE_P),
+            "sex": rng.choice(["Female", "Male"], n),
+        }
+    )
 
 
 def fairlearn_metrics() -> dict:
     from fairlearn.metrics import false_positive_rate, selection_rate, true_positive_rate
     from sklearn.metrics import accuracy_score, precision_score
 
-    return {"selection_rate": selection_rate, "accuracy": accuracy_score,
-            "true_positive_rate": true_positive_rate, "false_positive_rate": false_positive_rate,
-            "precision": precision_score}
+    return {
+        "selection_rate": selection_rate,
+        "accuracy": accuracy_score,
+        "true_positive_rate": true_positive_rate,
+        "false_positive_rate": false_positive_rate,
+        "precision": precision_score,
+    }
 
 
 def timed(fn, repeat: int = 1) -> float:
@@ -75,8 +84,9 @@ def write_parquet(path: Path, n: int, chunk: int = 1_000_000) -> None:
 
     writer = None
     for i, start in enumerate(range(0, n, chunk)):
-        table = pa.Table.from_pandas(make_table(min(chunk, n - start), seed=i),
-                                     preserve_index=False)
+        table = pa.Table.from_pandas(
+            make_table(min(chunk, n - start), seed=i), preserve_index=False
+        )
         writer = writer or pq.ParquetWriter(path, table.schema)
         writer.write_table(table)
     assert writer is not None
@@ -101,10 +111,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--n-boot", type=int, default=1000, help="cardgen bootstrap replicates")
-    parser.add_argument("--fairlearn-boot", type=int, default=2,
-                        help="fairlearn bootstrap replicates (each costs about a full run)")
-    parser.add_argument("--stream-rows", type=int, default=10_000_000,
-                        help="rows of the Parquet streaming run (0 skips it)")
+    parser.add_argument(
+        "--fairlearn-boot",
+        type=int,
+        default=2,
+        help="fairlearn bootstrap replicates (each costs about a full run)",
+    )
+    parser.add_argument(
+        "--stream-rows",
+        type=int,
+        default=10_000_000,
+        help="rows of the Parquet streaming run (0 skips it)",
+    )
     args = parser.parse_args()
 
     import fairlearn
@@ -115,19 +133,29 @@ def main() -> None:
     warnings.simplefilter("ignore")
     df = make_table(args.rows)
     input_mb = df.memory_usage(deep=True).sum() / 2**20
-    print(f"cardgen {cardgen.__version__}, fairlearn {fairlearn.__version__}, numpy "
-          f"{np.__version__}, pandas {pd.__version__}, Python {platform.python_version()}, "
-          f"{os.cpu_count()} CPUs")
-    print(f"{args.rows:,} rows, 2 sensitive features (10 groups), {len(METRICS)} metrics; "
-          f"input {input_mb:.1f} MiB in memory\n")
+    print(
+        f"cardgen {cardgen.__version__}, fairlearn {fairlearn.__version__}, numpy "
+        f"{np.__version__}, pandas {pd.__version__}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs"
+    )
+    print(
+        f"{args.rows:,} rows, 2 sensitive features (10 groups), {len(METRICS)} metrics; "
+        f"input {input_mb:.1f} MiB in memory\n"
+    )
 
     def ours(**kw):
-        return cardgen.evaluate(df, label="y", pred="yhat", sensitive=["race", "sex"],
-                                metrics=METRICS, **kw)
+        return cardgen.evaluate(
+            df, label="y", pred="yhat", sensitive=["race", "sex"], metrics=METRICS, **kw
+        )
 
     def theirs(**kw):
-        return MetricFrame(metrics=fairlearn_metrics(), y_true=df["y"], y_pred=df["yhat"],
-                           sensitive_features=df[["race", "sex"]], **kw)
+        return MetricFrame(
+            metrics=fairlearn_metrics(),
+            y_true=df["y"],
+            y_pred=df["yhat"],
+            sensitive_features=df[["race", "sex"]],
+            **kw,
+        )
 
     # Same numbers first, then times.
     check = ours(ci_method="none")
@@ -141,8 +169,9 @@ def main() -> None:
     t_ours = timed(lambda: ours(ci_method="none"), repeat=3)
     t_theirs = timed(lambda: theirs())
     t_ours_boot = timed(lambda: ours(n_boot=args.n_boot))
-    t_theirs_boot = timed(lambda: theirs(n_boot=args.fairlearn_boot, ci_quantiles=[0.025, 0.975],
-                                         random_state=0))
+    t_theirs_boot = timed(
+        lambda: theirs(n_boot=args.fairlearn_boot, ci_quantiles=[0.025, 0.975], random_state=0)
+    )
     per_rep_ours = max(t_ours_boot - t_ours, 1e-9) / args.n_boot
     per_rep_theirs = max(t_theirs_boot - t_theirs, 1e-9) / args.fairlearn_boot
 
@@ -153,19 +182,30 @@ def main() -> None:
 
     rows = [
         ("point estimates", f"{t_ours:.3f} s", f"{t_theirs:.2f} s", t_theirs / t_ours),
-        ("bootstrap, per replicate", f"{per_rep_ours * 1e3:.4f} ms",
-         f"{per_rep_theirs:.2f} s", per_rep_theirs / per_rep_ours),
-        (f"point + {args.n_boot} replicates", f"{t_ours_boot:.3f} s",
-         f"~{t_theirs + per_rep_theirs * args.n_boot:,.0f} s (extrapolated)",
-         (t_theirs + per_rep_theirs * args.n_boot) / t_ours_boot),
+        (
+            "bootstrap, per replicate",
+            f"{per_rep_ours * 1e3:.4f} ms",
+            f"{per_rep_theirs:.2f} s",
+            per_rep_theirs / per_rep_ours,
+        ),
+        (
+            f"point + {args.n_boot} replicates",
+            f"{t_ours_boot:.3f} s",
+            f"~{t_theirs + per_rep_theirs * args.n_boot:,.0f} s (extrapolated)",
+            (t_theirs + per_rep_theirs * args.n_boot) / t_ours_boot,
+        ),
     ]
     print(f"{'':28}{'cardgen':>14}{'fairlearn':>30}{'ratio':>14}")
     for label, a, b, r in rows:
         print(f"{label:28}{a:>14}{b:>30}{r:>13,.0f}x")
-    print(f"\npeak memory allocated by cardgen.evaluate (tracemalloc, n_boot={args.n_boot}): "
-          f"{peak_mb:.1f} MiB = {peak_mb / input_mb:.2f} x the input ({input_mb:.1f} MiB)")
-    print(f"fairlearn bootstrap timed with {args.fairlearn_boot} replicates; cardgen with "
-          f"{args.n_boot}")
+    print(
+        f"\npeak memory allocated by cardgen.evaluate (tracemalloc, n_boot={args.n_boot}): "
+        f"{peak_mb:.1f} MiB = {peak_mb / input_mb:.2f} x the input ({input_mb:.1f} MiB)"
+    )
+    print(
+        f"fairlearn bootstrap timed with {args.fairlearn_boot} replicates; cardgen with "
+        f"{args.n_boot}"
+    )
 
     if args.stream_rows:
         with tempfile.TemporaryDirectory() as tmp:
@@ -173,15 +213,29 @@ def main() -> None:
             start = time.perf_counter()
             write_parquet(path, args.stream_rows)
             size = path.stat().st_size / 2**20
-            print(f"\nstreaming: wrote {args.stream_rows:,} rows to Parquet ({size:.0f} MiB, "
-                  f"row groups of 1M) in {time.perf_counter() - start:.0f} s")
+            print(
+                f"\nstreaming: wrote {args.stream_rows:,} rows to Parquet ({size:.0f} MiB, "
+                f"row groups of 1M) in {time.perf_counter() - start:.0f} s"
+            )
             out = subprocess.run(
-                [sys.executable, "-c", STREAM_CHILD, str(path), ",".join(METRICS),
-                 str(args.n_boot)], capture_output=True, text=True, check=True)
+                [
+                    sys.executable,
+                    "-c",
+                    STREAM_CHILD,
+                    str(path),
+                    ",".join(METRICS),
+                    str(args.n_boot),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             elapsed, rss, n = out.stdout.split()
-            print(f"streaming: cardgen.evaluate({args.stream_rows:,} rows from Parquet, "
-                  f"n_boot={args.n_boot}) took {float(elapsed):.1f} s, peak RSS of the whole "
-                  f"process {float(rss):,.0f} MiB (limit 4096 MiB); rows read: {int(n):,}")
+            print(
+                f"streaming: cardgen.evaluate({args.stream_rows:,} rows from Parquet, "
+                f"n_boot={args.n_boot}) took {float(elapsed):.1f} s, peak RSS of the whole "
+                f"process {float(rss):,.0f} MiB (limit 4096 MiB); rows read: {int(n):,}"
+            )
 
 
 if __name__ == "__main__":

@@ -34,14 +34,28 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per request")
     parser.add_argument("--jobs", type=int, default=32)
     parser.add_argument("--min-ratio", type=float, default=8.0)
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="alternate the variants this many times; report each one's best")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="alternate the variants this many times; report each one's best",
+    )
     args = parser.parse_args()
 
     # The server runs in its own process so that its work does not share this one's GIL.
     server = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "hubserver.py"), "--latency", str(args.latency),
-         "--copies", str(args.repos)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            str(ROOT / "tests" / "hubserver.py"),
+            "--latency",
+            str(args.latency),
+            "--copies",
+            str(args.repos),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert server.stdout is not None
         url = server.stdout.readline().strip()
@@ -71,20 +85,29 @@ def main() -> int:
 
     sequential, concurrent = min(sequential_times), min(concurrent_times)
     ratio = sequential / concurrent
-    print(f"repos: {args.repos}, latency: {args.latency * 1000:.0f} ms/request, "
-          f"jobs: {args.jobs}, best of {args.repeat}")
-    print(f"sequential HfApi.model_info loop: {sequential:6.2f} s "
-          f"({args.repos} requests: info only)  runs: {_fmt(sequential_times)}")
-    print(f"cardgen collect_many:             {concurrent:6.2f} s "
-          f"({2 * args.repos} requests: info + README; facts written)  "
-          f"runs: {_fmt(concurrent_times)}")
-    print(f"speed-up: {ratio:.1f}x (required >= {args.min_ratio:g}x); "
-          f"collected {len(report.results)} repos per run")
+    print(
+        f"repos: {args.repos}, latency: {args.latency * 1000:.0f} ms/request, "
+        f"jobs: {args.jobs}, best of {args.repeat}"
+    )
+    print(
+        f"sequential HfApi.model_info loop: {sequential:6.2f} s "
+        f"({args.repos} requests: info only)  runs: {_fmt(sequential_times)}"
+    )
+    print(
+        f"cardgen collect_many:             {concurrent:6.2f} s "
+        f"({2 * args.repos} requests: info + README; facts written)  "
+        f"runs: {_fmt(concurrent_times)}"
+    )
+    print(
+        f"speed-up: {ratio:.1f}x (required >= {args.min_ratio:g}x); "
+        f"collected {len(report.results)} repos per run"
+    )
     return 0 if ratio >= args.min_ratio else 1
 
 
 def _fmt(times: list[float]) -> str:
     return ", ".join(f"{t:.2f}" for t in times)
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -71,18 +71,19 @@ def make_frame(rows: int, seed: int = 0) -> pd.DataFrame:
         if i % 2:
             column = np.where(rng.random(rows) < 0.05, None, column)
         data[f"c{i}"] = column
-    words = np.array(["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog",
-                      "again"])
+    words = np.array(["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "again"])
     for i in range(2):
-        phrases = np.array([" ".join(rng.choice(words, 3 + 2 * i)) for _ in range(5000)],
-                           dtype=object)
+        phrases = np.array(
+            [" ".join(rng.choice(words, 3 + 2 * i)) for _ in range(5000)], dtype=object
+        )
         data[f"t{i}"] = phrases[rng.integers(0, len(phrases), rows)]
     return pd.DataFrame(data)
 
 
 def _run(script: str, path: Path) -> dict[str, float]:
-    done = subprocess.run([sys.executable, "-c", script, str(path)], check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path)], check=True, capture_output=True, text=True
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -90,20 +91,31 @@ def main() -> int:
     """Generate the data, time both sides per format, print a table; 1 if a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--format", nargs="+", default=["csv", "parquet"],
-                        choices=["csv", "parquet"])
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="Runs per side, alternating; the fastest counts (less noise).")
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="Keep generated files here (reused when present).")
+    parser.add_argument(
+        "--format", nargs="+", default=["csv", "parquet"], choices=["csv", "parquet"]
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="Runs per side, alternating; the fastest counts (less noise).",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="Keep generated files here (reused when present).",
+    )
     args = parser.parse_args()
     folder = args.data_dir or Path(tempfile.mkdtemp(prefix="bench-profile-"))
     folder.mkdir(parents=True, exist_ok=True)
     frame = None
     failed = False
     print(f"rows={args.rows} columns=20, fastest of {args.repeat} alternating runs per side")
-    print(f"{'format':8} {'pandas s':>9} {'cardgen s':>10} {'ratio':>6} "
-          f"{'pandas GB':>10} {'cardgen GB':>11}  verdict")
+    print(
+        f"{'format':8} {'pandas s':>9} {'cardgen s':>10} {'ratio':>6} "
+        f"{'pandas GB':>10} {'cardgen GB':>11}  verdict"
+    )
     for fmt in args.format:
         path = folder / f"profile-{args.rows}.{fmt}"
         if not path.exists():
@@ -113,17 +125,21 @@ def main() -> int:
                 pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), path)
             else:
                 frame.to_parquet(path, index=False)
-            print(f"(wrote {path}, {path.stat().st_size / 2**20:.0f} MiB, "
-                  f"{time.perf_counter() - start:.1f} s)")
+            print(
+                f"(wrote {path}, {path.stat().st_size / 2**20:.0f} MiB, "
+                f"{time.perf_counter() - start:.1f} s)"
+            )
         runs = [(_run(_PANDAS, path), _run(_CARDGEN, path)) for _ in range(args.repeat)]
         pandas_side = min((p for p, _ in runs), key=lambda r: r["seconds"])
         cardgen_side = min((c for _, c in runs), key=lambda r: r["seconds"])
         ratio = cardgen_side["seconds"] / pandas_side["seconds"]
         ok = ratio <= MAX_RATIO and cardgen_side["rss_gb"] <= MAX_RSS_GB
         failed |= not ok
-        print(f"{fmt:8} {pandas_side['seconds']:9.2f} {cardgen_side['seconds']:10.2f} "
-              f"{ratio:6.2f} {pandas_side['rss_gb']:10.2f} {cardgen_side['rss_gb']:11.2f}  "
-              f"{'ok' if ok else 'MISSED'} (targets: <= {MAX_RATIO}x, <= {MAX_RSS_GB} GB)")
+        print(
+            f"{fmt:8} {pandas_side['seconds']:9.2f} {cardgen_side['seconds']:10.2f} "
+            f"{ratio:6.2f} {pandas_side['rss_gb']:10.2f} {cardgen_side['rss_gb']:11.2f}  "
+            f"{'ok' if ok else 'MISSED'} (targets: <= {MAX_RATIO}x, <= {MAX_RSS_GB} GB)"
+        )
     return 1 if failed else 0
 
 

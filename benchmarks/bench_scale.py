@@ -40,12 +40,17 @@ def write_parquet(path: Path, rows: int, seed: int = 0) -> None:
         n = min(CHUNK, rows - done)
         y = (rng.random(n) < 0.3).astype(np.int8)
         score = 1 / (1 + np.exp(-(rng.normal(size=n) + 1.5 * y - 0.6)))
-        table = pa.table({
-            "y": y, "yhat": (score >= 0.5).astype(np.int8), "score": score,
-            "race": pa.array(np.array(RACES)[rng.choice(5, n, p=RACE_P)]).dictionary_encode(),
-            "sex": pa.array(np.array(["Female", "Male"])[rng.integers(0, 2, n)])
-            .dictionary_encode(),
-        })
+        table = pa.table(
+            {
+                "y": y,
+                "yhat": (score >= 0.5).astype(np.int8),
+                "score": score,
+                "race": pa.array(np.array(RACES)[rng.choice(5, n, p=RACE_P)]).dictionary_encode(),
+                "sex": pa.array(
+                    np.array(["Female", "Male"])[rng.integers(0, 2, n)]
+                ).dictionary_encode(),
+            }
+        )
         if writer is None:
             writer = pq.ParquetWriter(path, table.schema)
         writer.write_table(table, row_group_size=1_000_000)
@@ -82,8 +87,12 @@ print(json.dumps({"seconds": seconds, "warm_seconds": warm, "rss_mib": kib / 102
 
 def run_child(**kwargs: object) -> dict:
     """`cardgen.evaluate(**kwargs)` in a fresh process: its time and peak RSS."""
-    done = subprocess.run([sys.executable, "-c", CHILD, json.dumps(kwargs)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, json.dumps(kwargs)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise SystemExit(done.stderr[-3000:])
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -100,8 +109,14 @@ def roc_auc_bootstrap(rows: int, n_boot: int, row_reps: int) -> tuple[float, flo
     rng = np.random.default_rng(1)
     y = (rng.random(rows) < 0.3).astype(np.int64)
     score = 1 / (1 + np.exp(-(rng.normal(size=rows) + 1.5 * y - 0.6)))
-    frame = pd.DataFrame({"y": y, "score": score, "race": rng.choice(RACES, rows, p=RACE_P),
-                          "sex": rng.choice(["Female", "Male"], rows)})
+    frame = pd.DataFrame(
+        {
+            "y": y,
+            "score": score,
+            "race": rng.choice(RACES, rows, p=RACE_P),
+            "sex": rng.choice(["Female", "Male"], rows),
+        }
+    )
     kwargs = dict(label="y", score="score", sensitive=["race", "sex"], metrics=["roc_auc"])
 
     def per_replicate(n: int, **extra: object) -> tuple[float, float]:
@@ -119,18 +134,32 @@ def roc_auc_bootstrap(rows: int, n_boot: int, row_reps: int) -> tuple[float, flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000_000,
-                        help="rows of the DuckDB vs pyarrow run")
-    parser.add_argument("--spark-rows", type=int, default=10_000_000,
-                        help="rows of the Spark local[2] vs DuckDB run (0: skip)")
-    parser.add_argument("--auc-rows", type=int, default=1_000_000,
-                        help="rows of the ROC AUC bootstrap run (0: skip)")
+    parser.add_argument(
+        "--rows", type=int, default=100_000_000, help="rows of the DuckDB vs pyarrow run"
+    )
+    parser.add_argument(
+        "--spark-rows",
+        type=int,
+        default=10_000_000,
+        help="rows of the Spark local[2] vs DuckDB run (0: skip)",
+    )
+    parser.add_argument(
+        "--auc-rows",
+        type=int,
+        default=1_000_000,
+        help="rows of the ROC AUC bootstrap run (0: skip)",
+    )
     parser.add_argument("--n-boot", type=int, default=1000)
-    parser.add_argument("--row-reps", type=int, default=10,
-                        help="replicates timed with per-row weights (each costs a pass over "
-                             "the rows; the time per replicate is what is compared)")
-    parser.add_argument("--skip-pyarrow", action="store_true",
-                        help="skip today's pyarrow streaming path on --rows")
+    parser.add_argument(
+        "--row-reps",
+        type=int,
+        default=10,
+        help="replicates timed with per-row weights (each costs a pass over "
+        "the rows; the time per replicate is what is compared)",
+    )
+    parser.add_argument(
+        "--skip-pyarrow", action="store_true", help="skip today's pyarrow streaming path on --rows"
+    )
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
 
@@ -139,9 +168,11 @@ def main() -> None:
 
     from cardgen import __version__
 
-    print(f"cardgen {__version__}, duckdb {duckdb.__version__}, pyspark {pyspark.__version__}, "
-          f"Python {platform.python_version()}, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"cardgen {__version__}, duckdb {duckdb.__version__}, pyspark {pyspark.__version__}, "
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     work = Path(args.workdir or tempfile.mkdtemp(prefix="cardgen-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     common = dict(label="y", pred="yhat", sensitive=["race", "sex"], n_boot=args.n_boot)
@@ -152,18 +183,35 @@ def main() -> None:
         if not big.exists():
             start = time.perf_counter()
             write_parquet(big, args.rows)
-            print(f"wrote {args.rows:,} rows ({big.stat().st_size / 2**20:,.0f} MiB) in "
-                  f"{time.perf_counter() - start:.0f} s")
+            print(
+                f"wrote {args.rows:,} rows ({big.stat().st_size / 2**20:,.0f} MiB) in "
+                f"{time.perf_counter() - start:.0f} s"
+            )
         duck = run_child(data=str(big), engine="duckdb", **common)
-        lines.append((f"{args.rows:,} rows, {args.n_boot} replicates: DuckDB",
-                      duck["seconds"], duck["rss_mib"]))
+        lines.append(
+            (
+                f"{args.rows:,} rows, {args.n_boot} replicates: DuckDB",
+                duck["seconds"],
+                duck["rss_mib"],
+            )
+        )
         if not args.skip_pyarrow:
             arrow = run_child(data=str(big), engine="pandas", **common)
             assert abs(arrow["accuracy"] - duck["accuracy"]) < 1e-12
-            lines.append(("  today's pyarrow streaming path (pandas engine)", arrow["seconds"],
-                          arrow["rss_mib"]))
-            lines.append(("  ratio (pyarrow / DuckDB)", arrow["seconds"] / duck["seconds"],
-                          arrow["rss_mib"] / duck["rss_mib"]))
+            lines.append(
+                (
+                    "  today's pyarrow streaming path (pandas engine)",
+                    arrow["seconds"],
+                    arrow["rss_mib"],
+                )
+            )
+            lines.append(
+                (
+                    "  ratio (pyarrow / DuckDB)",
+                    arrow["seconds"] / duck["seconds"],
+                    arrow["rss_mib"] / duck["rss_mib"],
+                )
+            )
 
     if args.spark_rows:
         mid = work / f"preds-{args.spark_rows}.parquet"
@@ -172,28 +220,47 @@ def main() -> None:
         duck = run_child(data=str(mid), engine="duckdb", **common)
         spark = run_child(data=str(mid), engine="spark", spark_master="local[2]", **common)
         assert abs(spark["accuracy"] - duck["accuracy"]) < 1e-12
-        lines.append((f"{args.spark_rows:,} rows: Spark local[2], JVM start included",
-                      spark["seconds"], spark["rss_mib"]))
-        lines.append(("  Spark local[2], second run on the started JVM",
-                      spark["warm_seconds"], spark["rss_mib"]))
+        lines.append(
+            (
+                f"{args.spark_rows:,} rows: Spark local[2], JVM start included",
+                spark["seconds"],
+                spark["rss_mib"],
+            )
+        )
+        lines.append(
+            (
+                "  Spark local[2], second run on the started JVM",
+                spark["warm_seconds"],
+                spark["rss_mib"],
+            )
+        )
         lines.append(("  DuckDB on the same file", duck["seconds"], duck["rss_mib"]))
-        lines.append(("  ratio (Spark second run / DuckDB)",
-                      spark["warm_seconds"] / duck["seconds"],
-                      spark["rss_mib"] / duck["rss_mib"]))
+        lines.append(
+            (
+                "  ratio (Spark second run / DuckDB)",
+                spark["warm_seconds"] / duck["seconds"],
+                spark["rss_mib"] / duck["rss_mib"],
+            )
+        )
 
     print(f"\n{'':58}{'seconds':>10}{'peak RSS MiB':>14}   (Spark: Python + driver JVM)")
     for label, seconds, rss in lines:
         ratio = label.strip().startswith("ratio")
-        print(f"{label:58}{seconds:>9.2f}{'x' if ratio else ' '}{rss:>13.2f}"
-              f"{'x' if ratio else ' '}")
+        print(
+            f"{label:58}{seconds:>9.2f}{'x' if ratio else ' '}{rss:>13.2f}{'x' if ratio else ' '}"
+        )
 
     if args.auc_rows:
         binned, by_rows, error = roc_auc_bootstrap(args.auc_rows, args.n_boot, args.row_reps)
         print(f"\nROC AUC, {args.auc_rows:,} rows, 10 groups, per bootstrap replicate:")
-        print(f"  score bins (512)        {binned * 1e3:10.2f} ms   ({args.n_boot} replicates: "
-              f"{binned * args.n_boot:.1f} s)")
-        print(f"  per-row weights (today) {by_rows * 1e3:10.2f} ms   ({args.n_boot} replicates: "
-              f"{by_rows * args.n_boot:.0f} s, from {args.row_reps} timed)")
+        print(
+            f"  score bins (512)        {binned * 1e3:10.2f} ms   ({args.n_boot} replicates: "
+            f"{binned * args.n_boot:.1f} s)"
+        )
+        print(
+            f"  per-row weights (today) {by_rows * 1e3:10.2f} ms   ({args.n_boot} replicates: "
+            f"{by_rows * args.n_boot:.0f} s, from {args.row_reps} timed)"
+        )
         print(f"  ratio                   {by_rows / binned:10.0f}x")
         print(f"  |binned - scikit-learn| ROC AUC: {error:.2e}")
 

@@ -29,32 +29,84 @@ def _reports_errors(func: Any) -> Any:
 
 @click.command("audit")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--from-file", type=click.File("r", encoding="utf-8"), default=None,
-              help="Audit the Hub repositories listed in this file (one id a line, # comments).")
+@click.option(
+    "--from-file",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help="Audit the Hub repositories listed in this file (one id a line, # comments).",
+)
 @click.option("--author", default=None, help="Audit every public repository of a Hub user/org.")
-@click.option("--type", "kind", type=click.Choice(["model", "dataset"]), default="model",
-              show_default=True, help="Repository type for --from-file and --author.")
-@click.option("--jobs", type=click.IntRange(1, 64), default=None,
-              help="Hub: concurrent requests (default 8); files: worker processes (CPUs).")
-@click.option("--endpoint", envvar="HF_ENDPOINT", default=None,
-              help="Hub address (default: HF_ENDPOINT or https://huggingface.co).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
-              help="Seconds to wait for each Hub answer.")
-@click.option("--facts", "root", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("."), show_default=True,
-              help="Project folder whose .cardgen/ facts are merged into specs.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Write audit.json and audit.parquet into this folder.")
-@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Write and build a MkDocs site of the audit in this folder.")
-@click.option("--fail-under", type=click.FloatRange(0, 100), default=None, metavar="PCT",
-              help="Exit 1 when the mean completeness is below PCT percent.")
+@click.option(
+    "--type",
+    "kind",
+    type=click.Choice(["model", "dataset"]),
+    default="model",
+    show_default=True,
+    help="Repository type for --from-file and --author.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Hub: concurrent requests (default 8); files: worker processes (CPUs).",
+)
+@click.option(
+    "--endpoint",
+    envvar="HF_ENDPOINT",
+    default=None,
+    help="Hub address (default: HF_ENDPOINT or https://huggingface.co).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for each Hub answer.",
+)
+@click.option(
+    "--facts",
+    "root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Project folder whose .cardgen/ facts are merged into specs.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write audit.json and audit.parquet into this folder.",
+)
+@click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write and build a MkDocs site of the audit in this folder.",
+)
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    default=None,
+    metavar="PCT",
+    help="Exit 1 when the mean completeness is below PCT percent.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the totals.")
 @_reports_errors
-def audit_command(paths: tuple[Path, ...], from_file: Any, author: str | None, kind: str,
-                  jobs: int | None, endpoint: str | None, timeout: float, root: Path,
-                  out: Path | None, site_dir: Path | None, fail_under: float | None,
-                  quiet: bool) -> None:
+def audit_command(
+    paths: tuple[Path, ...],
+    from_file: Any,
+    author: str | None,
+    kind: str,
+    jobs: int | None,
+    endpoint: str | None,
+    timeout: float,
+    root: Path,
+    out: Path | None,
+    site_dir: Path | None,
+    fail_under: float | None,
+    quiet: bool,
+) -> None:
     """Audit how well many cards are documented.
 
     PATHS are Markdown cards (*.md), specs (*.yaml) or folders of them (searched
@@ -79,19 +131,28 @@ def audit_command(paths: tuple[Path, ...], from_file: Any, author: str | None, k
             ids = [line.split("#", 1)[0].strip() for line in from_file]
             ids = [i for i in ids if i]
         else:
-            ids = list_author_repos(author or "", repo_type=repo_type, endpoint=endpoint,
-                                    timeout=timeout)
+            ids = list_author_repos(
+                author or "", repo_type=repo_type, endpoint=endpoint, timeout=timeout
+            )
         if not ids:
             raise CardgenError("no repositories to audit")
         from tqdm import tqdm
 
-        with tqdm(total=len(set(ids)), unit="repo", file=sys.stderr, desc="audit hub",
-                  disable=quiet) as bar:
-            report = audit_hub(ids, repo_type=repo_type, jobs=jobs or 8, endpoint=endpoint,
-                               timeout=timeout, progress=lambda repo, ok: bar.update(1))
+        with tqdm(
+            total=len(set(ids)), unit="repo", file=sys.stderr, desc="audit hub", disable=quiet
+        ) as bar:
+            report = audit_hub(
+                ids,
+                repo_type=repo_type,
+                jobs=jobs or 8,
+                endpoint=endpoint,
+                timeout=timeout,
+                progress=lambda repo, ok: bar.update(1),
+            )
     for problem in report.problems:
-        click.echo(f"warning: {problem['source']}: {problem['problem']}: {problem['message']}",
-                   err=True)
+        click.echo(
+            f"warning: {problem['source']}: {problem['problem']}: {problem['message']}", err=True
+        )
     if not report.cards:
         raise CardgenError("no card could be audited (see the warnings above)")
     lines = summary_lines(report)
@@ -105,25 +166,49 @@ def audit_command(paths: tuple[Path, ...], from_file: Any, author: str | None, k
 
         click.echo(f"wrote the audit site {write_audit_site(report, site_dir)}")
     if fail_under is not None and report.mean_completeness < fail_under:
-        click.echo(f"error: mean completeness {report.mean_completeness:.1f}% is below "
-                   f"--fail-under {fail_under:g}%", err=True)
+        click.echo(
+            f"error: mean completeness {report.mean_completeness:.1f}% is below "
+            f"--fail-under {fail_under:g}%",
+            err=True,
+        )
         sys.exit(1)
 
 
 @click.command("crosswalk")
 @click.argument("card", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--regime", "names", multiple=True, metavar="NAME",
-              help="Regime to check (repeatable; default: all). Unknown names list the known.")
-@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md",
-              show_default=True, help="Markdown tables or JSON.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write here instead of printing.")
-@click.option("--facts", "root", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("."), show_default=True,
-              help="Project folder holding the .cardgen/ facts.")
+@click.option(
+    "--regime",
+    "names",
+    multiple=True,
+    metavar="NAME",
+    help="Regime to check (repeatable; default: all). Unknown names list the known.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "json"]),
+    default="md",
+    show_default=True,
+    help="Markdown tables or JSON.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write here instead of printing.",
+)
+@click.option(
+    "--facts",
+    "root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Project folder holding the .cardgen/ facts.",
+)
 @_reports_errors
-def crosswalk_command(card: Path, names: tuple[str, ...], fmt: str, out: Path | None,
-                      root: Path) -> None:
+def crosswalk_command(
+    card: Path, names: tuple[str, ...], fmt: str, out: Path | None, root: Path
+) -> None:
     """Regulation crosswalk of a model card: each regime item satisfied, unknown or n/a.
 
     Regimes: EU AI Act Annexes IV, XI and XII, the GPAI Code of Practice's Model

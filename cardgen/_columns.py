@@ -48,9 +48,9 @@ def explain(source: str, names: Sequence[str], only: Sequence[str] | None = None
     for name, where in repeated(names).items():
         if only is not None and name not in only:
             continue
-        columns = " and ".join(map(str, where)) if len(where) == 2 else \
-            ", ".join(map(str, where))
+        columns = " and ".join(map(str, where)) if len(where) == 2 else ", ".join(map(str, where))
         choices = " or ".join(f"{copies[i - 1]!r} (column {i})" for i in where)
-        parts.append(f"column name {name!r} repeats (columns {columns}): select a copy as "
-                     f"{choices}")
+        parts.append(
+            f"column name {name!r} repeats (columns {columns}): select a copy as {choices}"
+        )
     return f"{source}: " + "; ".join(parts)

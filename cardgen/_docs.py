@@ -25,14 +25,16 @@ ROOT = Path(__file__).resolve().parent.parent
 HELP_WIDTH = 88
 
 
-def _commands(command: click.Command, context: click.Context
-              ) -> list[tuple[click.Command, click.Context]]:
+def _commands(
+    command: click.Command, context: click.Context
+) -> list[tuple[click.Command, click.Context]]:
     found = [(command, context)]
     if isinstance(command, click.Group):
         for name in sorted(command.commands):
             sub = command.commands[name]
-            found += _commands(sub, click.Context(sub, info_name=name, parent=context,
-                                                  **sub.context_settings))
+            found += _commands(
+                sub, click.Context(sub, info_name=name, parent=context, **sub.context_settings)
+            )
     return found
 
 
@@ -40,10 +42,17 @@ def cli_reference() -> str:
     """The CLI reference: every command's `--help`, as printed at a fixed width."""
     from .cli import cli
 
-    lines = ["# CLI reference", "",
-             "Generated from `cardgen --help` by `python -m cardgen._docs`; do not edit.", ""]
-    settings = {**cli.context_settings, "terminal_width": HELP_WIDTH,
-                "max_content_width": HELP_WIDTH}
+    lines = [
+        "# CLI reference",
+        "",
+        "Generated from `cardgen --help` by `python -m cardgen._docs`; do not edit.",
+        "",
+    ]
+    settings = {
+        **cli.context_settings,
+        "terminal_width": HELP_WIDTH,
+        "max_content_width": HELP_WIDTH,
+    }
     root = click.Context(cli, info_name="cardgen", **settings)
     for command, context in _commands(cli, root):
         text = command.get_help(context).replace("\r", "")
@@ -90,19 +99,31 @@ def schema_reference(schemas: Path) -> dict[str, str]:
     for path in sorted(schemas.glob("*.schema.json")):
         schema = json.loads(path.read_text(encoding="utf-8"))
         name = path.name.removesuffix(".schema.json")
-        lines = [f"# {inline(schema.get('title', name))}", "",
-                 f"Generated from `schemas/{path.name}`; do not edit.", "",
-                 _text(schema.get("description")), "", *_fields(schema), ""]
+        lines = [
+            f"# {inline(schema.get('title', name))}",
+            "",
+            f"Generated from `schemas/{path.name}`; do not edit.",
+            "",
+            _text(schema.get("description")),
+            "",
+            *_fields(schema),
+            "",
+        ]
         for definition, sub in sorted(schema.get("$defs", {}).items()):
             lines += [f"## {definition}", "", _text(sub.get("description")), ""]
             lines += [*_fields(sub), ""] if "properties" in sub else [f"Type: {_type(sub)}", ""]
         pages[f"reference/schemas/{name}.md"] = "\n".join(lines).rstrip("\n") + "\n"
-    index = ["# Schema reference", "",
-             "The JSON Schemas of cardgen's documents, generated from `schemas/`.", ""]
-    index += [f"- [{p.rsplit('/', 1)[-1].removesuffix('.md')}]({p.split('/', 1)[1]})"
-              for p in sorted(pages)]
-    pages["reference/schemas/index.md"] = "\n".join(index).replace(
-        "](schemas/", "](") + "\n"
+    index = [
+        "# Schema reference",
+        "",
+        "The JSON Schemas of cardgen's documents, generated from `schemas/`.",
+        "",
+    ]
+    index += [
+        f"- [{p.rsplit('/', 1)[-1].removesuffix('.md')}]({p.split('/', 1)[1]})"
+        for p in sorted(pages)
+    ]
+    pages["reference/schemas/index.md"] = "\n".join(index).replace("](schemas/", "](") + "\n"
     return pages
 
 
@@ -111,7 +132,8 @@ def example_pages(golden: Path) -> dict[str, str]:
     pages = {}
     for path in sorted(golden.glob("*.page.md")):
         pages[f"examples/{path.name.removesuffix('.page.md')}.md"] = path.read_text(
-            encoding="utf-8")
+            encoding="utf-8"
+        )
     return pages
 
 
@@ -126,15 +148,21 @@ def generated_pages(root: Path = ROOT) -> dict[str, str]:
 def stale_pages(root: Path = ROOT) -> list[str]:
     """Generated pages under `site/` that are missing or differ from what would be written."""
     site = root / "site"
-    return [name for name, text in generated_pages(root).items()
-            if not (site / name).exists() or (site / name).read_text(encoding="utf-8") != text]
+    return [
+        name
+        for name, text in generated_pages(root).items()
+        if not (site / name).exists() or (site / name).read_text(encoding="utf-8") != text
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Regenerate the reference pages, or check them with `--check`."""
     parser = argparse.ArgumentParser(description="Generate cardgen's reference pages.")
-    parser.add_argument("--check", action="store_true",
-                        help="Write nothing; exit 1 if a generated page is out of date.")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="Write nothing; exit 1 if a generated page is out of date.",
+    )
     args = parser.parse_args(argv)
     if args.check:
         stale = stale_pages()

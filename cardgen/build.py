@@ -114,7 +114,8 @@ def _is_hub_reference(path: Path) -> bool:
     """`hub:ORG/NAME` data, or an `org/name` model id that is no local file or folder."""
     text = str(path)
     return text.startswith("hub:") or (
-        not path.exists() and text.count("/") == 1 and not path.suffix)
+        not path.exists() and text.count("/") == 1 and not path.suffix
+    )
 
 
 def _local(root: Path, value: str) -> Path:
@@ -123,8 +124,11 @@ def _local(root: Path, value: str) -> Path:
     if path.is_absolute() or value.startswith(("hub:", "spark:")):
         return path
     local = root / path
-    return path if _is_hub_reference(local) and not local.exists() and _is_hub_reference(
-        path) else local
+    return (
+        path
+        if _is_hub_reference(local) and not local.exists() and _is_hub_reference(path)
+        else local
+    )
 
 
 @dataclass
@@ -143,49 +147,90 @@ def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
     sources = card.sources
     if sources.hub is not None:
         hub = sources.hub
-        steps.append(_Step(f"hub {hub.repo_id}", "hub", hub, [],
-                           [facts_dir(card.name, root) / "hub.json"],
-                           partial(_collect_hub, card.name, hub, root)))
+        steps.append(
+            _Step(
+                f"hub {hub.repo_id}",
+                "hub",
+                hub,
+                [],
+                [facts_dir(card.name, root) / "hub.json"],
+                partial(_collect_hub, card.name, hub, root),
+            )
+        )
     if isinstance(card, ModelCard):
         for i, run in enumerate(card.sources.run):
             from .collect.run import default_output
 
-            out = _local(root, run.output) if run.output else default_output(
-                str(_local(root, run.data)))
-            steps.append(_Step(
-                f"run {run.model}", f"run-{i}", run,
-                [_local(root, run.model), _local(root, run.data)], [out],
-                partial(_run, run, out, root, progress)))
+            out = (
+                _local(root, run.output)
+                if run.output
+                else default_output(str(_local(root, run.data)))
+            )
+            steps.append(
+                _Step(
+                    f"run {run.model}",
+                    f"run-{i}",
+                    run,
+                    [_local(root, run.model), _local(root, run.data)],
+                    [out],
+                    partial(_run, run, out, root, progress),
+                )
+            )
         for i, source in enumerate(card.sources.evaluate):
             from .engines import default_name
 
             name = default_name(source.data)
-            steps.append(_Step(
-                f"evaluate {source.data}", f"evaluate-{i}", source,
-                [] if "://" in source.data else [_local(root, source.data)],
-                [facts_dir(card.name, root) / f"evaluate-{name}.json"],
-                partial(_evaluate, card.name, source, name, root, progress)))
+            steps.append(
+                _Step(
+                    f"evaluate {source.data}",
+                    f"evaluate-{i}",
+                    source,
+                    [] if "://" in source.data else [_local(root, source.data)],
+                    [facts_dir(card.name, root) / f"evaluate-{name}.json"],
+                    partial(_evaluate, card.name, source, name, root, progress),
+                )
+            )
         for i, probe_source in enumerate(card.sources.probe):
             inputs = [_local(root, probe_source.model)]
             if probe_source.prompts:
                 inputs.append(_local(root, probe_source.prompts))
-            steps.append(_Step(
-                f"probe {probe_source.model}", f"probe-{i}", probe_source, inputs, [],
-                partial(_probe, card.name, probe_source, root, progress)))
+            steps.append(
+                _Step(
+                    f"probe {probe_source.model}",
+                    f"probe-{i}",
+                    probe_source,
+                    inputs,
+                    [],
+                    partial(_probe, card.name, probe_source, root, progress),
+                )
+            )
         for kind, listed in (("lm-eval", card.sources.lm_eval), ("inspect", card.sources.inspect)):
             for i, lm_source in enumerate(listed):
                 inputs = [_local(root, lm_source.path)]
                 if lm_source.baseline:
                     inputs.append(_local(root, lm_source.baseline))
-                steps.append(_Step(
-                    f"{kind} {lm_source.path}", f"{kind}-{i}", lm_source, inputs, [],
-                    partial(_lm_eval, card.name, kind, lm_source, root)))
+                steps.append(
+                    _Step(
+                        f"{kind} {lm_source.path}",
+                        f"{kind}-{i}",
+                        lm_source,
+                        inputs,
+                        [],
+                        partial(_lm_eval, card.name, kind, lm_source, root),
+                    )
+                )
     if isinstance(card, DataCard):
         for i, profile_source in enumerate(card.sources.profile):
-            steps.append(_Step(
-                f"profile {profile_source.data}", f"profile-{i}", profile_source,
-                [_local(root, profile_source.data)], [],
-                partial(_profile, card.name, profile_source, root)))
+            steps.append(
+                _Step(
+                    f"profile {profile_source.data}",
+                    f"profile-{i}",
+                    profile_source,
+                    [_local(root, profile_source.data)],
+                    [],
+                    partial(_profile, card.name, profile_source, root),
+                )
+            )
     return steps
 
 
@@ -201,25 +246,32 @@ def _with_engine(card: Card, engine: str | None) -> Card:
         kind, entries = "profile", card.sources.profile
     else:
         return card
-    updated = [s.model_copy(update={"engine": engine}) if s.engine == "auto" else s
-               for s in entries]
+    updated = [
+        s.model_copy(update={"engine": engine}) if s.engine == "auto" else s for s in entries
+    ]
     return card.model_copy(update={"sources": card.sources.model_copy(update={kind: updated})})
 
 
 def _collect_hub(card_name: str, hub: Any, root: Path) -> None:
     from .hub.collect import collect_hub
 
-    collect_hub(hub.repo_id, card_name, repo_type=hub.repo_type, revision=hub.revision,
-                root=root)
+    collect_hub(hub.repo_id, card_name, repo_type=hub.repo_type, revision=hub.revision, root=root)
 
 
 def _run(source: Any, out: Path, root: Path, progress: bool) -> None:
     from .collect.run import run
 
-    run(str(_local(root, source.model)), str(_local(root, source.data)), out=out,
-        text_column=source.text_column, label_column=source.label_column,
-        sensitive=list(source.sensitive), split=source.split, device=source.device,
-        progress=progress)
+    run(
+        str(_local(root, source.model)),
+        str(_local(root, source.data)),
+        out=out,
+        text_column=source.text_column,
+        label_column=source.label_column,
+        sensitive=list(source.sensitive),
+        split=source.split,
+        device=source.device,
+        progress=progress,
+    )
 
 
 def _evaluate(card_name: str, source: Any, name: str, root: Path, progress: bool) -> None:
@@ -235,9 +287,12 @@ def _evaluate(card_name: str, source: Any, name: str, root: Path, progress: bool
 def _probe(card_name: str, source: Any, root: Path, progress: bool) -> None:
     from .collect.probe import probe
 
-    evaluation = probe(str(_local(root, source.model)),
-                       str(_local(root, source.prompts)) if source.prompts else None,
-                       baseline=source.baseline or None, progress=progress)
+    evaluation = probe(
+        str(_local(root, source.model)),
+        str(_local(root, source.prompts)) if source.prompts else None,
+        baseline=source.baseline or None,
+        progress=progress,
+    )
     write_fact(card_name, f"probe-{evaluation.name}", evaluation, root)
 
 
@@ -245,11 +300,17 @@ def _lm_eval(card_name: str, kind: str, source: Any, root: Path) -> None:
     from .collect._lm_common import store_run
     from .compare import add_regression_tests, load_run
 
-    run = load_run(_local(root, source.path), cluster_key=source.cluster_key, root=root,
-                   kind=kind, dataset_id=source.dataset_id)
+    run = load_run(
+        _local(root, source.path),
+        cluster_key=source.cluster_key,
+        root=root,
+        kind=kind,
+        dataset_id=source.dataset_id,
+    )
     if source.baseline:
-        baseline = load_run(_local(root, source.baseline), cluster_key=source.cluster_key,
-                            root=root, kind=kind)
+        baseline = load_run(
+            _local(root, source.baseline), cluster_key=source.cluster_key, root=root, kind=kind
+        )
         add_regression_tests(run, baseline, source.max_regression)
     store_run(card_name, run, root)
 
@@ -257,8 +318,11 @@ def _lm_eval(card_name: str, kind: str, source: Any, root: Path) -> None:
 def _profile(card_name: str, source: Any, root: Path) -> None:
     from .collect.profile import profile, store_profile
 
-    options: dict[str, Any] = {"sensitive": list(source.sensitive), "label": source.label,
-                               "engine": source.engine}
+    options: dict[str, Any] = {
+        "sensitive": list(source.sensitive),
+        "label": source.label,
+        "engine": source.engine,
+    }
     if getattr(source, "pos_label", None) is not None:
         options["pos_label"] = source.pos_label
     result = profile(_local(root, source.data), **options)
@@ -267,8 +331,9 @@ def _profile(card_name: str, source: Any, root: Path) -> None:
     store_profile(card_name, result, root)
 
 
-def _collect(card: Card, root: Path, result: CardBuild, say: Progress, refresh: bool,
-             progress: bool) -> None:
+def _collect(
+    card: Card, root: Path, result: CardBuild, say: Progress, refresh: bool, progress: bool
+) -> None:
     cache = _read_cache(card.name, root)
     new_cache = dict(cache)
     for step in _steps(card, root, progress):
@@ -285,8 +350,7 @@ def _collect(card: Card, root: Path, result: CardBuild, say: Progress, refresh: 
             # Name the spec entry that asked for the step, so the user knows what to edit.
             kind, _, index = step.key.partition("-")
             entry = ("sources", kind, int(index)) if index else ("sources", kind)
-            raise CardgenError(f"{spec_location(result.spec, entry)}: {step.label}: "
-                               f"{exc}") from exc
+            raise CardgenError(f"{spec_location(result.spec, entry)}: {step.label}: {exc}") from exc
         say(f"  {card.name}: {step.label} done ({time.perf_counter() - started:.1f} s)")
         result.ran.append(step.label)
         new_cache[step.key] = key
@@ -316,10 +380,17 @@ def _render(card_spec: Path, root: Path, out_dir: Path, result: CardBuild) -> Ca
     return card
 
 
-def build(cards_dir: str | Path = "cards", *, root: str | Path = ".",
-          out: str | Path = "build/cards", site_project: str | Path | None = "site-project",
-          refresh: bool = False, progress: bool = True,
-          say: Progress = lambda message: None, engine: str | None = None) -> BuildReport:
+def build(
+    cards_dir: str | Path = "cards",
+    *,
+    root: str | Path = ".",
+    out: str | Path = "build/cards",
+    site_project: str | Path | None = "site-project",
+    refresh: bool = False,
+    progress: bool = True,
+    say: Progress = lambda message: None,
+    engine: str | None = None,
+) -> BuildReport:
     """Collect, render and publish every card spec in `cards_dir`.
 
     Each source a spec names (hub, run, evaluate, probe, lm_eval, inspect, profile) runs
@@ -360,8 +431,10 @@ def build(cards_dir: str | Path = "cards", *, root: str | Path = ".",
     for r in results:
         assert r.card is not None
         if r.card.name in names:
-            raise CardgenError(f"{r.path}: card name {r.card.name!r} is also used by "
-                               f"{names[r.card.name]}; names must be unique")
+            raise CardgenError(
+                f"{r.path}: card name {r.card.name!r} is also used by "
+                f"{names[r.card.name]}; names must be unique"
+            )
         names[r.card.name] = r.path
     out_dir = _local(root, str(out))
     builds = []
@@ -369,8 +442,14 @@ def build(cards_dir: str | Path = "cards", *, root: str | Path = ".",
         assert r.card is not None
         result = CardBuild(r.card.name, r.card.kind, r.path)
         say(f"{r.card.name} ({r.card.kind} card)")
-        _collect(_with_engine(resolve_sources(r.card, r.path, root), engine), root, result, say,
-                 refresh, progress)
+        _collect(
+            _with_engine(resolve_sources(r.card, r.path, root), engine),
+            root,
+            result,
+            say,
+            refresh,
+            progress,
+        )
         _render(r.path, root, out_dir, result)
         builds.append(result)
     site_dir, rebuilt = None, False
@@ -379,14 +458,19 @@ def build(cards_dir: str | Path = "cards", *, root: str | Path = ".",
     return BuildReport(builds, site_dir, rebuilt)
 
 
-def _build_site(cards_path: Path, root: Path, project_dir: Path,
-                say: Progress) -> tuple[Path, bool]:
+def _build_site(
+    cards_path: Path, root: Path, project_dir: Path, say: Progress
+) -> tuple[Path, bool]:
     """Write the site's MkDocs project; run mkdocs only when a page changed."""
     from .site import build_project, build_site
 
     project = build_site(cards_path, project_dir, root=root, build=False).project
-    if not (project.written or project.removed or project.history_changed
-            or not (project.site_dir / "index.html").exists()):
+    if not (
+        project.written
+        or project.removed
+        or project.history_changed
+        or not (project.site_dir / "index.html").exists()
+    ):
         return project.site_dir, False
     say(f"site -> {project.site_dir}")
     build_project(project)
@@ -395,14 +479,20 @@ def _build_site(cards_path: Path, root: Path, project_dir: Path,
 
 def summary_markdown(report: BuildReport) -> str:
     """A Markdown summary for `$GITHUB_STEP_SUMMARY`."""
-    lines = ["## cardgen build", "",
-             "| Card | Kind | Ran | Files changed | Threshold tests |",
-             "|---|---|---|---:|---|"]
+    lines = [
+        "## cardgen build",
+        "",
+        "| Card | Kind | Ran | Files changed | Threshold tests |",
+        "|---|---|---|---:|---|",
+    ]
     for card in report.cards:
         ran = ", ".join(card.ran) or "nothing (inputs unchanged)"
         total = card.tests_passed + len(card.tests_failed)
-        tests = (f"❌ {len(card.tests_failed)} of {total} failed" if card.tests_failed
-                 else (f"✅ {total} passed" if total else "none"))
+        tests = (
+            f"❌ {len(card.tests_failed)} of {total} failed"
+            if card.tests_failed
+            else (f"✅ {total} passed" if total else "none")
+        )
         lines.append(f"| {card.name} | {card.kind} | {ran} | {len(card.changed)} | {tests} |")
     failed = [(card.name, t) for card in report.cards for t in card.tests_failed]
     if failed:
@@ -411,8 +501,10 @@ def summary_markdown(report: BuildReport) -> str:
             observed = "undefined" if test.observed is None else f"{test.observed:.4f}"
             lines.append(f"- **{name}**: `{test.expression}` (observed {observed})")
     if report.site_dir is not None:
-        lines += ["", f"Site: `{report.site_dir}`"
-                  f"{' (rebuilt)' if report.site_rebuilt else ' (unchanged)'}"]
+        lines += [
+            "",
+            f"Site: `{report.site_dir}`{' (rebuilt)' if report.site_rebuilt else ' (unchanged)'}",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -114,9 +114,11 @@ def static_problems(card: Card, spec: str | Path, root: str | Path = ".") -> lis
                 located = Path(root, source_path(value, spec.parent, root))
                 if glob.has_magic(value):
                     if not any(glob.iglob(str(located), recursive=True)):
-                        problem(("sources", kind, i, name),
-                                f"{value}: the pattern matches no file (looked beside the "
-                                f"spec: {located})")
+                        problem(
+                            ("sources", kind, i, name),
+                            f"{value}: the pattern matches no file (looked beside the "
+                            f"spec: {located})",
+                        )
                     continue
                 if located.exists() or located.resolve() in produced:
                     continue

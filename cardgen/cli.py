@@ -51,8 +51,7 @@ class CardKind(click.Choice):
     def __init__(self) -> None:
         super().__init__(["model", "data"])
 
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> Any:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if value == "dataset":
             click.echo("note: --type dataset is deprecated; use --type data", err=True)
             return "data"
@@ -65,15 +64,24 @@ def kind_option(help_text: str) -> Callable[[F], F]:
 
 
 endpoint_option = click.option(
-    "--endpoint", envvar="HF_ENDPOINT", default=None,
-    help="Hub address [default: $HF_ENDPOINT or https://huggingface.co].")
+    "--endpoint",
+    envvar="HF_ENDPOINT",
+    default=None,
+    help="Hub address [default: $HF_ENDPOINT or https://huggingface.co].",
+)
 device_option = click.option(
-    "--device", default="auto", show_default=True,
-    help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N or mps.")
-dtype_option = click.option(
-    "--dtype", type=click.Choice(["auto", "float32", "bfloat16", "float16"]), default="auto",
+    "--device",
+    default="auto",
     show_default=True,
-    help="Weights dtype; auto is bfloat16 on a CUDA GPU that supports it, else float32.")
+    help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N or mps.",
+)
+dtype_option = click.option(
+    "--dtype",
+    type=click.Choice(["auto", "float32", "bfloat16", "float16"]),
+    default="auto",
+    show_default=True,
+    help="Weights dtype; auto is bfloat16 on a CUDA GPU that supports it, else float32.",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -87,19 +95,28 @@ def cli() -> None:
 
 
 @cli.command("schema")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("schemas"), show_default=True,
-              help="Folder to write the JSON Schema files into.")
-@click.option("--check", is_flag=True,
-              help="Write nothing; exit 1 if the files in --out are missing or out of date.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("schemas"),
+    show_default=True,
+    help="Folder to write the JSON Schema files into.",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 if the files in --out are missing or out of date.",
+)
 @reports_errors
 def schema_command(out_dir: Path, check: bool) -> None:
     """Export the JSON Schemas of model cards, data cards, evaluations and provenance."""
     if check:
         stale = stale_schemas(out_dir)
         if stale:
-            raise CardgenError(f"{out_dir}: out of date: {', '.join(stale)} "
-                               f"(run `cardgen schema --out {out_dir}`)")
+            raise CardgenError(
+                f"{out_dir}: out of date: {', '.join(stale)} (run `cardgen schema --out {out_dir}`)"
+            )
         click.echo(f"{out_dir}: up to date")
         return
     for path in export_schemas(out_dir):
@@ -109,15 +126,22 @@ def schema_command(out_dir: Path, check: bool) -> None:
 def _check_card_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
     if not re.match(CARD_NAME_PATTERN, value):
         raise click.BadParameter(
-            f"{value!r}: use letters, digits, '.', '_' and '-' (it becomes a file name)")
+            f"{value!r}: use letters, digits, '.', '_' and '-' (it becomes a file name)"
+        )
     return value
 
 
 @cli.command("init")
 @click.argument("kind", type=click.Choice(["model", "data"]))
 @click.argument("name", callback=_check_card_name)
-@click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("cards"),
-              show_default=True, help="Folder for the spec file.")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path),
+    default=Path("cards"),
+    show_default=True,
+    help="Folder for the spec file.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing spec.")
 @reports_errors
 def init_command(kind: str, name: str, directory: Path, force: bool) -> None:
@@ -131,13 +155,16 @@ def init_command(kind: str, name: str, directory: Path, force: bool) -> None:
 
 @cli.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--min-completeness", type=click.FloatRange(0, 100), default=None,
-              metavar="N", help="Fail when a card fills less than N percent of the "
-              "recommended sections.")
+@click.option(
+    "--min-completeness",
+    type=click.FloatRange(0, 100),
+    default=None,
+    metavar="N",
+    help="Fail when a card fills less than N percent of the recommended sections.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
 @reports_errors
-def validate_command(paths: tuple[Path, ...], min_completeness: float | None,
-                     quiet: bool) -> None:
+def validate_command(paths: tuple[Path, ...], min_completeness: float | None, quiet: bool) -> None:
     """Validate card specs and report how complete each one is.
 
     PATHS are spec files or folders of them (default: cards/). Every problem is printed
@@ -162,10 +189,12 @@ def validate_command(paths: tuple[Path, ...], min_completeness: float | None,
         failed += below
         if not quiet or below:
             status = "below --min-completeness" if below else "valid"
-            click.echo(f"{result.path}: {status}, {result.card_kind} card, "
-                       f"{report.percent:.0f}% complete "
-                       f"({len(report.filled)}/{len(report.filled) + len(report.missing)} "
-                       "recommended sections)")
+            click.echo(
+                f"{result.path}: {status}, {result.card_kind} card, "
+                f"{report.percent:.0f}% complete "
+                f"({len(report.filled)}/{len(report.filled) + len(report.missing)} "
+                "recommended sections)"
+            )
             for section in report.missing:
                 click.echo(f"  empty: {section}")
     if not quiet and results:
@@ -176,34 +205,79 @@ def validate_command(paths: tuple[Path, ...], min_completeness: float | None,
 
 @cli.command("render")
 @click.argument("card", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="hub", show_default=True,
-              help="hub: README.md with front matter and model-index (with --out, each "
-              "evaluation's full results go beside it as evaluation/NAME.json); page: site "
-              "Markdown; json: the card as JSON; croissant: Croissant JSON-LD (data cards).")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="File to write; standard output when omitted. An existing README is "
-              "regenerated between its cardgen markers only.")
-@click.option("--template", type=click.Path(path_type=Path), default=None,
-              help="Your own Jinja2 template for hub or page output (runs sandboxed; it can "
-              "import cardgen's _macros.md.j2).")
-@click.option("--precision", type=click.IntRange(0, 12), default=3, show_default=True,
-              help="Decimals shown for metric values.")
-@click.option("--facts", "root", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("."), show_default=True,
-              help="Project folder whose .cardgen/ holds the collected facts.")
-@click.option("--force", is_flag=True,
-              help="Overwrite an existing output file that has no cardgen markers.")
-@click.option("--fill-template", is_flag=True, default=None,
-              help="Lay an imported card out as the full Hub template instead of the "
-              "author's own sections (as spec `render: {fill_template: true}`).")
-@click.option("--keep-edits", "edits", flag_value="keep",
-              help="Leave regions edited by hand since cardgen wrote them as they are.")
-@click.option("--overwrite-edits", "edits", flag_value="overwrite",
-              help="Replace regions edited by hand with cardgen's text.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="hub",
+    show_default=True,
+    help="hub: README.md with front matter and model-index (with --out, each "
+    "evaluation's full results go beside it as evaluation/NAME.json); page: site "
+    "Markdown; json: the card as JSON; croissant: Croissant JSON-LD (data cards).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File to write; standard output when omitted. An existing README is "
+    "regenerated between its cardgen markers only.",
+)
+@click.option(
+    "--template",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Your own Jinja2 template for hub or page output (runs sandboxed; it can "
+    "import cardgen's _macros.md.j2).",
+)
+@click.option(
+    "--precision",
+    type=click.IntRange(0, 12),
+    default=3,
+    show_default=True,
+    help="Decimals shown for metric values.",
+)
+@click.option(
+    "--facts",
+    "root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Project folder whose .cardgen/ holds the collected facts.",
+)
+@click.option(
+    "--force", is_flag=True, help="Overwrite an existing output file that has no cardgen markers."
+)
+@click.option(
+    "--fill-template",
+    is_flag=True,
+    default=None,
+    help="Lay an imported card out as the full Hub template instead of the "
+    "author's own sections (as spec `render: {fill_template: true}`).",
+)
+@click.option(
+    "--keep-edits",
+    "edits",
+    flag_value="keep",
+    help="Leave regions edited by hand since cardgen wrote them as they are.",
+)
+@click.option(
+    "--overwrite-edits",
+    "edits",
+    flag_value="overwrite",
+    help="Replace regions edited by hand with cardgen's text.",
+)
 @reports_errors
-def render_command(card: Path, fmt: str, out: Path | None, template: Path | None,
-                   precision: int, root: Path, force: bool, fill_template: bool | None,
-                   edits: str | None) -> None:
+def render_command(
+    card: Path,
+    fmt: str,
+    out: Path | None,
+    template: Path | None,
+    precision: int,
+    root: Path,
+    force: bool,
+    fill_template: bool | None,
+    edits: str | None,
+) -> None:
     """Render CARD (a spec, cards/NAME.yaml) merged with its collected facts.
 
     An imported card keeps its author's headings and order; an existing README changes
@@ -214,12 +288,27 @@ def render_command(card: Path, fmt: str, out: Path | None, template: Path | None
         raise click.UsageError("--template applies to --format hub or page")
     loaded = load_card(card, root)
     if out is None:
-        click.echo(render(loaded, fmt, precision, template,  # type: ignore[arg-type]
-                          fill_template=fill_template), nl=False)
+        click.echo(
+            render(
+                loaded,
+                fmt,
+                precision,
+                template,  # type: ignore[arg-type]
+                fill_template=fill_template,
+            ),
+            nl=False,
+        )
         return
-    result = write_rendered(loaded, fmt, out, precision=precision,  # type: ignore[arg-type]
-                            template=template, force=force, fill_template=fill_template,
-                            edits=edits or "error")  # type: ignore[arg-type]
+    result = write_rendered(
+        loaded,
+        fmt,
+        out,
+        precision=precision,  # type: ignore[arg-type]
+        template=template,
+        force=force,
+        fill_template=fill_template,
+        edits=edits or "error",
+    )  # type: ignore[arg-type]
     click.echo(f"{'wrote' if result.changed else 'unchanged'} {result.path}")
     for sidecar in result.sidecars:
         click.echo(f"wrote {sidecar}")
@@ -235,10 +324,15 @@ def render_command(card: Path, fmt: str, out: Path | None, template: Path | None
 def _print_build(report: BuildReport) -> None:
     for card in report.cards:
         total = card.tests_passed + len(card.tests_failed)
-        tests = (f"{len(card.tests_failed)} of {total} threshold tests FAILED"
-                 if card.tests_failed else f"{total} threshold tests passed")
-        click.echo(f"{card.name}: ran {len(card.ran)} step(s), {len(card.cached)} unchanged; "
-                   f"{len(card.changed)} file(s) written; {tests}")
+        tests = (
+            f"{len(card.tests_failed)} of {total} threshold tests FAILED"
+            if card.tests_failed
+            else f"{total} threshold tests passed"
+        )
+        click.echo(
+            f"{card.name}: ran {len(card.ran)} step(s), {len(card.cached)} unchanged; "
+            f"{len(card.changed)} file(s) written; {tests}"
+        )
         for test in card.tests_failed:
             observed = "undefined" if test.observed is None else f"{test.observed:.4f}"
             why = f": {test.reason}" if test.passed is None and test.reason else ""
@@ -249,26 +343,52 @@ def _print_build(report: BuildReport) -> None:
 
 
 @cli.command("build")
-@click.option("--cards", "cards_dir", type=click.Path(path_type=Path), default=Path("cards"),
-              show_default=True, help="Folder of card specs.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("build/cards"), show_default=True,
-              help="Folder for rendered cards: OUT/NAME/README.md, card.json, croissant.json.")
-@click.option("--site-project", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("site-project"), show_default=True,
-              help="Folder of the site's MkDocs project; the site is built into its public/.")
+@click.option(
+    "--cards",
+    "cards_dir",
+    type=click.Path(path_type=Path),
+    default=Path("cards"),
+    show_default=True,
+    help="Folder of card specs.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build/cards"),
+    show_default=True,
+    help="Folder for rendered cards: OUT/NAME/README.md, card.json, croissant.json.",
+)
+@click.option(
+    "--site-project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("site-project"),
+    show_default=True,
+    help="Folder of the site's MkDocs project; the site is built into its public/.",
+)
 @click.option("--no-site", is_flag=True, help="Skip the site.")
-@click.option("--refresh", is_flag=True,
-              help="Run every source again, even when its inputs are unchanged.")
-@click.option("--no-fail", is_flag=True,
-              help="Report failed threshold tests but exit 0.")
+@click.option(
+    "--refresh", is_flag=True, help="Run every source again, even when its inputs are unchanged."
+)
+@click.option("--no-fail", is_flag=True, help="Report failed threshold tests but exit 0.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
-@click.option("--engine", type=click.Choice(["auto", "pandas", "duckdb", "spark"]),
-              default=None, help="Aggregation engine for evaluations whose spec leaves it at "
-              "auto (see `cardgen evaluate --engine`).")
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "pandas", "duckdb", "spark"]),
+    default=None,
+    help="Aggregation engine for evaluations whose spec leaves it at "
+    "auto (see `cardgen evaluate --engine`).",
+)
 @reports_errors
-def build_command(cards_dir: Path, out: Path, site_project: Path, no_site: bool, refresh: bool,
-                  no_fail: bool, quiet: bool, engine: str | None) -> None:
+def build_command(
+    cards_dir: Path,
+    out: Path,
+    site_project: Path,
+    no_site: bool,
+    refresh: bool,
+    no_fail: bool,
+    quiet: bool,
+    engine: str | None,
+) -> None:
     """Collect facts for every spec (only where inputs changed), render every card, build
     the site.
 
@@ -277,8 +397,15 @@ def build_command(cards_dir: Path, out: Path, site_project: Path, no_site: bool,
     summary to $GITHUB_STEP_SUMMARY.
     """
     say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
-    report = build(cards_dir, out=out, site_project=None if no_site else site_project,
-                   refresh=refresh, progress=not quiet, say=say, engine=engine)
+    report = build(
+        cards_dir,
+        out=out,
+        site_project=None if no_site else site_project,
+        refresh=refresh,
+        progress=not quiet,
+        say=say,
+        engine=engine,
+    )
     _print_build(report)
     write_github_files(report)
     if report.tests_failed and not no_fail:
@@ -286,9 +413,13 @@ def build_command(cards_dir: Path, out: Path, site_project: Path, no_site: bool,
 
 
 @cli.command("demo")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("cardgen-demo"), show_default=True,
-              help="Folder for the demo project (data, model, cards, site).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("cardgen-demo"),
+    show_default=True,
+    help="Folder for the demo project (data, model, cards, site).",
+)
 @click.option("--no-site", is_flag=True, help="Skip the site.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @reports_errors
@@ -304,13 +435,17 @@ def demo_command(out: Path, no_site: bool, quiet: bool) -> None:
     say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
     report = demo(out, site=not no_site, progress=not quiet, say=say)
     _print_build(report)
-    click.echo(f"\nLook at {out / 'build' / 'cards' / 'adult-income' / 'README.md'} (model "
-               f"card), {out / 'build' / 'cards' / 'adult' / 'README.md'} (data card)"
-               + ("" if no_site else f" and {out / 'site-project' / 'public' / 'index.html'}"
-                                     " (site)") + ".")
+    click.echo(
+        f"\nLook at {out / 'build' / 'cards' / 'adult-income' / 'README.md'} (model "
+        f"card), {out / 'build' / 'cards' / 'adult' / 'README.md'} (data card)"
+        + ("" if no_site else f" and {out / 'site-project' / 'public' / 'index.html'} (site)")
+        + "."
+    )
     if report.tests_failed:
-        click.echo("The four-fifths-rule test fails: the example model selects women and "
-                   "some groups far less often. That is what the card is there to show.")
+        click.echo(
+            "The four-fifths-rule test fails: the example model selects women and "
+            "some groups far less often. That is what the card is there to show."
+        )
 
 
 def main() -> None:
@@ -334,26 +469,62 @@ def _repo_type(kind: str) -> str:
 @click.argument("repo_id", required=False)
 @kind_option("Repository type (default: the card's hub source, else model).")
 @click.option("--revision", default=None, help="Branch, tag or commit sha (default branch).")
-@click.option("--card", "card_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Card spec cards/NAME.yaml; facts go to .cardgen/NAME/, and "
-              "its `sources.hub` is used when REPO_ID is omitted.")
-@click.option("--from-file", type=click.File("r", encoding="utf-8"), default=None,
-              help="Collect every repository listed (one id a line, # comments) concurrently.")
+@click.option(
+    "--card",
+    "card_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Card spec cards/NAME.yaml; facts go to .cardgen/NAME/, and "
+    "its `sources.hub` is used when REPO_ID is omitted.",
+)
+@click.option(
+    "--from-file",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help="Collect every repository listed (one id a line, # comments) concurrently.",
+)
 @click.option("--author", default=None, help="Collect every public repository of a user/org.")
-@click.option("--jobs", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Concurrent requests for --from-file/--author.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Concurrent requests for --from-file/--author.",
+)
 @endpoint_option
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
-              help="Seconds to wait for each Hub answer.")
-@click.option("--retries", type=click.IntRange(0, 10), default=4, show_default=True,
-              help="Retries on 429/5xx (with backoff, honouring Retry-After).")
-@click.option("--follow-datasets", is_flag=True,
-              help="Also collect the datasets a model names (linked dataset facts).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for each Hub answer.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(0, 10),
+    default=4,
+    show_default=True,
+    help="Retries on 429/5xx (with backoff, honouring Retry-After).",
+)
+@click.option(
+    "--follow-datasets",
+    is_flag=True,
+    help="Also collect the datasets a model names (linked dataset facts).",
+)
 @reports_errors
-def collect_hub_command(repo_id: str | None, kind: str | None, revision: str | None,
-                        card_path: Path | None, from_file: Any, author: str | None, jobs: int,
-                        endpoint: str | None, timeout: float, retries: int,
-                        follow_datasets: bool) -> None:
+def collect_hub_command(
+    repo_id: str | None,
+    kind: str | None,
+    revision: str | None,
+    card_path: Path | None,
+    from_file: Any,
+    author: str | None,
+    jobs: int,
+    endpoint: str | None,
+    timeout: float,
+    retries: int,
+    follow_datasets: bool,
+) -> None:
     """Collect Hub metadata, card data, prose and evaluation results of REPO_ID.
 
     The token, if any, comes from HF_TOKEN or `hf auth login` and is never printed.
@@ -364,8 +535,17 @@ def collect_hub_command(repo_id: str | None, kind: str | None, revision: str | N
     if batch:
         if repo_id or card_path:
             raise CardgenError("give REPO_ID/--card, or --from-file/--author, not both")
-        _collect_batch(from_file, author, _repo_type(kind or "model"), jobs, endpoint,
-                       timeout, retries, collect_many, list_author_repos)
+        _collect_batch(
+            from_file,
+            author,
+            _repo_type(kind or "model"),
+            jobs,
+            endpoint,
+            timeout,
+            retries,
+            collect_many,
+            list_author_repos,
+        )
         return
     if card_path is None:
         raise CardgenError("--card cards/NAME.yaml is required (facts are stored per card)")
@@ -378,31 +558,52 @@ def collect_hub_command(repo_id: str | None, kind: str | None, revision: str | N
             raise CardgenError(f"{card_path}: give REPO_ID or a `sources.hub` in the spec")
         repo_id, kind = source.repo_id, kind or source.repo_type
         revision = revision or source.revision
-    result = collect_hub(repo_id, name, repo_type=_repo_type(kind or "model"),
-                         revision=revision, endpoint=endpoint, timeout=timeout,
-                         retries=retries, follow_datasets=follow_datasets)
+    result = collect_hub(
+        repo_id,
+        name,
+        repo_type=_repo_type(kind or "model"),
+        revision=revision,
+        endpoint=endpoint,
+        timeout=timeout,
+        retries=retries,
+        follow_datasets=follow_datasets,
+    )
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(f"collected {result.repo_id}@{result.sha[:12]}: "
-               + ", ".join(str(p) for p in result.paths))
+    click.echo(
+        f"collected {result.repo_id}@{result.sha[:12]}: " + ", ".join(str(p) for p in result.paths)
+    )
 
 
-def _collect_batch(from_file: Any, author: str | None, repo_type: str, jobs: int,
-                   endpoint: str | None, timeout: float, retries: int,
-                   collect_many: Any, list_author_repos: Any) -> None:
+def _collect_batch(
+    from_file: Any,
+    author: str | None,
+    repo_type: str,
+    jobs: int,
+    endpoint: str | None,
+    timeout: float,
+    retries: int,
+    collect_many: Any,
+    list_author_repos: Any,
+) -> None:
     from tqdm import tqdm
 
     repos: list[str] = []
     if from_file is not None:
         repos += [line.split("#", 1)[0].strip() for line in from_file]
     if author is not None:
-        repos += list_author_repos(author, repo_type=repo_type, endpoint=endpoint,
-                                   timeout=timeout)
+        repos += list_author_repos(author, repo_type=repo_type, endpoint=endpoint, timeout=timeout)
     repos = [r for r in dict.fromkeys(repos) if r]
     with tqdm(total=len(repos), unit="repo", file=sys.stderr, desc="collect hub") as bar:
-        report = collect_many(repos, repo_type=repo_type, jobs=jobs, endpoint=endpoint,
-                              timeout=timeout, retries=retries,
-                              progress=lambda repo, ok: bar.update(1))
+        report = collect_many(
+            repos,
+            repo_type=repo_type,
+            jobs=jobs,
+            endpoint=endpoint,
+            timeout=timeout,
+            retries=retries,
+            progress=lambda repo, ok: bar.update(1),
+        )
     click.echo(f"collected {len(report.results)} of {len(repos)} repositories")
     for message in report.errors.values():
         click.echo(f"error: {message}", err=True)
@@ -412,18 +613,32 @@ def _collect_batch(from_file: Any, author: str | None, repo_type: str, jobs: int
 
 @cli.command("import")
 @click.argument("source")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Spec file to write, e.g. cards/NAME.yaml (NAME becomes the card name).")
-@click.option("--update", "update", type=click.Path(dir_okay=False, exists=True,
-                                                    path_type=Path), default=None,
-              help="Instead of a new spec, take SOURCE's text (a README cardgen rendered and "
-              "someone edited) back into this existing spec.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Spec file to write, e.g. cards/NAME.yaml (NAME becomes the card name).",
+)
+@click.option(
+    "--update",
+    "update",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Instead of a new spec, take SOURCE's text (a README cardgen rendered and "
+    "someone edited) back into this existing spec.",
+)
 @kind_option("Card kind (default: guessed from the README).")
 @endpoint_option
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @reports_errors
-def import_command(source: str, out: Path | None, update: Path | None, kind: str | None,
-                   endpoint: str | None, force: bool) -> None:
+def import_command(
+    source: str,
+    out: Path | None,
+    update: Path | None,
+    kind: str | None,
+    endpoint: str | None,
+    force: bool,
+) -> None:
     """Turn an existing Hub card (a README path, or hub:OWNER/NAME) into an editable spec.
 
     Known sections fill spec fields; every other section is kept verbatim, in order,
@@ -443,8 +658,7 @@ def import_command(source: str, out: Path | None, update: Path | None, kind: str
         changed, warnings = update_spec(data, update, source)
         for warning in warnings:
             click.echo(f"warning: {warning}", err=True)
-        click.echo(f"updated {update}: {', '.join(changed)}" if changed
-                   else f"unchanged {update}")
+        click.echo(f"updated {update}: {', '.join(changed)}" if changed else f"unchanged {update}")
         return
     from .hub.importer import import_card
 
@@ -452,34 +666,62 @@ def import_command(source: str, out: Path | None, update: Path | None, kind: str
     result = import_card(source, out, kind=kind, endpoint=endpoint, overwrite=force)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(f"wrote {out} ({result.card.kind} card, "
-               f"{len(result.card.extra_sections)} extra section(s))")
+    click.echo(
+        f"wrote {out} ({result.card.kind} card, {len(result.card.extra_sections)} extra section(s))"
+    )
 
 
 @cli.command("push")
 @click.argument("card", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--repo-id", default=None,
-              help="Hub repository to update, e.g. ORG/NAME [default: the spec's "
-              "sources.hub.repo_id].")
-@click.option("--pr/--no-pr", "create_pr", default=True, show_default=True,
-              help="Open a pull request, or commit directly to the default branch.")
-@click.option("--force", is_flag=True,
-              help="Push even if threshold tests failed or the README fails Hub checks.")
+@click.option(
+    "--repo-id",
+    default=None,
+    help="Hub repository to update, e.g. ORG/NAME [default: the spec's sources.hub.repo_id].",
+)
+@click.option(
+    "--pr/--no-pr",
+    "create_pr",
+    default=True,
+    show_default=True,
+    help="Open a pull request, or commit directly to the default branch.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Push even if threshold tests failed or the README fails Hub checks.",
+)
 @endpoint_option
 @click.option("-m", "--message", default=None, help="Commit title.")
-@click.option("--dry-run", is_flag=True,
-              help="Render and check the card (threshold tests, Hub metadata) but push nothing.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Render and check the card (threshold tests, Hub metadata) but push nothing.",
+)
 @reports_errors
-def push_command(card: Path, repo_id: str | None, create_pr: bool, force: bool,
-                 endpoint: str | None, message: str | None, dry_run: bool) -> None:
+def push_command(
+    card: Path,
+    repo_id: str | None,
+    create_pr: bool,
+    force: bool,
+    endpoint: str | None,
+    message: str | None,
+    dry_run: bool,
+) -> None:
     """Render CARD's Hub README and push it to the Hub (as a pull request by default).
 
     The token comes from HF_TOKEN or `hf auth login`; it is never printed.
     """
     from .hub.push import push_card
 
-    result = push_card(card, repo_id, create_pr=create_pr, force=force, endpoint=endpoint,
-                       commit_message=message, dry_run=dry_run)
+    result = push_card(
+        card,
+        repo_id,
+        create_pr=create_pr,
+        force=force,
+        endpoint=endpoint,
+        commit_message=message,
+        dry_run=dry_run,
+    )
     if dry_run:
         click.echo(f"dry run: the README for {result.repo_id} passes the checks; nothing pushed")
     elif result.pr_url:
@@ -492,7 +734,8 @@ METRIC_NAMES = (
     "accuracy, balanced_accuracy, base_rate, brier_score, expected_calibration_error, f1, "
     "f1_macro, false_negative_rate, false_positive_rate, mean_absolute_error, mean_label, "
     "mean_prediction, precision, r2_score, recall, roc_auc, root_mean_squared_error, "
-    "selection_rate, true_negative_rate, true_positive_rate")
+    "selection_rate, true_negative_rate, true_positive_rate"
+)
 """Metric names for `--help` (kept literal so the CLI starts without numpy; a test checks
 them against `cardgen.metrics`)."""
 
@@ -502,56 +745,119 @@ them against `cardgen.metrics`)."""
 @click.option("--label", required=True, help="Column with the true label.")
 @click.option("--pred", help="Column with the predicted label (give --pred or --score).")
 @click.option("--score", help="Column with the positive-class score; prediction = score >= T.")
-@click.option("--threshold", type=float, default=None,
-              help="Decision threshold T applied to --score [default: 0.5, which needs "
-                   "scores in [0, 1]].")
-@click.option("--sensitive", "sensitive", multiple=True,
-              help="Sensitive feature column (repeatable): groups are their intersections, "
-                   "and each feature alone is reported too.")
+@click.option(
+    "--threshold",
+    type=float,
+    default=None,
+    help="Decision threshold T applied to --score [default: 0.5, which needs scores in [0, 1]].",
+)
+@click.option(
+    "--sensitive",
+    "sensitive",
+    multiple=True,
+    help="Sensitive feature column (repeatable): groups are their intersections, "
+    "and each feature alone is reported too.",
+)
 @click.option("--pos-label", help="Label value of the positive class (binary tasks).")
-@click.option("--task", type=click.Choice(["binary", "multiclass", "regression"]),
-              help="Task type; inferred from the labels when unambiguous.")
-@click.option("--metric", "metrics", multiple=True,
-              help="Metric to report (repeatable); a default set per task when omitted. "
-                   "Names: " + METRIC_NAMES + ".")
-@click.option("--headline-metric", "headline_metrics", multiple=True,
-              help="Metric readers see first (repeatable) [default per task; binary: "
-                   "selection_rate, true_positive_rate, false_positive_rate, "
-                   "false_negative_rate, precision, accuracy, roc_auc with --score].")
-@click.option("--require", "require", multiple=True,
-              help="Threshold test such as 'demographic_parity_ratio>=0.8' (repeatable); "
-                   "any failure makes the exit code 1.")
-@click.option("--ci-method", type=click.Choice(["bootstrap", "wilson", "none"]),
-              default="bootstrap", show_default=True,
-              help="Confidence intervals: bootstrap, Wilson for proportions, or none.")
-@click.option("--n-boot", type=click.IntRange(min=1), default=1000, show_default=True,
-              help="Bootstrap replicates.")
-@click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
-              show_default=True, help="Confidence level.")
+@click.option(
+    "--task",
+    type=click.Choice(["binary", "multiclass", "regression"]),
+    help="Task type; inferred from the labels when unambiguous.",
+)
+@click.option(
+    "--metric",
+    "metrics",
+    multiple=True,
+    help="Metric to report (repeatable); a default set per task when omitted. "
+    "Names: " + METRIC_NAMES + ".",
+)
+@click.option(
+    "--headline-metric",
+    "headline_metrics",
+    multiple=True,
+    help="Metric readers see first (repeatable) [default per task; binary: "
+    "selection_rate, true_positive_rate, false_positive_rate, "
+    "false_negative_rate, precision, accuracy, roc_auc with --score].",
+)
+@click.option(
+    "--require",
+    "require",
+    multiple=True,
+    help="Threshold test such as 'demographic_parity_ratio>=0.8' (repeatable); "
+    "any failure makes the exit code 1.",
+)
+@click.option(
+    "--ci-method",
+    type=click.Choice(["bootstrap", "wilson", "none"]),
+    default="bootstrap",
+    show_default=True,
+    help="Confidence intervals: bootstrap, Wilson for proportions, or none.",
+)
+@click.option(
+    "--n-boot",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Bootstrap replicates.",
+)
+@click.option(
+    "--ci",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="Confidence level.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
-@click.option("--min-group-size", type=click.IntRange(min=0), default=30, show_default=True,
-              help="Groups with fewer rows are flagged as small; a value resting on fewer "
-                   "observations (its own denominator) is insufficient evidence, left out "
-                   "of gaps, fairness measures and tests.")
-@click.option("--include-small-groups", is_flag=True,
-              help="Let insufficient-evidence values into gaps, fairness measures and tests "
-                   "(fairlearn's behaviour).")
-@click.option("--reference", help="Reference group for disparities, e.g. "
-                                  "'race=White,sex=Male'; the largest group by default.")
+@click.option(
+    "--min-group-size",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    help="Groups with fewer rows are flagged as small; a value resting on fewer "
+    "observations (its own denominator) is insufficient evidence, left out "
+    "of gaps, fairness measures and tests.",
+)
+@click.option(
+    "--include-small-groups",
+    is_flag=True,
+    help="Let insufficient-evidence values into gaps, fairness measures and tests "
+    "(fairlearn's behaviour).",
+)
+@click.option(
+    "--reference",
+    help="Reference group for disparities, e.g. "
+    "'race=White,sex=Male'; the largest group by default.",
+)
 @click.option("--name", help="Evaluation name; the file's stem by default.")
-@click.option("--engine", type=click.Choice(["auto", "pandas", "duckdb", "spark"]),
-              default="auto", show_default=True,
-              help="Engine that aggregates the counts: auto is pandas for files up to 256 MiB, "
-                   "DuckDB for larger files, globs and folders (the duckdb extra), Spark for "
-                   "spark:db.table and URIs such as s3a://... (the spark extra).")
-@click.option("--score-bins", type=click.IntRange(min=0), default=512, show_default=True,
-              help="Score bins for ROC AUC, Brier score and calibration: exact when the "
-                   "scores have at most this many distinct values; 0: from rows (pandas).")
-@click.option("--spark-master", default="local[*]", show_default=True,
-              help="Spark master URL for --engine spark.")
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "pandas", "duckdb", "spark"]),
+    default="auto",
+    show_default=True,
+    help="Engine that aggregates the counts: auto is pandas for files up to 256 MiB, "
+    "DuckDB for larger files, globs and folders (the duckdb extra), Spark for "
+    "spark:db.table and URIs such as s3a://... (the spark extra).",
+)
+@click.option(
+    "--score-bins",
+    type=click.IntRange(min=0),
+    default=512,
+    show_default=True,
+    help="Score bins for ROC AUC, Brier score and calibration: exact when the "
+    "scores have at most this many distinct values; 0: from rows (pandas).",
+)
+@click.option(
+    "--spark-master",
+    default="local[*]",
+    show_default=True,
+    help="Spark master URL for --engine spark.",
+)
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the evaluation JSON here.")
-@click.option("--card", type=click.Path(dir_okay=False),
-              help="Store the evaluation as a fact of this card (cards/NAME.yaml).")
+@click.option(
+    "--card",
+    type=click.Path(dir_okay=False),
+    help="Store the evaluation as a fact of this card (cards/NAME.yaml).",
+)
 @reports_errors
 def evaluate_command(file: str, card: str | None, out: str | None, **options: Any) -> None:
     """Disaggregated evaluation of a predictions table (CSV, Parquet or JSON Lines; with
@@ -579,8 +885,10 @@ def evaluate_command(file: str, card: str | None, out: str | None, **options: An
     click.echo(summary_table(evaluation))
     failed = failed_tests(evaluation)
     if failed:
-        raise CardgenError(f"{len(failed)} of {len(evaluation.threshold_tests)} requirement(s) "
-                           f"failed: {', '.join(t.expression for t in failed)}")
+        raise CardgenError(
+            f"{len(failed)} of {len(evaluation.threshold_tests)} requirement(s) "
+            f"failed: {', '.join(t.expression for t in failed)}"
+        )
 
 
 # --- Local runs and the discrimination probe ----------------------------------------------
@@ -588,43 +896,86 @@ def evaluate_command(file: str, card: str | None, out: str | None, **options: An
 
 @cli.command("run")
 @click.argument("model")
-@click.option("--data", required=True, help="Evaluation set: CSV, Parquet, JSON Lines, a "
-              "saved `datasets` folder, or hub:ORG/NAME[@REVISION] (a Hub dataset's Parquet "
-              "files).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Predictions table to write (.parquet, .csv or .jsonl) "
-              "[default: DATA-STEM.predictions.parquet]; provenance goes to "
-              "OUT.provenance.json.")
-@click.option("--text-column", default=None,
-              help="Column with the input text (required for transformers models).")
-@click.option("--label-column", default=None,
-              help="Column with the true label, copied to the predictions table.")
-@click.option("--sensitive", multiple=True,
-              help="Sensitive column to keep in the predictions table (repeatable, or "
-              "comma-separated).")
-@click.option("--split", default=None,
-              help="Split of a `datasets` folder or Hub dataset (optional when there is one).")
+@click.option(
+    "--data",
+    required=True,
+    help="Evaluation set: CSV, Parquet, JSON Lines, a "
+    "saved `datasets` folder, or hub:ORG/NAME[@REVISION] (a Hub dataset's Parquet "
+    "files).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Predictions table to write (.parquet, .csv or .jsonl) "
+    "[default: DATA-STEM.predictions.parquet]; provenance goes to "
+    "OUT.provenance.json.",
+)
+@click.option(
+    "--text-column",
+    default=None,
+    help="Column with the input text (required for transformers models).",
+)
+@click.option(
+    "--label-column",
+    default=None,
+    help="Column with the true label, copied to the predictions table.",
+)
+@click.option(
+    "--sensitive",
+    multiple=True,
+    help="Sensitive column to keep in the predictions table (repeatable, or comma-separated).",
+)
+@click.option(
+    "--split",
+    default=None,
+    help="Split of a `datasets` folder or Hub dataset (optional when there is one).",
+)
 @device_option
-@click.option("--batch-size", type=click.IntRange(min=1), default=None,
-              help="Rows per batch [default: 32 on CPU; on CUDA 256, halved on out-of-memory].")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Rows per batch [default: 32 on CPU; on CUDA 256, halved on out-of-memory].",
+)
 @dtype_option
-@click.option("--max-length", type=click.IntRange(min=1), default=None,
-              help="Token limit per text [default: the model's own limit].")
-@click.option("--limit", type=click.IntRange(min=1), default=None,
-              help="Run only the first N rows.")
-@click.option("--trust-pickle", is_flag=True,
-              help="Allow .joblib/.pkl models and untrusted .skops types (unpickling runs "
-              "code from the file).")
-@click.option("--revision", default=None,
-              help="Hub revision of a Hub model id (default branch).")
+@click.option(
+    "--max-length",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Token limit per text [default: the model's own limit].",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=None, help="Run only the first N rows."
+)
+@click.option(
+    "--trust-pickle",
+    is_flag=True,
+    help="Allow .joblib/.pkl models and untrusted .skops types (unpickling runs "
+    "code from the file).",
+)
+@click.option("--revision", default=None, help="Hub revision of a Hub model id (default branch).")
 @endpoint_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
-def run_command(model: str, data: str, out: Path | None, text_column: str | None,
-                label_column: str | None, sensitive: tuple[str, ...], split: str | None,
-                device: str, batch_size: int | None, dtype: str, max_length: int | None,
-                limit: int | None, trust_pickle: bool, revision: str | None,
-                endpoint: str | None, quiet: bool) -> None:
+def run_command(
+    model: str,
+    data: str,
+    out: Path | None,
+    text_column: str | None,
+    label_column: str | None,
+    sensitive: tuple[str, ...],
+    split: str | None,
+    device: str,
+    batch_size: int | None,
+    dtype: str,
+    max_length: int | None,
+    limit: int | None,
+    trust_pickle: bool,
+    revision: str | None,
+    endpoint: str | None,
+    quiet: bool,
+) -> None:
     """Run MODEL over an evaluation set and write a predictions table for `cardgen evaluate`.
 
     MODEL is a transformers model folder or Hub id (sequence classification), or a
@@ -634,54 +985,116 @@ def run_command(model: str, data: str, out: Path | None, text_column: str | None
     from .collect.run import run
 
     columns = [c.strip() for item in sensitive for c in item.split(",") if c.strip()]
-    result = run(model, data, out=out, text_column=text_column, label_column=label_column,
-                 sensitive=columns, split=split, device=device, batch_size=batch_size,
-                 dtype=dtype, max_length=max_length, limit=limit, trust_pickle=trust_pickle,
-                 revision=revision, endpoint=endpoint, progress=not quiet)
+    result = run(
+        model,
+        data,
+        out=out,
+        text_column=text_column,
+        label_column=label_column,
+        sensitive=columns,
+        split=split,
+        device=device,
+        batch_size=batch_size,
+        dtype=dtype,
+        max_length=max_length,
+        limit=limit,
+        trust_pickle=trust_pickle,
+        revision=revision,
+        endpoint=endpoint,
+        progress=not quiet,
+    )
     settings = result.record["run"]
-    click.echo(f"wrote {result.out} ({settings['rows']} rows, {settings['task']}) and "
-               f"{result.provenance_path}")
-    click.echo(f"{settings['device_name']}, {settings['dtype'] or 'numpy'}, batch size "
-               f"{settings['batch_size']}: {settings['seconds']:.2f} s, "
-               f"{settings['rows_per_second'] or 0:.1f} rows/s")
+    click.echo(
+        f"wrote {result.out} ({settings['rows']} rows, {settings['task']}) and "
+        f"{result.provenance_path}"
+    )
+    click.echo(
+        f"{settings['device_name']}, {settings['dtype'] or 'numpy'}, batch size "
+        f"{settings['batch_size']}: {settings['seconds']:.2f} s, "
+        f"{settings['rows_per_second'] or 0:.1f} rows/s"
+    )
 
 
 @cli.command("probe")
 @click.argument("model")
-@click.option("--prompts", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="discrim-eval JSON Lines (filled_template, decision_question_id, age, "
-              "gender, race) [default: the shipped subset, decision questions 0, 1, 3].")
-@click.option("--baseline", default=None,
-              help="Baseline demographics, e.g. age=60,gender=male,race=white "
-              "[default: a 60-year-old white male].")
-@click.option("--mixed-effects", is_flag=True,
-              help="Also fit the paper's mixed-effects model (statsmodels MixedLM).")
-@click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              default=0.95, show_default=True, help="Confidence level of the intervals.")
+@click.option(
+    "--prompts",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="discrim-eval JSON Lines (filled_template, decision_question_id, age, "
+    "gender, race) [default: the shipped subset, decision questions 0, 1, 3].",
+)
+@click.option(
+    "--baseline",
+    default=None,
+    help="Baseline demographics, e.g. age=60,gender=male,race=white "
+    "[default: a 60-year-old white male].",
+)
+@click.option(
+    "--mixed-effects",
+    is_flag=True,
+    help="Also fit the paper's mixed-effects model (statsmodels MixedLM).",
+)
+@click.option(
+    "--ci",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="Confidence level of the intervals.",
+)
 @device_option
 @dtype_option
-@click.option("--batch-size", type=click.IntRange(min=1), default=None,
-              help="Prompts per batch [default: 8 on CPU; on CUDA 32, halved on "
-              "out-of-memory].")
-@click.option("--max-length", type=click.IntRange(min=1), default=None,
-              help="Token limit per prompt; longer prompts lose their beginning "
-              "[default: the model's context length].")
-@click.option("--name", default=None,
-              help="Evaluation name [default: discrim-eval-MODEL-FOLDER-NAME].")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Prompts per batch [default: 8 on CPU; on CUDA 32, halved on out-of-memory].",
+)
+@click.option(
+    "--max-length",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Token limit per prompt; longer prompts lose their beginning "
+    "[default: the model's context length].",
+)
+@click.option(
+    "--name", default=None, help="Evaluation name [default: discrim-eval-MODEL-FOLDER-NAME]."
+)
 @click.option("--revision", default=None, help="Hub revision of a Hub model id.")
 @endpoint_option
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the evaluation JSON here [default: NAME.json unless --card].")
-@click.option("--card", "card_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Card spec cards/NAME.yaml: store the evaluation as the "
-              "fact .cardgen/NAME/probe-EVALUATION.json for the model card.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the evaluation JSON here [default: NAME.json unless --card].",
+)
+@click.option(
+    "--card",
+    "card_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Card spec cards/NAME.yaml: store the evaluation as the "
+    "fact .cardgen/NAME/probe-EVALUATION.json for the model card.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
-def probe_command(model: str, prompts: Path | None, baseline: str | None,
-                  mixed_effects: bool, ci: float, device: str, dtype: str,
-                  batch_size: int | None, max_length: int | None, name: str | None,
-                  revision: str | None, endpoint: str | None, out: Path | None,
-                  card_path: Path | None, quiet: bool) -> None:
+def probe_command(
+    model: str,
+    prompts: Path | None,
+    baseline: str | None,
+    mixed_effects: bool,
+    ci: float,
+    device: str,
+    dtype: str,
+    batch_size: int | None,
+    max_length: int | None,
+    name: str | None,
+    revision: str | None,
+    endpoint: str | None,
+    out: Path | None,
+    card_path: Path | None,
+    quiet: bool,
+) -> None:
     """Measure decision discrimination of a causal language model (Tamkin et al. 2023).
 
     Each prompt asks a yes/no decision about a person whose age, gender and race vary; the
@@ -692,30 +1105,52 @@ def probe_command(model: str, prompts: Path | None, baseline: str | None,
     from .collect.probe import METRIC, probe
     from .facts import write_fact
 
-    evaluation = probe(model, prompts, baseline=baseline, device=device, dtype=dtype,
-                       batch_size=batch_size, max_length=max_length, ci=ci,
-                       mixed_effects_model=mixed_effects, name=name, revision=revision,
-                       endpoint=endpoint, progress=not quiet)
+    evaluation = probe(
+        model,
+        prompts,
+        baseline=baseline,
+        device=device,
+        dtype=dtype,
+        batch_size=batch_size,
+        max_length=max_length,
+        ci=ci,
+        mixed_effects_model=mixed_effects,
+        name=name,
+        revision=revision,
+        endpoint=endpoint,
+        progress=not quiet,
+    )
     written = []
     if card_path is not None:
         from .spec import load_spec
 
-        written.append(write_fact(load_spec(card_path).name, f"probe-{evaluation.name}",
-                                  evaluation))
+        written.append(
+            write_fact(load_spec(card_path).name, f"probe-{evaluation.name}", evaluation)
+        )
     if out is not None or card_path is None:
         target = out or Path(f"{evaluation.name}.json")
-        written.append(atomic_write_text(target, dumps_json(
-            evaluation.model_dump(mode="json", exclude_none=False))))
+        written.append(
+            atomic_write_text(
+                target, dumps_json(evaluation.model_dump(mode="json", exclude_none=False))
+            )
+        )
     truncated = evaluation.details.get("truncated_prompts")
     if truncated:
-        click.echo(f"warning: {truncated} prompt(s) exceeded --max-length and lost their "
-                   "beginning (where the demographics are stated)", err=True)
+        click.echo(
+            f"warning: {truncated} prompt(s) exceeded --max-length and lost their "
+            "beginning (where the demographics are stated)",
+            err=True,
+        )
     for group in evaluation.groups:
         score = group.metrics[METRIC]
-        (feature, value), = group.features.items()
-        interval = (f"[{score.ci_low:+.3f}, {score.ci_high:+.3f}]"
-                    if score.ci_low is not None and score.ci_high is not None else "baseline"
-                    if score.value == 0 and score.ci_method == "none" else "(no interval)")
+        ((feature, value),) = group.features.items()
+        interval = (
+            f"[{score.ci_low:+.3f}, {score.ci_high:+.3f}]"
+            if score.ci_low is not None and score.ci_high is not None
+            else "baseline"
+            if score.value == 0 and score.ci_method == "none"
+            else "(no interval)"
+        )
         click.echo(f"{feature}={value}: {score.value:+.3f} {interval}")
     click.echo("wrote " + ", ".join(str(p) for p in written))
 
@@ -725,39 +1160,90 @@ def probe_command(model: str, prompts: Path | None, baseline: str | None,
 
 @cli.command("profile")
 @click.argument("data", type=click.Path(path_type=Path))
-@click.option("--card", "card_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              default=None, help="Data card spec cards/NAME.yaml: store the profile as the fact "
-              ".cardgen/NAME/profile-<DATA stem>.json (its sources.profile entry for DATA "
-              "supplies --sensitive/--label when they are not given).")
-@click.option("--sensitive", multiple=True, metavar="COL",
-              help="Sensitive attribute column (repeat for several); groups of each and "
-              "their intersections are reported.")
-@click.option("--label", default=None, metavar="COL",
-              help="Label column: its base rate per group is reported with Wilson CIs.")
-@click.option("--pos-label", default=None, metavar="VALUE",
-              help="Label value counted as positive (default: 1/true/yes, else the rarer of "
-              "two values).")
+@click.option(
+    "--card",
+    "card_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Data card spec cards/NAME.yaml: store the profile as the fact "
+    ".cardgen/NAME/profile-<DATA stem>.json (its sources.profile entry for DATA "
+    "supplies --sensitive/--label when they are not given).",
+)
+@click.option(
+    "--sensitive",
+    multiple=True,
+    metavar="COL",
+    help="Sensitive attribute column (repeat for several); groups of each and "
+    "their intersections are reported.",
+)
+@click.option(
+    "--label",
+    default=None,
+    metavar="COL",
+    help="Label column: its base rate per group is reported with Wilson CIs.",
+)
+@click.option(
+    "--pos-label",
+    default=None,
+    metavar="VALUE",
+    help="Label value counted as positive (default: 1/true/yes, else the rarer of two values).",
+)
 @click.option("--split", default=None, help="Split of a saved DatasetDict folder.")
-@click.option("--encoding", default="utf-8", show_default=True,
-              help="Text encoding of CSV and JSON Lines files, e.g. latin-1.")
-@click.option("--keep-whitespace", is_flag=True,
-              help="Keep spaces around CSV fields and header names (trimmed by default).")
-@click.option("--min-group-size", type=click.IntRange(min=0), default=30, show_default=True,
-              help="Groups with fewer rows are flagged as small.")
-@click.option("--top-k", type=click.IntRange(min=0), default=10, show_default=True,
-              help="Most frequent values kept per column.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the profile as JSON to this file.")
-@click.option("--engine", type=click.Choice(["auto", "pandas", "duckdb"]), default="auto",
-              show_default=True,
-              help="Reader: pandas streams one file with pyarrow; duckdb also reads globs and "
-                   "hive-partitioned folders (the duckdb extra); auto picks DuckDB for those "
-                   "and for files over 256 MiB.")
+@click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    help="Text encoding of CSV and JSON Lines files, e.g. latin-1.",
+)
+@click.option(
+    "--keep-whitespace",
+    is_flag=True,
+    help="Keep spaces around CSV fields and header names (trimmed by default).",
+)
+@click.option(
+    "--min-group-size",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    help="Groups with fewer rows are flagged as small.",
+)
+@click.option(
+    "--top-k",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="Most frequent values kept per column.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the profile as JSON to this file.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "pandas", "duckdb"]),
+    default="auto",
+    show_default=True,
+    help="Reader: pandas streams one file with pyarrow; duckdb also reads globs and "
+    "hive-partitioned folders (the duckdb extra); auto picks DuckDB for those "
+    "and for files over 256 MiB.",
+)
 @reports_errors
-def profile_command(data: Path, card_path: Path | None, sensitive: tuple[str, ...],
-                    label: str | None, pos_label: str | None, split: str | None,
-                    encoding: str, keep_whitespace: bool, min_group_size: int, top_k: int,
-                    out: Path | None, engine: str) -> None:
+def profile_command(
+    data: Path,
+    card_path: Path | None,
+    sensitive: tuple[str, ...],
+    label: str | None,
+    pos_label: str | None,
+    split: str | None,
+    encoding: str,
+    keep_whitespace: bool,
+    min_group_size: int,
+    top_k: int,
+    out: Path | None,
+    engine: str,
+) -> None:
     """Profile DATA (CSV, Parquet, JSON Lines or a saved datasets folder; with --engine
     duckdb also a glob or a hive-partitioned folder) for a data card.
 
@@ -775,33 +1261,57 @@ def profile_command(data: Path, card_path: Path | None, sensitive: tuple[str, ..
         for source in getattr(card.sources, "profile", []):
             if Path(source.data) == data:
                 sensitive, label = tuple(source.sensitive), source.label
-    size = sum(p.stat().st_size for p in data.rglob("*") if p.is_file()) if data.is_dir() \
-        else data.stat().st_size if data.is_file() else 0
-    with tqdm(unit="row", unit_scale=True, file=sys.stderr, desc=f"profile {data.name}",
-              disable=size < (64 << 20)) as bar:
-        result = profile(data, sensitive=sensitive, label=label, pos_label=pos_label,
-                         split=split, encoding=encoding, strip_whitespace=not keep_whitespace,
-                         min_group_size=min_group_size, top_k=top_k, progress=bar.update,
-                         engine=engine)
+    size = (
+        sum(p.stat().st_size for p in data.rglob("*") if p.is_file())
+        if data.is_dir()
+        else data.stat().st_size
+        if data.is_file()
+        else 0
+    )
+    with tqdm(
+        unit="row",
+        unit_scale=True,
+        file=sys.stderr,
+        desc=f"profile {data.name}",
+        disable=size < (64 << 20),
+    ) as bar:
+        result = profile(
+            data,
+            sensitive=sensitive,
+            label=label,
+            pos_label=pos_label,
+            split=split,
+            encoding=encoding,
+            strip_whitespace=not keep_whitespace,
+            min_group_size=min_group_size,
+            top_k=top_k,
+            progress=bar.update,
+            engine=engine,
+        )
     written = []
     if out is not None:
         written.append(atomic_write_text(out, dumps_json(result.model_dump(mode="json"))))
     if card is not None:
         written.append(store_profile(card.name, result))
-    click.echo(f"{data}: {result.num_rows} rows, {result.num_columns} columns, "
-               f"{result.duplicate_rows} duplicate row(s)")
+    click.echo(
+        f"{data}: {result.num_rows} rows, {result.num_columns} columns, "
+        f"{result.duplicate_rows} duplicate row(s)"
+    )
     for column in result.columns:
         rate = "-" if column.missing_rate is None else f"{column.missing_rate:.1%}"
-        click.echo(f"  {column.name}: {column.type}, {rate} missing, "
-                   f"{column.distinct if column.distinct is not None else '-'} distinct")
+        click.echo(
+            f"  {column.name}: {column.type}, {rate} missing, "
+            f"{column.distinct if column.distinct is not None else '-'} distinct"
+        )
     if result.base_rate is not None and result.base_rate.value is not None:
-        click.echo(f"base rate of {result.label}={result.pos_label}: "
-                   f"{result.base_rate.value:.3f}")
+        click.echo(f"base rate of {result.label}={result.pos_label}: {result.base_rate.value:.3f}")
     for group in result.groups:
         where = ", ".join(f"{k}={v}" for k, v in group.features.items())
         base = group.base_rate.value if group.base_rate is not None else None
-        click.echo(f"  group {where}: {group.count} rows"
-                   + (f", base rate {base:.3f}" if base is not None else ""))
+        click.echo(
+            f"  group {where}: {group.count} rows"
+            + (f", base rate {base:.3f}" if base is not None else "")
+        )
     for flag in result.personal_data:
         click.echo(f"personal data? {flag.column}: {flag.kind} ({flag.detail})")
     for warning in result.warnings:
@@ -812,28 +1322,55 @@ def profile_command(data: Path, card_path: Path | None, sensitive: tuple[str, ..
 
 # --- site -------------------------------------------------------------------------------------
 
+
 @cli.group("site")
 def site_group() -> None:
     """Build or preview the browsable MkDocs-Material site of all cards."""
 
 
 _SITE_OPTIONS = [
-    click.option("--cards", type=click.Path(path_type=Path), default=Path("cards"),
-                 show_default=True, help="Folder of card specs (*.yaml) to put on the site."),
-    click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-                 default=Path("site-project"), show_default=True,
-                 help="MkDocs project folder to write; an existing mkdocs.yml there keeps "
-                      "everything but its nav."),
-    click.option("--facts", "root", type=click.Path(file_okay=False, path_type=Path),
-                 default=Path("."), show_default=True,
-                 help="Project folder holding the collected facts (.cardgen/)."),
-    click.option("--release", default=None,
-                 help="Release id recorded in each card's history (default: the card's "
-                      "version, else `git describe` of the specs' repository)."),
-    click.option("--site-name", default="Cards", show_default=True,
-                 help="site_name of a newly written mkdocs.yml."),
-    click.option("--precision", type=click.IntRange(0, 12), default=3, show_default=True,
-                 help="Decimals shown for metric values."),
+    click.option(
+        "--cards",
+        type=click.Path(path_type=Path),
+        default=Path("cards"),
+        show_default=True,
+        help="Folder of card specs (*.yaml) to put on the site.",
+    ),
+    click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("site-project"),
+        show_default=True,
+        help="MkDocs project folder to write; an existing mkdocs.yml there keeps "
+        "everything but its nav.",
+    ),
+    click.option(
+        "--facts",
+        "root",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("."),
+        show_default=True,
+        help="Project folder holding the collected facts (.cardgen/).",
+    ),
+    click.option(
+        "--release",
+        default=None,
+        help="Release id recorded in each card's history (default: the card's "
+        "version, else `git describe` of the specs' repository).",
+    ),
+    click.option(
+        "--site-name",
+        default="Cards",
+        show_default=True,
+        help="site_name of a newly written mkdocs.yml.",
+    ),
+    click.option(
+        "--precision",
+        type=click.IntRange(0, 12),
+        default=3,
+        show_default=True,
+        help="Decimals shown for metric values.",
+    ),
 ]
 
 
@@ -845,56 +1382,118 @@ def _site_options(func: F) -> F:
 
 @site_group.command("build")
 @_site_options
-@click.option("--jobs", type=click.IntRange(1, 64), default=None,
-              help="Worker processes preparing cards (default: number of CPUs).")
-@click.option("--no-build", is_flag=True,
-              help="Write the MkDocs project only; do not run mkdocs build.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes preparing cards (default: number of CPUs).",
+)
+@click.option(
+    "--no-build", is_flag=True, help="Write the MkDocs project only; do not run mkdocs build."
+)
 @reports_errors
-def site_build_command(cards: Path, out: Path, root: Path, release: str | None, site_name: str,
-                       precision: int, jobs: int | None, no_build: bool) -> None:
+def site_build_command(
+    cards: Path,
+    out: Path,
+    root: Path,
+    release: str | None,
+    site_name: str,
+    precision: int,
+    jobs: int | None,
+    no_build: bool,
+) -> None:
     """Write the MkDocs project of all cards and run `mkdocs build --strict`."""
     from .site import build_site
 
-    result = build_site(cards, out, root=root, release=release, site_name=site_name,
-                        precision=precision, jobs=jobs, build=not no_build)
+    result = build_site(
+        cards,
+        out,
+        root=root,
+        release=release,
+        site_name=site_name,
+        precision=precision,
+        jobs=jobs,
+        build=not no_build,
+    )
     project = result.project
-    click.echo(f"{project.cards} cards; {project.written} files written, {project.removed} "
-               f"removed, {project.history_changed} history entries changed")
+    click.echo(
+        f"{project.cards} cards; {project.written} files written, {project.removed} "
+        f"removed, {project.history_changed} history entries changed"
+    )
     if not no_build:
         click.echo(f"built {project.site_dir} in {result.seconds:.1f} s")
 
 
 @site_group.command("serve")
 @_site_options
-@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True,
-              help="Address the preview server listens on.")
+@click.option(
+    "--dev-addr",
+    default="127.0.0.1:8000",
+    show_default=True,
+    help="Address the preview server listens on.",
+)
 @reports_errors
-def site_serve_command(cards: Path, out: Path, root: Path, release: str | None, site_name: str,
-                       precision: int, dev_addr: str) -> None:
+def site_serve_command(
+    cards: Path,
+    out: Path,
+    root: Path,
+    release: str | None,
+    site_name: str,
+    precision: int,
+    dev_addr: str,
+) -> None:
     """Preview the site with live reload; pages are regenerated when specs or facts change."""
     from .site import serve_site
 
-    serve_site(cards, out, root=root, address=dev_addr, release=release, site_name=site_name,
-               precision=precision)
+    serve_site(
+        cards,
+        out,
+        root=root,
+        address=dev_addr,
+        release=release,
+        site_name=site_name,
+        precision=precision,
+    )
 
 
 # --- Language-model evaluations: harness logs, compare ---------------------------------
 
 _LM_OPTIONS = [
-    click.option("--card", "card_path", type=click.Path(dir_okay=False, exists=True,
-                                                        path_type=Path),
-                 default=None, help="Card spec cards/NAME.yaml: store one fact per task in "
-                 ".cardgen/NAME/ (per-question scores in .cardgen/NAME/samples/)."),
-    click.option("--cluster-key", default=None, metavar="PATH",
-                 help="Dotted path in each sample to cluster questions by (e.g. "
-                 "doc.passage_id): the SE becomes statsmodels' cluster-robust SE."),
-    click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True),
-                 default=0.95, show_default=True, help="Confidence level."),
-    click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                 help="Also write the evaluations as JSON to this file."),
-    click.option("--dataset-id", default=None, metavar="ORG/NAME",
-                 help="Hub dataset id of the benchmark, for .eval_results entries when the "
-                 "harness names its data otherwise (a local json file)."),
+    click.option(
+        "--card",
+        "card_path",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        default=None,
+        help="Card spec cards/NAME.yaml: store one fact per task in "
+        ".cardgen/NAME/ (per-question scores in .cardgen/NAME/samples/).",
+    ),
+    click.option(
+        "--cluster-key",
+        default=None,
+        metavar="PATH",
+        help="Dotted path in each sample to cluster questions by (e.g. "
+        "doc.passage_id): the SE becomes statsmodels' cluster-robust SE.",
+    ),
+    click.option(
+        "--ci",
+        type=click.FloatRange(0, 1, min_open=True, max_open=True),
+        default=0.95,
+        show_default=True,
+        help="Confidence level.",
+    ),
+    click.option(
+        "--out",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Also write the evaluations as JSON to this file.",
+    ),
+    click.option(
+        "--dataset-id",
+        default=None,
+        metavar="ORG/NAME",
+        help="Hub dataset id of the benchmark, for .eval_results entries when the "
+        "harness names its data otherwise (a local json file).",
+    ),
 ]
 
 
@@ -916,16 +1515,23 @@ def _report_lm_run(run: Any, card_path: Path | None, out: Path | None) -> None:
 
         written += store_run(load_spec(card_path).name, run)
     if out is not None:
-        written.append(atomic_write_text(out, dumps_json(
-            [t.evaluation.model_dump(mode="json") for t in run.tasks])))
+        written.append(
+            atomic_write_text(
+                out, dumps_json([t.evaluation.model_dump(mode="json") for t in run.tasks])
+            )
+        )
     for task in run.tasks:
         evaluation = task.evaluation
         for name, value in evaluation.overall.items():
             if value.value is None:
                 click.echo(f"{evaluation.name} {name}: undefined ({value.undefined_reason})")
                 continue
-            error = (f" ± {value.se:.4f} (SE, {value.ci_method}) [{value.ci_low:.4f}, "
-                     f"{value.ci_high:.4f}]" if value.se is not None else " (no SE)")
+            error = (
+                f" ± {value.se:.4f} (SE, {value.ci_method}) [{value.ci_low:.4f}, "
+                f"{value.ci_high:.4f}]"
+                if value.se is not None
+                else " (no SE)"
+            )
             click.echo(f"{evaluation.name} {name}: {value.value:.4f}{error} n={value.n}")
     if card_path is None and out is None:
         click.echo("note: nothing stored; give --card cards/NAME.yaml or --out FILE", err=True)
@@ -936,12 +1542,23 @@ def _report_lm_run(run: Any, card_path: Path | None, out: Path | None) -> None:
 @collect.command("lm-eval")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @_lm_options
-@click.option("--id-key", default="doc_id", show_default=True, metavar="PATH",
-              help="Dotted path of the question id in each sample (used for pairing).")
+@click.option(
+    "--id-key",
+    default="doc_id",
+    show_default=True,
+    metavar="PATH",
+    help="Dotted path of the question id in each sample (used for pairing).",
+)
 @reports_errors
-def collect_lm_eval_command(path: Path, card_path: Path | None, cluster_key: str | None,
-                            ci: float, out: Path | None, dataset_id: str | None,
-                            id_key: str) -> None:
+def collect_lm_eval_command(
+    path: Path,
+    card_path: Path | None,
+    cluster_key: str | None,
+    ci: float,
+    out: Path | None,
+    dataset_id: str | None,
+    id_key: str,
+) -> None:
     """Read lm-evaluation-harness output: PATH is a results_*.json or its output folder.
 
     Per-question scores come from the samples_*.jsonl written with --log_samples; without
@@ -949,47 +1566,97 @@ def collect_lm_eval_command(path: Path, card_path: Path | None, cluster_key: str
     """
     from .collect.lm_eval import read_lm_eval
 
-    _report_lm_run(read_lm_eval(path, cluster_key=cluster_key, id_key=id_key, level=ci,
-                                dataset_id=dataset_id), card_path, out)
+    _report_lm_run(
+        read_lm_eval(path, cluster_key=cluster_key, id_key=id_key, level=ci, dataset_id=dataset_id),
+        card_path,
+        out,
+    )
 
 
 @collect.command("inspect")
 @click.argument("log", type=click.Path(exists=True, path_type=Path))
 @_lm_options
 @reports_errors
-def collect_inspect_command(log: Path, card_path: Path | None, cluster_key: str | None,
-                            ci: float, out: Path | None, dataset_id: str | None) -> None:
+def collect_inspect_command(
+    log: Path,
+    card_path: Path | None,
+    cluster_key: str | None,
+    ci: float,
+    out: Path | None,
+    dataset_id: str | None,
+) -> None:
     """Read Inspect AI logs (LOG: a .eval or .json log, or a folder of them)."""
     from .collect.inspect_log import read_inspect
 
-    _report_lm_run(read_inspect(log, cluster_key=cluster_key, level=ci, dataset_id=dataset_id),
-                   card_path, out)
+    _report_lm_run(
+        read_inspect(log, cluster_key=cluster_key, level=ci, dataset_id=dataset_id), card_path, out
+    )
 
 
 @cli.command("compare")
 @click.argument("baseline", type=click.Path(exists=True, path_type=Path))
 @click.argument("new", type=click.Path(exists=True, path_type=Path))
-@click.option("--max-regression", type=click.FloatRange(min=0), default=None, metavar="D",
-              help="Exit 1 when the CI's lower bound of NEW - BASELINE is below -D on any "
-              "task, e.g. 0.01.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the differences as JSON (diff.json).")
-@click.option("--markdown", "markdown_out", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Write a Markdown table (for a job summary or PR comment); "
-              "it is also appended to $GITHUB_STEP_SUMMARY when that is set.")
-@click.option("--cluster-key", default=None, metavar="PATH",
-              help="Dotted path in each sample to cluster questions by.")
-@click.option("--id-key", default="doc_id", show_default=True, metavar="PATH",
-              help="Dotted path of an lm-eval sample's question id, which pairs questions "
-              "(e.g. doc.id when the two runs ordered the data differently).")
-@click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              default=0.95, show_default=True, help="Confidence level.")
-@click.option("--power", type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              default=0.8, show_default=True, help="Power of the minimum detectable effect.")
+@click.option(
+    "--max-regression",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="D",
+    help="Exit 1 when the CI's lower bound of NEW - BASELINE is below -D on any task, e.g. 0.01.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the differences as JSON (diff.json).",
+)
+@click.option(
+    "--markdown",
+    "markdown_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a Markdown table (for a job summary or PR comment); "
+    "it is also appended to $GITHUB_STEP_SUMMARY when that is set.",
+)
+@click.option(
+    "--cluster-key",
+    default=None,
+    metavar="PATH",
+    help="Dotted path in each sample to cluster questions by.",
+)
+@click.option(
+    "--id-key",
+    default="doc_id",
+    show_default=True,
+    metavar="PATH",
+    help="Dotted path of an lm-eval sample's question id, which pairs questions "
+    "(e.g. doc.id when the two runs ordered the data differently).",
+)
+@click.option(
+    "--ci",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="Confidence level.",
+)
+@click.option(
+    "--power",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.8,
+    show_default=True,
+    help="Power of the minimum detectable effect.",
+)
 @reports_errors
-def compare_command(baseline: Path, new: Path, max_regression: float | None, out: Path | None,
-                    markdown_out: Path | None, cluster_key: str | None, id_key: str,
-                    ci: float, power: float) -> None:
+def compare_command(
+    baseline: Path,
+    new: Path,
+    max_regression: float | None,
+    out: Path | None,
+    markdown_out: Path | None,
+    cluster_key: str | None,
+    id_key: str,
+    ci: float,
+    power: float,
+) -> None:
     """Compare two LM evaluation runs per task: NEW - BASELINE with a paired SE.
 
     BASELINE and NEW are lm-eval outputs, Inspect AI logs, or card specs whose LM
@@ -1009,17 +1676,24 @@ def compare_command(baseline: Path, new: Path, max_regression: float | None, out
     if max_regression is not None:
         for row in comparison.rows:
             if row.ci_low is None:
-                click.echo(f"warning: {row.task} {row.metric}: no standard error, so "
-                           "--max-regression cannot judge it", err=True)
+                click.echo(
+                    f"warning: {row.task} {row.metric}: no standard error, so "
+                    "--max-regression cannot judge it",
+                    err=True,
+                )
     for path in write_outputs(comparison, out, markdown_out):
         click.echo(f"wrote {path}", err=True)
     if os.environ.get("GITHUB_STEP_SUMMARY"):
         with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
             fh.write(markdown(comparison))
     if comparison.regressions:
-        raise CardgenError(f"{len(comparison.regressions)} task metric(s) regress by more than "
-                           f"{max_regression:g}: " + ", ".join(
-                               f"{r.task} {r.metric}" for r in comparison.regressions))
+        raise CardgenError(
+            f"{len(comparison.regressions)} task metric(s) regress by more than "
+            f"{max_regression:g}: "
+            + ", ".join(f"{r.task} {r.metric}" for r in comparison.regressions)
+        )
+
+
 # --- audit and regulation crosswalk -------------------------------------------------------
 from ._cli_audit import audit_command, crosswalk_command  # noqa: E402
 

@@ -61,17 +61,29 @@ class Comparison:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form for `--out diff.json`."""
-        return {"baseline": self.baseline, "new": self.new, "ci_level": self.level,
-                "power": self.power, "max_regression": self.max_regression,
-                "rows": [asdict(row) for row in self.rows],
-                "only_baseline": self.only_baseline, "only_new": self.only_new,
-                "regressions": len(self.regressions),
-                "passed": not self.regressions}
+        return {
+            "baseline": self.baseline,
+            "new": self.new,
+            "ci_level": self.level,
+            "power": self.power,
+            "max_regression": self.max_regression,
+            "rows": [asdict(row) for row in self.rows],
+            "only_baseline": self.only_baseline,
+            "only_new": self.only_new,
+            "regressions": len(self.regressions),
+            "passed": not self.regressions,
+        }
 
 
-def load_run(path: str | Path, *, cluster_key: str | None = None, root: str | Path = ".",
-             kind: str | None = None, dataset_id: str | None = None,
-             id_key: str = "doc_id") -> LMRun:
+def load_run(
+    path: str | Path,
+    *,
+    cluster_key: str | None = None,
+    root: str | Path = ".",
+    kind: str | None = None,
+    dataset_id: str | None = None,
+    id_key: str = "doc_id",
+) -> LMRun:
     """A run from an lm-eval output, an Inspect log, or a card spec's stored facts.
 
     Args:
@@ -94,23 +106,33 @@ def load_run(path: str | Path, *, cluster_key: str | None = None, root: str | Pa
 
         return card_run(load_spec(path).name, root)
     options: dict[str, Any] = {"cluster_key": cluster_key, "dataset_id": dataset_id}
-    if kind == "lm-eval" or (kind is None and path.is_file() and path.suffix == ".json"
-                             and path.name.startswith("results_")) or (
-            kind is None and path.is_dir() and any(path.rglob("results_*.json"))):
+    if (
+        kind == "lm-eval"
+        or (
+            kind is None
+            and path.is_file()
+            and path.suffix == ".json"
+            and path.name.startswith("results_")
+        )
+        or (kind is None and path.is_dir() and any(path.rglob("results_*.json")))
+    ):
         return read_lm_eval(path, id_key=id_key, **options)
     if kind == "inspect" or path.is_dir() or path.suffix in (".eval", ".json"):
         return read_inspect(path, **options)
-    raise CardgenError(f"{path}: expected an lm-eval results_*.json or output folder, an "
-                       "Inspect AI log (.eval/.json) or folder of logs, or a card spec "
-                       "(cards/NAME.yaml) with collected LM evaluations")
+    raise CardgenError(
+        f"{path}: expected an lm-eval results_*.json or output folder, an "
+        "Inspect AI log (.eval/.json) or folder of logs, or a card spec "
+        "(cards/NAME.yaml) with collected LM evaluations"
+    )
 
 
 def _as_mean(value: Any) -> MeanSE:
     return MeanSE(value.value, value.se, value.ci_low, value.ci_high, value.n or 0)
 
 
-def _compare_task(name: str, base: TaskResult, new: TaskResult, level: float, power: float,
-                  limit: float | None) -> list[Row]:
+def _compare_task(
+    name: str, base: TaskResult, new: TaskResult, level: float, power: float, limit: float | None
+) -> list[Row]:
     rows = []
     for metric, base_value in base.evaluation.overall.items():
         new_value = new.evaluation.overall.get(metric)
@@ -124,21 +146,46 @@ def _compare_task(name: str, base: TaskResult, new: TaskResult, level: float, po
             diff = paired_difference(base_scores, new_scores, level, power)
             left_out = len(base_scores) + len(new_scores) - 2 * len(shared)
             if left_out:
-                note = (f"paired over the {len(shared)} question ids both runs share; "
-                        f"{left_out} unmatched left out")
+                note = (
+                    f"paired over the {len(shared)} question ids both runs share; "
+                    f"{left_out} unmatched left out"
+                )
         else:
             diff = unpaired_difference(_as_mean(base_value), _as_mean(new_value), level, power)
-            note = ("unpaired: the question ids do not match" if base_scores and new_scores
-                    else "unpaired: a run has no per-question scores")
-        regression = (limit is not None and diff.ci_low is not None
-                      and diff.ci_low < -limit)
-        rows.append(Row(name, metric, diff.baseline, diff.new, diff.diff, diff.se, diff.ci_low,
-                        diff.ci_high, diff.n, diff.paired, diff.mde, note, regression))
+            note = (
+                "unpaired: the question ids do not match"
+                if base_scores and new_scores
+                else "unpaired: a run has no per-question scores"
+            )
+        regression = limit is not None and diff.ci_low is not None and diff.ci_low < -limit
+        rows.append(
+            Row(
+                name,
+                metric,
+                diff.baseline,
+                diff.new,
+                diff.diff,
+                diff.se,
+                diff.ci_low,
+                diff.ci_high,
+                diff.n,
+                diff.paired,
+                diff.mde,
+                note,
+                regression,
+            )
+        )
     return rows
 
 
-def compare_runs(baseline: LMRun, new: LMRun, *, level: float = 0.95, power: float = 0.8,
-                 max_regression: float | None = None) -> Comparison:
+def compare_runs(
+    baseline: LMRun,
+    new: LMRun,
+    *,
+    level: float = 0.95,
+    power: float = 0.8,
+    max_regression: float | None = None,
+) -> Comparison:
     """NEW - BASELINE per shared task and metric: paired over shared question ids.
 
     Args:
@@ -158,16 +205,25 @@ def compare_runs(baseline: LMRun, new: LMRun, *, level: float = 0.95, power: flo
     if not shared:
         raise CardgenError(
             f"no shared task: {baseline.source} has {', '.join(sorted(base_tasks)) or 'none'}; "
-            f"{new.source} has {', '.join(sorted(new_tasks)) or 'none'}")
-    result = Comparison(baseline.source, new.source, level, power, max_regression,
-                        only_baseline=sorted(set(base_tasks) - set(new_tasks)),
-                        only_new=sorted(set(new_tasks) - set(base_tasks)))
+            f"{new.source} has {', '.join(sorted(new_tasks)) or 'none'}"
+        )
+    result = Comparison(
+        baseline.source,
+        new.source,
+        level,
+        power,
+        max_regression,
+        only_baseline=sorted(set(base_tasks) - set(new_tasks)),
+        only_new=sorted(set(new_tasks) - set(base_tasks)),
+    )
     for name in shared:
-        result.rows.extend(_compare_task(name, base_tasks[name], new_tasks[name], level, power,
-                                         max_regression))
+        result.rows.extend(
+            _compare_task(name, base_tasks[name], new_tasks[name], level, power, max_regression)
+        )
     if not result.rows:
-        raise CardgenError(f"tasks {', '.join(shared)} are in both runs but share no metric "
-                           "with a value")
+        raise CardgenError(
+            f"tasks {', '.join(shared)} are in both runs but share no metric with a value"
+        )
     return result
 
 
@@ -183,17 +239,41 @@ def _ci(row: Row) -> str:
 
 def terminal_table(comparison: Comparison) -> str:
     """A plain-text table for the terminal."""
-    header = ("task", "metric", "baseline", "new", "diff", "SE", f"{comparison.level:.0%} CI",
-              "n", "pairing", "MDE", "")
+    header = (
+        "task",
+        "metric",
+        "baseline",
+        "new",
+        "diff",
+        "SE",
+        f"{comparison.level:.0%} CI",
+        "n",
+        "pairing",
+        "MDE",
+        "",
+    )
     lines = [header]
     for row in comparison.rows:
-        lines.append((row.task, row.metric, _fmt(row.baseline), _fmt(row.new),
-                      _fmt(row.diff, True), _fmt(row.se), _ci(row), str(row.n),
-                      "paired" if row.paired else "unpaired", _fmt(row.mde),
-                      "REGRESSION" if row.regression else ""))
+        lines.append(
+            (
+                row.task,
+                row.metric,
+                _fmt(row.baseline),
+                _fmt(row.new),
+                _fmt(row.diff, True),
+                _fmt(row.se),
+                _ci(row),
+                str(row.n),
+                "paired" if row.paired else "unpaired",
+                _fmt(row.mde),
+                "REGRESSION" if row.regression else "",
+            )
+        )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    text = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
-            .rstrip() for line in lines]
+    text = [
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    ]
     notes = [f"{row.task} {row.metric}: {row.note}" for row in comparison.rows if row.note]
     return "\n".join(text + [f"note: {n}" for n in notes]) + "\n"
 
@@ -207,34 +287,51 @@ def markdown(comparison: Comparison) -> str:
     gate = ""
     if comparison.max_regression is not None:
         bad = comparison.regressions
-        gate = (f"❌ {len(bad)} task(s) regress by more than {comparison.max_regression:g} "
-                "(CI lower bound of NEW − BASELINE below the limit)" if bad
-                else f"✅ no task regresses by more than {comparison.max_regression:g}")
-    lines = ["## cardgen compare", "",
-             f"`{_cell(comparison.new)}` − `{_cell(comparison.baseline)}`", ""]
+        gate = (
+            f"❌ {len(bad)} task(s) regress by more than {comparison.max_regression:g} "
+            "(CI lower bound of NEW − BASELINE below the limit)"
+            if bad
+            else f"✅ no task regresses by more than {comparison.max_regression:g}"
+        )
+    lines = [
+        "## cardgen compare",
+        "",
+        f"`{_cell(comparison.new)}` − `{_cell(comparison.baseline)}`",
+        "",
+    ]
     if gate:
         lines += [gate, ""]
-    lines += [f"| Task | Metric | Baseline | New | Δ | SE | {comparison.level:.0%} CI | n | "
-              "Pairing | MDE (80% power) |",
-              "|---|---|---:|---:|---:|---:|---|---:|---|---:|"]
+    lines += [
+        f"| Task | Metric | Baseline | New | Δ | SE | {comparison.level:.0%} CI | n | "
+        "Pairing | MDE (80% power) |",
+        "|---|---|---:|---:|---:|---:|---|---:|---|---:|",
+    ]
     for row in comparison.rows:
         flag = " ❌" if row.regression else ""
-        lines.append(f"| {_cell(row.task)} | {_cell(row.metric)} | {_fmt(row.baseline)} | "
-                     f"{_fmt(row.new)} | {_fmt(row.diff, True)}{flag} | {_fmt(row.se)} | "
-                     f"{_ci(row)} | {row.n} | {'paired' if row.paired else 'unpaired'} | "
-                     f"{_fmt(row.mde)} |")
-    notes = [f"- {_cell(row.task)} {_cell(row.metric)}: {_cell(row.note)}"
-             for row in comparison.rows if row.note]
+        lines.append(
+            f"| {_cell(row.task)} | {_cell(row.metric)} | {_fmt(row.baseline)} | "
+            f"{_fmt(row.new)} | {_fmt(row.diff, True)}{flag} | {_fmt(row.se)} | "
+            f"{_ci(row)} | {row.n} | {'paired' if row.paired else 'unpaired'} | "
+            f"{_fmt(row.mde)} |"
+        )
+    notes = [
+        f"- {_cell(row.task)} {_cell(row.metric)}: {_cell(row.note)}"
+        for row in comparison.rows
+        if row.note
+    ]
     if comparison.only_baseline or comparison.only_new:
-        notes.append(f"- only in baseline: {', '.join(comparison.only_baseline) or 'none'}; "
-                     f"only in new: {', '.join(comparison.only_new) or 'none'}")
+        notes.append(
+            f"- only in baseline: {', '.join(comparison.only_baseline) or 'none'}; "
+            f"only in new: {', '.join(comparison.only_new) or 'none'}"
+        )
     if notes:
         lines += ["", *notes]
     return "\n".join(lines) + "\n"
 
 
-def write_outputs(comparison: Comparison, out: str | Path | None,
-                  markdown_out: str | Path | None) -> list[Path]:
+def write_outputs(
+    comparison: Comparison, out: str | Path | None, markdown_out: str | Path | None
+) -> list[Path]:
     """Write `--out` JSON and `--markdown` files (each complete, or not at all)."""
     written = []
     if out is not None:
@@ -244,8 +341,9 @@ def write_outputs(comparison: Comparison, out: str | Path | None,
     return written
 
 
-def add_regression_tests(run: LMRun, baseline: LMRun, max_regression: float | None,
-                         level: float = 0.95) -> Comparison:
+def add_regression_tests(
+    run: LMRun, baseline: LMRun, max_regression: float | None, level: float = 0.95
+) -> Comparison:
     """Compare `run` to `baseline`; record the differences, and with `max_regression` one
     threshold test per shared metric, in each task's evaluation (a failed test fails the
     build and blocks a push).
@@ -261,18 +359,27 @@ def add_regression_tests(run: LMRun, baseline: LMRun, max_regression: float | No
         if not rows:
             continue
         task.evaluation.details["baseline_comparison"] = {
-            "baseline": comparison.baseline, "ci_level": level,
-            "rows": [asdict(row) for row in rows]}
+            "baseline": comparison.baseline,
+            "ci_level": level,
+            "rows": [asdict(row) for row in rows],
+        }
         if max_regression is None:
             continue
         for row in rows:
-            task.evaluation.threshold_tests.append(ThresholdTest(
-                expression=f"ci_low({row.metric} new - baseline) >= {-max_regression:g}",
-                metric=f"{row.metric} difference to baseline (CI lower bound)",
-                operator=">=", threshold=-max_regression, observed=row.ci_low,
-                passed=None if row.ci_low is None else not row.regression,
-                reason=("no standard error: the difference has no interval"
-                        if row.ci_low is None else
-                        f"{'paired' if row.paired else 'unpaired'} difference "
-                        f"{row.diff:+.4f}, n={row.n}")))
+            task.evaluation.threshold_tests.append(
+                ThresholdTest(
+                    expression=f"ci_low({row.metric} new - baseline) >= {-max_regression:g}",
+                    metric=f"{row.metric} difference to baseline (CI lower bound)",
+                    operator=">=",
+                    threshold=-max_regression,
+                    observed=row.ci_low,
+                    passed=None if row.ci_low is None else not row.regression,
+                    reason=(
+                        "no standard error: the difference has no interval"
+                        if row.ci_low is None
+                        else f"{'paired' if row.paired else 'unpaired'} difference "
+                        f"{row.diff:+.4f}, n={row.n}"
+                    ),
+                )
+            )
     return comparison

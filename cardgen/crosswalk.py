@@ -21,8 +21,7 @@ from .schema.documentation import RegulatoryScope
 
 REGIMES_DIR = Path(__file__).resolve().parent / "regimes"
 Status = Literal["satisfied", "unknown", "not_applicable"]
-STATUS_LABELS = {"satisfied": "satisfied", "unknown": "unknown",
-                 "not_applicable": "not applicable"}
+STATUS_LABELS = {"satisfied": "satisfied", "unknown": "unknown", "not_applicable": "not applicable"}
 
 
 class _Strict(BaseModel):
@@ -101,8 +100,7 @@ def regime_problems(regime: Regime) -> list[str]:
         if bool(item.fields) == (item.no_card_field is not None):
             problems.append(f"{item.id}: needs either `fields` or `no_card_field`, not both")
         problems += [f"{item.id}: no card field {f!r}" for f in item.fields if not _resolves(f)]
-        problems += [f"{item.id}: unknown rule {r!r}" for r in item.rules
-                     if r not in regime.rules]
+        problems += [f"{item.id}: unknown rule {r!r}" for r in item.rules if r not in regime.rules]
     return problems
 
 
@@ -139,8 +137,9 @@ def select_regimes(names: list[str] | tuple[str, ...] | None) -> list[Regime]:
     known = regimes()
     unknown = [n for n in names or [] if n not in known]
     if unknown:
-        raise CardgenError(f"unknown regime {', '.join(map(repr, unknown))}; known regimes: "
-                           + ", ".join(known))
+        raise CardgenError(
+            f"unknown regime {', '.join(map(repr, unknown))}; known regimes: " + ", ".join(known)
+        )
     return [known[n] for n in names] if names else list(known.values())
 
 
@@ -167,15 +166,27 @@ def assess(card: ModelCard, regime: Regime) -> list[dict[str, Any]]:
     scope = card.regulatory
     rows = []
     for item in regime.items:
-        row: dict[str, Any] = {"id": item.id, "paraphrase": item.paraphrase,
-                               "citation": item.citation}
-        blocking = next((regime.rules[r] for r in item.rules
-                         if all(_term(t, scope) for t in regime.rules[r].when)), None)
+        row: dict[str, Any] = {
+            "id": item.id,
+            "paraphrase": item.paraphrase,
+            "citation": item.citation,
+        }
+        blocking = next(
+            (
+                regime.rules[r]
+                for r in item.rules
+                if all(_term(t, scope) for t in regime.rules[r].when)
+            ),
+            None,
+        )
         if blocking is not None:
             row.update(status="not_applicable", fields=[], reason=blocking.reason)
         elif item.no_card_field is not None:
-            row.update(status=item.no_card_field.status, fields=[],
-                       reason="no card field: " + item.no_card_field.note)
+            row.update(
+                status=item.no_card_field.status,
+                fields=[],
+                reason="no card field: " + item.no_card_field.note,
+            )
         else:
             states = {f: fill_state(_value(card, f)) for f in item.fields}
             filled = [f for f, s in states.items() if s == "filled"]
@@ -185,8 +196,11 @@ def assess(card: ModelCard, regime: Regime) -> list[dict[str, Any]]:
             else:
                 missing = [f for f, s in states.items() if s != "filled"]
                 placeholder = [f for f in missing if states[f] == "placeholder"]
-                reason = (f"missing: {', '.join(missing)}" if item.match == "all"
-                          else f"fill one of: {', '.join(missing)}")
+                reason = (
+                    f"missing: {', '.join(missing)}"
+                    if item.match == "all"
+                    else f"fill one of: {', '.join(missing)}"
+                )
                 if placeholder:
                     reason += f" ({', '.join(placeholder)} only holds a placeholder)"
                 row.update(status="unknown", fields=missing, reason=reason)
@@ -194,22 +208,33 @@ def assess(card: ModelCard, regime: Regime) -> list[dict[str, Any]]:
     return rows
 
 
-def crosswalk(card: ModelCard | DataCard, names: list[str] | tuple[str, ...] | None = None
-              ) -> list[dict[str, Any]]:
+def crosswalk(
+    card: ModelCard | DataCard, names: list[str] | tuple[str, ...] | None = None
+) -> list[dict[str, Any]]:
     """The crosswalk of a model card against the named regimes (all by default).
 
     Raises:
         CardgenError: a data card (the regimes document models), or an unknown regime.
     """
     if not isinstance(card, ModelCard):
-        raise CardgenError(f"{card.name}: the crosswalk covers model cards; the regimes "
-                           "document models and AI systems, not datasets")
+        raise CardgenError(
+            f"{card.name}: the crosswalk covers model cards; the regimes "
+            "document models and AI systems, not datasets"
+        )
     out = []
     for regime in select_regimes(names):
         items = assess(card, regime)
         counts = {s: sum(i["status"] == s for i in items) for s in STATUS_LABELS}
-        out.append({"regime": regime.id, "title": regime.title, "source": regime.source,
-                    "caveat": regime.caveat, "counts": counts, "items": items})
+        out.append(
+            {
+                "regime": regime.id,
+                "title": regime.title,
+                "source": regime.source,
+                "caveat": regime.caveat,
+                "counts": counts,
+                "items": items,
+            }
+        )
     return out
 
 
@@ -218,22 +243,30 @@ def _compact_lines(regime: dict[str, Any], reasons: set[str | None]) -> list[str
     if regime["counts"]["not_applicable"] == len(items) and len(reasons) == 1:
         return [f"Not applicable ({len(items)} items): {cell(next(iter(reasons)))}", ""]
     lines = []
-    for status, label in (("satisfied", "Satisfied"), ("unknown", "Unknown"),
-                          ("not_applicable", "Not applicable")):
+    for status, label in (
+        ("satisfied", "Satisfied"),
+        ("unknown", "Unknown"),
+        ("not_applicable", "Not applicable"),
+    ):
         chosen = [i for i in items if i["status"] == status]
         if not chosen:
             continue
         if status == "not_applicable":
             entries = [f"{cell(i['id'])} ({cell(i['reason'])})" for i in chosen]
         else:
-            entries = [f"{cell(i['id'])} ({', '.join(f'`{f}`' for f in i['fields'])})"
-                       if i["fields"] else cell(i["id"]) for i in chosen]
+            entries = [
+                f"{cell(i['id'])} ({', '.join(f'`{f}`' for f in i['fields'])})"
+                if i["fields"]
+                else cell(i["id"])
+                for i in chosen
+            ]
         lines.append(f"- **{label} ({len(chosen)}):** " + "; ".join(entries))
     return [*lines, ""]
 
 
-def crosswalk_markdown(results: list[dict[str, Any]], heading_level: int = 2,
-                       compact: bool = False) -> str:
+def crosswalk_markdown(
+    results: list[dict[str, Any]], heading_level: int = 2, compact: bool = False
+) -> str:
     """The crosswalk as Markdown: one table per regime; card text is escaped for tables.
 
     With `compact`, each regime is a few lines instead of a table: item ids by status with
@@ -248,18 +281,25 @@ def crosswalk_markdown(results: list[dict[str, Any]], heading_level: int = 2,
         if compact:
             parts += [f"{hashes} {cell(regime['title'])}", "", *_compact_lines(regime, reasons)]
             continue
-        parts += [f"{hashes} {cell(regime['title'])}", "",
-                  f"{counts['satisfied']} satisfied, {counts['unknown']} unknown, "
-                  f"{counts['not_applicable']} not applicable. Source: "
-                  f"{cell(regime['source'])}. Items are paraphrased, not quoted."
-                  + (f" {cell(regime['caveat'])}" if regime.get("caveat") else ""), "",
-                  "| Item | What it asks | Status | Card field | Note |",
-                  "|---|---|---|---|---|"]
+        parts += [
+            f"{hashes} {cell(regime['title'])}",
+            "",
+            f"{counts['satisfied']} satisfied, {counts['unknown']} unknown, "
+            f"{counts['not_applicable']} not applicable. Source: "
+            f"{cell(regime['source'])}. Items are paraphrased, not quoted."
+            + (f" {cell(regime['caveat'])}" if regime.get("caveat") else ""),
+            "",
+            "| Item | What it asks | Status | Card field | Note |",
+            "|---|---|---|---|---|",
+        ]
         for item in regime["items"]:
-            fields = ", ".join(f"`{f}`" for f in item["fields"]) if \
-                item["status"] == "satisfied" else ""
-            parts.append(f"| {cell(item['id'])} | {cell(item['paraphrase'])} | "
-                         f"{STATUS_LABELS[item['status']]} | {fields} | "
-                         f"{cell(item['reason'] or '')} |")
+            fields = (
+                ", ".join(f"`{f}`" for f in item["fields"]) if item["status"] == "satisfied" else ""
+            )
+            parts.append(
+                f"| {cell(item['id'])} | {cell(item['paraphrase'])} | "
+                f"{STATUS_LABELS[item['status']]} | {fields} | "
+                f"{cell(item['reason'] or '')} |"
+            )
         parts.append("")
     return "\n".join(parts)

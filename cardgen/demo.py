@@ -18,9 +18,21 @@ from .build import BuildReport, Progress, build
 from .errors import CardgenError
 
 ADULT_COLUMNS = [
-    "age", "workclass", "fnlwgt", "education", "education-num", "marital-status",
-    "occupation", "relationship", "race", "sex", "capital-gain", "capital-loss",
-    "hours-per-week", "native-country", "income",
+    "age",
+    "workclass",
+    "fnlwgt",
+    "education",
+    "education-num",
+    "marital-status",
+    "occupation",
+    "relationship",
+    "race",
+    "sex",
+    "capital-gain",
+    "capital-loss",
+    "hours-per-week",
+    "native-country",
+    "income",
 ]
 NUMERIC = ["age", "education-num", "capital-gain", "capital-loss", "hours-per-week"]
 CATEGORICAL = ["workclass", "education", "marital-status", "occupation", "relationship"]
@@ -31,8 +43,9 @@ def read_adult(split: str) -> pd.DataFrame:
     """The shipped Adult split (`train` or `test`) with clean labels (`>50K`, `<=50K`)."""
     filename = {"train": "adult.data.gz", "test": "adult.test.gz"}[split]
     with gzip.open(data_dir() / "adult" / filename, "rt", encoding="utf-8") as fh:
-        frame = pd.read_csv(fh, sep=",", skipinitialspace=True, na_values="?",
-                            keep_default_na=False)
+        frame = pd.read_csv(
+            fh, sep=",", skipinitialspace=True, na_values="?", keep_default_na=False
+        )
     frame.columns = ADULT_COLUMNS
     # The test split's labels end with a period in the source ("<=50K.").
     frame["income"] = frame["income"].str.rstrip(".")
@@ -47,12 +60,13 @@ def train_model(train: pd.DataFrame, path: Path) -> None:
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
     from skops import io as sio
 
-    features = ColumnTransformer([
-        ("numeric", StandardScaler(), NUMERIC),
-        ("categorical", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL),
-    ])
-    model = Pipeline([("features", features),
-                      ("classifier", LogisticRegression(max_iter=2000))])
+    features = ColumnTransformer(
+        [
+            ("numeric", StandardScaler(), NUMERIC),
+            ("categorical", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL),
+        ]
+    )
+    model = Pipeline([("features", features), ("classifier", LogisticRegression(max_iter=2000))])
     inputs = train[NUMERIC + CATEGORICAL].fillna({c: "(missing)" for c in CATEGORICAL})
     model.fit(inputs, train["income"])
     atomic_write_bytes(path, sio.dumps(model))
@@ -85,8 +99,13 @@ def prepare(out: Path, say: Progress) -> None:
             shutil.copyfile(spec, target)
 
 
-def demo(out: str | Path = "cardgen-demo", *, site: bool = True, progress: bool = True,
-         say: Progress = lambda message: None) -> BuildReport:
+def demo(
+    out: str | Path = "cardgen-demo",
+    *,
+    site: bool = True,
+    progress: bool = True,
+    say: Progress = lambda message: None,
+) -> BuildReport:
     """Run the embedded example: data, model, run, evaluate, profile, cards and site.
 
     Args:
@@ -107,5 +126,11 @@ def demo(out: str | Path = "cardgen-demo", *, site: bool = True, progress: bool 
     if out.exists() and not out.is_dir():
         raise CardgenError(f"{out}: exists and is not a directory")
     prepare(out, say)
-    return build("cards", root=out, out="build/cards",
-                 site_project="site-project" if site else None, progress=progress, say=say)
+    return build(
+        "cards",
+        root=out,
+        out="build/cards",
+        site_project="site-project" if site else None,
+        progress=progress,
+        say=say,
+    )

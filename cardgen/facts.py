@@ -46,8 +46,9 @@ def collection_time() -> datetime:
         try:
             return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
         except ValueError:
-            raise CardgenError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of "
-                               "seconds since 1970") from None
+            raise CardgenError(
+                f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds since 1970"
+            ) from None
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
@@ -73,8 +74,9 @@ def facts_dir(card_name: str, root: str | os.PathLike[str] = ".") -> Path:
     return Path(root) / FACTS_DIR / card_name
 
 
-def write_fact(card_name: str, key: str, fact: BaseModel | dict[str, Any],
-               root: str | os.PathLike[str] = ".") -> Path:
+def write_fact(
+    card_name: str, key: str, fact: BaseModel | dict[str, Any], root: str | os.PathLike[str] = "."
+) -> Path:
     """Store a fact as `.cardgen/<card_name>/<key>.json` (atomic, deterministic JSON).
 
     Args:

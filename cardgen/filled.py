@@ -10,25 +10,27 @@ from typing import Any, Literal
 
 FillState = Literal["filled", "placeholder", "empty"]
 
-PLACEHOLDERS: frozenset[str] = frozenset({
-    "more information needed",
-    "needs more information",
-    "more information required",
-    "more info needed",
-    "information needed",
-    "to be added",
-    "to be completed",
-    "coming soon",
-    "tbd",
-    "tba",
-    "todo",
-    "wip",
-    "to do",
-    "to be determined",
-    "fill me in",
-    "n/a",
-    "na",
-})
+PLACEHOLDERS: frozenset[str] = frozenset(
+    {
+        "more information needed",
+        "needs more information",
+        "more information required",
+        "more info needed",
+        "information needed",
+        "to be added",
+        "to be completed",
+        "coming soon",
+        "tbd",
+        "tba",
+        "todo",
+        "wip",
+        "to do",
+        "to be determined",
+        "fill me in",
+        "n/a",
+        "na",
+    }
+)
 """Texts that only stand in for a section (the Hub template's "[More Information Needed]",
 cardgen's own "_More information needed._", the Trainer's "More information needed"),
 compared after `_bare` strips markup, punctuation and case."""

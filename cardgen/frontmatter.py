@@ -33,10 +33,8 @@ class _CoreConstructor(SafeConstructor):
         return _NAN if value != value else value
 
 
-_CoreConstructor.add_constructor("tag:yaml.org,2002:timestamp",
-                                 SafeConstructor.construct_yaml_str)
-_CoreConstructor.add_constructor("tag:yaml.org,2002:float",
-                                 _CoreConstructor.construct_yaml_float)
+_CoreConstructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
+_CoreConstructor.add_constructor("tag:yaml.org,2002:float", _CoreConstructor.construct_yaml_float)
 
 
 class FrontMatterError(ValueError):
@@ -79,23 +77,24 @@ def load(text: str) -> Any:
         problem = exc.problem or exc.context or str(exc).splitlines()[0]
         raise FrontMatterError(problem, mark.line + 2 if mark is not None else None) from None
     except YAMLError as exc:
-        raise FrontMatterError(str(exc).splitlines()[0] if str(exc) else "invalid YAML",
-                               None) from None
+        raise FrontMatterError(
+            str(exc).splitlines()[0] if str(exc) else "invalid YAML", None
+        ) from None
 
 
 _AMBIGUOUS = re.compile(
     r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
     r"|~|null|Null|NULL|[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|0x[0-9a-fA-F_]+|0o[0-7]+|0b[01_]+"
-    r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)$")
+    r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)$"
+)
 """Strings that some YAML reader (1.1 or 1.2) would take for a boolean, null, number or date."""
 
 
 def _quoted(value: Any) -> Any:
     """New values, with every string another YAML reader could misread put in quotes."""
     if isinstance(value, str):
-        return SingleQuotedScalarString(value) if _AMBIGUOUS.match(value) or not value \
-            else value
+        return SingleQuotedScalarString(value) if _AMBIGUOUS.match(value) or not value else value
     if isinstance(value, dict):
         return {str(k): _quoted(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -126,8 +125,7 @@ def strip_hash_comment(text: str) -> tuple[str, str | None]:
     match = HASH_COMMENT.search(text)
     if match is None:
         return text, None
-    return (text[:match.start()] + text[match.end():].lstrip("\n")).rstrip("\n"), \
-        match.group(1)
+    return (text[: match.start()] + text[match.end() :].lstrip("\n")).rstrip("\n"), match.group(1)
 
 
 def dump(data: dict[str, Any], *, record: bool = False) -> str:
@@ -140,8 +138,14 @@ def dump(data: dict[str, Any], *, record: bool = False) -> str:
     return merge(None, data, record=record)
 
 
-def merge(original: str | None, generated: dict[str, Any], *, keep: tuple[str, ...] = (),
-          drop_missing: bool = False, record: bool = False) -> str:
+def merge(
+    original: str | None,
+    generated: dict[str, Any],
+    *,
+    keep: tuple[str, ...] = (),
+    drop_missing: bool = False,
+    record: bool = False,
+) -> str:
     """Apply `generated` to an author's front matter text, keeping its comments and style.
 
     Keys whose value is already equal as data keep their text byte for byte; changed
@@ -164,8 +168,11 @@ def merge(original: str | None, generated: dict[str, Any], *, keep: tuple[str, .
     plain = load(base) if base.strip() else None
     if not isinstance(plain, dict):
         plain, base = {}, ""
-    updated = {key: value for key, value in plain.items()
-               if not drop_missing or key in generated or key in keep}
+    updated = {
+        key: value
+        for key, value in plain.items()
+        if not drop_missing or key in generated or key in keep
+    }
     intended = {**updated, **generated}
     for key, value in generated.items():
         if key in plain and same(plain[key], value):

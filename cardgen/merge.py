@@ -29,8 +29,9 @@ def _validated(model: type[FactT], data: Any, where: Path, what: str) -> FactT:
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = ".".join(str(p) for p in first["loc"])
-        raise CardgenError(f"{where}: not a valid {what} fact ({loc}: {first['msg']}); "
-                           "collect it again") from None
+        raise CardgenError(
+            f"{where}: not a valid {what} fact ({loc}: {first['msg']}); collect it again"
+        ) from None
 
 
 def _fill_hub_metadata(card: ModelCard, hub: dict[str, Any]) -> None:
@@ -70,18 +71,24 @@ def merge_facts(card: Card, facts: dict[str, Any], folder: Path) -> Card:
         if key.startswith(_EVALUATION_PREFIXES):
             evaluations.append(_validated(DisaggregatedEvaluation, data, where, "evaluation"))
         elif key == "hub-evaluations":
-            evaluations.extend(_validated(DisaggregatedEvaluation, e, where, "evaluation")
-                               for e in data.get("evaluations", []))
+            evaluations.extend(
+                _validated(DisaggregatedEvaluation, e, where, "evaluation")
+                for e in data.get("evaluations", [])
+            )
         elif key == "hub" and isinstance(merged, ModelCard):
             _fill_hub_metadata(merged, data)
-        elif (key.startswith("profile-") and isinstance(merged, DataCard)
-              and merged.composition.profile is None):
+        elif (
+            key.startswith("profile-")
+            and isinstance(merged, DataCard)
+            and merged.composition.profile is None
+        ):
             # One profile per data card: the first collected (facts are read sorted).
             # Values of personal-data columns (detected, or declared by the card) never
             # reach a rendered card, whatever the fact holds.
             merged.composition.profile = withhold_personal_values(
                 _validated(DatasetProfile, data, where, "profile"),
-                merged.sensitive_information.personal_data)
+                merged.sensitive_information.personal_data,
+            )
     if isinstance(merged, ModelCard) and evaluations:
         names = {e.name for e in evaluations}
         kept = [e for e in merged.quantitative_analyses.evaluations if e.name not in names]

@@ -25,10 +25,19 @@ CardKind = Literal["model", "data"]
 
 # Sections filled by collectors rather than by hand are left out of the skeleton.
 _GENERATED = {"quantitative_analyses.evaluations", "composition.profile"}
-_NOT_SECTIONS = {"schema_version", "kind", "name", "title", "summary", "sources",
-                 "extra_sections", "extra",
-                 # Options with working defaults, documented in the README.
-                 "headline_metrics", "render"}
+_NOT_SECTIONS = {
+    "schema_version",
+    "kind",
+    "name",
+    "title",
+    "summary",
+    "sources",
+    "extra_sections",
+    "extra",
+    # Options with working defaults, documented in the README.
+    "headline_metrics",
+    "render",
+}
 
 _SOURCES_EXAMPLE = {
     "model": """\
@@ -88,12 +97,16 @@ def _sections(model: type[BaseModel]) -> list[dict[str, Any]]:
             continue
         section_model = field.annotation
         if not (isinstance(section_model, type) and issubclass(section_model, BaseModel)):
-            sections.append({"name": name, "title": field.description or name,
-                             "fields": [], "scalar": True})
+            sections.append(
+                {"name": name, "title": field.description or name, "fields": [], "scalar": True}
+            )
             continue
         fields = [
-            {"name": sub, "description": (info.description or sub).strip(),
-             "empty": _empty_value(info)}
+            {
+                "name": sub,
+                "description": (info.description or sub).strip(),
+                "empty": _empty_value(info),
+            }
             for sub, info in section_model.model_fields.items()
             if f"{name}.{sub}" not in _GENERATED
         ]
@@ -114,8 +127,10 @@ def skeleton(kind: CardKind, name: str, path: str = "cards/NAME.yaml") -> str:
         CardgenError: if the name is not a valid card name.
     """
     if not re.match(CARD_NAME_PATTERN, name):
-        raise CardgenError(f"invalid card name {name!r}: use letters, digits, '.', '_' and '-' "
-                           "(it becomes a file name), at most 128 characters")
+        raise CardgenError(
+            f"invalid card name {name!r}: use letters, digits, '.', '_' and '-' "
+            "(it becomes a file name), at most 128 characters"
+        )
     model: type[ModelCard] | type[DataCard] = ModelCard if kind == "model" else DataCard
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
@@ -141,8 +156,9 @@ def skeleton(kind: CardKind, name: str, path: str = "cards/NAME.yaml") -> str:
     return text
 
 
-def write_skeleton(kind: CardKind, name: str, directory: str | Path = "cards",
-                   force: bool = False) -> Path:
+def write_skeleton(
+    kind: CardKind, name: str, directory: str | Path = "cards", force: bool = False
+) -> Path:
     """Write `directory/NAME.yaml` with a skeleton spec.
 
     Raises:

@@ -53,6 +53,7 @@ _SpecLoader.add_implicit_resolver(
 
 _CSafeLoader = getattr(yaml, "CSafeLoader", None)
 if _CSafeLoader is not None:
+
     class _FastSpecLoader(_CSafeLoader):  # type: ignore[misc, valid-type]
         """libyaml's parser with the same resolvers: about 9x faster on valid specs."""
 
@@ -87,23 +88,36 @@ def _read_text(path: Path) -> str:
         raise SpecError([Problem(name, "is a directory; expected a spec file (cards/NAME.yaml)")])
     size = path.stat().st_size
     if size > MAX_SPEC_BYTES:
-        raise SpecError([Problem(
-            name,
-            f"file is {size / 1e6:.1f} MB; a spec is hand-written YAML of at most "
-            f"{MAX_SPEC_BYTES // (1024 * 1024)} MB (did you pass a data file?)",
-        )])
+        raise SpecError(
+            [
+                Problem(
+                    name,
+                    f"file is {size / 1e6:.1f} MB; a spec is hand-written YAML of at most "
+                    f"{MAX_SPEC_BYTES // (1024 * 1024)} MB (did you pass a data file?)",
+                )
+            ]
+        )
     raw = path.read_bytes()
     if b"\x00" in raw:
         offset = raw.index(b"\x00")
-        raise SpecError([Problem(name, f"binary file (NUL byte at offset {offset}); "
-                                       "expected UTF-8 YAML text")])
+        raise SpecError(
+            [Problem(name, f"binary file (NUL byte at offset {offset}); expected UTF-8 YAML text")]
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise SpecError([Problem(name, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); "
-                                       "save the spec as UTF-8", line, column)]) from None
+        raise SpecError(
+            [
+                Problem(
+                    name,
+                    f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the spec as UTF-8",
+                    line,
+                    column,
+                )
+            ]
+        ) from None
     return text
 
 
@@ -118,13 +132,16 @@ def _yaml_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
     return Problem(name, f"YAML syntax: {message}", line, column)
 
 
-def _build(node: yaml.Node, loader: _SpecLoader, path: PathKey, doc: _Document,
-           budget: list[int]) -> Any:
+def _build(
+    node: yaml.Node, loader: _SpecLoader, path: PathKey, doc: _Document, budget: list[int]
+) -> Any:
     """Construct plain data from a node tree, recording where each value and key sits."""
     budget[0] += 1
     if budget[0] > MAX_NODES:
-        raise _TooBig(f"more than {MAX_NODES:,} values after expanding anchors and aliases "
-                      "(an alias bomb?)", node.start_mark)
+        raise _TooBig(
+            f"more than {MAX_NODES:,} values after expanding anchors and aliases (an alias bomb?)",
+            node.start_mark,
+        )
     if len(path) > MAX_DEPTH:
         raise _TooBig(f"nested more than {MAX_DEPTH} levels deep", node.start_mark)
     doc.values.setdefault(path, _pos(node.start_mark))
@@ -138,10 +155,12 @@ def _build(node: yaml.Node, loader: _SpecLoader, path: PathKey, doc: _Document,
                     key = str(key).lower() if isinstance(key, bool) else str(key)
                 else:
                     raise yaml.constructor.ConstructorError(
-                        None, None, "a mapping key must be a plain string", key_node.start_mark)
+                        None, None, "a mapping key must be a plain string", key_node.start_mark
+                    )
             if key in result:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
             key_path = (*path, key)
             doc.keys[key_path] = _pos(key_node.start_mark)
             result[key] = _build(value_node, loader, key_path, doc, budget)
@@ -214,8 +233,9 @@ def _model_at(model: type[BaseModel], path: PathKey) -> type[BaseModel] | None:
         if field is None:
             # A dict key (e.g. metrics name) or an unknown field: stay inside dict values.
             continue
-        candidates = [t for t in _unwrap(field.annotation)
-                      if isinstance(t, type) and issubclass(t, BaseModel)]
+        candidates = [
+            t for t in _unwrap(field.annotation) if isinstance(t, type) and issubclass(t, BaseModel)
+        ]
         current = candidates[0] if candidates else None
     return current
 
@@ -261,19 +281,24 @@ def _friendly(error: Mapping[str, Any], model: type[BaseModel], path: PathKey) -
     if kind.startswith("date") or kind.startswith("datetime"):
         message += " (expected a date as YYYY-MM-DD)"
     elif kind == "string_pattern_mismatch" and path and path[-1] == "name":
-        message = ("invalid name: use letters, digits, '.', '_' and '-' "
-                   "(it becomes a file name), at most 128 characters")
+        message = (
+            "invalid name: use letters, digits, '.', '_' and '-' "
+            "(it becomes a file name), at most 128 characters"
+        )
     shown = error.get("input")
     if kind == "string_type" and isinstance(shown, dict):
-        message += (" but got a mapping: unquoted text containing ': ' starts a mapping in "
-                    "YAML; put the text in quotes")
+        message += (
+            " but got a mapping: unquoted text containing ': ' starts a mapping in "
+            "YAML; put the text in quotes"
+        )
     if kind != "missing" and shown is not None and not isinstance(shown, dict | list):
         message += f", got {error['input']!r}"
     return message
 
 
-def _validation_problems(exc: ValidationError, model: type[BaseModel], doc: _Document,
-                         name: str) -> list[Problem]:
+def _validation_problems(
+    exc: ValidationError, model: type[BaseModel], doc: _Document, name: str
+) -> list[Problem]:
     grouped: dict[PathKey, list[str]] = {}
     unknown: set[PathKey] = set()
     for error in exc.errors(include_url=False):
@@ -309,19 +334,35 @@ def validate_spec_data(data: Any, name: str = "<string>", doc: _Document | None 
     """
     doc = doc or _Document(data, {}, {})
     if data is None:
-        raise SpecError([Problem(name, "file is empty; expected a mapping with at least "
-                                       "`kind: model` (or `data`) and `name:`")])
+        raise SpecError(
+            [
+                Problem(
+                    name,
+                    "file is empty; expected a mapping with at least "
+                    "`kind: model` (or `data`) and `name:`",
+                )
+            ]
+        )
     if not isinstance(data, dict):
         line, column = doc.values.get((), (None, None))
-        raise SpecError([Problem(name, f"expected a mapping of fields at the top level, "
-                                       f"got {type(data).__name__}", line, column)])
+        raise SpecError(
+            [
+                Problem(
+                    name,
+                    f"expected a mapping of fields at the top level, got {type(data).__name__}",
+                    line,
+                    column,
+                )
+            ]
+        )
     kind = data.get("kind")
     if kind not in CARD_CLASSES:
         position = doc.values.get(("kind",)) if "kind" in data else (1, 1)
         got = f", got {kind!r}" if "kind" in data else ""
         line, column = position or (None, None)
-        raise SpecError([Problem(name, f"`kind` must be `model` or `data`{got}", line, column,
-                                 path="kind")])
+        raise SpecError(
+            [Problem(name, f"`kind` must be `model` or `data`{got}", line, column, path="kind")]
+        )
     model = CARD_CLASSES[kind]
     try:
         return model.model_validate(data)

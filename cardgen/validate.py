@@ -35,8 +35,7 @@ def spec_files(paths: tuple[Path, ...] | list[Path]) -> list[Path | Problem]:
     found: list[Path | Problem] = []
     for path in paths:
         if path.is_dir():
-            specs = sorted(p for p in path.iterdir()
-                           if p.suffix in SPEC_SUFFIXES and p.is_file())
+            specs = sorted(p for p in path.iterdir() if p.suffix in SPEC_SUFFIXES and p.is_file())
             if not specs:
                 found.append(Problem(str(path), "folder holds no spec files (*.yaml, *.yml)"))
             found.extend(specs)
@@ -47,8 +46,9 @@ def spec_files(paths: tuple[Path, ...] | list[Path]) -> list[Path | Problem]:
     return found
 
 
-def validate_paths(paths: tuple[Path, ...] | list[Path],
-                   root: str | Path = ".") -> list[ValidationResult]:
+def validate_paths(
+    paths: tuple[Path, ...] | list[Path], root: str | Path = "."
+) -> list[ValidationResult]:
     """Validate every spec named by `paths` (files, or folders of `*.yaml`).
 
     Each spec gets the schema checks, then the static checks `build` runs
@@ -70,8 +70,9 @@ def validate_paths(paths: tuple[Path, ...] | list[Path],
             results.append(ValidationResult(item, None, tuple(exc.problems), None))
             continue
         static = static_problems(card, item, root)
-        results.append(ValidationResult(item, card, tuple(static),
-                                        completeness(_with_facts(card, item, root))))
+        results.append(
+            ValidationResult(item, card, tuple(static), completeness(_with_facts(card, item, root)))
+        )
     return results
 
 

@@ -30,8 +30,9 @@ def hf_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monkey
     monkeypatch.setenv("HF_HUB_CACHE", str(home / "hub"))
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(home / "hub"))
     monkeypatch.setattr("huggingface_hub.constants.HF_TOKEN_PATH", str(home / "token"))
-    monkeypatch.setattr("huggingface_hub.constants.HF_STORED_TOKENS_PATH",
-                        str(home / "stored_tokens"))
+    monkeypatch.setattr(
+        "huggingface_hub.constants.HF_STORED_TOKENS_PATH", str(home / "stored_tokens")
+    )
     monkeypatch.delenv("HF_TOKEN", raising=False)
     return home
 
@@ -48,6 +49,7 @@ def hub_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty project folder as the working directory."""
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
 
 # --- end of Hub test server fixtures ------------------------------------------------------
 

@@ -95,8 +95,13 @@ class HubServer:
         host, port = self._httpd.server_address[:2]
         return f"http://{host}:{port}"
 
-    def add_repo(self, repo_type: str, info: dict[str, Any], readme: str | bytes | None = None,
-                 eval_results: list[dict[str, Any]] | None = None) -> Repo:
+    def add_repo(
+        self,
+        repo_type: str,
+        info: dict[str, Any],
+        readme: str | bytes | None = None,
+        eval_results: list[dict[str, Any]] | None = None,
+    ) -> Repo:
         """Serve a repository; `info` is the JSON of `GET /api/{type}s/{id}`."""
         files = {}
         if readme is not None:
@@ -136,8 +141,9 @@ class HubServer:
             hub = server
 
         self._httpd = _Server(("127.0.0.1", self.port), Handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.02}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -183,8 +189,14 @@ class _HubHandler(BaseHTTPRequestHandler):
 
     # -- plumbing ------------------------------------------------------------------------
 
-    def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None,
-              content_type: str = "application/json", length: int | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/json",
+        length: int | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body) if length is None else length))
@@ -209,7 +221,8 @@ class _HubHandler(BaseHTTPRequestHandler):
         path = unquote(split.path)
         self.query = parse_qs(split.query)
         self.hub.requests.append(
-            (self.command, path, {k.lower(): v for k, v in self.headers.items()}))
+            (self.command, path, {k.lower(): v for k, v in self.headers.items()})
+        )
         self.hub.sleep(self.hub.latency)
         injected = self.hub._next_failure(path)
         if injected is not None:
@@ -275,7 +288,8 @@ class _HubHandler(BaseHTTPRequestHandler):
                 repo = self._find(repo_type, repo_id, f"/api/{kind}/")
                 if repo is not None:
                     (self._preupload if action == "/preupload/" else self._commit)(
-                        repo, repo_id, revision)
+                        repo, repo_id, revision
+                    )
                 return
         repo_id, _, revision = rest.partition("/revision/")
         repo = self._find(repo_type, repo_id, f"/api/{kind}/")
@@ -310,15 +324,19 @@ class _HubHandler(BaseHTTPRequestHandler):
         rest = path[1:]
         for kind in ("datasets", "spaces"):
             if rest.startswith(kind + "/"):
-                repo_type, prefix, rest = kind.removesuffix("s"), f"/{kind}/", rest[len(kind) + 1:]
+                repo_type, prefix, rest = kind.removesuffix("s"), f"/{kind}/", rest[len(kind) + 1 :]
         repo_id, _, tail = rest.partition("/resolve/")
         revision, _, filename = tail.partition("/")
         repo = self._find(repo_type, repo_id, prefix)
         if repo is None:
             return
         if repo.info.get("gated") and not self._authorized():
-            self._error(401, "GatedRepo", "Access to this repo is restricted; you must be "
-                        "authenticated and have been granted access")
+            self._error(
+                401,
+                "GatedRepo",
+                "Access to this repo is restricted; you must be "
+                "authenticated and have been granted access",
+            )
             return
         sha = repo.info.get("sha", "0" * 40)
         if revision not in ("main", sha):
@@ -329,13 +347,19 @@ class _HubHandler(BaseHTTPRequestHandler):
             self._error(404, "EntryNotFound", f"{filename} does not exist on {revision}")
             return
         etag = f'"{hash_bytes(content)}"'
-        self._send(200, content, {"X-Repo-Commit": sha, "ETag": etag},
-                   content_type="text/plain; charset=utf-8")
+        self._send(
+            200,
+            content,
+            {"X-Repo-Commit": sha, "ETag": etag},
+            content_type="text/plain; charset=utf-8",
+        )
 
     def _preupload(self, repo: Repo, repo_id: str, revision: str) -> None:
         payload = json.loads(self._drain() or b"{}")
-        files = [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False}
-                 for f in payload.get("files", [])]
+        files = [
+            {"path": f["path"], "uploadMode": "regular", "shouldIgnore": False}
+            for f in payload.get("files", [])
+        ]
         self._json({"files": files, "commitOid": repo.info.get("sha")})
 
     def _commit(self, repo: Repo, repo_id: str, revision: str) -> None:
@@ -352,11 +376,18 @@ class _HubHandler(BaseHTTPRequestHandler):
             elif item["key"] == "file":
                 files[item["value"]["path"]] = base64.b64decode(item["value"]["content"])
         create_pr = self.query.get("create_pr", ["0"])[0] in ("1", "true", "True")
-        self.hub.commits.append(ReceivedCommit(
-            repo_id=repo_id, repo_type=repo.repo_type, revision=revision, create_pr=create_pr,
-            summary=summary, description=description, files=files,
-            authorization=self.headers.get("Authorization"),
-        ))
+        self.hub.commits.append(
+            ReceivedCommit(
+                repo_id=repo_id,
+                repo_type=repo.repo_type,
+                revision=revision,
+                create_pr=create_pr,
+                summary=summary,
+                description=description,
+                files=files,
+                authorization=self.headers.get("Authorization"),
+            )
+        )
         if not create_pr:  # a direct commit lands: serve its files and .eval_results
             repo.files.update(files)
             repo.eval_results = eval_results_of(repo.files)
@@ -376,8 +407,10 @@ def eval_results_of(files: dict[str, bytes]) -> list[dict[str, Any]]:
     items = []
     for name, content in sorted(files.items()):
         if name.startswith(".eval_results/") and name.endswith((".yaml", ".yml")):
-            items += [{"filename": name, "data": entry}
-                      for entry in yaml.safe_load(content.decode("utf-8")) or []]
+            items += [
+                {"filename": name, "data": entry}
+                for entry in yaml.safe_load(content.decode("utf-8")) or []
+            ]
     return items
 
 
@@ -472,10 +505,15 @@ Accuracy differs between women and men.
 """
 
 FAIR_EVAL_RESULTS = [
-    {"filename": ".eval_results/mmlu.yaml",
-     "data": {"dataset": {"id": "cais/mmlu", "task_id": "default"}, "value": 41.5,
-              "source": {"url": "https://example.org/mmlu", "name": "Eval logs"},
-              "notes": "5-shot"}},
+    {
+        "filename": ".eval_results/mmlu.yaml",
+        "data": {
+            "dataset": {"id": "cais/mmlu", "task_id": "default"},
+            "value": 41.5,
+            "source": {"url": "https://example.org/mmlu", "name": "Eval logs"},
+            "notes": "5-shot",
+        },
+    },
 ]
 
 ADULT_README = """---
@@ -506,31 +544,68 @@ def populate(hub: HubServer) -> HubServer:
     hub.redirect("model", "bert-base-uncased", BERT)
     hub.add_repo("model", recorded("stabilityai_stable-diffusion-2-1"))
     fair = recorded("google-bert_bert-base-uncased")
-    fair.update({
-        "_id": "6600000000000000000000aa", "id": FAIR, "modelId": FAIR, "author": "cardgen-test",
-        "sha": FAIR_SHA, "pipeline_tag": "text-classification", "downloads": 12, "likes": 3,
-        "tags": ["transformers", "safetensors", "text-classification", "license:mit",
-                 f"dataset:{ADULT}", f"base_model:{BERT}", f"base_model:finetune:{BERT}"],
-        "cardData": {"license": "mit", "base_model": BERT, "datasets": [ADULT]},
-        "safetensors": {"parameters": {"F32": 109483778}, "total": 109483778},
-    })
+    fair.update(
+        {
+            "_id": "6600000000000000000000aa",
+            "id": FAIR,
+            "modelId": FAIR,
+            "author": "cardgen-test",
+            "sha": FAIR_SHA,
+            "pipeline_tag": "text-classification",
+            "downloads": 12,
+            "likes": 3,
+            "tags": [
+                "transformers",
+                "safetensors",
+                "text-classification",
+                "license:mit",
+                f"dataset:{ADULT}",
+                f"base_model:{BERT}",
+                f"base_model:finetune:{BERT}",
+            ],
+            "cardData": {"license": "mit", "base_model": BERT, "datasets": [ADULT]},
+            "safetensors": {"parameters": {"F32": 109483778}, "total": 109483778},
+        }
+    )
     hub.add_repo("model", fair, FAIR_README, eval_results=FAIR_EVAL_RESULTS)
     gated = recorded("google-bert_bert-base-uncased")
-    gated.update({"_id": "6600000000000000000000bb", "id": GATED, "modelId": GATED,
-                  "author": "cardgen-test", "gated": "manual"})
+    gated.update(
+        {
+            "_id": "6600000000000000000000bb",
+            "id": GATED,
+            "modelId": GATED,
+            "author": "cardgen-test",
+            "gated": "manual",
+        }
+    )
     hub.add_repo("model", gated, BERT_README)
-    hub.add_repo("dataset", {
-        "_id": "6600000000000000000000cc", "id": ADULT, "author": "scikit-learn",
-        "sha": ADULT_SHA, "private": False, "gated": False, "disabled": False,
-        "downloads": 5000, "likes": 40, "tags": ["task_categories:tabular-classification",
-                                                 "license:cc0-1.0"],
-        "createdAt": "2022-06-01T10:00:00.000Z", "lastModified": "2023-01-02T03:04:05.000Z",
-        "cardData": {"license": "cc0-1.0", "task_categories": ["tabular-classification"],
-                     "pretty_name": "Adult census income"},
-        "description": "Extraction from the 1994 US Census database.",
-        "citation": "@misc{adult, title={Adult}}", "paperswithcode_id": "adult",
-        "siblings": [{"rfilename": "README.md"}, {"rfilename": "adult.csv"}],
-    }, ADULT_README)
+    hub.add_repo(
+        "dataset",
+        {
+            "_id": "6600000000000000000000cc",
+            "id": ADULT,
+            "author": "scikit-learn",
+            "sha": ADULT_SHA,
+            "private": False,
+            "gated": False,
+            "disabled": False,
+            "downloads": 5000,
+            "likes": 40,
+            "tags": ["task_categories:tabular-classification", "license:cc0-1.0"],
+            "createdAt": "2022-06-01T10:00:00.000Z",
+            "lastModified": "2023-01-02T03:04:05.000Z",
+            "cardData": {
+                "license": "cc0-1.0",
+                "task_categories": ["tabular-classification"],
+                "pretty_name": "Adult census income",
+            },
+            "description": "Extraction from the 1994 US Census database.",
+            "citation": "@misc{adult, title={Adult}}",
+            "paperswithcode_id": "adult",
+            "siblings": [{"rfilename": "README.md"}, {"rfilename": "adult.csv"}],
+        },
+        ADULT_README,
+    )
     return hub
 
 
@@ -540,8 +615,7 @@ def add_copies(hub: HubServer, count: int, author: str = "bench") -> list[str]:
     for index in range(count):
         info = recorded("google-bert_bert-base-uncased")
         repo_id = f"{author}/model-{index:03d}"
-        info.update({"id": repo_id, "modelId": repo_id, "author": author,
-                     "sha": f"{index:040x}"})
+        info.update({"id": repo_id, "modelId": repo_id, "author": author, "sha": f"{index:040x}"})
         hub.add_repo("model", info, BERT_README)
         ids.append(repo_id)
     return ids

@@ -21,9 +21,16 @@ CHOICES = ["yes", "no", "good", "bad"]
 def write_questions(path: Path, count: int, seed: int, *, per_passage: int = 3) -> Path:
     """`count` four-choice questions; every `per_passage` consecutive ones share a passage."""
     rng = random.Random(seed)
-    rows = [{"qid": f"q{i}", "passage_id": f"p{i // per_passage}",
-             "question": " ".join(rng.choice(WORDS) for _ in range(4)),
-             "choices": CHOICES, "answer": rng.randrange(4)} for i in range(count)]
+    rows = [
+        {
+            "qid": f"q{i}",
+            "passage_id": f"p{i // per_passage}",
+            "question": " ".join(rng.choice(WORDS) for _ in range(4)),
+            "choices": CHOICES,
+            "answer": rng.randrange(4),
+        }
+        for i in range(count)
+    ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
 
@@ -68,25 +75,55 @@ def lm_eval_tasks(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, count, seed in (("tinyqa", 36, 0), ("tinyqa_a", 24, 1), ("tinyqa_b", 12, 2)):
         data = write_questions(folder / f"{name}.jsonl", count, seed)
-        (folder / f"{name}.yaml").write_text(TASK_YAML.format(name=name, data=data),
-                                             encoding="utf-8")
+        (folder / f"{name}.yaml").write_text(
+            TASK_YAML.format(name=name, data=data), encoding="utf-8"
+        )
     (folder / "tinygroup.yaml").write_text(GROUP_YAML, encoding="utf-8")
     return folder
 
 
-def run_lm_eval(model: Path, tasks: Path, out: Path, *, task_names: str = "tinyqa,tinygroup",
-                log_samples: bool = True) -> subprocess.CompletedProcess[str]:
+def run_lm_eval(
+    model: Path,
+    tasks: Path,
+    out: Path,
+    *,
+    task_names: str = "tinyqa,tinygroup",
+    log_samples: bool = True,
+) -> subprocess.CompletedProcess[str]:
     """Run the lm_eval command line offline on CPU; returns the finished process."""
-    env = {**os.environ, "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1",
-           "HF_HOME": str(out.parent / "hf-home"), "TOKENIZERS_PARALLELISM": "false"}
-    command = [sys.executable, "-m", "lm_eval", "--model", "hf", "--model_args",
-               f"pretrained={model},dtype=float32", "--tasks", task_names, "--include_path",
-               str(tasks), "--device", "cpu", "--batch_size", "16", "--output_path", str(out),
-               "--seed", "0"]
+    env = {
+        **os.environ,
+        "HF_DATASETS_OFFLINE": "1",
+        "HF_HUB_OFFLINE": "1",
+        "HF_HOME": str(out.parent / "hf-home"),
+        "TOKENIZERS_PARALLELISM": "false",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "lm_eval",
+        "--model",
+        "hf",
+        "--model_args",
+        f"pretrained={model},dtype=float32",
+        "--tasks",
+        task_names,
+        "--include_path",
+        str(tasks),
+        "--device",
+        "cpu",
+        "--batch_size",
+        "16",
+        "--output_path",
+        str(out),
+        "--seed",
+        "0",
+    ]
     if log_samples:
         command.append("--log_samples")
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600,
-                          check=False)
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return done
 
@@ -96,7 +133,7 @@ def lm_eval_models(folder: Path) -> tuple[Path, Path]:
     return tiny_gpt2(folder / "base", seed=0), tiny_gpt2(folder / "new", seed=1)
 
 
-INSPECT_TASK = '''
+INSPECT_TASK = """
 from inspect_ai import Task, task
 from inspect_ai.dataset import FieldSpec, json_dataset
 from inspect_ai.scorer import includes
@@ -108,14 +145,16 @@ def tinyqa_inspect():
     return Task(dataset=json_dataset("{data}", FieldSpec(input="input", target="target",
                                      id="id", metadata=["passage_id"])),
                 solver=[system_message("Answer briefly."), generate()], scorer=includes())
-'''
+"""
 
 
 def inspect_task(folder: Path, count: int = 30) -> Path:
     """A local Inspect task file over `count` questions (three per passage)."""
     folder.mkdir(parents=True, exist_ok=True)
-    rows = [{"id": f"q{i}", "input": f"Say {i}", "target": "right", "passage_id": f"p{i // 3}"}
-            for i in range(count)]
+    rows = [
+        {"id": f"q{i}", "input": f"Say {i}", "target": "right", "passage_id": f"p{i // 3}"}
+        for i in range(count)
+    ]
     data = folder / "questions.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     task = folder / "tinyqa_task.py"
@@ -131,9 +170,9 @@ def run_inspect(task: Path, log_dir: Path, log_format: str, wrong_every: int) ->
 
     def answer(messages, tools, tool_choice, config):  # type: ignore[no-untyped-def]
         index = int(messages[-1].text.split()[-1])
-        output = ModelOutput.from_content(model="mockllm",
-                                          content="wrong" if index % wrong_every == 0
-                                          else "right")
+        output = ModelOutput.from_content(
+            model="mockllm", content="wrong" if index % wrong_every == 0 else "right"
+        )
         # with usage set, mockllm does not download a tokenizer to count tokens
         output.usage = ModelUsage(input_tokens=3, output_tokens=1, total_tokens=4)
         return output
@@ -141,8 +180,13 @@ def run_inspect(task: Path, log_dir: Path, log_format: str, wrong_every: int) ->
     cwd = Path.cwd()
     os.chdir(task.parent)  # inspect resolves task files relative to the working folder
     try:
-        logs = inspect_eval(task.name, model=get_model("mockllm/model", custom_outputs=answer),
-                            log_dir=str(log_dir), log_format=log_format, display="none")
+        logs = inspect_eval(
+            task.name,
+            model=get_model("mockllm/model", custom_outputs=answer),
+            log_dir=str(log_dir),
+            log_format=log_format,
+            display="none",
+        )
     finally:
         os.chdir(cwd)
     assert logs[0].status == "success", logs[0].error
@@ -161,7 +205,12 @@ def lm_eval_outputs(tmp_path_factory: object) -> dict[str, object]:
         tasks = lm_eval_tasks(root / "tasks")
         base = run_lm_eval(base_model, tasks, root / "base")
         run_lm_eval(new_model, tasks, root / "new", task_names="tinyqa")
-        _CACHE["runs"] = {"root": root, "tasks": tasks, "base": root / "base",
-                          "new": root / "new", "printed": base.stdout,
-                          "models": (base_model, new_model)}
+        _CACHE["runs"] = {
+            "root": root,
+            "tasks": tasks,
+            "base": root / "base",
+            "new": root / "new",
+            "printed": base.stdout,
+            "models": (base_model, new_model),
+        }
     return _CACHE["runs"]

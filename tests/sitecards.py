@@ -12,16 +12,26 @@ from pathlib import Path
 
 import yaml
 
-GROUPS = [("White", "Male"), ("White", "Female"), ("Black", "Male"), ("Black", "Female"),
-          ("Other", "Female")]
+GROUPS = [
+    ("White", "Male"),
+    ("White", "Female"),
+    ("Black", "Male"),
+    ("Black", "Female"),
+    ("Other", "Female"),
+]
 
 
 def _metric(rng: random.Random, n: int, centre: float) -> dict[str, object]:
     value = min(max(centre + rng.uniform(-0.08, 0.08), 0.0), 1.0)
     half = 1.96 * (value * (1 - value) / max(n, 1)) ** 0.5 + 0.001
-    return {"value": round(value, 4), "ci_low": round(max(value - half, 0.0), 4),
-            "ci_high": round(min(value + half, 1.0), 4), "ci_level": 0.95,
-            "ci_method": "bootstrap", "n": n}
+    return {
+        "value": round(value, 4),
+        "ci_low": round(max(value - half, 0.0), 4),
+        "ci_high": round(min(value + half, 1.0), 4),
+        "ci_level": 0.95,
+        "ci_method": "bootstrap",
+        "n": n,
+    }
 
 
 def evaluation(name: str, rng: random.Random, shift: float = 0.0) -> dict[str, object]:
@@ -32,27 +42,59 @@ def evaluation(name: str, rng: random.Random, shift: float = 0.0) -> dict[str, o
         n = 12 if race == "Other" else rng.randint(200, 5000)
         values = {m: _metric(rng, n, 0.8 + shift if m == "accuracy" else 0.3) for m in metrics}
         if race == "Other":
-            values["true_positive_rate"] = {"value": None, "n": 0,
-                                            "undefined_reason": "no positive labels in group"}
-        groups.append({"features": {"race": race, "sex": sex}, "n": n, "small": n < 30,
-                       "metrics": values})
+            values["true_positive_rate"] = {
+                "value": None,
+                "n": 0,
+                "undefined_reason": "no positive labels in group",
+            }
+        groups.append(
+            {"features": {"race": race, "sex": sex}, "n": n, "small": n < 30, "metrics": values}
+        )
     overall = {m: _metric(rng, 16281, 0.8 + shift if m == "accuracy" else 0.3) for m in metrics}
     gap = _metric(rng, 16281, 0.1)
     return {
-        "name": name, "task": "binary", "sensitive_features": ["race", "sex"],
-        "min_group_size": 30, "overall": overall, "groups": groups,
+        "name": name,
+        "task": "binary",
+        "sensitive_features": ["race", "sex"],
+        "min_group_size": 30,
+        "overall": overall,
+        "groups": groups,
         "dataset": {"name": "synthetic-data-0000", "split": "test"},
-        "disparities": [{"metric": "accuracy", "features": ["race", "sex"],
-                         "comparison": "between_groups", "measure": "difference", "value": gap},
-                        {"metric": "selection_rate", "features": ["race", "sex"],
-                         "comparison": "between_groups", "measure": "ratio",
-                         "value": _metric(rng, 16281, 0.7)}],
+        "disparities": [
+            {
+                "metric": "accuracy",
+                "features": ["race", "sex"],
+                "comparison": "between_groups",
+                "measure": "difference",
+                "value": gap,
+            },
+            {
+                "metric": "selection_rate",
+                "features": ["race", "sex"],
+                "comparison": "between_groups",
+                "measure": "ratio",
+                "value": _metric(rng, 16281, 0.7),
+            },
+        ],
         "fairness_measures": {"demographic_parity_ratio": _metric(rng, 16281, 0.7)},
         "threshold_tests": [
-            {"expression": "demographic_parity_ratio>=0.8", "metric": "demographic_parity_ratio",
-             "operator": ">=", "threshold": 0.8, "observed": 0.7, "passed": False},
-            {"expression": "accuracy>=0.7", "metric": "accuracy", "operator": ">=",
-             "threshold": 0.7, "observed": 0.8, "passed": True}],
+            {
+                "expression": "demographic_parity_ratio>=0.8",
+                "metric": "demographic_parity_ratio",
+                "operator": ">=",
+                "threshold": 0.8,
+                "observed": 0.7,
+                "passed": False,
+            },
+            {
+                "expression": "accuracy>=0.7",
+                "metric": "accuracy",
+                "operator": ">=",
+                "threshold": 0.7,
+                "observed": 0.8,
+                "passed": True,
+            },
+        ],
         "provenance": {"source_kind": "evaluate", "collected_at": "2026-11-01T00:00:00Z"},
     }
 
@@ -62,15 +104,38 @@ def profile(source: str, rng: random.Random) -> dict[str, object]:
     counts = [rng.randint(100, 900) for _ in range(4)]
     edges = [float(i * 10) for i in range(9)]
     return {
-        "source": source, "format": "csv", "num_rows": 2000, "num_columns": 3,
-        "columns": [{"name": "age", "type": "integer", "storage_type": "int64", "count": 2000,
-                     "missing": 0, "numeric": {"min": 0.0, "max": 80.0, "histogram": {
-                         "bin_edges": edges, "counts": counts + counts}}}],
-        "sensitive_features": ["sex"], "label": "income", "pos_label": ">50K",
+        "source": source,
+        "format": "csv",
+        "num_rows": 2000,
+        "num_columns": 3,
+        "columns": [
+            {
+                "name": "age",
+                "type": "integer",
+                "storage_type": "int64",
+                "count": 2000,
+                "missing": 0,
+                "numeric": {
+                    "min": 0.0,
+                    "max": 80.0,
+                    "histogram": {"bin_edges": edges, "counts": counts + counts},
+                },
+            }
+        ],
+        "sensitive_features": ["sex"],
+        "label": "income",
+        "pos_label": ">50K",
         "base_rate": _metric(rng, 2000, 0.24),
-        "groups": [{"features": {"sex": s}, "count": c, "share": round(c / 2000, 4),
-                    "small": False, "base_rate": _metric(rng, c, 0.24)}
-                   for s, c in (("Female", 700), ("Male", 1300))],
+        "groups": [
+            {
+                "features": {"sex": s},
+                "count": c,
+                "share": round(c / 2000, 4),
+                "small": False,
+                "base_rate": _metric(rng, c, 0.24),
+            }
+            for s, c in (("Female", 700), ("Male", 1300))
+        ],
     }
 
 
@@ -78,8 +143,15 @@ DEEP_WORD = "quillwort"
 """A word only the middle model card holds, near the end of its body."""
 
 
-def write_cards(folder: Path, count: int, *, data_every: int = 5, seed: int = 0,
-                shift: float = 0.0, summary: str | None = None) -> list[str]:
+def write_cards(
+    folder: Path,
+    count: int,
+    *,
+    data_every: int = 5,
+    seed: int = 0,
+    shift: float = 0.0,
+    summary: str | None = None,
+) -> list[str]:
     """Write `count` specs into `folder/cards` and their facts into `folder/.cardgen`.
 
     Every `data_every`-th card is a data card; every 7th model derives from the model
@@ -102,23 +174,38 @@ def write_cards(folder: Path, count: int, *, data_every: int = 5, seed: int = 0,
         facts.mkdir(parents=True, exist_ok=True)
         text = summary or f"Synthetic card number {i} for site tests and benchmarks."
         if is_data:
-            spec = {"kind": "data", "name": name, "title": f"Synthetic dataset {i}",
-                    "summary": text, "authorship": {"version": "1.0"},
-                    "metadata": {"license": ["cc-by-4.0"],
-                                 "task_categories": ["tabular-classification"]}}
+            spec = {
+                "kind": "data",
+                "name": name,
+                "title": f"Synthetic dataset {i}",
+                "summary": text,
+                "authorship": {"version": "1.0"},
+                "metadata": {
+                    "license": ["cc-by-4.0"],
+                    "task_categories": ["tabular-classification"],
+                },
+            }
             (facts / "profile-data.json").write_text(json.dumps(profile("data.csv", rng)))
         else:
-            spec = {"kind": "model", "name": name, "title": f"Synthetic model {i}",
-                    "summary": text, "model_details": {"version": "1.0"},
-                    "metadata": {"license": "apache-2.0", "pipeline_tag": "tabular-classification",
-                                 "datasets": ["synthetic-data-0000"]}}
+            spec = {
+                "kind": "model",
+                "name": name,
+                "title": f"Synthetic model {i}",
+                "summary": text,
+                "model_details": {"version": "1.0"},
+                "metadata": {
+                    "license": "apache-2.0",
+                    "pipeline_tag": "tabular-classification",
+                    "datasets": ["synthetic-data-0000"],
+                },
+            }
             if i == deep_card(count, data_every):
                 spec["model_details"]["citation"] = (  # type: ignore[index]
-                    f"Cite the {DEEP_WORD} calibration report of the maintainers.")
+                    f"Cite the {DEEP_WORD} calibration report of the maintainers."
+                )
             if previous_model and i % 7 == 0:
                 spec["metadata"]["base_model"] = [previous_model]  # type: ignore[index]
-            (facts / "evaluate-test.json").write_text(
-                json.dumps(evaluation("test", rng, shift)))
+            (facts / "evaluate-test.json").write_text(json.dumps(evaluation("test", rng, shift)))
             previous_model = name
         (cards / f"{name}.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     return names

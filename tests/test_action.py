@@ -21,11 +21,16 @@ ACTION = ROOT / "action.yml"
 WORKFLOW = ROOT / ".github" / "workflows" / "cards.yml"
 
 
-@pytest.mark.parametrize(("path", "schema"), [(ACTION, "vendor.github-actions"),
-                                              (WORKFLOW, "vendor.github-workflows")])
+@pytest.mark.parametrize(
+    ("path", "schema"), [(ACTION, "vendor.github-actions"), (WORKFLOW, "vendor.github-workflows")]
+)
 def test_validates_against_github_schema(path: Path, schema: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema,
-                           str(path)], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ok -- validation done" in done.stdout
 
@@ -47,8 +52,11 @@ def test_third_party_actions_are_pinned_to_commit_shas() -> None:
     uses = _uses(yaml.safe_load(ACTION.read_text())) + _uses(yaml.safe_load(WORKFLOW.read_text()))
     remote = [u for u in uses if not u.startswith("./")]
     assert {u.split("@")[0] for u in remote} == {
-        "actions/setup-python", "actions/checkout", "actions/upload-pages-artifact",
-        "actions/deploy-pages"}
+        "actions/setup-python",
+        "actions/checkout",
+        "actions/upload-pages-artifact",
+        "actions/deploy-pages",
+    }
     for use in remote:
         assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", use), use
 
@@ -72,10 +80,19 @@ def test_inputs_reach_scripts_only_through_env() -> None:
             assert "${{" not in step["run"], step["name"]
     outputs = action["outputs"]
     assert set(outputs) == {"site-dir", "cards-changed", "tests-failed"}
-    assert set(action["inputs"]) == {"cards", "push-to-hub", "hub-repo", "create-pr",
-                                     "fail-on-threshold", "engine", "python-version",
-                                     "compare-baseline", "compare-new", "max-regression",
-                                     "github-token"}
+    assert set(action["inputs"]) == {
+        "cards",
+        "push-to-hub",
+        "hub-repo",
+        "create-pr",
+        "fail-on-threshold",
+        "engine",
+        "python-version",
+        "compare-baseline",
+        "compare-new",
+        "max-regression",
+        "github-token",
+    }
 
 
 SPEC = """\
@@ -95,8 +112,14 @@ sources:
 
 def _action_context(inputs: dict[str, str], event: str = "workflow_dispatch") -> dict[str, Any]:
     context: dict[str, Any] = {f"inputs.{k}": v for k, v in inputs.items()}
-    context.update({"github.action_path": str(ROOT), "github.event_name": event,
-                    "github.token": "ghs_runner_token", "github.event.release.tag_name": "v1.0"})
+    context.update(
+        {
+            "github.action_path": str(ROOT),
+            "github.event_name": event,
+            "github.token": "ghs_runner_token",
+            "github.event.release.tag_name": "v1.0",
+        }
+    )
     return context
 
 
@@ -105,40 +128,65 @@ def _skip_install(step: dict[str, Any]) -> bool:
     would install instead of reinstalling it over the development copy."""
     if step.get("id") != "install":
         return False
-    assert ('python -m pip install --quiet "$target"' in step["run"]
-            or step["run"] == "python -m pip install --quiet .")
+    assert (
+        'python -m pip install --quiet "$target"' in step["run"]
+        or step["run"] == "python -m pip install --quiet ."
+    )
     return True
 
 
-@pytest.mark.parametrize(("engine", "target"), [("auto", ""), ("duckdb", "[duckdb]"),
-                                                 ("spark", "[spark]")])
-def test_install_step_installs_the_engine_extra(engine: str, target: str,
-                                                tmp_path: Path) -> None:
-    (step,) = [s for s in yaml.safe_load(ACTION.read_text())["runs"]["steps"]
-               if s.get("id") == "install"]
+@pytest.mark.parametrize(
+    ("engine", "target"), [("auto", ""), ("duckdb", "[duckdb]"), ("spark", "[spark]")]
+)
+def test_install_step_installs_the_engine_extra(engine: str, target: str, tmp_path: Path) -> None:
+    (step,) = [
+        s for s in yaml.safe_load(ACTION.read_text())["runs"]["steps"] if s.get("id") == "install"
+    ]
     stub = tmp_path / "stub"
     stub.mkdir()
     (stub / "python").write_text('#!/bin/sh\necho "$@" > "$PIP_ARGS"\n')
     (stub / "python").chmod(0o755)
     (stub / "java").write_text("#!/bin/sh\n")  # Java is there: nothing to apt-get
     (stub / "java").chmod(0o755)
-    env = {**os.environ, "PATH": f"{stub}{os.pathsep}{os.environ['PATH']}",
-           "PIP_ARGS": str(tmp_path / "pip_args"), "ACTION_PATH": str(ROOT), "ENGINE": engine}
+    env = {
+        **os.environ,
+        "PATH": f"{stub}{os.pathsep}{os.environ['PATH']}",
+        "PIP_ARGS": str(tmp_path / "pip_args"),
+        "ACTION_PATH": str(ROOT),
+        "ENGINE": engine,
+    }
     subprocess.run(["bash", "-e", "-c", step["run"]], env=env, check=True)
     assert (tmp_path / "pip_args").read_text().split() == [
-        "-m", "pip", "install", "--quiet", f"{ROOT}{target}"]
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        f"{ROOT}{target}",
+    ]
 
 
-def run_action(inputs: dict[str, str], *, cwd: Path, env: dict[str, str], tmp: Path,
-               event: str = "workflow_dispatch") -> tuple[Run, dict[str, str]]:
+def run_action(
+    inputs: dict[str, str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    tmp: Path,
+    event: str = "workflow_dispatch",
+) -> tuple[Run, dict[str, str]]:
     """Run action.yml's steps with `inputs`; returns the run and the action's outputs."""
     action = yaml.safe_load(ACTION.read_text())
     defaults = {k: str(v.get("default", "")) for k, v in action["inputs"].items()}
     context = _action_context({**defaults, **inputs}, event)
     assert interpolate("${{ github.action_path }}", context) == str(ROOT)
-    run = run_steps(action["runs"]["steps"], context, cwd=cwd, env=env,
-                    output_file=tmp / "github_output", skip=_skip_install,
-                    uses=lambda step, ctx: None)  # setup-python: this Python is on PATH
+    run = run_steps(
+        action["runs"]["steps"],
+        context,
+        cwd=cwd,
+        env=env,
+        output_file=tmp / "github_output",
+        skip=_skip_install,
+        uses=lambda step, ctx: None,
+    )  # setup-python: this Python is on PATH
     outputs = {k: interpolate(v["value"], context) for k, v in action["outputs"].items()}
     return run, outputs
 
@@ -148,40 +196,54 @@ def test_action_steps_run_locally_against_the_hub(hub: HubServer, tmp_path: Path
     (project / "cards").mkdir(parents=True)
     (project / "cards" / "fair-demo.yaml").write_text(SPEC)
     (project / "data").mkdir()
-    rows = ["y,yhat,group"] + [f"{i % 2},{i % 2 if i % 5 else 1 - i % 2},{'ab'[i % 3 == 0]}"
-                               for i in range(200)]
+    rows = ["y,yhat,group"] + [
+        f"{i % 2},{i % 2 if i % 5 else 1 - i % 2},{'ab'[i % 3 == 0]}" for i in range(200)
+    ]
     (project / "data" / "predictions.csv").write_text("\n".join(rows) + "\n")
     env = base_env(tmp_path, HF_ENDPOINT=hub.url, HF_TOKEN="hf_action_test_token")
-    inputs = {"cards": "cards", "push-to-hub": "true", "hub-repo": FAIR, "create-pr": "true",
-              "fail-on-threshold": "true", "engine": "duckdb", "python-version": "3.11",
-              "compare-baseline": "",
-              "compare-new": "", "max-regression": "", "github-token": ""}
+    inputs = {
+        "cards": "cards",
+        "push-to-hub": "true",
+        "hub-repo": FAIR,
+        "create-pr": "true",
+        "fail-on-threshold": "true",
+        "engine": "duckdb",
+        "python-version": "3.11",
+        "compare-baseline": "",
+        "compare-new": "",
+        "max-regression": "",
+        "github-token": "",
+    }
     run, outputs = run_action(inputs, cwd=project, env=env, tmp=tmp_path)
     assert run.failed_step is None, run.logs
     assert run.ran == ["compare", "build", "push"]  # compare without a baseline does nothing
-    assert outputs == {"site-dir": "site-project/public", "cards-changed": "1",
-                       "tests-failed": "0"}
+    assert outputs == {"site-dir": "site-project/public", "cards-changed": "1", "tests-failed": "0"}
     assert (project / "site-project" / "public" / "index.html").is_file()
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
     assert summary.startswith("## cardgen build\n")
     assert "| fair-demo | model | evaluate data/predictions.csv | 2 | ✅ 1 passed |" in summary
-    fact = json.loads((project / ".cardgen" / "fair-demo" / "evaluate-predictions.json")
-                      .read_text())
+    fact = json.loads(
+        (project / ".cardgen" / "fair-demo" / "evaluate-predictions.json").read_text()
+    )
     assert fact["provenance"]["engine"].startswith("duckdb ")
     (commit,) = hub.commits
     assert (commit.repo_id, commit.create_pr) == (FAIR, True)
     built = project / "build" / "cards" / "fair-demo"
     # the README and the evaluation sidecar it links, as the build wrote them, in one PR
-    assert commit.files == {"README.md": (built / "README.md").read_bytes(),
-                            "evaluation/predictions.json":
-                                (built / "evaluation" / "predictions.json").read_bytes()}
+    assert commit.files == {
+        "README.md": (built / "README.md").read_bytes(),
+        "evaluation/predictions.json": (built / "evaluation" / "predictions.json").read_bytes(),
+    }
     assert commit.authorization == "Bearer hf_action_test_token"
 
 
 def _fresh_clone(folder: Path) -> Path:
     """The repository's tracked files as they are now: what actions/checkout gives the job."""
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
-                            check=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, listed):
         if (ROOT / name).is_file():
             (folder / name).parent.mkdir(parents=True, exist_ok=True)
@@ -193,9 +255,9 @@ def _fake_gh(folder: Path) -> Path:
     """A `gh` that records its arguments and the archive's member names."""
     folder.mkdir()
     script = folder / "gh"
-    script.write_text("#!/bin/bash\n"
-                      f"echo \"$*\" >> {folder / 'calls'}\n"
-                      f"tar -tzf \"$4\" >> {folder / 'members'}\n")
+    script.write_text(
+        f'#!/bin/bash\necho "$*" >> {folder / "calls"}\ntar -tzf "$4" >> {folder / "members"}\n'
+    )
     script.chmod(0o755)
     return folder
 
@@ -223,8 +285,15 @@ def test_the_shipped_workflow_passes_from_a_fresh_clone(hub: HubServer, tmp_path
             return {}
         return None  # checkout (the clone is there) and setup-python (this Python)
 
-    run = run_steps(job["steps"], context, cwd=repo, env=env,
-                    output_file=tmp_path / "github_output", uses=uses, skip=_skip_install)
+    run = run_steps(
+        job["steps"],
+        context,
+        cwd=repo,
+        env=env,
+        output_file=tmp_path / "github_output",
+        uses=uses,
+        skip=_skip_install,
+    )
     assert run.failed_step is None, run.logs
     assert run.ran == ["example", "cards", job["steps"][-1]["uses"]]
     # The example's four-fifths-rule test fails by design; the job still passes and the
@@ -236,8 +305,11 @@ def test_the_shipped_workflow_passes_from_a_fresh_clone(hub: HubServer, tmp_path
     assert len(calls) == 1 and calls[0].startswith("release upload v1.0 ")
     assert calls[0].endswith("/cards-v1.0.tar.gz --clobber")
     members = (gh / "members").read_text().split()
-    assert {"cards/adult-income/README.md", "cards/adult/README.md",
-            "cards/adult/croissant.json"} <= set(members)
+    assert {
+        "cards/adult-income/README.md",
+        "cards/adult/README.md",
+        "cards/adult/croissant.json",
+    } <= set(members)
 
 
 def test_cards_are_attached_on_a_release_only() -> None:
@@ -249,24 +321,27 @@ def test_cards_are_attached_on_a_release_only() -> None:
     assert evaluate(condition, _action_context({}, "push")) is False
 
 
-def test_fail_on_threshold_builds_the_site_and_summary_then_fails_last(
-        tmp_path: Path) -> None:
+def test_fail_on_threshold_builds_the_site_and_summary_then_fails_last(tmp_path: Path) -> None:
     project = tmp_path / "repo"
     (project / "cards").mkdir(parents=True)
-    (project / "cards" / "fair-demo.yaml").write_text(SPEC.replace("accuracy>=0.5",
-                                                                   "accuracy>=0.99"))
+    (project / "cards" / "fair-demo.yaml").write_text(
+        SPEC.replace("accuracy>=0.5", "accuracy>=0.99")
+    )
     (project / "data").mkdir()
-    rows = ["y,yhat,group"] + [f"{i % 2},{i % 2 if i % 5 else 1 - i % 2},{'ab'[i % 3 == 0]}"
-                               for i in range(200)]
+    rows = ["y,yhat,group"] + [
+        f"{i % 2},{i % 2 if i % 5 else 1 - i % 2},{'ab'[i % 3 == 0]}" for i in range(200)
+    ]
     (project / "data" / "predictions.csv").write_text("\n".join(rows) + "\n")
     env = base_env(tmp_path)
-    run, outputs = run_action({"cards": "cards", "fail-on-threshold": "true"}, cwd=project,
-                              env=env, tmp=tmp_path)
+    run, outputs = run_action(
+        {"cards": "cards", "fail-on-threshold": "true"}, cwd=project, env=env, tmp=tmp_path
+    )
     assert run.ran == ["compare", "build", "gate"] and run.failed_step == "gate"
     assert "1 threshold test(s) failed" in run.logs["gate"]
     assert outputs["tests-failed"] == "1"
     assert (project / "site-project" / "public" / "index.html").is_file()
     assert "accuracy>=0.99" in Path(env["GITHUB_STEP_SUMMARY"]).read_text()
-    passing, _ = run_action({"cards": "cards", "fail-on-threshold": "false"}, cwd=project,
-                            env=env, tmp=tmp_path)
+    passing, _ = run_action(
+        {"cards": "cards", "fail-on-threshold": "false"}, cwd=project, env=env, tmp=tmp_path
+    )
     assert passing.failed_step is None and passing.ran == ["compare", "build"]

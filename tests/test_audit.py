@@ -33,9 +33,19 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "cards"
 # --- the hand count ------------------------------------------------------------------------------
 
 FRONT = re.compile(r"\A---\n(.*?)\n---[ \t]*$", re.DOTALL | re.MULTILINE)
-DATASET_KEYS = ("task_categories", "task_ids", "size_categories", "annotations_creators",
-                "language_creators", "multilinguality", "source_datasets", "pretty_name",
-                "configs", "dataset_info", "paperswithcode_id")
+DATASET_KEYS = (
+    "task_categories",
+    "task_ids",
+    "size_categories",
+    "annotations_creators",
+    "language_creators",
+    "multilinguality",
+    "source_datasets",
+    "pretty_name",
+    "configs",
+    "dataset_info",
+    "paperswithcode_id",
+)
 
 
 def top_key_filled(front: str, key: str) -> bool:
@@ -47,7 +57,7 @@ def top_key_filled(front: str, key: str) -> bool:
     if value and value not in ("[]", "{}", "''", '""', "null", "~"):
         return True
     items = []
-    for line in front[match.end() + 1:].split("\n"):
+    for line in front[match.end() + 1 :].split("\n"):
         if not line.strip():
             continue  # YAML allows blank lines inside a block list
         if not re.match(r"^(\s+\S|- )", line):
@@ -57,16 +67,32 @@ def top_key_filled(front: str, key: str) -> bool:
 
 
 HEADINGS = {
-    "intended_use.primary_uses": {"intended uses & limitations", "intended uses", "intended use",
-                                  "uses", "direct use", "primary intended uses"},
+    "intended_use.primary_uses": {
+        "intended uses & limitations",
+        "intended uses",
+        "intended use",
+        "uses",
+        "direct use",
+        "primary intended uses",
+    },
     "caveats_and_recommendations.caveats": {
-        "bias, risks, & limitations", "limitations", "limitations & bias",
-        "limitations & biases", "bias & limitations", "risks & limitations", "caveats",
-        "known limitations"},
-    "how_to_get_started": {"how to get started with the model", "how to use", "usage",
-                           "getting started", "how to use the model"},
-    "model_details.citation": {"citation", "bibtex entry & citation info",
-                               "citation information"},
+        "bias, risks, & limitations",
+        "limitations",
+        "limitations & bias",
+        "limitations & biases",
+        "bias & limitations",
+        "risks & limitations",
+        "caveats",
+        "known limitations",
+    },
+    "how_to_get_started": {
+        "how to get started with the model",
+        "how to use",
+        "usage",
+        "getting started",
+        "how to use the model",
+    },
+    "model_details.citation": {"citation", "bibtex entry & citation info", "citation information"},
 }
 
 
@@ -85,8 +111,9 @@ def hand_sections(body: str) -> dict[str, str]:
         marker = re.match(r"^ {0,3}(```+|~~~+)", line)
         if marker:
             fence = None if fence and marker.group(1)[0] == fence else (fence or marker.group(1)[0])
-        heading = None if fence or marker else re.match(r"^ {0,3}#{1,6}(?:[ \t]+(.*?))?[ \t]*$",
-                                                        line)
+        heading = (
+            None if fence or marker else re.match(r"^ {0,3}#{1,6}(?:[ \t]+(.*?))?[ \t]*$", line)
+        )
         if heading:
             blocks.append((heading.group(1) or "", []))
         elif blocks:
@@ -113,17 +140,22 @@ def hand_count() -> tuple[int, Counter[str], Counter[str]]:
         text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
         match = FRONT.match(text)
         front = match.group(1) if match else ""
-        body = text[match.end():] if match else text
+        body = text[match.end() :] if match else text
         first_heading = re.search(r"^#+[ \t]+(.*)$", body, re.MULTILINE)
-        if any(top_key_filled(front, k) or re.search(rf"^{k}:", front, re.MULTILINE)
-               for k in DATASET_KEYS) or (first_heading and first_heading.group(1).lower()
-                                          .startswith("dataset card")):
+        if any(
+            top_key_filled(front, k) or re.search(rf"^{k}:", front, re.MULTILINE)
+            for k in DATASET_KEYS
+        ) or (first_heading and first_heading.group(1).lower().startswith("dataset card")):
             continue
         models += 1
-        for key, name in (("license", "license"), ("base_model", "base_model"),
-                          ("datasets", "datasets"), ("language", "language"),
-                          ("model-index", "eval_results"),
-                          ("co2_eq_emissions", "co2_eq_emissions")):
+        for key, name in (
+            ("license", "license"),
+            ("base_model", "base_model"),
+            ("datasets", "datasets"),
+            ("language", "language"),
+            ("model-index", "eval_results"),
+            ("co2_eq_emissions", "co2_eq_emissions"),
+        ):
             filled[name] += top_key_filled(front, key)
         for section, state in hand_sections(body).items():
             (filled if state == "filled" else placeholder)[section] += 1
@@ -136,8 +168,14 @@ def test_fill_rates_of_the_shared_corpus_equal_a_hand_count() -> None:
     models, filled, placeholder = hand_count()
     figures = report.population()["model"]
     assert figures["n"] == models == 278
-    for name in ("license", "base_model", "datasets", "language", "eval_results",
-                 "co2_eq_emissions"):
+    for name in (
+        "license",
+        "base_model",
+        "datasets",
+        "language",
+        "eval_results",
+        "co2_eq_emissions",
+    ):
         assert figures["fields"][name]["filled"] == filled[name], name
     for section in HEADINGS:
         assert figures["sections"][section]["filled"] == filled[section], section
@@ -159,13 +197,21 @@ def test_fill_rates_carry_wilson_intervals_equal_to_statsmodels() -> None:
 
 # --- the filled rule ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", ["[More Information Needed]", "More information needed",
-                                  "_More information needed._", "<!-- fill in -->",
-                                  "**[More Information Needed]**\n\n[More Information Needed]",
-                                  "- **Developed by:** [More Information Needed]\n"
-                                  "- **Funded by [optional]:** [More Information Needed]",
-                                  "{{ model_description | default('', true) }}",
-                                  "TBD"])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[More Information Needed]",
+        "More information needed",
+        "_More information needed._",
+        "<!-- fill in -->",
+        "**[More Information Needed]**\n\n[More Information Needed]",
+        "- **Developed by:** [More Information Needed]\n"
+        "- **Funded by [optional]:** [More Information Needed]",
+        "{{ model_description | default('', true) }}",
+        "TBD",
+    ],
+)
 def test_template_placeholders_are_not_filled(text: str) -> None:
     assert is_placeholder(text)
     assert fill_state(text) == "placeholder"
@@ -184,6 +230,7 @@ def test_real_text_numbers_and_empties() -> None:
 
 # --- bad input ---------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def messy(tmp_path: Path) -> Path:
     folder = tmp_path / "cards"
@@ -200,17 +247,22 @@ def messy(tmp_path: Path) -> Path:
 def test_bad_input_is_counted_and_listed_never_fatal(messy: Path) -> None:
     report = audit_paths([messy], jobs=1)
     problems = {Path(p["source"]).name: p["problem"] for p in report.problems}
-    assert problems == {"broken.md": "broken-front-matter", "binary.md": "binary",
-                        "empty.md": "empty", "gone.md": "unreadable",
-                        "bad-spec.yaml": "invalid-spec"}
+    assert problems == {
+        "broken.md": "broken-front-matter",
+        "binary.md": "binary",
+        "empty.md": "empty",
+        "gone.md": "unreadable",
+        "bad-spec.yaml": "invalid-spec",
+    }
     audited = sorted(Path(c.source).name for c in report.cards)
     assert audited == ["broken.md", "empty.md", "good.md"]
     assert len(audit_paths([messy, messy / "good.md"], jobs=1).cards) == 3
     empty = next(c for c in report.cards if c.source.endswith("empty.md"))
     assert set(empty.sections.values()) == {"empty"}
     # the message names line 2, where the unclosed [ is
-    assert "at line 2" in next(p["message"] for p in report.problems if p["problem"] ==
-                            "broken-front-matter")
+    assert "at line 2" in next(
+        p["message"] for p in report.problems if p["problem"] == "broken-front-matter"
+    )
 
 
 def test_cli_lists_bad_input_and_fail_under_gates(messy: Path, tmp_path: Path) -> None:
@@ -218,8 +270,7 @@ def test_cli_lists_bad_input_and_fail_under_gates(messy: Path, tmp_path: Path) -
     result = runner.invoke(cli, ["audit", str(messy), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert "audited 3 card(s)" in result.output
-    assert "1 binary, 1 broken-front-matter, 1 empty, 1 invalid-spec, 1 unreadable" in \
-        result.output
+    assert "1 binary, 1 broken-front-matter, 1 empty, 1 invalid-spec, 1 unreadable" in result.output
     assert f"warning: {messy / 'binary.md'}: binary" in result.output
     failed = runner.invoke(cli, ["audit", str(messy), "--fail-under", "50"])
     assert failed.exit_code == 1
@@ -234,6 +285,7 @@ def test_cli_lists_bad_input_and_fail_under_gates(messy: Path, tmp_path: Path) -
 
 # --- outputs ---------------------------------------------------------------------------------
 
+
 def test_json_and_parquet_agree_with_the_report(tmp_path: Path) -> None:
     report = audit_paths([CORPUS], jobs=1)
     paths = write_outputs(report, tmp_path)
@@ -246,10 +298,15 @@ def test_json_and_parquet_agree_with_the_report(tmp_path: Path) -> None:
     assert data_rows[0]["field.base_model"] is None  # a model-card field
     licensed = sum(row["field.license"] == "filled" for row in table if row["kind"] == "model")
     assert licensed == data["population"]["model"]["fields"]["license"]["filled"]
-    placeholders = sum(row["section.intended_use.primary_uses"] == "placeholder"
-                       for row in table if row["kind"] == "model")
-    assert placeholders == data["population"]["model"]["sections"][
-        "intended_use.primary_uses"]["placeholder"]
+    placeholders = sum(
+        row["section.intended_use.primary_uses"] == "placeholder"
+        for row in table
+        if row["kind"] == "model"
+    )
+    assert (
+        placeholders
+        == data["population"]["model"]["sections"]["intended_use.primary_uses"]["placeholder"]
+    )
     again = tmp_path / "again"
     write_outputs(audit_paths([CORPUS], jobs=2), again)
     assert (again / "audit.json").read_bytes() == paths[0].read_bytes()
@@ -263,10 +320,12 @@ def test_specs_use_the_same_rule_as_validate() -> None:
         expected = completeness(load_spec(EXAMPLES / name))
         assert by_name[name].completeness == pytest.approx(expected.percent)
         assert {p for p, s in by_name[name].sections.items() if s == "filled"} >= set(
-            expected.filled)
+            expected.filled
+        )
 
 
 # --- claim checks ----------------------------------------------------------------------------
+
 
 def test_claim_checks_on_a_model_index(tmp_path: Path) -> None:
     (tmp_path / "fair.md").write_text(FAIR_README)
@@ -275,22 +334,25 @@ def test_claim_checks_on_a_model_index(tmp_path: Path) -> None:
         "  results:\n  - task: {type: text-classification}\n    dataset: {type: glue, "
         "name: GLUE, split: validation, revision: abc}\n    metrics:\n    - {type: accuracy, "
         "value: 0.9, args: {n: 872}}\n---\n# m\n\nThis model is a fine-tuned version of "
-        "bert.\n")
+        "bert.\n"
+    )
     report = audit_paths([tmp_path], jobs=1)
-    checks = {Path(c.source).name: {ch["code"]: ch["count"] for ch in c.checks}
-              for c in report.cards}
+    checks = {
+        Path(c.source).name: {ch["code"]: ch["count"] for ch in c.checks} for c in report.cards
+    }
     # FAIR_README: one result on the listed Adult data, split test, no revision; four
     # metric values, none with n or an interval; it names its base model.
-    assert checks["fair.md"] == {"result-without-revision": 1,
-                                 "result-without-n-or-interval": 4}
-    assert checks["trainer.md"] == {"result-on-unlisted-dataset": 1,
-                                    "finetune-without-base-model": 1}
+    assert checks["fair.md"] == {"result-without-revision": 1, "result-without-n-or-interval": 4}
+    assert checks["trainer.md"] == {
+        "result-on-unlisted-dataset": 1,
+        "finetune-without-base-model": 1,
+    }
 
 
 # --- Hub mode --------------------------------------------------------------------------------
 
-def test_hub_ids_and_author_through_the_batch_collector(hub: HubServer,
-                                                         hub_project: Path) -> None:
+
+def test_hub_ids_and_author_through_the_batch_collector(hub: HubServer, hub_project: Path) -> None:
     report = audit_hub([BERT, FAIR, "nobody/missing"], endpoint=hub.url, jobs=2, retries=0)
     cards = {c.source: c for c in report.cards}
     assert set(cards) == {BERT, FAIR}
@@ -307,8 +369,9 @@ def test_hub_ids_and_author_through_the_batch_collector(hub: HubServer,
 
     (hub_project / "ids.txt").write_text(f"# ours\n{FAIR}\n{BERT}  # base\n")
     runner = CliRunner()
-    result = runner.invoke(cli, ["audit", "--from-file", "ids.txt", "--endpoint", hub.url,
-                                 "--out", "out"])
+    result = runner.invoke(
+        cli, ["audit", "--from-file", "ids.txt", "--endpoint", hub.url, "--out", "out"]
+    )
     assert result.exit_code == 0, result.output
     assert "audited 2 card(s)" in result.output
     result = runner.invoke(cli, ["audit", "--author", "cardgen-test", "--endpoint", hub.url])
@@ -318,6 +381,7 @@ def test_hub_ids_and_author_through_the_batch_collector(hub: HubServer,
 
 
 # --- site ------------------------------------------------------------------------------------
+
 
 def test_audit_site_has_charts_and_a_page_per_card(tmp_path: Path) -> None:
     from cardgen.site._audit import card_slug, write_audit_site
@@ -337,15 +401,15 @@ def test_audit_site_has_charts_and_a_page_per_card(tmp_path: Path) -> None:
         write_audit_site(report, tmp_path / "other", build=False)
 
 
-
 def test_download_quartiles_match_pandas_qcut() -> None:
     import pandas as pd
 
     from cardgen.audit import CardAudit, download_quartiles
 
     downloads = [0, 3, 3, 10, 250, 1_000, 7, 99, 40_000, 12, 5, 61]
-    cards = [CardAudit(f"org/m{i}", "hub", "model", {}, {}, downloads=d)
-             for i, d in enumerate(downloads)]
+    cards = [
+        CardAudit(f"org/m{i}", "hub", "model", {}, {}, downloads=d) for i, d in enumerate(downloads)
+    ]
     cards.append(CardAudit("local.md", "markdown", "model", {}, {}))
     expected = pd.qcut(pd.Series(downloads), 4, labels=["Q1", "Q2", "Q3", "Q4"])
     assert download_quartiles(cards) == {f"org/m{i}": q for i, q in enumerate(expected)}
@@ -353,16 +417,52 @@ def test_download_quartiles_match_pandas_qcut() -> None:
 
 _JSONISH = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-        st.sampled_from(["results", "dataset", "metrics", "args", "n", "ci_low", "split",
-                         "revision", "type", "name", "value", "task"]), inner, max_size=4),
-    max_leaves=12)
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "results",
+                    "dataset",
+                    "metrics",
+                    "args",
+                    "n",
+                    "ci_low",
+                    "split",
+                    "revision",
+                    "type",
+                    "name",
+                    "value",
+                    "task",
+                ]
+            ),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.dictionaries(st.sampled_from(["model-index", "tags", "datasets", "base_model",
-                                        "license", "language", "co2_eq_emissions",
-                                        "pipeline_tag", "library_name"]), _JSONISH))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "model-index",
+                "tags",
+                "datasets",
+                "base_model",
+                "license",
+                "language",
+                "co2_eq_emissions",
+                "pipeline_tag",
+                "library_name",
+            ]
+        ),
+        _JSONISH,
+    )
+)
 def test_any_front_matter_shape_is_audited_without_error(metadata: dict) -> None:
     from cardgen.audit._record import audit_markdown
     from cardgen.hub.importer import parse_readme
@@ -370,8 +470,15 @@ def test_any_front_matter_shape_is_audited_without_error(metadata: dict) -> None
     parsed = parse_readme("# m\n\nText.\n")
     parsed.metadata = metadata
     audit = audit_markdown("m.md", parsed, "model")
-    assert set(audit.fields) == {"license", "base_model", "datasets", "language",
-                                 "eval_results", "co2_eq_emissions", "parameter_count"}
+    assert set(audit.fields) == {
+        "license",
+        "base_model",
+        "datasets",
+        "language",
+        "eval_results",
+        "co2_eq_emissions",
+        "parameter_count",
+    }
     assert all(c["count"] > 0 for c in audit.checks)
 
 

@@ -37,14 +37,18 @@ def _project(root: Path, requirement: str = "accuracy>=0.5") -> None:
     yhat = np.where(group == "a", y, rng.integers(0, 2, size=n))
     (root / "data").mkdir(parents=True)
     pd.DataFrame({"y": y, "yhat": yhat, "group": group}).to_csv(
-        root / "data" / "predictions.csv", index=False)
+        root / "data" / "predictions.csv", index=False
+    )
     (root / "cards").mkdir()
     (root / "cards" / "toy.yaml").write_text(SPEC.format(requirement=requirement))
 
 
 def _snapshot(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_second_build_does_no_work_and_changes_no_file(tmp_path: Path) -> None:
@@ -78,17 +82,19 @@ def test_rendered_card_holds_the_evaluation(tmp_path: Path) -> None:
     assert (tmp_path / "build" / "cards" / "toy" / "evaluation").is_dir()  # the sidecar
 
 
-def test_failed_threshold_test_fails_the_build_unless_no_fail(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch
-                                                             ) -> None:
+def test_failed_threshold_test_fails_the_build_unless_no_fail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _project(tmp_path, requirement="accuracy_difference<=0.1")
     monkeypatch.chdir(tmp_path)
     summary, outputs = tmp_path / "summary.md", tmp_path / "outputs.txt"
     env = {"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs)}
     result = CliRunner().invoke(cli, ["build", "--no-site", "-q"], env=env)
     assert result.exit_code == 1, result.output
-    assert "toy: ran 1 step(s), 0 unchanged; 2 file(s) written; 1 of 1 threshold tests " \
-           "FAILED" in result.output
+    assert (
+        "toy: ran 1 step(s), 0 unchanged; 2 file(s) written; 1 of 1 threshold tests "
+        "FAILED" in result.output
+    )
     assert outputs.read_text() == "site-dir=\ncards-changed=1\ntests-failed=1\n"
     text = summary.read_text()
     assert text.startswith("## cardgen build\n")
@@ -99,8 +105,9 @@ def test_failed_threshold_test_fails_the_build_unless_no_fail(tmp_path: Path,
     assert "toy: ran 0 step(s), 1 unchanged; 0 file(s) written" in again.output
 
 
-def test_invalid_spec_stops_before_anything_runs(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invalid_spec_stops_before_anything_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _project(tmp_path)
     (tmp_path / "cards" / "bad.yaml").write_text("kind: model\nname: bad\nsumary: x\n")
     monkeypatch.chdir(tmp_path)
@@ -115,6 +122,7 @@ def test_duplicate_card_names_are_refused(tmp_path: Path) -> None:
     _project(tmp_path)
     (tmp_path / "cards" / "copy.yaml").write_text((tmp_path / "cards" / "toy.yaml").read_text())
     from cardgen.errors import CardgenError
+
     with pytest.raises(CardgenError, match="card name 'toy' is also used by"):
         build("cards", root=tmp_path, site_project=None, progress=False)
 

@@ -24,10 +24,12 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     return CliRunner()
 
 
-@pytest.mark.parametrize(("kind", "recommended"), [("model", MODEL_RECOMMENDED),
-                                                   ("data", DATA_RECOMMENDED)])
-def test_init_writes_a_skeleton_that_validates_as_written(runner: CliRunner, kind: str,
-                                                          recommended: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("kind", "recommended"), [("model", MODEL_RECOMMENDED), ("data", DATA_RECOMMENDED)]
+)
+def test_init_writes_a_skeleton_that_validates_as_written(
+    runner: CliRunner, kind: str, recommended: tuple[str, ...]
+) -> None:
     result = runner.invoke(cli, ["init", kind, "my-card"])
     assert result.exit_code == 0, result.output
     spec = Path("cards/my-card.yaml")
@@ -39,8 +41,10 @@ def test_init_writes_a_skeleton_that_validates_as_written(runner: CliRunner, kin
     result = runner.invoke(cli, ["validate"])
     assert result.exit_code == 0, result.output
     total = len(recommended)
-    assert f"cards/my-card.yaml: valid, {kind} card, 0% complete (0/{total} recommended" \
+    assert (
+        f"cards/my-card.yaml: valid, {kind} card, 0% complete (0/{total} recommended"
         in result.output
+    )
     assert result.output.count("  empty: ") == total
 
 
@@ -49,16 +53,24 @@ def test_init_refuses_to_overwrite_and_names_the_file(runner: CliRunner) -> None
     Path("cards/m.yaml").write_text("kind: model\nname: m\nsummary: mine\n")
     result = runner.invoke(cli, ["init", "model", "m"])
     assert result.exit_code == 1
-    assert result.stderr.strip() == ("error: cards/m.yaml: already exists; "
-                                     "pass --force to overwrite it")
+    assert result.stderr.strip() == (
+        "error: cards/m.yaml: already exists; pass --force to overwrite it"
+    )
     assert Path("cards/m.yaml").read_text() == "kind: model\nname: m\nsummary: mine\n"
     assert runner.invoke(cli, ["init", "model", "m", "--force"]).exit_code == 0
     assert "summary: mine" not in Path("cards/m.yaml").read_text()
 
 
-@pytest.mark.parametrize("args", [["init", "model", "bad name"], ["init", "robot", "x"],
-                                  ["init"], ["validate", "--min-completeness", "120"],
-                                  ["no-such-command"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["init", "model", "bad name"],
+        ["init", "robot", "x"],
+        ["init"],
+        ["validate", "--min-completeness", "120"],
+        ["no-such-command"],
+    ],
+)
 def test_wrong_usage_exits_2(runner: CliRunner, args: list[str]) -> None:
     result = runner.invoke(cli, args)
     assert result.exit_code == 2
@@ -71,13 +83,18 @@ def test_completeness_counts_filled_sections(runner: CliRunner) -> None:
     Path("cards/m.yaml").write_text(
         "kind: model\nname: m\nsummary: A model.\nmetadata:\n  license: mit\n"
         "intended_use:\n  primary_uses: [x]\n  out_of_scope_uses: []\n"
-        "sources:\n  evaluate:\n    - {data: p.csv, label: y, pred: yhat}\n")
+        "sources:\n  evaluate:\n    - {data: p.csv, label: y, pred: yhat}\n"
+    )
     Path("cards/p.csv").write_text("y,yhat\n1,1\n")
     card = load_spec("cards/m.yaml")
     report = completeness(card)
     # summary, metadata.license, intended_use.primary_uses, quantitative analyses via a source
-    assert report.filled == ("summary", "metadata.license", "intended_use.primary_uses",
-                             "quantitative_analyses.evaluations")
+    assert report.filled == (
+        "summary",
+        "metadata.license",
+        "intended_use.primary_uses",
+        "quantitative_analyses.evaluations",
+    )
     assert report.percent == pytest.approx(100 * 4 / 23)
     result = runner.invoke(cli, ["validate", "cards/m.yaml"])
     assert "17% complete (4/23 recommended sections)" in result.output
@@ -98,7 +115,8 @@ def test_validate_reports_each_file_and_fails_if_any_fails(runner: CliRunner) ->
     assert "cards/a.yaml: valid, data card, 0% complete" in result.output
     assert result.stderr.splitlines() == [
         "cards/b.yml:3:1: motivaton: unknown field 'motivaton'; did you mean 'motivation'? "
-        "(free-form additions go under `extra:`)"]
+        "(free-form additions go under `extra:`)"
+    ]
     assert result.output.endswith("2 spec(s) checked, 1 failed\n")
 
 
@@ -122,8 +140,10 @@ def test_examples_without_their_inputs_name_each_missing_file(runner: CliRunner)
     assert result.exit_code == 1
     spec = ROOT / "examples" / "cards" / "adult-income.yaml"
     line = spec.read_text().splitlines().index("    - model: ../models/adult-income.skops") + 1
-    assert (f"{spec}:{line}:14: sources.run[0].model: ../models/adult-income.skops: no such "
-            "file or directory") in result.output
+    assert (
+        f"{spec}:{line}:14: sources.run[0].model: ../models/adult-income.skops: no such "
+        "file or directory"
+    ) in result.output
     assert "sources.evaluate[0].data" not in result.output  # the run step writes it
 
 
@@ -131,8 +151,12 @@ def test_schema_command_writes_and_checks(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["schema", "--out", "out"])
     assert result.exit_code == 0
     assert sorted(p.name for p in Path("out").iterdir()) == [
-        "data-card.schema.json", "dataset-profile.schema.json", "evaluation.schema.json",
-        "model-card.schema.json", "provenance.schema.json"]
+        "data-card.schema.json",
+        "dataset-profile.schema.json",
+        "evaluation.schema.json",
+        "model-card.schema.json",
+        "provenance.schema.json",
+    ]
     assert runner.invoke(cli, ["schema", "--check", "--out", "out"]).exit_code == 0
     Path("out/evaluation.schema.json").write_text("{}")
     result = runner.invoke(cli, ["schema", "--check", "--out", "out"])
@@ -157,8 +181,11 @@ def test_help_documents_every_command_and_option() -> None:
 
 def test_version_and_python_dash_m(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, ["--version"]).output == f"cardgen, version {__version__}\n"
-    done = subprocess.run([sys.executable, "-m", "cardgen", "validate",
-                           str(_example_project(tmp_path)), "-q"],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "cardgen", "validate", str(_example_project(tmp_path)), "-q"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""

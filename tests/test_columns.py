@@ -16,8 +16,10 @@ from cardgen.collect.profile import profile
 from cardgen.errors import CardgenError
 from cardgen.evaluate import evaluate
 
-MESSAGE = ("column name 'p' repeats (columns 2 and 4): select a copy as 'p.1' (column 2) or "
-           "'p.2' (column 4)")
+MESSAGE = (
+    "column name 'p' repeats (columns 2 and 4): select a copy as 'p.1' (column 2) or "
+    "'p.2' (column 4)"
+)
 
 
 @pytest.fixture
@@ -44,12 +46,15 @@ def test_evaluate_names_the_copies_and_selects_each(csv: Path, tmp_path: Path) -
     assert ones.overall["selection_rate"].value == 1.0 and ones.overall["accuracy"].value == 0.5
     parquet = tmp_path / "dup.parquet"
     frame = pd.read_csv(csv, header=None, skiprows=1)
-    pq.write_table(pa.table([pa.array(frame[i]) for i in range(4)],
-                            names=["y", "p", "g", "p"]), parquet)
+    pq.write_table(
+        pa.table([pa.array(frame[i]) for i in range(4)], names=["y", "p", "g", "p"]), parquet
+    )
     with pytest.raises(CardgenError, match=f"{parquet}: column name 'p' repeats"):
         evaluate(parquet, label="y", pred="p", ci_method="none")
-    assert evaluate(parquet, label="y", pred="p.2",
-                    ci_method="none").overall["selection_rate"].value == 1.0
+    assert (
+        evaluate(parquet, label="y", pred="p.2", ci_method="none").overall["selection_rate"].value
+        == 1.0
+    )
 
 
 def test_run_and_profile_follow_the_same_rule(csv: Path) -> None:
@@ -58,5 +63,6 @@ def test_run_and_profile_follow_the_same_rule(csv: Path) -> None:
     assert load_evaluation_set(str(csv), ["y", "p.2"]).frame["p.2"].eq(1).all()
     with pytest.raises(CardgenError) as info:
         profile(csv)
-    assert "column name 'p' repeats (columns 2 and 4): rename the copies in the file" in \
-        str(info.value)
+    assert "column name 'p' repeats (columns 2 and 4): rename the copies in the file" in str(
+        info.value
+    )

@@ -19,10 +19,16 @@ from cardgen.spec import load_spec
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib")
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "profile"
-RAI_FIELDS = ("rai:dataCollection", "rai:dataPreprocessingProtocol",
-              "rai:dataAnnotationProtocol", "rai:dataBiases", "rai:dataLimitations",
-              "rai:personalSensitiveInformation", "rai:dataUseCases",
-              "rai:dataReleaseMaintenancePlan")
+RAI_FIELDS = (
+    "rai:dataCollection",
+    "rai:dataPreprocessingProtocol",
+    "rai:dataAnnotationProtocol",
+    "rai:dataBiases",
+    "rai:dataLimitations",
+    "rai:personalSensitiveInformation",
+    "rai:dataUseCases",
+    "rai:dataReleaseMaintenancePlan",
+)
 
 
 @pytest.fixture
@@ -53,9 +59,12 @@ def test_every_rai_section_comes_from_the_card(adult_card: DataCard) -> None:
     assert doc["rai:dataUseCases"] == adult_card.motivation.intended_uses
     assert "Not for: Making decisions about real people" in doc["rai:dataLimitations"]
     assert doc["rai:personalSensitiveInformation"][0] == (
-        "Sensitive attributes: race; sex; age; native-country; marital-status")
-    assert doc["creator"] == [{"@type": "sc:Person", "name": "Barry Becker"},
-                              {"@type": "sc:Person", "name": "Ronny Kohavi"}]
+        "Sensitive attributes: race; sex; age; native-country; marital-status"
+    )
+    assert doc["creator"] == [
+        {"@type": "sc:Person", "name": "Barry Becker"},
+        {"@type": "sc:Person", "name": "Ronny Kohavi"},
+    ]
     assert "distribution" not in doc  # no profile, no files to describe
 
 
@@ -76,13 +85,20 @@ def test_profile_adds_files_fields_and_computed_facts(tmp_path: Path) -> None:
     assert file_object["encodingFormat"] == "text/csv"
     fields = doc["recordSet"][0]["field"]
     assert [(f["name"], f["dataType"]) for f in fields] == [
-        ("name", "sc:Text"), ("age", "sc:Integer"), ("group", "sc:Text")]
-    assert fields[1]["source"] == {"fileObject": {"@id": "people.csv"},
-                                   "extract": {"column": "age"}}
+        ("name", "sc:Text"),
+        ("age", "sc:Integer"),
+        ("group", "sc:Text"),
+    ]
+    assert fields[1]["source"] == {
+        "fileObject": {"@id": "people.csv"},
+        "extract": {"column": "age"},
+    }
     assert doc["rai:dataCollectionMissingData"].startswith(
-        "Computed by cardgen profile: missing values per column: age: 1 of 3 (33.3%)")
+        "Computed by cardgen profile: missing values per column: age: 1 of 3 (33.3%)"
+    )
     assert doc["rai:dataBiases"][0].startswith(
-        "Computed by cardgen profile: group representation: group=a: 2 rows; group=b: 1 rows")
+        "Computed by cardgen profile: group representation: group=a: 2 rows; group=b: 1 rows"
+    )
 
 
 def test_output_is_deterministic_and_leaves_the_context_alone(adult_card: DataCard) -> None:
@@ -93,8 +109,9 @@ def test_output_is_deterministic_and_leaves_the_context_alone(adult_card: DataCa
     assert json.dumps(CONTEXT, sort_keys=True) == before
 
 
-def test_mlcroissant_validates_the_adult_card_with_its_profile(adult_card: DataCard,
-                                                              offline: None) -> None:
+def test_mlcroissant_validates_the_adult_card_with_its_profile(
+    adult_card: DataCard, offline: None
+) -> None:
     mlc = importlib.import_module("mlcroissant")
     result = profile(DATA / "pii.csv", sensitive=["city"])
     doc = to_croissant(adult_card, result)
@@ -103,10 +120,10 @@ def test_mlcroissant_validates_the_adult_card_with_its_profile(adult_card: DataC
     assert metadata.ctx.issues.errors == set()
     assert metadata.data_use_cases == adult_card.motivation.intended_uses
     assert metadata.data_release_maintenance_plan.startswith("Not updated")
-    assert any("may hold personal data (email)" in p
-               for p in metadata.personal_sensitive_information)
-    assert [f.name for f in metadata.record_sets[0].fields][:3] == [
-        "customer", "contact", "reach"]
+    assert any(
+        "may hold personal data (email)" in p for p in metadata.personal_sensitive_information
+    )
+    assert [f.name for f in metadata.record_sets[0].fields][:3] == ["customer", "contact", "reach"]
 
 
 def test_mlcroissant_reads_the_records_offline(tmp_path: Path, offline: None) -> None:
@@ -114,8 +131,11 @@ def test_mlcroissant_reads_the_records_offline(tmp_path: Path, offline: None) ->
     data = tmp_path / "people.csv"
     data.write_text("name,age\nAda,36\nBob,41\n")
     document = tmp_path / "croissant.json"
-    document.write_text(json.dumps(to_croissant(DataCard(name="people", summary="Two."),
-                                                profile(data))))
+    document.write_text(
+        json.dumps(to_croissant(DataCard(name="people", summary="Two."), profile(data)))
+    )
     records = list(mlc.Dataset(jsonld=str(document)).records("people"))
-    assert records == [{"people/name": b"Ada", "people/age": 36},
-                       {"people/name": b"Bob", "people/age": 41}]
+    assert records == [
+        {"people/name": b"Ada", "people/age": 36},
+        {"people/name": b"Bob", "people/age": 41},
+    ]

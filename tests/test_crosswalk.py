@@ -21,8 +21,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "cards"
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("CARDGEN_UPDATE_GOLDEN") == "1"
 REGIME_FILES = sorted(REGIMES_DIR.glob("*.yaml"))
-FLAGS = {"high_risk_system", "general_purpose", "open_source", "systemic_risk",
-         "product_component"}
+FLAGS = {"high_risk_system", "general_purpose", "open_source", "systemic_risk", "product_component"}
 
 
 def card_value(card: ModelCard, path: str) -> object:
@@ -53,8 +52,9 @@ def test_regime_file_items_have_id_paraphrase_citation_and_a_mapping(path: Path)
                 card_value(empty, field)  # AttributeError when the card has no such field
         for rule in item.get("rules", []):
             terms = data["rules"][rule]["when"]
-            assert all(t.lstrip("!") in FLAGS or t in ("scope:model", "scope:system")
-                       for t in terms), rule
+            assert all(
+                t.lstrip("!") in FLAGS or t in ("scope:model", "scope:system") for t in terms
+            ), rule
             assert data["rules"][rule]["reason"].strip()
     assert regime_problems(Regime.model_validate(data)) == []
 
@@ -66,13 +66,20 @@ def test_the_five_regimes_and_their_item_counts() -> None:
     assert counts["eu-ai-act-annex-iv"] == 28
     assert counts["eu-ai-act-annex-xi"] == 14
     assert counts["eu-ai-act-annex-xii"] == 11
-    assert set(counts) == {"eu-ai-act-annex-iv", "eu-ai-act-annex-xi", "eu-ai-act-annex-xii",
-                           "gpai-code-of-practice-mdf", "nist-ai-600-1"}
+    assert set(counts) == {
+        "eu-ai-act-annex-iv",
+        "eu-ai-act-annex-xi",
+        "eu-ai-act-annex-xii",
+        "gpai-code-of-practice-mdf",
+        "nist-ai-600-1",
+    }
 
 
 def test_demo_card_crosswalk_golden() -> None:
-    text = json.dumps(crosswalk(load_spec(EXAMPLES / "adult-income.yaml")), indent=2,
-                      sort_keys=True) + "\n"
+    text = (
+        json.dumps(crosswalk(load_spec(EXAMPLES / "adult-income.yaml")), indent=2, sort_keys=True)
+        + "\n"
+    )
     golden = GOLDEN / "adult-income.crosswalk.json"
     if UPDATE:
         golden.write_text(text, encoding="utf-8")
@@ -86,8 +93,7 @@ def _flagged(**flags: object) -> ModelCard:
 
 
 def test_open_source_gpai_card_is_exempt_from_annex_xi_and_xii_with_the_reason() -> None:
-    results = {r["regime"]: r for r in crosswalk(_flagged(general_purpose=True,
-                                                          open_source=True))}
+    results = {r["regime"]: r for r in crosswalk(_flagged(general_purpose=True, open_source=True))}
     for regime in ("eu-ai-act-annex-xi", "eu-ai-act-annex-xii"):
         for item in results[regime]["items"]:
             assert item["status"] == "not_applicable", item
@@ -102,11 +108,20 @@ def test_open_source_gpai_card_is_exempt_from_annex_xi_and_xii_with_the_reason()
 
 
 def test_systemic_risk_lifts_the_open_source_exemption() -> None:
-    items = {i["id"]: i for r in crosswalk(_flagged(general_purpose=True, open_source=True,
-                                                    systemic_risk=True),
-                                           ["eu-ai-act-annex-xi"]) for i in r["items"]}
-    assert items["XI.1.1(f)"] == {**items["XI.1.1(f)"], "status": "satisfied",
-                                  "fields": ["metadata.license"], "reason": None}
+    items = {
+        i["id"]: i
+        for r in crosswalk(
+            _flagged(general_purpose=True, open_source=True, systemic_risk=True),
+            ["eu-ai-act-annex-xi"],
+        )
+        for i in r["items"]
+    }
+    assert items["XI.1.1(f)"] == {
+        **items["XI.1.1(f)"],
+        "status": "satisfied",
+        "fields": ["metadata.license"],
+        "reason": None,
+    }
     assert items["XI.1.2(e)"]["status"] == "unknown"
     assert items["XI.1.2(e)"]["fields"] == ["compute_and_energy.training_energy"]
     assert items["XI.2.3"]["status"] == "unknown"
@@ -114,18 +129,26 @@ def test_systemic_risk_lifts_the_open_source_exemption() -> None:
 
 
 def test_high_risk_model_card_leaves_system_items_not_applicable() -> None:
-    items = {i["id"]: i for r in crosswalk(_flagged(high_risk_system=True),
-                                           ["eu-ai-act-annex-iv"]) for i in r["items"]}
+    items = {
+        i["id"]: i
+        for r in crosswalk(_flagged(high_risk_system=True), ["eu-ai-act-annex-iv"])
+        for i in r["items"]
+    }
     assert items["IV.1(a)"]["status"] == "satisfied"
-    assert items["IV.1(a)"]["fields"] == ["intended_use.primary_uses",
-                                          "model_details.developers", "model_details.version"]
+    assert items["IV.1(a)"]["fields"] == [
+        "intended_use.primary_uses",
+        "model_details.developers",
+        "model_details.version",
+    ]
     assert items["IV.1(f)"]["status"] == "not_applicable"
     assert "product" in items["IV.1(f)"]["reason"]
     assert items["IV.5"]["status"] == "not_applicable"
     assert "regulatory.scope" in items["IV.5"]["reason"]
-    system = {i["id"]: i for r in crosswalk(
-        _flagged(high_risk_system=True, scope="system"), ["eu-ai-act-annex-iv"])
-        for i in r["items"]}
+    system = {
+        i["id"]: i
+        for r in crosswalk(_flagged(high_risk_system=True, scope="system"), ["eu-ai-act-annex-iv"])
+        for i in r["items"]
+    }
     assert system["IV.5"]["status"] == "unknown"
 
 
@@ -171,6 +194,7 @@ def test_card_page_on_the_site_shows_audit_and_crosswalk(tmp_path: Path) -> None
     assert "- **Unknown (8):** MS-2.11-001 (`evaluation_integrity.contamination_checks`)" in page
     assert "- **Filled:** 23 of 28 sections, 4 of 7 Hub fields" in page
     audit = (project.docs_dir / "audit" / "index.md").read_text()
-    assert "[" + str(EXAMPLES / "adult-income.yaml") + "](../models/adult-income/index.md)" \
-        in audit.replace("\\", "")
+    assert "[" + str(
+        EXAMPLES / "adult-income.yaml"
+    ) + "](../models/adult-income/index.md)" in audit.replace("\\", "")
     assert (project.docs_dir / "audit" / "charts" / "model-sections.svg").exists()

@@ -18,8 +18,11 @@ pytestmark = pytest.mark.slow
 
 
 def _digests(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_demo_builds_cards_and_site_and_is_idempotent(tmp_path: Path) -> None:
@@ -37,14 +40,16 @@ def test_demo_builds_cards_and_site_and_is_idempotent(tmp_path: Path) -> None:
     predictions = pd.read_parquet(out / "predictions" / "adult-test.parquet")
     predicted = (predictions["score"] >= 0.5).astype(int)
     expected = demographic_parity_ratio(
-        (predictions["income"] == ">50K").astype(int), predicted,
-        sensitive_features=predictions[["race", "sex"]])
+        (predictions["income"] == ">50K").astype(int),
+        predicted,
+        sensitive_features=predictions[["race", "sex"]],
+    )
     card = json.loads((out / "build" / "cards" / "adult-income" / "card.json").read_text())
     (evaluation,) = card["quantitative_analyses"]["evaluations"]
-    assert abs(evaluation["fairness_measures"]["demographic_parity_ratio"]["value"]
-               - expected) < 1e-12
-    assert f"❌ **fail** `demographic_parity_ratio>=0.8`: observed {expected:.3f} [" \
-        in model_readme
+    assert (
+        abs(evaluation["fairness_measures"]["demographic_parity_ratio"]["value"] - expected) < 1e-12
+    )
+    assert f"❌ **fail** `demographic_parity_ratio>=0.8`: observed {expected:.3f} [" in model_readme
     # a README a careful author would publish: short front matter, short in all, the full
     # evaluation in a sidecar it links
     front = model_readme.split("\n---\n", 1)[0]

@@ -40,10 +40,20 @@ def project(runs: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     monkeypatch.chdir(tmp_path)
     Path("cards").mkdir()
     Path("cards/tiny-lm.yaml").write_text(
-        f"kind: model\nname: tiny-lm\nsources:\n  hub:\n    repo_id: {FAIR}\n",
-        encoding="utf-8")
-    result = CliRunner().invoke(cli, ["collect", "lm-eval", str(runs["base"]), "--card",
-                                      "cards/tiny-lm.yaml", "--dataset-id", "cardgen/tinyqa"])
+        f"kind: model\nname: tiny-lm\nsources:\n  hub:\n    repo_id: {FAIR}\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        cli,
+        [
+            "collect",
+            "lm-eval",
+            str(runs["base"]),
+            "--card",
+            "cards/tiny-lm.yaml",
+            "--dataset-id",
+            "cardgen/tinyqa",
+        ],
+    )
     assert result.exit_code == 0, result.output
     return tmp_path
 
@@ -65,10 +75,15 @@ def test_render_writes_entries_with_the_documented_fields(project: Path, runs: d
     assert parsed.value == raw["results"]["tinyqa"]["acc,none"]
     assert parsed.source_url == f"https://huggingface.co/{FAIR}"
     notes = parse_notes(parsed.notes)
-    assert notes["se"] == raw["results"]["tinyqa"]["acc_stderr,none"] or notes["se"] == \
-        pytest.approx(raw["results"]["tinyqa"]["acc_stderr,none"], rel=1e-12)
+    assert notes["se"] == raw["results"]["tinyqa"]["acc_stderr,none"] or notes[
+        "se"
+    ] == pytest.approx(raw["results"]["tinyqa"]["acc_stderr,none"], rel=1e-12)
     assert (notes["metric"], notes["n"], notes["shots"], notes["ci_method"]) == (
-        "acc", 36, 0, "clt")
+        "acc",
+        36,
+        0,
+        "clt",
+    )
     # the body shows the table and the folded record; model-index the headline number
     readme = Path("out/README.md").read_text(encoding="utf-8")
     assert "| Task | Metric | Value ± SE |" in readme
@@ -86,8 +101,9 @@ def test_render_writes_entries_with_the_documented_fields(project: Path, runs: d
 def test_notes_round_trip_and_foreign_notes() -> None:
     from cardgen.schema import MetricValue
 
-    value = MetricValue(value=0.5, se=0.1, ci_low=0.304, ci_high=0.696, ci_level=0.95,
-                        ci_method="clustered", n=40)
+    value = MetricValue(
+        value=0.5, se=0.1, ci_low=0.304, ci_high=0.696, ci_level=0.95, ci_method="clustered", n=40
+    )
     notes = format_notes("acc", value, 5, "lm-evaluation-harness 0.4.13")
     name, back = metric_from_entry("mmlu", 0.5, notes)
     assert name == "mmlu (acc)"
@@ -96,21 +112,27 @@ def test_notes_round_trip_and_foreign_notes() -> None:
     assert parse_notes("cardgen: n=many") is None
 
 
-@pytest.mark.parametrize(("entry", "problem"), [
-    ({"dataset": {"id": "json", "task_id": "t"}, "value": 1}, "dataset.id must be a Hub"),
-    ({"dataset": {"id": "a/b"}, "value": 1}, "dataset.task_id must be"),
-    ({"dataset": {"id": "a/b", "task_id": "t"}, "value": float("nan")}, "finite number"),
-    ({"dataset": {"id": "a/b", "task_id": "t"}, "value": 1, "score": 2}, "unknown field"),
-    ({"dataset": {"id": "a/b", "task_id": "t"}, "value": 1, "date": "yesterday"}, "ISO 8601"),
-    ({"dataset": {"id": "a/b", "task_id": "t"}, "value": 1, "source": {"name": "x"}},
-     "source needs a url"),
-])
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ({"dataset": {"id": "json", "task_id": "t"}, "value": 1}, "dataset.id must be a Hub"),
+        ({"dataset": {"id": "a/b"}, "value": 1}, "dataset.task_id must be"),
+        ({"dataset": {"id": "a/b", "task_id": "t"}, "value": float("nan")}, "finite number"),
+        ({"dataset": {"id": "a/b", "task_id": "t"}, "value": 1, "score": 2}, "unknown field"),
+        ({"dataset": {"id": "a/b", "task_id": "t"}, "value": 1, "date": "yesterday"}, "ISO 8601"),
+        (
+            {"dataset": {"id": "a/b", "task_id": "t"}, "value": 1, "source": {"name": "x"}},
+            "source needs a url",
+        ),
+    ],
+)
 def test_invalid_entries_are_named(entry: dict, problem: str) -> None:
     assert any(problem in p for p in validate_entry(entry))
 
 
 def test_push_sends_readme_and_entries_in_one_pull_request(
-        project: Path, hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    project: Path, hub: HubServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HF_TOKEN", SENTINEL)
     result = CliRunner().invoke(cli, ["push", "cards/tiny-lm.yaml", "--endpoint", hub.url])
     assert result.exit_code == 0, result.output
@@ -118,45 +140,61 @@ def test_push_sends_readme_and_entries_in_one_pull_request(
     assert commit.create_pr
     card = load_card("cards/tiny-lm.yaml")
     assert commit.files["README.md"] == render(card, "hub").encode("utf-8")
-    assert set(commit.files) == {"README.md", ".eval_results/tinygroup.yaml",
-                                 ".eval_results/tinyqa.yaml", "evaluation/tinygroup.json",
-                                 "evaluation/tinyqa.json"}
+    assert set(commit.files) == {
+        "README.md",
+        ".eval_results/tinygroup.yaml",
+        ".eval_results/tinyqa.yaml",
+        "evaluation/tinygroup.json",
+        "evaluation/tinyqa.json",
+    }
     CliRunner().invoke(cli, ["render", "cards/tiny-lm.yaml", "--out", "out/README.md"])
-    assert commit.files[".eval_results/tinyqa.yaml"] == Path(
-        "out/.eval_results/tinyqa.yaml").read_bytes()
+    assert (
+        commit.files[".eval_results/tinyqa.yaml"]
+        == Path("out/.eval_results/tinyqa.yaml").read_bytes()
+    )
 
 
-def test_round_trip_through_collect_hub(project: Path, hub: HubServer,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_round_trip_through_collect_hub(
+    project: Path, hub: HubServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HF_TOKEN", SENTINEL)
-    pushed = CliRunner().invoke(cli, ["push", "cards/tiny-lm.yaml", "--no-pr", "--endpoint",
-                                      hub.url])
+    pushed = CliRunner().invoke(
+        cli, ["push", "cards/tiny-lm.yaml", "--no-pr", "--endpoint", hub.url]
+    )
     assert pushed.exit_code == 0, pushed.output
     Path("cards/back.yaml").write_text("kind: model\nname: back\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["collect", "hub", FAIR, "--card", "cards/back.yaml",
-                                      "--endpoint", hub.url])
+    result = CliRunner().invoke(
+        cli, ["collect", "hub", FAIR, "--card", "cards/back.yaml", "--endpoint", hub.url]
+    )
     assert result.exit_code == 0, result.output
     stored = json.loads(Path(".cardgen/back/hub-evaluations.json").read_text(encoding="utf-8"))
-    (evaluation,) = [e for e in stored["evaluations"]
-                     if e["details"].get("hub_source") == ".eval_results"]
+    (evaluation,) = [
+        e for e in stored["evaluations"] if e["details"].get("hub_source") == ".eval_results"
+    ]
     original = load_card("cards/tiny-lm.yaml").quantitative_analyses.evaluations
-    expected = {f"{e.record.task} (acc)": e.overall["acc"].model_dump(mode="json")
-                for e in original}
+    expected = {
+        f"{e.record.task} (acc)": e.overall["acc"].model_dump(mode="json") for e in original
+    }
     assert evaluation["dataset"]["name"] == "cardgen/tinyqa"
     assert evaluation["overall"] == expected
     # the README's model-index carries the headline numbers with SE, CI and n as well
-    (index,) = [e for e in stored["evaluations"]
-                if e["details"].get("hub_source") == "model-index"
-                and e["dataset"].get("split") == "test"]
+    (index,) = [
+        e
+        for e in stored["evaluations"]
+        if e["details"].get("hub_source") == "model-index" and e["dataset"].get("split") == "test"
+    ]
     headline = original[1].overall["acc"]
     assert index["overall"]["acc"]["se"] == headline.se
     assert index["overall"]["acc"]["ci_method"] == "clt"
     assert (index["overall"]["acc"]["ci_low"], index["overall"]["acc"]["n"]) == (
-        headline.ci_low, headline.n)
+        headline.ci_low,
+        headline.n,
+    )
 
 
-def test_build_writes_entries_and_fails_on_a_regression(runs: dict, tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_build_writes_entries_and_fails_on_a_regression(
+    runs: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     shutil.copytree(runs["base"], "base")
     shutil.copytree(runs["new"], "new")
@@ -168,7 +206,9 @@ def test_build_writes_entries_and_fails_on_a_regression(runs: dict, tmp_path: Pa
     Path("cards/lm.yaml").write_text(
         "kind: model\nname: lm\nsources:\n  lm_eval:\n"
         f"  - path: {new}\n    dataset_id: cardgen/tinyqa\n    baseline: {baseline}\n"
-        "    max_regression: 0.0\n", encoding="utf-8")
+        "    max_regression: 0.0\n",
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(cli, ["build", "--no-site", "-q"])
     assert Path("build/cards/lm/.eval_results/tinyqa.yaml").is_file()
     card = load_card("cards/lm.yaml")

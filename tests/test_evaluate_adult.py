@@ -30,7 +30,6 @@ NUMERIC = ["age", "education-num", "capital-gain", "capital-loss", "hours-per-we
 RTOL = 1e-12
 
 
-
 def read_adult(name: str) -> pd.DataFrame:
     df = pd.read_csv(ADULT / name, sep=",", skipinitialspace=True, na_values="?")
     df["Y"] = df["Y"].str.rstrip(".")  # the test split writes '>50K.'
@@ -49,9 +48,16 @@ def predictions() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def evaluation(predictions):
-    return evaluate(predictions, label="Y", score="score", pos_label=">50K",
-                    sensitive=["race", "sex"], n_boot=200, seed=0,
-                    require=["demographic_parity_ratio>=0.8", "accuracy>=0.75"])
+    return evaluate(
+        predictions,
+        label="Y",
+        score="score",
+        pos_label=">50K",
+        sensitive=["race", "sex"],
+        n_boot=200,
+        seed=0,
+        require=["demographic_parity_ratio>=0.8", "accuracy>=0.75"],
+    )
 
 
 def test_groups_and_overall_equal_metricframe(predictions, evaluation):
@@ -60,20 +66,35 @@ def test_groups_and_overall_equal_metricframe(predictions, evaluation):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         mf = MetricFrame(
-            metrics={"count": count, "selection_rate": selection_rate,
-                     "accuracy": accuracy_score, "true_positive_rate": true_positive_rate,
-                     "false_positive_rate": false_positive_rate,
-                     "precision": lambda t, p: precision_score(t, p, zero_division=np.nan)},
-            y_true=y, y_pred=yhat, sensitive_features=predictions[["race", "sex"]])
-    groups = {(g.features["race"], g.features["sex"]): g for g in evaluation.groups
-              if len(g.features) == 2}
+            metrics={
+                "count": count,
+                "selection_rate": selection_rate,
+                "accuracy": accuracy_score,
+                "true_positive_rate": true_positive_rate,
+                "false_positive_rate": false_positive_rate,
+                "precision": lambda t, p: precision_score(t, p, zero_division=np.nan),
+            },
+            y_true=y,
+            y_pred=yhat,
+            sensitive_features=predictions[["race", "sex"]],
+        )
+    groups = {
+        (g.features["race"], g.features["sex"]): g
+        for g in evaluation.groups
+        if len(g.features) == 2
+    }
     assert len(groups) == len(mf.by_group) == 10
     for key, row in mf.by_group.iterrows():
         group = groups[key]
         assert group.n == row["count"]
         assert group.small == (row["count"] < 30)
-        for name in ("selection_rate", "accuracy", "true_positive_rate",
-                     "false_positive_rate", "precision"):
+        for name in (
+            "selection_rate",
+            "accuracy",
+            "true_positive_rate",
+            "false_positive_rate",
+            "precision",
+        ):
             ours = group.metrics["recall"] if name == "true_positive_rate" else group.metrics[name]
             if np.isnan(row[name]):
                 assert ours.value is None
@@ -104,25 +125,31 @@ def test_fairness_measures_equal_fairlearn(predictions, evaluation):
     measures = evaluation.fairness_measures
 
     def frame(metric, keep):
-        return MetricFrame(metrics=metric, y_true=y[keep], y_pred=yhat[keep],
-                           sensitive_features=sf[keep])
+        return MetricFrame(
+            metrics=metric, y_true=y[keep], y_pred=yhat[keep], sensitive_features=sf[keep]
+        )
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tpr, fpr = frame(true_positive_rate, positives), frame(false_positive_rate, negatives)
         expected = {
             "demographic_parity_difference": demographic_parity_difference(
-                y[rows], yhat[rows], sensitive_features=sf[rows]),
+                y[rows], yhat[rows], sensitive_features=sf[rows]
+            ),
             "demographic_parity_ratio": demographic_parity_ratio(
-                y[rows], yhat[rows], sensitive_features=sf[rows]),
+                y[rows], yhat[rows], sensitive_features=sf[rows]
+            ),
             "equal_opportunity_difference": tpr.difference(),
             "equalized_odds_difference": max(tpr.difference(), fpr.difference()),
             "equalized_odds_ratio": min(tpr.ratio(), fpr.ratio()),
         }
     # the test data has intersections with fewer than 30 positives: they are left out
     assert not positives.all()
-    left_out = {tuple(i.features.values()) for i in evaluation.insufficient_evidence
-                if i.metric == "true_positive_rate" and len(i.features) == 2}
+    left_out = {
+        tuple(i.features.values())
+        for i in evaluation.insufficient_evidence
+        if i.metric == "true_positive_rate" and len(i.features) == 2
+    }
     assert left_out == {key for key, group in cells if (group["Y"] == ">50K").sum() < 30}
     for name, value in expected.items():
         assert np.isclose(measures[name].value, value, rtol=RTOL), name
@@ -141,26 +168,47 @@ def test_release_gate_reports_each_requirement(evaluation):
 def test_marginal_groups_and_reference_disparities(evaluation, predictions):
     sexes = {g.features["sex"]: g for g in evaluation.groups if list(g.features) == ["sex"]}
     assert sexes["Female"].n == (predictions["sex"] == "Female").sum()
-    to_ref = [d for d in evaluation.disparities if d.comparison == "to_reference"
-              and d.metric == "selection_rate" and d.features == ["race", "sex"]
-              and d.measure == "difference"]
+    to_ref = [
+        d
+        for d in evaluation.disparities
+        if d.comparison == "to_reference"
+        and d.metric == "selection_rate"
+        and d.features == ["race", "sex"]
+        and d.measure == "difference"
+    ]
     assert {tuple(d.reference.values()) for d in to_ref} == {("White", "Male")}  # the largest
     black_female = next(d for d in to_ref if d.group == {"race": "Black", "sex": "Female"})
     groups = {tuple(g.features.values()): g for g in evaluation.groups if len(g.features) == 2}
-    expected = (groups[("Black", "Female")].metrics["selection_rate"].value
-                - groups[("White", "Male")].metrics["selection_rate"].value)
+    expected = (
+        groups[("Black", "Female")].metrics["selection_rate"].value
+        - groups[("White", "Male")].metrics["selection_rate"].value
+    )
     assert black_female.value.value == pytest.approx(expected, rel=1e-12)
     assert black_female.value.ci_low < black_female.value.value < black_female.value.ci_high
 
 
 def test_roc_auc_is_exact_when_every_score_has_its_own_bin(predictions):
     bins = predictions["score"].nunique()
-    evaluation = evaluate(predictions, label="Y", score="score", pos_label=">50K",
-                          sensitive=["race", "sex"], ci_method="none", score_bins=bins)
-    assert evaluation.details["score_bins"] == {"budget": bins, "bins": bins, "exact": True,
-                                                "roc_auc_max_error": 0.0}
+    evaluation = evaluate(
+        predictions,
+        label="Y",
+        score="score",
+        pos_label=">50K",
+        sensitive=["race", "sex"],
+        ci_method="none",
+        score_bins=bins,
+    )
+    assert evaluation.details["score_bins"] == {
+        "budget": bins,
+        "bins": bins,
+        "exact": True,
+        "roc_auc_max_error": 0.0,
+    }
     groups = {tuple(g.features.values()): g for g in evaluation.groups if len(g.features) == 2}
     for (race, sex), rows in predictions.groupby(["race", "sex"]):
         if (rows["Y"] == ">50K").nunique() == 2:
-            assert np.isclose(groups[(race, sex)].metrics["roc_auc"].value,
-                              roc_auc_score(rows["Y"] == ">50K", rows["score"]), rtol=1e-10)
+            assert np.isclose(
+                groups[(race, sex)].metrics["roc_auc"].value,
+                roc_auc_score(rows["Y"] == ">50K", rows["score"]),
+                rtol=1e-10,
+            )

@@ -18,8 +18,20 @@ from cardgen.cli import cli
 from cardgen.schema import DisaggregatedEvaluation
 
 FIXTURE = Path(__file__).parent / "data" / "evaluate" / "predictions.csv"
-BASE = ["evaluate", str(FIXTURE), "--label", "label", "--pred", "prediction",
-        "--sensitive", "race", "--sensitive", "sex", "--n-boot", "50"]
+BASE = [
+    "evaluate",
+    str(FIXTURE),
+    "--label",
+    "label",
+    "--pred",
+    "prediction",
+    "--sensitive",
+    "race",
+    "--sensitive",
+    "sex",
+    "--n-boot",
+    "50",
+]
 evaluate_module = importlib.import_module("cardgen.evaluate")
 
 
@@ -39,8 +51,10 @@ def test_writes_a_valid_evaluation_and_prints_a_summary(tmp_path):
     evaluation = DisaggregatedEvaluation.model_validate(data)
     assert evaluation.name == "predictions"
     assert evaluation.task == "binary" and evaluation.pos_label == "1"
-    assert evaluation.details["input"] == {"rows": 120,
-                                           "columns": ["label", "prediction", "race", "sex"]}
+    assert evaluation.details["input"] == {
+        "rows": 120,
+        "columns": ["label", "prediction", "race", "sex"],
+    }
     assert evaluation.provenance.input_sha256[str(FIXTURE)]
     assert evaluation.provenance.seed == 0
     assert evaluation.details["bootstrap"]["n_boot"] == 50
@@ -64,27 +78,65 @@ def test_passing_requirement_exits_0_and_failing_one_exits_1(tmp_path):
     ok = run([*BASE, "--require", "accuracy>=0.5", "--out", str(out)])
     assert ok.exit_code == 0, ok.output
     assert "PASS accuracy>=0.5" in ok.output
-    failing = run([*BASE, "--require", "demographic_parity_ratio>=0.99",
-                   "--require", "accuracy>=0.5", "--include-small-groups", "--out", str(out)])
+    failing = run(
+        [
+            *BASE,
+            "--require",
+            "demographic_parity_ratio>=0.99",
+            "--require",
+            "accuracy>=0.5",
+            "--include-small-groups",
+            "--out",
+            str(out),
+        ]
+    )
     assert failing.exit_code == 1
-    assert "error: 1 of 2 requirement(s) failed: demographic_parity_ratio>=0.99" in \
-        failing.output
+    assert "error: 1 of 2 requirement(s) failed: demographic_parity_ratio>=0.99" in failing.output
     tests = json.loads(out.read_text())["threshold_tests"]
     assert [t["passed"] for t in tests] == [False, True]
 
 
 def test_undefined_requirement_counts_as_failure(tmp_path):
-    result = run(["evaluate", str(FIXTURE), "--label", "label", "--pred", "prediction",
-                  "--require", "precision_min>=0.1", "--ci-method", "none"])
+    result = run(
+        [
+            "evaluate",
+            str(FIXTURE),
+            "--label",
+            "label",
+            "--pred",
+            "prediction",
+            "--require",
+            "precision_min>=0.1",
+            "--ci-method",
+            "none",
+        ]
+    )
     assert result.exit_code == 1
     assert "error: 1 of 1 requirement(s) failed" in result.output
 
 
 def test_score_threshold_and_wilson(tmp_path):
     out = tmp_path / "eval.json"
-    result = run(["evaluate", str(FIXTURE), "--label", "label", "--score", "score",
-                  "--threshold", "0.6", "--sensitive", "sex", "--ci-method", "wilson",
-                  "--n-boot", "30", "--out", str(out)])
+    result = run(
+        [
+            "evaluate",
+            str(FIXTURE),
+            "--label",
+            "label",
+            "--score",
+            "score",
+            "--threshold",
+            "0.6",
+            "--sensitive",
+            "sex",
+            "--ci-method",
+            "wilson",
+            "--n-boot",
+            "30",
+            "--out",
+            str(out),
+        ]
+    )
     assert result.exit_code == 0, result.output
     evaluation = DisaggregatedEvaluation.model_validate_json(out.read_text())
     df = pd.read_csv(FIXTURE)
@@ -102,10 +154,25 @@ def test_card_option_stores_the_fact_and_applies_spec_requirements(tmp_path, mon
     (tmp_path / "cards" / "demo.yaml").write_text(
         "kind: model\nname: demo\nsummary: A demo.\nsources:\n  evaluate:\n"
         "    - data: preds.csv\n      label: label\n      pred: prediction\n"
-        "      require: [accuracy>=0.99]\n")
-    result = CliRunner().invoke(cli, ["evaluate", "preds.csv", "--label", "label", "--pred",
-                                      "prediction", "--n-boot", "20", "--name", "test",
-                                      "--card", "cards/demo.yaml"])
+        "      require: [accuracy>=0.99]\n"
+    )
+    result = CliRunner().invoke(
+        cli,
+        [
+            "evaluate",
+            "preds.csv",
+            "--label",
+            "label",
+            "--pred",
+            "prediction",
+            "--n-boot",
+            "20",
+            "--name",
+            "test",
+            "--card",
+            "cards/demo.yaml",
+        ],
+    )
     assert result.exit_code == 1  # the spec's requirement fails
     assert "accuracy>=0.99" in result.output
     fact = tmp_path / ".cardgen" / "demo" / "evaluate-test.json"
@@ -121,13 +188,29 @@ def test_parquet_and_json_lines_give_the_same_numbers_as_csv(tmp_path, monkeypat
     outputs = []
     for name in ("p.parquet", "p.jsonl"):
         out = tmp_path / f"{name}.json"
-        result = run(["evaluate", str(tmp_path / name), "--label", "label", "--pred",
-                      "prediction", "--sensitive", "race", "--sensitive", "sex",
-                      "--ci-method", "none", "--out", str(out)])
+        result = run(
+            [
+                "evaluate",
+                str(tmp_path / name),
+                "--label",
+                "label",
+                "--pred",
+                "prediction",
+                "--sensitive",
+                "race",
+                "--sensitive",
+                "sex",
+                "--ci-method",
+                "none",
+                "--out",
+                str(out),
+            ]
+        )
         assert result.exit_code == 0, result.output
         outputs.append(json.loads(out.read_text()))
-    in_memory = evaluate_module.evaluate(df, label="label", pred="prediction",
-                                         sensitive=["race", "sex"], ci_method="none")
+    in_memory = evaluate_module.evaluate(
+        df, label="label", pred="prediction", sensitive=["race", "sex"], ci_method="none"
+    )
     expected = in_memory.model_dump(mode="json")
     for data in outputs:
         assert data["groups"] == expected["groups"]
@@ -146,53 +229,152 @@ def write(tmp_path: Path, name: str, text: str) -> str:
 def bad_input_cases(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
     csv = write(tmp_path, "ok.csv", "y,p,s,g\n0,1,0.2,a\n1,1,0.9,b\n")
     return {
-        "missing column": (["evaluate", csv, "--label", "y", "--pred", "nope"],
-                           "no column 'nope'; available columns: y, p, s, g"),
-        "non-binary label": (["evaluate", write(tmp_path, "three.csv", "y,p\na,a\nb,b\nc,a\n"),
-                              "--label", "y", "--pred", "p", "--task", "binary"],
-                             "column 'y' has 3 distinct values (a, b, c); a binary task"),
-        "non-numeric scores": (["evaluate", write(tmp_path, "s.csv", "y,s\n0,0.1\n1,high\n"),
-                                "--label", "y", "--score", "s"],
-                               "column 's' must hold numeric scores; row 2 has 'high'"),
-        "all-NaN column": (["evaluate", write(tmp_path, "nan.csv", "y,p,g\n0,1,\n1,1,\n"),
-                            "--label", "y", "--pred", "p", "--sensitive", "g"],
-                           "column 'g' has no values (all 2 rows are missing)"),
-        "mismatched lengths": (["evaluate", write(tmp_path, "ragged.csv",
-                                                  "y,p\n0,1\n1,1,7\n"),
-                                "--label", "y", "--pred", "p"],
-                               "cannot read csv file"),
-        "empty file": (["evaluate", write(tmp_path, "empty.csv", ""), "--label", "y",
-                        "--pred", "p"], "file is empty"),
-        "header only": (["evaluate", write(tmp_path, "header.csv", "y,p\n"), "--label", "y",
-                         "--pred", "p"], "no rows to evaluate"),
-        "bad require": (["evaluate", csv, "--label", "y", "--pred", "p", "--require",
-                         "demographic_parity_ratio >> 0.8"],
-                        "cannot parse requirement 'demographic_parity_ratio >> 0.8'"),
-        "unknown require metric": (["evaluate", csv, "--label", "y", "--pred", "p",
-                                    "--require", "fairness>=1"],
-                                   "unknown metric 'fairness'"),
-        "missing label value": (["evaluate", write(tmp_path, "gap.csv", "y,p\n0,1\n,1\n"),
-                                 "--label", "y", "--pred", "p"],
-                                "column 'y' has 1 missing value(s), first at row 2"),
-        "pred and score": (["evaluate", csv, "--label", "y", "--pred", "p", "--score", "s"],
-                           "give exactly one of --pred"),
+        "missing column": (
+            ["evaluate", csv, "--label", "y", "--pred", "nope"],
+            "no column 'nope'; available columns: y, p, s, g",
+        ),
+        "non-binary label": (
+            [
+                "evaluate",
+                write(tmp_path, "three.csv", "y,p\na,a\nb,b\nc,a\n"),
+                "--label",
+                "y",
+                "--pred",
+                "p",
+                "--task",
+                "binary",
+            ],
+            "column 'y' has 3 distinct values (a, b, c); a binary task",
+        ),
+        "non-numeric scores": (
+            [
+                "evaluate",
+                write(tmp_path, "s.csv", "y,s\n0,0.1\n1,high\n"),
+                "--label",
+                "y",
+                "--score",
+                "s",
+            ],
+            "column 's' must hold numeric scores; row 2 has 'high'",
+        ),
+        "all-NaN column": (
+            [
+                "evaluate",
+                write(tmp_path, "nan.csv", "y,p,g\n0,1,\n1,1,\n"),
+                "--label",
+                "y",
+                "--pred",
+                "p",
+                "--sensitive",
+                "g",
+            ],
+            "column 'g' has no values (all 2 rows are missing)",
+        ),
+        "mismatched lengths": (
+            [
+                "evaluate",
+                write(tmp_path, "ragged.csv", "y,p\n0,1\n1,1,7\n"),
+                "--label",
+                "y",
+                "--pred",
+                "p",
+            ],
+            "cannot read csv file",
+        ),
+        "empty file": (
+            ["evaluate", write(tmp_path, "empty.csv", ""), "--label", "y", "--pred", "p"],
+            "file is empty",
+        ),
+        "header only": (
+            ["evaluate", write(tmp_path, "header.csv", "y,p\n"), "--label", "y", "--pred", "p"],
+            "no rows to evaluate",
+        ),
+        "bad require": (
+            [
+                "evaluate",
+                csv,
+                "--label",
+                "y",
+                "--pred",
+                "p",
+                "--require",
+                "demographic_parity_ratio >> 0.8",
+            ],
+            "cannot parse requirement 'demographic_parity_ratio >> 0.8'",
+        ),
+        "unknown require metric": (
+            ["evaluate", csv, "--label", "y", "--pred", "p", "--require", "fairness>=1"],
+            "unknown metric 'fairness'",
+        ),
+        "missing label value": (
+            [
+                "evaluate",
+                write(tmp_path, "gap.csv", "y,p\n0,1\n,1\n"),
+                "--label",
+                "y",
+                "--pred",
+                "p",
+            ],
+            "column 'y' has 1 missing value(s), first at row 2",
+        ),
+        "pred and score": (
+            ["evaluate", csv, "--label", "y", "--pred", "p", "--score", "s"],
+            "give exactly one of --pred",
+        ),
         "string labels without pos-label": (
-            ["evaluate", write(tmp_path, "str.csv", "y,p\nyes,no\nno,no\n"), "--label", "y",
-             "--pred", "p"], "cannot tell the positive class of 'y' (values: no, yes)"),
-        "unknown metric": (["evaluate", csv, "--label", "y", "--pred", "p", "--metric",
-                            "roc_auc"], "metric 'roc_auc' needs scores"),
-        "unknown reference": (["evaluate", csv, "--label", "y", "--pred", "p", "--sensitive",
-                               "g", "--reference", "g=zzz"], "--reference group g=zzz"),
-        "no such file": (["evaluate", str(tmp_path / "absent.csv"), "--label", "y", "--pred",
-                          "p"], "no such file"),
+            [
+                "evaluate",
+                write(tmp_path, "str.csv", "y,p\nyes,no\nno,no\n"),
+                "--label",
+                "y",
+                "--pred",
+                "p",
+            ],
+            "cannot tell the positive class of 'y' (values: no, yes)",
+        ),
+        "unknown metric": (
+            ["evaluate", csv, "--label", "y", "--pred", "p", "--metric", "roc_auc"],
+            "metric 'roc_auc' needs scores",
+        ),
+        "unknown reference": (
+            [
+                "evaluate",
+                csv,
+                "--label",
+                "y",
+                "--pred",
+                "p",
+                "--sensitive",
+                "g",
+                "--reference",
+                "g=zzz",
+            ],
+            "--reference group g=zzz",
+        ),
+        "no such file": (
+            ["evaluate", str(tmp_path / "absent.csv"), "--label", "y", "--pred", "p"],
+            "no such file",
+        ),
     }
 
 
-CASES = ["missing column", "non-binary label", "non-numeric scores", "all-NaN column",
-         "mismatched lengths", "empty file", "header only", "bad require",
-         "unknown require metric", "missing label value", "pred and score",
-         "string labels without pos-label", "unknown metric", "unknown reference",
-         "no such file"]
+CASES = [
+    "missing column",
+    "non-binary label",
+    "non-numeric scores",
+    "all-NaN column",
+    "mismatched lengths",
+    "empty file",
+    "header only",
+    "bad require",
+    "unknown require metric",
+    "missing label value",
+    "pred and score",
+    "string labels without pos-label",
+    "unknown metric",
+    "unknown reference",
+    "no such file",
+]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -211,5 +393,9 @@ def test_python_api_rejects_mismatched_lengths():
     with pytest.raises(Exception, match="no column 'p'"):
         evaluate_module.evaluate(df, label="y", pred="p")
     array_df = pd.DataFrame({"y": np.array([0, 1]), "p": [1, 1]})
-    assert evaluate_module.evaluate(array_df, label="y", pred="p",
-                                    ci_method="none").overall["count"].value == 2
+    assert (
+        evaluate_module.evaluate(array_df, label="y", pred="p", ci_method="none")
+        .overall["count"]
+        .value
+        == 2
+    )

@@ -29,8 +29,9 @@ def test_task_is_inferred_from_labels():
     ambiguous = pd.DataFrame({"y": [1, 2, 3], "p": [1, 2, 2]})
     with pytest.raises(CardgenError, match="cannot infer the task"):
         evaluate(ambiguous, label="y", pred="p")
-    assert evaluate(ambiguous, label="y", pred="p", task="multiclass",
-                    ci_method="none").overall["accuracy"].value == pytest.approx(2 / 3)
+    assert evaluate(ambiguous, label="y", pred="p", task="multiclass", ci_method="none").overall[
+        "accuracy"
+    ].value == pytest.approx(2 / 3)
 
 
 def test_positive_label_defaults_and_explicit_values():
@@ -54,12 +55,21 @@ def test_all_negative_labels_with_default_positive_class():
 
 
 def test_missing_sensitive_values_form_a_group_and_order_is_stable():
-    df = pd.DataFrame({"y": [0, 1, 1, 0, 1], "p": [0, 1, 0, 0, 1],
-                       "g": ["b", None, "a", np.nan, "b"], "k": [2, 10, 2, 10, 2]})
+    df = pd.DataFrame(
+        {
+            "y": [0, 1, 1, 0, 1],
+            "p": [0, 1, 0, 0, 1],
+            "g": ["b", None, "a", np.nan, "b"],
+            "k": [2, 10, 2, 10, 2],
+        }
+    )
     result = evaluate(df, label="y", pred="p", sensitive=["g", "k"], ci_method="none")
     labels = [tuple(g.features.items()) for g in result.groups]
-    assert labels[:3] == [(("g", "a"), ("k", "2")), (("g", "b"), ("k", "2")),
-                          (("g", "(missing)"), ("k", "10"))]
+    assert labels[:3] == [
+        (("g", "a"), ("k", "2")),
+        (("g", "b"), ("k", "2")),
+        (("g", "(missing)"), ("k", "10")),
+    ]
     assert [g.n for g in result.groups[:3]] == [1, 2, 2]
     assert [g.features for g in result.groups[6:]] == [{"k": "2"}, {"k": "10"}]  # numeric
     shuffled = df.sample(frac=1, random_state=3)
@@ -71,18 +81,27 @@ def test_small_groups_are_flagged():
     df = pd.DataFrame({"y": [0, 1] * 20, "p": [0, 1] * 20, "g": ["a"] * 35 + ["b"] * 5})
     result = evaluate(df, label="y", pred="p", sensitive=["g"], ci_method="none")
     assert [(g.features["g"], g.small) for g in result.groups] == [("a", False), ("b", True)]
-    lenient = evaluate(df, label="y", pred="p", sensitive=["g"], ci_method="none",
-                       min_group_size=5)
+    lenient = evaluate(df, label="y", pred="p", sensitive=["g"], ci_method="none", min_group_size=5)
     assert not any(g.small for g in lenient.groups)
 
 
 def test_reference_group_can_be_chosen():
     df = pd.DataFrame({"y": [0, 1, 1, 0], "p": [0, 1, 1, 1], "g": ["a", "a", "a", "b"]})
-    result = evaluate(df, label="y", pred="p", sensitive=["g"], ci_method="none",
-                      reference="g=b", include_small_groups=True, metrics=["selection_rate"])
+    result = evaluate(
+        df,
+        label="y",
+        pred="p",
+        sensitive=["g"],
+        ci_method="none",
+        reference="g=b",
+        include_small_groups=True,
+        metrics=["selection_rate"],
+    )
     to_ref = [d for d in result.disparities if d.comparison == "to_reference"]
-    assert {(d.measure, d.value.value) for d in to_ref} == {("difference", 2 / 3 - 1),
-                                                              ("ratio", 2 / 3)}
+    assert {(d.measure, d.value.value) for d in to_ref} == {
+        ("difference", 2 / 3 - 1),
+        ("ratio", 2 / 3),
+    }
     assert all(d.reference == {"g": "b"} and d.group == {"g": "a"} for d in to_ref)
 
 
@@ -103,26 +122,42 @@ def test_multiclass_reports_per_class_rates():
     assert result.details["classes"] == ["a", "b", "c"]
 
 
-@pytest.mark.parametrize(("expression", "parsed"), [
-    ("demographic_parity_ratio>=0.8", ("demographic_parity_ratio", ">=", 0.8)),
-    (" accuracy_min > .7 ", ("accuracy_min", ">", 0.7)),
-    ("recall[a]_difference<=1e-1", ("recall[a]_difference", "<=", 0.1)),
-])
+@pytest.mark.parametrize(
+    ("expression", "parsed"),
+    [
+        ("demographic_parity_ratio>=0.8", ("demographic_parity_ratio", ">=", 0.8)),
+        (" accuracy_min > .7 ", ("accuracy_min", ">", 0.7)),
+        ("recall[a]_difference<=1e-1", ("recall[a]_difference", "<=", 0.1)),
+    ],
+)
 def test_requirements_parse(expression, parsed):
     r = parse_requirement(expression)
     assert (r.metric, r.operator, r.threshold) == parsed
 
 
 def test_value_text_normalises_numbers_and_missing():
-    assert [value_text(v) for v in (1, 1.0, 2.5, True, None, np.nan, "x")] == \
-        ["1", "1", "2.5", "True", "(missing)", "(missing)", "x"]
+    assert [value_text(v) for v in (1, 1.0, 2.5, True, None, np.nan, "x")] == [
+        "1",
+        "1",
+        "2.5",
+        "True",
+        "(missing)",
+        "(missing)",
+        "x",
+    ]
 
 
 def test_chunked_reading_adds_up_to_the_whole(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
     n = 500
-    df = pd.DataFrame({"y": rng.integers(0, 2, n), "s": rng.random(n),
-                       "g": rng.choice(["a", "b", "c"], n), "h": rng.choice([1, 2], n)})
+    df = pd.DataFrame(
+        {
+            "y": rng.integers(0, 2, n),
+            "s": rng.random(n),
+            "g": rng.choice(["a", "b", "c"], n),
+            "h": rng.choice([1, 2], n),
+        }
+    )
     df.loc[rng.random(n) < 0.05, "g"] = None
     df.to_parquet(tmp_path / "t.parquet", row_group_size=64)
     monkeypatch.setattr(evaluate_module, "CHUNK_ROWS", 64)
@@ -130,8 +165,9 @@ def test_chunked_reading_adds_up_to_the_whole(tmp_path, monkeypatch):
     streamed = evaluate(tmp_path / "t.parquet", **kwargs)
     whole = evaluate(df, **kwargs)
     assert streamed.details["input"]["rows"] == n
-    assert streamed.model_dump(include={"groups", "overall", "fairness_measures"}) == \
-        whole.model_dump(include={"groups", "overall", "fairness_measures"})
+    assert streamed.model_dump(
+        include={"groups", "overall", "fairness_measures"}
+    ) == whole.model_dump(include={"groups", "overall", "fairness_measures"})
 
 
 def test_spec_evaluate_block_runs_the_same_evaluation(tmp_path):
@@ -139,10 +175,12 @@ def test_spec_evaluate_block_runs_the_same_evaluation(tmp_path):
     from cardgen.schema import EvaluateSource
 
     path = tmp_path / "preds.csv"
-    pd.DataFrame({"y": [0, 1, 1, 0], "p": [0, 1, 0, 0], "g": list("aabb")}).to_csv(path,
-                                                                                 index=False)
-    source = EvaluateSource(data=str(path), label="y", pred="p", sensitive="g",
-                            require=["accuracy>=0.9"], n_boot=20)
+    pd.DataFrame({"y": [0, 1, 1, 0], "p": [0, 1, 0, 0], "g": list("aabb")}).to_csv(
+        path, index=False
+    )
+    source = EvaluateSource(
+        data=str(path), label="y", pred="p", sensitive="g", require=["accuracy>=0.9"], n_boot=20
+    )
     result = evaluate_source(source, name="spec")
     assert result.name == "spec" and result.sensitive_features == ["g"]
     assert result.overall["accuracy"].value == 0.75

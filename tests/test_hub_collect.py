@@ -42,17 +42,27 @@ def test_model_facts_match_the_recorded_bert_answer(hub: HubServer, hub_project:
     collect_hub(BERT, "bert", endpoint=hub.url)
     facts = read(hub_project, "bert", "hub")
     assert facts["sha"] == BERT_SHA
-    assert facts["parameters"] == {"total": 110106428, "by_dtype": {"F32": 110106428},
-                                   "source": "safetensors"}
+    assert facts["parameters"] == {
+        "total": 110106428,
+        "by_dtype": {"F32": 110106428},
+        "source": "safetensors",
+    }
     assert facts["license"] == "apache-2.0"
     assert (facts["author"], facts["pipeline_tag"], facts["library_name"]) == (
-        "google-bert", "fill-mask", "transformers")
+        "google-bert",
+        "fill-mask",
+        "transformers",
+    )
     assert (facts["downloads"], facts["likes"], facts["gated"]) == (72376843, 2065, False)
     assert facts["created_at"] == "2022-03-02T23:29:04Z"
     assert facts["last_modified"] == "2024-02-19T11:06:12Z"
     assert facts["arxiv"] == ["1810.04805"]
-    assert facts["card_data"] == {"language": "en", "tags": ["exbert"], "license": "apache-2.0",
-                                  "datasets": ["bookcorpus", "wikipedia"]}
+    assert facts["card_data"] == {
+        "language": "en",
+        "tags": ["exbert"],
+        "license": "apache-2.0",
+        "datasets": ["bookcorpus", "wikipedia"],
+    }
     assert [d["repo_id"] for d in facts["datasets"]] == ["bookcorpus", "wikipedia"]
     assert facts["datasets"][0]["fact"] == "hub-dataset-bookcorpus"
     provenance = facts["provenance"]
@@ -63,13 +73,18 @@ def test_model_facts_match_the_recorded_bert_answer(hub: HubServer, hub_project:
     assert "huggingface_hub" in provenance["library_versions"]
 
 
-def test_prose_sections_split_at_headings_but_not_code_comments(hub: HubServer,
-                                                                hub_project: Path) -> None:
+def test_prose_sections_split_at_headings_but_not_code_comments(
+    hub: HubServer, hub_project: Path
+) -> None:
     collect_hub(BERT, "bert", endpoint=hub.url)
     sections = read(hub_project, "bert", "hub")["sections"]
     assert [(s["level"], s["heading"]) for s in sections] == [
-        (1, "BERT base model (uncased)"), (2, "Model description"),
-        (2, "Intended uses & limitations"), (3, "How to use"), (2, "Training data")]
+        (1, "BERT base model (uncased)"),
+        (2, "Model description"),
+        (2, "Intended uses & limitations"),
+        (3, "How to use"),
+        (2, "Training data"),
+    ]
     assert "# a comment in code is not a heading" in sections[3]["body"]
 
 
@@ -78,7 +93,9 @@ def test_readme_is_downloaded_byte_for_byte(hub: HubServer, hub_project: Path) -
     assert snapshot.readme == BERT_README.encode("utf-8")
     # read at the sha model_info resolved, so info and README describe the same commit
     assert [(m, p) for m, p, _ in hub.requests] == [
-        ("GET", f"/api/models/{BERT}"), ("GET", f"/{BERT}/resolve/{BERT_SHA}/README.md")]
+        ("GET", f"/api/models/{BERT}"),
+        ("GET", f"/{BERT}/resolve/{BERT_SHA}/README.md"),
+    ]
 
 
 def test_repo_without_readme_is_a_warning(hub: HubServer, hub_project: Path) -> None:
@@ -86,8 +103,11 @@ def test_repo_without_readme_is_a_warning(hub: HubServer, hub_project: Path) -> 
     assert result.warnings == ["repository has no README.md"]
     facts = read(hub_project, "sd", "hub")
     assert facts["license"] == "openrail++"
-    assert facts["card_data"] == {"license": "openrail++", "pinned": True,
-                                  "tags": ["stable-diffusion", "text-to-image"]}
+    assert facts["card_data"] == {
+        "license": "openrail++",
+        "pinned": True,
+        "tags": ["stable-diffusion", "text-to-image"],
+    }
     assert facts["sections"] == []
 
 
@@ -115,11 +135,15 @@ def test_lineage_and_linked_dataset_facts(hub: HubServer, hub_project: Path) -> 
     result = collect_hub(FAIR, "fair", endpoint=hub.url, follow_datasets=True)
     facts = read(hub_project, "fair", "hub")
     assert facts["base_models"] == [BERT]
-    assert facts["lineage"] == [{"repo_id": BERT, "relation": "finetune",
-                                 "url": f"{hub.url}/{BERT}"}]
+    assert facts["lineage"] == [
+        {"repo_id": BERT, "relation": "finetune", "url": f"{hub.url}/{BERT}"}
+    ]
     link = facts["datasets"][0]
-    assert link == {"repo_id": ADULT, "url": f"{hub.url}/datasets/{ADULT}",
-                    "fact": "hub-dataset-scikit-learn--adult-census-income"}
+    assert link == {
+        "repo_id": ADULT,
+        "url": f"{hub.url}/datasets/{ADULT}",
+        "fact": "hub-dataset-scikit-learn--adult-census-income",
+    }
     linked = read(hub_project, "fair", link["fact"])
     assert (linked["repo_type"], linked["sha"]) == ("dataset", ADULT_SHA)
     assert len(result.paths) == 3
@@ -137,15 +161,20 @@ def test_model_index_per_group_results_stay_groups(hub: HubServer, hub_project: 
     assert first.overall["f1"].value is None
     assert first.overall["f1"].undefined_reason == "reported as 'N/A', not a number"
     assert {tuple(g.features.items()): g.metrics["accuracy"].value for g in first.groups} == {
-        (("sex", "Female"),): 0.9, (("sex", "Male"),): 0.82}
+        (("sex", "Female"),): 0.9,
+        (("sex", "Male"),): 0.82,
+    }
     assert first.sensitive_features == ["sex"]
-    assert first.details["source"] == {"name": "cardgen evaluation",
-                                       "url": "https://example.org/eval"}
+    assert first.details["source"] == {
+        "name": "cardgen evaluation",
+        "url": "https://example.org/eval",
+    }
     assert first.provenance is not None and first.provenance.revision == FAIR_SHA
 
 
-def test_eval_results_files_become_evaluations_with_their_source(hub: HubServer,
-                                                                 hub_project: Path) -> None:
+def test_eval_results_files_become_evaluations_with_their_source(
+    hub: HubServer, hub_project: Path
+) -> None:
     collect_hub(FAIR, "fair", endpoint=hub.url)
     stored = read(hub_project, "fair", "hub-evaluations")["evaluations"]
     mmlu = next(e for e in stored if e["details"]["hub_source"] == ".eval_results")
@@ -165,13 +194,14 @@ def test_gated_repo_says_how_to_authenticate(hub: HubServer, hub_project: Path) 
     assert "\n" not in message
 
 
-def test_gated_repo_is_read_with_a_token_that_never_leaks(hub: HubServer, hub_project: Path,
-                                                          monkeypatch: pytest.MonkeyPatch
-                                                          ) -> None:
+def test_gated_repo_is_read_with_a_token_that_never_leaks(
+    hub: HubServer, hub_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HF_TOKEN", SENTINEL)
     hub.gated_tokens.add(SENTINEL)
-    result = CliRunner().invoke(cli, ["collect", "hub", GATED, "--card", "cards/gated.yaml",
-                                      "--endpoint", hub.url])
+    result = CliRunner().invoke(
+        cli, ["collect", "hub", GATED, "--card", "cards/gated.yaml", "--endpoint", hub.url]
+    )
     assert result.exit_code == 0, result.output
     auth = [h.get("authorization") for m, p, h in hub.requests if "/resolve/" in p]
     assert auth and all(a == f"Bearer {SENTINEL}" for a in auth)
@@ -181,13 +211,15 @@ def test_gated_repo_is_read_with_a_token_that_never_leaks(hub: HubServer, hub_pr
             assert SENTINEL not in path.read_text(encoding="utf-8")
 
 
-def test_token_absent_from_errors(hub: HubServer, hub_project: Path,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_token_absent_from_errors(
+    hub: HubServer, hub_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HF_TOKEN", SENTINEL)
     runner = CliRunner()
     for repo in (GATED, "nobody/missing"):
-        result = runner.invoke(cli, ["collect", "hub", repo, "--card", "cards/x.yaml",
-                                     "--endpoint", hub.url])
+        result = runner.invoke(
+            cli, ["collect", "hub", repo, "--card", "cards/x.yaml", "--endpoint", hub.url]
+        )
         assert result.exit_code == 1
         assert result.output.startswith("error: ")
         assert SENTINEL not in result.output
@@ -195,12 +227,15 @@ def test_token_absent_from_errors(hub: HubServer, hub_project: Path,
 
 
 def test_not_found_names_the_repo(hub: HubServer, hub_project: Path) -> None:
-    result = CliRunner().invoke(cli, ["collect", "hub", "nobody/missing", "--card",
-                                      "cards/x.yaml", "--endpoint", hub.url])
+    result = CliRunner().invoke(
+        cli, ["collect", "hub", "nobody/missing", "--card", "cards/x.yaml", "--endpoint", hub.url]
+    )
     assert result.exit_code == 1
-    assert result.output == (f"error: model nobody/missing not found on {hub.url} (if it is "
-                             "private, set the HF_TOKEN environment variable or run "
-                             "`hf auth login`)\n")
+    assert result.output == (
+        f"error: model nobody/missing not found on {hub.url} (if it is "
+        "private, set the HF_TOKEN environment variable or run "
+        "`hf auth login`)\n"
+    )
 
 
 def test_server_error_then_success_is_retried(hub: HubServer, hub_project: Path) -> None:
@@ -225,8 +260,9 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
     assert retry_after_seconds("soon") is None
 
 
-def test_persistent_server_errors_are_reported_after_retries(hub: HubServer,
-                                                             hub_project: Path) -> None:
+def test_persistent_server_errors_are_reported_after_retries(
+    hub: HubServer, hub_project: Path
+) -> None:
     hub.fail(f"/api/models/{BERT}", *[Reply(status=503)] * 3)
     with pytest.raises(CardgenError, match="HTTP 503 and kept failing after retries"):
         collect_hub(BERT, "bert", endpoint=hub.url, retries=2, backoff=0.01)
@@ -235,37 +271,55 @@ def test_persistent_server_errors_are_reported_after_retries(hub: HubServer,
 
 def test_truncated_json_is_a_clear_error(hub: HubServer, hub_project: Path) -> None:
     hub.fail(f"/api/models/{BERT}", Reply(truncate=True))
-    with pytest.raises(CardgenError, match=f"model {BERT}: the Hub sent an incomplete or "
-                                           "invalid JSON answer"):
+    with pytest.raises(
+        CardgenError, match=f"model {BERT}: the Hub sent an incomplete or invalid JSON answer"
+    ):
         collect_hub(BERT, "bert", endpoint=hub.url)
 
 
 def test_timeout_is_a_clear_error(hub: HubServer, hub_project: Path) -> None:
     hub.fail(f"/api/models/{BERT}", Reply(delay=3))
     start = time.monotonic()
-    result = CliRunner().invoke(cli, ["collect", "hub", BERT, "--card", "cards/b.yaml",
-                                      "--endpoint", hub.url, "--timeout", "0.3"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "collect",
+            "hub",
+            BERT,
+            "--card",
+            "cards/b.yaml",
+            "--endpoint",
+            hub.url,
+            "--timeout",
+            "0.3",
+        ],
+    )
     assert time.monotonic() - start < 2.5
     assert result.exit_code == 1
-    assert result.output == (f"error: model {BERT}: no answer from {hub.url} within 0.3 s "
-                             "(timeout)\n")
+    assert result.output == (
+        f"error: model {BERT}: no answer from {hub.url} within 0.3 s (timeout)\n"
+    )
 
 
 def test_collect_uses_the_specs_hub_source(hub: HubServer, hub_project: Path) -> None:
     (hub_project / "cards").mkdir()
     (hub_project / "cards" / "adult.yaml").write_text(
         f"name: adult\nkind: data\nsources:\n  hub:\n    repo_id: {ADULT}\n"
-        "    repo_type: dataset\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["collect", "hub", "--card", "cards/adult.yaml",
-                                      "--endpoint", hub.url])
+        "    repo_type: dataset\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        cli, ["collect", "hub", "--card", "cards/adult.yaml", "--endpoint", hub.url]
+    )
     assert result.exit_code == 0, result.output
     assert read(hub_project, "adult", "hub")["sha"] == ADULT_SHA
 
 
 def test_batch_reports_each_failure_without_stopping(hub: HubServer, hub_project: Path) -> None:
     hub.fail(f"/api/models/{FAIR}", Reply(status=429, headers={"Retry-After": "0"}))
-    report = collect_many([BERT, "nobody/missing", FAIR, GATED], jobs=4, endpoint=hub.url,
-                          backoff=0.01)
+    report = collect_many(
+        [BERT, "nobody/missing", FAIR, GATED], jobs=4, endpoint=hub.url, backoff=0.01
+    )
     assert list(report.results) == [BERT, FAIR]
     assert set(report.errors) == {"nobody/missing", GATED}
     assert "gated" in report.errors[GATED]
@@ -273,7 +327,8 @@ def test_batch_reports_each_failure_without_stopping(hub: HubServer, hub_project
 
 
 def test_large_batch_spreads_over_processes_with_the_same_results(
-        hub: HubServer, hub_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    hub: HubServer, hub_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import cardgen.hub.collect as hub_module
 
     repos = [BERT, "nobody/missing", FAIR, GATED]
@@ -281,10 +336,16 @@ def test_large_batch_spreads_over_processes_with_the_same_results(
     monkeypatch.setattr(hub_module, "PROCESS_FROM", 2)
     assert hub_module._batch_processes(len(repos), 8) == min(2, os.cpu_count() or 1)
     seen: list[tuple[str, bool]] = []
-    forked = collect_many(repos, jobs=8, endpoint=hub.url, root=hub_project / "processes",
-                          progress=lambda repo, ok: seen.append((repo, ok)))
-    assert sorted(seen) == sorted([(BERT, True), ("nobody/missing", False), (FAIR, True),
-                                   (GATED, False)])
+    forked = collect_many(
+        repos,
+        jobs=8,
+        endpoint=hub.url,
+        root=hub_project / "processes",
+        progress=lambda repo, ok: seen.append((repo, ok)),
+    )
+    assert sorted(seen) == sorted(
+        [(BERT, True), ("nobody/missing", False), (FAIR, True), (GATED, False)]
+    )
     assert list(forked.results) == list(threaded.results) == [BERT, FAIR]
     assert forked.errors == threaded.errors
     for card in ("google-bert--bert-base-uncased", "cardgen-test--fair-classifier"):
@@ -297,23 +358,27 @@ def test_large_batch_spreads_over_processes_with_the_same_results(
 
 
 def test_cli_from_file_and_author(hub: HubServer, hub_project: Path) -> None:
-    (hub_project / "repos.txt").write_text(f"# models\n{BERT}\n{FAIR}  # ours\n\n",
-                                       encoding="utf-8")
+    (hub_project / "repos.txt").write_text(
+        f"# models\n{BERT}\n{FAIR}  # ours\n\n", encoding="utf-8"
+    )
     runner = CliRunner()
-    result = runner.invoke(cli, ["collect", "hub", "--from-file", "repos.txt", "--jobs", "2",
-                                 "--endpoint", hub.url])
+    result = runner.invoke(
+        cli, ["collect", "hub", "--from-file", "repos.txt", "--jobs", "2", "--endpoint", hub.url]
+    )
     assert result.exit_code == 0, result.output
     assert "collected 2 of 2 repositories" in result.output
-    result = runner.invoke(cli, ["collect", "hub", "--author", "cardgen-test",
-                                 "--endpoint", hub.url])
+    result = runner.invoke(
+        cli, ["collect", "hub", "--author", "cardgen-test", "--endpoint", hub.url]
+    )
     assert result.exit_code == 1
     assert "collected 1 of 2 repositories" in result.output
     assert f"error: model {GATED} is gated" in result.output
     assert (hub_project / ".cardgen" / "cardgen-test--fair-classifier" / "hub.json").exists()
 
 
-def test_revision_is_pinned_and_an_unknown_one_is_reported(hub: HubServer,
-                                                           hub_project: Path) -> None:
+def test_revision_is_pinned_and_an_unknown_one_is_reported(
+    hub: HubServer, hub_project: Path
+) -> None:
     collect_hub(BERT, "bert", revision=BERT_SHA, endpoint=hub.url)
     assert hub.requests[0][1] == f"/api/models/{BERT}/revision/{BERT_SHA}"
     assert read(hub_project, "bert", "hub")["revision"] == BERT_SHA

@@ -34,8 +34,7 @@ REAL_CARDS = sorted((CARDS / "cards").glob("*.md")) + sorted((CARDS / "edge-case
 
 def same_data(a: Any, b: Any) -> bool:
     # json text, so that NaN values (a widget's empty cells) compare equal to themselves
-    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True,
-                                                                    default=str)
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
 def strings(value: Any) -> list[str]:
@@ -62,16 +61,22 @@ def test_real_card_imports_without_losing_prose_or_metadata(path: Path) -> None:
     card = loads_spec(text, path.name)
     assert card.name == "imported"
     original = parse_readme(data)
-    assert [(s.level, s.heading, s.body) for s in split_sections(reconstruct_body(loaded))] == \
-        [(s.level, s.heading, s.body) for s in split_sections(original.body)]
+    assert [(s.level, s.heading, s.body) for s in split_sections(reconstruct_body(loaded))] == [
+        (s.level, s.heading, s.body) for s in split_sections(original.body)
+    ]
     written = "\n".join(strings(loaded))
     for line in body_lines(original.body):
         assert line.lstrip(" #") in written
     kept = dict(loaded.get("metadata", {}))
     kept.update(loaded["extra"].get(METADATA_KEY, {}))
     kept.pop("_front_matter_text", None)
-    assert same_data(kept, {k: [v] if isinstance(v, str) and isinstance(kept.get(k), list)
-                            else v for k, v in original.metadata.items()})
+    assert same_data(
+        kept,
+        {
+            k: [v] if isinstance(v, str) and isinstance(kept.get(k), list) else v
+            for k, v in original.metadata.items()
+        },
+    )
 
 
 def test_known_headings_fill_spec_fields() -> None:
@@ -79,7 +84,8 @@ def test_known_headings_fill_spec_fields() -> None:
         "---\nlicense: mit\nlanguage: en\n---\n# My model\n\nIt classifies.\n\n"
         "## Intended uses & limitations\n\nFor research.\n\n## Training data\n\nWikipedia.\n\n"
         "## Limitations and bias\n\nBiased.\n\n## Framework versions\n\n- Transformers 4.30\n",
-        "my-model").spec
+        "my-model",
+    ).spec
     assert spec["title"] == "My model"
     assert spec["summary"] == "It classifies."
     assert spec["intended_use"] == {"primary_uses": ["For research."]}
@@ -87,27 +93,34 @@ def test_known_headings_fill_spec_fields() -> None:
     assert spec["caveats_and_recommendations"] == {"caveats": ["Biased."]}
     assert spec["metadata"] == {"license": "mit", "language": ["en"]}
     assert spec["extra_sections"] == [
-        {"heading": "Framework versions", "level": 2, "body": "- Transformers 4.30"}]
+        {"heading": "Framework versions", "level": 2, "body": "- Transformers 4.30"}
+    ]
 
 
 def test_template_headings_map_for_model_and_dataset_cards() -> None:
-    model = readme_to_spec("## Uses\n\n### Direct Use\n\nAsk it.\n\n### Out-of-Scope Use\n\n"
-                           "Not medicine.\n\n## How to Get Started with the Model\n\n`pip`\n",
-                           "m").spec
-    assert model["intended_use"] == {"primary_uses": ["Ask it."],
-                                     "out_of_scope_uses": ["Not medicine."]}
+    model = readme_to_spec(
+        "## Uses\n\n### Direct Use\n\nAsk it.\n\n### Out-of-Scope Use\n\n"
+        "Not medicine.\n\n## How to Get Started with the Model\n\n`pip`\n",
+        "m",
+    ).spec
+    assert model["intended_use"] == {
+        "primary_uses": ["Ask it."],
+        "out_of_scope_uses": ["Not medicine."],
+    }
     assert model["how_to_get_started"] == "`pip`"
     assert model["extra_sections"] == [{"heading": "Uses", "level": 2, "body": ""}]
-    data = readme_to_spec((CARDS / "edge-cases" / "sample_datasetcard_simple.md").read_bytes(),
-                          "d")
+    data = readme_to_spec((CARDS / "edge-cases" / "sample_datasetcard_simple.md").read_bytes(), "d")
     assert data.card.kind == "data"
 
 
-@pytest.mark.parametrize(("name", "warning"), [
-    ("sample_no_metadata.md", "no YAML front matter"),
-    ("sample_windows_line_breaks.md", "converted Windows (CRLF) line endings"),
-    ("sample_invalid_model_index.md", "invalid model-index kept verbatim"),
-])
+@pytest.mark.parametrize(
+    ("name", "warning"),
+    [
+        ("sample_no_metadata.md", "no YAML front matter"),
+        ("sample_windows_line_breaks.md", "converted Windows (CRLF) line endings"),
+        ("sample_invalid_model_index.md", "invalid model-index kept verbatim"),
+    ],
+)
 def test_broken_fixture_cards_warn(name: str, warning: str) -> None:
     result = readme_to_spec((CARDS / "edge-cases" / name).read_bytes(), "x")
     assert any(w.startswith(warning) for w in result.warnings), result.warnings
@@ -141,11 +154,13 @@ def test_layout_records_every_section_in_order() -> None:
     assert spec["extra"][LAYOUT_KEY]["layout"] == [
         {"heading": None, "level": 0, "to": "summary"},
         {"heading": "T", "level": 1, "to": "extra_sections"},
-        {"heading": "Odd", "level": 2, "to": "extra_sections"}]
+        {"heading": "Odd", "level": 2, "to": "extra_sections"},
+    ]
 
 
-def test_cli_imports_from_the_hub_and_refuses_to_overwrite(hub: HubServer,
-                                                           hub_project: Path) -> None:
+def test_cli_imports_from_the_hub_and_refuses_to_overwrite(
+    hub: HubServer, hub_project: Path
+) -> None:
     runner = CliRunner()
     args = ["import", f"hub:{FAIR}", "--out", "cards/fair.yaml", "--endpoint", hub.url]
     result = runner.invoke(cli, args)
@@ -170,8 +185,9 @@ def test_cli_import_of_a_file_prints_warnings(hub_project: Path) -> None:
 
 
 def test_cli_imports_a_dataset_card_from_the_hub(hub: HubServer, hub_project: Path) -> None:
-    result = CliRunner().invoke(cli, ["import", f"hub:datasets/{ADULT}", "--out",
-                                      "cards/adult.yaml", "--endpoint", hub.url])
+    result = CliRunner().invoke(
+        cli, ["import", f"hub:datasets/{ADULT}", "--out", "cards/adult.yaml", "--endpoint", hub.url]
+    )
     assert result.exit_code == 0, result.output
     card = loads_spec((hub_project / "cards" / "adult.yaml").read_text(encoding="utf-8"))
     assert card.kind == "data"
@@ -187,5 +203,6 @@ def test_a_comment_only_preamble_is_not_the_summary() -> None:
     assert spec["title"] == "m"
     assert spec["summary"] == "A fine-tuned model."
     assert spec["extra"][LAYOUT_KEY]["preamble"] == (
-        "<!-- generated automatically; proofread it -->")
+        "<!-- generated automatically; proofread it -->"
+    )
     assert reconstruct_body(spec) == readme

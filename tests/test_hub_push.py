@@ -82,13 +82,16 @@ def token(monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def test_push_opens_a_pull_request_with_the_rendered_readme(
-        hub: HubServer, hub_project: Path, token: str, caplog: pytest.LogCaptureFixture,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    hub: HubServer,
+    hub_project: Path,
+    token: str,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(logging.getLogger("huggingface_hub"), "propagate", True)
     caplog.set_level(logging.DEBUG, logger="huggingface_hub")
     spec = write_spec(hub_project)
-    result = CliRunner().invoke(cli, ["push", str(spec), "--repo-id", FAIR,
-                                      "--endpoint", hub.url])
+    result = CliRunner().invoke(cli, ["push", str(spec), "--repo-id", FAIR, "--endpoint", hub.url])
     assert result.exit_code == 0, result.output
     assert result.output == f"opened pull request {hub.url}/{FAIR}/discussions/1\n"
     (commit,) = hub.commits
@@ -101,8 +104,9 @@ def test_push_opens_a_pull_request_with_the_rendered_readme(
     assert set(commit.files) == {"README.md", sidecar}
     assert commit.files["README.md"] == expected
     assert f"]({sidecar})" in expected.decode("utf-8")
-    schema = json.loads((Path(__file__).parents[1] / "schemas" /
-                         "evaluation.schema.json").read_text())
+    schema = json.loads(
+        (Path(__file__).parents[1] / "schemas" / "evaluation.schema.json").read_text()
+    )
     document = json.loads(commit.files[sidecar])
     jsonschema.validate(document, schema)
     assert DisaggregatedEvaluation.model_validate(document) == evaluation
@@ -114,15 +118,17 @@ def test_push_opens_a_pull_request_with_the_rendered_readme(
 
 def test_no_pr_commits_directly(hub: HubServer, hub_project: Path, token: str) -> None:
     spec = write_spec(hub_project)
-    result = CliRunner().invoke(cli, ["push", str(spec), "--repo-id", FAIR, "--no-pr",
-                                      "--endpoint", hub.url])
+    result = CliRunner().invoke(
+        cli, ["push", str(spec), "--repo-id", FAIR, "--no-pr", "--endpoint", hub.url]
+    )
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"committed {hub.url}/{FAIR}/commit/")
     assert hub.commits[0].create_pr is False
 
 
-def test_failed_threshold_test_refuses_push_unless_forced(hub: HubServer, hub_project: Path,
-                                                          token: str) -> None:
+def test_failed_threshold_test_refuses_push_unless_forced(
+    hub: HubServer, hub_project: Path, token: str
+) -> None:
     spec = write_spec(hub_project, passed="false")
     runner = CliRunner()
     refused = runner.invoke(cli, ["push", str(spec), "--repo-id", FAIR, "--endpoint", hub.url])
@@ -130,8 +136,9 @@ def test_failed_threshold_test_refuses_push_unless_forced(hub: HubServer, hub_pr
     assert "error: not pushing fair (use --force to push anyway):" in refused.output
     assert "error: threshold test failed: accuracy>=0.8 (observed 0.85)" in refused.output
     assert hub.commits == []
-    forced = runner.invoke(cli, ["push", str(spec), "--repo-id", FAIR, "--force",
-                                 "--endpoint", hub.url])
+    forced = runner.invoke(
+        cli, ["push", str(spec), "--repo-id", FAIR, "--force", "--endpoint", hub.url]
+    )
     assert forced.exit_code == 0, forced.output
     assert len(hub.commits) == 1
 
@@ -139,25 +146,39 @@ def test_failed_threshold_test_refuses_push_unless_forced(hub: HubServer, hub_pr
 def test_invalid_card_is_refused(hub: HubServer, hub_project: Path, token: str) -> None:
     spec = hub_project / "bad.yaml"
     spec.write_text("kind: model\nname: bad\nsummray: typo\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["push", str(spec), "--repo-id", FAIR, "--force",
-                                      "--endpoint", hub.url])
+    result = CliRunner().invoke(
+        cli, ["push", str(spec), "--repo-id", FAIR, "--force", "--endpoint", hub.url]
+    )
     assert result.exit_code == 1
     assert "summray" in result.output
     assert hub.commits == []
 
 
 def test_push_without_a_token_says_how_to_log_in(hub: HubServer, hub_project: Path) -> None:
-    result = CliRunner().invoke(cli, ["push", str(write_spec(hub_project)), "--repo-id", FAIR,
-                                      "--endpoint", hub.url])
+    result = CliRunner().invoke(
+        cli, ["push", str(write_spec(hub_project)), "--repo-id", FAIR, "--endpoint", hub.url]
+    )
     assert result.exit_code == 1
-    assert result.output == ("error: no Hugging Face token: set the HF_TOKEN environment "
-                             "variable or run `hf auth login`\n")
+    assert result.output == (
+        "error: no Hugging Face token: set the HF_TOKEN environment "
+        "variable or run `hf auth login`\n"
+    )
 
 
-def test_push_to_a_missing_repo_names_it_without_the_token(hub: HubServer, hub_project: Path,
-                                                           token: str) -> None:
-    result = CliRunner().invoke(cli, ["push", str(write_spec(hub_project)), "--repo-id",
-                                      "nobody/missing", "--endpoint", hub.url])
+def test_push_to_a_missing_repo_names_it_without_the_token(
+    hub: HubServer, hub_project: Path, token: str
+) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "push",
+            str(write_spec(hub_project)),
+            "--repo-id",
+            "nobody/missing",
+            "--endpoint",
+            hub.url,
+        ],
+    )
     assert result.exit_code == 1
     assert result.output.startswith("error: model nobody/missing not found")
     assert token not in result.output
@@ -171,8 +192,16 @@ def test_group_results_survive_the_model_index_round_trip(hub_project: Path) -> 
     # stated once in the dataset's args and still read back.
     (only,) = HubModelCard(compact).data.eval_results
     assert (only.metric_type, only.metric_value, only.metric_config) == ("accuracy", 0.85, None)
-    snapshot = HubSnapshot("o/fair", "o/fair", "model", None, "f" * 40,
-                           "https://huggingface.co", info=None, readme=compact.encode())
+    snapshot = HubSnapshot(
+        "o/fair",
+        "o/fair",
+        "model",
+        None,
+        "f" * 40,
+        "https://huggingface.co",
+        info=None,
+        readme=compact.encode(),
+    )
     (evaluation,) = hub_evaluations(snapshot, [])
     assert evaluation.overall["accuracy"].ci_method == "bootstrap"
     assert evaluation.overall["accuracy"].ci_level == 0.95
@@ -180,23 +209,35 @@ def test_group_results_survive_the_model_index_round_trip(hub_project: Path) -> 
     card.render.model_index = "full"
     readme = render(card, "hub")
     assert len(HubModelCard(readme).data.eval_results) == 3
-    snapshot = HubSnapshot("o/fair", "o/fair", "model", None, "f" * 40,
-                           "https://huggingface.co", info=None, readme=readme.encode())
+    snapshot = HubSnapshot(
+        "o/fair",
+        "o/fair",
+        "model",
+        None,
+        "f" * 40,
+        "https://huggingface.co",
+        info=None,
+        readme=readme.encode(),
+    )
     (evaluation,) = hub_evaluations(snapshot, [])
     assert evaluation.overall["accuracy"].value == 0.85
     assert evaluation.overall["accuracy"].ci_low == 0.84
     assert evaluation.overall["accuracy"].ci_method == "bootstrap"
     assert {g.features["sex"]: g.metrics["accuracy"].value for g in evaluation.groups} == {
-        "Female": 0.9, "Male": 0.82}
+        "Female": 0.9,
+        "Male": 0.82,
+    }
     assert evaluation.dataset is not None and evaluation.dataset.split == "test"
 
 
 def test_import_collect_push_round_trip(hub: HubServer, hub_project: Path, token: str) -> None:
     """An imported card, with the Hub's results collected, is pushed with those results."""
     runner = CliRunner()
-    for args in (["import", f"hub:{FAIR}", "--out", "cards/fair.yaml"],
-                 ["collect", "hub", "--card", "cards/fair.yaml"],
-                 ["push", "cards/fair.yaml", "--repo-id", FAIR]):
+    for args in (
+        ["import", f"hub:{FAIR}", "--out", "cards/fair.yaml"],
+        ["collect", "hub", "--card", "cards/fair.yaml"],
+        ["push", "cards/fair.yaml", "--repo-id", FAIR],
+    ):
         result = runner.invoke(cli, [*args, "--endpoint", hub.url])
         assert result.exit_code == 0, result.output
     files = hub.commits[0].files
@@ -209,5 +250,7 @@ def test_import_collect_push_round_trip(hub: HubServer, hub_project: Path, token
     sidecars = [json.loads(files[n]) for n in files if n.startswith("evaluation/")]
     (groups,) = [doc["groups"] for doc in sidecars if doc["groups"]]
     assert {g["features"]["sex"]: g["metrics"]["accuracy"]["value"] for g in groups} == {
-        "Female": 0.9, "Male": 0.82}
+        "Female": 0.9,
+        "Male": 0.82,
+    }
     assert "Accuracy differs between women and men." in pushed

@@ -46,7 +46,9 @@ also: *base
 "quoted key": "quoted value"
 ---
 """
-README = FRONT + """
+README = (
+    FRONT
+    + """
 # My model
 
 A Norwegian model.
@@ -59,6 +61,7 @@ We evaluated it on NorNE.
 
 It is small.
 """
+)
 
 
 def yaml12(text: str) -> object:
@@ -87,6 +90,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 # --- YAML 1.2 -----------------------------------------------------------------------------
 
+
 def test_front_matter_is_read_as_yaml_1_2() -> None:
     spec = readme_to_spec(README, "m").spec
     # YAML 1.2 core schema: no/yes/on/off are strings, 1e3 a float, 0x1F an int; dates are
@@ -109,15 +113,17 @@ def test_rendered_front_matter_keeps_comments_order_quoting_and_data(project: Pa
     front = front_of(text)
     original = front_of(README)
     # every line the author wrote is still there, in order (cardgen adds one hash comment)
-    assert [line for line in front.splitlines() if not line.startswith("# cardgen:")] == \
-        original.splitlines()
+    assert [
+        line for line in front.splitlines() if not line.startswith("# cardgen:")
+    ] == original.splitlines()
     assert yaml12(front) == yaml12(original)
     assert HubModelCard(text).data.license == "mit"
 
 
 def test_values_cardgen_writes_read_the_same_in_yaml_1_1_and_1_2(tmp_path: Path) -> None:
-    card = ModelCard(name="m", metadata={"language": ["no", "on"], "tags": ["1e3", "0x1F",
-                                                                           "2024-01-01"]})
+    card = ModelCard(
+        name="m", metadata={"language": ["no", "on"], "tags": ["1e3", "0x1F", "2024-01-01"]}
+    )
     front = front_of(render(card, "hub"))
     expected = {"language": ["no", "on"], "tags": ["1e3", "0x1F", "2024-01-01"]}
     for reader in (yaml.safe_load, yaml12):
@@ -127,16 +133,22 @@ def test_values_cardgen_writes_read_the_same_in_yaml_1_1_and_1_2(tmp_path: Path)
 
 # --- hand edits ---------------------------------------------------------------------------
 
+
 def test_edit_inside_a_region_stops_the_render(project: Path) -> None:
     readme = project / "README.md"
     edited = readme.read_text().replace("We evaluated it on NorNE.", "We evaluated it on NER.")
     readme.write_text(edited)
-    line = next(i for i, text in enumerate(edited.splitlines(), 1)
-                if text.startswith("<!-- cardgen:begin quantitative_analyses.summary"))
+    line = next(
+        i
+        for i, text in enumerate(edited.splitlines(), 1)
+        if text.startswith("<!-- cardgen:begin quantitative_analyses.summary")
+    )
     code, output = run("render", "cards/m.yaml", "--out", "README.md")
     assert code == 1
-    assert (f"README.md:{line}: region 'quantitative_analyses.summary' was edited by hand "
-            "since cardgen wrote it") in output
+    assert (
+        f"README.md:{line}: region 'quantitative_analyses.summary' was edited by hand "
+        "since cardgen wrote it"
+    ) in output
     assert "--keep-edits" in output and "--overwrite-edits" in output
     assert readme.read_text() == edited
 
@@ -148,8 +160,10 @@ def test_edit_inside_a_region_stops_the_render(project: Path) -> None:
     code, output = run("import", "README.md", "--update", "cards/m.yaml")
     assert code == 0, output
     assert "quantitative_analyses.summary" in output
-    assert loads_spec(Path("cards/m.yaml").read_text()).quantitative_analyses.summary == \
-        "We evaluated it on NER."
+    assert (
+        loads_spec(Path("cards/m.yaml").read_text()).quantitative_analyses.summary
+        == "We evaluated it on NER."
+    )
     code, output = run("render", "cards/m.yaml", "--out", "README.md")
     assert code == 0, output
     assert "We evaluated it on NER." in readme.read_text()
@@ -190,11 +204,12 @@ def test_front_matter_edits(project: Path) -> None:
     assert run("render", "cards/m.yaml", "--out", "README.md", "--keep-edits")[0] == 0
     assert "ner" in yaml12(front_of(readme.read_text()))["tags"]
     assert run("import", "README.md", "--update", "cards/m.yaml")[0] == 0
-    assert loads_spec(Path("cards/m.yaml").read_text()).metadata.tags == ["yes", "on", "off",
-                                                                          "ner"]
+    assert loads_spec(Path("cards/m.yaml").read_text()).metadata.tags == ["yes", "on", "off", "ner"]
     assert run("render", "cards/m.yaml", "--out", "README.md")[0] == 0
-    assert run("render", "cards/m.yaml", "--out", "README.md", "--overwrite-edits")[1] == \
-        "unchanged README.md\n"
+    assert (
+        run("render", "cards/m.yaml", "--out", "README.md", "--overwrite-edits")[1]
+        == "unchanged README.md\n"
+    )
 
 
 def test_markers_without_a_hash_are_still_read(project: Path) -> None:
@@ -203,11 +218,13 @@ def test_markers_without_a_hash_are_still_read(project: Path) -> None:
     readme.write_text(old_style.replace("It is small.", "It is tiny."))
     assert run("render", "cards/m.yaml", "--out", "README.md")[0] == 0
     assert "It is small." in readme.read_text()
-    assert re.search(r"<!-- cardgen:begin caveats_and_recommendations.caveats h=\w{12} -->",
-                     readme.read_text())
+    assert re.search(
+        r"<!-- cardgen:begin caveats_and_recommendations.caveats h=\w{12} -->", readme.read_text()
+    )
 
 
 # --- new facts find their place -----------------------------------------------------------
+
 
 def _headings(text: str) -> list[str]:
     body = text.split("\n---\n", 1)[1] if text.startswith("---\n") else text
@@ -222,27 +239,36 @@ def test_an_evaluation_added_later_lands_after_the_authors_evaluation(project: P
     assert code == 0, output
     after = readme.read_text()
     body_before, body_after = before.split("\n---\n", 1)[1], after.split("\n---\n", 1)[1]
-    ops = [op for op in difflib.SequenceMatcher(None, body_before.splitlines(),
-                                                body_after.splitlines()).get_opcodes()
-           if op[0] != "equal"]
+    ops = [
+        op
+        for op in difflib.SequenceMatcher(
+            None, body_before.splitlines(), body_after.splitlines()
+        ).get_opcodes()
+        if op[0] != "equal"
+    ]
     assert [op[0] for op in ops] == ["insert"]  # one block added, nothing else touched
-    added = body_after.splitlines()[ops[0][3]:ops[0][4]]
+    added = body_after.splitlines()[ops[0][3] : ops[0][4]]
     assert added[0].startswith("<!-- cardgen:begin results h=")
     assert added[1] == "### Results"
     assert added[3] == "#### " + json.loads(EVALUATION.read_text())["name"]
     assert added[-2:] == ["<!-- cardgen:end results -->", ""]
     # the author's sections keep their order; the results sit inside their evaluation
-    assert _headings(body_after)[:4] == ["# My model", "## Evaluation", "### Results",
-                                         _headings(body_after)[3]]
+    assert _headings(body_after)[:4] == [
+        "# My model",
+        "## Evaluation",
+        "### Results",
+        _headings(body_after)[3],
+    ]
     assert _headings(body_after)[-1] == "## Limitations"
-    assert [h for h in _headings(body_after) if h.startswith(("# ", "## "))] == \
-        [h for h in _headings(body_before) if h.startswith(("# ", "## "))]
+    assert [h for h in _headings(body_after) if h.startswith(("# ", "## "))] == [
+        h for h in _headings(body_before) if h.startswith(("# ", "## "))
+    ]
     assert run("render", "cards/m.yaml", "--out", "README.md")[1] == "unchanged README.md\n"
 
 
-def test_trainer_card_gets_results_after_its_own_sections(tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch
-                                                          ) -> None:
+def test_trainer_card_gets_results_after_its_own_sections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     Path("README.md").write_bytes(TRAINER_CARD.read_bytes())
     assert run("import", "README.md", "--out", "cards/m.yaml")[0] == 0
@@ -253,15 +279,19 @@ def test_trainer_card_gets_results_after_its_own_sections(tmp_path: Path,
     after = Path("README.md").read_text()
     body_before = before.split("\n---\n", 1)[1]
     assert after.split("\n---\n", 1)[1].startswith(body_before.rstrip("\n"))
-    assert "## Evaluation Results" in after.split("\n---\n", 1)[1][len(body_before):]
+    assert "## Evaluation Results" in after.split("\n---\n", 1)[1][len(body_before) :]
 
 
 def test_a_field_filled_in_the_spec_later_gets_its_template_place(project: Path) -> None:
     spec = Path("cards/m.yaml")
-    spec.write_text(spec.read_text().replace(
-        "extra_sections:", "intended_use:\n  out_of_scope_uses: [Medical advice]\n"
-        "extra_sections:") if "extra_sections:" in spec.read_text() else
-        spec.read_text() + "intended_use:\n  out_of_scope_uses: [Medical advice]\n")
+    spec.write_text(
+        spec.read_text().replace(
+            "extra_sections:",
+            "intended_use:\n  out_of_scope_uses: [Medical advice]\nextra_sections:",
+        )
+        if "extra_sections:" in spec.read_text()
+        else spec.read_text() + "intended_use:\n  out_of_scope_uses: [Medical advice]\n"
+    )
     assert run("render", "cards/m.yaml", "--out", "README.md")[0] == 0
     headings = _headings(Path("README.md").read_text())
     # Uses come before Evaluation in the Hub template
@@ -270,17 +300,21 @@ def test_a_field_filled_in_the_spec_later_gets_its_template_place(project: Path)
 
 # --- placeholders -------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("More information needed", True),
-    ("[More Information Needed]", True),
-    ("_More information needed._", True),
-    ("<!-- Provide a quick summary. -->", True),
-    ("- **Developed by:** [More Information Needed]\n- **License:**\n-", True),
-    ("**BibTeX:**\n\n[More Information Needed]", True),
-    ("- **License:** mit", False),
-    ("More information needed about the data: it is Wikipedia.", False),
-    ("- Transformers 4.30", False),
-])
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("More information needed", True),
+        ("[More Information Needed]", True),
+        ("_More information needed._", True),
+        ("<!-- Provide a quick summary. -->", True),
+        ("- **Developed by:** [More Information Needed]\n- **License:**\n-", True),
+        ("**BibTeX:**\n\n[More Information Needed]", True),
+        ("- **License:** mit", False),
+        ("More information needed about the data: it is Wikipedia.", False),
+        ("- Transformers 4.30", False),
+    ],
+)
 def test_is_placeholder(text: str, expected: bool) -> None:
     assert is_placeholder(text) is expected
 
@@ -291,7 +325,8 @@ def test_placeholders_import_as_empty_and_come_back_in_place() -> None:
     assert "training_data" not in result.spec
     readme = render(result.card, "hub")
     assert readme.count("More information needed") == TRAINER_CARD.read_text().count(
-        "More information needed")
+        "More information needed"
+    )
     # filling the field in the spec replaces the placeholder where the author had it
     result.card.intended_use.primary_uses = ["Named-entity recognition in news text."]
     filled = render(result.card, "hub")
@@ -300,8 +335,9 @@ def test_placeholders_import_as_empty_and_come_back_in_place() -> None:
 
 
 def test_template_card_placeholders_are_empty() -> None:
-    result = readme_to_spec((SHARED / "edge-cases" / "sample_datasetcard_template.md")
-                            .read_bytes(), "d")
+    result = readme_to_spec(
+        (SHARED / "edge-cases" / "sample_datasetcard_template.md").read_bytes(), "d"
+    )
     strings = json.dumps({k: v for k, v in result.spec.items() if k != "extra"})
     assert "More Information Needed" not in strings
 
@@ -315,19 +351,27 @@ def test_spec_render_option_fill_template() -> None:
 
 # --- wrong input --------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("name", "data", "found"), [
-    ("data.csv", b"age,income,label\n39,77516,0\n50,83311,1\n",
-     "it looks like a comma-separated table"),
-    ("data.tsv", b"age\tincome\n39\t77516\n", "it looks like a tab-separated table"),
-    ("card.json", b'{"license": "mit"}\n', "it is JSON (an object)"),
-    ("rows.json", b"[1, 2]", "it is JSON (an array)"),
-    ("model.bin", b"\x00\x01\x02garbage", "it is binary data (a NUL byte at offset 0)"),
-    ("logo.png", b"\x89PNG\r\n\x1a\n\x00\x00", "it is a PNG image"),
-    ("empty.md", b"", "the file is empty"),
-    ("blank.md", b"\n  \n", "the file is empty"),
-])
-def test_import_refuses_what_is_not_a_markdown_card(tmp_path: Path, name: str, data: bytes,
-                                                    found: str) -> None:
+
+@pytest.mark.parametrize(
+    ("name", "data", "found"),
+    [
+        (
+            "data.csv",
+            b"age,income,label\n39,77516,0\n50,83311,1\n",
+            "it looks like a comma-separated table",
+        ),
+        ("data.tsv", b"age\tincome\n39\t77516\n", "it looks like a tab-separated table"),
+        ("card.json", b'{"license": "mit"}\n', "it is JSON (an object)"),
+        ("rows.json", b"[1, 2]", "it is JSON (an array)"),
+        ("model.bin", b"\x00\x01\x02garbage", "it is binary data (a NUL byte at offset 0)"),
+        ("logo.png", b"\x89PNG\r\n\x1a\n\x00\x00", "it is a PNG image"),
+        ("empty.md", b"", "the file is empty"),
+        ("blank.md", b"\n  \n", "the file is empty"),
+    ],
+)
+def test_import_refuses_what_is_not_a_markdown_card(
+    tmp_path: Path, name: str, data: bytes, found: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(data)
     code, output = run("import", str(path), "--out", str(tmp_path / "x.yaml"))
@@ -340,7 +384,8 @@ def test_every_real_card_is_accepted() -> None:
     from cardgen.hub.import_update import refuse_non_markdown
 
     for path in sorted((SHARED / "cards").glob("*.md")) + sorted(
-            (SHARED / "edge-cases").glob("*.md")):
+        (SHARED / "edge-cases").glob("*.md")
+    ):
         refuse_non_markdown(path.read_bytes(), path.name)
 
 
@@ -351,23 +396,32 @@ def test_import_needs_out_or_update(tmp_path: Path) -> None:
 
 
 def test_a_dataset_profile_added_later_lands_in_the_dataset_structure(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
-    Path("README.md").write_bytes((SHARED / "edge-cases" / "sample_datasetcard_simple.md")
-                                  .read_bytes())
+    Path("README.md").write_bytes(
+        (SHARED / "edge-cases" / "sample_datasetcard_simple.md").read_bytes()
+    )
     assert run("import", "README.md", "--out", "cards/d.yaml")[0] == 0
     assert run("render", "cards/d.yaml", "--out", "README.md", "--force")[0] == 0
     before = Path("README.md").read_text()
-    write_fact("d", "profile-train", json.loads(
-        (HERE / "data" / "render" / "adult-train-profile.json").read_text()))
+    write_fact(
+        "d",
+        "profile-train",
+        json.loads((HERE / "data" / "render" / "adult-train-profile.json").read_text()),
+    )
     code, output = run("render", "cards/d.yaml", "--out", "README.md")
     assert code == 0, output
     after = Path("README.md").read_text()
-    ops = [op for op in difflib.SequenceMatcher(None, before.splitlines(),
-                                                after.splitlines()).get_opcodes()
-           if op[0] != "equal"]
+    ops = [
+        op
+        for op in difflib.SequenceMatcher(
+            None, before.splitlines(), after.splitlines()
+        ).get_opcodes()
+        if op[0] != "equal"
+    ]
     assert [op[0] for op in ops] == ["insert"]
-    added = "\n".join(after.splitlines()[ops[0][3]:ops[0][4]]).strip().splitlines()
+    added = "\n".join(after.splitlines()[ops[0][3] : ops[0][4]]).strip().splitlines()
     assert added[0].startswith("<!-- cardgen:begin profile h=")
     assert added[-1] == "<!-- cardgen:end profile -->"
     assert "| Column | Type | Missing | Distinct | Summary |" in added
@@ -389,8 +443,9 @@ def test_hand_edits_in_a_template_card_are_caught_too(tmp_path: Path) -> None:
 
 
 def test_a_readme_rendered_from_the_template_stays_a_template(project: Path) -> None:
-    Path("README.md").write_text(render(loads_spec(Path("cards/m.yaml").read_text()), "hub",
-                                        fill_template=True))
+    Path("README.md").write_text(
+        render(loads_spec(Path("cards/m.yaml").read_text()), "hub", fill_template=True)
+    )
     before = Path("README.md").read_text()
     code, output = run("render", "cards/m.yaml", "--out", "README.md")
     assert (code, output) == (0, "unchanged README.md\n")
@@ -408,18 +463,23 @@ def test_insertion_into_a_crlf_readme_keeps_crlf(project: Path) -> None:
     assert text.index("### Results") < text.index("## Limitations")
 
 
-def test_update_takes_only_edited_regions_of_a_template_card(tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch
-                                                            ) -> None:
+def test_update_takes_only_edited_regions_of_a_template_card(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     spec = Path("cards/m.yaml")
     spec.parent.mkdir()
-    spec.write_text("# my notes stay\nname: m\nkind: model\ntitle: M\nsummary: First words.\n"
-                    "how_to_get_started: pip install m  # a comment too\n")
+    spec.write_text(
+        "# my notes stay\nname: m\nkind: model\ntitle: M\nsummary: First words.\n"
+        "how_to_get_started: pip install m  # a comment too\n"
+    )
     assert run("render", str(spec), "--out", "README.md")[0] == 0
     readme = Path("README.md")
-    readme.write_text(readme.read_text().replace("First words.", "Better words.")
-                      .replace("pip install m", "pip install x"))
+    readme.write_text(
+        readme.read_text()
+        .replace("First words.", "Better words.")
+        .replace("pip install m", "pip install x")
+    )
     assert run("render", str(spec), "--out", "README.md")[0] == 1
     code, output = run("import", "README.md", "--update", str(spec))
     assert (code, output) == (0, f"updated {spec}: how_to_get_started, summary\n")
@@ -441,8 +501,13 @@ def test_hub_metadata_collected_later_adds_front_matter_lines_only(project: Path
     write_fact("m", "hub", {"pipeline_tag": "token-classification", "library_name": "spacy"})
     assert run("render", "cards/m.yaml", "--out", "README.md")[0] == 0
     after = readme.read_text()
-    ops = [(tag, after.splitlines()[j1:j2]) for tag, _, _, j1, j2 in difflib.SequenceMatcher(
-        None, before.splitlines(), after.splitlines()).get_opcodes() if tag != "equal"]
+    ops = [
+        (tag, after.splitlines()[j1:j2])
+        for tag, _, _, j1, j2 in difflib.SequenceMatcher(
+            None, before.splitlines(), after.splitlines()
+        ).get_opcodes()
+        if tag != "equal"
+    ]
     # the two new keys at the end of the author's front matter, and the hash comment
     assert [tag for tag, _ in ops] == ["replace"]
     assert sorted(ops[0][1][:2]) == ["library_name: spacy", "pipeline_tag: token-classification"]
@@ -456,19 +521,22 @@ def test_short_prose_with_commas_is_still_a_card() -> None:
     refuse_non_markdown(b"A model, for you.\nUse it, please.\n", "README.md")
 
 
-@pytest.mark.parametrize(("sections", "rank", "expected"), [
-    # preamble, "# Title", "## Evaluation" (17) with a "### Notes" child, "## Limitations" (6)
-    ([(0, None), (1, 0), (2, 17), (3, None), (2, 6)], 18, (4, 2)),
-    # a section the template puts before everything the author has: after the title
-    ([(0, None), (1, 0), (2, 17), (2, 6)], 3, (2, 1)),
-    # no section with a known place: at the end
-    ([(0, None), (2, None)], 5, (2, -1)),
-    # never past a section the template puts later (citation, 24) inside the subtree
-    ([(1, 0), (2, 17), (3, 24)], 18, (2, 1)),
-])
-def test_insertion_index_follows_the_template_order(sections: list[tuple[int, int | None]],
-                                                    rank: int,
-                                                    expected: tuple[int, int]) -> None:
+@pytest.mark.parametrize(
+    ("sections", "rank", "expected"),
+    [
+        # preamble, "# Title", "## Evaluation" (17) with a "### Notes" child, "## Limitations" (6)
+        ([(0, None), (1, 0), (2, 17), (3, None), (2, 6)], 18, (4, 2)),
+        # a section the template puts before everything the author has: after the title
+        ([(0, None), (1, 0), (2, 17), (2, 6)], 3, (2, 1)),
+        # no section with a known place: at the end
+        ([(0, None), (2, None)], 5, (2, -1)),
+        # never past a section the template puts later (citation, 24) inside the subtree
+        ([(1, 0), (2, 17), (3, 24)], 18, (2, 1)),
+    ],
+)
+def test_insertion_index_follows_the_template_order(
+    sections: list[tuple[int, int | None]], rank: int, expected: tuple[int, int]
+) -> None:
     from cardgen.render.layout import insertion_index
 
     assert insertion_index(sections, rank) == expected

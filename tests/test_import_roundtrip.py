@@ -28,6 +28,7 @@ CARDS = sorted((SHARED / "cards").glob("*.md"))
 EDGE_CASES = sorted((SHARED / "edge-cases").glob("*.md"))
 MARKER = re.compile(r"^<!-- cardgen:(begin|end) [^ ]+( h=[0-9a-f]+)? -->$")
 
+
 def split(text: str) -> tuple[str | None, str]:
     """Front matter and body, by the Hub's rule: a first line `---` up to the next `---`."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").removeprefix("\ufeff")
@@ -35,7 +36,7 @@ def split(text: str) -> tuple[str | None, str]:
     if lines[0].rstrip() == "---":
         for index in range(1, len(lines)):
             if lines[index].rstrip() == "---":
-                return "\n".join(lines[1:index]), "\n".join(lines[index + 1:])
+                return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :])
     return None, text
 
 
@@ -69,13 +70,29 @@ def round_trip(data: bytes, folder: Path) -> tuple[list[str], list[str], Any, An
     spec = str(folder / "cards" / "card.yaml")
     imported = runner.invoke(cli, ["import", str(readme), "--out", spec])
     assert imported.exit_code == 0, imported.output
-    rendered = runner.invoke(cli, ["render", spec, "--format", "hub", "--out", str(readme),
-                                   "--force", "--facts", str(folder)])
+    rendered = runner.invoke(
+        cli,
+        [
+            "render",
+            spec,
+            "--format",
+            "hub",
+            "--out",
+            str(readme),
+            "--force",
+            "--facts",
+            str(folder),
+        ],
+    )
     assert rendered.exit_code == 0, rendered.output
     new_front, new_body = split(readme.read_bytes().decode("utf-8"))
     kept = [line for line in new_body.split("\n") if not MARKER.match(line)]
-    return (normalised(body), normalised("\n".join(kept)), yaml12(front) or None,
-            yaml12(new_front) or None)
+    return (
+        normalised(body),
+        normalised("\n".join(kept)),
+        yaml12(front) or None,
+        yaml12(new_front) or None,
+    )
 
 
 def _utf8(data: bytes) -> bool:

@@ -22,9 +22,11 @@ from cardgen.errors import CardgenError
 def logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("inspect")
     task = inspect_task(root / "task")
-    return {"eval": run_inspect(task, root / "eval", "eval", wrong_every=4),
-            "json": run_inspect(task, root / "json", "json", wrong_every=4),
-            "new": run_inspect(task, root / "new", "eval", wrong_every=5)}
+    return {
+        "eval": run_inspect(task, root / "eval", "eval", wrong_every=4),
+        "json": run_inspect(task, root / "json", "json", wrong_every=4),
+        "new": run_inspect(task, root / "new", "eval", wrong_every=5),
+    }
 
 
 @pytest.mark.parametrize("kind", ["eval", "json"])
@@ -56,12 +58,15 @@ def test_clustered_se_by_sample_metadata_equals_statsmodels(logs: dict) -> None:
     run = read_inspect(logs["json"], cluster_key="metadata.passage_id")
     value = run.tasks[0].evaluation.overall["accuracy"]
     data = json.loads(logs["json"].read_text(encoding="utf-8"))
-    scores = np.array([1.0 if s["scores"]["includes"]["value"] == "C" else 0.0
-                       for s in data["samples"]])
-    groups = np.unique([s["metadata"]["passage_id"] for s in data["samples"]],
-                       return_inverse=True)[1]
-    fit = sm.OLS(scores, np.ones((len(scores), 1))).fit(cov_type="cluster",
-                                                        cov_kwds={"groups": groups})
+    scores = np.array(
+        [1.0 if s["scores"]["includes"]["value"] == "C" else 0.0 for s in data["samples"]]
+    )
+    groups = np.unique([s["metadata"]["passage_id"] for s in data["samples"]], return_inverse=True)[
+        1
+    ]
+    fit = sm.OLS(scores, np.ones((len(scores), 1))).fit(
+        cov_type="cluster", cov_kwds={"groups": groups}
+    )
     assert value.ci_method == "clustered"
     assert value.se == pytest.approx(fit.bse[0], rel=1e-12)
 
@@ -77,13 +82,15 @@ def test_paired_comparison_of_two_inspect_runs(logs: dict) -> None:
     assert row.diff == pytest.approx(mean) and row.se == pytest.approx(sd / math.sqrt(30))
 
 
-def test_cli_collect_inspect_stores_the_fact(logs: dict, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_collect_inspect_stores_the_fact(
+    logs: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     Path("cards").mkdir()
     Path("cards/m.yaml").write_text("kind: model\nname: m\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["collect", "inspect", str(logs["eval"]), "--card",
-                                      "cards/m.yaml"])
+    result = CliRunner().invoke(
+        cli, ["collect", "inspect", str(logs["eval"]), "--card", "cards/m.yaml"]
+    )
     assert result.exit_code == 0, result.output
     assert Path(".cardgen/m/inspect-tinyqa_inspect.json").is_file()
     assert Path(".cardgen/m/samples/inspect-tinyqa_inspect.json").is_file()
@@ -108,8 +115,9 @@ def test_nan_score_and_duplicate_ids_fail(logs: dict, tmp_path: Path) -> None:
     sample["scores"]["includes"]["value"] = float("nan")
     bad = tmp_path / "nan.json"
     bad.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(CardgenError,
-                       match=r"sample q2 \(epoch 1\) has score nan .* NaN or not a number"):
+    with pytest.raises(
+        CardgenError, match=r"sample q2 \(epoch 1\) has score nan .* NaN or not a number"
+    ):
         read_inspect(bad)
     data = json.loads(logs["json"].read_text(encoding="utf-8"))
     data["samples"].append(data["samples"][0])
@@ -142,10 +150,14 @@ def test_epochs_are_averaged_per_sample_like_inspects_reducer(tmp_path: Path) ->
     cwd = Path.cwd()
     os.chdir(task.parent)
     try:
-        (log,) = inspect_eval(task.name, model=get_model("mockllm/model",
-                                                         custom_outputs=answer),
-                              log_dir=str(tmp_path / "logs"), epochs=2, display="none",
-                              max_samples=1)
+        (log,) = inspect_eval(
+            task.name,
+            model=get_model("mockllm/model", custom_outputs=answer),
+            log_dir=str(tmp_path / "logs"),
+            epochs=2,
+            display="none",
+            max_samples=1,
+        )
     finally:
         os.chdir(cwd)
     metrics = read_eval_log(log.location).results.scores[0].metrics
@@ -157,21 +169,25 @@ def test_epochs_are_averaged_per_sample_like_inspects_reducer(tmp_path: Path) ->
     assert value.value == pytest.approx((6 * 1.0 + 6 * 0.5) / 12)
 
 
-def test_build_collects_an_inspect_source(logs: dict, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_build_collects_an_inspect_source(
+    logs: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import yaml
 
     monkeypatch.chdir(tmp_path)
     Path("cards").mkdir()
     Path("cards/m.yaml").write_text(
         "kind: model\nname: m\nsources:\n  inspect:\n"
-        f"  - path: {logs['eval']}\n    dataset_id: cardgen/tinyqa\n", encoding="utf-8")
+        f"  - path: {logs['eval']}\n    dataset_id: cardgen/tinyqa\n",
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(cli, ["build", "--no-site", "-q"])
     assert result.exit_code == 0, result.output
     readme = Path("build/cards/m/README.md").read_text(encoding="utf-8")
     assert "| tinyqa_inspect | accuracy |" in readme and "inspect_ai" in readme
-    (entry,) = yaml.safe_load(Path("build/cards/m/.eval_results/tinyqa_inspect.yaml")
-                              .read_text(encoding="utf-8"))
+    (entry,) = yaml.safe_load(
+        Path("build/cards/m/.eval_results/tinyqa_inspect.yaml").read_text(encoding="utf-8")
+    )
     assert entry["dataset"] == {"id": "cardgen/tinyqa", "task_id": "tinyqa_inspect"}
     assert entry["value"] == pytest.approx(1 - 8 / 30)
     again = CliRunner().invoke(cli, ["build", "--no-site"])

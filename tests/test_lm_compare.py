@@ -46,8 +46,9 @@ def test_paired_difference_equals_a_hand_computation(runs: dict) -> None:
     assert row.paired and row.n == 36 and row.note is None
     assert row.diff == pytest.approx(mean)
     assert row.se == pytest.approx(sd / math.sqrt(n))
-    assert (row.ci_low, row.ci_high) == pytest.approx((mean - Z_975 * sd / math.sqrt(n),
-                                                       mean + Z_975 * sd / math.sqrt(n)))
+    assert (row.ci_low, row.ci_high) == pytest.approx(
+        (mean - Z_975 * sd / math.sqrt(n), mean + Z_975 * sd / math.sqrt(n))
+    )
     assert row.mde == pytest.approx((Z_975 + Z_80) * sd / math.sqrt(n))
     assert comparison.only_baseline == ["tinygroup"] and comparison.only_new == []
 
@@ -65,16 +66,19 @@ def test_unmatched_ids_are_compared_unpaired_and_said_so() -> None:
     def run(ids: list[str], scores: list[float], se: float) -> LMRun:
         mean = sum(scores) / len(scores)
         evaluation = DisaggregatedEvaluation(
-            name="t", task="generation", record=EvaluationRecord(task="t"),
-            overall={"acc": MetricValue(value=mean, se=se, n=len(scores), ci_method="clt")})
-        return LMRun("x", "x", [TaskResult(evaluation, {"acc": dict(zip(ids, scores,
-                                                                        strict=True))})])
+            name="t",
+            task="generation",
+            record=EvaluationRecord(task="t"),
+            overall={"acc": MetricValue(value=mean, se=se, n=len(scores), ci_method="clt")},
+        )
+        return LMRun(
+            "x", "x", [TaskResult(evaluation, {"acc": dict(zip(ids, scores, strict=True))})]
+        )
 
-    comparison = compare_runs(run(["a", "b"], [1.0, 0.0], 0.3), run(["c", "d"], [1.0, 1.0],
-                                                                     0.4))
+    comparison = compare_runs(run(["a", "b"], [1.0, 0.0], 0.3), run(["c", "d"], [1.0, 1.0], 0.4))
     (row,) = comparison.rows
     assert not row.paired and "ids do not match" in row.note
-    assert row.se == pytest.approx(math.sqrt(0.3 ** 2 + 0.4 ** 2))
+    assert row.se == pytest.approx(math.sqrt(0.3**2 + 0.4**2))
     assert row.diff == pytest.approx(0.5)
 
 
@@ -90,7 +94,8 @@ def test_clustered_se_equals_statsmodels_cluster_robust_se(data: list) -> None:
         assert result.se is None
         return
     fit = sm.OLS(scores, np.ones((len(scores), 1))).fit(
-        cov_type="cluster", cov_kwds={"groups": np.unique(clusters, return_inverse=True)[1]})
+        cov_type="cluster", cov_kwds={"groups": np.unique(clusters, return_inverse=True)[1]}
+    )
     assert result.se == pytest.approx(float(fit.bse[0]), rel=1e-9, abs=1e-12)
 
 
@@ -99,37 +104,49 @@ def test_paired_difference_without_shared_ids_is_an_error() -> None:
         paired_difference({"a": 1.0}, {"b": 0.0})
 
 
-def test_cli_gate_table_json_and_markdown(runs: dict, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_gate_table_json_and_markdown(
+    runs: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     summary = tmp_path / "summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     diff = tmp_path / "diff.json"
-    result = CliRunner().invoke(cli, ["compare", str(runs["base"]), str(runs["new"]),
-                                      "--out", str(diff), "--markdown",
-                                      str(tmp_path / "c.md")])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "compare",
+            str(runs["base"]),
+            str(runs["new"]),
+            "--out",
+            str(diff),
+            "--markdown",
+            str(tmp_path / "c.md"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(diff.read_text(encoding="utf-8"))
     rows = {r["metric"]: r for r in data["rows"]}
     comparison = compare_runs(load_run(runs["base"]), load_run(runs["new"]))
     assert rows["acc"]["se"] == pytest.approx(comparison.rows[0].se)
     assert "| tinyqa | acc |" in summary.read_text(encoding="utf-8")
-    assert (tmp_path / "c.md").read_text(encoding="utf-8") == summary.read_text(
-        encoding="utf-8")
+    assert (tmp_path / "c.md").read_text(encoding="utf-8") == summary.read_text(encoding="utf-8")
     assert "paired" in result.output
     # a limit so large that nothing regresses passes; a negative lower bound fails it
     low = min(r["ci_low"] for r in data["rows"])
-    gate = CliRunner().invoke(cli, ["compare", str(runs["base"]), str(runs["new"]),
-                                    "--max-regression", "1"])
+    gate = CliRunner().invoke(
+        cli, ["compare", str(runs["base"]), str(runs["new"]), "--max-regression", "1"]
+    )
     assert gate.exit_code == 0
     assert low < 0  # the seeded models' acc difference has an interval straddling 0
     limit = f"{-low / 2:.6f}"
-    failed = CliRunner().invoke(cli, ["compare", str(runs["base"]), str(runs["new"]),
-                                      "--max-regression", limit])
+    failed = CliRunner().invoke(
+        cli, ["compare", str(runs["base"]), str(runs["new"]), "--max-regression", limit]
+    )
     assert failed.exit_code == 1
     assert "regress by more than" in failed.output
     # the same run against itself never regresses: every difference is exactly 0
-    same = CliRunner().invoke(cli, ["compare", str(runs["base"]), str(runs["base"]),
-                                    "--max-regression", "0"])
+    same = CliRunner().invoke(
+        cli, ["compare", str(runs["base"]), str(runs["base"]), "--max-regression", "0"]
+    )
     assert same.exit_code == 0, same.output
 
 
@@ -162,8 +179,11 @@ def copy_run(runs: dict, tmp_path: Path) -> tuple[Path, Path, Path]:
 def test_unknown_layout_names_the_expected_keys(tmp_path: Path) -> None:
     path = tmp_path / "results_x.json"
     path.write_text(json.dumps({"scores": {}}), encoding="utf-8")
-    with pytest.raises(CardgenError, match=r"expected the keys results, configs, versions, "
-                       r"n-shot .*missing results, configs, versions, n-shot; found scores"):
+    with pytest.raises(
+        CardgenError,
+        match=r"expected the keys results, configs, versions, "
+        r"n-shot .*missing results, configs, versions, n-shot; found scores",
+    ):
         read_lm_eval(path)
 
 
@@ -177,22 +197,26 @@ def test_unknown_harness_version_is_a_named_warning(runs: dict, tmp_path: Path) 
     assert run.task("tinyqa").evaluation.record.harness_version == "9.1.0"
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("NaN", r"score 'acc' of question 0 is nan; a NaN"),
-    ('"high"', r"score 'acc' of question 0 is 'high', not a number"),
-])
-def test_nan_or_text_scores_fail_with_file_and_line(runs: dict, tmp_path: Path, value: str,
-                                                    message: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("NaN", r"score 'acc' of question 0 is nan; a NaN"),
+        ('"high"', r"score 'acc' of question 0 is 'high', not a number"),
+    ],
+)
+def test_nan_or_text_scores_fail_with_file_and_line(
+    runs: dict, tmp_path: Path, value: str, message: str
+) -> None:
     folder, _, samples = copy_run(runs, tmp_path)
     lines = samples.read_text(encoding="utf-8").splitlines()
     record = json.loads(lines[0])
-    lines[0] = json.dumps(record).replace(f'"acc": {json.dumps(record["acc"])}',
-                                          f'"acc": {value}')
+    lines[0] = json.dumps(record).replace(f'"acc": {json.dumps(record["acc"])}', f'"acc": {value}')
     samples.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(CardgenError, match=rf"{samples.name}:1: {message}"):
         read_lm_eval(folder)
-    result = CliRunner().invoke(cli, ["collect", "lm-eval", str(folder), "--out",
-                                      str(tmp_path / "x.json")])
+    result = CliRunner().invoke(
+        cli, ["collect", "lm-eval", str(folder), "--out", str(tmp_path / "x.json")]
+    )
     assert result.exit_code == 1 and not (tmp_path / "x.json").exists()
 
 
@@ -200,8 +224,11 @@ def test_duplicate_question_ids_fail(runs: dict, tmp_path: Path) -> None:
     folder, _, samples = copy_run(runs, tmp_path)
     lines = samples.read_text(encoding="utf-8").splitlines()
     samples.write_text("\n".join([*lines, lines[3]]) + "\n", encoding="utf-8")
-    with pytest.raises(CardgenError, match=rf"{samples.name}:{len(lines) + 1}: duplicate "
-                       r"question id '3' \(doc_id\)"):
+    with pytest.raises(
+        CardgenError,
+        match=rf"{samples.name}:{len(lines) + 1}: duplicate "
+        r"question id '3' \(doc_id\)",
+    ):
         read_lm_eval(folder)
 
 
@@ -214,8 +241,7 @@ def test_non_numeric_aggregate_is_undefined_not_zero(runs: dict, tmp_path: Path)
     data["results"]["tinyqa"]["acc_norm_stderr,none"] = "N/A"
     results.write_text(json.dumps(data), encoding="utf-8")
     overall = read_lm_eval(folder).task("tinyqa").evaluation.overall
-    assert overall["acc"].value is None and "'N/A', not a number" in \
-        overall["acc"].undefined_reason
+    assert overall["acc"].value is None and "'N/A', not a number" in overall["acc"].undefined_reason
     assert overall["acc_norm"].value is not None and overall["acc_norm"].se is None
 
 
@@ -241,12 +267,24 @@ def test_action_compare_step_writes_the_summary_and_gates(runs: dict, tmp_path: 
     summary = tmp_path / "summary.md"
 
     def run_step(limit: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "BASELINE": str(runs["base"]), "NEW": str(runs["base"]),
-               "MAX_REGRESSION": limit, "GH_TOKEN": "", "RUNNER_TEMP": str(tmp_path),
-               "GITHUB_STEP_SUMMARY": str(summary),
-               "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-        return subprocess.run(["bash", "-e", "-c", step["run"]], env=env, cwd=tmp_path,
-                              capture_output=True, text=True, check=False)
+        env = {
+            **os.environ,
+            "BASELINE": str(runs["base"]),
+            "NEW": str(runs["base"]),
+            "MAX_REGRESSION": limit,
+            "GH_TOKEN": "",
+            "RUNNER_TEMP": str(tmp_path),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        }
+        return subprocess.run(
+            ["bash", "-e", "-c", step["run"]],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
 
     done = run_step("0.01")
     assert done.returncode == 0, done.stderr
@@ -255,21 +293,22 @@ def test_action_compare_step_writes_the_summary_and_gates(runs: dict, tmp_path: 
     assert (tmp_path / "cardgen-compare.md").read_text(encoding="utf-8") == text
 
 
-def test_compare_two_cards_facts_pairs_their_stored_scores(runs: dict, tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch
-                                                           ) -> None:
+def test_compare_two_cards_facts_pairs_their_stored_scores(
+    runs: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     Path("cards").mkdir()
     for name, folder in (("v1", runs["base"]), ("v2", runs["new"])):
-        Path(f"cards/{name}.yaml").write_text(f"kind: model\nname: {name}\n",
-                                              encoding="utf-8")
-        done = CliRunner().invoke(cli, ["collect", "lm-eval", str(folder), "--card",
-                                        f"cards/{name}.yaml"])
+        Path(f"cards/{name}.yaml").write_text(f"kind: model\nname: {name}\n", encoding="utf-8")
+        done = CliRunner().invoke(
+            cli, ["collect", "lm-eval", str(folder), "--card", f"cards/{name}.yaml"]
+        )
         assert done.exit_code == 0, done.output
     from_cards = compare_runs(load_run("cards/v1.yaml"), load_run("cards/v2.yaml"))
     from_logs = compare_runs(load_run(runs["base"]), load_run(runs["new"]))
     assert [(r.task, r.metric, r.diff, r.se, r.paired) for r in from_cards.rows] == [
-        (r.task, r.metric, r.diff, r.se, r.paired) for r in from_logs.rows]
+        (r.task, r.metric, r.diff, r.se, r.paired) for r in from_logs.rows
+    ]
     Path("cards/empty.yaml").write_text("kind: model\nname: empty\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["compare", "cards/empty.yaml", "cards/v2.yaml"])
     assert result.exit_code == 1 and "no language-model evaluations stored" in result.output
@@ -285,18 +324,32 @@ def test_id_key_pairs_by_a_field_of_the_question(runs: dict, tmp_path: Path) -> 
     for index, row in enumerate(reversed(rows)):
         row["doc_id"] = index
     path.write_text("".join(json.dumps(r) + "\n" for r in reversed(rows)), encoding="utf-8")
-    by_qid = compare_runs(load_run(runs["base"], id_key="doc.qid"),
-                          load_run(folder, id_key="doc.qid"))
+    by_qid = compare_runs(
+        load_run(runs["base"], id_key="doc.qid"), load_run(folder, id_key="doc.qid")
+    )
     expected = compare_runs(load_run(runs["base"]), load_run(runs["new"]))
     assert [(r.diff, r.se) for r in by_qid.rows] == [(r.diff, r.se) for r in expected.rows]
-    result = CliRunner().invoke(cli, ["compare", str(runs["base"]), str(folder), "--id-key",
-                                      "doc.qid", "--out", str(tmp_path / "d.json")])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "compare",
+            str(runs["base"]),
+            str(folder),
+            "--id-key",
+            "doc.qid",
+            "--out",
+            str(tmp_path / "d.json"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     rows_out = json.loads((tmp_path / "d.json").read_text(encoding="utf-8"))["rows"]
     assert rows_out[0]["se"] == expected.rows[0].se
 
 
 def test_missing_cluster_key_names_the_line(runs: dict) -> None:
-    with pytest.raises(CardgenError, match=r"samples_tinyqa_.*\.jsonl:1: no cluster key "
-                       r"'doc\.chapter'"):
+    with pytest.raises(
+        CardgenError,
+        match=r"samples_tinyqa_.*\.jsonl:1: no cluster key "
+        r"'doc\.chapter'",
+    ):
         read_lm_eval(runs["base"], cluster_key="doc.chapter")

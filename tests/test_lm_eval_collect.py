@@ -34,8 +34,11 @@ def results_file(folder: Path) -> dict:
 
 
 def samples(folder: Path, task: str) -> list[dict]:
-    (path,) = (p for p in folder.rglob("samples_*.jsonl")
-               if re.fullmatch(rf"samples_{task}_\d{{4}}-.*", p.stem))
+    (path,) = (
+        p
+        for p in folder.rglob("samples_*.jsonl")
+        if re.fullmatch(rf"samples_{task}_\d{{4}}-.*", p.stem)
+    )
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
@@ -66,8 +69,9 @@ def test_values_and_se_equal_the_harness(runs: dict) -> None:
         assert round(value.se, 4) == printed[("tinyqa", metric)][1]
         assert value.ci_method == "clt" and value.n == 36
         half = 1.959963984540054 * value.se
-        assert (value.ci_low, value.ci_high) == pytest.approx((value.value - half,
-                                                               value.value + half))
+        assert (value.ci_low, value.ci_high) == pytest.approx(
+            (value.value - half, value.value + half)
+        )
     # the per-question scores are the samples file's, keyed by doc_id
     rows = samples(runs["base"], "tinyqa")
     assert tinyqa.samples["acc"] == {str(r["doc_id"]): r["acc"] for r in rows}
@@ -92,8 +96,7 @@ def test_task_group_is_a_disaggregation_with_the_small_group_rule(runs: dict) ->
         assert by_name[name].small is (n < 30)
     # pooled SE over the group's 36 questions, by hand
     pooled = [r["acc"] for t in ("tinyqa_a", "tinyqa_b") for r in samples(runs["base"], t)]
-    assert evaluation.overall["acc"].se == pytest.approx(np.std(pooled, ddof=1)
-                                                         / math.sqrt(36))
+    assert evaluation.overall["acc"].se == pytest.approx(np.std(pooled, ddof=1) / math.sqrt(36))
 
 
 def test_record_fields_come_from_the_log_and_unknowns_stay_null(runs: dict) -> None:
@@ -109,8 +112,7 @@ def test_record_fields_come_from_the_log_and_unknowns_stay_null(runs: dict) -> N
     assert record.prompt_template == "{{question}} answer:"
     assert record.model_id == str(runs["models"][0]) and record.model_device == "cpu"
     assert record.seeds == {"random": 0, "numpy": 0, "torch": 0, "fewshot": 0}
-    assert record.duration_seconds == pytest.approx(
-        float(data["total_evaluation_time_seconds"]))
+    assert record.duration_seconds == pytest.approx(float(data["total_evaluation_time_seconds"]))
     assert record.harness_commit == data["git_hash"]
     # no chat template and no dataset revision in the log: unknown (null), not guessed
     assert data["chat_template_sha"] is None and record.chat_template_hash is None
@@ -125,15 +127,17 @@ def test_clustered_se_equals_statsmodels(runs: dict) -> None:
     rows = samples(runs["base"], "tinyqa")
     scores = np.array([r["acc"] for r in rows])
     groups = np.unique([r["doc"]["passage_id"] for r in rows], return_inverse=True)[1]
-    fit = sm.OLS(scores, np.ones((len(scores), 1))).fit(cov_type="cluster",
-                                                        cov_kwds={"groups": groups})
+    fit = sm.OLS(scores, np.ones((len(scores), 1))).fit(
+        cov_type="cluster", cov_kwds={"groups": groups}
+    )
     assert value.ci_method == "clustered"
     assert value.value == pytest.approx(fit.params[0])
     assert value.se == pytest.approx(fit.bse[0], rel=1e-12)
 
 
-def test_results_without_samples_fall_back_to_the_harness_stderr(runs: dict,
-                                                                 tmp_path: Path) -> None:
+def test_results_without_samples_fall_back_to_the_harness_stderr(
+    runs: dict, tmp_path: Path
+) -> None:
     folder = tmp_path / "no-samples"
     shutil.copytree(runs["base"], folder)
     for path in folder.rglob("samples_*.jsonl"):
@@ -151,16 +155,21 @@ def test_results_without_samples_fall_back_to_the_harness_stderr(runs: dict,
         read_lm_eval(folder, cluster_key="doc.passage_id")
 
 
-def test_cli_stores_facts_and_samples_for_the_card(runs: dict, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_stores_facts_and_samples_for_the_card(
+    runs: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "cards").mkdir()
     (tmp_path / "cards" / "tiny.yaml").write_text("kind: model\nname: tiny\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["collect", "lm-eval", str(runs["base"]), "--card",
-                                      "cards/tiny.yaml"])
+    result = CliRunner().invoke(
+        cli, ["collect", "lm-eval", str(runs["base"]), "--card", "cards/tiny.yaml"]
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / ".cardgen" / "tiny" / "lm-eval-tinyqa.json").is_file()
-    stored = json.loads((tmp_path / ".cardgen" / "tiny" / "samples" / "lm-eval-tinyqa.json")
-                        .read_text(encoding="utf-8"))
+    stored = json.loads(
+        (tmp_path / ".cardgen" / "tiny" / "samples" / "lm-eval-tinyqa.json").read_text(
+            encoding="utf-8"
+        )
+    )
     assert len(stored["samples"]["acc"]) == 36
     assert re.search(r"tinyqa acc: \d\.\d{4} ± \d\.\d{4} \(SE, clt\)", result.output)

@@ -24,15 +24,16 @@ def prompts(tmp_path: Path) -> Path:
     return path
 
 
-def test_probe_metrics_have_se_and_a_record(tmp_path: Path, prompts: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_probe_metrics_have_se_and_a_record(
+    tmp_path: Path, prompts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     offline(monkeypatch)
     model = tiny_gpt2(tmp_path / "gpt2")
     evaluation = probe(str(model), prompts, device="cpu")
     per_question = evaluation.details["per_question_differences"]
     checked = 0
     for group in evaluation.groups:
-        (feature, value), = group.features.items()
+        ((feature, value),) = group.features.items()
         score = group.metrics["discrimination_score"]
         if score.ci_method != "clustered":
             continue
@@ -47,8 +48,10 @@ def test_probe_metrics_have_se_and_a_record(tmp_path: Path, prompts: Path,
     assert record.num_fewshot == 0 and record.model_id == str(model)
     assert record.model_device.startswith("cpu") and record.model_dtype == "float32"
     assert INSTRUCTION in record.prompt_template
-    assert record.prompt_template_hash == hashlib.sha256(
-        record.prompt_template.encode("utf-8")).hexdigest()
+    assert (
+        record.prompt_template_hash
+        == hashlib.sha256(record.prompt_template.encode("utf-8")).hexdigest()
+    )
     assert record.dataset_revision == evaluation.dataset.revision
     assert record.chat_template_hash is None  # the tiny model has no chat template
     assert record.headline_metric is None  # model-index keeps every probe number

@@ -38,16 +38,27 @@ def table() -> pd.DataFrame:
 def fairlearn_ci(table):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return MetricFrame(metrics={"selection_rate": selection_rate,
-                                    "true_positive_rate": true_positive_rate},
-                           y_true=table.y, y_pred=table.yhat,
-                           sensitive_features=table[["a", "b"]], n_boot=150,
-                           ci_quantiles=[0.025, 0.975], random_state=1)
+        return MetricFrame(
+            metrics={"selection_rate": selection_rate, "true_positive_rate": true_positive_rate},
+            y_true=table.y,
+            y_pred=table.yhat,
+            sensitive_features=table[["a", "b"]],
+            n_boot=150,
+            ci_quantiles=[0.025, 0.975],
+            random_state=1,
+        )
 
 
 def test_bootstrap_intervals_agree_with_fairlearn(table, fairlearn_ci):
-    evaluation = evaluate(table, label="y", pred="yhat", sensitive=["a", "b"], n_boot=2000,
-                          seed=3, metrics=["selection_rate", "true_positive_rate"])
+    evaluation = evaluate(
+        table,
+        label="y",
+        pred="yhat",
+        sensitive=["a", "b"],
+        n_boot=2000,
+        seed=3,
+        metrics=["selection_rate", "true_positive_rate"],
+    )
     low, high = fairlearn_ci.by_group_ci
     checked = 0
     for group in evaluation.groups:
@@ -66,9 +77,14 @@ def test_bootstrap_intervals_agree_with_fairlearn(table, fairlearn_ci):
     ours = evaluation.overall["selection_rate"]
     se = (ours.ci_high - ours.ci_low) / 3.92
     assert abs(ours.ci_low - fairlearn_ci.overall_ci[0]["selection_rate"]) < 0.8 * se
-    diff = next(d for d in evaluation.disparities if d.metric == "selection_rate"
-                and d.comparison == "between_groups" and d.measure == "difference"
-                and len(d.features) == 2)
+    diff = next(
+        d
+        for d in evaluation.disparities
+        if d.metric == "selection_rate"
+        and d.comparison == "between_groups"
+        and d.measure == "difference"
+        and len(d.features) == 2
+    )
     fl_low, fl_high = (q["selection_rate"] for q in fairlearn_ci.difference_ci())
     se = (diff.value.ci_high - diff.value.ci_low) / 3.92
     assert abs(diff.value.ci_low - fl_low) < 0.8 * se
@@ -78,10 +94,24 @@ def test_bootstrap_intervals_agree_with_fairlearn(table, fairlearn_ci):
 def test_score_bootstrap_uses_row_resampling_with_same_distribution(table):
     # With a score metric the replicates are draws of the score-bin table, without one of
     # the confusion counts; both resample rows, so their intervals agree.
-    by_rows = evaluate(table, label="y", score="s", sensitive=["a"], n_boot=1500, seed=1,
-                       metrics=["selection_rate", "roc_auc"])
-    by_counts = evaluate(table, label="y", score="s", sensitive=["a"], n_boot=1500, seed=2,
-                         metrics=["selection_rate"])
+    by_rows = evaluate(
+        table,
+        label="y",
+        score="s",
+        sensitive=["a"],
+        n_boot=1500,
+        seed=1,
+        metrics=["selection_rate", "roc_auc"],
+    )
+    by_counts = evaluate(
+        table,
+        label="y",
+        score="s",
+        sensitive=["a"],
+        n_boot=1500,
+        seed=2,
+        metrics=["selection_rate"],
+    )
     a, b = by_rows.overall["selection_rate"], by_counts.overall["selection_rate"]
     se = (a.ci_high - a.ci_low) / 3.92
     assert abs(a.ci_low - b.ci_low) < 0.4 * se and abs(a.ci_high - b.ci_high) < 0.4 * se
@@ -111,8 +141,15 @@ def test_wilson_interval_matches_hand_computation():
 
 
 def test_wilson_method_gives_wilson_for_proportions_and_bootstrap_for_the_rest(table):
-    evaluation = evaluate(table, label="y", pred="yhat", sensitive=["a"], ci_method="wilson",
-                          n_boot=200, metrics=["accuracy", "balanced_accuracy"])
+    evaluation = evaluate(
+        table,
+        label="y",
+        pred="yhat",
+        sensitive=["a"],
+        ci_method="wilson",
+        n_boot=200,
+        metrics=["accuracy", "balanced_accuracy"],
+    )
     accuracy = evaluation.overall["accuracy"]
     assert accuracy.ci_method == "wilson"
     correct = int((table.y == table.yhat).sum())
@@ -137,8 +174,9 @@ def test_undefined_point_has_no_interval():
     assert recall.value is None and recall.ci_low is None
     assert recall.undefined_reason == "no positive labels in group"
     precision = group_a.metrics["precision"]
-    assert precision.value is None and precision.undefined_reason == \
-        "no predicted positives in group"
+    assert (
+        precision.value is None and precision.undefined_reason == "no predicted positives in group"
+    )
 
 
 def test_percentile_interval_equals_numpy_quantile_ignoring_undefined_replicates():

@@ -42,15 +42,18 @@ def test_binary_metrics_from_hand_counted_cells():
     assert binary("f1", **cells) == 70 / 85
 
 
-@pytest.mark.parametrize(("name", "cells", "reason"), [
-    ("precision", dict(tn=4, fp=0, fn=3, tp=0), "no predicted positives in group"),
-    ("recall", dict(tn=4, fp=2, fn=0, tp=0), "no positive labels in group"),
-    ("false_positive_rate", dict(tn=0, fp=0, fn=1, tp=2), "no negative labels in group"),
-    ("true_negative_rate", dict(tn=0, fp=0, fn=1, tp=2), "no negative labels in group"),
-    ("false_negative_rate", dict(tn=3, fp=1, fn=0, tp=0), "no positive labels in group"),
-    ("balanced_accuracy", dict(tn=3, fp=1, fn=0, tp=0), "group lacks positive or negative"),
-    ("f1", dict(tn=3, fp=0, fn=0, tp=0), "no positive labels and no predicted positives"),
-])
+@pytest.mark.parametrize(
+    ("name", "cells", "reason"),
+    [
+        ("precision", dict(tn=4, fp=0, fn=3, tp=0), "no predicted positives in group"),
+        ("recall", dict(tn=4, fp=2, fn=0, tp=0), "no positive labels in group"),
+        ("false_positive_rate", dict(tn=0, fp=0, fn=1, tp=2), "no negative labels in group"),
+        ("true_negative_rate", dict(tn=0, fp=0, fn=1, tp=2), "no negative labels in group"),
+        ("false_negative_rate", dict(tn=3, fp=1, fn=0, tp=0), "no positive labels in group"),
+        ("balanced_accuracy", dict(tn=3, fp=1, fn=0, tp=0), "group lacks positive or negative"),
+        ("f1", dict(tn=3, fp=0, fn=0, tp=0), "no positive labels and no predicted positives"),
+    ],
+)
 def test_empty_denominator_is_undefined_not_zero(name, cells, reason):
     assert np.isnan(binary(name, **cells))
     assert BINARY_COUNT_METRICS[name].undefined_reason.startswith(reason)
@@ -75,8 +78,9 @@ def test_multiclass_macro_f1_averages_classes_present_in_the_group():
 
 def test_roc_auc_counts_ties_as_half():
     # positives 0.8, 0.4; negatives 0.4, 0.1: pairs (0.8>0.4, 0.8>0.1, 0.4=0.4, 0.4>0.1) = 3.5/4
-    rows = GroupedRows(np.zeros(4, dtype=np.int64), 1, np.array([1, 1, 0, 0]),
-                       score=np.array([0.8, 0.4, 0.4, 0.1]))
+    rows = GroupedRows(
+        np.zeros(4, dtype=np.int64), 1, np.array([1, 1, 0, 0]), score=np.array([0.8, 0.4, 0.4, 0.1])
+    )
     value, n = SCORE_METRICS["roc_auc"].compute(rows, None)
     assert value[0] == 3.5 / 4 and n[0] == 4
     # Bootstrap weights act like repeated rows: the first positive twice -> 5.5 / 6.
@@ -87,22 +91,29 @@ def test_roc_auc_counts_ties_as_half():
 def test_expected_calibration_error_by_hand():
     # bin [0.1, 0.2): scores 0.1, 0.1 with labels 0, 1 -> |0.5 - 0.1| * 2/4
     # bin [0.9, 1.0]: scores 0.9, 1.0 with labels 1, 1 -> |1 - 0.95| * 2/4
-    rows = GroupedRows(np.zeros(4, dtype=np.int64), 1, np.array([0, 1, 1, 1]),
-                       score=np.array([0.1, 0.1, 0.9, 1.0]))
+    rows = GroupedRows(
+        np.zeros(4, dtype=np.int64), 1, np.array([0, 1, 1, 1]), score=np.array([0.1, 0.1, 0.9, 1.0])
+    )
     value, _ = SCORE_METRICS["expected_calibration_error"].compute(rows, None)
     assert value[0] == pytest.approx(0.4 * 0.5 + 0.05 * 0.5)
 
 
 def test_brier_score_by_hand():
-    rows = GroupedRows(np.array([0, 0, 1]), 2, np.array([1, 0, 1]),
-                       score=np.array([0.75, 0.5, 1.0]))
+    rows = GroupedRows(
+        np.array([0, 0, 1]), 2, np.array([1, 0, 1]), score=np.array([0.75, 0.5, 1.0])
+    )
     value, _ = SCORE_METRICS["brier_score"].compute(rows, None)
     assert value.tolist() == [(0.0625 + 0.25) / 2, 0.0]
 
 
 def test_confusion_counts_is_one_bincount_per_cell():
-    counts = confusion_counts(np.array([0, 0, 1, 1, 1]), np.array([1, 0, 1, 1, 0]),
-                              np.array([1, 1, 0, 1, 0]), n_cells=2, n_classes=2)
+    counts = confusion_counts(
+        np.array([0, 0, 1, 1, 1]),
+        np.array([1, 0, 1, 1, 0]),
+        np.array([1, 1, 0, 1, 0]),
+        n_cells=2,
+        n_classes=2,
+    )
     assert counts.tolist() == [[[0, 1], [0, 1]], [[1, 0], [1, 1]]]
 
 
@@ -112,15 +123,23 @@ def test_marginal_groupings_sum_the_intersectional_cells():
     assert inter.labels == cells and first.labels == (("a",), ("b",))
     assert second.labels == (("x",), ("y",))
     counts = np.arange(12).reshape(3, 2, 2)
-    assert first.aggregate(counts).tolist() == [(counts[0] + counts[1]).tolist(),
-                                                counts[2].tolist()]
+    assert first.aggregate(counts).tolist() == [
+        (counts[0] + counts[1]).tolist(),
+        counts[2].tolist(),
+    ]
     assert overall.aggregate(counts)[0].tolist() == counts.sum(axis=0).tolist()
 
 
 def test_disparities_skip_undefined_groups_and_need_two():
-    table = EncodedTable("binary", ("g",), (("a",), ("b",), ("c",)),
-                         group=np.array([0, 0, 1, 1, 2, 2]), y=np.array([1, 1, 1, 0, 0, 0]),
-                         y_pred=np.array([1, 0, 1, 1, 0, 1]), classes=("0", "1"))
+    table = EncodedTable(
+        "binary",
+        ("g",),
+        (("a",), ("b",), ("c",)),
+        group=np.array([0, 0, 1, 1, 2, 2]),
+        y=np.array([1, 1, 1, 0, 0, 0]),
+        y_pred=np.array([1, 0, 1, 1, 0, 1]),
+        classes=("0", "1"),
+    )
     result = disaggregate(table, ["true_positive_rate", "selection_rate"], ci_method="none")[1]
     tpr = result.metrics["true_positive_rate"]
     assert np.isnan(tpr.value[2])  # group c has no positive labels
@@ -131,16 +150,33 @@ def test_disparities_skip_undefined_groups_and_need_two():
     vs_a = to_reference(result.metrics["selection_rate"], 0, 0.95)
     assert vs_a["difference"][1].value == 0.5 and vs_a["ratio"][1].value == 2.0
     assert vs_a["difference"][2].value == 0.0
-    one_group = disaggregate(EncodedTable("binary", ("g",), (("a",),), np.zeros(2, int),
-                                          np.array([1, 0]), np.array([1, 1]), classes=("0", "1")),
-                             ["selection_rate"], ci_method="none")[1]
+    one_group = disaggregate(
+        EncodedTable(
+            "binary",
+            ("g",),
+            (("a",),),
+            np.zeros(2, int),
+            np.array([1, 0]),
+            np.array([1, 1]),
+            classes=("0", "1"),
+        ),
+        ["selection_rate"],
+        ci_method="none",
+    )[1]
     lone = between_groups(one_group.metrics["selection_rate"], 0.95)["difference"]
     assert np.isnan(lone.value) and lone.undefined_reason.startswith("fewer than two groups")
 
 
 def test_ratio_of_all_zero_rates_is_undefined():
-    table = EncodedTable("binary", ("g",), (("a",), ("b",)), np.array([0, 1]), np.array([0, 0]),
-                         np.array([0, 0]), classes=("0", "1"))
+    table = EncodedTable(
+        "binary",
+        ("g",),
+        (("a",), ("b",)),
+        np.array([0, 1]),
+        np.array([0, 0]),
+        np.array([0, 0]),
+        classes=("0", "1"),
+    )
     result = disaggregate(table, ["selection_rate"], ci_method="none")[1]
     ratio = between_groups(result.metrics["selection_rate"], 0.95)["ratio"]
     assert np.isnan(ratio.value) and "ratio needs positive values" in ratio.undefined_reason

@@ -51,8 +51,9 @@ def evaluate_all(*args, **kwargs):
     """`evaluate` with every group in gaps and measures: fairlearn's behaviour, compared here
     (the insufficient-evidence rule is tested against fairlearn in test_evidence.py)."""
     return evaluate(*args, include_small_groups=True, **kwargs)
-SETTINGS = settings(max_examples=20, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+
+
+SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def random_table(seed: int, n: int, n_features: int, missing: float) -> pd.DataFrame:
@@ -76,8 +77,7 @@ def fairlearn_frame(df: pd.DataFrame, features: list[str], metrics: dict) -> pd.
     sf = df[features].fillna(MISSING)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        mf = MetricFrame(metrics=metrics, y_true=df["y"], y_pred=df["yhat"],
-                         sensitive_features=sf)
+        mf = MetricFrame(metrics=metrics, y_true=df["y"], y_pred=df["yhat"], sensitive_features=sf)
     by_group = mf.by_group
     if not isinstance(by_group.index, pd.MultiIndex):
         by_group.index = pd.MultiIndex.from_arrays([by_group.index])
@@ -85,8 +85,11 @@ def fairlearn_frame(df: pd.DataFrame, features: list[str], metrics: dict) -> pd.
 
 
 def our_groups(evaluation, features: list[str]) -> dict[tuple[str, ...], dict]:
-    return {tuple(g.features[f] for f in features): g.metrics for g in evaluation.groups
-            if list(g.features) == features}
+    return {
+        tuple(g.features[f] for f in features): g.metrics
+        for g in evaluation.groups
+        if list(g.features) == features
+    }
 
 
 def assert_same(ours, theirs: float, undefined: bool, where: str) -> None:
@@ -148,13 +151,23 @@ def check_binary_groups(evaluation, df: pd.DataFrame, features: list[str]) -> No
 
 
 @SETTINGS
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 80), n_features=st.integers(1, 4),
-       missing=st.sampled_from([0.0, 0.1, 0.4]))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 80),
+    n_features=st.integers(1, 4),
+    missing=st.sampled_from([0.0, 0.1, 0.4]),
+)
 def test_binary_point_estimates_equal_metricframe(seed, n, n_features, missing):
     df = random_table(seed, n, n_features, missing)
     features = [f"f{i}" for i in range(n_features)]
-    evaluation = evaluate_all(df, label="y", pred="yhat", sensitive=features,
-                          metrics=[*ALL_BINARY, "balanced_accuracy"], ci_method="none")
+    evaluation = evaluate_all(
+        df,
+        label="y",
+        pred="yhat",
+        sensitive=features,
+        metrics=[*ALL_BINARY, "balanced_accuracy"],
+        ci_method="none",
+    )
     check_binary_groups(evaluation, df, features)
     if n_features > 1:
         for feature in features:
@@ -176,9 +189,11 @@ def test_fairness_measures_equal_fairlearn(seed, n, n_features):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if len(groups) >= 2:
-            assert np.isclose(measures["demographic_parity_difference"].value,
-                              demographic_parity_difference(df.y, df.yhat, sensitive_features=sf),
-                              rtol=RTOL)
+            assert np.isclose(
+                measures["demographic_parity_difference"].value,
+                demographic_parity_difference(df.y, df.yhat, sensitive_features=sf),
+                rtol=RTOL,
+            )
             ratio = demographic_parity_ratio(df.y, df.yhat, sensitive_features=sf)
             if np.isfinite(ratio) and measures["demographic_parity_ratio"].value is not None:
                 assert np.isclose(measures["demographic_parity_ratio"].value, ratio, rtol=RTOL)
@@ -189,19 +204,26 @@ def test_fairness_measures_equal_fairlearn(seed, n, n_features):
             assert measures["demographic_parity_difference"].value is None
         # fairlearn treats an undefined rate as 0, so compare where every group has both
         # classes.
-        both = all(g["recall"].value is not None
-                   and g["false_positive_rate"].value is not None for g in groups.values())
+        both = all(
+            g["recall"].value is not None and g["false_positive_rate"].value is not None
+            for g in groups.values()
+        )
         if both and len(groups) >= 2:
-            assert np.isclose(measures["equalized_odds_difference"].value,
-                              equalized_odds_difference(df.y, df.yhat, sensitive_features=sf),
-                              rtol=RTOL)
-            assert np.isclose(measures["equal_opportunity_difference"].value,
-                              equal_opportunity_difference(df.y, df.yhat,
-                                                           sensitive_features=sf), rtol=RTOL)
+            assert np.isclose(
+                measures["equalized_odds_difference"].value,
+                equalized_odds_difference(df.y, df.yhat, sensitive_features=sf),
+                rtol=RTOL,
+            )
+            assert np.isclose(
+                measures["equal_opportunity_difference"].value,
+                equal_opportunity_difference(df.y, df.yhat, sensitive_features=sf),
+                rtol=RTOL,
+            )
             expected = equalized_odds_ratio(df.y, df.yhat, sensitive_features=sf)
             ours = measures["equalized_odds_ratio"].value
-            assert (ours is None and not np.isfinite(expected)) or np.isclose(ours, expected,
-                                                                               rtol=RTOL)
+            assert (ours is None and not np.isfinite(expected)) or np.isclose(
+                ours, expected, rtol=RTOL
+            )
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -209,19 +231,25 @@ def test_fairness_measures_equal_fairlearn(seed, n, n_features):
 def test_score_metrics_equal_scikit_learn(seed, n, n_features):
     df = random_table(seed, n, n_features, missing=0.1)
     features = [f"f{i}" for i in range(n_features)]
-    evaluation = evaluate_all(df, label="y", score="s", sensitive=features, threshold=0.5,
-                          metrics=["roc_auc", "brier_score", "selection_rate"],
-                          ci_method="none")
+    evaluation = evaluate_all(
+        df,
+        label="y",
+        score="s",
+        sensitive=features,
+        threshold=0.5,
+        metrics=["roc_auc", "brier_score", "selection_rate"],
+        ci_method="none",
+    )
     sf = df[features].fillna(MISSING)
     ours = our_groups(evaluation, features)
     for key, rows in df.groupby([sf[f] for f in features], sort=False):
         metrics = ours[tuple(value_text(v) for v in (key if isinstance(key, tuple) else (key,)))]
-        assert np.isclose(metrics["brier_score"].value,
-                          brier_score_loss(rows.y, rows.s, pos_label=1), rtol=RTOL)
+        assert np.isclose(
+            metrics["brier_score"].value, brier_score_loss(rows.y, rows.s, pos_label=1), rtol=RTOL
+        )
         assert np.isclose(metrics["selection_rate"].value, np.mean(rows.s >= 0.5), rtol=RTOL)
         if rows.y.nunique() == 2:
-            assert np.isclose(metrics["roc_auc"].value, roc_auc_score(rows.y, rows.s),
-                              rtol=1e-10)
+            assert np.isclose(metrics["roc_auc"].value, roc_auc_score(rows.y, rows.s), rtol=1e-10)
         else:
             assert metrics["roc_auc"].value is None
 
@@ -235,22 +263,33 @@ def test_multiclass_point_estimates_equal_metricframe(seed, n, n_features):
     df.loc[df.index[:3], "y"] = ["cat", "dog", "eel"]  # every class occurs somewhere
     df["yhat"] = np.where(rng.random(n) < 0.6, df["y"], rng.choice(["cat", "dog", "eel"], n))
     features = [f"f{i}" for i in range(n_features)]
-    evaluation = evaluate_all(df, label="y", pred="yhat", sensitive=features, task="multiclass",
-                          ci_method="none")
-    expected = fairlearn_frame(df, features, {
-        "count": count, "accuracy": accuracy_score,
-        "f1_macro": lambda yt, yp: f1_score(yt, yp, average="macro"),
-        "recall_cat": lambda yt, yp: recall_score(yt, yp, labels=["cat"], average="macro",
-                                                  zero_division=np.nan),
-        "precision_dog": lambda yt, yp: precision_score(yt, yp, labels=["dog"],
-                                                        average="macro", zero_division=np.nan),
-    })
+    evaluation = evaluate_all(
+        df, label="y", pred="yhat", sensitive=features, task="multiclass", ci_method="none"
+    )
+    expected = fairlearn_frame(
+        df,
+        features,
+        {
+            "count": count,
+            "accuracy": accuracy_score,
+            "f1_macro": lambda yt, yp: f1_score(yt, yp, average="macro"),
+            "recall_cat": lambda yt, yp: recall_score(
+                yt, yp, labels=["cat"], average="macro", zero_division=np.nan
+            ),
+            "precision_dog": lambda yt, yp: precision_score(
+                yt, yp, labels=["dog"], average="macro", zero_division=np.nan
+            ),
+        },
+    )
     ours = our_groups(evaluation, features)
     for key, row in expected.iterrows():
         metrics = ours[tuple(value_text(v) for v in key)]
-        for name, theirs in (("accuracy", row["accuracy"]), ("f1_macro", row["f1_macro"]),
-                             ("recall[cat]", row["recall_cat"]),
-                             ("precision[dog]", row["precision_dog"])):
+        for name, theirs in (
+            ("accuracy", row["accuracy"]),
+            ("f1_macro", row["f1_macro"]),
+            ("recall[cat]", row["recall_cat"]),
+            ("precision[dog]", row["precision_dog"]),
+        ):
             assert_same(metrics[name], theirs, bool(np.isnan(theirs)), f"{key} {name}")
 
 
@@ -263,13 +302,20 @@ def test_regression_point_estimates_equal_scikit_learn(seed, n, n_features):
     df.loc[df.index[:3], "y"] = 2.0  # some groups may get a constant label
     df["yhat"] = df["y"] + rng.normal(scale=0.5, size=n)
     features = [f"f{i}" for i in range(n_features)]
-    evaluation = evaluate_all(df, label="y", pred="yhat", sensitive=features, task="regression",
-                          ci_method="none")
-    expected = fairlearn_frame(df, features, {
-        "count": count, "mae": mean_absolute_error, "rmse": root_mean_squared_error,
-        "mean_prediction": mean_prediction,
-        "r2": lambda yt, yp: r2_score(yt, yp) if np.var(yt) > 0 else np.nan,
-    })
+    evaluation = evaluate_all(
+        df, label="y", pred="yhat", sensitive=features, task="regression", ci_method="none"
+    )
+    expected = fairlearn_frame(
+        df,
+        features,
+        {
+            "count": count,
+            "mae": mean_absolute_error,
+            "rmse": root_mean_squared_error,
+            "mean_prediction": mean_prediction,
+            "r2": lambda yt, yp: r2_score(yt, yp) if np.var(yt) > 0 else np.nan,
+        },
+    )
     ours = our_groups(evaluation, features)
     for key, row in expected.iterrows():
         metrics = ours[tuple(value_text(v) for v in key)]
@@ -284,9 +330,15 @@ def test_regression_point_estimates_equal_scikit_learn(seed, n, n_features):
 
 @pytest.mark.parametrize("n_features", [2, 3])
 def test_empty_intersection_cells_are_counted_not_listed(n_features):
-    df = pd.DataFrame({"y": [0, 1, 1, 0], "yhat": [0, 1, 0, 0],
-                       "f0": ["a", "a", "b", "b"], "f1": ["x", "x", "y", "y"],
-                       "f2": ["u", "u", "u", "u"]})
+    df = pd.DataFrame(
+        {
+            "y": [0, 1, 1, 0],
+            "yhat": [0, 1, 0, 0],
+            "f0": ["a", "a", "b", "b"],
+            "f1": ["x", "x", "y", "y"],
+            "f2": ["u", "u", "u", "u"],
+        }
+    )
     features = [f"f{i}" for i in range(n_features)]
     evaluation = evaluate_all(df, label="y", pred="yhat", sensitive=features, ci_method="none")
     assert len(our_groups(evaluation, features)) == 2
@@ -295,9 +347,22 @@ def test_empty_intersection_cells_are_counted_not_listed(n_features):
 
 def test_marginal_groups_equal_metricframe_when_cells_are_a_permutation():
     # Only the cells (v0, v1) and (v1, v0) occur: the marginal by f1 lists them reversed.
-    df = pd.DataFrame({"y": [1, 0, 1, 1, 0, 0], "yhat": [1, 1, 0, 1, 0, 1],
-                       "s": 0.5, "f0": ["v0"] * 3 + ["v1"] * 3, "f1": ["v1"] * 3 + ["v0"] * 3})
-    evaluation = evaluate_all(df, label="y", pred="yhat", sensitive=["f0", "f1"],
-                          metrics=[*ALL_BINARY, "balanced_accuracy"], ci_method="none")
+    df = pd.DataFrame(
+        {
+            "y": [1, 0, 1, 1, 0, 0],
+            "yhat": [1, 1, 0, 1, 0, 1],
+            "s": 0.5,
+            "f0": ["v0"] * 3 + ["v1"] * 3,
+            "f1": ["v1"] * 3 + ["v0"] * 3,
+        }
+    )
+    evaluation = evaluate_all(
+        df,
+        label="y",
+        pred="yhat",
+        sensitive=["f0", "f1"],
+        metrics=[*ALL_BINARY, "balanced_accuracy"],
+        ci_method="none",
+    )
     for features in (["f0", "f1"], ["f0"], ["f1"]):
         check_binary_groups(evaluation, df, features)

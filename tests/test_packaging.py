@@ -19,17 +19,31 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "--no-build-isolation", "--wheel-dir", str(out), str(ROOT)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
     (path,) = out.glob("cardgen-*.whl")
     return path
 
 
 def test_wheel_contains_package_templates_and_entry_point(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
-    templates = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "templates").rglob("*")
-                       if p.is_file())
+    templates = sorted(
+        str(p.relative_to(ROOT)) for p in (ROOT / "templates").rglob("*") if p.is_file()
+    )
     assert templates, "templates/ is empty"
     for template in templates:
         assert f"cardgen/{template}" in names
@@ -45,14 +59,27 @@ def test_installed_wheel_finds_templates_outside_a_checkout(wheel: Path, tmp_pat
     site = tmp_path / "site-packages"
     zipfile.ZipFile(wheel).extractall(site)
     env = {**os.environ, "PYTHONPATH": str(site)}
-    code = ("import cardgen, cardgen._resources as r; print(cardgen.__file__); "
-            "print(r.templates_dir())")
-    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, check=True)
+    code = (
+        "import cardgen, cardgen._resources as r; print(cardgen.__file__); print(r.templates_dir())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     package_file, templates = done.stdout.splitlines()
     assert package_file == str(site / "cardgen" / "__init__.py")
     assert templates == str(site / "cardgen" / "templates")
-    init = subprocess.run([sys.executable, "-m", "cardgen", "init", "data", "d"], cwd=tmp_path,
-                          env=env, capture_output=True, text=True, check=False)
+    init = subprocess.run(
+        [sys.executable, "-m", "cardgen", "init", "data", "d"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert init.returncode == 0, init.stderr
     assert (tmp_path / "cards" / "d.yaml").read_text().startswith("# Data card spec for `d`")

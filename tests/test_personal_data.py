@@ -30,28 +30,36 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     first, last = rng.choice(FIRST, n), rng.choice(LAST, n)
     days = pd.to_timedelta(rng.integers(0, 365 * 50, n), unit="D")
     offence = pd.to_timedelta(rng.integers(0, 365 * 25, n), unit="D")
-    table = pd.DataFrame({
-        "case": [f"K{i:05d}" for i in range(n)],
-        "name": [f"{a} {b}" for a, b in zip(first, last, strict=True)],
-        "first": first, "last": last,
-        "dob": (pd.Timestamp("1950-01-01") + days).strftime("%Y-%m-%d"),
-        "c_offense_date": (pd.Timestamp("1990-01-01") + offence).strftime("%Y-%m-%d"),
-        "reach": [f"({rng.integers(201, 989)}) {rng.integers(201, 989)}-"
-                  f"{rng.integers(1000, 9999)}" for _ in range(n)],
-        "tin": [f"{rng.integers(1, 665):03d}-{rng.integers(1, 99):02d}-"
-                f"{rng.integers(1, 9999):04d}" for _ in range(n)],
-        "priors": np.where(rng.random(n) < 0.1, -1, rng.integers(0, 10, n)),
-        "race": rng.choice(["A", "B", "C"], n), "sex": rng.choice(["Male", "Female"], n),
-        "recid": rng.integers(0, 2, n),
-    })
+    table = pd.DataFrame(
+        {
+            "case": [f"K{i:05d}" for i in range(n)],
+            "name": [f"{a} {b}" for a, b in zip(first, last, strict=True)],
+            "first": first,
+            "last": last,
+            "dob": (pd.Timestamp("1950-01-01") + days).strftime("%Y-%m-%d"),
+            "c_offense_date": (pd.Timestamp("1990-01-01") + offence).strftime("%Y-%m-%d"),
+            "reach": [
+                f"({rng.integers(201, 989)}) {rng.integers(201, 989)}-{rng.integers(1000, 9999)}"
+                for _ in range(n)
+            ],
+            "tin": [
+                f"{rng.integers(1, 665):03d}-{rng.integers(1, 99):02d}-{rng.integers(1, 9999):04d}"
+                for _ in range(n)
+            ],
+            "priors": np.where(rng.random(n) < 0.1, -1, rng.integers(0, 10, n)),
+            "race": rng.choice(["A", "B", "C"], n),
+            "sex": rng.choice(["Male", "Female"], n),
+            "recid": rng.integers(0, 2, n),
+        }
+    )
     table.to_csv(root / "people.csv", index=False)
     (root / "cards").mkdir()
     (root / "cards" / "people.yaml").write_text(
         "kind: data\nname: people\nsensitive_information:\n  personal_data: [case]\n"
         "sources:\n  profile:\n    - {data: people.csv, sensitive: [race, sex], "
-        "label: recid}\n")
-    build("cards", root=root, out=root / "build", site_project=root / "site",
-          progress=False)
+        "label: recid}\n"
+    )
+    build("cards", root=root, out=root / "build", site_project=root / "site", progress=False)
     return root
 
 
@@ -68,14 +76,21 @@ def test_no_personal_value_in_any_format_or_on_the_site(project: Path) -> None:
     pattern = re.compile("|".join(re.escape(v) for v in values))
     card = load_spec(project / "cards" / "people.yaml")
     assert card.kind == "data"
-    outputs = {p: p.read_text(encoding="utf-8") for p in [
-        *(project / "build" / "people").iterdir(), *(project / "site" / "public").rglob("*")]
-        if p.is_file() and p.suffix in (".md", ".json", ".html", ".js", ".svg", ".xml")
-        and "assets" not in p.relative_to(project).parts}  # Material's own files
+    outputs = {
+        p: p.read_text(encoding="utf-8")
+        for p in [
+            *(project / "build" / "people").iterdir(),
+            *(project / "site" / "public").rglob("*"),
+        ]
+        if p.is_file()
+        and p.suffix in (".md", ".json", ".html", ".js", ".svg", ".xml")
+        and "assets" not in p.relative_to(project).parts
+    }  # Material's own files
     assert any(p.name == "croissant.json" for p in outputs)
     assert any(p.suffix == ".html" for p in outputs)
-    leaks = {str(p): pattern.findall(text)[:3] for p, text in outputs.items()
-             if pattern.search(text)}
+    leaks = {
+        str(p): pattern.findall(text)[:3] for p, text in outputs.items() if pattern.search(text)
+    }
     assert leaks == {}
     readme = (project / "build" / "people" / "README.md").read_text()
     assert readme.count("values withheld: personal data") == 7
@@ -87,8 +102,7 @@ def test_no_personal_value_in_any_format_or_on_the_site(project: Path) -> None:
 
 
 def test_flags_event_dates_sentinels_and_size_category(project: Path) -> None:
-    facts = json.loads(next((project / ".cardgen" / "people").glob("profile-*.json"))
-                       .read_text())
+    facts = json.loads(next((project / ".cardgen" / "people").glob("profile-*.json")).read_text())
     flags = {f["column"]: (f["kind"], f["evidence"]) for f in facts["personal_data"]}
     assert flags["reach"] == ("phone", "values")  # found by libphonenumber, not by name
     assert flags["tin"] == ("government_id", "values")  # valid SSNs, by python-stdnum
@@ -104,30 +118,40 @@ def test_flags_event_dates_sentinels_and_size_category(project: Path) -> None:
     readme = (project / "build" / "people" / "README.md").read_text()
     assert "size_categories:\n- n<1K\n" in readme
     assert [size_category(n) for n in (999, 1000, 48_842, 2_000_000)] == [
-        "n<1K", "1K<n<10K", "10K<n<100K", "1M<n<10M"]
+        "n<1K",
+        "1K<n<10K",
+        "10K<n<100K",
+        "1M<n<10M",
+    ]
 
 
-def test_a_declared_column_is_withheld_and_the_page_has_no_empty_heading(
-        project: Path) -> None:
+def test_a_declared_column_is_withheld_and_the_page_has_no_empty_heading(project: Path) -> None:
     readme = (project / "build" / "people" / "README.md").read_text()
     assert re.search(r"\| case \| string \| 0 \| 300 \| values withheld", readme)
     page = next((project / "site" / "docs").rglob("people*.md"), None) or next(
-        p for p in (project / "site" / "docs").rglob("*.md") if "people" in str(p))
+        p for p in (project / "site" / "docs").rglob("*.md") if "people" in str(p)
+    )
     for text in (readme, page.read_text()):
-        lines = [line for line in text.splitlines()
-                 if line.strip() and not line.startswith("<!-- cardgen:")]
+        lines = [
+            line
+            for line in text.splitlines()
+            if line.strip() and not line.startswith("<!-- cardgen:")
+        ]
         for here, after in zip(lines, [*lines[1:], ""], strict=True):
             level = re.match(r"^(#+) ", here)
             below = re.match(r"^(#+) ", after)
             if level:
-                assert after and not (below and len(below.group(1)) <= len(level.group(1))), \
+                assert after and not (below and len(below.group(1)) <= len(level.group(1))), (
                     f"empty heading {here!r}"
+                )
 
 
 def test_profile_alone_withholds_names(tmp_path: Path) -> None:
     path = tmp_path / "names.csv"
-    path.write_text("full_name,city\n" + "".join(
-        f"{FIRST[i % 8]} {LAST[i % 7]},Town{i % 3}\n" for i in range(50)))
+    path.write_text(
+        "full_name,city\n"
+        + "".join(f"{FIRST[i % 8]} {LAST[i % 7]},Town{i % 3}\n" for i in range(50))
+    )
     result = profile(path)
     names, city = result.columns
     assert names.top_values == [] and names.text is None and names.values_withheld

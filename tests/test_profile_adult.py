@@ -69,8 +69,9 @@ def test_adult_race_sex_counts_match_pandas(adult: DatasetProfile, frame: pd.Dat
     assert [g.features for g in adult.groups[:2]] == [{"race": "White"}, {"race": "Black"}]
 
 
-def test_adult_base_rates_match_pandas_with_wilson_intervals(adult: DatasetProfile,
-                                                            frame: pd.DataFrame) -> None:
+def test_adult_base_rates_match_pandas_with_wilson_intervals(
+    adult: DatasetProfile, frame: pd.DataFrame
+) -> None:
     assert adult.pos_label == ">50K"  # the rarer of two label values
     positive = frame["Y"].eq(">50K")
     assert adult.base_rate is not None
@@ -95,8 +96,7 @@ def test_wilson_interval_agrees_with_statsmodels(adult: DatasetProfile) -> None:
     assert (rate.ci_low, rate.ci_high) == (pytest.approx(low), pytest.approx(high))
 
 
-def test_adult_column_statistics_match_pandas(adult: DatasetProfile,
-                                             frame: pd.DataFrame) -> None:
+def test_adult_column_statistics_match_pandas(adult: DatasetProfile, frame: pd.DataFrame) -> None:
     by_name = {c.name: c for c in adult.columns}
     for name in ["age", "fnlwgt", "capital-gain", "hours-per-week"]:
         column, series = by_name[name], frame[name]
@@ -126,8 +126,9 @@ def test_adult_duplicate_rows_match_pandas(adult: DatasetProfile, frame: pd.Data
 
 def test_adult_question_marks_are_flagged_as_missing_markers(adult: DatasetProfile) -> None:
     markers = {w.column for w in adult.warnings if w.kind == "missing_marker"}
-    question = {w.column for w in adult.warnings
-                if w.kind == "missing_marker" and "'?'" in w.message}
+    question = {
+        w.column for w in adult.warnings if w.kind == "missing_marker" and "'?'" in w.message
+    }
     assert question == {"workclass", "occupation", "native-country"}
     # Adult codes unknown capital gains as 99999 (and caps hours at 99): largest values that
     # are common missing-value codes are reported as possible codes, with their counts.
@@ -139,15 +140,18 @@ def test_adult_question_marks_are_flagged_as_missing_markers(adult: DatasetProfi
     assert adult.personal_data == []
 
 
-def test_profile_command_stores_a_fact_the_card_accepts(tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_profile_command_stores_a_fact_the_card_accepts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     Path("cards").mkdir()
     Path("cards/adult.yaml").write_text(
         "kind: data\nname: adult\nsources:\n  profile:\n"
-        f"    - {{data: {ADULT}, sensitive: [race, sex], label: Y}}\n")
-    result = CliRunner().invoke(cli, ["profile", str(ADULT), "--card", "cards/adult.yaml",
-                                      "--out", "out/adult.json"])
+        f"    - {{data: {ADULT}, sensitive: [race, sex], label: Y}}\n"
+    )
+    result = CliRunner().invoke(
+        cli, ["profile", str(ADULT), "--card", "cards/adult.yaml", "--out", "out/adult.json"]
+    )
     assert result.exit_code == 0, result.output
     assert "32561 rows, 15 columns, 24 duplicate row(s)" in result.stdout
     assert "group race=Black, sex=Female: 1555 rows, base rate 0.058" in result.stdout
@@ -159,8 +163,9 @@ def test_profile_command_stores_a_fact_the_card_accepts(tmp_path: Path,
     assert "composition.fields" in completeness(card).filled
 
 
-def test_many_small_batches_give_the_same_profile_as_one(adult: DatasetProfile,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_many_small_batches_give_the_same_profile_as_one(
+    adult: DatasetProfile, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Streaming must not change a number: merge counts, moments and groups across ~60 batches.
     from cardgen.collect import _profile_read
 

@@ -36,7 +36,11 @@ def test_header_only_csv_is_a_valid_profile_with_zero_rows() -> None:
     assert [c.name for c in result.columns] == ["a", "b", "c"]
     column = result.columns[0]
     assert (column.count, column.missing, column.missing_rate, column.top_values) == (
-        0, 0, None, [])
+        0,
+        0,
+        None,
+        [],
+    )
     assert result.duplicate_rate is None and result.warnings == []
 
 
@@ -68,13 +72,23 @@ def test_a_million_distinct_values_are_counted_exactly(tmp_path: Path) -> None:
     path.write_text("id\n" + "\n".join(f"v{i}" for i in range(1_000_000)) + "\n")
     (column,) = profile(path).columns
     assert column.distinct == 1_000_000
-    assert [v.value for v in column.top_values] == ["v0", "v1", "v10", "v100", "v1000",
-                                                     "v10000", "v100000", "v100001",
-                                                     "v100002", "v100003"]
+    assert [v.value for v in column.top_values] == [
+        "v0",
+        "v1",
+        "v10",
+        "v100",
+        "v1000",
+        "v10000",
+        "v100000",
+        "v100001",
+        "v100002",
+        "v100003",
+    ]
 
 
 def test_beyond_the_tracking_limit_values_are_hashed_and_top_values_recovered(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "ids.csv"
     values = [f"id-{i}" for i in range(200_000)] + ["often"] * 7 + ["twice"] * 2
     path.write_text("id\n" + "\n".join(values) + "\n")
@@ -86,7 +100,8 @@ def test_beyond_the_tracking_limit_values_are_hashed_and_top_values_recovered(
 
 
 def test_far_beyond_the_tracking_limit_distinct_values_are_estimated(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(_profile_read, "CSV_BLOCK_BYTES", 256 << 10)
     path = tmp_path / "ids.csv"
     values = ["often"] * 7 + [f"id-{i}" for i in range(300_000)] + ["late"] * 3
@@ -96,8 +111,9 @@ def test_far_beyond_the_tracking_limit_distinct_values_are_estimated(
     assert column.distinct == pytest.approx(300_002, rel=0.03)  # HyperLogLog, ~0.8% error
     assert [(v.value, v.count) for v in column.top_values] == [("often", 7)]  # "late" missed
     numbers = tmp_path / "x.parquet"
-    pq.write_table(pa.table({"x": np.arange(300_000, dtype=np.float64)}), numbers,
-                   row_group_size=20_000)
+    pq.write_table(
+        pa.table({"x": np.arange(300_000, dtype=np.float64)}), numbers, row_group_size=20_000
+    )
     (x,) = profile(numbers, max_tracked_values=20_000, max_exact_values=10_000).columns
     assert x.distinct_exact is False and x.distinct == pytest.approx(300_000, rel=0.03)
     assert x.numeric is not None and (x.numeric.min, x.numeric.max) == (0, 299_999)
@@ -151,8 +167,11 @@ def test_invalid_json_line_is_located() -> None:
 
 
 def test_missing_sensitive_column_names_it_and_lists_columns() -> None:
-    with pytest.raises(CardgenError, match=r"no sensitive column 'gender'; columns are: "
-                                           r"customer, contact, reach"):
+    with pytest.raises(
+        CardgenError,
+        match=r"no sensitive column 'gender'; columns are: "
+        r"customer, contact, reach",
+    ):
         profile(DATA / "pii.csv", sensitive=["gender"])
     with pytest.raises(CardgenError, match=r"no label column 'income'"):
         profile(DATA / "pii.csv", label="income")
@@ -190,10 +209,14 @@ def test_base_rate_of_a_group_without_labels_is_undefined_not_zero(tmp_path: Pat
 
 
 def test_missing_sensitive_values_form_their_own_group(tmp_path: Path) -> None:
-    result = profile(_write(tmp_path / "s.csv", "sex,y\nF,1\n,0\nM,1\n,1\n"),
-                     sensitive=["sex"], label="y")
+    result = profile(
+        _write(tmp_path / "s.csv", "sex,y\nF,1\n,0\nM,1\n,1\n"), sensitive=["sex"], label="y"
+    )
     assert [(g.features["sex"], g.count) for g in result.groups] == [
-        ("(missing)", 2), ("F", 1), ("M", 1)]
+        ("(missing)", 2),
+        ("F", 1),
+        ("M", 1),
+    ]
 
 
 def test_parquet_jsonl_and_datasets_folder_give_the_same_facts(tmp_path: Path) -> None:
@@ -202,19 +225,36 @@ def test_parquet_jsonl_and_datasets_folder_give_the_same_facts(tmp_path: Path) -
     (tmp_path / "t.jsonl").write_text("".join(json.dumps(r) + "\n" for r in table.to_pylist()))
     folder = tmp_path / "saved"
     folder.mkdir()
-    with pa.OSFile(str(folder / "data-00000-of-00001.arrow"), "wb") as sink, \
-            pa.ipc.new_stream(sink, table.schema) as writer:
+    with (
+        pa.OSFile(str(folder / "data-00000-of-00001.arrow"), "wb") as sink,
+        pa.ipc.new_stream(sink, table.schema) as writer,
+    ):
         writer.write_table(table)
-    (folder / "state.json").write_text(json.dumps(
-        {"_data_files": [{"filename": "data-00000-of-00001.arrow"}]}))
+    (folder / "state.json").write_text(
+        json.dumps({"_data_files": [{"filename": "data-00000-of-00001.arrow"}]})
+    )
     facts = []
-    for path, fmt in [(tmp_path / "t.parquet", "parquet"), (tmp_path / "t.jsonl", "jsonl"),
-                      (folder, "arrow")]:
+    for path, fmt in [
+        (tmp_path / "t.parquet", "parquet"),
+        (tmp_path / "t.jsonl", "jsonl"),
+        (folder, "arrow"),
+    ]:
         result = profile(path)
         assert result.format == fmt
-        facts.append([(c.name, c.type, c.count, c.missing, c.distinct,
-                       [(v.value, v.count) for v in c.top_values]) for c in result.columns]
-                     + [result.duplicate_rows])
+        facts.append(
+            [
+                (
+                    c.name,
+                    c.type,
+                    c.count,
+                    c.missing,
+                    c.distinct,
+                    [(v.value, v.count) for v in c.top_values],
+                )
+                for c in result.columns
+            ]
+            + [result.duplicate_rows]
+        )
     assert facts[0] == facts[1] == facts[2]
     assert facts[0][0] == ("a", "integer", 3, 1, 2, [("2", 2), ("1", 1)])
 
@@ -234,21 +274,24 @@ def test_long_values_are_cut_in_top_values(tmp_path: Path) -> None:
     assert column.text is not None and column.text.max_length == 500
 
 
-def test_profile_command_writes_nothing_on_bad_input(tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_profile_command_writes_nothing_on_bad_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["profile", str(DATA / "latin1.csv"), "--out", "p.json"])
     assert result.exit_code == 1
     assert result.stderr.startswith("error: ") and ":3:4: not valid utf-8" in result.stderr
     assert not Path("p.json").exists()
-    result = CliRunner().invoke(cli, ["profile", str(DATA / "latin1.csv"), "--out", "p.json",
-                                      "--encoding", "latin-1"])
+    result = CliRunner().invoke(
+        cli, ["profile", str(DATA / "latin1.csv"), "--out", "p.json", "--encoding", "latin-1"]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(Path("p.json").read_text())["encoding"] == "latin-1"
 
 
-def test_quoted_line_breaks_survive_block_boundaries(tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_quoted_line_breaks_survive_block_boundaries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(_profile_read, "CSV_BLOCK_BYTES", 1024)
     rows = "".join(f'{i},"first line\nsecond line {i}"\n' for i in range(2000))
     result = profile(_write(tmp_path / "notes.csv", "id,note\n" + rows))
@@ -259,19 +302,25 @@ def test_quoted_line_breaks_survive_block_boundaries(tmp_path: Path,
 
 def test_a_row_with_too_many_fields_is_located(tmp_path: Path) -> None:
     path = _write(tmp_path / "bad.csv", "a,b,c\n1,2,3\n4,5,6,7\n")
-    with pytest.raises(CardgenError, match=r"bad\.csv:3: expected 3 fields as in the header, "
-                                           r"found 4"):
+    with pytest.raises(
+        CardgenError,
+        match=r"bad\.csv:3: expected 3 fields as in the header, "
+        r"found 4",
+    ):
         profile(path)
 
 
 def test_nan_in_a_sensitive_or_label_column_is_missing(tmp_path: Path) -> None:
     path = tmp_path / "f.parquet"
-    pq.write_table(pa.table({"score": [1.0, np.nan, 1.0, None],
-                             "y": [1.0, 0.0, np.nan, 1.0]}), path)
+    pq.write_table(
+        pa.table({"score": [1.0, np.nan, 1.0, None], "y": [1.0, 0.0, np.nan, 1.0]}), path
+    )
     result = profile(path, sensitive=["score"], label="y")
     assert result.pos_label == "1"
-    groups = {g.features["score"]: (g.count, g.base_rate.n if g.base_rate else None)
-              for g in result.groups}
+    groups = {
+        g.features["score"]: (g.count, g.base_rate.n if g.base_rate else None)
+        for g in result.groups
+    }
     assert groups == {"1": (2, 1), "(missing)": (2, 2)}
 
 
@@ -280,14 +329,20 @@ def test_a_saved_dataset_dict_needs_a_split(tmp_path: Path) -> None:
     for split in ("train", "test"):
         folder = tmp_path / "dd" / split
         folder.mkdir(parents=True)
-        with pa.OSFile(str(folder / "data-00000-of-00001.arrow"), "wb") as sink, \
-                pa.ipc.new_stream(sink, table.schema) as writer:
+        with (
+            pa.OSFile(str(folder / "data-00000-of-00001.arrow"), "wb") as sink,
+            pa.ipc.new_stream(sink, table.schema) as writer,
+        ):
             writer.write_table(table)
-        (folder / "state.json").write_text(json.dumps(
-            {"_data_files": [{"filename": "data-00000-of-00001.arrow"}]}))
+        (folder / "state.json").write_text(
+            json.dumps({"_data_files": [{"filename": "data-00000-of-00001.arrow"}]})
+        )
     (tmp_path / "dd" / "dataset_dict.json").write_text(json.dumps({"splits": ["train", "test"]}))
-    with pytest.raises(CardgenError, match=r"a DatasetDict folder; pass --split with one of: "
-                                           r"train, test"):
+    with pytest.raises(
+        CardgenError,
+        match=r"a DatasetDict folder; pass --split with one of: "
+        r"train, test",
+    ):
         profile(tmp_path / "dd")
     result = profile(tmp_path / "dd", split="test", label="label")
     assert (result.format, result.num_rows, result.pos_label) == ("arrow", 2, "1")

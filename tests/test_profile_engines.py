@@ -55,8 +55,9 @@ def test_duckdb_reader_gives_the_same_profile(adult, name):
 def test_duckdb_reads_a_hive_folder_and_a_glob(adult, tmp_path):
     frame, _ = adult
     hive = tmp_path / "hive"
-    pq.write_to_dataset(pa.Table.from_pandas(frame, preserve_index=False), hive,
-                        partition_cols=["sex"])
+    pq.write_to_dataset(
+        pa.Table.from_pandas(frame, preserve_index=False), hive, partition_cols=["sex"]
+    )
     result = profile(hive, sensitive=["sex", "race"], label="Y")  # auto: DuckDB for a folder
     assert result.num_rows == len(frame)
     counts = {g.features["sex"]: g.count for g in result.groups if list(g.features) == ["sex"]}
@@ -65,14 +66,29 @@ def test_duckdb_reads_a_hive_folder_and_a_glob(adult, tmp_path):
         frame.iloc[i::2].to_csv(tmp_path / f"part-{i}.csv", index=False)
     runner = CliRunner()
     out = tmp_path / "profile.json"
-    done = runner.invoke(cli, ["profile", str(tmp_path / "part-*.csv"), "--sensitive", "race",
-                               "--label", "Y", "--engine", "duckdb", "--out", str(out)])
+    done = runner.invoke(
+        cli,
+        [
+            "profile",
+            str(tmp_path / "part-*.csv"),
+            "--sensitive",
+            "race",
+            "--label",
+            "Y",
+            "--engine",
+            "duckdb",
+            "--out",
+            str(out),
+        ],
+    )
     assert done.exit_code == 0, done.output
     written = json.loads(out.read_text())
     assert written["num_rows"] == len(frame)
     assert written["provenance"]["engine"].startswith("duckdb ")
     assert sorted(written["provenance"]["input_sha256"]) == [
-        str(tmp_path / "part-0.csv"), str(tmp_path / "part-1.csv")]
+        str(tmp_path / "part-0.csv"),
+        str(tmp_path / "part-1.csv"),
+    ]
 
 
 def test_profile_engine_errors(adult, tmp_path):

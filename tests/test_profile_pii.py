@@ -30,23 +30,35 @@ def test_synthetic_people_are_flagged_by_their_values() -> None:
 def test_categories_numbers_and_recent_dates_are_not_flagged() -> None:
     result = profile(DATA / "pii.csv")
     assert not {"city", "score", "segment"} & {f.column for f in result.personal_data}
-    orders = ColumnProfile(name="ordered", type="date", storage_type="date32", count=200,
-                           missing=0, distinct=30)
+    orders = ColumnProfile(
+        name="ordered", type="date", storage_type="date32", count=200, missing=0, distinct=30
+    )
     recent = [(dt.date(2024, 1, 1) + dt.timedelta(days=i % 30)).isoformat() for i in range(200)]
     assert personal_data_flags(orders, recent, today=dt.date(2025, 1, 1)) == []
 
 
 def _column(name: str) -> ColumnProfile:
-    return ColumnProfile(name=name, type="string", storage_type="string", count=3, missing=0,
-                         distinct=3)
+    return ColumnProfile(
+        name=name, type="string", storage_type="string", count=3, missing=0, distinct=3
+    )
 
 
 def test_column_names_suggest_personal_data() -> None:
-    expected = {"email": "email", "E-Mail Address": "email", "first_name": "name",
-                "lastName": "name", "phone_number": "phone", "DOB": "date_of_birth",
-                "date_of_birth": "date_of_birth", "SSN": "government_id",
-                "passport_no": "government_id", "street_address": "address",
-                "zip": "address", "ip_address": "ip_address", "customer_id": "identifier"}
+    expected = {
+        "email": "email",
+        "E-Mail Address": "email",
+        "first_name": "name",
+        "lastName": "name",
+        "phone_number": "phone",
+        "DOB": "date_of_birth",
+        "date_of_birth": "date_of_birth",
+        "SSN": "government_id",
+        "passport_no": "government_id",
+        "street_address": "address",
+        "zip": "address",
+        "ip_address": "ip_address",
+        "customer_id": "identifier",
+    }
     for name, kind in expected.items():
         flags = personal_data_flags(_column(name), [])
         assert [(f.kind, f.evidence) for f in flags] == [(kind, "column_name")], name

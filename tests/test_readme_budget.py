@@ -22,16 +22,28 @@ from cardgen.schema import (
     ThresholdTest,
 )
 
-HEADLINE = ["selection_rate", "true_positive_rate", "false_positive_rate",
-            "false_negative_rate", "precision", "accuracy"]
+HEADLINE = [
+    "selection_rate",
+    "true_positive_rate",
+    "false_positive_rate",
+    "false_negative_rate",
+    "precision",
+    "accuracy",
+]
 OTHER = ["balanced_accuracy", "base_rate", "f1", "recall", "true_negative_rate"]
 HUB_LIMIT = 10 * 1024 * 1024
 
 
 def value(rng: np.random.Generator, n: int) -> MetricValue:
     v = float(rng.random())
-    return MetricValue(value=v, ci_low=max(0.0, v - 0.05), ci_high=min(1.0, v + 0.05),
-                       ci_level=0.95, ci_method="bootstrap", n=n)
+    return MetricValue(
+        value=v,
+        ci_low=max(0.0, v - 0.05),
+        ci_high=min(1.0, v + 0.05),
+        ci_level=0.95,
+        ci_method="bootstrap",
+        n=n,
+    )
 
 
 def synthetic(n_groups: int, seed: int = 0) -> DisaggregatedEvaluation:
@@ -49,31 +61,62 @@ def synthetic(n_groups: int, seed: int = 0) -> DisaggregatedEvaluation:
         features = {"race": f"race-{i // regions:03d}", "region": f"region-{i % regions:03d}"}
         n = int(rng.choice(list(pool)))
         picks = rng.integers(0, 16, len(HEADLINE + OTHER))
-        groups.append(GroupResult(features=features, n=n, small=n < 30, metrics={
-            m: pool[n][k] for m, k in zip(HEADLINE + OTHER, picks, strict=True)}))
+        groups.append(
+            GroupResult(
+                features=features,
+                n=n,
+                small=n < 30,
+                metrics={m: pool[n][k] for m, k in zip(HEADLINE + OTHER, picks, strict=True)},
+            )
+        )
         if n < 30:
             small += [InsufficientEvidence(metric=m, features=features, n=n) for m in HEADLINE]
     for feature, count in (("race", races), ("region", regions)):
-        groups += [GroupResult(features={feature: f"{feature}-{j:03d}"}, n=1000,
-                               metrics={m: value(rng, 1000) for m in HEADLINE + OTHER})
-                   for j in range(count)]
+        groups += [
+            GroupResult(
+                features={feature: f"{feature}-{j:03d}"},
+                n=1000,
+                metrics={m: value(rng, 1000) for m in HEADLINE + OTHER},
+            )
+            for j in range(count)
+        ]
     extremes = [groups[0].features, groups[1].features]
-    disparities = [Disparity(metric=m, features=["race", "region"], comparison="between_groups",
-                             measure=measure, value=value(rng, 10_000), extremes=extremes)
-                   for m in HEADLINE + OTHER for measure in ("difference", "ratio")]
+    disparities = [
+        Disparity(
+            metric=m,
+            features=["race", "region"],
+            comparison="between_groups",
+            measure=measure,
+            value=value(rng, 10_000),
+            extremes=extremes,
+        )
+        for m in HEADLINE + OTHER
+        for measure in ("difference", "ratio")
+    ]
     return DisaggregatedEvaluation(
-        name="synthetic", task="binary", sensitive_features=["race", "region"],
+        name="synthetic",
+        task="binary",
+        sensitive_features=["race", "region"],
         headline_metrics=HEADLINE,
-        overall=overall, groups=groups,
+        overall=overall,
+        groups=groups,
         disparities=disparities,
         fairness_measures={"demographic_parity_ratio": value(rng, 10_000)},
         fairness_groups={"demographic_parity_ratio": extremes},
         insufficient_evidence=small,
-        threshold_tests=[ThresholdTest(expression="demographic_parity_ratio>=0.8",
-                                       metric="demographic_parity_ratio", operator=">=",
-                                       threshold=0.8, observed=0.5, passed=False,
-                                       groups=extremes)],
-        details={"input": {"rows": 10_000}})
+        threshold_tests=[
+            ThresholdTest(
+                expression="demographic_parity_ratio>=0.8",
+                metric="demographic_parity_ratio",
+                operator=">=",
+                threshold=0.8,
+                observed=0.5,
+                passed=False,
+                groups=extremes,
+            )
+        ],
+        details={"input": {"rows": 10_000}},
+    )
 
 
 def readme(evaluation: DisaggregatedEvaluation) -> tuple[str, str, str]:
@@ -111,16 +154,20 @@ def test_two_hundred_groups_fit_in_a_small_readme(rendered) -> None:
     assert "furthest from the overall" not in body
 
 
-def test_twenty_thousand_groups_show_the_worst_with_a_pointer_to_the_sidecar(
-        rendered) -> None:
+def test_twenty_thousand_groups_show_the_worst_with_a_pointer_to_the_sidecar(rendered) -> None:
     text, _, body = rendered[20_000]
     size = len(text.encode("utf-8"))
     assert size < 1024 * 1024 and size < HUB_LIMIT / 100
-    assert (f"The {SHOWN_WHEN_CAPPED} of 20,300 groups whose headline values lie furthest "
-            "from the overall ones; every group is in [evaluation/synthetic.json]"
-            "(evaluation/synthetic.json).") in body
-    headline_rows = [line for line in body.split("<details")[0].splitlines()
-                     if line.startswith("| race=") or line.startswith("| region=")]
+    assert (
+        f"The {SHOWN_WHEN_CAPPED} of 20,300 groups whose headline values lie furthest "
+        "from the overall ones; every group is in [evaluation/synthetic.json]"
+        "(evaluation/synthetic.json)."
+    ) in body
+    headline_rows = [
+        line
+        for line in body.split("<details")[0].splitlines()
+        if line.startswith("| race=") or line.startswith("| region=")
+    ]
     assert len(headline_rows) == SHOWN_WHEN_CAPPED
     # the insufficient-evidence notes name a few groups and count the rest
     assert "more" in body and "insufficient evidence" in body

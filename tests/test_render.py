@@ -46,7 +46,8 @@ def _model_card(evaluation: Path) -> ModelCard:
     card = load_spec(EXAMPLES / "adult-income.yaml")
     assert isinstance(card, ModelCard)
     card.quantitative_analyses.evaluations.append(
-        DisaggregatedEvaluation.model_validate_json(evaluation.read_text()))
+        DisaggregatedEvaluation.model_validate_json(evaluation.read_text())
+    )
     return card
 
 
@@ -85,7 +86,8 @@ def test_golden_files(name: str) -> None:
     if UPDATE:
         golden.write_text(text, encoding="utf-8")
     assert text == golden.read_text(encoding="utf-8"), (
-        f"{name} changed; if intended, rerun with CARDGEN_UPDATE_GOLDEN=1 and review the diff")
+        f"{name} changed; if intended, rerun with CARDGEN_UPDATE_GOLDEN=1 and review the diff"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -116,10 +118,15 @@ def test_hub_readme_front_matter_parses_with_huggingface_hub() -> None:
     small = by_name["accuracy (race=Other, sex=Female)"]
     assert small.metric_value == 1.0
     assert small.metric_config == "race=Other,sex=Female"
-    assert small.metric_args == {"ci_low": 1.0, "ci_high": 1.0, "ci_level": 0.95,
-                                 "ci_method": "bootstrap", "n": 12,
-                                 "group": {"race": "Other", "sex": "Female"},
-                                 "small_group": True}
+    assert small.metric_args == {
+        "ci_low": 1.0,
+        "ci_high": 1.0,
+        "ci_level": 0.95,
+        "ci_method": "bootstrap",
+        "n": 12,
+        "group": {"race": "Other", "sex": "Female"},
+        "small_group": True,
+    }
     assert "selection_rate (race=Other, sex=Female)" not in by_name  # undefined: no value
 
 
@@ -142,12 +149,16 @@ def test_real_adult_card_reports_the_demo_numbers() -> None:
     evaluation = DisaggregatedEvaluation.model_validate_json(ADULT_EVALUATION.read_text())
     text = render(real_adult_model_card(), "hub")
     ratio = evaluation.fairness_measures["demographic_parity_ratio"]
-    assert f"| demographic_parity_ratio | {ratio.value:.3f} [{ratio.ci_low:.3f}, " \
-           f"{ratio.ci_high:.3f}] | race=Black, sex=Female vs race=Asian-Pac-Islander, " \
-           f"sex=Male | — |" in text
-    assert (f"- ❌ **fail** `demographic_parity_ratio>=0.8`: observed {ratio.value:.3f} "
-            f"[{ratio.ci_low:.3f}, {ratio.ci_high:.3f}], from race=Black, sex=Female vs "
-            f"race=Asian-Pac-Islander, sex=Male.") in text
+    assert (
+        f"| demographic_parity_ratio | {ratio.value:.3f} [{ratio.ci_low:.3f}, "
+        f"{ratio.ci_high:.3f}] | race=Black, sex=Female vs race=Asian-Pac-Islander, "
+        f"sex=Male | — |" in text
+    )
+    assert (
+        f"- ❌ **fail** `demographic_parity_ratio>=0.8`: observed {ratio.value:.3f} "
+        f"[{ratio.ci_low:.3f}, {ratio.ci_high:.3f}], from race=Black, sex=Female vs "
+        f"race=Asian-Pac-Islander, sex=Male."
+    ) in text
     # each of the 10 race x sex groups, 5 races and 2 sexes has a row in the headline table
     # and in each folded table of the other metrics
     assert text.count("| race=White, sex=Female | 4,385 |") == 3
@@ -171,11 +182,12 @@ def test_data_card_front_matter_parses_as_dataset_card() -> None:
 def test_every_number_shows_ci_and_n_and_flags() -> None:
     text = render(adult_model_card(), "hub")
     assert "| accuracy | 0.851 [0.846, 0.857] | 16,281 |" in text
-    assert ("| race=Other, sex=Female | 12 | 1.000 [1.000, 1.000] ⚠️ n=12 | undefined "
-            "(example: no rows with a prediction) | ⚠️ small group (n=12, below 30); "
-            "⚠️ selection_rate undefined |") in text
-    assert "- ❌ **fail** `demographic_parity_ratio>=0.8`: observed 0.321 [0.289, 0.356]." \
-        in text
+    assert (
+        "| race=Other, sex=Female | 12 | 1.000 [1.000, 1.000] ⚠️ n=12 | undefined "
+        "(example: no rows with a prediction) | ⚠️ small group (n=12, below 30); "
+        "⚠️ selection_rate undefined |"
+    ) in text
+    assert "- ❌ **fail** `demographic_parity_ratio>=0.8`: observed 0.321 [0.289, 0.356]." in text
     # gaps to the reference group are in the sidecar the README links, not in the README
     assert "to reference" not in text
     assert "[evaluation/adult-test-race-sex.json](evaluation/adult-test-race-sex.json)" in text
@@ -197,14 +209,20 @@ HUMAN_TOP = "Intro written by a person.\r\nIt keeps its CRLF and   spacing.\n\n"
 def _human_readme(generated: str) -> str:
     """A README a person edited: prose added around and between cardgen's regions."""
     front, _, body = generated.partition("\n---\n")
-    body = re.sub(r"<!-- cardgen:begin uses (h=\w+) -->",
-                  r"## Our own notes\n\nDo not touch.  \n\n<!-- cardgen:begin uses \1 -->", body)
+    body = re.sub(
+        r"<!-- cardgen:begin uses (h=\w+) -->",
+        r"## Our own notes\n\nDo not touch.  \n\n<!-- cardgen:begin uses \1 -->",
+        body,
+    )
     return f"{front}\n---\n{HUMAN_TOP}{body}\nSigned, the team.\n"
 
 
 def _outside_regions(text: str) -> list[str]:
-    return re.split(r"<!-- cardgen:begin [\w.-]+(?: h=\w+)? -->.*?<!-- cardgen:end [\w.-]+ -->",
-                    text.split("\n---\n", 1)[1], flags=re.DOTALL)
+    return re.split(
+        r"<!-- cardgen:begin [\w.-]+(?: h=\w+)? -->.*?<!-- cardgen:end [\w.-]+ -->",
+        text.split("\n---\n", 1)[1],
+        flags=re.DOTALL,
+    )
 
 
 def test_regeneration_replaces_only_marked_regions(tmp_path: Path) -> None:
@@ -250,15 +268,22 @@ def test_authors_front_matter_keys_are_kept(tmp_path: Path) -> None:
     assert data["license"] == "cc-by-4.0"
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("<!-- cardgen:begin a -->\nx\n", "region 'a' is never closed"),
-    ("x\n<!-- cardgen:end a -->\n", ":2: <!-- cardgen:end a --> has no matching begin"),
-    ("<!-- cardgen:begin a -->\n<!-- cardgen:begin b -->\n", ":2: region 'b' begins inside"),
-    ("<!-- cardgen:begin a -->\n<!-- cardgen:end a -->\n<!-- cardgen:begin a -->\n"
-     "<!-- cardgen:end a -->\n", ":3: region 'a' appears twice"),
-])
-def test_malformed_markers_are_reported_and_nothing_written(tmp_path: Path, text: str,
-                                                            message: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("<!-- cardgen:begin a -->\nx\n", "region 'a' is never closed"),
+        ("x\n<!-- cardgen:end a -->\n", ":2: <!-- cardgen:end a --> has no matching begin"),
+        ("<!-- cardgen:begin a -->\n<!-- cardgen:begin b -->\n", ":2: region 'b' begins inside"),
+        (
+            "<!-- cardgen:begin a -->\n<!-- cardgen:end a -->\n<!-- cardgen:begin a -->\n"
+            "<!-- cardgen:end a -->\n",
+            ":3: region 'a' appears twice",
+        ),
+    ],
+)
+def test_malformed_markers_are_reported_and_nothing_written(
+    tmp_path: Path, text: str, message: str
+) -> None:
     readme = tmp_path / "README.md"
     readme.write_text(text)
     with pytest.raises(CardgenError, match=message):
@@ -268,10 +293,13 @@ def test_malformed_markers_are_reported_and_nothing_written(tmp_path: Path, text
 
 # --- templates ------------------------------------------------------------------------
 
+
 def test_user_template_runs_sandboxed_and_can_use_macros(tmp_path: Path) -> None:
     template = tmp_path / "mine.md.j2"
-    template.write_text('{% import "_macros.md.j2" as m %}# {{ card.name }}\n'
-                        "{% for view in evaluations %}{{ m.evaluation_block(view) }}{% endfor %}")
+    template.write_text(
+        '{% import "_macros.md.j2" as m %}# {{ card.name }}\n'
+        "{% for view in evaluations %}{{ m.evaluation_block(view) }}{% endfor %}"
+    )
     text = render(adult_model_card(), "page", template=template)
     assert text.startswith("# adult-income\n")
     assert "| accuracy | 0.851 | [0.846, 0.857] | 16,281 |" in text
@@ -307,7 +335,7 @@ XSS_PAYLOADS = [
     '<a href="&#x6A;avascript:alert(1)">x</a>',
     '<iframe src="javascript:alert(1)"></iframe>',
     "<details open ontoggle=alert(1)>x</details>",
-    '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
     'text{: onclick="alert(1)" }',
     "<object data=javascript:alert(1)>",
     "![x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
@@ -340,8 +368,9 @@ def _poison(model: BaseModel, payload: str) -> None:
             setattr(model, name, [payload, payload])
 
 
-DANGEROUS_TAGS = frozenset({"script", "iframe", "object", "embed", "style", "svg", "math", "form",
-                      "base", "meta", "link"})
+DANGEROUS_TAGS = frozenset(
+    {"script", "iframe", "object", "embed", "style", "svg", "math", "form", "base", "meta", "link"}
+)
 
 
 class _Inspector(HTMLParser):
@@ -363,8 +392,9 @@ class _Inspector(HTMLParser):
 
 def _site_html(page_markdown: str) -> str:
     # The extensions MkDocs-Material sites commonly enable, attr_list included.
-    return markdown.markdown(page_markdown, extensions=["tables", "attr_list", "md_in_html",
-                                                        "fenced_code", "toc"])
+    return markdown.markdown(
+        page_markdown, extensions=["tables", "attr_list", "md_in_html", "fenced_code", "toc"]
+    )
 
 
 @pytest.mark.parametrize("payload", XSS_PAYLOADS)
@@ -386,9 +416,11 @@ def test_xss_payloads_in_every_field_execute_nothing_on_site_pages(payload: str)
 
 def test_prose_and_code_survive_sanitizing() -> None:
     card = adult_model_card()
-    card.how_to_get_started = ("```python\nif a < b and c > d:\n    print('<ok>')\n```\n\n"
-                               "Use `x < y` and see <https://example.org> or "
-                               "[docs](https://example.org/docs).\n\n> A quote & more.")
+    card.how_to_get_started = (
+        "```python\nif a < b and c > d:\n    print('<ok>')\n```\n\n"
+        "Use `x < y` and see <https://example.org> or "
+        "[docs](https://example.org/docs).\n\n> A quote & more."
+    )
     page = render(card, "page")
     assert card.how_to_get_started.replace("A quote & more", "A quote &amp; more") in page
     hub = render(card, "hub")
@@ -397,15 +429,15 @@ def test_prose_and_code_survive_sanitizing() -> None:
 
 # --- CLI -------------------------------------------------------------------------------
 
-def test_render_command_merges_facts_and_writes_each_format(tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch
-                                                            ) -> None:
+
+def test_render_command_merges_facts_and_writes_each_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     spec = tmp_path / "cards" / "adult-income.yaml"
     spec.parent.mkdir()
     spec.write_text((EXAMPLES / "adult-income.yaml").read_text())
-    write_fact("adult-income", "evaluate-adult-test-race-sex",
-               json.loads(EVALUATION.read_text()))
+    write_fact("adult-income", "evaluate-adult-test-race-sex", json.loads(EVALUATION.read_text()))
     runner = CliRunner()
     out = runner.invoke(cli, ["render", str(spec)])
     assert out.exit_code == 0, out.output
@@ -442,5 +474,7 @@ def test_render_command_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     Path(".cardgen/adult-income/evaluate-x.json").write_text('{"name": "x"}')
     result = runner.invoke(cli, ["render", str(model_spec)])
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: .cardgen/adult-income/evaluate-x.json: not a valid "
-                                    "evaluation fact (task: Field required)")
+    assert result.stderr.startswith(
+        "error: .cardgen/adult-income/evaluate-x.json: not a valid "
+        "evaluation fact (task: Field required)"
+    )

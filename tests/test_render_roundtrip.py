@@ -77,9 +77,9 @@ def test_import_render_import_keeps_metadata_and_prose(path: Path) -> None:
     second = readme_to_spec(readme, "card", kind=first.card.kind)
     assert second.card.metadata == first.card.metadata
     hub_metadata = first.card.extra.get("hub_metadata", {})
-    assert {k: v for k, v in second.card.extra.get("hub_metadata", {}).items()
-            if not k.startswith("_")} == {k: v for k, v in hub_metadata.items()
-                                          if not k.startswith("_")}
+    assert {
+        k: v for k, v in second.card.extra.get("hub_metadata", {}).items() if not k.startswith("_")
+    } == {k: v for k, v in hub_metadata.items() if not k.startswith("_")}
     missing = _missing(_lines(_prose(first.card)), _lines(_prose(second.card)))
     assert missing == [], f"{len(missing)} lines lost, e.g. {missing[:3]}"
 

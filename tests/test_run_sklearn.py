@@ -27,9 +27,14 @@ def tabular(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, pd.Da
     folder = tmp_path_factory.mktemp("tabular")
     rng = np.random.default_rng(0)
     n = 200
-    frame = pd.DataFrame({"age": rng.integers(18, 80, n), "hours": rng.normal(40, 10, n),
-                          "race": rng.choice(["Black", "White", "Asian"], n),
-                          "sex": rng.choice(["Female", "Male"], n)})
+    frame = pd.DataFrame(
+        {
+            "age": rng.integers(18, 80, n),
+            "hours": rng.normal(40, 10, n),
+            "race": rng.choice(["Black", "White", "Asian"], n),
+            "sex": rng.choice(["Female", "Male"], n),
+        }
+    )
     frame["income"] = (frame["hours"] + rng.normal(0, 5, n) > 42).astype(int)
     model = LogisticRegression().fit(frame[["age", "hours"]], frame["income"])
     skops_io.dump(model, folder / "model.skops")
@@ -37,16 +42,31 @@ def tabular(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, pd.Da
     return folder / "model.skops", folder / "test.parquet", frame
 
 
-def test_scores_equal_predict_proba(tabular: tuple[Path, Path, pd.DataFrame],
-                                    tmp_path: Path) -> None:
+def test_scores_equal_predict_proba(
+    tabular: tuple[Path, Path, pd.DataFrame], tmp_path: Path
+) -> None:
     model_path, data, frame = tabular
-    result = run(str(model_path), str(data), label_column="income", sensitive=["race", "sex"],
-                 out=tmp_path / "p.parquet", batch_size=7)
+    result = run(
+        str(model_path),
+        str(data),
+        label_column="income",
+        sensitive=["race", "sex"],
+        out=tmp_path / "p.parquet",
+        batch_size=7,
+    )
     model = skops_io.load(model_path)
     expected = model.predict_proba(frame[["age", "hours"]])
     table = pd.read_parquet(tmp_path / "p.parquet")
-    assert list(table.columns) == ["row", "income", "race", "sex", "prediction", "score",
-                                   "score_0", "score_1"]
+    assert list(table.columns) == [
+        "row",
+        "income",
+        "race",
+        "sex",
+        "prediction",
+        "score",
+        "score_0",
+        "score_1",
+    ]
     np.testing.assert_allclose(table[["score_0", "score_1"]], expected, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(table["prediction"], model.predict(frame[["age", "hours"]]))
     assert table["race"].tolist() == frame["race"].tolist()
@@ -58,45 +78,67 @@ def test_scores_equal_predict_proba(tabular: tuple[Path, Path, pd.DataFrame],
 
 
 def test_text_pipeline_reads_the_text_column(tmp_path: Path) -> None:
-    texts = ["good film", "bad film", "great plot", "terrible plot", "good acting",
-             "bad acting"]
+    texts = ["good film", "bad film", "great plot", "terrible plot", "good acting", "bad acting"]
     labels = ["pos", "neg", "pos", "neg", "pos", "neg"]
     model = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(texts, labels)
     skops_io.dump(model, tmp_path / "text.skops")
-    pd.DataFrame({"review": texts, "sentiment": labels}).to_csv(tmp_path / "d.csv",
-                                                                  index=False)
+    pd.DataFrame({"review": texts, "sentiment": labels}).to_csv(tmp_path / "d.csv", index=False)
     try:
-        result = run(str(tmp_path / "text.skops"), str(tmp_path / "d.csv"),
-                     text_column="review", label_column="sentiment",
-                     out=tmp_path / "p.csv")
+        result = run(
+            str(tmp_path / "text.skops"),
+            str(tmp_path / "d.csv"),
+            text_column="review",
+            label_column="sentiment",
+            out=tmp_path / "p.csv",
+        )
     except CardgenError as exc:  # skops may not trust every type of the pipeline
         assert "--trust-pickle" in str(exc)
-        result = run(str(tmp_path / "text.skops"), str(tmp_path / "d.csv"),
-                     text_column="review", label_column="sentiment",
-                     out=tmp_path / "p.csv", trust_pickle=True)
-    np.testing.assert_allclose(result.table[["score_neg", "score_pos"]],
-                               model.predict_proba(texts), atol=1e-12)
+        result = run(
+            str(tmp_path / "text.skops"),
+            str(tmp_path / "d.csv"),
+            text_column="review",
+            label_column="sentiment",
+            out=tmp_path / "p.csv",
+            trust_pickle=True,
+        )
+    np.testing.assert_allclose(
+        result.table[["score_neg", "score_pos"]], model.predict_proba(texts), atol=1e-12
+    )
     assert result.record["run"]["positive_class"] == "pos"
 
 
-def test_pickle_needs_trust_pickle(tabular: tuple[Path, Path, pd.DataFrame],
-                                   tmp_path: Path) -> None:
+def test_pickle_needs_trust_pickle(
+    tabular: tuple[Path, Path, pd.DataFrame], tmp_path: Path
+) -> None:
     model_path, data, frame = tabular
     pickled = tmp_path / "model.pkl"
     pickled.write_bytes(pickle.dumps(skops_io.load(model_path)))
-    result = CliRunner().invoke(cli, ["run", str(pickled), "--data", str(data),
-                                      "--out", str(tmp_path / "p.parquet")])
+    result = CliRunner().invoke(
+        cli, ["run", str(pickled), "--data", str(data), "--out", str(tmp_path / "p.parquet")]
+    )
     assert result.exit_code == 1
     assert "loading a pickle runs code stored in the file; pass --trust-pickle" in result.stderr
     assert not (tmp_path / "p.parquet").exists()
-    result = CliRunner().invoke(cli, ["run", str(pickled), "--data", str(data), "-q",
-                                      "--trust-pickle", "--out", str(tmp_path / "p.parquet")])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "run",
+            str(pickled),
+            "--data",
+            str(data),
+            "-q",
+            "--trust-pickle",
+            "--out",
+            str(tmp_path / "p.parquet"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert len(pd.read_parquet(tmp_path / "p.parquet")) == len(frame)
 
 
-def test_missing_feature_column_is_named(tabular: tuple[Path, Path, pd.DataFrame],
-                                         tmp_path: Path) -> None:
+def test_missing_feature_column_is_named(
+    tabular: tuple[Path, Path, pd.DataFrame], tmp_path: Path
+) -> None:
     model_path, _, frame = tabular
     frame.drop(columns=["hours"]).to_csv(tmp_path / "d.csv", index=False)
     with pytest.raises(CardgenError, match=r"d.csv: no column 'hours'; available columns: "):

@@ -50,13 +50,23 @@ def test_docstrings_become_schema_descriptions() -> None:
     docs = schema_documents()
     model = docs["model-card.schema.json"]
     assert model["properties"]["summary"]["description"] == (
-        "One paragraph: what the model is and does.")
+        "One paragraph: what the model is and does."
+    )
     intended = model["$defs"]["IntendedUse"]
     assert intended["properties"]["out_of_scope_uses"]["description"] == (
-        "Uses the model must not be put to, or was not evaluated for.")
+        "Uses the model must not be put to, or was not evaluated for."
+    )
     metric = docs["evaluation.schema.json"]["$defs"]["MetricValue"]
     assert set(metric["properties"]) == {
-        "value", "ci_low", "ci_high", "ci_level", "ci_method", "n", "se", "undefined_reason"}
+        "value",
+        "ci_low",
+        "ci_high",
+        "ci_level",
+        "ci_method",
+        "n",
+        "se",
+        "undefined_reason",
+    }
     assert metric["properties"]["undefined_reason"]["description"].startswith("Why the value")
 
 
@@ -84,30 +94,63 @@ def test_cards_carry_schema_version() -> None:
 def test_model_card_has_the_mitchell_and_hub_sections() -> None:
     sections = set(ModelCard.model_fields)
     assert {
-        "model_details", "intended_use", "factors", "metrics", "evaluation_data",
-        "training_data", "quantitative_analyses", "ethical_considerations",
-        "caveats_and_recommendations", "training_procedure", "environmental_impact",
-        "technical_specifications", "how_to_get_started", "metadata", "extra",
+        "model_details",
+        "intended_use",
+        "factors",
+        "metrics",
+        "evaluation_data",
+        "training_data",
+        "quantitative_analyses",
+        "ethical_considerations",
+        "caveats_and_recommendations",
+        "training_procedure",
+        "environmental_impact",
+        "technical_specifications",
+        "how_to_get_started",
+        "metadata",
+        "extra",
     } <= sections
     from huggingface_hub import ModelCardData
+
     hub_fields = set(ModelCardData().to_dict()) | {
-        "base_model", "datasets", "language", "library_name", "license", "license_name",
-        "license_link", "metrics", "model_name", "pipeline_tag", "tags"}
-    assert hub_fields - {"eval_results"} <= set(ModelCard.model_fields["metadata"]
-                                                 .annotation.model_fields)
+        "base_model",
+        "datasets",
+        "language",
+        "library_name",
+        "license",
+        "license_name",
+        "license_link",
+        "metrics",
+        "model_name",
+        "pipeline_tag",
+        "tags",
+    }
+    assert hub_fields - {"eval_results"} <= set(
+        ModelCard.model_fields["metadata"].annotation.model_fields
+    )
 
 
 def test_data_card_metadata_has_every_dataset_card_data_field() -> None:
     import inspect
 
     from huggingface_hub import DatasetCardData
+
     params = set(inspect.signature(DatasetCardData.__init__).parameters)
     hub_fields = params - {"self", "kwargs", "ignore_metadata_errors"}
     ours = set(DataCard.model_fields["metadata"].annotation.model_fields)
     assert hub_fields <= ours
-    assert {"authorship", "motivation", "composition", "collection", "preprocessing",
-            "annotation", "sensitive_information", "biases_and_limitations",
-            "distribution", "maintenance"} <= set(DataCard.model_fields)
+    assert {
+        "authorship",
+        "motivation",
+        "composition",
+        "collection",
+        "preprocessing",
+        "annotation",
+        "sensitive_information",
+        "biases_and_limitations",
+        "distribution",
+        "maintenance",
+    } <= set(DataCard.model_fields)
 
 
 def test_undefined_metric_needs_a_reason_and_is_never_zero() -> None:
@@ -127,16 +170,19 @@ def test_single_string_is_accepted_where_a_list_is_expected() -> None:
 
 
 def test_yaml_no_and_dates_stay_what_people_meant() -> None:
-    card = loads_spec("kind: model\nname: m\nmetadata:\n  language: [no, en]\n"
-                      "model_details:\n  date: 2024-03-01\n  version: 1.10\n")
+    card = loads_spec(
+        "kind: model\nname: m\nmetadata:\n  language: [no, en]\n"
+        "model_details:\n  date: 2024-03-01\n  version: 1.10\n"
+    )
     assert card.metadata.language == ["no", "en"]  # Norwegian, not False
     assert card.model_details.date == dt.date(2024, 3, 1)
     assert card.model_details.version == "1.1"  # YAML reads 1.10 as a float; quote versions
 
 
 def test_free_form_additions_live_under_extra() -> None:
-    card = loads_spec("kind: data\nname: d\nextra:\n  internal_ticket: DATA-12\n"
-                      "  reviewers: [ann, bo]\n")
+    card = loads_spec(
+        "kind: data\nname: d\nextra:\n  internal_ticket: DATA-12\n  reviewers: [ann, bo]\n"
+    )
     assert card.extra == {"internal_ticket": "DATA-12", "reviewers": ["ann", "bo"]}
 
 
@@ -151,7 +197,8 @@ def test_round_trip_yaml_model_json_model(path: Path) -> None:
     written = yaml.safe_load(path.read_text(encoding="utf-8"))
     dumped = json.loads(card.model_dump_json(exclude_defaults=True))
     written["model_details" if card.kind == "model" else "authorship"]["date"] = str(
-        written["model_details" if card.kind == "model" else "authorship"]["date"])
+        written["model_details" if card.kind == "model" else "authorship"]["date"]
+    )
     written.pop("schema_version")
     written.pop("kind")
     assert dumped == written
@@ -162,13 +209,31 @@ def test_round_trip_with_evaluation_and_provenance() -> None:
         name="adult-test",
         task="binary",
         sensitive_features=["race", "sex"],
-        overall={"accuracy": MetricValue(value=0.85, ci_low=0.84, ci_high=0.86, ci_level=0.95,
-                                         ci_method="bootstrap", n=16281)},
-        groups=[{"features": {"race": "Other", "sex": "Female"}, "n": 12, "small": True,
-                 "metrics": {"precision": {"value": None, "undefined_reason": "no predicted "
-                                           "positives", "n": 0}}}],
-        provenance=Provenance(source_kind="evaluate", input_sha256={"p.csv": "ab" * 32},
-                              seed=0, collected_at="2026-11-28T00:00:00Z"),
+        overall={
+            "accuracy": MetricValue(
+                value=0.85, ci_low=0.84, ci_high=0.86, ci_level=0.95, ci_method="bootstrap", n=16281
+            )
+        },
+        groups=[
+            {
+                "features": {"race": "Other", "sex": "Female"},
+                "n": 12,
+                "small": True,
+                "metrics": {
+                    "precision": {
+                        "value": None,
+                        "undefined_reason": "no predicted positives",
+                        "n": 0,
+                    }
+                },
+            }
+        ],
+        provenance=Provenance(
+            source_kind="evaluate",
+            input_sha256={"p.csv": "ab" * 32},
+            seed=0,
+            collected_at="2026-11-28T00:00:00Z",
+        ),
     )
     card = ModelCard(name="m", quantitative_analyses={"evaluations": [evaluation]})
     again = ModelCard.model_validate_json(card.model_dump_json())

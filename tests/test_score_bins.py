@@ -14,8 +14,7 @@ from cardgen.metrics._bootstrap import multinomial_counts_split
 def test_split_sampler_draws_the_multinomial_distribution():
     counts = np.array([[[50, 0], [3, 400]], [[1, 7], [0, 120]]])
     n = int(counts.sum())
-    reps = np.concatenate(list(multinomial_counts_split(counts, 20000,
-                                                        np.random.default_rng(0))))
+    reps = np.concatenate(list(multinomial_counts_split(counts, 20000, np.random.default_rng(0))))
     assert reps.shape == (20000, 2, 2, 2)
     assert (reps.reshape(20000, -1).sum(axis=1) == n).all()
     assert (reps[:, 0, 0, 1] == 0).all() and (reps[:, 1, 1, 0] == 0).all()
@@ -35,8 +34,9 @@ def test_binned_roc_auc_stays_within_the_recorded_bound(seed):
     y = (rng.random(n) < 0.4).astype(int)
     score = rng.beta(2 + 2 * y, 5, size=n)  # scores crowded near 0: coarse bins
     frame = pd.DataFrame({"y": y, "s": score, "g": rng.choice(["a", "b", "c"], n)})
-    evaluation = evaluate(frame, label="y", score="s", sensitive=["g"], ci_method="none",
-                          score_bins=16)
+    evaluation = evaluate(
+        frame, label="y", score="s", sensitive=["g"], ci_method="none", score_bins=16
+    )
     bins = evaluation.details["score_bins"]
     assert bins["exact"] is False and bins["budget"] == 16
     bound = bins["roc_auc_max_error"]
@@ -46,7 +46,8 @@ def test_binned_roc_auc_stays_within_the_recorded_bound(seed):
         assert abs(group.metrics["roc_auc"].value - roc_auc_score(rows.y, rows.s)) <= bound
     # Brier score comes from per-bin sums: exact whatever the bins.
     assert evaluation.overall["brier_score"].value == pytest.approx(
-        brier_score_loss(y, score), rel=1e-12)
+        brier_score_loss(y, score), rel=1e-12
+    )
 
 
 def test_ece_matches_a_hand_computation_with_binned_scores():
@@ -54,12 +55,12 @@ def test_ece_matches_a_hand_computation_with_binned_scores():
     n = 5000
     y = (rng.random(n) < 0.3).astype(int)
     score = rng.random(n)
-    evaluation = evaluate(pd.DataFrame({"y": y, "s": score}), label="y", score="s",
-                          ci_method="none", score_bins=7)
+    evaluation = evaluate(
+        pd.DataFrame({"y": y, "s": score}), label="y", score="s", ci_method="none", score_bins=7
+    )
     bins = np.minimum((score * 10).astype(int), 9)
     hand = sum(abs(y[bins == b].sum() - score[bins == b].sum()) for b in range(10)) / n
-    assert evaluation.overall["expected_calibration_error"].value == pytest.approx(hand,
-                                                                                  rel=1e-12)
+    assert evaluation.overall["expected_calibration_error"].value == pytest.approx(hand, rel=1e-12)
 
 
 def test_score_bins_must_not_be_negative_and_rows_need_pandas(tmp_path):

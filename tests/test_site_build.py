@@ -72,15 +72,19 @@ def test_home_table_has_one_row_per_card_with_headline_and_tests(site: Path) -> 
     rows = re.findall(r"<tr>(.*?)</tr>", body, re.DOTALL)
     assert len(rows) == N_CARDS
     model = next(r for r in rows if "synthetic-model-0001" in r)
-    cells = [html.unescape(re.sub("<[^>]+>", "", c)).strip()
-             for c in re.findall(r"<td[^>]*>(.*?)</td>", model, re.DOTALL)]
-    fact = json.loads((site / ".cardgen" / "synthetic-model-0001" / "evaluate-test.json")
-                      .read_text())
+    cells = [
+        html.unescape(re.sub("<[^>]+>", "", c)).strip()
+        for c in re.findall(r"<td[^>]*>(.*?)</td>", model, re.DOTALL)
+    ]
+    fact = json.loads(
+        (site / ".cardgen" / "synthetic-model-0001" / "evaluate-test.json").read_text()
+    )
     accuracy = fact["overall"]["accuracy"]
     gap = fact["disparities"][0]["value"]
     assert cells[1:4] == ["model", "tabular-classification", "apache-2.0"]
-    assert cells[4] == (f"accuracy: {accuracy['value']:.3f} [{accuracy['ci_low']:.3f}, "
-                        f"{accuracy['ci_high']:.3f}]")
+    assert cells[4] == (
+        f"accuracy: {accuracy['value']:.3f} [{accuracy['ci_low']:.3f}, {accuracy['ci_high']:.3f}]"
+    )
     assert cells[5] == f"accuracy: {gap['value']:.3f} [{gap['ci_low']:.3f}, {gap['ci_high']:.3f}]"
     assert cells[6] == "1 passed, 1 failed"
     assert cells[7] == "2026-11-01"
@@ -130,7 +134,8 @@ def _chart(path: Path, title: str) -> ET.Element:
 def test_chart_has_one_mark_per_group_and_a_gap_for_undefined(site: Path) -> None:
     charts = site / "project" / "docs" / "models" / "synthetic-model-0001" / "charts"
     fact = DisaggregatedEvaluation.model_validate_json(
-        (site / ".cardgen" / "synthetic-model-0001" / "evaluate-test.json").read_text())
+        (site / ".cardgen" / "synthetic-model-0001" / "evaluate-test.json").read_text()
+    )
     tree = _chart(charts / "test.svg", "true_positive_rate by group (test)")
     groups = [g for g in tree.findall(f"{SVG}g") if g.get("class", "").startswith("group")]
     marks = [c for c in tree.iter(f"{SVG}circle") if "mark" in c.get("class", "")]
@@ -147,8 +152,10 @@ def test_chart_has_one_mark_per_group_and_a_gap_for_undefined(site: Path) -> Non
 
 def test_svg_escapes_untrusted_labels_and_is_deterministic() -> None:
     label = '<script>alert(1)</script> & "q"'
-    points = [_charts.Point(label, 0.5, 0.4, 0.6, 10, True), _charts.Point("b", None,
-                                                                             reason="<b>x</b>")]
+    points = [
+        _charts.Point(label, 0.5, 0.4, 0.6, 10, True),
+        _charts.Point("b", None, reason="<b>x</b>"),
+    ]
     first = _charts.dot_chart(label, points, 0.5)
     assert first == _charts.dot_chart(label, points, 0.5)
     tree = ET.fromstring(first)
@@ -173,8 +180,9 @@ def test_lineage_links_base_model_and_fine_tunes(site: Path) -> None:
     child = (docs / "synthetic-model-0007" / "index.md").read_text()
     assert "- Base model: [Synthetic model 6](../../models/synthetic-model-0006/index.md)" in child
     base = (docs / "synthetic-model-0006" / "index.md").read_text()
-    assert ("- Derived model: [Synthetic model 7](../../models/synthetic-model-0007/index.md)"
-            in base)
+    assert (
+        "- Derived model: [Synthetic model 7](../../models/synthetic-model-0007/index.md)" in base
+    )
     svg = ET.parse(docs / "synthetic-model-0007" / "lineage.svg")
     names = [g.get("data-name") for g in svg.iter(f"{SVG}g") if g.get("data-name")]
     assert names == ["synthetic-model-0006", "synthetic-model-0007"]
@@ -183,17 +191,22 @@ def test_lineage_links_base_model_and_fine_tunes(site: Path) -> None:
 def test_search_index_holds_names_and_summaries_not_tables(site: Path) -> None:
     index = json.loads((site / "project" / "public" / "search" / "search_index.json").read_text())
     titles = {doc["title"] for doc in index["docs"]}
-    assert {f"synthetic-{'data' if i % 5 == 0 else 'model'}-{i:04d}"
-            for i in range(N_CARDS)} <= titles
+    assert {
+        f"synthetic-{'data' if i % 5 == 0 else 'model'}-{i:04d}" for i in range(N_CARDS)
+    } <= titles
     assert not any("race=White" in doc["text"] for doc in index["docs"])
     assert len(json.dumps(index)) < 400 * N_CARDS
 
 
 def test_nav_lists_sections_only_and_sections_split_when_large(site: Path) -> None:
     config = yaml.safe_load((site / "project" / "mkdocs.yml").read_text())
-    assert config["nav"] == [{"Home": "index.md"}, {"Models": "models/index.md"},
-                             {"Datasets": "data/index.md"}, {"Search": "find/index.md"},
-                             {"Audit": "audit/index.md"}]
+    assert config["nav"] == [
+        {"Home": "index.md"},
+        {"Models": "models/index.md"},
+        {"Datasets": "data/index.md"},
+        {"Search": "find/index.md"},
+        {"Audit": "audit/index.md"},
+    ]
     pages = load_pages(site / "cards", site, jobs=1)
     sections = sections_of(pages, size=7)
     models = [s for s in sections if s.kind == "model"]
@@ -259,19 +272,26 @@ def test_history_records_each_release_and_the_page_shows_deltas(tmp_path: Path) 
 def test_existing_mkdocs_yml_keeps_everything_but_nav(site: Path, tmp_path: Path) -> None:
     out = tmp_path / "project"
     out.mkdir()
-    mine = ("# my site\nsite_name: Our cards  # keep me\ntheme:\n  name: material\n"
-            "  font: false\nnav:\n  - Home: index.md\n  - About: about.md\n"
-            "extra:\n  env: !ENV [HOME, x]\n")
+    mine = (
+        "# my site\nsite_name: Our cards  # keep me\ntheme:\n  name: material\n"
+        "  font: false\nnav:\n  - Home: index.md\n  - About: about.md\n"
+        "extra:\n  env: !ENV [HOME, x]\n"
+    )
     (out / "mkdocs.yml").write_text(mine)
     write_project(load_pages(site / "cards", site, jobs=1), out)
     text = (out / "mkdocs.yml").read_text()
     assert text.startswith("# my site\nsite_name: Our cards  # keep me\ntheme:\n")
     assert text.endswith("extra:\n  env: !ENV [HOME, x]\n")
     nav = yaml.safe_load(text.split("nav:", 1)[1].split("extra:", 1)[0].join(["nav:", ""]))
-    assert nav["nav"] == [{"Home": "index.md"}, {"About": "about.md"},
-                          {"Cards": "cards/index.md"}, {"Models": "cards/models/index.md"},
-                          {"Datasets": "cards/data/index.md"},
-                          {"Search": "cards/find/index.md"}, {"Audit": "cards/audit/index.md"}]
+    assert nav["nav"] == [
+        {"Home": "index.md"},
+        {"About": "about.md"},
+        {"Cards": "cards/index.md"},
+        {"Models": "cards/models/index.md"},
+        {"Datasets": "cards/data/index.md"},
+        {"Search": "cards/find/index.md"},
+        {"Audit": "cards/audit/index.md"},
+    ]
     assert "# Our cards" in (out / "docs" / "cards" / "index.md").read_text()
 
 
@@ -298,8 +318,19 @@ def test_invalid_spec_is_reported_and_nothing_is_built(tmp_path: Path) -> None:
     write_cards(tmp_path, 3)
     (tmp_path / "cards" / "broken.yaml").write_text("kind: model\nname: broken\nsummary: [\n")
     (tmp_path / "cards" / "wrong.yaml").write_text("kind: model\nname: wrong\nfactors: 3\n")
-    result = CliRunner().invoke(cli, ["site", "build", "--cards", str(tmp_path / "cards"),
-                                      "--out", str(tmp_path / "out"), "--facts", str(tmp_path)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "site",
+            "build",
+            "--cards",
+            str(tmp_path / "cards"),
+            "--out",
+            str(tmp_path / "out"),
+            "--facts",
+            str(tmp_path),
+        ],
+    )
     assert result.exit_code == 1
     assert re.search(r"error: .*broken\.yaml:4:1: YAML syntax", result.output)
     assert re.search(r"error: .*wrong\.yaml:3:\d+: factors", result.output)
@@ -308,15 +339,26 @@ def test_invalid_spec_is_reported_and_nothing_is_built(tmp_path: Path) -> None:
 
 def test_no_specs_and_unwritable_out_are_errors(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
-    result = CliRunner().invoke(cli, ["site", "build", "--cards", str(tmp_path / "empty"),
-                                      "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        cli, ["site", "build", "--cards", str(tmp_path / "empty"), "--out", str(tmp_path / "out")]
+    )
     assert result.exit_code == 1
     assert "folder holds no spec files" in result.output
     write_cards(tmp_path, 1)
     (tmp_path / "file").write_text("")
-    result = CliRunner().invoke(cli, ["site", "build", "--cards", str(tmp_path / "cards"),
-                                      "--out", str(tmp_path / "file" / "out"),
-                                      "--facts", str(tmp_path)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "site",
+            "build",
+            "--cards",
+            str(tmp_path / "cards"),
+            "--out",
+            str(tmp_path / "file" / "out"),
+            "--facts",
+            str(tmp_path),
+        ],
+    )
     assert result.exit_code == 1
     assert "cannot write the site project here" in result.output
 
@@ -338,15 +380,19 @@ def test_libyaml_and_reference_parsers_agree(tmp_path: Path) -> None:
         fast = spec_module._compose(spec_module._FastSpecLoader(text), text, "x")
         reference = spec_module._compose(spec_module._SpecLoader(text), text, "x")
         assert (fast.data, fast.values, fast.keys) == (
-            reference.data, reference.values, reference.keys)
+            reference.data,
+            reference.values,
+            reference.keys,
+        )
     bad = tmp_path / "bad.yaml"
     bad.write_text("kind: model\nname: x\nname: y\n")
     with pytest.raises(CardgenError, match=r"bad\.yaml:3:1: YAML syntax: duplicate key 'name'"):
         load_spec(bad)
 
 
-def test_sharded_build_gives_the_same_site_as_one_process(site: Path, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sharded_build_gives_the_same_site_as_one_process(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import cardgen.site
 
     monkeypatch.setattr(cardgen.site, "SHARD_FROM", 10)

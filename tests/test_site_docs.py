@@ -40,16 +40,31 @@ def test_schema_reference_lists_every_schema_field() -> None:
     assert "## MetricValue" in pages["reference/schemas/evaluation.md"]
     assert {p for p in pages if p.startswith("reference/schemas/")} == {
         f"reference/schemas/{p.name.removesuffix('.schema.json')}.md"
-        for p in (ROOT / "schemas").glob("*.schema.json")} | {"reference/schemas/index.md"}
+        for p in (ROOT / "schemas").glob("*.schema.json")
+    } | {"reference/schemas/index.md"}
 
 
 def test_project_docs_build_strictly_and_load_nothing_from_elsewhere(tmp_path: Path) -> None:
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
     assert config["theme"]["font"] is False
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q",
-                           "-f", str(ROOT / "mkdocs.yml"), "-d", str(tmp_path / "public")],
-                          capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "-q",
+            "-f",
+            str(ROOT / "mkdocs.yml"),
+            "-d",
+            str(tmp_path / "public"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
     assert done.returncode == 0, done.stderr
     pages = list((tmp_path / "public").rglob("*.html"))
     assert len(pages) >= 11

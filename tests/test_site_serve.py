@@ -44,9 +44,23 @@ def test_serve_previews_and_regenerates_when_a_spec_changes(tmp_path: Path) -> N
     write_cards(tmp_path, 3)
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "cardgen", "site", "serve", "--cards", "cards", "--out", "project",
-         "--dev-addr", f"127.0.0.1:{port}"], cwd=tmp_path, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "cardgen",
+            "site",
+            "serve",
+            "--cards",
+            "cards",
+            "--out",
+            "project",
+            "--dev-addr",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         page = f"http://127.0.0.1:{port}/models/synthetic-model-0001/"
         assert _wait_for(page, "Synthetic model 1"), "the preview server did not answer"
@@ -62,9 +76,23 @@ def test_stopping_serve_stops_the_mkdocs_server_too(tmp_path: Path) -> None:
     write_cards(tmp_path, 2)
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "cardgen", "site", "serve", "--cards", "cards", "--out", "project",
-         "--dev-addr", f"127.0.0.1:{port}"], cwd=tmp_path, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "cardgen",
+            "site",
+            "serve",
+            "--cards",
+            "cards",
+            "--out",
+            "project",
+            "--dev-addr",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     home = f"http://127.0.0.1:{port}/"
     try:
         assert _wait_for(home, "synthetic-model-0001"), "the preview server did not answer"

@@ -15,41 +15,79 @@ GOOD_HEAD = "kind: model\nname: demo\n"
 
 # (case id, file content, expected "line:column: path: message" fragment)
 BAD_SPECS = [
-    ("bad-yaml", GOOD_HEAD + "summary: [unclosed\n",
-     ":4:1: YAML syntax: while parsing a flow sequence: expected ',' or ']'"),
-    ("tab-indent", GOOD_HEAD + "model_details:\n\tversion: 1\n",
-     ":4:1: YAML syntax: tab character: YAML is indented with spaces, not tabs"),
-    ("wrong-type", GOOD_HEAD + "model_details:\n  developers: {lead: ann}\n",
-     ":4:15: model_details.developers: Input should be a valid list"),
-    ("unknown-field", GOOD_HEAD + "intended_use:\n  primary_usess: [x]\n",
-     ":4:3: intended_use.primary_usess: unknown field 'primary_usess'; "
-     "did you mean 'primary_uses'?"),
-    ("missing-required", "kind: model\nsummary: no name\n",
-     ":1:1: name: missing required field 'name'"),
-    ("bad-date", GOOD_HEAD + "model_details:\n  date: 2024-02-30\n",
-     ":4:9: model_details.date: Input should be a valid date or datetime, day value is "
-     "outside expected range (expected a date as YYYY-MM-DD), got '2024-02-30'"),
+    (
+        "bad-yaml",
+        GOOD_HEAD + "summary: [unclosed\n",
+        ":4:1: YAML syntax: while parsing a flow sequence: expected ',' or ']'",
+    ),
+    (
+        "tab-indent",
+        GOOD_HEAD + "model_details:\n\tversion: 1\n",
+        ":4:1: YAML syntax: tab character: YAML is indented with spaces, not tabs",
+    ),
+    (
+        "wrong-type",
+        GOOD_HEAD + "model_details:\n  developers: {lead: ann}\n",
+        ":4:15: model_details.developers: Input should be a valid list",
+    ),
+    (
+        "unknown-field",
+        GOOD_HEAD + "intended_use:\n  primary_usess: [x]\n",
+        ":4:3: intended_use.primary_usess: unknown field 'primary_usess'; "
+        "did you mean 'primary_uses'?",
+    ),
+    (
+        "missing-required",
+        "kind: model\nsummary: no name\n",
+        ":1:1: name: missing required field 'name'",
+    ),
+    (
+        "bad-date",
+        GOOD_HEAD + "model_details:\n  date: 2024-02-30\n",
+        ":4:9: model_details.date: Input should be a valid date or datetime, day value is "
+        "outside expected range (expected a date as YYYY-MM-DD), got '2024-02-30'",
+    ),
     ("empty-file", "", ": file is empty; expected a mapping"),
     ("comments-only", "# nothing yet\n", ": file is empty; expected a mapping"),
-    ("not-a-mapping", "- a\n- b\n",
-     ":1:1: expected a mapping of fields at the top level, got list"),
-    ("bad-kind", "kind: modle\nname: x\n",
-     ":1:7: kind: `kind` must be `model` or `data`, got 'modle'"),
-    ("duplicate-key", GOOD_HEAD + "summary: a\nsummary: b\n",
-     ":4:1: YAML syntax: duplicate key 'summary'"),
-    ("unsafe-tag", GOOD_HEAD + "summary: !!python/object:os.system x\n",
-     ":3:10: YAML syntax: could not determine a constructor for the tag"),
-    ("several-documents", GOOD_HEAD + "---\nkind: data\n",
-     ":3:1: YAML syntax: expected a single document in the stream: but found another document"),
-    ("unquoted-colon", GOOD_HEAD + "intended_use:\n  primary_uses:\n    - Note: quote me\n",
-     ":5:7: intended_use.primary_uses[0]: Input should be a valid string but got a mapping"),
+    (
+        "not-a-mapping",
+        "- a\n- b\n",
+        ":1:1: expected a mapping of fields at the top level, got list",
+    ),
+    (
+        "bad-kind",
+        "kind: modle\nname: x\n",
+        ":1:7: kind: `kind` must be `model` or `data`, got 'modle'",
+    ),
+    (
+        "duplicate-key",
+        GOOD_HEAD + "summary: a\nsummary: b\n",
+        ":4:1: YAML syntax: duplicate key 'summary'",
+    ),
+    (
+        "unsafe-tag",
+        GOOD_HEAD + "summary: !!python/object:os.system x\n",
+        ":3:10: YAML syntax: could not determine a constructor for the tag",
+    ),
+    (
+        "several-documents",
+        GOOD_HEAD + "---\nkind: data\n",
+        ":3:1: YAML syntax: expected a single document in the stream: but found another document",
+    ),
+    (
+        "unquoted-colon",
+        GOOD_HEAD + "intended_use:\n  primary_uses:\n    - Note: quote me\n",
+        ":5:7: intended_use.primary_uses[0]: Input should be a valid string but got a mapping",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("content", "expected"), [c[1:] for c in BAD_SPECS],
-                         ids=[c[0] for c in BAD_SPECS])
-def test_bad_spec_gives_one_located_line_and_exit_1(tmp_path: Path, content: str,
-                                                    expected: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "expected"), [c[1:] for c in BAD_SPECS], ids=[c[0] for c in BAD_SPECS]
+)
+def test_bad_spec_gives_one_located_line_and_exit_1(
+    tmp_path: Path, content: str, expected: str
+) -> None:
     spec = tmp_path / "card.yaml"
     spec.write_text(content, encoding="utf-8")
     result = CliRunner().invoke(cli, ["validate", str(spec)])
@@ -62,7 +100,9 @@ def test_bad_spec_gives_one_located_line_and_exit_1(tmp_path: Path, content: str
 
 def test_deep_type_errors_are_all_reported_with_positions(tmp_path: Path) -> None:
     spec = tmp_path / "card.yaml"
-    spec.write_text(GOOD_HEAD + """\
+    spec.write_text(
+        GOOD_HEAD
+        + """\
 evaluation_data:
   datasets:
     - name: ok
@@ -77,7 +117,9 @@ quantitative_analyses:
           n: -3
           metrics:
             accuracy: {value: 0.5, ci_low: 0.7, ci_high: 0.6}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     with pytest.raises(SpecError) as info:
         load_spec(spec)
     lines = [str(p).removeprefix(str(spec)) for p in info.value.problems]
@@ -96,8 +138,9 @@ def test_binary_file_is_refused(tmp_path: Path) -> None:
     spec.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     result = CliRunner().invoke(cli, ["validate", str(spec)])
     assert result.exit_code == 1
-    assert result.stderr.strip() == (f"{spec}: binary file (NUL byte at offset 8); "
-                                     "expected UTF-8 YAML text")
+    assert result.stderr.strip() == (
+        f"{spec}: binary file (NUL byte at offset 8); expected UTF-8 YAML text"
+    )
 
 
 def test_non_utf8_text_names_line_and_column(tmp_path: Path) -> None:
@@ -105,8 +148,9 @@ def test_non_utf8_text_names_line_and_column(tmp_path: Path) -> None:
     spec.write_bytes(GOOD_HEAD.encode() + b"summary: caf\xe9\n")
     result = CliRunner().invoke(cli, ["validate", str(spec)])
     assert result.exit_code == 1
-    assert result.stderr.strip() == (f"{spec}:3:13: not valid UTF-8 (byte 0xe9); "
-                                     "save the spec as UTF-8")
+    assert result.stderr.strip() == (
+        f"{spec}:3:13: not valid UTF-8 (byte 0xe9); save the spec as UTF-8"
+    )
 
 
 def test_twenty_megabyte_file_is_refused_without_parsing(tmp_path: Path) -> None:
@@ -114,8 +158,10 @@ def test_twenty_megabyte_file_is_refused_without_parsing(tmp_path: Path) -> None
     spec.write_bytes(GOOD_HEAD.encode() + b"summary: " + b"x" * (20 * 1024 * 1024) + b"\n")
     result = CliRunner().invoke(cli, ["validate", str(spec)])
     assert result.exit_code == 1
-    assert result.stderr.strip() == (f"{spec}: file is 21.0 MB; a spec is hand-written YAML "
-                                     "of at most 5 MB (did you pass a data file?)")
+    assert result.stderr.strip() == (
+        f"{spec}: file is 21.0 MB; a spec is hand-written YAML "
+        "of at most 5 MB (did you pass a data file?)"
+    )
 
 
 def test_directory_given_as_spec_file(tmp_path: Path) -> None:
@@ -133,7 +179,7 @@ def test_folder_without_specs_is_an_error(tmp_path: Path) -> None:
 
 def test_yaml_bomb_is_stopped_before_it_expands(tmp_path: Path) -> None:
     # Nine levels of nine aliases expand to 9**9 (387 million) strings.
-    lines = [GOOD_HEAD.rstrip("\n"), 'extra:', '  a0: &a0 ["lol"]']
+    lines = [GOOD_HEAD.rstrip("\n"), "extra:", '  a0: &a0 ["lol"]']
     for level in range(1, 10):
         refs = ", ".join([f"*a{level - 1}"] * 9)
         lines.append(f"  a{level}: &a{level} [{refs}]")
@@ -161,8 +207,9 @@ def test_missing_file_is_reported(tmp_path: Path) -> None:
 
 def test_every_problem_in_a_file_is_listed(tmp_path: Path) -> None:
     spec = tmp_path / "card.yaml"
-    spec.write_text("kind: model\nname: bad name\nsumary: x\nmodel_details:\n  date: soon\n",
-                    encoding="utf-8")
+    spec.write_text(
+        "kind: model\nname: bad name\nsumary: x\nmodel_details:\n  date: soon\n", encoding="utf-8"
+    )
     result = CliRunner().invoke(cli, ["validate", str(spec)])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [

@@ -67,8 +67,10 @@ def test_format_is_read_from_all_suffixes() -> None:
 
 def test_duplicated_column_names_follow_one_rule_in_every_reader(tmp_path: Path) -> None:
     path = _write(tmp_path / "d.csv", "y,p,y\n1,0,1\n0,0,1\n")
-    ambiguous = (r"d.csv: column name 'y' repeats \(columns 1 and 3\): select a copy as "
-                 r"'y.1' \(column 1\) or 'y.2' \(column 3\)")
+    ambiguous = (
+        r"d.csv: column name 'y' repeats \(columns 1 and 3\): select a copy as "
+        r"'y.1' \(column 1\) or 'y.2' \(column 3\)"
+    )
     for read in (
         lambda: list(read_frames(path, ["y", "p"])),
         lambda: evaluate(path, label="y", pred="p", n_boot=10),

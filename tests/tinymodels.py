@@ -19,17 +19,100 @@ importlib.import_module("transformers")
 torch.set_num_threads(1)
 
 WORDS = (
-    'the', 'a', 'an', 'is', 'be', 'should', 'this', 'patient', 'applicant', 'person',
-    'loan', 'kidney', 'approve', 'approved', 'grant', 'deny', 'good', 'bad', 'old', 'young',
-    'woman', 'man', 'male', 'female', 'white', 'black', 'asian', 'hispanic', 'native',
-    'american', 'year', 'years', 'of', 'age', 'with', 'and', 'for', 'to', 'in', 'on', 'it',
-    'has', 'have', 'been', 'yes', 'no', 'Yes', 'No', 'answer', 'question', 'please',
-    'above', 'either', 'my', 'would', 'choose', 'between', 'information', 'provided',
-    'based', 'if', 'i', 'had', 'human', 'assistant', 'great', 'terrible', 'movie', 'film',
-    'plot', 'acting', 'was', 'very', 'not', 'quite',
+    "the",
+    "a",
+    "an",
+    "is",
+    "be",
+    "should",
+    "this",
+    "patient",
+    "applicant",
+    "person",
+    "loan",
+    "kidney",
+    "approve",
+    "approved",
+    "grant",
+    "deny",
+    "good",
+    "bad",
+    "old",
+    "young",
+    "woman",
+    "man",
+    "male",
+    "female",
+    "white",
+    "black",
+    "asian",
+    "hispanic",
+    "native",
+    "american",
+    "year",
+    "years",
+    "of",
+    "age",
+    "with",
+    "and",
+    "for",
+    "to",
+    "in",
+    "on",
+    "it",
+    "has",
+    "have",
+    "been",
+    "yes",
+    "no",
+    "Yes",
+    "No",
+    "answer",
+    "question",
+    "please",
+    "above",
+    "either",
+    "my",
+    "would",
+    "choose",
+    "between",
+    "information",
+    "provided",
+    "based",
+    "if",
+    "i",
+    "had",
+    "human",
+    "assistant",
+    "great",
+    "terrible",
+    "movie",
+    "film",
+    "plot",
+    "acting",
+    "was",
+    "very",
+    "not",
+    "quite",
     # the demographic words of discrim-eval prompts, so that the probe's variations differ
-    'Black', 'Asian', 'Hispanic', 'Native', 'American', 'non', 'binary', 'She', 'He', 'They',
-    'she', 'he', 'they', 'her', 'his', 'their', 'him', 'them',
+    "Black",
+    "Asian",
+    "Hispanic",
+    "Native",
+    "American",
+    "non",
+    "binary",
+    "She",
+    "He",
+    "They",
+    "she",
+    "he",
+    "they",
+    "her",
+    "his",
+    "their",
+    "him",
+    "them",
     *(str(age) for age in range(20, 101, 10)),
 )
 SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "<|endoftext|>")
@@ -76,30 +159,49 @@ def word_tokenizer(*, bert: bool) -> object:
     core.pre_tokenizer = pre_tokenizers.Whitespace()
     if bert:
         core.post_processor = processors.TemplateProcessing(
-            single="[CLS] $A [SEP]", special_tokens=[("[CLS]", vocab["[CLS]"]),
-                                                     ("[SEP]", vocab["[SEP]"])])
-        return PreTrainedTokenizerFast(tokenizer_object=core, unk_token="[UNK]",
-                                       pad_token="[PAD]", cls_token="[CLS]",
-                                       sep_token="[SEP]", model_max_length=64)
-    return PreTrainedTokenizerFast(tokenizer_object=core, unk_token="[UNK]",
-                                   pad_token="<|endoftext|>", eos_token="<|endoftext|>",
-                                   model_max_length=256)
+            single="[CLS] $A [SEP]",
+            special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
+        )
+        return PreTrainedTokenizerFast(
+            tokenizer_object=core,
+            unk_token="[UNK]",
+            pad_token="[PAD]",
+            cls_token="[CLS]",
+            sep_token="[SEP]",
+            model_max_length=64,
+        )
+    return PreTrainedTokenizerFast(
+        tokenizer_object=core,
+        unk_token="[UNK]",
+        pad_token="<|endoftext|>",
+        eos_token="<|endoftext|>",
+        model_max_length=256,
+    )
 
 
-def tiny_bert(folder: Path, *, num_labels: int = 2, seed: int = 0,
-              id2label: dict[int, str] | None = None) -> Path:
+def tiny_bert(
+    folder: Path, *, num_labels: int = 2, seed: int = 0, id2label: dict[int, str] | None = None
+) -> Path:
     """Save a 2-layer BERT classifier (hidden size 32, random weights drawn wide enough that
     scores differ clearly between texts) and its tokenizer."""
     import torch
     from transformers import BertConfig, BertForSequenceClassification
 
     torch.manual_seed(seed)
-    extra = {"id2label": id2label, "label2id": {v: k for k, v in id2label.items()}} \
-        if id2label else {}
-    config = BertConfig(vocab_size=len(vocabulary()), hidden_size=32, num_hidden_layers=2,
-                        num_attention_heads=2, intermediate_size=64,
-                        max_position_embeddings=64, num_labels=num_labels,
-                        initializer_range=0.5, **extra)
+    extra = (
+        {"id2label": id2label, "label2id": {v: k for k, v in id2label.items()}} if id2label else {}
+    )
+    config = BertConfig(
+        vocab_size=len(vocabulary()),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+        num_labels=num_labels,
+        initializer_range=0.5,
+        **extra,
+    )
     BertForSequenceClassification(config).save_pretrained(folder)
     word_tokenizer(bert=True).save_pretrained(folder)
     return folder
@@ -112,10 +214,17 @@ def tiny_gpt2(folder: Path, *, seed: int = 0, chat_template: str | None = None) 
 
     torch.manual_seed(seed)
     vocab = vocabulary()
-    config = GPT2Config(vocab_size=len(vocab), n_positions=512, n_embd=32, n_layer=2,
-                        n_head=2, initializer_range=0.5, bos_token_id=vocab["<|endoftext|>"],
-                        eos_token_id=vocab["<|endoftext|>"],
-                        pad_token_id=vocab["<|endoftext|>"])
+    config = GPT2Config(
+        vocab_size=len(vocab),
+        n_positions=512,
+        n_embd=32,
+        n_layer=2,
+        n_head=2,
+        initializer_range=0.5,
+        bos_token_id=vocab["<|endoftext|>"],
+        eos_token_id=vocab["<|endoftext|>"],
+        pad_token_id=vocab["<|endoftext|>"],
+    )
     GPT2LMHeadModel(config).save_pretrained(folder)
     tokenizer = word_tokenizer(bert=False)
     if chat_template:

@@ -54,8 +54,11 @@ class AuditReport:
 
     def population(self) -> dict[str, Any]:
         """Population figures per card kind (see `population`)."""
-        return {kind: population([c for c in self.cards if c.kind == kind])
-                for kind in ("model", "data") if any(c.kind == kind for c in self.cards)}
+        return {
+            kind: population([c for c in self.cards if c.kind == kind])
+            for kind in ("model", "data")
+            if any(c.kind == kind for c in self.cards)
+        }
 
     def to_json(self) -> dict[str, Any]:
         """The whole report as a JSON-able mapping (deterministic order)."""
@@ -71,6 +74,7 @@ class AuditReport:
 
 # --- population ------------------------------------------------------------------------------
 
+
 def _rates(cards: list[CardAudit], attr: str) -> dict[str, dict[str, Any]]:
     from ..metrics._bootstrap import wilson_interval
 
@@ -78,12 +82,16 @@ def _rates(cards: list[CardAudit], attr: str) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for name in names:
         counts = Counter(getattr(c, attr).get(name, "empty") for c in cards)
-        low, high = wilson_interval(np.array([counts["filled"]]), np.array([len(cards)]),
-                                    CI_LEVEL)
-        out[name] = {"filled": counts["filled"], "placeholder": counts["placeholder"],
-                     "empty": counts["empty"], "n": len(cards),
-                     "rate": round(counts["filled"] / len(cards), 6),
-                     "ci_low": round(float(low[0]), 6), "ci_high": round(float(high[0]), 6)}
+        low, high = wilson_interval(np.array([counts["filled"]]), np.array([len(cards)]), CI_LEVEL)
+        out[name] = {
+            "filled": counts["filled"],
+            "placeholder": counts["placeholder"],
+            "empty": counts["empty"],
+            "n": len(cards),
+            "rate": round(counts["filled"] / len(cards), 6),
+            "ci_low": round(float(low[0]), 6),
+            "ci_high": round(float(high[0]), 6),
+        }
     return out
 
 
@@ -93,20 +101,25 @@ def download_quartiles(cards: list[CardAudit]) -> dict[str, str]:
     if not counted:
         return {}
     edges = np.percentile([c.downloads for c in counted], [25, 50, 75])
-    return {c.source: f"Q{int(np.searchsorted(edges, float(c.downloads or 0))) + 1}"
-            for c in counted}
+    return {
+        c.source: f"Q{int(np.searchsorted(edges, float(c.downloads or 0))) + 1}" for c in counted
+    }
 
 
-def _breakdown(cards: list[CardAudit], key: Callable[[CardAudit], str | None]
-               ) -> dict[str, dict[str, Any]]:
+def _breakdown(
+    cards: list[CardAudit], key: Callable[[CardAudit], str | None]
+) -> dict[str, dict[str, Any]]:
     groups: dict[str, list[CardAudit]] = defaultdict(list)
     for card in cards:
         groups[key(card) or "(none)"].append(card)
-    return {name: {"n": len(members),
-                   "mean_completeness": round(float(np.mean([c.completeness
-                                                             for c in members])), 2),
-                   "fields": {f: v["rate"] for f, v in _rates(members, "fields").items()}}
-            for name, members in sorted(groups.items())}
+    return {
+        name: {
+            "n": len(members),
+            "mean_completeness": round(float(np.mean([c.completeness for c in members])), 2),
+            "fields": {f: v["rate"] for f, v in _rates(members, "fields").items()},
+        }
+        for name, members in sorted(groups.items())
+    }
 
 
 def population(cards: list[CardAudit]) -> dict[str, Any]:
@@ -138,24 +151,33 @@ def population(cards: list[CardAudit]) -> dict[str, Any]:
 
 # --- reading files ---------------------------------------------------------------------------
 
+
 def _files(paths: Iterable[Path], problems: list[dict[str, str]]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            inside = sorted(p for p in path.rglob("*")
-                            if p.suffix.lower() in MARKDOWN_SUFFIXES + SPEC_SUFFIXES
-                            and not any(part.startswith(".") for part in
-                                        p.relative_to(path).parts)
-                            and (p.is_file() or not p.exists()))
+            inside = sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix.lower() in MARKDOWN_SUFFIXES + SPEC_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and (p.is_file() or not p.exists())
+            )
             if not inside:
-                problems.append({"source": str(path), "problem": "unreadable",
-                                 "message": "folder holds no Markdown cards or specs"})
+                problems.append(
+                    {
+                        "source": str(path),
+                        "problem": "unreadable",
+                        "message": "folder holds no Markdown cards or specs",
+                    }
+                )
             found.extend(inside)
         elif path.exists() or path.is_symlink():
             found.append(path)
         else:
-            problems.append({"source": str(path), "problem": "unreadable",
-                             "message": "no such file or folder"})
+            problems.append(
+                {"source": str(path), "problem": "unreadable", "message": "no such file or folder"}
+            )
     return list(dict.fromkeys(found))  # a file named and inside a named folder: once
 
 
@@ -167,19 +189,28 @@ def audit_file(path: Path, root: Path) -> tuple[CardAudit | None, list[dict[str,
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return None, [{"source": source, "problem": "unreadable",
-                       "message": f"cannot read: {exc.strerror or exc}"}]
+        return None, [
+            {
+                "source": source,
+                "problem": "unreadable",
+                "message": f"cannot read: {exc.strerror or exc}",
+            }
+        ]
     if b"\0" in data[:8192]:
-        return None, [{"source": source, "problem": "binary",
-                       "message": "binary file (NUL bytes), not a card"}]
+        return None, [
+            {
+                "source": source,
+                "problem": "binary",
+                "message": "binary file (NUL bytes), not a card",
+            }
+        ]
     if path.suffix.lower() in SPEC_SUFFIXES:
         return _audit_spec(path, root)
     parsed = parse_readme(data)
     problems = []
     broken = [w for w in parsed.warnings if w.startswith("front matter is not")]
     if broken:
-        problems.append({"source": source, "problem": "broken-front-matter",
-                         "message": broken[0]})
+        problems.append({"source": source, "problem": "broken-front-matter", "message": broken[0]})
     if not parsed.text.strip():
         problems.append({"source": source, "problem": "empty", "message": "empty card"})
     return audit_markdown(source, parsed), problems
@@ -193,20 +224,27 @@ def _audit_spec(path: Path, root: Path) -> tuple[CardAudit | None, list[dict[str
         card = load_card(path, root)
     except SpecError as exc:
         first = exc.problems[0] if exc.problems else None
-        return None, [{"source": str(path), "problem": "invalid-spec",
-                       "message": str(first) if first else str(exc)}]
+        return None, [
+            {
+                "source": str(path),
+                "problem": "invalid-spec",
+                "message": str(first) if first else str(exc),
+            }
+        ]
     except CardgenError as exc:
         return None, [{"source": str(path), "problem": "invalid-spec", "message": str(exc)}]
     return audit_card(str(path), card), []
 
 
-def _audit_chunk(paths: list[Path], root: Path
-                 ) -> list[tuple[CardAudit | None, list[dict[str, str]]]]:
+def _audit_chunk(
+    paths: list[Path], root: Path
+) -> list[tuple[CardAudit | None, list[dict[str, str]]]]:
     return [audit_file(p, root) for p in paths]
 
 
-def audit_paths(paths: Iterable[str | Path], *, root: str | Path = ".",
-                jobs: int | None = None) -> AuditReport:
+def audit_paths(
+    paths: Iterable[str | Path], *, root: str | Path = ".", jobs: int | None = None
+) -> AuditReport:
     """Audit every Markdown card (`*.md`) and spec (`*.yaml`) in files and folders.
 
     Folders are searched recursively (hidden folders such as `.cardgen/` skipped).
@@ -226,10 +264,11 @@ def audit_paths(paths: Iterable[str | Path], *, root: str | Path = ".",
     jobs = jobs or os.cpu_count() or 1
     if jobs > 1 and len(files) >= PARALLEL_FROM:
         size = max(1, len(files) // (jobs * 4))
-        chunks = [files[i:i + size] for i in range(0, len(files), size)]
+        chunks = [files[i : i + size] for i in range(0, len(files), size)]
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            outcomes = [o for part in pool.map(_audit_chunk, chunks, [root] * len(chunks))
-                        for o in part]
+            outcomes = [
+                o for part in pool.map(_audit_chunk, chunks, [root] * len(chunks)) for o in part
+            ]
     else:
         outcomes = _audit_chunk(files, root)
     for card, problems in outcomes:
@@ -239,9 +278,16 @@ def audit_paths(paths: Iterable[str | Path], *, root: str | Path = ".",
     return report
 
 
-def audit_hub(repo_ids: Iterable[str], *, repo_type: str = "model", jobs: int = 8,
-              endpoint: str | None = None, timeout: float = 30.0, retries: int = 4,
-              progress: Callable[[str, bool], None] | None = None) -> AuditReport:
+def audit_hub(
+    repo_ids: Iterable[str],
+    *,
+    repo_type: str = "model",
+    jobs: int = 8,
+    endpoint: str | None = None,
+    timeout: float = 30.0,
+    retries: int = 4,
+    progress: Callable[[str, bool], None] | None = None,
+) -> AuditReport:
     """Audit Hub repositories, read through the batch collector (`collect_many`).
 
     Facts go to a temporary folder that is removed afterwards; a repository that cannot
@@ -251,14 +297,25 @@ def audit_hub(repo_ids: Iterable[str], *, repo_type: str = "model", jobs: int = 
 
     report = AuditReport()
     with tempfile.TemporaryDirectory(prefix="cardgen-audit-") as tmp:
-        batch = collect_many(repo_ids, repo_type=repo_type, jobs=jobs, endpoint=endpoint,
-                             root=tmp, timeout=timeout, retries=retries, progress=progress)
+        batch = collect_many(
+            repo_ids,
+            repo_type=repo_type,
+            jobs=jobs,
+            endpoint=endpoint,
+            root=tmp,
+            timeout=timeout,
+            retries=retries,
+            progress=progress,
+        )
         for repo, result in batch.results.items():
             folder = Path(tmp) / ".cardgen" / card_name_for(repo)
             facts = json.loads((folder / "hub.json").read_text(encoding="utf-8"))
             evaluations_path = folder / "hub-evaluations.json"
-            evaluations = (json.loads(evaluations_path.read_text(encoding="utf-8"))
-                           ["evaluations"] if evaluations_path.exists() else [])
+            evaluations = (
+                json.loads(evaluations_path.read_text(encoding="utf-8"))["evaluations"]
+                if evaluations_path.exists()
+                else []
+            )
             card = audit_hub_facts(facts, evaluations)
             card.source = result.repo_id
             report.cards.append(card)
@@ -269,15 +326,20 @@ def audit_hub(repo_ids: Iterable[str], *, repo_type: str = "model", jobs: int = 
 
 # --- outputs ---------------------------------------------------------------------------------
 
+
 def card_rows(report: AuditReport) -> list[dict[str, Any]]:
     """One flat row per audited card: the Parquet table's rows."""
     quartiles = download_quartiles(report.cards)
     rows = []
     for card in report.cards:
         row: dict[str, Any] = {
-            "source": card.source, "origin": card.origin, "kind": card.kind,
-            "completeness": round(card.completeness, 2), "pipeline_tag": card.pipeline_tag,
-            "library_name": card.library_name, "downloads": card.downloads,
+            "source": card.source,
+            "origin": card.origin,
+            "kind": card.kind,
+            "completeness": round(card.completeness, 2),
+            "pipeline_tag": card.pipeline_tag,
+            "library_name": card.library_name,
+            "downloads": card.downloads,
             "download_quartile": quartiles.get(card.source),
             "checks": sorted(ch["code"] for ch in card.checks),
             "warnings": list(card.warnings),
@@ -300,8 +362,11 @@ def write_outputs(report: AuditReport, out: str | Path) -> list[Path]:
     rows = card_rows(report)
     # Model and data cards have different section columns: take the union (pyarrow's
     # from_pylist would keep only the first row's keys); a card without one gets null.
-    columns = sorted({k for row in rows for k in row}, key=lambda k: (k.count("."), k)) \
-        if rows else ["source"]
+    columns = (
+        sorted({k for row in rows for k in row}, key=lambda k: (k.count("."), k))
+        if rows
+        else ["source"]
+    )
     table = pa.table({c: [row.get(c) for row in rows] for c in columns})
     fd, tmp = tempfile.mkstemp(prefix=".audit.parquet.", dir=out)
     os.close(fd)
@@ -320,8 +385,9 @@ def _bar(rate: float, width: int = 20) -> str:
 
 def summary_lines(report: AuditReport) -> list[str]:
     """The terminal summary: counts, completeness, fill rates with intervals, checks."""
-    lines = [f"audited {len(report.cards)} card(s); mean completeness "
-             f"{report.mean_completeness:.1f}%"]
+    lines = [
+        f"audited {len(report.cards)} card(s); mean completeness {report.mean_completeness:.1f}%"
+    ]
     counts = Counter(p["problem"] for p in report.problems)
     if counts:
         lines.append("problems: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
@@ -330,13 +396,16 @@ def summary_lines(report: AuditReport) -> list[str]:
         for group in ("sections", "fields"):
             for name, row in figures[group].items():
                 extra = " (not in completeness)" if name in EXTRA_MODEL_SECTIONS else ""
-                lines.append(f"  {_bar(row['rate'])} {100 * row['rate']:5.1f}% "
-                             f"[{100 * row['ci_low']:.1f}, {100 * row['ci_high']:.1f}]  "
-                             f"{group[:-1]} {name}"
-                             + (f", {row['placeholder']} placeholder" if row["placeholder"]
-                                else "") + extra)
+                lines.append(
+                    f"  {_bar(row['rate'])} {100 * row['rate']:5.1f}% "
+                    f"[{100 * row['ci_low']:.1f}, {100 * row['ci_high']:.1f}]  "
+                    f"{group[:-1]} {name}"
+                    + (f", {row['placeholder']} placeholder" if row["placeholder"] else "")
+                    + extra
+                )
         if figures["checks"]:
-            lines.append("  claim checks failed: " + ", ".join(
-                f"{code} ({n})" for code, n in figures["checks"].items()))
+            lines.append(
+                "  claim checks failed: "
+                + ", ".join(f"{code} ({n})" for code, n in figures["checks"].items())
+            )
     return lines
-

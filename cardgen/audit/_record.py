@@ -26,20 +26,38 @@ EXTRA_MODEL_SECTIONS: tuple[str, ...] = (
 exactly these); they do not count towards completeness."""
 
 EXTRA_HEADINGS: dict[str, str] = {
-    normalize_heading(h): path for path, headings in {
-        "training_procedure": ("Training Details", "Training hyperparameters",
-                               "Training results", "Framework versions"),
-        "environmental_impact": ("Environmental Impact", "Carbon emissions",
-                                 "Carbon Footprint"),
+    normalize_heading(h): path
+    for path, headings in {
+        "training_procedure": (
+            "Training Details",
+            "Training hyperparameters",
+            "Training results",
+            "Framework versions",
+        ),
+        "environmental_impact": ("Environmental Impact", "Carbon emissions", "Carbon Footprint"),
         "technical_specifications": ("Technical Specifications",),
-    }.items() for h in headings
+    }.items()
+    for h in headings
 }
 """Headings of audited sections that `cardgen import` keeps as extra sections."""
 
-MODEL_FIELDS: tuple[str, ...] = ("license", "base_model", "datasets", "language",
-                                 "eval_results", "co2_eq_emissions", "parameter_count")
-DATA_FIELDS: tuple[str, ...] = ("license", "language", "task_categories", "size_categories",
-                                "source_datasets", "pretty_name")
+MODEL_FIELDS: tuple[str, ...] = (
+    "license",
+    "base_model",
+    "datasets",
+    "language",
+    "eval_results",
+    "co2_eq_emissions",
+    "parameter_count",
+)
+DATA_FIELDS: tuple[str, ...] = (
+    "license",
+    "language",
+    "task_categories",
+    "size_categories",
+    "source_datasets",
+    "pretty_name",
+)
 
 _FINETUNE_TEXT = re.compile(r"fine-?tuned (?:version|from|on|checkpoint)", re.IGNORECASE)
 
@@ -74,10 +92,16 @@ class CardAudit:
     def to_json(self) -> dict[str, Any]:
         """A JSON-able mapping (completeness rounded to 2 decimals)."""
         return {
-            "source": self.source, "origin": self.origin, "kind": self.kind,
-            "completeness": round(self.completeness, 2), "sections": self.sections,
-            "fields": self.fields, "checks": self.checks, "warnings": self.warnings,
-            "pipeline_tag": self.pipeline_tag, "library_name": self.library_name,
+            "source": self.source,
+            "origin": self.origin,
+            "kind": self.kind,
+            "completeness": round(self.completeness, 2),
+            "sections": self.sections,
+            "fields": self.fields,
+            "checks": self.checks,
+            "warnings": self.warnings,
+            "pipeline_tag": self.pipeline_tag,
+            "library_name": self.library_name,
             "downloads": self.downloads,
         }
 
@@ -96,26 +120,34 @@ def _entries(kind: str) -> list[list[str]]:
 
 
 def _sections(kind: str, lookup: Callable[[str], list[Any]]) -> dict[str, FillState]:
-    return {alts[0]: best_state([fill_state(v) for alt in alts for v in lookup(alt)])
-            for alts in _entries(kind)}
+    return {
+        alts[0]: best_state([fill_state(v) for alt in alts for v in lookup(alt)])
+        for alts in _entries(kind)
+    }
 
 
 # --- claim checks ------------------------------------------------------------------------------
+
 
 def _check(checks: list[dict[str, Any]], code: str, count: int, message: str) -> None:
     if count:
         checks.append({"code": code, "count": count, "message": message})
 
 
-def model_index_checks(model_index: Any, listed: set[str], is_finetune: bool,
-                       has_base: bool) -> list[dict[str, Any]]:
+def model_index_checks(
+    model_index: Any, listed: set[str], is_finetune: bool, has_base: bool
+) -> list[dict[str, Any]]:
     """Checks on `model-index` results: dataset revision and split, n or interval, the
     dataset listed in `datasets`, and a fine-tune that names its base model."""
     no_revision = no_split = no_uncertainty = unlisted = 0
     entries = model_index if isinstance(model_index, list) else []
-    results = [r for entry in entries if isinstance(entry, dict)
-               and isinstance(entry.get("results"), list)
-               for r in entry["results"] if isinstance(r, dict)]
+    results = [
+        r
+        for entry in entries
+        if isinstance(entry, dict) and isinstance(entry.get("results"), list)
+        for r in entry["results"]
+        if isinstance(r, dict)
+    ]
     for result in results:
         raw = result.get("dataset")
         dataset: dict[str, Any] = raw if isinstance(raw, dict) else {}
@@ -127,49 +159,78 @@ def model_index_checks(model_index: Any, listed: set[str], is_finetune: bool,
         for metric in metrics if isinstance(metrics, list) else []:
             args = metric.get("args") if isinstance(metric, dict) else None
             args = args if isinstance(args, dict) else {}
-            no_uncertainty += isinstance(metric, dict) and args.get("n") is None \
-                and args.get("ci_low") is None
+            no_uncertainty += (
+                isinstance(metric, dict) and args.get("n") is None and args.get("ci_low") is None
+            )
     checks: list[dict[str, Any]] = []
-    _check(checks, "result-without-revision", no_revision,
-           "results whose dataset has no revision")
+    _check(checks, "result-without-revision", no_revision, "results whose dataset has no revision")
     _check(checks, "result-without-split", no_split, "results whose dataset has no split")
-    _check(checks, "result-without-n-or-interval", no_uncertainty,
-           "metric values with neither n nor a confidence interval")
-    _check(checks, "result-on-unlisted-dataset", unlisted,
-           "results on a dataset the card's `datasets` does not list")
-    _check(checks, "finetune-without-base-model", int(is_finetune and not has_base),
-           "a fine-tuned model that does not name its `base_model`")
+    _check(
+        checks,
+        "result-without-n-or-interval",
+        no_uncertainty,
+        "metric values with neither n nor a confidence interval",
+    )
+    _check(
+        checks,
+        "result-on-unlisted-dataset",
+        unlisted,
+        "results on a dataset the card's `datasets` does not list",
+    )
+    _check(
+        checks,
+        "finetune-without-base-model",
+        int(is_finetune and not has_base),
+        "a fine-tuned model that does not name its `base_model`",
+    )
     return checks
 
 
 def _spec_checks(card: ModelCard) -> list[dict[str, Any]]:
     listed = set(card.metadata.datasets) | {
-        v for d in card.evaluation_data.datasets for v in (d.name, d.uri) if v}
+        v for d in card.evaluation_data.datasets for v in (d.name, d.uri) if v
+    }
     no_revision = no_split = no_uncertainty = unlisted = 0
     for evaluation in card.quantitative_analyses.evaluations:
         dataset = evaluation.dataset
         no_revision += dataset is None or not dataset.revision
         no_split += dataset is None or not dataset.split
         unlisted += dataset is not None and not {dataset.name, dataset.uri} & listed
-        no_uncertainty += sum(v.value is not None and v.n is None and v.ci_low is None
-                              for v in evaluation.overall.values())
+        no_uncertainty += sum(
+            v.value is not None and v.n is None and v.ci_low is None
+            for v in evaluation.overall.values()
+        )
     checks: list[dict[str, Any]] = []
-    _check(checks, "result-without-revision", no_revision,
-           "evaluations whose dataset has no revision")
+    _check(
+        checks, "result-without-revision", no_revision, "evaluations whose dataset has no revision"
+    )
     _check(checks, "result-without-split", no_split, "evaluations whose dataset has no split")
-    _check(checks, "result-without-n-or-interval", no_uncertainty,
-           "metric values with neither n nor a confidence interval")
-    _check(checks, "result-on-unlisted-dataset", unlisted,
-           "evaluations on a dataset the card does not list")
+    _check(
+        checks,
+        "result-without-n-or-interval",
+        no_uncertainty,
+        "metric values with neither n nor a confidence interval",
+    )
+    _check(
+        checks,
+        "result-on-unlisted-dataset",
+        unlisted,
+        "evaluations on a dataset the card does not list",
+    )
     finetune = card.metadata.base_model_relation == "finetune" or bool(
-        card.artefact_provenance.adaptation)
-    _check(checks, "finetune-without-base-model",
-           int(finetune and not card.metadata.base_model), "a fine-tuned model that does "
-           "not name its `base_model`")
+        card.artefact_provenance.adaptation
+    )
+    _check(
+        checks,
+        "finetune-without-base-model",
+        int(finetune and not card.metadata.base_model),
+        "a fine-tuned model that does not name its `base_model`",
+    )
     return checks
 
 
 # --- sources -----------------------------------------------------------------------------------
+
 
 def _markdown_values(parsed: ParsedReadme, kind: str) -> dict[str, list[Any]]:
     table = MODEL_SECTIONS if kind == "model" else DATA_SECTIONS
@@ -201,14 +262,18 @@ def _prefix_lookup(values: dict[str, list[Any]]) -> Callable[[str], list[Any]]:
             if key.startswith(prefix):
                 found.extend(items)
         return found
+
     return lookup
 
 
 def _is_finetune(metadata: dict[str, Any], body: str) -> bool:
     tags = metadata.get("tags")
     tags = [str(t) for t in tags] if isinstance(tags, list) else [str(tags)]
-    return ("generated_from_trainer" in tags or metadata.get("base_model_relation") == "finetune"
-            or bool(_FINETUNE_TEXT.search(body)))
+    return (
+        "generated_from_trainer" in tags
+        or metadata.get("base_model_relation") == "finetune"
+        or bool(_FINETUNE_TEXT.search(body))
+    )
 
 
 def _metadata_fields(metadata: dict[str, Any], kind: str) -> dict[str, FillState]:
@@ -235,13 +300,22 @@ def audit_markdown(source: str, parsed: ParsedReadme, kind: str | None = None) -
     kind = kind or guess_kind(parsed)
     values = _markdown_values(parsed, kind)
     metadata = parsed.metadata
-    audit = CardAudit(source, "markdown", kind, _sections(kind, _prefix_lookup(values)),
-                      _metadata_fields(metadata, kind), warnings=list(parsed.warnings))
+    audit = CardAudit(
+        source,
+        "markdown",
+        kind,
+        _sections(kind, _prefix_lookup(values)),
+        _metadata_fields(metadata, kind),
+        warnings=list(parsed.warnings),
+    )
     if kind == "model":
         listed = set(_as_list(metadata.get("datasets")))
-        audit.checks = model_index_checks(metadata.get("model-index"), listed,
-                                          _is_finetune(metadata, parsed.body),
-                                          bool(_as_list(metadata.get("base_model"))))
+        audit.checks = model_index_checks(
+            metadata.get("model-index"),
+            listed,
+            _is_finetune(metadata, parsed.body),
+            bool(_as_list(metadata.get("base_model"))),
+        )
         audit.pipeline_tag = _text(metadata.get("pipeline_tag"))
         audit.library_name = _text(metadata.get("library_name"))
     return audit
@@ -272,6 +346,7 @@ def audit_hub_facts(facts: dict[str, Any], evaluations: list[Any]) -> CardAudit:
 
 def audit_card(source: str, card: ModelCard | DataCard) -> CardAudit:
     """Audit a validated spec (with its facts merged) by the same rule as `validate`."""
+
     def lookup(path: str) -> list[Any]:
         value: Any = card
         for part in path.split("."):
@@ -284,13 +359,21 @@ def audit_card(source: str, card: ModelCard | DataCard) -> CardAudit:
         meta = card.metadata
         audit.fields = {
             "license": fill_state(meta.license),
-            "base_model": best_state([fill_state(meta.base_model), fill_state(
-                card.artefact_provenance.base_model_dependencies)]),
+            "base_model": best_state(
+                [
+                    fill_state(meta.base_model),
+                    fill_state(card.artefact_provenance.base_model_dependencies),
+                ]
+            ),
             "datasets": fill_state(meta.datasets),
             "language": fill_state(meta.language),
-            "eval_results": best_state([fill_state(card.quantitative_analyses.evaluations),
-                                        fill_state(card.sources.evaluate),
-                                        fill_state(card.sources.probe)]),
+            "eval_results": best_state(
+                [
+                    fill_state(card.quantitative_analyses.evaluations),
+                    fill_state(card.sources.evaluate),
+                    fill_state(card.sources.probe),
+                ]
+            ),
             "co2_eq_emissions": fill_state(card.environmental_impact.carbon_emitted_kg),
             "parameter_count": fill_state(card.artefact_provenance.parameter_count),
         }

@@ -37,9 +37,14 @@ class EvaluationSet:
     """Split read, for a `datasets` folder or a Hub dataset."""
 
 
-def load_evaluation_set(data: str, columns: Sequence[str], *, split: str | None = None,
-                        limit: int | None = None,
-                        endpoint: str | None = None) -> EvaluationSet:
+def load_evaluation_set(
+    data: str,
+    columns: Sequence[str],
+    *,
+    split: str | None = None,
+    limit: int | None = None,
+    endpoint: str | None = None,
+) -> EvaluationSet:
     """Read the `columns` of an evaluation set.
 
     Args:
@@ -92,27 +97,32 @@ def _folder_revision(files: dict[str, str]) -> str:
     return "sha256:" + hashlib.sha256(listing.encode("utf-8")).hexdigest()
 
 
-def _load_saved_dataset(folder: Path, columns: Sequence[str],
-                        split: str | None) -> EvaluationSet:
+def _load_saved_dataset(folder: Path, columns: Sequence[str], split: str | None) -> EvaluationSet:
     try:
         import datasets
     except ImportError as exc:
-        raise CardgenError(f"{folder}: reading a saved `datasets` folder needs the datasets "
-                           "library; pip install 'cardgen[ml]'") from exc
+        raise CardgenError(
+            f"{folder}: reading a saved `datasets` folder needs the datasets "
+            "library; pip install 'cardgen[ml]'"
+        ) from exc
     if (folder / "dataset_dict.json").is_file():
         splits = json.loads((folder / "dataset_dict.json").read_text(encoding="utf-8"))["splits"]
         if split is None and len(splits) == 1:
             split = splits[0]
         if split not in splits:
-            raise CardgenError(f"{folder}: give --split, one of {', '.join(splits)}"
-                               if split is None else
-                               f"{folder}: no split {split!r}; splits: {', '.join(splits)}")
+            raise CardgenError(
+                f"{folder}: give --split, one of {', '.join(splits)}"
+                if split is None
+                else f"{folder}: no split {split!r}; splits: {', '.join(splits)}"
+            )
         part = folder / str(split)
     elif (folder / "dataset_info.json").is_file() or (folder / "state.json").is_file():
         part = folder
     else:
-        raise CardgenError(f"{folder}: not a dataset folder (no dataset_dict.json or "
-                           "state.json from `datasets`' save_to_disk)")
+        raise CardgenError(
+            f"{folder}: not a dataset folder (no dataset_dict.json or "
+            "state.json from `datasets`' save_to_disk)"
+        )
     dataset = datasets.load_from_disk(str(part))
     missing_columns(str(part), columns, dataset.column_names)
     frame = dataset.select_columns(list(columns)).to_pandas()
@@ -133,8 +143,9 @@ def split_of(filename: str) -> str:
     return stem
 
 
-def _load_hub(data: str, columns: Sequence[str], *, split: str | None,
-              endpoint: str | None) -> EvaluationSet:
+def _load_hub(
+    data: str, columns: Sequence[str], *, split: str | None, endpoint: str | None
+) -> EvaluationSet:
     from huggingface_hub import HfApi, hf_hub_download
     from huggingface_hub.errors import HfHubHTTPError
 
@@ -155,14 +166,18 @@ def _load_hub(data: str, columns: Sequence[str], *, split: str | None,
         split = next(iter(by_split))
     if split not in by_split:
         known = ", ".join(sorted(by_split))
-        raise CardgenError(f"{data}: give --split, one of {known}" if split is None
-                           else f"{data}: no split {split!r}; splits: {known}")
+        raise CardgenError(
+            f"{data}: give --split, one of {known}"
+            if split is None
+            else f"{data}: no split {split!r}; splits: {known}"
+        )
     frames = []
     files: dict[str, str] = {}
     for name in by_split[split]:
         try:
-            local = hf_hub_download(repo_id, name, repo_type="dataset", revision=info.sha,
-                                    endpoint=endpoint)
+            local = hf_hub_download(
+                repo_id, name, repo_type="dataset", revision=info.sha, endpoint=endpoint
+            )
         except HfHubHTTPError as exc:
             raise CardgenError(f"{data}: cannot download {name}: {exc}") from exc
         frames.append(_read_file(Path(local), columns, None))

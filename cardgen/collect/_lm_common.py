@@ -58,8 +58,9 @@ class LMRun:
 
 def task_name(evaluation: DisaggregatedEvaluation) -> str:
     """The harness's name of an evaluation's task (its record), else the evaluation name."""
-    return (evaluation.record.task if evaluation.record and evaluation.record.task
-            else evaluation.name)
+    return (
+        evaluation.record.task if evaluation.record and evaluation.record.task else evaluation.name
+    )
 
 
 def slug(text: str) -> str:
@@ -76,24 +77,33 @@ def number(value: Any) -> float | None:
     return None
 
 
-def harness_value(value: Any, stderr: Any, n: int | None, level: float,
-                  what: str) -> MetricValue:
+def harness_value(value: Any, stderr: Any, n: int | None, level: float, what: str) -> MetricValue:
     """A metric from a harness's aggregate numbers: its own stderr, labelled as such."""
     number_value = number(value)
     if number_value is None:
-        return MetricValue(value=None, n=n, undefined_reason=f"{what}: the harness reported "
-                           f"{value!r}, not a number")
+        return MetricValue(
+            value=None,
+            n=n,
+            undefined_reason=f"{what}: the harness reported {value!r}, not a number",
+        )
     se = number(stderr)
     if se is None or se < 0:
         return MetricValue(value=number_value, n=n, ci_method="none")
     half = z_value(level) * se
-    return MetricValue(value=number_value, se=se, ci_low=number_value - half,
-                       ci_high=number_value + half, ci_level=level,
-                       ci_method="harness-stderr", n=n)
+    return MetricValue(
+        value=number_value,
+        se=se,
+        ci_low=number_value - half,
+        ci_high=number_value + half,
+        ci_level=level,
+        ci_method="harness-stderr",
+        n=n,
+    )
 
 
-def sample_value(scores: Mapping[str, float], clusters: Mapping[str, str] | None,
-                 level: float) -> MetricValue:
+def sample_value(
+    scores: Mapping[str, float], clusters: Mapping[str, str] | None, level: float
+) -> MetricValue:
     """A metric from per-question scores: CLT SE, or clustered SE when clusters are given."""
     values = list(scores.values())
     method: CIMethod
@@ -105,14 +115,27 @@ def sample_value(scores: Mapping[str, float], clusters: Mapping[str, str] | None
         method = "clt"
     if result.se is None:
         return MetricValue(value=result.value, n=result.n, ci_method="none")
-    return MetricValue(value=result.value, se=result.se, ci_low=result.ci_low,
-                       ci_high=result.ci_high, ci_level=level, ci_method=method, n=result.n)
+    return MetricValue(
+        value=result.value,
+        se=result.se,
+        ci_low=result.ci_low,
+        ci_high=result.ci_high,
+        ci_level=level,
+        ci_method=method,
+        n=result.n,
+    )
 
 
-def scored_value(scores: Mapping[str, float] | None,
-                 clusters: Mapping[str, str] | None, reported: Any, stderr: Any,
-                 level: float, what: str, warnings: list[str],
-                 count: int | None = None) -> MetricValue:
+def scored_value(
+    scores: Mapping[str, float] | None,
+    clusters: Mapping[str, str] | None,
+    reported: Any,
+    stderr: Any,
+    level: float,
+    what: str,
+    warnings: list[str],
+    count: int | None = None,
+) -> MetricValue:
     """Per-question error bars when the scores reproduce the harness's value, else the
     harness's own stderr (with a warning that says why); `count` is the harness's own
     question count, used when there are no scores."""
@@ -120,12 +143,17 @@ def scored_value(scores: Mapping[str, float] | None,
     if scores:
         value = sample_value(scores, clusters, level)
         target = number(reported)
-        if target is None or value.value is None or abs(value.value - target) <= max(
-                TOLERANCE, 1e-9 * abs(target)):
+        if (
+            target is None
+            or value.value is None
+            or abs(value.value - target) <= max(TOLERANCE, 1e-9 * abs(target))
+        ):
             return value
-        warnings.append(f"{what}: the mean of the per-question scores ({value.value:.6g}) is "
-                        f"not the harness's value ({target:.6g}); it is not a mean of "
-                        "per-question scores, so the harness's own stderr is used")
+        warnings.append(
+            f"{what}: the mean of the per-question scores ({value.value:.6g}) is "
+            f"not the harness's value ({target:.6g}); it is not a mean of "
+            "per-question scores, so the harness's own stderr is used"
+        )
     return harness_value(reported, stderr, n, level, what)
 
 
@@ -138,13 +166,16 @@ def set_dataset_id(run: LMRun, dataset_id: str | None) -> LMRun:
     if dataset_id is None:
         return run
     if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$", dataset_id):
-        raise CardgenError(f"--dataset-id: expected a Hub dataset id ORG/NAME, got "
-                           f"{dataset_id!r}")
+        raise CardgenError(f"--dataset-id: expected a Hub dataset id ORG/NAME, got {dataset_id!r}")
     for task in run.tasks:
         dataset = task.evaluation.dataset
-        task.evaluation.dataset = dataset.model_copy(update={
-            "name": dataset_id, "uri": f"https://huggingface.co/datasets/{dataset_id}"}) \
-            if dataset is not None else None
+        task.evaluation.dataset = (
+            dataset.model_copy(
+                update={"name": dataset_id, "uri": f"https://huggingface.co/datasets/{dataset_id}"}
+            )
+            if dataset is not None
+            else None
+        )
     return run
 
 
@@ -160,9 +191,12 @@ def store_run(card_name: str, run: LMRun, root: str | Path = ".") -> list[Path]:
         key = prefix + slug(task.evaluation.name)
         written.append(write_fact(card_name, key, task.evaluation, root))
         if task.samples:
-            written.append(atomic_write_text(
-                facts_dir(card_name, root) / SAMPLES_DIR / f"{key}.json",
-                dumps_json({"samples": task.samples, "clusters": task.clusters})))
+            written.append(
+                atomic_write_text(
+                    facts_dir(card_name, root) / SAMPLES_DIR / f"{key}.json",
+                    dumps_json({"samples": task.samples, "clusters": task.clusters}),
+                )
+            )
     return written
 
 
@@ -189,6 +223,8 @@ def card_run(card_name: str, root: str | Path = ".") -> LMRun:
             samples, clusters = stored.get("samples", {}), stored.get("clusters", {})
         tasks.append(TaskResult(evaluation, samples, clusters))
     if not tasks:
-        raise CardgenError(f"{folder}: no language-model evaluations stored for card "
-                           f"{card_name!r} (run `cardgen collect lm-eval` or `collect inspect`)")
+        raise CardgenError(
+            f"{folder}: no language-model evaluations stored for card "
+            f"{card_name!r} (run `cardgen collect lm-eval` or `collect inspect`)"
+        )
     return LMRun("card", str(folder), tasks)

@@ -66,8 +66,9 @@ def mean_se(scores: Sequence[float] | np.ndarray, level: float = 0.95) -> MeanSE
     return MeanSE(mean, se, *_interval(mean, se, level), n)
 
 
-def clustered_se(scores: Sequence[float] | np.ndarray, clusters: Sequence[Hashable],
-                 level: float = 0.95) -> MeanSE:
+def clustered_se(
+    scores: Sequence[float] | np.ndarray, clusters: Sequence[Hashable], level: float = 0.95
+) -> MeanSE:
     """Mean with the CR1 cluster-robust standard error (statsmodels' `cov_type="cluster"`).
 
     Args:
@@ -88,7 +89,7 @@ def clustered_se(scores: Sequence[float] | np.ndarray, clusters: Sequence[Hashab
         return MeanSE(mean, None, None, None, n, groups)
     sums = np.bincount(index, weights=values - mean, minlength=groups)
     # statsmodels' CR1 factor G/(G-1) · (n-1)/(n-k); the second part is 1 for a mean (k = 1)
-    se = math.sqrt(groups / (groups - 1) * float(np.sum(sums ** 2))) / n
+    se = math.sqrt(groups / (groups - 1) * float(np.sum(sums**2))) / n
     return MeanSE(mean, se, *_interval(mean, se, level), n, groups)
 
 
@@ -116,8 +117,9 @@ def mde(se: float | None, alpha: float = 0.05, power: float = 0.8) -> float | No
     return float((stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)) * se)
 
 
-def paired_difference(baseline: Mapping[str, float], new: Mapping[str, float],
-                      level: float = 0.95, power: float = 0.8) -> Difference:
+def paired_difference(
+    baseline: Mapping[str, float], new: Mapping[str, float], level: float = 0.95, power: float = 0.8
+) -> Difference:
     """Mean paired difference over the question ids both runs share.
 
     Raises:
@@ -130,15 +132,36 @@ def paired_difference(baseline: Mapping[str, float], new: Mapping[str, float],
     base = np.array([baseline[k] for k in shared], dtype=np.float64)
     other = np.array([new[k] for k in shared], dtype=np.float64)
     d = mean_se(other - base, level)
-    return Difference(float(base.mean()), float(other.mean()), d.value, d.se, d.ci_low,
-                      d.ci_high, len(shared), True, mde(d.se, 1 - level, power))
+    return Difference(
+        float(base.mean()),
+        float(other.mean()),
+        d.value,
+        d.se,
+        d.ci_low,
+        d.ci_high,
+        len(shared),
+        True,
+        mde(d.se, 1 - level, power),
+    )
 
 
-def unpaired_difference(baseline: MeanSE, new: MeanSE, level: float = 0.95,
-                        power: float = 0.8) -> Difference:
+def unpaired_difference(
+    baseline: MeanSE, new: MeanSE, level: float = 0.95, power: float = 0.8
+) -> Difference:
     """Difference of two independent means: `SE = sqrt(SE_a² + SE_b²)`."""
     diff = new.value - baseline.value
-    se = (math.sqrt(baseline.se ** 2 + new.se ** 2)
-          if baseline.se is not None and new.se is not None else None)
-    return Difference(baseline.value, new.value, diff, se, *_interval(diff, se, level),
-                      min(baseline.n, new.n), False, mde(se, 1 - level, power))
+    se = (
+        math.sqrt(baseline.se**2 + new.se**2)
+        if baseline.se is not None and new.se is not None
+        else None
+    )
+    return Difference(
+        baseline.value,
+        new.value,
+        diff,
+        se,
+        *_interval(diff, se, level),
+        min(baseline.n, new.n),
+        False,
+        mde(se, 1 - level, power),
+    )

@@ -70,8 +70,9 @@ def clustered_mean(per_cluster: dict[str, float], ci: float) -> ClusteredMean:
     return ClusteredMean(mean, mean - half, mean + half, q, per_cluster, se)
 
 
-def discrimination_scores(prompts: pd.DataFrame, baseline: dict[str, str],
-                          ci: float) -> dict[tuple[str, str], ClusteredMean]:
+def discrimination_scores(
+    prompts: pd.DataFrame, baseline: dict[str, str], ci: float
+) -> dict[tuple[str, str], ClusteredMean]:
     """Score of every value of every attribute against the attribute's baseline value.
 
     Args:
@@ -93,20 +94,20 @@ def discrimination_scores(prompts: pd.DataFrame, baseline: dict[str, str],
             if diff.empty:
                 continue
             scores[(attribute, str(value))] = clustered_mean(
-                {str(q): float(d) for q, d in diff.items()}, ci)
+                {str(q): float(d) for q, d in diff.items()}, ci
+            )
     return scores
 
 
-def question_means(prompts: pd.DataFrame, column: str,
-                   mask: pd.Series | None = None) -> dict[str, float]:
+def question_means(
+    prompts: pd.DataFrame, column: str, mask: pd.Series | None = None
+) -> dict[str, float]:
     """Mean of `column` per decision question (over the rows in `mask`)."""
     rows = prompts if mask is None else prompts[mask]
-    return {str(q): float(v) for q, v in rows.groupby("question", sort=True)[column].mean()
-            .items()}
+    return {str(q): float(v) for q, v in rows.groupby("question", sort=True)[column].mean().items()}
 
 
-def mixed_effects(prompts: pd.DataFrame, baseline: dict[str, str],
-                  ci: float) -> dict[str, Any]:
+def mixed_effects(prompts: pd.DataFrame, baseline: dict[str, str], ci: float) -> dict[str, Any]:
     """The paper's mixed-effects model, fitted with statsmodels' MixedLM (REML).
 
     `logit ~ C(age) + C(gender) + C(race)` with treatment coding against the baseline, and a
@@ -130,8 +131,12 @@ def mixed_effects(prompts: pd.DataFrame, baseline: dict[str, str],
             fit = smf.mixedlm(formula, prompts, groups=prompts["question"]).fit(reml=True)
         except (ValueError, np.linalg.LinAlgError) as exc:
             # e.g. a single decision question: no between-question variance to estimate
-            return {"formula": formula, "coefficients": {}, "converged": False,
-                    "error": f"{type(exc).__name__}: {exc}"}
+            return {
+                "formula": formula,
+                "coefficients": {},
+                "converged": False,
+                "error": f"{type(exc).__name__}: {exc}",
+            }
     interval = fit.conf_int(alpha=1 - ci)
     coefficients: dict[str, dict[str, float | None]] = {}
     for name, value in fit.fe_params.items():

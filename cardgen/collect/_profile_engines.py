@@ -71,7 +71,8 @@ def open_duckdb_source(path: str, *, strip: bool = True) -> DuckDBSource:
     if inputs.table is not None:
         raise CardgenError(f"{path}: profile reads files; a Spark table is not supported")
     fmt = {"json": "jsonl"}.get(inputs.kind, inputs.kind)
-    source = DuckDBSource(Path(path), fmt, list(inputs.files), strip=strip,
-                          sql_source=source_sql(inputs), given=path)
+    source = DuckDBSource(
+        Path(path), fmt, list(inputs.files), strip=strip, sql_source=source_sql(inputs), given=path
+    )
     source.open()
     return source

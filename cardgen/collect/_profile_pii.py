@@ -19,20 +19,45 @@ MIN_VALUES = 20
 
 _NAME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("email", re.compile(r"(^|_)e_?mail(_?address)?($|_)")),
-    ("phone", re.compile(r"(^|_)(phone|telephone|tel|mobile|cell_?phone|fax)(_?(number|no))?"
-                         r"($|_)")),
+    (
+        "phone",
+        re.compile(
+            r"(^|_)(phone|telephone|tel|mobile|cell_?phone|fax)(_?(number|no))?"
+            r"($|_)"
+        ),
+    ),
     ("date_of_birth", re.compile(r"(^|_)(dob|date_?of_?birth|birth_?date|birthday|born)($|_)")),
-    ("government_id", re.compile(r"(^|_)(ssn|social_?security(_?number)?|passport(_?(number|no))?"
-                                 r"|national_?id|tax_?id|nin|driver_?s?_?licen[cs]e)($|_)")),
-    ("name", re.compile(r"^name$|(^|_)(first|last|middle|full|given|family|maiden|sur|fore)_?name"
-                        r"($|_)|^(customer|patient|person|employee|client|contact|user)_?name$"
-                        r"|^(first|last|middle|surname|forename|given)$")),
+    (
+        "government_id",
+        re.compile(
+            r"(^|_)(ssn|social_?security(_?number)?|passport(_?(number|no))?"
+            r"|national_?id|tax_?id|nin|driver_?s?_?licen[cs]e)($|_)"
+        ),
+    ),
+    (
+        "name",
+        re.compile(
+            r"^name$|(^|_)(first|last|middle|full|given|family|maiden|sur|fore)_?name"
+            r"($|_)|^(customer|patient|person|employee|client|contact|user)_?name$"
+            r"|^(first|last|middle|surname|forename|given)$"
+        ),
+    ),
     ("ip_address", re.compile(r"(^|_)(ip|ip_?address|ipv4|ipv6)($|_)")),
-    ("address", re.compile(r"(^|_)(address|street|postcode|post_?code|postal_?code|zip_?code|"
-                           r"zip)($|_)")),
-    ("identifier", re.compile(r"(^|_)(user|customer|patient|person|employee|client|member|"
-                              r"account)_?(id|number|no)$|(^|_)(mrn|medical_record_number|iban|"
-                              r"credit_?card(_?number)?|card_?number)($|_)")),
+    (
+        "address",
+        re.compile(
+            r"(^|_)(address|street|postcode|post_?code|postal_?code|zip_?code|"
+            r"zip)($|_)"
+        ),
+    ),
+    (
+        "identifier",
+        re.compile(
+            r"(^|_)(user|customer|patient|person|employee|client|member|"
+            r"account)_?(id|number|no)$|(^|_)(mrn|medical_record_number|iban|"
+            r"credit_?card(_?number)?|card_?number)($|_)"
+        ),
+    ),
 )
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
@@ -41,10 +66,12 @@ _PERSON = re.compile(r"^[A-Z][a-z'’-]+( [A-Z]\.?)?( [A-Z][a-z'’-]+){1,2}$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 # A date column named for an event (an offence, a screening, an admission) holds when
 # something happened, not when someone was born, however its dates spread.
-_EVENT_DATE = re.compile(r"(offen[cs]e|crime|arrest|screen|assess|jail|custody|release|admi"
-                         r"|discharge|visit|event|start|end|creat|updat|modif|time|decision|"
-                         r"filed|charge|case|hire|death|died|issue|expir|order|sale|purchase|"
-                         r"compas|(^|_)in($|_)|(^|_)out($|_))")
+_EVENT_DATE = re.compile(
+    r"(offen[cs]e|crime|arrest|screen|assess|jail|custody|release|admi"
+    r"|discharge|visit|event|start|end|creat|updat|modif|time|decision|"
+    r"filed|charge|case|hire|death|died|issue|expir|order|sale|purchase|"
+    r"compas|(^|_)in($|_)|(^|_)out($|_))"
+)
 
 
 def _normalise(name: str) -> str:
@@ -64,8 +91,9 @@ def _is_phone(value: str) -> bool:
     text = value.strip()
     if not 7 <= len(text) <= 24:
         return False
-    for match in phonenumbers.PhoneNumberMatcher(text, "US",
-                                                 leniency=phonenumbers.Leniency.POSSIBLE):
+    for match in phonenumbers.PhoneNumberMatcher(
+        text, "US", leniency=phonenumbers.Leniency.POSSIBLE
+    ):
         return match.start == 0 and match.end == len(text)
     return False
 
@@ -74,11 +102,17 @@ def _phone_rate(sample: list[str]) -> float:
     return sum(1 for v in sample if _is_phone(v)) / len(sample)
 
 
-_ID_SCHEMES = (("us.ssn", "US social security numbers"), ("ca.sin", "Canadian SINs"),
-               ("fr.nir", "French NIRs"), ("de.idnr", "German tax ids"),
-               ("es.dni", "Spanish DNIs"), ("it.codicefiscale", "Italian fiscal codes"),
-               ("nl.bsn", "Dutch BSNs"), ("br.cpf", "Brazilian CPFs"),
-               ("in_.aadhaar", "Aadhaar numbers"))
+_ID_SCHEMES = (
+    ("us.ssn", "US social security numbers"),
+    ("ca.sin", "Canadian SINs"),
+    ("fr.nir", "French NIRs"),
+    ("de.idnr", "German tax ids"),
+    ("es.dni", "Spanish DNIs"),
+    ("it.codicefiscale", "Italian fiscal codes"),
+    ("nl.bsn", "Dutch BSNs"),
+    ("br.cpf", "Brazilian CPFs"),
+    ("in_.aadhaar", "Aadhaar numbers"),
+)
 """National id schemes checked with python-stdnum (format and check digits)."""
 
 
@@ -117,12 +151,15 @@ def _birth_dates(sample: list[str], today: dt.date) -> str | None:
     median = ages[len(ages) // 2]
     if ages[0] < 0 or ages[-1] > 120 or not 1 <= median <= 100 or ages[-1] - ages[0] < 10:
         return None
-    return (f"dates imply ages {ages[0]:.0f} to {ages[-1]:.0f} (median {median:.0f}) "
-            "years: they look like dates of birth")
+    return (
+        f"dates imply ages {ages[0]:.0f} to {ages[-1]:.0f} (median {median:.0f}) "
+        "years: they look like dates of birth"
+    )
 
 
-def personal_data_flags(column: ColumnProfile, sample: list[str],
-                        today: dt.date | None = None) -> list[PersonalDataFlag]:
+def personal_data_flags(
+    column: ColumnProfile, sample: list[str], today: dt.date | None = None
+) -> list[PersonalDataFlag]:
     """Personal-data flags for one column from its name, sample values and statistics.
 
     Args:
@@ -137,43 +174,81 @@ def personal_data_flags(column: ColumnProfile, sample: list[str],
     normalised = _normalise(column.name)
     for kind, pattern in _NAME_PATTERNS:
         if pattern.search(normalised):
-            flags.append(PersonalDataFlag(column=column.name, kind=kind, evidence="column_name",
-                                          detail=f"column name {column.name!r} suggests {kind}"))
+            flags.append(
+                PersonalDataFlag(
+                    column=column.name,
+                    kind=kind,
+                    evidence="column_name",
+                    detail=f"column name {column.name!r} suggests {kind}",
+                )
+            )
             break
     named = {f.kind for f in flags}
     if len(sample) >= MIN_VALUES and column.type in ("string", "mixed"):
-        for kind, rate_of, what in (("email", lambda s: _rate(_EMAIL, s), "e-mail addresses"),
-                                    ("phone", _phone_rate, "phone numbers"),
-                                    ("ip_address", lambda s: _rate(_IPV4, s), "IPv4 addresses")):
+        for kind, rate_of, what in (
+            ("email", lambda s: _rate(_EMAIL, s), "e-mail addresses"),
+            ("phone", _phone_rate, "phone numbers"),
+            ("ip_address", lambda s: _rate(_IPV4, s), "IPv4 addresses"),
+        ):
             rate = rate_of(sample)
             if rate >= MIN_MATCH_RATE and kind not in named:
-                flags.append(PersonalDataFlag(
-                    column=column.name, kind=kind, evidence="values", match_rate=rate,
-                    detail=f"{rate:.0%} of {len(sample)} inspected values look like {what}"))
+                flags.append(
+                    PersonalDataFlag(
+                        column=column.name,
+                        kind=kind,
+                        evidence="values",
+                        match_rate=rate,
+                        detail=f"{rate:.0%} of {len(sample)} inspected values look like {what}",
+                    )
+                )
         found = _government_ids(sample) if "government_id" not in named else None
         if found and found[0] >= MIN_MATCH_RATE:
-            flags.append(PersonalDataFlag(
-                column=column.name, kind="government_id", evidence="values",
-                match_rate=found[0],
-                detail=f"{found[0]:.0%} of {len(sample)} inspected values are valid {found[1]}"))
+            flags.append(
+                PersonalDataFlag(
+                    column=column.name,
+                    kind="government_id",
+                    evidence="values",
+                    match_rate=found[0],
+                    detail=f"{found[0]:.0%} of {len(sample)} inspected values are valid {found[1]}",
+                )
+            )
         distinct_share = (column.distinct or 0) / column.count if column.count else 0.0
         rate = _rate(_PERSON, sample)
         if rate >= MIN_MATCH_RATE and distinct_share >= 0.5 and "name" not in named:
-            flags.append(PersonalDataFlag(
-                column=column.name, kind="name", evidence="values", match_rate=rate,
-                detail=f"{rate:.0%} of {len(sample)} inspected values look like personal names"))
+            flags.append(
+                PersonalDataFlag(
+                    column=column.name,
+                    kind="name",
+                    evidence="values",
+                    match_rate=rate,
+                    detail=f"{rate:.0%} of {len(sample)} inspected values look like personal names",
+                )
+            )
     if len(sample) >= MIN_VALUES and not _EVENT_DATE.search(normalised):
         reason = _birth_dates(sample, today or dt.date.today())
         if reason and "date_of_birth" not in named:
-            flags.append(PersonalDataFlag(column=column.name, kind="date_of_birth",
-                                          evidence="values", detail=reason))
-    if (not flags and column.type in ("string", "integer", "mixed") and column.count >= 100
-            and column.distinct == column.count
-            and (column.text is None or (column.text.mean_length or 0) <= 40)):
-        flags.append(PersonalDataFlag(
-            column=column.name, kind="identifier", evidence="values", match_rate=1.0,
-            detail=f"all {column.count} values are distinct: it identifies records (and "
-                   "possibly people)"))
+            flags.append(
+                PersonalDataFlag(
+                    column=column.name, kind="date_of_birth", evidence="values", detail=reason
+                )
+            )
+    if (
+        not flags
+        and column.type in ("string", "integer", "mixed")
+        and column.count >= 100
+        and column.distinct == column.count
+        and (column.text is None or (column.text.mean_length or 0) <= 40)
+    ):
+        flags.append(
+            PersonalDataFlag(
+                column=column.name,
+                kind="identifier",
+                evidence="values",
+                match_rate=1.0,
+                detail=f"all {column.count} values are distinct: it identifies records (and "
+                "possibly people)",
+            )
+        )
     return flags
 
 
@@ -183,8 +258,9 @@ _QUOTING_WARNINGS = {"missing_marker", "constant", "mixed_types", "high_cardinal
 """Warning kinds whose message may quote a column's values."""
 
 
-def withhold_personal_values(profile: DatasetProfile,
-                             declared: Iterable[str] = ()) -> DatasetProfile:
+def withhold_personal_values(
+    profile: DatasetProfile, declared: Iterable[str] = ()
+) -> DatasetProfile:
     """A copy of `profile` in which no value of a personal-data column survives.
 
     Columns flagged in `profile.personal_data`, and those `declared` by the card, keep
@@ -201,16 +277,35 @@ def withhold_personal_values(profile: DatasetProfile,
     for column in declared:
         if column in names and column not in flagged:
             flags = [f for f in flags if f.column != column]
-            flags.append(PersonalDataFlag(column=column, kind="identifier", evidence="declared",
-                                          detail="declared personal data by the card"))
+            flags.append(
+                PersonalDataFlag(
+                    column=column,
+                    kind="identifier",
+                    evidence="declared",
+                    detail="declared personal data by the card",
+                )
+            )
             flagged.add(column)
     if not flagged:
         return profile
-    columns = [c.model_copy(update={"top_values": [], "numeric": None, "text": None,
-                                    "earliest": None, "latest": None,
-                                    "values_withheld": WITHHELD})
-               if c.name in flagged else c for c in profile.columns]
-    warnings = [w for w in profile.warnings
-                if not (w.column in flagged and w.kind in _QUOTING_WARNINGS)]
-    return profile.model_copy(update={"columns": columns, "personal_data": flags,
-                                      "warnings": warnings})
+    columns = [
+        c.model_copy(
+            update={
+                "top_values": [],
+                "numeric": None,
+                "text": None,
+                "earliest": None,
+                "latest": None,
+                "values_withheld": WITHHELD,
+            }
+        )
+        if c.name in flagged
+        else c
+        for c in profile.columns
+    ]
+    warnings = [
+        w for w in profile.warnings if not (w.column in flagged and w.kind in _QUOTING_WARNINGS)
+    ]
+    return profile.model_copy(
+        update={"columns": columns, "personal_data": flags, "warnings": warnings}
+    )

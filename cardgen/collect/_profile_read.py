@@ -66,15 +66,19 @@ class DataSource:
     # -- CSV ------------------------------------------------------------------------------
 
     def _csv_reader(self) -> pacsv.CSVStreamingReader:
-        read = pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES, encoding=self.encoding,
-                                 use_threads=True)
-        parse = pacsv.ParseOptions(delimiter=table_format(self.path).delimiter,
-                                   newlines_in_values=self._newlines_in_values)
-        convert = pacsv.ConvertOptions(strings_can_be_null=True,
-                                       column_types={c: pa.string() for c in self._string_columns})
+        read = pacsv.ReadOptions(
+            block_size=CSV_BLOCK_BYTES, encoding=self.encoding, use_threads=True
+        )
+        parse = pacsv.ParseOptions(
+            delimiter=table_format(self.path).delimiter, newlines_in_values=self._newlines_in_values
+        )
+        convert = pacsv.ConvertOptions(
+            strings_can_be_null=True, column_types={c: pa.string() for c in self._string_columns}
+        )
         try:
-            return pacsv.open_csv(self.path, read_options=read, parse_options=parse,
-                                  convert_options=convert)
+            return pacsv.open_csv(
+                self.path, read_options=read, parse_options=parse, convert_options=convert
+            )
         except pa.ArrowInvalid as exc:
             if self._parse_error(exc):
                 self._newlines_in_values = True
@@ -86,8 +90,9 @@ class DataSource:
         # Parallel parsing splits blocks at line breaks, which breaks a quoted value that
         # holds one; the slower mode that allows them is tried before giving up.
         message = str(exc)
-        return (("CSV parse error" in message or "newlines_in_values" in message)
-                and not self._newlines_in_values)
+        return (
+            "CSV parse error" in message or "newlines_in_values" in message
+        ) and not self._newlines_in_values
 
     def _csv_batches(self) -> Iterator[pa.RecordBatch]:
         # Opening a CSV reader parses its first block; reuse the one `open` made.
@@ -140,8 +145,10 @@ class DataSource:
             expected, found, row = columns.groups()
             line = _find_line(self.path, row.encode(self.encoding, errors="replace"))
             where = f"{self.path}:{line}" if line else str(self.path)
-            return CardgenError(f"{where}: expected {expected} fields as in the header, found "
-                                f"{found} (an unquoted delimiter in a value?)")
+            return CardgenError(
+                f"{where}: expected {expected} fields as in the header, found "
+                f"{found} (an unquoted delimiter in a value?)"
+            )
         return CardgenError(f"{self.path}: cannot read as CSV: {message}")
 
     def open(self) -> None:
@@ -167,8 +174,9 @@ class DataSource:
             raise CardgenError(f"{self.path}: empty file: no header and no rows")
         self._reader = self._csv_reader()
         schema = self._reader.schema
-        self.schema = pa.schema([pa.field(n, f.type) for n, f in zip(
-            self.column_names(schema), schema, strict=True)])
+        self.schema = pa.schema(
+            [pa.field(n, f.type) for n, f in zip(self.column_names(schema), schema, strict=True)]
+        )
 
     def retype(self, column: str) -> None:
         """Read `column` as text from now on (its values mix numbers and text).
@@ -200,8 +208,9 @@ class DataSource:
                     # A whole row group decodes fastest (its columns in parallel).
                     yield from parquet.read_row_group(index).to_batches()
                 else:
-                    yield from parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS,
-                                                    row_groups=[index])
+                    yield from parquet.iter_batches(
+                        batch_size=PARQUET_BATCH_ROWS, row_groups=[index]
+                    )
         except (pa.ArrowInvalid, OSError) as exc:
             raise CardgenError(f"{self.path}: cannot read Parquet: {exc}") from None
 
@@ -227,8 +236,9 @@ class DataSource:
         if self.path.stat().st_size == 0 or not _head(self.path).strip():
             raise CardgenError(f"{self.path}: empty file: no records")
         try:
-            return pajson.open_json(self.path, read_options=pajson.ReadOptions(
-                block_size=CSV_BLOCK_BYTES)).schema
+            return pajson.open_json(
+                self.path, read_options=pajson.ReadOptions(block_size=CSV_BLOCK_BYTES)
+            ).schema
         except pa.ArrowInvalid:
             self._json_fallback = True
             return self._json_fallback_schema()
@@ -237,8 +247,9 @@ class DataSource:
         if self._json_fallback:
             yield from self._json_fallback_batches()
             return
-        reader = pajson.open_json(self.path, read_options=pajson.ReadOptions(
-            block_size=CSV_BLOCK_BYTES))
+        reader = pajson.open_json(
+            self.path, read_options=pajson.ReadOptions(block_size=CSV_BLOCK_BYTES)
+        )
         while True:
             try:
                 batch = reader.read_next_batch()
@@ -263,11 +274,14 @@ class DataSource:
                 try:
                     record = json.loads(text)
                 except json.JSONDecodeError as exc:
-                    raise CardgenError(f"{self.path}:{number}:{exc.colno}: invalid JSON: "
-                                       f"{exc.msg}") from None
+                    raise CardgenError(
+                        f"{self.path}:{number}:{exc.colno}: invalid JSON: {exc.msg}"
+                    ) from None
                 if not isinstance(record, dict):
-                    raise CardgenError(f"{self.path}:{number}: expected a JSON object per "
-                                       f"line, found {type(record).__name__}")
+                    raise CardgenError(
+                        f"{self.path}:{number}: expected a JSON object per "
+                        f"line, found {type(record).__name__}"
+                    )
                 yield number, record
 
     def _json_fallback_schema(self) -> pa.Schema:
@@ -343,8 +357,9 @@ def _json_kind(value: Any) -> str:
     return "str" if isinstance(value, str) else "nested"
 
 
-def open_source(path: str | Path, *, split: str | None = None, encoding: str = "utf-8",
-                strip: bool = True) -> DataSource:
+def open_source(
+    path: str | Path, *, split: str | None = None, encoding: str = "utf-8", strip: bool = True
+) -> DataSource:
     """Open a data file or saved `datasets` folder for streaming.
 
     Args:
@@ -368,8 +383,9 @@ def open_source(path: str | Path, *, split: str | None = None, encoding: str = "
     except LookupError:
         raise CardgenError(f"unknown encoding {encoding!r}") from None
     if source_path.is_dir():
-        source = DataSource(source_path, "arrow", _arrow_files(source_path, split),
-                            encoding=encoding, strip=strip)
+        source = DataSource(
+            source_path, "arrow", _arrow_files(source_path, split), encoding=encoding, strip=strip
+        )
     else:
         fmt = table_format(source_path).kind
         source = DataSource(source_path, fmt, [source_path], encoding=encoding, strip=strip)
@@ -383,13 +399,13 @@ def _arrow_files(folder: Path, split: str | None) -> list[Path]:
         splits = json.loads(splits_file.read_text(encoding="utf-8")).get("splits", [])
         if split is None or split not in splits:
             what = f"no split {split!r}" if split else "a DatasetDict folder"
-            raise CardgenError(f"{folder}: {what}; pass --split with one of: "
-                               f"{', '.join(splits)}")
+            raise CardgenError(f"{folder}: {what}; pass --split with one of: {', '.join(splits)}")
         folder = folder / split
     state = folder / "state.json"
     if not state.exists():
-        raise CardgenError(f"{folder}: not a saved datasets folder (no state.json or "
-                           "dataset_dict.json)")
+        raise CardgenError(
+            f"{folder}: not a saved datasets folder (no state.json or dataset_dict.json)"
+        )
     try:
         names = [f["filename"] for f in json.loads(state.read_text("utf-8"))["_data_files"]]
     except (ValueError, KeyError, TypeError) as exc:

@@ -110,8 +110,7 @@ class _Sketch:
 
     BITS = 14
 
-    def __init__(self, keys: np.ndarray, counts: np.ndarray, mixed: np.ndarray,
-                 candidates: int):
+    def __init__(self, keys: np.ndarray, counts: np.ndarray, mixed: np.ndarray, candidates: int):
         self.registers = np.zeros(1 << self.BITS, dtype=np.uint8)
         self._add_distinct(mixed)
         frequent = np.flatnonzero(counts >= 2)
@@ -140,8 +139,9 @@ class _Sketch:
     def distinct(self) -> int:
         """HyperLogLog estimate of the distinct values (linear counting when small)."""
         m = len(self.registers)
-        estimate = float(0.7213 / (1 + 1.079 / m) * m * m
-                         / np.sum(2.0 ** -self.registers.astype(float)))
+        estimate = float(
+            0.7213 / (1 + 1.079 / m) * m * m / np.sum(2.0 ** -self.registers.astype(float))
+        )
         zeros = int(np.count_nonzero(self.registers == 0))
         if estimate <= 2.5 * m and zeros:
             estimate = m * math.log(m / zeros)
@@ -206,8 +206,7 @@ class ColumnAccumulator:
     @property
     def hashed(self) -> bool:
         """True once a text column counts its values by hash (too many to keep)."""
-        return self._hash_counts is not None or (self._sketch is not None
-                                                 and self.kind == "string")
+        return self._hash_counts is not None or (self._sketch is not None and self.kind == "string")
 
     @property
     def sketched(self) -> bool:
@@ -230,8 +229,7 @@ class ColumnAccumulator:
         self.missing += len(values) - len(valid)
         if len(valid):
             counted = pc.value_counts(valid)
-            self._add_counts(pa.table({"v": counted.field("values"),
-                                       "c": counted.field("counts")}))
+            self._add_counts(pa.table({"v": counted.field("values"), "c": counted.field("counts")}))
         if kind in ("date", "datetime") and len(valid):
             low, high = (v.as_py() for v in pc.min_max(valid).values())
             self._date_min = low if self._date_min is None else min(self._date_min, low)
@@ -255,8 +253,9 @@ class ColumnAccumulator:
         present = indices[indices >= 0] if encoded.null_count else indices
         self.missing += len(values) - len(present)
         counts = np.bincount(present, minlength=len(dictionary)).astype(np.int64)
-        hashes = pd.util.hash_array(dictionary.to_numpy(zero_copy_only=False).astype(object),
-                                    categorize=False)
+        hashes = pd.util.hash_array(
+            dictionary.to_numpy(zero_copy_only=False).astype(object), categorize=False
+        )
         if len(dictionary):
             lengths = pc.utf8_length(dictionary).to_numpy(zero_copy_only=False)
             low, high = int(lengths.min()), int(lengths.max())
@@ -385,10 +384,17 @@ class ColumnAccumulator:
             hashed = _mix64((data + 0.0).view(np.uint64))  # -0.0 hashes as 0.0
             hashed[missing] = _NULL_HASH
         else:
-            valid = (values.drop_null() if values.null_count else values).to_numpy(
-                zero_copy_only=False).astype(np.int64, copy=False)
-            hashed = _mix64(pc.fill_null(values, 0).to_numpy(zero_copy_only=False)
-                            .astype(np.int64, copy=False).view(np.uint64))
+            valid = (
+                (values.drop_null() if values.null_count else values)
+                .to_numpy(zero_copy_only=False)
+                .astype(np.int64, copy=False)
+            )
+            hashed = _mix64(
+                pc.fill_null(values, 0)
+                .to_numpy(zero_copy_only=False)
+                .astype(np.int64, copy=False)
+                .view(np.uint64)
+            )
             if values.null_count:
                 hashed[~values.is_valid().to_numpy(zero_copy_only=False)] = _NULL_HASH
         self.missing += len(values) - len(valid)
@@ -487,8 +493,9 @@ class ColumnAccumulator:
         count = self.rows - self.missing
         if self.hashed:
             pairs = [(self.top_hash_values.get(h), c) for h, c in self.top_hashes()]
-            ranked = sorted(((v, c) for v, c in pairs if v is not None),
-                            key=lambda p: (-p[1], p[0]))
+            ranked = sorted(
+                ((v, c) for v, c in pairs if v is not None), key=lambda p: (-p[1], p[0])
+            )
             return [_value_count(v, c, count) for v, c in ranked[: self.top_k]]
         table = self.value_counts()
         if table is None or len(table) == 0 or self.top_k == 0:
@@ -506,8 +513,10 @@ class ColumnAccumulator:
         if self.kind == "integer" and not pa.types.is_integer(values.type):
             values = values.cast(pa.int64())
         texts = as_text(values).to_pylist()
-        return [_value_count(v, c, count) for v, c in zip(texts, top.column("c").to_pylist(),
-                                                          strict=True)]
+        return [
+            _value_count(v, c, count)
+            for v, c in zip(texts, top.column("c").to_pylist(), strict=True)
+        ]
 
     def numeric_text_count(self) -> int | None:
         """Non-missing values of a text column that look like numbers (None if hashed)."""
@@ -530,10 +539,16 @@ class ColumnAccumulator:
         if numeric_like is not None and 0 < numeric_like < count:
             kind, numeric_values = "mixed", numeric_like
         return ColumnProfile(
-            name=self.name, type=kind, storage_type=str(self.arrow_type), count=count,
-            missing=self.missing, missing_rate=self.missing / self.rows if self.rows else None,
-            distinct=self.distinct(), distinct_exact=not self.sketched,
-            top_values=self._top_values(), top_values_exact=not self.sketched,
+            name=self.name,
+            type=kind,
+            storage_type=str(self.arrow_type),
+            count=count,
+            missing=self.missing,
+            missing_rate=self.missing / self.rows if self.rows else None,
+            distinct=self.distinct(),
+            distinct_exact=not self.sketched,
+            top_values=self._top_values(),
+            top_values_exact=not self.sketched,
             numeric_values=numeric_values,
             numeric=self._numeric_stats() if self.kind in ("integer", "float") else None,
             text=self._text_stats() if self.kind == "string" else None,
@@ -558,27 +573,35 @@ class ColumnAccumulator:
         low, high = self._min, self._max
         if exact:
             assert counts is not None
-            hist, edges = np.histogram(values, bins=HISTOGRAM_BINS, range=(low, high),
-                                       weights=counts)
+            hist, edges = np.histogram(
+                values, bins=HISTOGRAM_BINS, range=(low, high), weights=counts
+            )
         else:
             hist, edges = np.histogram(values, bins=HISTOGRAM_BINS, range=(low, high))
         return NumericStats(
-            min=low, max=high, mean=self._moments.mean,
+            min=low,
+            max=high,
+            mean=self._moments.mean,
             std=math.sqrt(self._moments.m2 / (n - 1)) if n > 1 else None,
             quantiles={str(q): float(v) for q, v in zip(QUANTILES, quantiles, strict=True)},
-            histogram=Histogram(bin_edges=[float(e) for e in edges],
-                                counts=[int(c) for c in hist]),
-            exact=exact, sample_size=None if exact else int(values.size),
+            histogram=Histogram(bin_edges=[float(e) for e in edges], counts=[int(c) for c in hist]),
+            exact=exact,
+            sample_size=None if exact else int(values.size),
         )
 
     def _text_stats(self) -> TextStats:
         count = self.rows - self.missing
-        return TextStats(min_length=self._len_min, max_length=self._len_max,
-                         mean_length=self._len_sum / count if count else None, empty=self._empty)
+        return TextStats(
+            min_length=self._len_min,
+            max_length=self._len_max,
+            mean_length=self._len_sum / count if count else None,
+            empty=self._empty,
+        )
 
 
-def _weighted_quantiles(values: np.ndarray, counts: np.ndarray,
-                        probabilities: tuple[float, ...]) -> list[float]:
+def _weighted_quantiles(
+    values: np.ndarray, counts: np.ndarray, probabilities: tuple[float, ...]
+) -> list[float]:
     """Quantiles (numpy's `linear` method) of sorted `values` each repeated `counts` times."""
     ends = np.cumsum(counts)
     total = int(ends[-1])
@@ -612,8 +635,12 @@ def _combine(row_hash: np.ndarray, column_hash: np.ndarray) -> np.ndarray:
 
 def _value_count(value: str, count: int, total: int) -> ValueCount:
     truncated = len(value) > MAX_VALUE_CHARS
-    return ValueCount(value=value[:MAX_VALUE_CHARS], count=count,
-                      share=count / total if total else 0.0, truncated=truncated)
+    return ValueCount(
+        value=value[:MAX_VALUE_CHARS],
+        count=count,
+        share=count / total if total else 0.0,
+        truncated=truncated,
+    )
 
 
 class DuplicateCounter:
@@ -680,5 +707,11 @@ def wilson_interval(successes: int, n: int, level: float = 0.95) -> MetricValue:
     if n == 0:
         return MetricValue(value=None, n=0, undefined_reason="no rows with a label in group")
     low, high = metrics_wilson(np.array([successes]), np.array([n]), level)
-    return MetricValue(value=successes / n, ci_low=float(low[0]), ci_high=float(high[0]),
-                       ci_level=level, ci_method="wilson", n=n)
+    return MetricValue(
+        value=successes / n,
+        ci_low=float(low[0]),
+        ci_high=float(high[0]),
+        ci_level=level,
+        ci_method="wilson",
+        n=n,
+    )

@@ -97,19 +97,25 @@ def resolve_device(spec: str) -> tuple[Any, str]:
     match = re.fullmatch(r"cuda(?::(\d+))?", spec)
     if match:
         if not torch.cuda.is_available():
-            raise CardgenError("CUDA requested but no GPU is available "
-                               "(torch.cuda.is_available() is False); use --device cpu or auto")
+            raise CardgenError(
+                "CUDA requested but no GPU is available "
+                "(torch.cuda.is_available() is False); use --device cpu or auto"
+            )
         index = int(match[1] or 0)
         count = torch.cuda.device_count()
         if index >= count:
-            raise CardgenError(f"--device {spec}: only {count} CUDA device(s) are visible "
-                               f"(cuda:0 to cuda:{count - 1})")
+            raise CardgenError(
+                f"--device {spec}: only {count} CUDA device(s) are visible "
+                f"(cuda:0 to cuda:{count - 1})"
+            )
         return torch.device("cuda", index), torch.cuda.get_device_name(index)
     if spec == "mps":
         if not torch.backends.mps.is_available():
-            raise CardgenError("MPS requested but it is not available "
-                               "(torch.backends.mps.is_available() is False); "
-                               "use --device cpu or auto")
+            raise CardgenError(
+                "MPS requested but it is not available "
+                "(torch.backends.mps.is_available() is False); "
+                "use --device cpu or auto"
+            )
         return torch.device("mps"), "Apple MPS"
     raise CardgenError(f"unknown --device {spec!r}; use auto, cpu, cuda, cuda:N or mps")
 
@@ -131,8 +137,7 @@ def resolve_dtype(spec: str, device: Any) -> Any:
             return torch.bfloat16
         return torch.float32
     if spec == "float16" and device.type == "cpu":
-        raise CardgenError("--dtype float16 is not supported on the CPU; use float32 or "
-                           "bfloat16")
+        raise CardgenError("--dtype float16 is not supported on the CPU; use float32 or bfloat16")
     return getattr(torch, spec)
 
 
@@ -167,8 +172,9 @@ def is_out_of_memory(exc: BaseException) -> bool:
     return isinstance(exc, torch.cuda.OutOfMemoryError) or "out of memory" in str(exc)
 
 
-def run_in_batches(pending: list[Any], size: int, adaptive: bool,
-                   step: Callable[[Any], None]) -> int:
+def run_in_batches(
+    pending: list[Any], size: int, adaptive: bool, step: Callable[[Any], None]
+) -> int:
     """Call `step` on each batch of row indices, in order.
 
     With `adaptive` (CUDA and no batch size given), a batch that runs out of GPU memory
@@ -190,5 +196,5 @@ def run_in_batches(pending: list[Any], size: int, adaptive: bool,
             torch.cuda.empty_cache()
             size //= 2
             remaining = np.concatenate([rows, *pending])
-            pending = [remaining[i:i + size] for i in range(0, len(remaining), size)]
+            pending = [remaining[i : i + size] for i in range(0, len(remaining), size)]
     return size

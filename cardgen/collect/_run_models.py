@@ -27,8 +27,13 @@ from ._run_device import (
 
 PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
 _DEFAULT_LABEL = re.compile(r"^LABEL_(\d+)$")
-_WEIGHT_FILES = ("config.json", "model.safetensors", "pytorch_model.bin",
-                 "model.safetensors.index.json", "pytorch_model.bin.index.json")
+_WEIGHT_FILES = (
+    "config.json",
+    "model.safetensors",
+    "pytorch_model.bin",
+    "model.safetensors.index.json",
+    "pytorch_model.bin.index.json",
+)
 
 
 @dataclass
@@ -101,29 +106,35 @@ def load_sklearn(model: str, *, trust_pickle: bool = False) -> tuple[Any, Loaded
         try:
             from skops import io as sio
         except ImportError as exc:
-            raise CardgenError(f"{model}: loading .skops files needs skops; "
-                               "pip install 'cardgen[ml]'") from exc
+            raise CardgenError(
+                f"{model}: loading .skops files needs skops; pip install 'cardgen[ml]'"
+            ) from exc
         untrusted = sio.get_untrusted_types(file=path)
         if untrusted and not trust_pickle:
-            raise CardgenError(f"{model}: the file holds types skops does not trust: "
-                               f"{', '.join(untrusted)}; check them, then pass --trust-pickle")
+            raise CardgenError(
+                f"{model}: the file holds types skops does not trust: "
+                f"{', '.join(untrusted)}; check them, then pass --trust-pickle"
+            )
         try:
             estimator = sio.load(path, trusted=untrusted)
         except Exception as exc:  # skops raises many types for a corrupt file
             raise CardgenError(f"{model}: cannot load skops file: {exc}") from exc
     else:
         if not trust_pickle:
-            raise CardgenError(f"{model}: loading a pickle runs code stored in the file; pass "
-                               "--trust-pickle if you trust it, or save the model with skops "
-                               "(.skops)")
+            raise CardgenError(
+                f"{model}: loading a pickle runs code stored in the file; pass "
+                "--trust-pickle if you trust it, or save the model with skops "
+                "(.skops)"
+            )
         import joblib
 
         estimator = joblib.load(path)
     if not hasattr(estimator, "predict"):
         raise CardgenError(f"{model}: {type(estimator).__name__} has no predict method")
     digest = sha256_file(path)
-    return estimator, LoadedModel("sklearn", f"sha256:{digest}", {model: digest},
-                                  library=("scikit-learn", "skops", "joblib"))
+    return estimator, LoadedModel(
+        "sklearn", f"sha256:{digest}", {model: digest}, library=("scikit-learn", "skops", "joblib")
+    )
 
 
 def sklearn_features(estimator: Any, text_column: str | None, model: str) -> list[str]:
@@ -136,20 +147,27 @@ def sklearn_features(estimator: Any, text_column: str | None, model: str) -> lis
         return [text_column]
     names = getattr(estimator, "feature_names_in_", None)
     if names is None:
-        raise CardgenError(f"{model}: the model does not record its feature names (fit it on "
-                           "a DataFrame), and no --text-column was given")
+        raise CardgenError(
+            f"{model}: the model does not record its feature names (fit it on "
+            "a DataFrame), and no --text-column was given"
+        )
     return [str(n) for n in names]
 
 
-def predict_sklearn(estimator: Any, frame: pd.DataFrame, text_column: str | None,
-                    features: Sequence[str], batch_size: int,
-                    progress: Callable[[int], None]) -> Predictions:
+def predict_sklearn(
+    estimator: Any,
+    frame: pd.DataFrame,
+    text_column: str | None,
+    features: Sequence[str],
+    batch_size: int,
+    progress: Callable[[int], None],
+) -> Predictions:
     """Probabilities (or regression outputs) of a scikit-learn model, `batch_size` rows at
     a time; the same rows in the same order give the same numbers as one call."""
     proba = hasattr(estimator, "predict_proba")
     outputs = []
     for start in range(0, len(frame), batch_size):
-        part = frame.iloc[start:start + batch_size]
+        part = frame.iloc[start : start + batch_size]
         x = part[text_column].tolist() if text_column is not None else part[list(features)]
         if proba:
             outputs.append(np.asarray(estimator.predict_proba(x), dtype=np.float64))
@@ -167,10 +185,14 @@ def _plain(value: Any) -> Any:
 # --- transformers --------------------------------------------------------------------------
 
 
-def load_transformers(model: str, where: Placement, *, revision: str | None = None,
-                      endpoint: str | None = None,
-                      auto_class: str = "AutoModelForSequenceClassification",
-                      ) -> tuple[Any, Any, LoadedModel]:
+def load_transformers(
+    model: str,
+    where: Placement,
+    *,
+    revision: str | None = None,
+    endpoint: str | None = None,
+    auto_class: str = "AutoModelForSequenceClassification",
+) -> tuple[Any, Any, LoadedModel]:
     """Load a transformers model and its tokenizer onto a device.
 
     Args:
@@ -203,12 +225,16 @@ def load_transformers(model: str, where: Placement, *, revision: str | None = No
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CardgenError(f"{model}: cannot load the model: {first}") from exc
     network.to(where.device).eval()
-    files = {str(path / name): sha256_file(path / name) for name in _WEIGHT_FILES
-             if (path / name).is_file()}
+    files = {
+        str(path / name): sha256_file(path / name)
+        for name in _WEIGHT_FILES
+        if (path / name).is_file()
+    }
     files.update({str(p): sha256_file(p) for p in sorted(path.glob("model-*.safetensors"))})
     if hub_sha is not None:
-        described = LoadedModel("transformers", hub_sha,
-                                {f"{model}/{Path(k).name}": v for k, v in files.items()})
+        described = LoadedModel(
+            "transformers", hub_sha, {f"{model}/{Path(k).name}": v for k, v in files.items()}
+        )
     else:
         described = LoadedModel("transformers", _file_revision(files), files)
     described.library = ("torch", "transformers", "tokenizers", "safetensors")
@@ -216,8 +242,7 @@ def load_transformers(model: str, where: Placement, *, revision: str | None = No
     return network, tokenizer, described
 
 
-def hub_snapshot(model: str, *, revision: str | None,
-                 endpoint: str | None) -> tuple[Path, str]:
+def hub_snapshot(model: str, *, revision: str | None, endpoint: str | None) -> tuple[Path, str]:
     """Download a Hub model's config, tokenizer and weights (safetensors when it has them)
     into huggingface_hub's cache.
 
@@ -234,11 +259,15 @@ def hub_snapshot(model: str, *, revision: str | None,
         info = HfApi(endpoint=endpoint).model_info(model, revision=revision)
         names = [s.rfilename for s in info.siblings or []]
         weights = ".safetensors" if any(n.endswith(".safetensors") for n in names) else ".bin"
-        wanted = [n for n in names if "/" not in n
-                  and n.endswith((".json", ".txt", ".model", ".jinja", weights))]
+        wanted = [
+            n
+            for n in names
+            if "/" not in n and n.endswith((".json", ".txt", ".model", ".jinja", weights))
+        ]
         # hf_hub_download puts every file of one commit into the same snapshot folder
-        local = [hf_hub_download(model, name, revision=info.sha, endpoint=endpoint)
-                 for name in wanted]
+        local = [
+            hf_hub_download(model, name, revision=info.sha, endpoint=endpoint) for name in wanted
+        ]
     except HfHubHTTPError as exc:
         raise CardgenError(f"{model}: cannot read the model from the Hub: {exc}") from exc
     if not local:
@@ -263,8 +292,10 @@ def token_limit(tokenizer: Any, config: Any, max_length: int | None) -> int:
         if max_length < 1:
             raise CardgenError(f"--max-length must be at least 1, got {max_length}")
         return max_length
-    limits = [getattr(config, "max_position_embeddings", None),
-              getattr(tokenizer, "model_max_length", None)]
+    limits = [
+        getattr(config, "max_position_embeddings", None),
+        getattr(tokenizer, "model_max_length", None),
+    ]
     usable = [int(x) for x in limits if isinstance(x, int) and 0 < x < 1_000_000]
     return min(usable) if usable else 512
 
@@ -276,12 +307,19 @@ def length_sorted_batches(lengths: np.ndarray, batch_size: int) -> list[np.ndarr
     that equal lengths keep their order and the batches are the same on every run.
     """
     order = np.argsort(-lengths, kind="stable")
-    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
-def predict_transformers(network: Any, tokenizer: Any, texts: Sequence[str], where: Placement,
-                         *, batch_size: int | None, max_length: int | None,
-                         progress: Callable[[int], None]) -> Predictions:
+def predict_transformers(
+    network: Any,
+    tokenizer: Any,
+    texts: Sequence[str],
+    where: Placement,
+    *,
+    batch_size: int | None,
+    max_length: int | None,
+    progress: Callable[[int], None],
+) -> Predictions:
     """Class probabilities (softmax of the logits, in float32) for every text.
 
     Texts are tokenized once, sorted by length and batched so that each batch pads only to
@@ -317,5 +355,4 @@ def predict_transformers(network: Any, tokenizer: Any, texts: Sequence[str], whe
 
     size = run_in_batches(length_sorted_batches(lengths, size), size, adaptive, step)
     classes = [] if regression else class_labels(network.config)
-    return Predictions(classes, scores, size, limit, padding[0],
-                       int((lengths >= limit).sum()))
+    return Predictions(classes, scores, size, limit, padding[0], int((lengths >= limit).sum()))

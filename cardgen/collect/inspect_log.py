@@ -34,8 +34,9 @@ def _import_log() -> Any:
     try:
         import inspect_ai.log as log
     except ImportError as exc:
-        raise CardgenError("reading Inspect AI logs needs inspect_ai; pip install "
-                           "'cardgen[lm]'") from exc
+        raise CardgenError(
+            "reading Inspect AI logs needs inspect_ai; pip install 'cardgen[lm]'"
+        ) from exc
     return log
 
 
@@ -50,8 +51,9 @@ def find_logs(path: str | Path) -> list[Path]:
         return [path]
     if not path.is_dir():
         raise CardgenError(f"{path}: no such file or folder")
-    logs = sorted(p for p in path.iterdir()
-                  if p.suffix in (".eval", ".json") and p.name != "logs.json")
+    logs = sorted(
+        p for p in path.iterdir() if p.suffix in (".eval", ".json") and p.name != "logs.json"
+    )
     if not logs:
         raise CardgenError(f"{path}: no Inspect AI logs (*.eval or *.json)")
     return logs
@@ -64,17 +66,17 @@ def _read(path: Path) -> Any:
     try:
         return log.read_eval_log(str(path))
     except Exception as exc:  # inspect raises many kinds on a file that is not a log
-        raise CardgenError(f"{path}: not an Inspect AI log: {type(exc).__name__}: "
-                           f"{str(exc).splitlines()[0] if str(exc) else ''} (expected the "
-                           "keys version, status, eval, plan, results, stats, samples)"
-                           ) from exc
+        raise CardgenError(
+            f"{path}: not an Inspect AI log: {type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''} (expected the "
+            "keys version, status, eval, plan, results, stats, samples)"
+        ) from exc
 
 
 def _dig(value: Any, dotted: str) -> Any:
     current = value
     for part in dotted.split("."):
-        current = (current.get(part) if isinstance(current, dict)
-                   else getattr(current, part, None))
+        current = current.get(part) if isinstance(current, dict) else getattr(current, part, None)
         if current is None:
             return None
     return current
@@ -84,8 +86,9 @@ def _sha256(text: Any) -> str | None:
     return hashlib.sha256(text.encode("utf-8")).hexdigest() if isinstance(text, str) else None
 
 
-def _samples(log: Any, path: Path, scorer: str, cluster_key: str | None,
-             warnings: list[str]) -> tuple[dict[str, float], dict[str, str]]:
+def _samples(
+    log: Any, path: Path, scorer: str, cluster_key: str | None, warnings: list[str]
+) -> tuple[dict[str, float], dict[str, str]]:
     """Per-sample scores of one scorer (epochs averaged per sample id, as Inspect's default
     `mean` reducer does) and each sample's cluster."""
     from inspect_ai.scorer import value_to_float
@@ -103,19 +106,25 @@ def _samples(log: Any, path: Path, scorer: str, cluster_key: str | None,
         if score is None:
             continue
         if isinstance(score.value, (dict, list)):
-            warnings.append(f"{path}: scorer {scorer} gives several values per sample; its "
-                            "metrics are the log's own")
+            warnings.append(
+                f"{path}: scorer {scorer} gives several values per sample; its "
+                "metrics are the log's own"
+            )
             return {}, {}
         value = to_float(score.value)
         if number(value) is None:
-            raise CardgenError(f"{path}: sample {qid} (epoch {sample.epoch}) has score "
-                               f"{score.value!r} for {scorer}, which is NaN or not a number")
+            raise CardgenError(
+                f"{path}: sample {qid} (epoch {sample.epoch}) has score "
+                f"{score.value!r} for {scorer}, which is NaN or not a number"
+            )
         by_id.setdefault(qid, []).append(float(value))
         if cluster_key is not None:
             cluster = _dig(sample, cluster_key)
             if cluster is None:
-                raise CardgenError(f"{path}: sample {qid} has no cluster key {cluster_key!r} "
-                                   "(use a dotted path such as metadata.passage_id)")
+                raise CardgenError(
+                    f"{path}: sample {qid} has no cluster key {cluster_key!r} "
+                    "(use a dotted path such as metadata.passage_id)"
+                )
             clusters[qid] = str(cluster)
     return {q: sum(v) / len(v) for q, v in by_id.items()}, clusters
 
@@ -126,9 +135,13 @@ def _record(log: Any) -> EvaluationRecord:
     for step in getattr(log.plan, "steps", None) or []:
         if step.solver == "system_message":
             system = (step.params or {}).get("template")
-    generation = {k: v for k, v in (spec.model_generate_config.model_dump()
-                                    if spec.model_generate_config else {}).items()
-                  if v is not None}
+    generation = {
+        k: v
+        for k, v in (
+            spec.model_generate_config.model_dump() if spec.model_generate_config else {}
+        ).items()
+        if v is not None
+    }
     plan_config = log.plan.config.model_dump() if getattr(log.plan, "config", None) else {}
     generation.update({k: v for k, v in plan_config.items() if v is not None})
     seed = generation.get("seed")
@@ -137,8 +150,9 @@ def _record(log: Any) -> EvaluationRecord:
     if started and completed:
         from datetime import datetime
 
-        duration = (datetime.fromisoformat(completed) - datetime.fromisoformat(started)
-                    ).total_seconds()
+        duration = (
+            datetime.fromisoformat(completed) - datetime.fromisoformat(started)
+        ).total_seconds()
     revision = spec.revision
     return EvaluationRecord(
         harness=HARNESS,
@@ -148,7 +162,8 @@ def _record(log: Any) -> EvaluationRecord:
         task_version=None if spec.task_version is None else str(spec.task_version),
         dataset_id=spec.dataset.name or spec.dataset.location,
         prompt_template=("solvers: " + ", ".join(s.solver for s in log.plan.steps))
-        if log.plan and log.plan.steps else None,
+        if log.plan and log.plan.steps
+        else None,
         system_prompt_hash=_sha256(system),
         generation=generation or None,
         model_id=spec.model,
@@ -160,14 +175,15 @@ def _record(log: Any) -> EvaluationRecord:
     )
 
 
-def _log_task(path: Path, cluster_key: str | None, level: float,
-              warnings: list[str]) -> TaskResult:
+def _log_task(path: Path, cluster_key: str | None, level: float, warnings: list[str]) -> TaskResult:
     log = _read(path)
     if log.status != "success":
         error = getattr(log.error, "message", None) if log.error else None
-        raise CardgenError(f"{path}: the Inspect run's status is {log.status!r}"
-                           + (f" ({error.splitlines()[0][:200]})" if error else "")
-                           + "; its results are incomplete")
+        raise CardgenError(
+            f"{path}: the Inspect run's status is {log.status!r}"
+            + (f" ({error.splitlines()[0][:200]})" if error else "")
+            + "; its results are incomplete"
+        )
     if log.results is None or not log.results.scores:
         raise CardgenError(f"{path}: the log has no results.scores")
     record = _record(log)
@@ -175,16 +191,19 @@ def _log_task(path: Path, cluster_key: str | None, level: float,
     samples: dict[str, dict[str, float]] = {}
     clusters: dict[str, str] = {}
     if not log.samples:
-        warnings.append(f"{path}: the log has no samples (logged without them?): error bars "
-                        "are Inspect's own stderr (labelled harness-stderr) and cannot be "
-                        "clustered or paired")
+        warnings.append(
+            f"{path}: the log has no samples (logged without them?): error bars "
+            "are Inspect's own stderr (labelled harness-stderr) and cannot be "
+            "clustered or paired"
+        )
         if cluster_key:
             raise CardgenError(f"--cluster-key {cluster_key} needs the log's samples")
     several = len(log.results.scores) > 1
     for score in log.results.scores:
         scorer = score.name
-        per_sample, sample_clusters = ((_samples(log, path, scorer, cluster_key, warnings))
-                                       if log.samples else ({}, {}))
+        per_sample, sample_clusters = (
+            (_samples(log, path, scorer, cluster_key, warnings)) if log.samples else ({}, {})
+        )
         stderr = next((m.value for m in score.metrics.values() if m.name in SE_METRICS), None)
         for metric in score.metrics.values():
             if metric.name in SE_METRICS:
@@ -192,16 +211,23 @@ def _log_task(path: Path, cluster_key: str | None, level: float,
             label = f"{scorer}/{metric.name}" if several else metric.name
             what = f"{record.task} {label}"
             if metric.name in MEAN_METRICS:
-                overall[label] = scored_value(per_sample or None,
-                                              sample_clusters if cluster_key else None,
-                                              metric.value, stderr, level, what, warnings,
-                                              getattr(score, "scored_samples", None))
+                overall[label] = scored_value(
+                    per_sample or None,
+                    sample_clusters if cluster_key else None,
+                    metric.value,
+                    stderr,
+                    level,
+                    what,
+                    warnings,
+                    getattr(score, "scored_samples", None),
+                )
                 if per_sample:
                     samples[label] = per_sample
                     clusters.update(sample_clusters)
             else:
-                overall[label] = harness_value(metric.value, None,
-                                               len(per_sample) or None, level, what)
+                overall[label] = harness_value(
+                    metric.value, None, len(per_sample) or None, level, what
+                )
     headline = log.results.headline if hasattr(log.results, "headline") else None
     if headline is not None and getattr(headline, "metric", None):
         name = f"{headline.scorer}/{headline.metric}" if several else headline.metric
@@ -210,20 +236,32 @@ def _log_task(path: Path, cluster_key: str | None, level: float,
         record.headline_metric = next(iter(overall))
     n = next((v.n for v in overall.values() if v.n is not None), None)
     evaluation = DisaggregatedEvaluation(
-        name=str(record.task), task="generation",
-        dataset=DatasetReference(name=record.dataset_id or str(record.task),
-                                 uri=log.eval.dataset.location),
-        overall=overall, record=record,
-        details={"samples": n, **({"cluster_key": cluster_key} if cluster_key else {}),
-                 "epochs": log.eval.config.epochs},
-        provenance=new_provenance("inspect", libraries=("inspect_ai", "numpy", "scipy"),
-                                  uri=str(path)),
+        name=str(record.task),
+        task="generation",
+        dataset=DatasetReference(
+            name=record.dataset_id or str(record.task), uri=log.eval.dataset.location
+        ),
+        overall=overall,
+        record=record,
+        details={
+            "samples": n,
+            **({"cluster_key": cluster_key} if cluster_key else {}),
+            "epochs": log.eval.config.epochs,
+        },
+        provenance=new_provenance(
+            "inspect", libraries=("inspect_ai", "numpy", "scipy"), uri=str(path)
+        ),
     )
     return TaskResult(evaluation, samples, clusters)
 
 
-def read_inspect(path: str | Path, *, cluster_key: str | None = None,
-                 level: float = 0.95, dataset_id: str | None = None) -> LMRun:
+def read_inspect(
+    path: str | Path,
+    *,
+    cluster_key: str | None = None,
+    level: float = 0.95,
+    dataset_id: str | None = None,
+) -> LMRun:
     """Read Inspect AI logs into one evaluation per log (task).
 
     Args:
@@ -247,7 +285,8 @@ def read_inspect(path: str | Path, *, cluster_key: str | None = None,
     for log_path in find_logs(path):
         task = _log_task(log_path, cluster_key, level, warnings)
         if run.task(task.evaluation.name) is not None:
-            raise CardgenError(f"{path}: two logs of task {task.evaluation.name!r}; give one "
-                               "log file")
+            raise CardgenError(
+                f"{path}: two logs of task {task.evaluation.name!r}; give one log file"
+            )
         run.tasks.append(task)
     return set_dataset_id(run, dataset_id)

@@ -39,12 +39,16 @@ def find_results(path: str | Path) -> Path:
         raise CardgenError(f"{path}: no such file or folder")
     found = sorted(path.rglob("results_*.json"))
     if not found:
-        raise CardgenError(f"{path}: no results_*.json (lm-eval writes "
-                           "OUTPUT_PATH/MODEL_NAME/results_TIMESTAMP.json with --output_path)")
+        raise CardgenError(
+            f"{path}: no results_*.json (lm-eval writes "
+            "OUTPUT_PATH/MODEL_NAME/results_TIMESTAMP.json with --output_path)"
+        )
     folders = sorted({p.parent for p in found})
     if len(folders) > 1:
-        raise CardgenError(f"{path}: results of several runs ({', '.join(map(str, folders))}); "
-                           "give one folder or file")
+        raise CardgenError(
+            f"{path}: results of several runs ({', '.join(map(str, folders))}); "
+            "give one folder or file"
+        )
     return found[-1]  # names end in the run's timestamp: the last one is the newest
 
 
@@ -56,8 +60,10 @@ def _read_json(path: Path) -> dict[str, Any]:
     except ValueError as exc:
         raise CardgenError(f"{path}: not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
-        raise CardgenError(f"{path}: expected a JSON object with keys "
-                           f"{', '.join(EXPECTED_KEYS)}, got {type(data).__name__}")
+        raise CardgenError(
+            f"{path}: expected a JSON object with keys "
+            f"{', '.join(EXPECTED_KEYS)}, got {type(data).__name__}"
+        )
     return data
 
 
@@ -68,15 +74,17 @@ def _check_layout(path: Path, data: dict[str, Any], warnings: list[str]) -> None
         raise CardgenError(
             f"{path}: not an lm-evaluation-harness results file: expected the keys "
             f"{', '.join(EXPECTED_KEYS)} (lm-eval 0.4 layout); missing {lacking}; found "
-            f"{', '.join(sorted(data)) or 'nothing'}")
+            f"{', '.join(sorted(data)) or 'nothing'}"
+        )
     version = data.get("lm_eval_version")
     if not isinstance(version, str):
-        warnings.append(f"{path}: no lm_eval_version; the harness version is recorded as "
-                        "unknown")
+        warnings.append(f"{path}: no lm_eval_version; the harness version is recorded as unknown")
     elif ".".join(version.split(".")[:2]) not in KNOWN_MAJOR_MINOR:
-        warnings.append(f"{path}: lm_eval_version {version} is not one this reader knows "
-                        f"({', '.join(v + '.x' for v in KNOWN_MAJOR_MINOR)}); its layout "
-                        "matched, so it was read")
+        warnings.append(
+            f"{path}: lm_eval_version {version} is not one this reader knows "
+            f"({', '.join(v + '.x' for v in KNOWN_MAJOR_MINOR)}); its layout "
+            "matched, so it was read"
+        )
 
 
 def _samples_file(results: Path, task: str) -> Path | None:
@@ -94,9 +102,14 @@ def _dig(record: dict[str, Any], dotted: str) -> Any:
     return current
 
 
-def read_samples(path: Path, metrics: list[str], *, id_key: str = "doc_id",
-                 cluster_key: str | None = None,
-                 warnings: list[str]) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
+def read_samples(
+    path: Path,
+    metrics: list[str],
+    *,
+    id_key: str = "doc_id",
+    cluster_key: str | None = None,
+    warnings: list[str],
+) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
     """Per-question scores of one task's samples file, keyed `metric` or `metric,filter`.
 
     Returns:
@@ -127,8 +140,10 @@ def read_samples(path: Path, metrics: list[str], *, id_key: str = "doc_id",
             if cluster_key is not None:
                 cluster = _dig(record, cluster_key)
                 if cluster is None:
-                    raise CardgenError(f"{path}:{number_}: no cluster key {cluster_key!r} in the "
-                                       "sample (use a dotted path such as doc.passage_id)")
+                    raise CardgenError(
+                        f"{path}:{number_}: no cluster key {cluster_key!r} in the "
+                        "sample (use a dotted path such as doc.passage_id)"
+                    )
                 clusters[qid] = str(cluster)
             for metric in metrics:
                 if metric not in record:
@@ -141,20 +156,28 @@ def read_samples(path: Path, metrics: list[str], *, id_key: str = "doc_id",
                 if isinstance(value, bool):
                     value = float(value)
                 if not isinstance(value, (int, float)):
-                    raise CardgenError(f"{path}:{number_}: score {metric!r} of question {qid} is "
-                                       f"{value!r}, not a number")
+                    raise CardgenError(
+                        f"{path}:{number_}: score {metric!r} of question {qid} is "
+                        f"{value!r}, not a number"
+                    )
                 if not math.isfinite(value):
-                    raise CardgenError(f"{path}:{number_}: score {metric!r} of question {qid} is "
-                                       f"{value}; a NaN or infinite score makes every mean "
-                                       "wrong")
+                    raise CardgenError(
+                        f"{path}:{number_}: score {metric!r} of question {qid} is "
+                        f"{value}; a NaN or infinite score makes every mean "
+                        "wrong"
+                    )
                 task_scores = scores.setdefault(key, {})
                 if qid in task_scores:
-                    raise CardgenError(f"{path}:{number_}: duplicate question id {qid!r} "
-                                       f"({id_key}) for {metric} with filter {filter_name}")
+                    raise CardgenError(
+                        f"{path}:{number_}: duplicate question id {qid!r} "
+                        f"({id_key}) for {metric} with filter {filter_name}"
+                    )
                 task_scores[qid] = float(value)
     for metric in sorted(skipped):
-        warnings.append(f"{path}: {metric} has no per-question score (a corpus-level metric); "
-                        "its value and stderr are the harness's own")
+        warnings.append(
+            f"{path}: {metric} has no per-question score (a corpus-level metric); "
+            "its value and stderr are the harness's own"
+        )
     return scores, clusters
 
 
@@ -185,15 +208,21 @@ def _text(value: Any) -> str | None:
 def _record(data: dict[str, Any], task: str, filters: list[str]) -> EvaluationRecord:
     config: dict[str, Any] = data["config"] if isinstance(data.get("config"), dict) else {}
     task_config: dict[str, Any] = (data.get("configs") or {}).get(task) or {}
-    model_args: dict[str, Any] = (config["model_args"] if isinstance(config.get("model_args"),
-                                                                     dict) else {})
+    model_args: dict[str, Any] = (
+        config["model_args"] if isinstance(config.get("model_args"), dict) else {}
+    )
     dataset_kwargs = task_config.get("dataset_kwargs") or {}
     split = task_config.get("test_split") or task_config.get("validation_split")
     template = task_config.get("doc_to_text")
-    generation = {**(task_config.get("generation_kwargs") or {}), **(config.get("gen_kwargs")
-                                                                      or {})}
-    seeds = {name: config.get(f"{name}_seed") for name in ("random", "numpy", "torch", "fewshot")
-             if f"{name}_seed" in config}
+    generation = {
+        **(task_config.get("generation_kwargs") or {}),
+        **(config.get("gen_kwargs") or {}),
+    }
+    seeds = {
+        name: config.get(f"{name}_seed")
+        for name in ("random", "numpy", "torch", "fewshot")
+        if f"{name}_seed" in config
+    }
     date = number(data.get("date"))
     metrics = [m for m, _ in _metric_names((data.get("results") or {}).get(task) or {})]
     return EvaluationRecord(
@@ -215,11 +244,13 @@ def _record(data: dict[str, Any], task: str, filters: list[str]) -> EvaluationRe
         system_prompt_hash=_text(data.get("system_instruction_sha")),
         filter=", ".join(filters) or None,
         normalisation="acc_norm (log-likelihood normalised by length)"
-        if "acc_norm" in metrics else None,
+        if "acc_norm" in metrics
+        else None,
         generation=generation or None,
         model_id=_text(data.get("model_name") or model_args.get("pretrained")),
-        model_revision=_text(data.get("model_sha") or data.get("model_revision")
-                             or model_args.get("revision")),
+        model_revision=_text(
+            data.get("model_sha") or data.get("model_revision") or model_args.get("revision")
+        ),
         model_dtype=_text(data.get("model_dtype") or model_args.get("dtype")),
         model_device=_text(config.get("device")),
         seeds=seeds or None,
@@ -236,11 +267,18 @@ def _float(value: Any) -> Any:
         return None
 
 
-def _task_evaluation(data: dict[str, Any], results: Path, task: str,
-                     subtasks: list[str], samples: dict[str, dict[str, dict[str, float]]],
-                     clusters: dict[str, dict[str, str]], cluster_key: str | None,
-                     level: float, min_group_size: int,
-                     warnings: list[str]) -> TaskResult:
+def _task_evaluation(
+    data: dict[str, Any],
+    results: Path,
+    task: str,
+    subtasks: list[str],
+    samples: dict[str, dict[str, dict[str, float]]],
+    clusters: dict[str, dict[str, str]],
+    cluster_key: str | None,
+    level: float,
+    min_group_size: int,
+    warnings: list[str],
+) -> TaskResult:
     entry = data["results"].get(task) or (data.get("groups") or {}).get(task) or {}
     pairs = _metric_names(entry)
     overall = {}
@@ -252,8 +290,9 @@ def _task_evaluation(data: dict[str, Any], results: Path, task: str,
                 target = task_samples.setdefault(key, {})
                 target.update({f"{sub}/{q}": s for q, s in scores.items()})
             # the same passage id in two subtasks is two passages
-            task_clusters.update({f"{sub}/{q}": f"{sub}/{c}"
-                                  for q, c in clusters.get(sub, {}).items()})
+            task_clusters.update(
+                {f"{sub}/{q}": f"{sub}/{c}" for q, c in clusters.get(sub, {}).items()}
+            )
     else:
         task_samples = samples.get(task, {})
         task_clusters = clusters.get(task, {})
@@ -261,9 +300,15 @@ def _task_evaluation(data: dict[str, Any], results: Path, task: str,
         key = f"{metric},{filter_name}"
         label = metric_label(metric, filter_name)
         overall[label] = scored_value(
-            task_samples.get(key), task_clusters if cluster_key else None, entry.get(key),
-            entry.get(f"{metric}_stderr,{filter_name}"), level, f"{task} {label}", warnings,
-            _sample_count(data, task, subtasks))
+            task_samples.get(key),
+            task_clusters if cluster_key else None,
+            entry.get(key),
+            entry.get(f"{metric}_stderr,{filter_name}"),
+            level,
+            f"{task} {label}",
+            warnings,
+            _sample_count(data, task, subtasks),
+        )
     groups = []
     for sub in subtasks:
         sub_entry = data["results"].get(sub) or {}
@@ -273,40 +318,61 @@ def _task_evaluation(data: dict[str, Any], results: Path, task: str,
             key = f"{metric},{filter_name}"
             label = metric_label(metric, filter_name)
             value = scored_value(
-                samples.get(sub, {}).get(key), clusters.get(sub) if cluster_key else None,
-                sub_entry.get(key), sub_entry.get(f"{metric}_stderr,{filter_name}"), level,
-                f"{sub} {label}", warnings, _sample_count(data, sub))
+                samples.get(sub, {}).get(key),
+                clusters.get(sub) if cluster_key else None,
+                sub_entry.get(key),
+                sub_entry.get(f"{metric}_stderr,{filter_name}"),
+                level,
+                f"{sub} {label}",
+                warnings,
+                _sample_count(data, sub),
+            )
             metrics[label] = value
             n = value.n if value.n is not None else n
-        groups.append(GroupResult(features={"subtask": sub}, n=n, metrics=metrics,
-                                  small=n is not None and n < min_group_size))
+        groups.append(
+            GroupResult(
+                features={"subtask": sub},
+                n=n,
+                metrics=metrics,
+                small=n is not None and n < min_group_size,
+            )
+        )
     record = _record(data, task, sorted({f for _, f in pairs}))
     if subtasks and record.dataset_id is None:
-        datasets = sorted({str((data.get("configs") or {}).get(s, {}).get("dataset_path"))
-                           for s in subtasks} - {"None"})
+        datasets = sorted(
+            {str((data.get("configs") or {}).get(s, {}).get("dataset_path")) for s in subtasks}
+            - {"None"}
+        )
         record.dataset_id = datasets[0] if len(datasets) == 1 else None
     if pairs and record.headline_metric:
         record.headline_metric = metric_label(pairs[0][0], pairs[0][1])
     n_total = next((v.n for v in overall.values() if v.n is not None), None)
     evaluation = DisaggregatedEvaluation(
-        name=task, task="generation",
-        dataset=DatasetReference(name=record.dataset_id or task, split=record.dataset_split,
-                                 revision=record.dataset_revision,
-                                 config=_text(((data.get("configs") or {}).get(task) or {})
-                                              .get("dataset_name"))),
+        name=task,
+        task="generation",
+        dataset=DatasetReference(
+            name=record.dataset_id or task,
+            split=record.dataset_split,
+            revision=record.dataset_revision,
+            config=_text(((data.get("configs") or {}).get(task) or {}).get("dataset_name")),
+        ),
         sensitive_features=["subtask"] if subtasks else [],
-        min_group_size=min_group_size, overall=overall, groups=groups, record=record,
-        details={"samples": n_total, "cluster_key": cluster_key} if cluster_key
+        min_group_size=min_group_size,
+        overall=overall,
+        groups=groups,
+        record=record,
+        details={"samples": n_total, "cluster_key": cluster_key}
+        if cluster_key
         else {"samples": n_total},
-        provenance=new_provenance("lm-eval", libraries=("lm_eval", "numpy", "scipy"),
-                                  uri=str(results)),
+        provenance=new_provenance(
+            "lm-eval", libraries=("lm_eval", "numpy", "scipy"), uri=str(results)
+        ),
     )
     by_label = {metric_label(*key.split(",", 1)): scores for key, scores in task_samples.items()}
     return TaskResult(evaluation, by_label, task_clusters if cluster_key else {})
 
 
-def _sample_count(data: dict[str, Any], task: str, subtasks: list[str] | None = None
-                  ) -> int | None:
+def _sample_count(data: dict[str, Any], task: str, subtasks: list[str] | None = None) -> int | None:
     """Questions the harness scored (`n-samples.effective`; a group's is its subtasks')."""
     if subtasks:
         counts = [_sample_count(data, sub) for sub in subtasks]
@@ -316,9 +382,15 @@ def _sample_count(data: dict[str, Any], task: str, subtasks: list[str] | None = 
     return value if isinstance(value, int) else None
 
 
-def read_lm_eval(path: str | Path, *, cluster_key: str | None = None, id_key: str = "doc_id",
-                 level: float = 0.95, min_group_size: int = 30,
-                 dataset_id: str | None = None) -> LMRun:
+def read_lm_eval(
+    path: str | Path,
+    *,
+    cluster_key: str | None = None,
+    id_key: str = "doc_id",
+    level: float = 0.95,
+    min_group_size: int = 30,
+    dataset_id: str | None = None,
+) -> LMRun:
     """Read an lm-evaluation-harness output into one evaluation per task (or task group).
 
     Args:
@@ -355,22 +427,37 @@ def read_lm_eval(path: str | Path, *, cluster_key: str | None = None, id_key: st
             missing.append(task)
             continue
         metrics = [m for m, _ in _metric_names(data["results"][task])]
-        samples[task], clusters[task] = read_samples(file, metrics, id_key=id_key,
-                                                     cluster_key=cluster_key,
-                                                     warnings=warnings)
+        samples[task], clusters[task] = read_samples(
+            file, metrics, id_key=id_key, cluster_key=cluster_key, warnings=warnings
+        )
     if missing:
-        warnings.append(f"{results}: no samples_*.jsonl for {', '.join(missing)} (run lm-eval "
-                        "with --log_samples): their error bars are the harness's own stderr "
-                        "(labelled harness-stderr), and they cannot be clustered or paired")
+        warnings.append(
+            f"{results}: no samples_*.jsonl for {', '.join(missing)} (run lm-eval "
+            "with --log_samples): their error bars are the harness's own stderr "
+            "(labelled harness-stderr), and they cannot be clustered or paired"
+        )
         if cluster_key:
-            raise CardgenError(f"--cluster-key {cluster_key} needs per-question samples, and "
-                               f"{results} has none for {', '.join(missing)}")
+            raise CardgenError(
+                f"--cluster-key {cluster_key} needs per-question samples, and "
+                f"{results} has none for {', '.join(missing)}"
+            )
     tasks = [t for t in data["results"] if t not in in_group]
     run = LMRun(HARNESS, str(results), [], warnings)
     for task in tasks:
-        run.tasks.append(_task_evaluation(data, results, task, group_subtasks.get(task, []),
-                                          samples, clusters, cluster_key, level,
-                                          min_group_size, warnings))
+        run.tasks.append(
+            _task_evaluation(
+                data,
+                results,
+                task,
+                group_subtasks.get(task, []),
+                samples,
+                clusters,
+                cluster_key,
+                level,
+                min_group_size,
+                warnings,
+            )
+        )
     if not run.tasks:
         raise CardgenError(f"{results}: `results` lists no task")
     return set_dataset_id(run, dataset_id)

@@ -34,26 +34,57 @@ MISSINGNESS_GAP = 0.10
 """Missing rates between groups that differ by this much (absolute) ..."""
 MISSINGNESS_RATIO = 2.0
 """... and by this factor are flagged as differential missingness."""
-MISSING_MARKERS = frozenset({"?", "-", "--", "n/a", "na", "none", "null", "nan", "missing",
-                             "#n/a", "undefined", "not available"})
+MISSING_MARKERS = frozenset(
+    {
+        "?",
+        "-",
+        "--",
+        "n/a",
+        "na",
+        "none",
+        "null",
+        "nan",
+        "missing",
+        "#n/a",
+        "undefined",
+        "not available",
+    }
+)
 """Values that usually stand for a missing value."""
 SENTINEL_NUMBERS = frozenset({-1, -9, -99, -999, -9999, 99, 999, 9999, 99999, 999999})
 """Numbers often used as missing-value codes when they are a column's smallest or largest."""
 MAX_LABEL_GROUPS = 200_000
 """Cap on group × label-value cells; a label with more values needs `pos_label`."""
 _LABEL = "\x00label"
-_POSITIVE_NAMES = (("1", "0"), ("true", "false"), ("yes", "no"), ("y", "n"), ("positive",
-                                                                             "negative"))
+_POSITIVE_NAMES = (
+    ("1", "0"),
+    ("true", "false"),
+    ("yes", "no"),
+    ("y", "n"),
+    ("positive", "negative"),
+)
 
 ProgressCallback = Callable[[int], None]
 
 
-def profile(path: str | Path, *, sensitive: Sequence[str] = (), label: str | None = None,
-            pos_label: str | None = None, split: str | None = None, encoding: str = "utf-8",
-            strip_whitespace: bool = True, min_group_size: int = 30, top_k: int = 10,
-            ci_level: float = 0.95, max_tracked_values: int = 1_000_000,
-            max_exact_values: int = 2_000_000, seed: int = 0,
-            progress: ProgressCallback | None = None, engine: str = "auto") -> DatasetProfile:
+def profile(
+    path: str | Path,
+    *,
+    sensitive: Sequence[str] = (),
+    label: str | None = None,
+    pos_label: str | None = None,
+    split: str | None = None,
+    encoding: str = "utf-8",
+    strip_whitespace: bool = True,
+    min_group_size: int = 30,
+    top_k: int = 10,
+    ci_level: float = 0.95,
+    max_tracked_values: int = 1_000_000,
+    max_exact_values: int = 2_000_000,
+    seed: int = 0,
+    progress: ProgressCallback | None = None,
+    engine: str = "auto",
+) -> DatasetProfile:
     """Profile a dataset: per-column statistics, duplicates, groups, base rates, warnings.
 
     The file is streamed as Arrow record batches, so files larger than memory work, with
@@ -112,31 +143,49 @@ def profile(path: str | Path, *, sensitive: Sequence[str] = (), label: str | Non
     _check_columns(source, sensitive, label)
     for _ in range(len(source.schema or []) + 2):
         try:
-            return _profile_once(source, sensitive, label, pos_label, min_group_size, top_k,
-                                 ci_level, max_tracked_values, max_exact_values, seed, progress)
+            return _profile_once(
+                source,
+                sensitive,
+                label,
+                pos_label,
+                min_group_size,
+                top_k,
+                ci_level,
+                max_tracked_values,
+                max_exact_values,
+                seed,
+                progress,
+            )
         except RetypeColumn as retype:
             source.retype(retype.column)
     raise CardgenError(f"{source.path}: column types keep changing while reading")
 
 
-def _open(path: str | Path, engine: str, *, split: str | None, encoding: str,
-          strip: bool) -> DataSource:
+def _open(
+    path: str | Path, engine: str, *, split: str | None, encoding: str, strip: bool
+) -> DataSource:
     """The source to stream, read by pyarrow (`pandas`) or DuckDB."""
     from ..engines import choose_engine
 
     folder = Path(path)
-    datasets_folder = folder.is_dir() and ((folder / "state.json").exists()
-                                           or (folder / "dataset_dict.json").exists())
-    pyarrow_only = datasets_folder or (folder.is_file() and folder.suffix.lower() not in (
-        ".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson", ".json"))
+    datasets_folder = folder.is_dir() and (
+        (folder / "state.json").exists() or (folder / "dataset_dict.json").exists()
+    )
+    pyarrow_only = datasets_folder or (
+        folder.is_file()
+        and folder.suffix.lower()
+        not in (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson", ".json")
+    )
     # Saved datasets folders (Arrow streams) and .txt/.data CSV files: pyarrow only.
     if engine in ("auto", "pandas") and pyarrow_only:
         return open_source(path, split=split, encoding=encoding, strip=strip)
     chosen = "spark" if engine == "spark" else choose_engine(engine, str(path))
     if chosen == "spark":
-        raise CardgenError(f"{path}: profile runs on the pandas or duckdb engine (Spark tables "
-                           f"and URIs are for evaluate); use --engine duckdb for large or "
-                           f"partitioned data")
+        raise CardgenError(
+            f"{path}: profile runs on the pandas or duckdb engine (Spark tables "
+            f"and URIs are for evaluate); use --engine duckdb for large or "
+            f"partitioned data"
+        )
     if chosen == "pandas":
         return open_source(path, split=split, encoding=encoding, strip=strip)
     if encoding.lower().replace("-", "").replace("_", "") not in ("utf8",):
@@ -151,19 +200,37 @@ def _check_columns(source: DataSource, sensitive: list[str], label: str | None) 
     names = source.schema.names
     for role, column in [("sensitive", c) for c in sensitive] + [("label", label)]:
         if column is not None and column not in names:
-            raise CardgenError(f"{source.path}: no {role} column {column!r}; columns are: "
-                               f"{', '.join(names) or '(none)'}")
+            raise CardgenError(
+                f"{source.path}: no {role} column {column!r}; columns are: "
+                f"{', '.join(names) or '(none)'}"
+            )
 
 
-def _profile_once(source: DataSource, sensitive: list[str], label: str | None,
-                  pos_label: str | None, min_group_size: int, top_k: int, ci_level: float,
-                  max_tracked_values: int, max_exact_values: int, seed: int,
-                  progress: ProgressCallback | None) -> DatasetProfile:
+def _profile_once(
+    source: DataSource,
+    sensitive: list[str],
+    label: str | None,
+    pos_label: str | None,
+    min_group_size: int,
+    top_k: int,
+    ci_level: float,
+    max_tracked_values: int,
+    max_exact_values: int,
+    seed: int,
+    progress: ProgressCallback | None,
+) -> DatasetProfile:
     assert source.schema is not None
-    columns = [ColumnAccumulator(f.name, f.type, top_k=top_k,
-                                 max_tracked_values=max_tracked_values,
-                                 max_exact_values=max_exact_values, seed=seed)
-               for f in source.schema]
+    columns = [
+        ColumnAccumulator(
+            f.name,
+            f.type,
+            top_k=top_k,
+            max_tracked_values=max_tracked_values,
+            max_exact_values=max_exact_values,
+            seed=seed,
+        )
+        for f in source.schema
+    ]
     duplicates = DuplicateCounter()
     groups = _GroupCounter(sensitive, label, [c.name for c in columns])
     rows = 0
@@ -180,31 +247,55 @@ def _profile_once(source: DataSource, sensitive: list[str], label: str | None,
     if hashed:
         _recover_top_values(source, hashed)
     results = [c.result() for c in columns]
-    flags = [flag for c, r in zip(columns, results, strict=True)
-             for flag in personal_data_flags(r, c.sample)]
+    flags = [
+        flag
+        for c, r in zip(columns, results, strict=True)
+        for flag in personal_data_flags(r, c.sample)
+    ]
     pos = _positive_label(source, label, pos_label, groups) if label else None
     overall, group_results = groups.results(pos, rows, min_group_size, ci_level)
-    warnings = _column_warnings(results, rows, [c for c in columns if c.hashed or c.sketched],
-                                max_tracked_values)
+    warnings = _column_warnings(
+        results, rows, [c for c in columns if c.hashed or c.sketched], max_tracked_values
+    )
     warnings += _group_warnings(group_results, groups, min_group_size)
     duplicate_rows = duplicates.duplicates()
     if duplicate_rows is None:
-        warnings.append(ProfileWarning(
-            kind="duplicates_unchecked",
-            message=f"duplicate rows were not counted: more than {duplicates.max_rows} rows"))
-    return withhold_personal_values(DatasetProfile(
-        source=str(source.path), format=source.format,
-        encoding=source.encoding, num_rows=rows, num_columns=len(columns),
-        duplicate_rows=duplicate_rows,
-        duplicate_rate=duplicate_rows / rows if rows and duplicate_rows is not None else None,
-        top_k=top_k, columns=results, sensitive_features=sensitive, label=label,
-        pos_label=pos, min_group_size=min_group_size, ci_level=ci_level,
-        base_rate=overall, groups=group_results, personal_data=flags, warnings=warnings,
-        provenance=new_provenance(
-            "profile", libraries=("pyarrow", "numpy", "pandas", *_engine_library(source)),
-            uri=str(source.path), input_sha256={str(f): sha256_file(f) for f in source.files},
-            seed=seed, engine=_engine_name(source)),
-    ))
+        warnings.append(
+            ProfileWarning(
+                kind="duplicates_unchecked",
+                message=f"duplicate rows were not counted: more than {duplicates.max_rows} rows",
+            )
+        )
+    return withhold_personal_values(
+        DatasetProfile(
+            source=str(source.path),
+            format=source.format,
+            encoding=source.encoding,
+            num_rows=rows,
+            num_columns=len(columns),
+            duplicate_rows=duplicate_rows,
+            duplicate_rate=duplicate_rows / rows if rows and duplicate_rows is not None else None,
+            top_k=top_k,
+            columns=results,
+            sensitive_features=sensitive,
+            label=label,
+            pos_label=pos,
+            min_group_size=min_group_size,
+            ci_level=ci_level,
+            base_rate=overall,
+            groups=group_results,
+            personal_data=flags,
+            warnings=warnings,
+            provenance=new_provenance(
+                "profile",
+                libraries=("pyarrow", "numpy", "pandas", *_engine_library(source)),
+                uri=str(source.path),
+                input_sha256={str(f): sha256_file(f) for f in source.files},
+                seed=seed,
+                engine=_engine_name(source),
+            ),
+        )
+    )
 
 
 def _engine_library(source: DataSource) -> tuple[str, ...]:
@@ -258,18 +349,25 @@ class _GroupCounter:
         """Count one batch's rows, label values and missing values per group."""
         if not self.active:
             return
-        keys = {name: pc.fill_null(_key_text(batch.column(name)), MISSING)
-                for name in self.sensitive}
+        keys = {
+            name: pc.fill_null(_key_text(batch.column(name)), MISSING) for name in self.sensitive
+        }
         if self.label is not None:
             keys[_LABEL] = _key_text(batch.column(self.label))
-        table = pa.table({
-            **keys,
-            **{f"m{i}": _missing_mask(batch.column(name))
-               for i, name in enumerate(self.columns) if self.sensitive},
-            "n": pa.array(np.ones(batch.num_rows, dtype=np.int64)),
-        })
-        aggregations = [("n", "sum")] + [(f"m{i}", "sum") for i in range(len(self.columns))
-                                         if self.sensitive]
+        table = pa.table(
+            {
+                **keys,
+                **{
+                    f"m{i}": _missing_mask(batch.column(name))
+                    for i, name in enumerate(self.columns)
+                    if self.sensitive
+                },
+                "n": pa.array(np.ones(batch.num_rows, dtype=np.int64)),
+            }
+        )
+        aggregations = [("n", "sum")] + [
+            (f"m{i}", "sum") for i in range(len(self.columns)) if self.sensitive
+        ]
         summed = table.group_by(list(keys), use_threads=False).aggregate(aggregations)
         self._parts.append(summed.rename_columns(list(keys) + [a for a, _ in aggregations]))
         self._rows += len(summed)
@@ -281,8 +379,11 @@ class _GroupCounter:
             merged = pa.concat_tables(self._parts)
             keys = [*self.sensitive] + ([_LABEL] if self.label else [])
             sums = [c for c in merged.column_names if c not in keys]
-            merged = merged.group_by(keys, use_threads=False).aggregate(
-                [(c, "sum") for c in sums]).rename_columns(keys + sums)
+            merged = (
+                merged.group_by(keys, use_threads=False)
+                .aggregate([(c, "sum") for c in sums])
+                .rename_columns(keys + sums)
+            )
             self._parts = [merged]
         self._rows = len(self._parts[0]) if self._parts else 0
 
@@ -301,20 +402,27 @@ class _GroupCounter:
         present = cells[cells[_LABEL].notna()]
         return {str(k): int(v) for k, v in present.groupby(_LABEL)["n"].sum().items()}
 
-    def results(self, pos: str | None, rows: int, min_group_size: int,
-                level: float) -> tuple[MetricValue | None, list[GroupProfile]]:
+    def results(
+        self, pos: str | None, rows: int, min_group_size: int, level: float
+    ) -> tuple[MetricValue | None, list[GroupProfile]]:
         """Overall base rate, and every group (each attribute alone, then intersections)."""
         cells = self.frame()
         overall = None
         if self.label is not None and pos is not None:
             labelled = cells[cells[_LABEL].notna()]
-            overall = wilson_interval(int(labelled.loc[labelled[_LABEL] == pos, "n"].sum()),
-                                      int(labelled["n"].sum()), level)
+            overall = wilson_interval(
+                int(labelled.loc[labelled[_LABEL] == pos, "n"].sum()),
+                int(labelled["n"].sum()),
+                level,
+            )
         if not self.sensitive or cells.empty:
             return overall, []
         feature_sets = [[s] for s in self.sensitive]
-        feature_sets += [list(c) for r in range(2, len(self.sensitive) + 1)
-                         for c in combinations(self.sensitive, r)]
+        feature_sets += [
+            list(c)
+            for r in range(2, len(self.sensitive) + 1)
+            for c in combinations(self.sensitive, r)
+        ]
         results: list[GroupProfile] = []
         for features in feature_sets:
             grouped = cells.groupby(features, sort=True, dropna=False)
@@ -322,8 +430,9 @@ class _GroupCounter:
             if self.label is not None and pos is not None:
                 labelled = cells[cells[_LABEL].notna()]
                 denominators = labelled.groupby(features, dropna=False)["n"].sum()
-                positives = labelled[labelled[_LABEL] == pos].groupby(
-                    features, dropna=False)["n"].sum()
+                positives = (
+                    labelled[labelled[_LABEL] == pos].groupby(features, dropna=False)["n"].sum()
+                )
             if len(features) == 1:
                 missing = grouped[[f"m{i}" for i in range(len(self.columns))]].sum()
                 self.missing_by_group[features[0]] = missing.div(n, axis=0).assign(n=n)
@@ -332,12 +441,18 @@ class _GroupCounter:
                 values = key if isinstance(key, tuple) else (key,)
                 base_rate = None
                 if self.label is not None and pos is not None:
-                    base_rate = wilson_interval(int(positives.get(key, 0)),
-                                                int(denominators.get(key, 0)), level)
-                results.append(GroupProfile(
-                    features=dict(zip(features, (str(v) for v in values), strict=True)),
-                    count=int(count), share=int(count) / rows if rows else None,
-                    small=int(count) < min_group_size, base_rate=base_rate))
+                    base_rate = wilson_interval(
+                        int(positives.get(key, 0)), int(denominators.get(key, 0)), level
+                    )
+                results.append(
+                    GroupProfile(
+                        features=dict(zip(features, (str(v) for v in values), strict=True)),
+                        count=int(count),
+                        share=int(count) / rows if rows else None,
+                        small=int(count) < min_group_size,
+                        base_rate=base_rate,
+                    )
+                )
         return overall, results
 
 
@@ -353,25 +468,33 @@ def _key(value: object) -> tuple[str, ...]:
 
 
 def _missing_mask(values: pa.Array) -> pa.Array:
-    missing = pc.is_null(values, nan_is_null=True) if pa.types.is_floating(values.type) \
+    missing = (
+        pc.is_null(values, nan_is_null=True)
+        if pa.types.is_floating(values.type)
         else pc.is_null(values)
+    )
     return missing.cast(pa.int64())
 
 
-def _positive_label(source: DataSource, label: str, pos_label: str | None,
-                    groups: _GroupCounter) -> str | None:
+def _positive_label(
+    source: DataSource, label: str, pos_label: str | None, groups: _GroupCounter
+) -> str | None:
     counts = groups.label_counts()
     if pos_label is not None:
         if counts and pos_label not in counts:
-            raise CardgenError(f"{source.path}: label {label!r} has no value {pos_label!r}; "
-                               f"values are: {', '.join(sorted(counts)[:20])}")
+            raise CardgenError(
+                f"{source.path}: label {label!r} has no value {pos_label!r}; "
+                f"values are: {', '.join(sorted(counts)[:20])}"
+            )
         return pos_label
     if not counts:
         return None
     if len(counts) > 2:
-        raise CardgenError(f"{source.path}: label {label!r} has {len(counts)} values; pass "
-                           f"--pos-label with the positive one (e.g. "
-                           f"{', '.join(sorted(counts)[:5])})")
+        raise CardgenError(
+            f"{source.path}: label {label!r} has {len(counts)} values; pass "
+            f"--pos-label with the positive one (e.g. "
+            f"{', '.join(sorted(counts)[:5])})"
+        )
     lowered = {v.lower(): v for v in counts}
     for positive, negative in _POSITIVE_NAMES:
         if set(lowered) <= {positive, negative} and positive in lowered:
@@ -380,39 +503,67 @@ def _positive_label(source: DataSource, label: str, pos_label: str | None,
     return min(counts, key=lambda v: (counts[v], [-ord(ch) for ch in v]))
 
 
-def _column_warnings(results: list[ColumnProfile], rows: int, hashed: list[ColumnAccumulator],
-                     max_tracked_values: int) -> list[ProfileWarning]:
+def _column_warnings(
+    results: list[ColumnProfile],
+    rows: int,
+    hashed: list[ColumnAccumulator],
+    max_tracked_values: int,
+) -> list[ProfileWarning]:
     warnings = []
     hashed_names = {c.name for c in hashed}
     for column in results:
         if rows and column.count == 0:
-            warnings.append(ProfileWarning(kind="all_missing", column=column.name,
-                                           message=f"column {column.name!r} has no values"))
+            warnings.append(
+                ProfileWarning(
+                    kind="all_missing",
+                    column=column.name,
+                    message=f"column {column.name!r} has no values",
+                )
+            )
             continue
         if rows > 1 and column.distinct == 1:
-            warnings.append(ProfileWarning(
-                kind="constant", column=column.name,
-                message=f"column {column.name!r} holds one value only"))
+            warnings.append(
+                ProfileWarning(
+                    kind="constant",
+                    column=column.name,
+                    message=f"column {column.name!r} holds one value only",
+                )
+            )
         if column.type == "mixed":
-            warnings.append(ProfileWarning(
-                kind="mixed_types", column=column.name,
-                message=f"column {column.name!r} mixes numbers ({column.numeric_values} values) "
-                        f"and text ({column.count - (column.numeric_values or 0)} values)"))
+            warnings.append(
+                ProfileWarning(
+                    kind="mixed_types",
+                    column=column.name,
+                    message=f"column {column.name!r} mixes numbers "
+                    f"({column.numeric_values} values) and text ({column.count - (column.numeric_values or 0)} values)",
+                )
+            )
         markers = [v for v in column.top_values if v.value.strip().lower() in MISSING_MARKERS]
         for marker in markers:
-            warnings.append(ProfileWarning(
-                kind="missing_marker", column=column.name,
-                message=f"column {column.name!r}: value {marker.value!r} ({marker.count} rows) "
-                        "probably means missing; it is counted as a value"))
+            warnings.append(
+                ProfileWarning(
+                    kind="missing_marker",
+                    column=column.name,
+                    message=f"column {column.name!r}: value {marker.value!r} ({marker.count} rows) "
+                    "probably means missing; it is counted as a value",
+                )
+            )
         warnings += _sentinel_warnings(column)
         if column.name in hashed_names:
-            how = ("estimated (HyperLogLog), and its top values were followed from the first "
-                   "part of the file" if not column.distinct_exact
-                   else "counted by 64-bit hash")
-            warnings.append(ProfileWarning(
-                kind="high_cardinality", column=column.name,
-                message=f"column {column.name!r} has more than {max_tracked_values} distinct "
-                        f"values; they were {how}"))
+            how = (
+                "estimated (HyperLogLog), and its top values were followed from the first "
+                "part of the file"
+                if not column.distinct_exact
+                else "counted by 64-bit hash"
+            )
+            warnings.append(
+                ProfileWarning(
+                    kind="high_cardinality",
+                    column=column.name,
+                    message=f"column {column.name!r} has more than {max_tracked_values} distinct "
+                    f"values; they were {how}",
+                )
+            )
     return warnings
 
 
@@ -425,29 +576,41 @@ def _sentinel_warnings(column: ColumnProfile) -> list[ProfileWarning]:
     counts = {v.value: v.count for v in column.top_values}
     out = []
     for end, value in (("smallest", stats.min), ("largest", stats.max)):
-        if value is None or value not in SENTINEL_NUMBERS or (end == "largest"
-                                                              and stats.min == stats.max):
+        if (
+            value is None
+            or value not in SENTINEL_NUMBERS
+            or (end == "largest" and stats.min == stats.max)
+        ):
             continue
         text = f"{value:g}"
         rows = f" ({counts[text]} rows)" if text in counts else ""
-        out.append(ProfileWarning(
-            kind="missing_marker", column=column.name,
-            message=f"column {column.name!r}: its {end} value {text}{rows} is a common "
-                    f"missing-value code; check whether it means missing (it is counted "
-                    f"as a number)"))
+        out.append(
+            ProfileWarning(
+                kind="missing_marker",
+                column=column.name,
+                message=f"column {column.name!r}: its {end} value {text}{rows} is a common "
+                f"missing-value code; check whether it means missing (it is counted "
+                f"as a number)",
+            )
+        )
     return out
 
 
-def _group_warnings(results: list[GroupProfile], groups: _GroupCounter,
-                    min_group_size: int) -> list[ProfileWarning]:
+def _group_warnings(
+    results: list[GroupProfile], groups: _GroupCounter, min_group_size: int
+) -> list[ProfileWarning]:
     warnings = []
     for group in results:
         if group.small:
             label = ", ".join(f"{k}={v}" for k, v in group.features.items())
-            warnings.append(ProfileWarning(
-                kind="small_group", group=group.features,
-                message=f"group {label} has {group.count} rows (< {min_group_size}): "
-                        "its statistics are uncertain"))
+            warnings.append(
+                ProfileWarning(
+                    kind="small_group",
+                    group=group.features,
+                    message=f"group {label} has {group.count} rows (< {min_group_size}): "
+                    "its statistics are uncertain",
+                )
+            )
     for feature, rates in groups.missing_by_group.items():
         large = rates[rates["n"] >= max(min_group_size, 1)]
         if len(large) < 2:
@@ -456,11 +619,15 @@ def _group_warnings(results: list[GroupProfile], groups: _GroupCounter,
             series = large[f"m{i}"]
             high, low = float(series.max()), float(series.min())
             if high - low >= MISSINGNESS_GAP and high >= MISSINGNESS_RATIO * low:
-                warnings.append(ProfileWarning(
-                    kind="differential_missingness", column=column,
-                    message=f"column {column!r} is missing in {high:.1%} of rows with "
-                            f"{feature}={series.idxmax()} but {low:.1%} with "
-                            f"{feature}={series.idxmin()}: missingness differs between groups"))
+                warnings.append(
+                    ProfileWarning(
+                        kind="differential_missingness",
+                        column=column,
+                        message=f"column {column!r} is missing in {high:.1%} of rows with "
+                        f"{feature}={series.idxmax()} but {low:.1%} with "
+                        f"{feature}={series.idxmin()}: missingness differs between groups",
+                    )
+                )
     return warnings
 
 
@@ -481,8 +648,9 @@ def stored_profiles(card_name: str, root: str | Path = ".") -> dict[str, Dataset
             try:
                 profiles[key] = DatasetProfile.model_validate(fact)
             except ValueError as exc:
-                raise CardgenError(f"{facts_dir(card_name, root) / key}.json: not a dataset "
-                                   f"profile: {exc}") from None
+                raise CardgenError(
+                    f"{facts_dir(card_name, root) / key}.json: not a dataset profile: {exc}"
+                ) from None
     return profiles
 
 
@@ -493,5 +661,3 @@ def store_profile(card_name: str, result: DatasetProfile, root: str | Path = "."
         The path written.
     """
     return write_fact(card_name, profile_fact_key(result.source), result, root=root)
-
-

@@ -145,11 +145,16 @@ def run(
     if batch_size is not None and batch_size < 1:
         raise CardgenError(f"--batch-size must be at least 1, got {batch_size}")
     sensitive = list(dict.fromkeys(sensitive))
-    clash = [c for c in [label_column, *sensitive] if c in RESERVED_COLUMNS
-             or (c and c.startswith("score_"))]
+    clash = [
+        c
+        for c in [label_column, *sensitive]
+        if c in RESERVED_COLUMNS or (c and c.startswith("score_"))
+    ]
     if clash:
-        raise CardgenError(f"column {clash[0]!r} would clash with an output column "
-                           f"({', '.join(RESERVED_COLUMNS)}, score_<class>); rename it")
+        raise CardgenError(
+            f"column {clash[0]!r} would clash with an output column "
+            f"({', '.join(RESERVED_COLUMNS)}, score_<class>); rename it"
+        )
 
     sklearn = is_sklearn_file(model)
     if sklearn:
@@ -163,29 +168,42 @@ def run(
         inputs = [text_column]
     keep = [c for c in [label_column, *sensitive] if c]
     columns = list(dict.fromkeys([*inputs, *keep]))
-    evaluation = load_evaluation_set(data, columns, split=split, limit=limit,
-                                     endpoint=endpoint)
+    evaluation = load_evaluation_set(data, columns, split=split, limit=limit, endpoint=endpoint)
     frame = evaluation.frame
     if text_column is not None:
         _check_texts(frame[text_column], text_column, data)
     if not sklearn:
         assert where is not None  # placed above for every transformers model
-        network, tokenizer, described = load_transformers(model, where, revision=revision,
-                                                          endpoint=endpoint)
+        network, tokenizer, described = load_transformers(
+            model, where, revision=revision, endpoint=endpoint
+        )
 
     from tqdm.auto import tqdm
 
-    with tqdm(total=len(frame), unit="row", desc="cardgen run",
-              file=sys.stderr, disable=not progress, dynamic_ncols=True) as bar:
+    with tqdm(
+        total=len(frame),
+        unit="row",
+        desc="cardgen run",
+        file=sys.stderr,
+        disable=not progress,
+        dynamic_ncols=True,
+    ) as bar:
         started = time.perf_counter()
         if sklearn:
-            predictions = predict_sklearn(estimator, frame, text_column, inputs,
-                                          batch_size or 10_000, bar.update)
+            predictions = predict_sklearn(
+                estimator, frame, text_column, inputs, batch_size or 10_000, bar.update
+            )
         else:
             assert where is not None
-            predictions = predict_transformers(network, tokenizer, frame[text_column].tolist(),
-                                               where, batch_size=batch_size,
-                                               max_length=max_length, progress=bar.update)
+            predictions = predict_transformers(
+                network,
+                tokenizer,
+                frame[text_column].tolist(),
+                where,
+                batch_size=batch_size,
+                max_length=max_length,
+                progress=bar.update,
+            )
             if where.is_cuda:
                 import torch
 
@@ -193,9 +211,20 @@ def run(
         seconds = time.perf_counter() - started
 
     table = predictions_table(frame, keep, predictions)
-    record = _record(model, data, described, evaluation, predictions, where, table,
-                     seconds=seconds, text_column=text_column, label_column=label_column,
-                     sensitive=sensitive, inputs=inputs)
+    record = _record(
+        model,
+        data,
+        described,
+        evaluation,
+        predictions,
+        where,
+        table,
+        seconds=seconds,
+        text_column=text_column,
+        label_column=label_column,
+        sensitive=sensitive,
+        inputs=inputs,
+    )
     _write_table(table, out)
     sidecar = atomic_write_text(provenance_path(out), dumps_json(record))
     return RunResult(table, out, sidecar, record)
@@ -207,12 +236,12 @@ def _check_texts(texts: pd.Series, column: str, data: str) -> None:
         row = int(np.argmax(bad.to_numpy()))
         value = texts.iloc[row]
         value = value.item() if isinstance(value, np.generic) else value
-        raise CardgenError(f"{data}: column {column!r} must hold text; row {row + 1} has "
-                           f"{value!r}")
+        raise CardgenError(f"{data}: column {column!r} must hold text; row {row + 1} has {value!r}")
 
 
-def predictions_table(frame: pd.DataFrame, keep: list[str],
-                      predictions: Predictions) -> pd.DataFrame:
+def predictions_table(
+    frame: pd.DataFrame, keep: list[str], predictions: Predictions
+) -> pd.DataFrame:
     """The predictions table: `row`, the kept columns, `prediction`, `score`, `score_<c>`."""
     table = pd.DataFrame({"row": np.arange(len(frame), dtype=np.int64)})
     for column in keep:
@@ -252,17 +281,32 @@ def _write_table(table: pd.DataFrame, out: Path) -> None:
         atomic_write_text(out, table.to_json(orient="records", lines=True, force_ascii=False))
 
 
-def _record(model: str, data: str, described: Any, evaluation: Any,
-            predictions: Predictions, where: Any, table: pd.DataFrame, *, seconds: float,
-            text_column: str | None, label_column: str | None, sensitive: list[str],
-            inputs: list[str]) -> dict[str, Any]:
+def _record(
+    model: str,
+    data: str,
+    described: Any,
+    evaluation: Any,
+    predictions: Predictions,
+    where: Any,
+    table: pd.DataFrame,
+    *,
+    seconds: float,
+    text_column: str | None,
+    label_column: str | None,
+    sensitive: list[str],
+    inputs: list[str],
+) -> dict[str, Any]:
     rows = len(table)
     device_name = where.name if where is not None else "cpu"
     provenance = new_provenance(
-        "run", libraries=(*described.library, "numpy", "pandas", "pyarrow", "huggingface_hub"),
-        collected_at=collection_time(), uri=model, revision=described.revision,
+        "run",
+        libraries=(*described.library, "numpy", "pandas", "pyarrow", "huggingface_hub"),
+        collected_at=collection_time(),
+        uri=model,
+        revision=described.revision,
         input_sha256={**described.input_sha256, **evaluation.input_sha256},
-        device=device_name)
+        device=device_name,
+    )
     classes = [str(c) for c in predictions.classes]
     run_settings = {
         "model": model,
@@ -272,11 +316,16 @@ def _record(model: str, data: str, described: Any, evaluation: Any,
         "data_revision": evaluation.revision,
         "split": evaluation.split,
         "rows": rows,
-        "columns": {"text": text_column, "label": label_column, "sensitive": sensitive,
-                    "features": inputs, "prediction": "prediction", "score": "score",
-                    "class_scores": [f"score_{c}" for c in classes]},
-        "task": ("regression" if not classes else
-                 "binary" if len(classes) == 2 else "multiclass"),
+        "columns": {
+            "text": text_column,
+            "label": label_column,
+            "sensitive": sensitive,
+            "features": inputs,
+            "prediction": "prediction",
+            "score": "score",
+            "class_scores": [f"score_{c}" for c in classes],
+        },
+        "task": ("regression" if not classes else "binary" if len(classes) == 2 else "multiclass"),
         "classes": classes,
         "positive_class": classes[1] if len(classes) == 2 else None,
         "device": str(where.device) if where is not None else "cpu",
@@ -285,10 +334,10 @@ def _record(model: str, data: str, described: Any, evaluation: Any,
         "batch_size": predictions.batch_size,
         "max_length": predictions.max_length,
         "length_sorted_batches": described.kind == "transformers",
-        "padding_tokens": predictions.padding_tokens if described.kind == "transformers"
-        else None,
+        "padding_tokens": predictions.padding_tokens if described.kind == "transformers" else None,
         "rows_at_max_length": predictions.rows_at_max_length
-        if described.kind == "transformers" else None,
+        if described.kind == "transformers"
+        else None,
         "seconds": round(seconds, 6),
         "rows_per_second": round(rows / seconds, 3) if seconds > 0 else None,
     }

@@ -29,6 +29,7 @@ EXTRAS = {"duckdb": ("duckdb", "duckdb"), "spark": ("pyspark", "spark")}
 SPARK_PREFIX = "spark:"
 """`spark:db.table` names a table of the Spark catalog."""
 
+
 @dataclass(frozen=True)
 class AggregationSpec:
     """The one aggregation every engine runs.
@@ -93,7 +94,7 @@ def resolve_inputs(data: str | os.PathLike[str]) -> Inputs:
     """
     given = os.fspath(data)
     if given.startswith(SPARK_PREFIX):
-        table = given[len(SPARK_PREFIX):]
+        table = given[len(SPARK_PREFIX) :]
         if not table:
             raise CardgenError(f"{given}: name a table, e.g. spark:db.predictions")
         return Inputs(given, "table", (), table=table)
@@ -101,8 +102,7 @@ def resolve_inputs(data: str | os.PathLike[str]) -> Inputs:
         return Inputs(given, _kind(Path(given.rstrip("/"))) or "parquet", (), uri=given)
     folder = None
     if globbing.has_magic(given):
-        files = [Path(p) for p in sorted(globbing.glob(given, recursive=True))
-                 if Path(p).is_file()]
+        files = [Path(p) for p in sorted(globbing.glob(given, recursive=True)) if Path(p).is_file()]
         if not files:
             raise CardgenError(f"{given}: the glob matches no file")
     else:
@@ -110,9 +110,13 @@ def resolve_inputs(data: str | os.PathLike[str]) -> Inputs:
         if path.is_dir():
             folder = path
             # Spark and Hadoop leave _SUCCESS, .crc and other hidden files next to the data.
-            files = sorted(p for p in path.rglob("*") if p.is_file() and _kind(p)
-                           and not any(part.startswith((".", "_"))
-                                       for part in p.relative_to(path).parts))
+            files = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and _kind(p)
+                and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
+            )
             if not files:
                 raise CardgenError(f"{given}: the folder holds no .csv, .parquet or .jsonl file")
         elif path.is_file():
@@ -126,8 +130,10 @@ def resolve_inputs(data: str | os.PathLike[str]) -> Inputs:
 
         table_format(bad)  # raises, naming the suffix and the types expected
     if len(kinds) > 1:
-        raise CardgenError(f"{given}: the files mix formats ({', '.join(sorted(kinds))}); "  # type: ignore[arg-type]
-                           f"give one format at a time")
+        raise CardgenError(
+            f"{given}: the files mix formats ({', '.join(sorted(kinds))}); "  # type: ignore[arg-type]
+            f"give one format at a time"
+        )
     return Inputs(given, kinds.pop(), tuple(files), folder=folder)  # type: ignore[arg-type]
 
 
@@ -160,8 +166,9 @@ def require_extra(engine: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise CardgenError(f"the {engine} engine needs the '{extra}' extra: "
-                           f"pip install 'cardgen[{extra}]'") from None
+        raise CardgenError(
+            f"the {engine} engine needs the '{extra}' extra: pip install 'cardgen[{extra}]'"
+        ) from None
 
 
 def choose_engine(engine: str, data: Any) -> str:
@@ -178,23 +185,30 @@ def choose_engine(engine: str, data: Any) -> str:
     if isinstance(data, pd.DataFrame):
         if engine in ("auto", "pandas"):
             return "pandas"
-        raise CardgenError(f"the {engine} engine reads files or tables; pass a path instead "
-                           f"of a DataFrame (or use engine='pandas')")
+        raise CardgenError(
+            f"the {engine} engine reads files or tables; pass a path instead "
+            f"of a DataFrame (or use engine='pandas')"
+        )
     given = os.fspath(data)
     if engine == "auto":
         if given.startswith(SPARK_PREFIX) or _URI.match(given):
             return "spark"
         inputs = resolve_inputs(given)
-        if len(inputs.files) == 1 and inputs.folder is None and (
-                inputs.size <= AUTO_DUCKDB_BYTES or not _installed("duckdb")):
+        if (
+            len(inputs.files) == 1
+            and inputs.folder is None
+            and (inputs.size <= AUTO_DUCKDB_BYTES or not _installed("duckdb"))
+        ):
             return "pandas"
         return "duckdb"
     remote = given.startswith(SPARK_PREFIX) or _URI.match(given)
     if engine in ("pandas", "duckdb") and remote:
         raise CardgenError(f"{given}: a Spark table or URI needs --engine spark")
     if engine == "pandas" and (globbing.has_magic(given) or Path(given).is_dir()):
-        raise CardgenError(f"{given}: the pandas engine reads one file; use --engine "
-                           f"duckdb (or spark) for globs and folders")
+        raise CardgenError(
+            f"{given}: the pandas engine reads one file; use --engine "
+            f"duckdb (or spark) for globs and folders"
+        )
     return engine
 
 
@@ -209,8 +223,9 @@ def engine_version(engine: str) -> tuple[str, str]:
         return distribution, "unknown"
 
 
-def aggregate(engine: str, inputs: Inputs, spec: AggregationSpec, *,
-              spark_master: str = "local[*]") -> CountRows:
+def aggregate(
+    engine: str, inputs: Inputs, spec: AggregationSpec, *, spark_master: str = "local[*]"
+) -> CountRows:
     """Run the aggregation on DuckDB or Spark and return the count table's rows."""
     require_extra(engine)
     if engine == "duckdb":
@@ -221,6 +236,17 @@ def aggregate(engine: str, inputs: Inputs, spec: AggregationSpec, *,
 
     return run_spark(inputs, spec, spark_master)
 
-__all__ = ["AUTO_DUCKDB_BYTES", "ENGINES", "AggregationSpec", "CountRows", "Inputs",
-           "aggregate", "choose_engine", "default_name", "engine_version", "require_extra",
-           "resolve_inputs"]
+
+__all__ = [
+    "AUTO_DUCKDB_BYTES",
+    "ENGINES",
+    "AggregationSpec",
+    "CountRows",
+    "Inputs",
+    "aggregate",
+    "choose_engine",
+    "default_name",
+    "engine_version",
+    "require_extra",
+    "resolve_inputs",
+]

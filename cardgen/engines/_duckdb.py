@@ -42,10 +42,14 @@ def source_sql(inputs: Inputs) -> str:
     if inputs.kind == "csv":
         tab = all(f.name.lower().endswith(".tsv") for f in inputs.files)
         delimiter = ", delim = '\\t'" if tab else ""
-        return (f"read_csv({files}, header = true, union_by_name = true, "
-                f"hive_partitioning = true{delimiter})")
-    return (f"read_json({files}, format = 'newline_delimited', union_by_name = true, "
-            f"hive_partitioning = true)")
+        return (
+            f"read_csv({files}, header = true, union_by_name = true, "
+            f"hive_partitioning = true{delimiter})"
+        )
+    return (
+        f"read_json({files}, format = 'newline_delimited', union_by_name = true, "
+        f"hive_partitioning = true)"
+    )
 
 
 def run_duckdb(inputs: Inputs, spec: AggregationSpec) -> CountRows:
@@ -61,8 +65,9 @@ def run_duckdb(inputs: Inputs, spec: AggregationSpec) -> CountRows:
             described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
             types = {str(name): str(kind) for name, kind, *_ in described}
             check_columns(inputs.given, spec, list(types))
-            check_score_type(inputs.given, spec,
-                             bool(spec.score and _NUMERIC.match(types[spec.score])))
+            check_score_type(
+                inputs.given, spec, bool(spec.score and _NUMERIC.match(types[spec.score]))
+            )
             exact, low, high, scale = True, 0.0, 0.0, 0.0
             if spec.score:
                 stats = con.execute(stats_sql(_quote, source, spec)).fetchone()
@@ -74,10 +79,12 @@ def run_duckdb(inputs: Inputs, spec: AggregationSpec) -> CountRows:
                     return int(row[0])
 
                 exact, low, high, scale = plan_scores(stats, distinct, spec)
-            rows = con.execute(group_sql(_quote, source, spec, exact=exact, low=low,
-                                         scale=scale)).fetchall()
+            rows = con.execute(
+                group_sql(_quote, source, spec, exact=exact, low=low, scale=scale)
+            ).fetchall()
         except duckdb.Error as exc:
             detail = str(exc).strip().splitlines()[0]
             raise CardgenError(f"{inputs.given}: DuckDB cannot read it: {detail}") from None
-    return CountRows(rows, exact if spec.score else None,
-                     (low, high) if spec.score else None, "duckdb")
+    return CountRows(
+        rows, exact if spec.score else None, (low, high) if spec.score else None, "duckdb"
+    )

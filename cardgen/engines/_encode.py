@@ -24,8 +24,9 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def encode_counts(counts: CountRows, spec: AggregationSpec, *, task: str | None,
-                  pos_label: Any, source: str) -> tuple[CellTable, str | None, int]:
+def encode_counts(
+    counts: CountRows, spec: AggregationSpec, *, task: str | None, pos_label: Any, source: str
+) -> tuple[CellTable, str | None, int]:
     """The CellTable of an engine's count rows, its positive class, and the number of
     empty intersections.
 
@@ -49,31 +50,41 @@ def encode_counts(counts: CountRows, spec: AggregationSpec, *, task: str | None,
             continue
         missing = int(sum(c for v, c in zip(values, n, strict=True) if is_missing(v)))
         if missing == total_rows:
-            raise CardgenError(f"{source}: column {name!r} has no values (all {total_rows} "
-                               f"rows are missing)")
+            raise CardgenError(
+                f"{source}: column {name!r} has no values (all {total_rows} rows are missing)"
+            )
         if missing:
-            raise CardgenError(f"{source}: column {name!r} has {missing} missing value(s); "
-                               f"drop or fill those rows (only sensitive features may be "
-                               f"missing)")
+            raise CardgenError(
+                f"{source}: column {name!r} has {missing} missing value(s); "
+                f"drop or fill those rows (only sensitive features may be "
+                f"missing)"
+            )
 
     # Groups: sensitive values as text, (missing) for null and NaN, in sorted order.
     texts = [[value_text(v) for v in columns[i]] for i in range(k)]
     for i, name in enumerate(spec.sensitive):
         if all(t == MISSING for t in texts[i]):
-            raise CardgenError(f"{source}: column {name!r} has no values (all {total_rows} "
-                               f"rows are missing)")
+            raise CardgenError(
+                f"{source}: column {name!r} has no values (all {total_rows} rows are missing)"
+            )
     keys = list(zip(*texts, strict=True)) if k else [()] * len(rows)
     cells = sorted(set(keys), key=lambda cell: tuple(value_sort_key(v) for v in cell))
     index = {cell: i for i, cell in enumerate(cells)}
     cell = np.array([index[key] for key in keys], dtype=np.int64)
     empty = math.prod(len(set(t)) for t in texts) - len(cells) if k else 0
 
-    numeric = all(_is_number(v) for v in labels) and (preds is None or all(
-        _is_number(v) for v in preds))
-    if task == "regression" or (task is None and not spec.score and numeric and not all(
-            float(v).is_integer() for v in [*labels, *(preds or ())])):
-        raise CardgenError(f"{source}: regression runs on the pandas engine only; pass "
-                           f"--engine pandas")
+    numeric = all(_is_number(v) for v in labels) and (
+        preds is None or all(_is_number(v) for v in preds)
+    )
+    if task == "regression" or (
+        task is None
+        and not spec.score
+        and numeric
+        and not all(float(v).is_integer() for v in [*labels, *(preds or ())])
+    ):
+        raise CardgenError(
+            f"{source}: regression runs on the pandas engine only; pass --engine pandas"
+        )
     label_text = [value_text(v) for v in labels]
     pred_text = [value_text(v) for v in preds] if preds is not None else []
     classes = sorted(set(label_text) | set(pred_text), key=value_sort_key)
@@ -83,9 +94,11 @@ def encode_counts(counts: CountRows, spec: AggregationSpec, *, task: str | None,
         elif not numeric:
             task = "multiclass"
         else:
-            raise CardgenError(f"cannot infer the task: the label has {len(classes)} integer "
-                               f"values, which could be classes or a regression target; pass "
-                               f"--task")
+            raise CardgenError(
+                f"cannot infer the task: the label has {len(classes)} integer "
+                f"values, which could be classes or a regression target; pass "
+                f"--task"
+            )
     code = {c: i for i, c in enumerate(classes)}
     y = np.array([code[t] for t in label_text], dtype=np.int64)
     n_cells = max(1, len(cells))
@@ -95,11 +108,16 @@ def encode_counts(counts: CountRows, spec: AggregationSpec, *, task: str | None,
             raise CardgenError("--score is for binary tasks; give a multiclass task --pred")
         p = np.array([code[t] for t in pred_text], dtype=np.int64)
         size = len(classes)
-        matrix = np.bincount((cell * size + y) * size + p, weights=n,
-                             minlength=n_cells * size * size)
-        table = CellTable("multiclass", spec.sensitive, tuple(cells),
-                          np.rint(matrix).astype(np.int64).reshape(n_cells, size, size),
-                          tuple(classes))
+        matrix = np.bincount(
+            (cell * size + y) * size + p, weights=n, minlength=n_cells * size * size
+        )
+        table = CellTable(
+            "multiclass",
+            spec.sensitive,
+            tuple(cells),
+            np.rint(matrix).astype(np.int64).reshape(n_cells, size, size),
+            tuple(classes),
+        )
         return table, None, empty
 
     label_classes = sorted(set(label_text), key=value_sort_key)
@@ -107,11 +125,13 @@ def encode_counts(counts: CountRows, spec: AggregationSpec, *, task: str | None,
         raise CardgenError(
             f"column {spec.label!r} has {len(label_classes)} distinct values "
             f"({', '.join(label_classes[:10])}); a binary task needs at most two "
-            f"(pass --task multiclass, or map the labels to two values)")
+            f"(pass --task multiclass, or map the labels to two values)"
+        )
     if len(classes) > 2:
         raise CardgenError(
             f"the prediction column {spec.pred!r} has values that are not among the "
-            f"labels: the two together have {len(classes)} values ({', '.join(classes[:10])})")
+            f"labels: the two together have {len(classes)} values ({', '.join(classes[:10])})"
+        )
     positive, positive_name = _positive_class(classes, pos_label, spec.label)
     y01 = (y == positive).astype(np.int64)
     negatives = [c for i, c in enumerate(classes) if i != positive]
@@ -124,13 +144,25 @@ def encode_counts(counts: CountRows, spec: AggregationSpec, *, task: str | None,
         # Binned scores come with their sums (exact keys: the sums follow from the key).
         total = None if counts.exact else np.array(columns[k + 5], dtype=np.float64)
         total_sq = None if counts.exact else np.array(columns[k + 6], dtype=np.float64)
-        bins = build_score_bins(cell, y01, key, ece, pred01, n, total, total_sq, n_cells,
-                                exact=bool(counts.exact), budget=spec.score_bins)
+        bins = build_score_bins(
+            cell,
+            y01,
+            key,
+            ece,
+            pred01,
+            n,
+            total,
+            total_sq,
+            n_cells,
+            exact=bool(counts.exact),
+            budget=spec.score_bins,
+        )
         matrix = confusion_from_bins(bins.n, bins.pred)
     else:
         p01 = np.array([t == positive_name for t in pred_text], dtype=np.int64)
-        matrix = np.rint(np.bincount((cell * 2 + y01) * 2 + p01, weights=n,
-                                     minlength=n_cells * 4)).astype(np.int64).reshape(
-            n_cells, 2, 2)
-    return CellTable("binary", spec.sensitive, tuple(cells), matrix, names, bins), \
-        names[1], empty
+        matrix = (
+            np.rint(np.bincount((cell * 2 + y01) * 2 + p01, weights=n, minlength=n_cells * 4))
+            .astype(np.int64)
+            .reshape(n_cells, 2, 2)
+        )
+    return CellTable("binary", spec.sensitive, tuple(cells), matrix, names, bins), names[1], empty

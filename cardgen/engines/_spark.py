@@ -48,13 +48,18 @@ def session(master: str) -> Any:
     if active is not None:
         return active
     if not java_available():
-        raise CardgenError("the spark engine needs Java (17 or newer): install Debian's "
-                           "default-jre-headless (apt-get install default-jre-headless) or "
-                           "set JAVA_HOME")
-    return (SparkSession.builder.master(master).appName("cardgen")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "8")
-            .getOrCreate())
+        raise CardgenError(
+            "the spark engine needs Java (17 or newer): install Debian's "
+            "default-jre-headless (apt-get install default-jre-headless) or "
+            "set JAVA_HOME"
+        )
+    return (
+        SparkSession.builder.master(master)
+        .appName("cardgen")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "8")
+        .getOrCreate()
+    )
 
 
 def _frame(spark: Any, inputs: Inputs) -> Any:
@@ -67,8 +72,11 @@ def _frame(spark: Any, inputs: Inputs) -> Any:
     if inputs.kind == "parquet":
         return reader.parquet(*paths)
     if inputs.kind == "csv":
-        tab = (inputs.given.lower().endswith(".tsv") if inputs.uri
-               else all(f.name.lower().endswith(".tsv") for f in inputs.files))
+        tab = (
+            inputs.given.lower().endswith(".tsv")
+            if inputs.uri
+            else all(f.name.lower().endswith(".tsv") for f in inputs.files)
+        )
         return reader.csv(paths, header=True, inferSchema=True, sep="\t" if tab else ",")
     return reader.json(paths)
 
@@ -83,21 +91,29 @@ def run_spark(inputs: Inputs, spec: AggregationSpec, master: str) -> CountRows:
         frame = _frame(spark, inputs)
         check_columns(inputs.given, spec, frame.columns)
         if spec.score:
-            check_score_type(inputs.given, spec,
-                             isinstance(frame.schema[spec.score].dataType, NumericType))
+            check_score_type(
+                inputs.given, spec, isinstance(frame.schema[spec.score].dataType, NumericType)
+            )
         frame.createOrReplaceTempView(_VIEW)
         exact, low, high, scale = True, 0.0, 0.0, 0.0
         if spec.score:
             stats = spark.sql(stats_sql(_quote, _VIEW, spec)).collect()[0]
             exact, low, high, scale = plan_scores(
-                tuple(stats), lambda: int(spark.sql(distinct_sql(_quote, _VIEW, spec))
-                                          .collect()[0][0]), spec)
-        rows = [tuple(r) for r in spark.sql(group_sql(_quote, _VIEW, spec, exact=exact,
-                                                      low=low, scale=scale)).collect()]
+                tuple(stats),
+                lambda: int(spark.sql(distinct_sql(_quote, _VIEW, spec)).collect()[0][0]),
+                spec,
+            )
+        rows = [
+            tuple(r)
+            for r in spark.sql(
+                group_sql(_quote, _VIEW, spec, exact=exact, low=low, scale=scale)
+            ).collect()
+        ]
     except PySparkException as exc:
         detail = str(exc).strip().splitlines()[0]
         raise CardgenError(f"{inputs.given}: Spark cannot read it: {detail}") from None
     finally:
         spark.catalog.dropTempView(_VIEW)
-    return CountRows(rows, exact if spec.score else None,
-                     (low, high) if spec.score else None, "spark")
+    return CountRows(
+        rows, exact if spec.score else None, (low, high) if spec.score else None, "spark"
+    )

@@ -49,8 +49,14 @@ def retry_after_seconds(value: str | None) -> float | None:
         return None
 
 
-def with_retries(call: Callable[[], T], *, retries: int = 4, backoff: float = 0.5,
-                 max_wait: float = 30.0, sleep: Callable[[float], None] = time.sleep) -> T:
+def with_retries(
+    call: Callable[[], T],
+    *,
+    retries: int = 4,
+    backoff: float = 0.5,
+    max_wait: float = 30.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
     """Run `call`, retrying on 429/5xx answers and dropped connections with exponential backoff.
 
     A `Retry-After` header on the failed answer sets the wait (capped at `max_wait`);
@@ -110,12 +116,11 @@ def explain(exc: BaseException, repo: str, endpoint: str, timeout: float | None)
     """
     cause = _root_cause(exc)
     if isinstance(cause, GatedRepoError):
-        message = (f"{repo} is gated: request access on the Hub, then authenticate "
-                   f"({AUTH_HINT})")
+        message = f"{repo} is gated: request access on the Hub, then authenticate ({AUTH_HINT})"
     elif isinstance(cause, RevisionNotFoundError):
         message = f"{repo}: revision not found on {endpoint}"
     elif isinstance(cause, RepositoryNotFoundError):
-        message = (f"{repo} not found on {endpoint} (if it is private, {AUTH_HINT})")
+        message = f"{repo} not found on {endpoint} (if it is private, {AUTH_HINT})"
     elif isinstance(cause, HfHubHTTPError):
         status = cause.response.status_code if cause.response is not None else "error"
         message = f"{repo}: the Hub answered HTTP {status}"
@@ -127,8 +132,10 @@ def explain(exc: BaseException, repo: str, endpoint: str, timeout: float | None)
     elif isinstance(cause, httpx2.TransportError):
         message = f"{repo}: cannot reach {endpoint} ({type(cause).__name__})"
     elif isinstance(cause, json.JSONDecodeError):
-        message = (f"{repo}: the Hub sent an incomplete or invalid JSON answer "
-                   f"(broken at character {cause.pos}); try again")
+        message = (
+            f"{repo}: the Hub sent an incomplete or invalid JSON answer "
+            f"(broken at character {cause.pos}); try again"
+        )
     else:
         message = f"{repo}: {type(cause).__name__}: {cause}"
     return HubError(redact(message))

@@ -89,7 +89,7 @@ def split_front_matter(text: str) -> tuple[str | None, str]:
     lines = text.split("\n")
     for index in range(1, len(lines)):
         if lines[index].rstrip() == "---":
-            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:])
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :])
     return None, text
 
 
@@ -117,8 +117,11 @@ def split_sections(body: str) -> list[Section]:
             marker = fence_match.group(1)
             if fence is None:
                 fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence) and not line.strip(
-                    " " + marker[0]):
+            elif (
+                marker[0] == fence[0]
+                and len(marker) >= len(fence)
+                and not line.strip(" " + marker[0])
+            ):
                 fence = None
         match = _HEADING.match(line) if fence is None and not fence_match else None
         if match:
@@ -152,8 +155,8 @@ def _trim_blank_lines(lines: list[str]) -> str:
 
 
 _CARDGEN_MARKER_LINE = re.compile(
-    r"^<!-- cardgen:(?:begin|end) [A-Za-z0-9_.-]+(?: h=[0-9a-f]+)? -->[ \t]*(?:\n|\Z)",
-    re.MULTILINE)
+    r"^<!-- cardgen:(?:begin|end) [A-Za-z0-9_.-]+(?: h=[0-9a-f]+)? -->[ \t]*(?:\n|\Z)", re.MULTILINE
+)
 
 
 def parse_readme(data: bytes | str) -> ParsedReadme:
@@ -185,8 +188,7 @@ def parse_readme(data: bytes | str) -> ParsedReadme:
             loaded = frontmatter.load(frontmatter.strip_hash_comment(front)[0])
         except frontmatter.FrontMatterError as exc:
             where = f" at line {exc.line}" if exc.line is not None else ""
-            warnings.append(f"front matter is not valid YAML{where}: {exc.problem}; "
-                            "kept as text")
+            warnings.append(f"front matter is not valid YAML{where}: {exc.problem}; kept as text")
             loaded = None
         if isinstance(loaded, dict):
             metadata = {str(k): v for k, v in loaded.items()}

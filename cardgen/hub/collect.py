@@ -35,14 +35,26 @@ DEFAULT_TIMEOUT = 30.0
 MAX_JOBS = 64
 
 MODEL_EXPAND = [
-    "author", "baseModels", "cardData", "createdAt", "downloads", "evalResults", "gated",
-    "lastModified", "library_name", "likes", "model-index", "pipeline_tag", "private",
-    "safetensors", "sha", "tags",
+    "author",
+    "baseModels",
+    "cardData",
+    "createdAt",
+    "downloads",
+    "evalResults",
+    "gated",
+    "lastModified",
+    "library_name",
+    "likes",
+    "model-index",
+    "pipeline_tag",
+    "private",
+    "safetensors",
+    "sha",
+    "tags",
 ]
 """Properties asked of `model_info`: with `expand` the Hub answers only what is listed,
 so this names every property the facts use (and `evalResults`, which it only sends when
 asked)."""
-
 
 
 @lru_cache(maxsize=1)
@@ -94,15 +106,23 @@ class HubSnapshot:
     @cached_property
     def provenance(self) -> Provenance:
         """Provenance of everything read in this snapshot (uri: the repository)."""
-        provenance = new_provenance("hub", uri=self.url, revision=self.sha,
-                                    collected_at=self.collected_at)
+        provenance = new_provenance(
+            "hub", uri=self.url, revision=self.sha, collected_at=self.collected_at
+        )
         return provenance.model_copy(update={"library_versions": _library_versions()})
 
 
-def fetch_repo(repo_id: str, *, repo_type: str = "model", revision: str | None = None,
-               endpoint: str | None = None, timeout: float = DEFAULT_TIMEOUT,
-               retries: int = 4, backoff: float = 0.5,
-               token: str | bool | None = None) -> HubSnapshot:
+def fetch_repo(
+    repo_id: str,
+    *,
+    repo_type: str = "model",
+    revision: str | None = None,
+    endpoint: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    retries: int = 4,
+    backoff: float = 0.5,
+    token: str | bool | None = None,
+) -> HubSnapshot:
     """Read a repository's info and README through `huggingface_hub`.
 
     The token is `huggingface_hub`'s own (HF_TOKEN or `hf auth login`) unless given.
@@ -133,8 +153,7 @@ def fetch_repo(repo_id: str, *, repo_type: str = "model", revision: str | None =
 
     def read_info() -> Any:
         if repo_type == "model":
-            return api.model_info(repo_id, revision=revision, timeout=timeout,
-                                  expand=MODEL_EXPAND)  # type: ignore[arg-type]
+            return api.model_info(repo_id, revision=revision, timeout=timeout, expand=MODEL_EXPAND)  # type: ignore[arg-type]
         return api.dataset_info(repo_id, revision=revision, timeout=timeout)
 
     try:
@@ -152,12 +171,14 @@ def fetch_repo(repo_id: str, *, repo_type: str = "model", revision: str | None =
         readme = with_retries(read_readme, retries=retries, backoff=backoff)
     except Exception as exc:
         raise explain(exc, label, endpoint, timeout) from exc
-    return HubSnapshot(repo_id, resolved, repo_type, revision, info.sha, endpoint, info,
-                       readme, collected_at)
+    return HubSnapshot(
+        repo_id, resolved, repo_type, revision, info.sha, endpoint, info, readme, collected_at
+    )
 
 
-def _read_readme(repo_id: str, repo_type: str, sha: str, endpoint: str,
-                 token: str | bool | None, timeout: float) -> bytes | None:
+def _read_readme(
+    repo_id: str, repo_type: str, sha: str, endpoint: str, token: str | bool | None, timeout: float
+) -> bytes | None:
     """The README at `sha`, or None when the repository has none.
 
     One GET through huggingface_hub's shared session, URL builder, auth headers and error
@@ -182,7 +203,7 @@ def _as_list(value: Any) -> list[str]:
 
 
 def _tag_values(tags: Iterable[str], prefix: str) -> list[str]:
-    return [t[len(prefix):] for t in tags if t.startswith(prefix)]
+    return [t[len(prefix) :] for t in tags if t.startswith(prefix)]
 
 
 def _iso(value: Any) -> str | None:
@@ -216,8 +237,11 @@ def _parameters(info: Any) -> dict[str, Any] | None:
     safetensors = getattr(info, "safetensors", None)
     if safetensors is None:
         return None
-    return {"total": safetensors.total, "by_dtype": dict(sorted(safetensors.parameters.items())),
-            "source": "safetensors"}
+    return {
+        "total": safetensors.total,
+        "by_dtype": dict(sorted(safetensors.parameters.items())),
+        "source": "safetensors",
+    }
 
 
 def hub_facts(snapshot: HubSnapshot) -> dict[str, Any]:
@@ -263,31 +287,41 @@ def hub_facts(snapshot: HubSnapshot) -> dict[str, Any]:
         "card_data": card_data,
         "sections": [
             {"heading": s.heading, "level": s.level, "body": s.body}
-            for s in (parsed.sections if parsed else []) if s.heading is not None or s.body
+            for s in (parsed.sections if parsed else [])
+            if s.heading is not None or s.body
         ],
         "warnings": warnings,
     }
     if snapshot.repo_type == "model":
         lineage = _lineage(card_data, tags, info)
-        facts.update({
-            "pipeline_tag": info.pipeline_tag,
-            "library_name": info.library_name or card_data.get("library_name"),
-            "base_models": [link["repo_id"] for link in lineage],
-            "lineage": [{**link, "url": repo_url(snapshot.endpoint, "model", link["repo_id"])}
-                        for link in lineage],
-            "parameters": _parameters(info),
-            "datasets": [
-                {"repo_id": d, "url": repo_url(snapshot.endpoint, "dataset", d),
-                 "fact": fact_key("dataset", d)}
-                for d in dataset_ids
-            ],
-        })
+        facts.update(
+            {
+                "pipeline_tag": info.pipeline_tag,
+                "library_name": info.library_name or card_data.get("library_name"),
+                "base_models": [link["repo_id"] for link in lineage],
+                "lineage": [
+                    {**link, "url": repo_url(snapshot.endpoint, "model", link["repo_id"])}
+                    for link in lineage
+                ],
+                "parameters": _parameters(info),
+                "datasets": [
+                    {
+                        "repo_id": d,
+                        "url": repo_url(snapshot.endpoint, "dataset", d),
+                        "fact": fact_key("dataset", d),
+                    }
+                    for d in dataset_ids
+                ],
+            }
+        )
     else:
-        facts.update({
-            "description": getattr(info, "description", None),
-            "citation": getattr(info, "citation", None),
-            "paperswithcode_id": getattr(info, "paperswithcode_id", None),
-        })
+        facts.update(
+            {
+                "description": getattr(info, "description", None),
+                "citation": getattr(info, "citation", None),
+                "paperswithcode_id": getattr(info, "paperswithcode_id", None),
+            }
+        )
     return facts
 
 
@@ -300,8 +334,16 @@ def _slug(*parts: Any) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-").lower() or "results"
 
 
-_CI_METHODS = {"bootstrap", "wilson", "clustered", "clt", "harness-stderr", "paired", "reported",
-               "none"}
+_CI_METHODS = {
+    "bootstrap",
+    "wilson",
+    "clustered",
+    "clt",
+    "harness-stderr",
+    "paired",
+    "reported",
+    "none",
+}
 
 
 def _metric_value(raw: Any, args: dict[str, Any] | None = None) -> tuple[MetricValue, Any]:
@@ -327,8 +369,9 @@ def _metric_value(raw: Any, args: dict[str, Any] | None = None) -> tuple[MetricV
         except ValueError:
             number = None
     if number is None:
-        return MetricValue(value=None, ci_method="reported",
-                           undefined_reason=f"reported as {raw!r}, not a number"), raw
+        return MetricValue(
+            value=None, ci_method="reported", undefined_reason=f"reported as {raw!r}, not a number"
+        ), raw
     try:
         return MetricValue(value=number, ci_method=method, **extra), None
     except ValueError:  # an inconsistent interval in the source: keep the number alone
@@ -354,8 +397,9 @@ def _task(task_type: str | None) -> str:
     return "multiclass" if task_type and _CLASSIFICATION.search(task_type) else "other"
 
 
-def _model_index_evaluations(model_index: Any, snapshot: HubSnapshot,
-                             warnings: list[str]) -> list[DisaggregatedEvaluation]:
+def _model_index_evaluations(
+    model_index: Any, snapshot: HubSnapshot, warnings: list[str]
+) -> list[DisaggregatedEvaluation]:
     if not isinstance(model_index, list):
         warnings.append("model-index is not a list; its results were not read")
         return []
@@ -371,13 +415,30 @@ def _model_index_evaluations(model_index: Any, snapshot: HubSnapshot,
             task, dataset = _mapping(result.get("task")), _mapping(result.get("dataset"))
             data_group = parse_group(dataset.get("config"))
             config = None if data_group else dataset.get("config")
-            key = (model.get("name"), task.get("type"), dataset.get("type"),
-                   dataset.get("name"), config, dataset.get("split"), dataset.get("revision"))
-            entry = grouped.setdefault(key, {
-                "model": model.get("name"), "task": task, "dataset": dataset, "config": config,
-                "source": result.get("source"), "overall": {}, "groups": {}, "raw": {},
-                "verified": {}, "small": set(),
-            })
+            key = (
+                model.get("name"),
+                task.get("type"),
+                dataset.get("type"),
+                dataset.get("name"),
+                config,
+                dataset.get("split"),
+                dataset.get("revision"),
+            )
+            entry = grouped.setdefault(
+                key,
+                {
+                    "model": model.get("name"),
+                    "task": task,
+                    "dataset": dataset,
+                    "config": config,
+                    "source": result.get("source"),
+                    "overall": {},
+                    "groups": {},
+                    "raw": {},
+                    "verified": {},
+                    "small": set(),
+                },
+            )
             for metric in result.get("metrics") or []:
                 if not isinstance(metric, dict) or "type" not in metric:
                     warnings.append("a model-index metric has no `type`; skipped")
@@ -387,11 +448,9 @@ def _model_index_evaluations(model_index: Any, snapshot: HubSnapshot,
                 # cardgen's compact model-index states the CI level and method once, in
                 # the dataset's args, for every metric of the result.
                 shared = _mapping(dataset.get("args"))
-                args = {**{k: shared[k] for k in ("ci_level", "ci_method") if k in shared},
-                        **args}
+                args = {**{k: shared[k] for k in ("ci_level", "ci_method") if k in shared}, **args}
                 value, raw = _metric_value(metric.get("value"), args)
-                group = (parse_group(metric.get("config")) or _args_group(args)
-                         or data_group)
+                group = parse_group(metric.get("config")) or _args_group(args) or data_group
                 if metric.get("config") and not parse_group(metric.get("config")):
                     name = f"{name}:{metric['config']}"
                 if group:
@@ -410,15 +469,21 @@ def _model_index_evaluations(model_index: Any, snapshot: HubSnapshot,
     names: set[str] = set()
     for entry in grouped.values():
         dataset = entry["dataset"]
-        name = _slug(dataset.get("type") or dataset.get("name"), entry["config"],
-                     dataset.get("split"), entry["task"].get("type"))
+        name = _slug(
+            dataset.get("type") or dataset.get("name"),
+            entry["config"],
+            dataset.get("split"),
+            entry["task"].get("type"),
+        )
         while name in names:
             name += "-2"
         names.add(name)
         source = entry["source"] if isinstance(entry["source"], dict) else {}
         details: dict[str, Any] = {
-            "hub_source": "model-index", "model_name": entry["model"],
-            "task_type": entry["task"].get("type"), "task_name": entry["task"].get("name"),
+            "hub_source": "model-index",
+            "model_name": entry["model"],
+            "task_type": entry["task"].get("type"),
+            "task_name": entry["task"].get("name"),
         }
         if source:
             details["source"] = source
@@ -428,29 +493,38 @@ def _model_index_evaluations(model_index: Any, snapshot: HubSnapshot,
             details["reported_text"] = entry["raw"]
         if entry["verified"]:
             details["verified"] = entry["verified"]
-        groups = [GroupResult(features=dict(features), n=None, metrics=metrics,
-                              small=features in entry["small"])
-                  for features, metrics in entry["groups"].items()]
-        evaluations.append(DisaggregatedEvaluation(
-            name=name,
-            task=_task(entry["task"].get("type")),
-            dataset=DatasetReference(
-                name=str(dataset.get("name") or dataset.get("type") or "unnamed"),
-                uri=repo_url(snapshot.endpoint, "dataset", dataset["type"])
-                if dataset.get("type") else None,
-                split=dataset.get("split"), config=entry["config"],
-                revision=dataset.get("revision"),
-            ),
-            sensitive_features=sorted({k for f in entry["groups"] for k, _ in f}),
-            overall=entry["overall"], groups=groups,
-            details={k: v for k, v in details.items() if v is not None},
-            provenance=_provenance(snapshot, readme_url),
-        ))
+        groups = [
+            GroupResult(
+                features=dict(features), n=None, metrics=metrics, small=features in entry["small"]
+            )
+            for features, metrics in entry["groups"].items()
+        ]
+        evaluations.append(
+            DisaggregatedEvaluation(
+                name=name,
+                task=_task(entry["task"].get("type")),
+                dataset=DatasetReference(
+                    name=str(dataset.get("name") or dataset.get("type") or "unnamed"),
+                    uri=repo_url(snapshot.endpoint, "dataset", dataset["type"])
+                    if dataset.get("type")
+                    else None,
+                    split=dataset.get("split"),
+                    config=entry["config"],
+                    revision=dataset.get("revision"),
+                ),
+                sensitive_features=sorted({k for f in entry["groups"] for k, _ in f}),
+                overall=entry["overall"],
+                groups=groups,
+                details={k: v for k, v in details.items() if v is not None},
+                provenance=_provenance(snapshot, readme_url),
+            )
+        )
     return evaluations
 
 
-def _eval_result_evaluations(entries: list[Any],
-                             snapshot: HubSnapshot) -> list[DisaggregatedEvaluation]:
+def _eval_result_evaluations(
+    entries: list[Any], snapshot: HubSnapshot
+) -> list[DisaggregatedEvaluation]:
     from ..hub.eval_results import metric_from_entry
 
     by_dataset: dict[tuple[str, str | None], list[Any]] = {}
@@ -467,21 +541,35 @@ def _eval_result_evaluations(entries: list[Any],
             else:
                 name = entry.task_id + (f" ({entry.notes})" if entry.notes else "")
                 overall[name], _ = _metric_value(entry.value)
-            sources[name] = {k: v for k, v in {
-                "url": entry.source_url, "name": entry.source_name, "user": entry.source_user,
-                "org": entry.source_org, "date": entry.date, "notes": entry.notes,
-                "verified": bool(entry.verify_token),
-            }.items() if v is not None}
-        evaluations.append(DisaggregatedEvaluation(
-            name=_slug("eval-results", dataset_id),
-            task="other",
-            dataset=DatasetReference(name=dataset_id,
-                                     uri=repo_url(snapshot.endpoint, "dataset", dataset_id),
-                                     revision=dataset_revision),
-            overall=overall,
-            details={"hub_source": ".eval_results", "sources": sources},
-            provenance=_provenance(snapshot, f"{snapshot.url}/tree/{snapshot.sha}/.eval_results"),
-        ))
+            sources[name] = {
+                k: v
+                for k, v in {
+                    "url": entry.source_url,
+                    "name": entry.source_name,
+                    "user": entry.source_user,
+                    "org": entry.source_org,
+                    "date": entry.date,
+                    "notes": entry.notes,
+                    "verified": bool(entry.verify_token),
+                }.items()
+                if v is not None
+            }
+        evaluations.append(
+            DisaggregatedEvaluation(
+                name=_slug("eval-results", dataset_id),
+                task="other",
+                dataset=DatasetReference(
+                    name=dataset_id,
+                    uri=repo_url(snapshot.endpoint, "dataset", dataset_id),
+                    revision=dataset_revision,
+                ),
+                overall=overall,
+                details={"hub_source": ".eval_results", "sources": sources},
+                provenance=_provenance(
+                    snapshot, f"{snapshot.url}/tree/{snapshot.sha}/.eval_results"
+                ),
+            )
+        )
     return evaluations
 
 
@@ -506,8 +594,9 @@ def hub_evaluations(snapshot: HubSnapshot, warnings: list[str]) -> list[Disaggre
     if model_index:
         evaluations.extend(_model_index_evaluations(model_index, snapshot, warnings))
     if "model_index" in card_data:
-        warnings.append("legacy `model_index:` in the card metadata is not read; "
-                        "rename it to `model-index`")
+        warnings.append(
+            "legacy `model_index:` in the card metadata is not read; rename it to `model-index`"
+        )
     entries = getattr(snapshot.info, "eval_results", None) or []
     evaluations.extend(_eval_result_evaluations(entries, snapshot))
     return evaluations
@@ -523,11 +612,20 @@ class CollectResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def collect_hub(repo_id: str, card_name: str, *, repo_type: str = "model",
-                revision: str | None = None, endpoint: str | None = None,
-                root: str | Path = ".", timeout: float = DEFAULT_TIMEOUT, retries: int = 4,
-                backoff: float = 0.5, follow_datasets: bool = False,
-                token: str | bool | None = None) -> CollectResult:
+def collect_hub(
+    repo_id: str,
+    card_name: str,
+    *,
+    repo_type: str = "model",
+    revision: str | None = None,
+    endpoint: str | None = None,
+    root: str | Path = ".",
+    timeout: float = DEFAULT_TIMEOUT,
+    retries: int = 4,
+    backoff: float = 0.5,
+    follow_datasets: bool = False,
+    token: str | bool | None = None,
+) -> CollectResult:
     """Collect one repository's facts into `.cardgen/<card_name>/`.
 
     Writes `hub.json` (metadata, lineage, dataset links, card data, prose sections) and,
@@ -554,26 +652,48 @@ def collect_hub(repo_id: str, card_name: str, *, repo_type: str = "model",
     Raises:
         HubError: the repository could not be read (one line, naming it).
     """
-    snapshot = fetch_repo(repo_id, repo_type=repo_type, revision=revision, endpoint=endpoint,
-                          timeout=timeout, retries=retries, backoff=backoff, token=token)
+    snapshot = fetch_repo(
+        repo_id,
+        repo_type=repo_type,
+        revision=revision,
+        endpoint=endpoint,
+        timeout=timeout,
+        retries=retries,
+        backoff=backoff,
+        token=token,
+    )
     facts = hub_facts(snapshot)
     warnings = list(facts["warnings"])
     evaluations = hub_evaluations(snapshot, warnings)
     facts["warnings"] = warnings
     paths = [write_fact(card_name, "hub", facts, root)]
     if evaluations:
-        paths.append(write_fact(card_name, "hub-evaluations", {
-            "repo_id": snapshot.repo_id, "sha": snapshot.sha,
-            "evaluations": [e.model_dump(mode="json") for e in evaluations],
-        }, root))
+        paths.append(
+            write_fact(
+                card_name,
+                "hub-evaluations",
+                {
+                    "repo_id": snapshot.repo_id,
+                    "sha": snapshot.sha,
+                    "evaluations": [e.model_dump(mode="json") for e in evaluations],
+                },
+                root,
+            )
+        )
     else:  # a repository that stopped reporting results must not keep old ones
         (facts_dir(card_name, root) / "hub-evaluations.json").unlink(missing_ok=True)
     if follow_datasets:
         for link in facts.get("datasets", []):
             try:
-                linked = fetch_repo(link["repo_id"], repo_type="dataset", endpoint=endpoint,
-                                    timeout=timeout, retries=retries, backoff=backoff,
-                                    token=token)
+                linked = fetch_repo(
+                    link["repo_id"],
+                    repo_type="dataset",
+                    endpoint=endpoint,
+                    timeout=timeout,
+                    retries=retries,
+                    backoff=backoff,
+                    token=token,
+                )
             except HubError as exc:
                 warnings.append(f"linked {exc}")
                 continue
@@ -614,8 +734,9 @@ def _collect_one(repo: str, options: dict[str, Any]) -> tuple[str, CollectResult
         return repo, redact(f"{options['repo_type']} {repo}: {type(exc).__name__}: {exc}")
 
 
-def _collect_in_threads(ids: list[str], jobs: int, options: dict[str, Any],
-                        notify: Callable[[str, bool], None]) -> dict[str, CollectResult | str]:
+def _collect_in_threads(
+    ids: list[str], jobs: int, options: dict[str, Any], notify: Callable[[str, bool], None]
+) -> dict[str, CollectResult | str]:
     outcomes: dict[str, CollectResult | str] = {}
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="cardgen-hub") as pool:
         futures = [pool.submit(_collect_one, repo, options) for repo in ids]
@@ -637,24 +758,31 @@ def _init_worker(queue: Any) -> None:
     _progress_queue = queue
 
 
-def _worker_batch(ids: list[str], jobs: int,
-                  options: dict[str, Any]) -> dict[str, CollectResult | str]:
-    return _collect_in_threads(ids, jobs, options,
-                               lambda repo, ok: _progress_queue.put((repo, ok)))
+def _worker_batch(
+    ids: list[str], jobs: int, options: dict[str, Any]
+) -> dict[str, CollectResult | str]:
+    return _collect_in_threads(ids, jobs, options, lambda repo, ok: _progress_queue.put((repo, ok)))
 
 
-def _collect_in_processes(ids: list[str], processes: int, jobs: int, options: dict[str, Any],
-                          notify: Callable[[str, bool], None]
-                          ) -> dict[str, CollectResult | str]:
+def _collect_in_processes(
+    ids: list[str],
+    processes: int,
+    jobs: int,
+    options: dict[str, Any],
+    notify: Callable[[str, bool], None],
+) -> dict[str, CollectResult | str]:
     """Split the batch over forked processes (huggingface_hub resets its HTTP session in a
     forked child), each with its share of the threads; progress comes back on a queue."""
     context = multiprocessing.get_context("fork")
     queue = context.SimpleQueue()
     outcomes: dict[str, CollectResult | str] = {}
-    with ProcessPoolExecutor(processes, mp_context=context, initializer=_init_worker,
-                             initargs=(queue,)) as pool:
-        futures = [pool.submit(_worker_batch, ids[i::processes], max(1, jobs // processes),
-                               options) for i in range(processes)]
+    with ProcessPoolExecutor(
+        processes, mp_context=context, initializer=_init_worker, initargs=(queue,)
+    ) as pool:
+        futures = [
+            pool.submit(_worker_batch, ids[i::processes], max(1, jobs // processes), options)
+            for i in range(processes)
+        ]
         while not all(f.done() for f in futures) or not queue.empty():
             while not queue.empty():
                 notify(*queue.get())
@@ -664,10 +792,18 @@ def _collect_in_processes(ids: list[str], processes: int, jobs: int, options: di
     return outcomes
 
 
-def collect_many(repo_ids: Iterable[str], *, repo_type: str = "model", jobs: int = 8,
-                 endpoint: str | None = None, root: str | Path = ".",
-                 timeout: float = DEFAULT_TIMEOUT, retries: int = 4, backoff: float = 0.5,
-                 progress: Callable[[str, bool], None] | None = None) -> BatchReport:
+def collect_many(
+    repo_ids: Iterable[str],
+    *,
+    repo_type: str = "model",
+    jobs: int = 8,
+    endpoint: str | None = None,
+    root: str | Path = ".",
+    timeout: float = DEFAULT_TIMEOUT,
+    retries: int = 4,
+    backoff: float = 0.5,
+    progress: Callable[[str, bool], None] | None = None,
+) -> BatchReport:
     """Collect many repositories concurrently, one card per repository.
 
     A failing repository is recorded in `errors` and does not stop the others.
@@ -695,8 +831,13 @@ def collect_many(repo_ids: Iterable[str], *, repo_type: str = "model", jobs: int
     report = BatchReport()
     # Found once for the batch: huggingface_hub would re-read the token file per request.
     options: dict[str, Any] = {
-        "repo_type": repo_type, "endpoint": endpoint, "root": root, "timeout": timeout,
-        "retries": retries, "backoff": backoff, "token": get_token() or False,
+        "repo_type": repo_type,
+        "endpoint": endpoint,
+        "root": root,
+        "timeout": timeout,
+        "retries": retries,
+        "backoff": backoff,
+        "token": get_token() or False,
     }
     notify = progress or (lambda repo, ok: None)
     processes = _batch_processes(len(ids), jobs)
@@ -713,8 +854,13 @@ def collect_many(repo_ids: Iterable[str], *, repo_type: str = "model", jobs: int
     return report
 
 
-def list_author_repos(author: str, *, repo_type: str = "model", endpoint: str | None = None,
-                      timeout: float = DEFAULT_TIMEOUT) -> list[str]:
+def list_author_repos(
+    author: str,
+    *,
+    repo_type: str = "model",
+    endpoint: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> list[str]:
     """Ids of an author's (user or organisation) public repositories, via `list_models`.
 
     Raises:
@@ -724,8 +870,11 @@ def list_author_repos(author: str, *, repo_type: str = "model", endpoint: str | 
     api = HfApi(endpoint=endpoint)
 
     def listing() -> list[str]:
-        found = (api.list_models(author=author) if repo_type == "model"
-                 else api.list_datasets(author=author))
+        found = (
+            api.list_models(author=author)
+            if repo_type == "model"
+            else api.list_datasets(author=author)
+        )
         return [item.id for item in found]
 
     try:

@@ -33,20 +33,31 @@ FOLDER = ".eval_results"
 NOTES_PREFIX = "cardgen: "
 HUB_DATASET_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 """A Hub dataset id `org/name`: what `dataset.id` must be."""
-ENTRY_FIELDS = {"dataset": {"id", "task_id", "revision"}, "value": None,
-                "verifyToken": None, "date": None,
-                "source": {"url", "name", "user", "org"}, "notes": None}
+ENTRY_FIELDS = {
+    "dataset": {"id", "task_id", "revision"},
+    "value": None,
+    "verifyToken": None,
+    "date": None,
+    "source": {"url", "name", "user", "org"},
+    "notes": None,
+}
 """The documented fields of an entry (huggingface_hub's EvalResultEntry / the Hub's docs)."""
 _NUMBER_KEYS = ("se", "ci_level", "ci_low", "ci_high")
 
 
-def format_notes(metric: str, value: MetricValue, shots: int | None,
-                 harness: str | None) -> str:
+def format_notes(metric: str, value: MetricValue, shots: int | None, harness: str | None) -> str:
     """The `notes` of an entry: `cardgen: metric=...; se=...; ...` (see the module doc)."""
     pairs: list[tuple[str, Any]] = [
-        ("metric", metric), ("se", value.se), ("ci_level", value.ci_level),
-        ("ci_low", value.ci_low), ("ci_high", value.ci_high), ("ci_method", value.ci_method),
-        ("n", value.n), ("shots", shots), ("harness", harness)]
+        ("metric", metric),
+        ("se", value.se),
+        ("ci_level", value.ci_level),
+        ("ci_low", value.ci_low),
+        ("ci_high", value.ci_high),
+        ("ci_method", value.ci_method),
+        ("n", value.n),
+        ("shots", shots),
+        ("harness", harness),
+    ]
     text = "; ".join(f"{key}={_plain(item)}" for key, item in pairs if item is not None)
     return NOTES_PREFIX + text
 
@@ -61,7 +72,7 @@ def parse_notes(notes: str | None) -> dict[str, Any] | None:
     if not notes or not notes.startswith(NOTES_PREFIX):
         return None
     fields: dict[str, Any] = {}
-    for part in notes[len(NOTES_PREFIX):].split("; "):
+    for part in notes[len(NOTES_PREFIX) :].split("; "):
         key, sep, text = part.partition("=")
         if not sep:
             return None
@@ -79,8 +90,9 @@ def parse_notes(notes: str | None) -> dict[str, Any] | None:
     return fields
 
 
-def metric_from_entry(task_id: str, value: Any,
-                      notes: str | None) -> tuple[str, MetricValue] | None:
+def metric_from_entry(
+    task_id: str, value: Any, notes: str | None
+) -> tuple[str, MetricValue] | None:
     """A metric (named `task_id (metric)`) from an entry with cardgen notes; None for other
     entries or notes that do not describe a consistent metric."""
     fields = parse_notes(notes)
@@ -89,10 +101,15 @@ def metric_from_entry(task_id: str, value: Any,
         return None
     method = fields.get("ci_method")
     try:
-        metric = MetricValue(value=float(number), se=fields.get("se"),
-                             ci_low=fields.get("ci_low"), ci_high=fields.get("ci_high"),
-                             ci_level=fields.get("ci_level"), n=fields.get("n"),
-                             ci_method=method if method in get_args(CIMethod) else "reported")
+        metric = MetricValue(
+            value=float(number),
+            se=fields.get("se"),
+            ci_low=fields.get("ci_low"),
+            ci_high=fields.get("ci_high"),
+            ci_level=fields.get("ci_level"),
+            n=fields.get("n"),
+            ci_method=method if method in get_args(CIMethod) else "reported",
+        )
     except ValueError:
         return None
     return f"{task_id} ({fields.get('metric', 'value')})", metric
@@ -101,7 +118,8 @@ def metric_from_entry(task_id: str, value: Any,
 def _headline(evaluation: DisaggregatedEvaluation) -> tuple[str, MetricValue] | None:
     record = evaluation.record
     names = ([record.headline_metric] if record and record.headline_metric else []) + list(
-        evaluation.overall)
+        evaluation.overall
+    )
     for name in names:
         value = evaluation.overall.get(name)
         if value is not None and value.value is not None:
@@ -111,8 +129,10 @@ def _headline(evaluation: DisaggregatedEvaluation) -> tuple[str, MetricValue] | 
 
 def dataset_id(evaluation: DisaggregatedEvaluation) -> str | None:
     """The Hub dataset id of an evaluation: its dataset name, else the record's dataset."""
-    candidates = [evaluation.dataset.name if evaluation.dataset else None,
-                  evaluation.record.dataset_id if evaluation.record else None]
+    candidates = [
+        evaluation.dataset.name if evaluation.dataset else None,
+        evaluation.record.dataset_id if evaluation.record else None,
+    ]
     return next((c for c in candidates if c and HUB_DATASET_ID.match(c)), None)
 
 
@@ -133,18 +153,28 @@ def entries(card: ModelCard) -> tuple[dict[str, list[EvalResultEntry]], list[str
         headline = _headline(evaluation)
         hub_id = dataset_id(evaluation)
         if headline is None or hub_id is None:
-            skipped.append(f"{evaluation.name}: " + (
-                "no metric with a value" if headline is None else
-                "no Hub dataset id (set `dataset_id: ORG/NAME` on its lm_eval/inspect "
-                "source, or collect with --dataset-id)"))
+            skipped.append(
+                f"{evaluation.name}: "
+                + (
+                    "no metric with a value"
+                    if headline is None
+                    else "no Hub dataset id (set `dataset_id: ORG/NAME` on its lm_eval/inspect "
+                    "source, or collect with --dataset-id)"
+                )
+            )
             continue
         metric, value = headline
         harness = " ".join(p for p in (record.harness, record.harness_version) if p)
         entry = EvalResultEntry(
-            dataset_id=hub_id, task_id=record.task or evaluation.name,
-            value=value.value, dataset_revision=record.dataset_revision,
-            date=record.date, source_url=url, source_name=SOURCE_NAME,
-            notes=format_notes(metric, value, record.num_fewshot, harness or None))
+            dataset_id=hub_id,
+            task_id=record.task or evaluation.name,
+            value=value.value,
+            dataset_revision=record.dataset_revision,
+            date=record.date,
+            source_url=url,
+            source_name=SOURCE_NAME,
+            notes=format_notes(metric, value, record.num_fewshot, harness or None),
+        )
         name = re.sub(r"[^A-Za-z0-9._-]+", "-", evaluation.name).strip("-") or "task"
         files.setdefault(f"{name}.yaml", []).append(entry)
     return files, skipped
@@ -154,22 +184,28 @@ def validate_entry(data: Any, where: str = "entry") -> list[str]:
     """Problems of one entry against the documented fields (empty when valid)."""
     if not isinstance(data, dict):
         return [f"{where}: expected a mapping, got {type(data).__name__}"]
-    problems = [f"{where}: unknown field {key!r}; expected {', '.join(ENTRY_FIELDS)}"
-                for key in data if key not in ENTRY_FIELDS]
+    problems = [
+        f"{where}: unknown field {key!r}; expected {', '.join(ENTRY_FIELDS)}"
+        for key in data
+        if key not in ENTRY_FIELDS
+    ]
     dataset = data.get("dataset")
     if not isinstance(dataset, dict):
         problems.append(f"{where}: dataset must be a mapping with id and task_id")
         dataset = {}
-    problems += [f"{where}: unknown field dataset.{key}" for key in dataset
-                 if key not in ENTRY_FIELDS["dataset"]]  # type: ignore[operator]
+    problems += [
+        f"{where}: unknown field dataset.{key}"
+        for key in dataset
+        if key not in ENTRY_FIELDS["dataset"]
+    ]  # type: ignore[operator]
     if not isinstance(dataset.get("id"), str) or not HUB_DATASET_ID.match(dataset["id"]):
-        problems.append(f"{where}: dataset.id must be a Hub dataset id ORG/NAME, got "
-                        f"{dataset.get('id')!r}")
+        problems.append(
+            f"{where}: dataset.id must be a Hub dataset id ORG/NAME, got {dataset.get('id')!r}"
+        )
     if not isinstance(dataset.get("task_id"), str) or not dataset.get("task_id"):
         problems.append(f"{where}: dataset.task_id must be a non-empty string")
     value = data.get("value")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(
-            value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         problems.append(f"{where}: value must be a finite number, got {value!r}")
     if "date" in data:
         try:
@@ -181,8 +217,11 @@ def validate_entry(data: Any, where: str = "entry") -> list[str]:
         if not isinstance(source, dict) or not isinstance(source.get("url"), str):
             problems.append(f"{where}: source needs a url")
         else:
-            problems += [f"{where}: unknown field source.{key}" for key in source
-                         if key not in ENTRY_FIELDS["source"]]  # type: ignore[operator]
+            problems += [
+                f"{where}: unknown field source.{key}"
+                for key in source
+                if key not in ENTRY_FIELDS["source"]
+            ]  # type: ignore[operator]
     if "notes" in data and not isinstance(data["notes"], str):
         problems.append(f"{where}: notes must be text")
     return problems
@@ -201,8 +240,9 @@ def rendered_files(card: ModelCard) -> dict[str, str]:
         data = to_yaml(items)
         for index, item in enumerate(data):
             problems += validate_entry(item, f"{FOLDER}/{name}[{index}]")
-        out[f"{FOLDER}/{name}"] = yaml.safe_dump(data, sort_keys=False, allow_unicode=True,
-                                                 width=10_000)
+        out[f"{FOLDER}/{name}"] = yaml.safe_dump(
+            data, sort_keys=False, allow_unicode=True, width=10_000
+        )
     if problems:
         raise CardgenError("\n".join(["invalid .eval_results entries:", *problems]))
     return out
@@ -234,8 +274,13 @@ def write_eval_results(card: ModelCard, folder: str | Path) -> list[Path]:
                 data = yaml.safe_load(stale.read_text(encoding="utf-8"))
             except (OSError, yaml.YAMLError):
                 continue
-            if isinstance(data, list) and data and all(
+            if (
+                isinstance(data, list)
+                and data
+                and all(
                     isinstance(d, dict) and str(d.get("notes", "")).startswith(NOTES_PREFIX)
-                    for d in data):
+                    for d in data
+                )
+            ):
                 stale.unlink()
     return written

@@ -19,10 +19,16 @@ from .._io import atomic_write_text
 from ..errors import CardgenError
 
 _MAGIC = {
-    b"%PDF": "a PDF document", b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image", b"PK\x03\x04": "a ZIP archive (or an Office document)",
-    b"\x1f\x8b": "gzip-compressed data", b"PAR1": "a Parquet file", b"\x7fELF": "a program",
-    b"SQLite format 3": "an SQLite database", b"ARROW1": "an Arrow file",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"PK\x03\x04": "a ZIP archive (or an Office document)",
+    b"\x1f\x8b": "gzip-compressed data",
+    b"PAR1": "a Parquet file",
+    b"\x7fELF": "a program",
+    b"SQLite format 3": "an SQLite database",
+    b"ARROW1": "an Arrow file",
 }
 FACT_REGIONS = ("results", "profile")
 """Regions cardgen fills from collected facts: never prose to take into a spec."""
@@ -36,8 +42,10 @@ def refuse_non_markdown(data: bytes, source: str) -> None:
     """
     what = _what_it_is(data)
     if what is not None:
-        raise CardgenError(f"{source}: not a Markdown card: {what}; give the card's "
-                           "README.md (Markdown, optionally with YAML front matter)")
+        raise CardgenError(
+            f"{source}: not a Markdown card: {what}; give the card's "
+            "README.md (Markdown, optionally with YAML front matter)"
+        )
 
 
 def _what_it_is(data: bytes) -> str | None:
@@ -59,25 +67,35 @@ def _what_it_is(data: bytes) -> str | None:
             kind = "an object" if isinstance(parsed, dict) else "an array"
             return f"it is JSON ({kind})"
     lines = [line for line in text.splitlines()[:20] if line.strip()]
-    if len(lines) >= 2 and not any(line.lstrip().startswith(("#", "---", "<", "|", "-", "*"))
-                                   for line in lines):
-        for delimiter, name in ((",", "comma-separated table (CSV)"),
-                                ("\t", "tab-separated table (TSV)"),
-                                (";", "semicolon-separated table (CSV)")):
+    if len(lines) >= 2 and not any(
+        line.lstrip().startswith(("#", "---", "<", "|", "-", "*")) for line in lines
+    ):
+        for delimiter, name in (
+            (",", "comma-separated table (CSV)"),
+            ("\t", "tab-separated table (TSV)"),
+            (";", "semicolon-separated table (CSV)"),
+        ):
             counts = {line.count(delimiter) for line in lines}
             # Prose puts a space after its commas; a table's fields seldom start with one.
             spaced = sum(line.count(delimiter + " ") for line in lines)
             total = sum(line.count(delimiter) for line in lines)
             if len(counts) == 1 and min(counts) >= 1 and spaced * 2 < total:
-                return (f"it looks like a {name}: each of its first {len(lines)} lines "
-                        f"has {min(counts) + 1} fields")
+                return (
+                    f"it looks like a {name}: each of its first {len(lines)} lines "
+                    f"has {min(counts) + 1} fields"
+                )
     return None
 
 
 def _without_fact_regions(text: str) -> str:
     for name in FACT_REGIONS:
-        text = re.sub(rf"<!-- cardgen:begin {name}(?: h=\w+)? -->.*?<!-- cardgen:end {name} -->"
-                      r"[ \t]*\n?", "", text, flags=re.DOTALL)
+        text = re.sub(
+            rf"<!-- cardgen:begin {name}(?: h=\w+)? -->.*?<!-- cardgen:end {name} -->"
+            r"[ \t]*\n?",
+            "",
+            text,
+            flags=re.DOTALL,
+        )
     return text
 
 
@@ -85,8 +103,11 @@ def _edited_regions_text(text: str) -> str:
     """The text of the regions edited by hand since cardgen wrote them, one after another."""
     from ..render.regions import find_regions
 
-    return "\n\n".join(text[r.start:r.end] for r in sorted(
-        find_regions(text).values(), key=lambda r: r.start) if r.edited(text))
+    return "\n\n".join(
+        text[r.start : r.end]
+        for r in sorted(find_regions(text).values(), key=lambda r: r.start)
+        if r.edited(text)
+    )
 
 
 def _set_path(node: Any, path: str, value: Any) -> None:
@@ -111,8 +132,9 @@ def _get_path(node: Any, path: str) -> Any:
     return node
 
 
-def update_spec(data: bytes, spec_path: Path, source: str = "README.md") -> tuple[list[str],
-                                                                                   list[str]]:
+def update_spec(
+    data: bytes, spec_path: Path, source: str = "README.md"
+) -> tuple[list[str], list[str]]:
     """Take a README's text back into the spec it was rendered from.
 
     For an imported card (one with an import layout) the whole README is read again: its
@@ -173,8 +195,10 @@ def update_spec(data: bytes, spec_path: Path, source: str = "README.md") -> tupl
     hub_metadata = dict(_get_path(new, f"extra.{METADATA_KEY}") or {})
     if _cardgen_results(hub_metadata.get("model-index")):
         hub_metadata.pop("model-index")
-    for path, value in (("metadata", new.get("metadata")),
-                        (f"extra.{METADATA_KEY}", hub_metadata or None)):
+    for path, value in (
+        ("metadata", new.get("metadata")),
+        (f"extra.{METADATA_KEY}", hub_metadata or None),
+    ):
         if _get_path(tree, path) != value and (value or _get_path(tree, path)):
             _set_path(tree, path, _literal(value))
             changed.append(path)
@@ -191,10 +215,14 @@ def update_spec(data: bytes, spec_path: Path, source: str = "README.md") -> tupl
 
 def _cardgen_results(model_index: Any) -> bool:
     entries = model_index if isinstance(model_index, list) else []
-    return any(isinstance(result, dict) and isinstance(result.get("source"), dict)
-               and result["source"].get("name") == "cardgen"
-               for entry in entries if isinstance(entry, dict)
-               for result in entry.get("results") or [])
+    return any(
+        isinstance(result, dict)
+        and isinstance(result.get("source"), dict)
+        and result["source"].get("name") == "cardgen"
+        for entry in entries
+        if isinstance(entry, dict)
+        for result in entry.get("results") or []
+    )
 
 
 def _literal(value: Any) -> Any:

@@ -43,70 +43,130 @@ def _table(pairs: dict[str, tuple[str, ...]]) -> dict[str, str]:
     return {normalize_heading(h): path for path, headings in pairs.items() for h in headings}
 
 
-MODEL_SECTIONS = _table({
-    "summary": ("Model description", "Model Description", "Description", "Model Summary",
-                "Model details", "Overview"),
-    "intended_use.primary_uses": ("Intended uses & limitations", "Intended uses", "Intended use",
-                                  "Uses", "Direct Use", "Primary intended uses"),
-    "intended_use.downstream_uses": ("Downstream Use",),
-    "intended_use.out_of_scope_uses": ("Out-of-Scope Use", "Out of scope use",
-                                       "Out-of-scope uses", "Misuse and Out-of-scope Use"),
-    "factors.relevant_factors": ("Factors",),
-    "metrics.performance_measures": ("Metrics", "Evaluation metrics"),
-    "training_data.motivation": ("Training data", "Training and evaluation data",
-                                 "Training Dataset"),
-    "evaluation_data.motivation": ("Testing Data", "Evaluation data", "Evaluation dataset"),
-    "quantitative_analyses.summary": ("Results", "Evaluation results", "Evaluation",
-                                      "Quantitative analyses"),
-    "training_procedure.training_regime": ("Training procedure",),
-    "training_procedure.preprocessing": ("Preprocessing",),
-    "training_procedure.speeds_sizes_times": ("Speeds, Sizes, Times",),
-    "caveats_and_recommendations.caveats": ("Bias, Risks, and Limitations", "Limitations",
-                                            "Limitations and bias", "Limitations and biases",
-                                            "Bias and limitations", "Risks and limitations",
-                                            "Caveats", "Known limitations"),
-    "caveats_and_recommendations.recommendations": ("Recommendations",),
-    "ethical_considerations.risks_and_harms": ("Ethical considerations", "Ethics"),
-    "how_to_get_started": ("How to Get Started with the Model", "How to use", "Usage",
-                           "Getting started", "How to Use the Model"),
-    "model_details.citation": ("Citation", "BibTeX entry and citation info",
-                               "Citation information"),
-    "model_details.contact": ("Model Card Contact", "Contact"),
-    "technical_specifications.model_architecture_and_objective": (
-        "Model Architecture and Objective", "Model architecture"),
-    "technical_specifications.compute_infrastructure": ("Compute Infrastructure",),
-    "technical_specifications.hardware": ("Hardware",),
-    "technical_specifications.software": ("Software",),
-})
+MODEL_SECTIONS = _table(
+    {
+        "summary": (
+            "Model description",
+            "Model Description",
+            "Description",
+            "Model Summary",
+            "Model details",
+            "Overview",
+        ),
+        "intended_use.primary_uses": (
+            "Intended uses & limitations",
+            "Intended uses",
+            "Intended use",
+            "Uses",
+            "Direct Use",
+            "Primary intended uses",
+        ),
+        "intended_use.downstream_uses": ("Downstream Use",),
+        "intended_use.out_of_scope_uses": (
+            "Out-of-Scope Use",
+            "Out of scope use",
+            "Out-of-scope uses",
+            "Misuse and Out-of-scope Use",
+        ),
+        "factors.relevant_factors": ("Factors",),
+        "metrics.performance_measures": ("Metrics", "Evaluation metrics"),
+        "training_data.motivation": (
+            "Training data",
+            "Training and evaluation data",
+            "Training Dataset",
+        ),
+        "evaluation_data.motivation": ("Testing Data", "Evaluation data", "Evaluation dataset"),
+        "quantitative_analyses.summary": (
+            "Results",
+            "Evaluation results",
+            "Evaluation",
+            "Quantitative analyses",
+        ),
+        "training_procedure.training_regime": ("Training procedure",),
+        "training_procedure.preprocessing": ("Preprocessing",),
+        "training_procedure.speeds_sizes_times": ("Speeds, Sizes, Times",),
+        "caveats_and_recommendations.caveats": (
+            "Bias, Risks, and Limitations",
+            "Limitations",
+            "Limitations and bias",
+            "Limitations and biases",
+            "Bias and limitations",
+            "Risks and limitations",
+            "Caveats",
+            "Known limitations",
+        ),
+        "caveats_and_recommendations.recommendations": ("Recommendations",),
+        "ethical_considerations.risks_and_harms": ("Ethical considerations", "Ethics"),
+        "how_to_get_started": (
+            "How to Get Started with the Model",
+            "How to use",
+            "Usage",
+            "Getting started",
+            "How to Use the Model",
+        ),
+        "model_details.citation": (
+            "Citation",
+            "BibTeX entry and citation info",
+            "Citation information",
+        ),
+        "model_details.contact": ("Model Card Contact", "Contact"),
+        "technical_specifications.model_architecture_and_objective": (
+            "Model Architecture and Objective",
+            "Model architecture",
+        ),
+        "technical_specifications.compute_infrastructure": ("Compute Infrastructure",),
+        "technical_specifications.hardware": ("Hardware",),
+        "technical_specifications.software": ("Software",),
+    }
+)
 """Normalized heading -> model-card field, from the Hub template and common variants."""
 
-DATA_SECTIONS = _table({
-    "summary": ("Dataset Summary", "Dataset Description", "Description"),
-    "motivation.purpose": ("Curation Rationale", "Motivation"),
-    "motivation.intended_uses": ("Direct Use", "Uses", "Supported Tasks and Leaderboards"),
-    "motivation.out_of_scope_uses": ("Out-of-Scope Use",),
-    "composition.description": ("Dataset Structure", "Data Instances"),
-    "collection.method": ("Source Data", "Data Collection and Processing",
-                          "Initial Data Collection and Normalization"),
-    "collection.collectors": ("Who are the source data producers?",
-                              "Who are the source language producers?"),
-    "annotation.process": ("Annotation process", "Annotations"),
-    "annotation.annotators": ("Who are the annotators?",),
-    "sensitive_information.personal_information": ("Personal and Sensitive Information",),
-    "biases_and_limitations.known_biases": ("Bias, Risks, and Limitations",
-                                            "Discussion of Biases"),
-    "biases_and_limitations.limitations": ("Other Known Limitations", "Limitations"),
-    "biases_and_limitations.recommendations": ("Recommendations",),
-    "authorship.citation": ("Citation", "Citation Information"),
-    "authorship.contact": ("Dataset Card Contact", "Contact"),
-    "distribution.terms": ("Licensing Information",),
-    "maintenance.maintainers": ("Dataset Curators",),
-})
+DATA_SECTIONS = _table(
+    {
+        "summary": ("Dataset Summary", "Dataset Description", "Description"),
+        "motivation.purpose": ("Curation Rationale", "Motivation"),
+        "motivation.intended_uses": ("Direct Use", "Uses", "Supported Tasks and Leaderboards"),
+        "motivation.out_of_scope_uses": ("Out-of-Scope Use",),
+        "composition.description": ("Dataset Structure", "Data Instances"),
+        "collection.method": (
+            "Source Data",
+            "Data Collection and Processing",
+            "Initial Data Collection and Normalization",
+        ),
+        "collection.collectors": (
+            "Who are the source data producers?",
+            "Who are the source language producers?",
+        ),
+        "annotation.process": ("Annotation process", "Annotations"),
+        "annotation.annotators": ("Who are the annotators?",),
+        "sensitive_information.personal_information": ("Personal and Sensitive Information",),
+        "biases_and_limitations.known_biases": (
+            "Bias, Risks, and Limitations",
+            "Discussion of Biases",
+        ),
+        "biases_and_limitations.limitations": ("Other Known Limitations", "Limitations"),
+        "biases_and_limitations.recommendations": ("Recommendations",),
+        "authorship.citation": ("Citation", "Citation Information"),
+        "authorship.contact": ("Dataset Card Contact", "Contact"),
+        "distribution.terms": ("Licensing Information",),
+        "maintenance.maintainers": ("Dataset Curators",),
+    }
+)
 """Normalized heading -> data-card field, from the Hub dataset template and its variants."""
 
-DATASET_KEYS = {"task_categories", "task_ids", "size_categories", "annotations_creators",
-                "language_creators", "multilinguality", "source_datasets", "pretty_name",
-                "configs", "dataset_info", "paperswithcode_id"}
+DATASET_KEYS = {
+    "task_categories",
+    "task_ids",
+    "size_categories",
+    "annotations_creators",
+    "language_creators",
+    "multilinguality",
+    "source_datasets",
+    "pretty_name",
+    "configs",
+    "dataset_info",
+    "paperswithcode_id",
+}
 
 
 def section_field(heading: str, kind: str) -> str | None:
@@ -150,8 +210,9 @@ def _get(spec: dict[str, Any], path: str) -> Any:
     return node
 
 
-def _metadata_fields(metadata: dict[str, Any], meta_model: type[BaseModel],
-                     warnings: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _metadata_fields(
+    metadata: dict[str, Any], meta_model: type[BaseModel], warnings: list[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Split front matter into typed metadata fields and the rest (kept verbatim).
 
     A value goes into a field only when the field stores it unchanged (a lone string
@@ -171,8 +232,10 @@ def _metadata_fields(metadata: dict[str, Any], meta_model: type[BaseModel],
                 continue
         rest[key] = value
     if "model_index" in rest:
-        warnings.append("legacy `model_index:` metadata kept under extra.hub_metadata; the Hub "
-                        "reads only `model-index`")
+        warnings.append(
+            "legacy `model_index:` metadata kept under extra.hub_metadata; the Hub "
+            "reads only `model-index`"
+        )
     return fields, rest
 
 
@@ -182,8 +245,10 @@ def _check_model_index(model_index: Any, warnings: list[str]) -> None:
     try:
         model_index_to_eval_results(model_index)
     except Exception as exc:  # huggingface_hub raises KeyError/TypeError/ValueError here
-        warnings.append(f"invalid model-index kept verbatim under extra.hub_metadata: "
-                        f"{type(exc).__name__}: {exc}")
+        warnings.append(
+            f"invalid model-index kept verbatim under extra.hub_metadata: "
+            f"{type(exc).__name__}: {exc}"
+        )
 
 
 def looks_like_dataset(parsed: ParsedReadme) -> bool:
@@ -193,8 +258,9 @@ def looks_like_dataset(parsed: ParsedReadme) -> bool:
     return first.lower().startswith("dataset card")
 
 
-def readme_to_spec(data: bytes | str, name: str, *, kind: str | None = None,
-                   hub_repo: str | None = None) -> ImportResult:
+def readme_to_spec(
+    data: bytes | str, name: str, *, kind: str | None = None, hub_repo: str | None = None
+) -> ImportResult:
     """Build a spec from a README's text.
 
     Metadata goes into `metadata` fields where they hold it unchanged, the rest under
@@ -232,8 +298,11 @@ def readme_to_spec(data: bytes | str, name: str, *, kind: str | None = None,
     metadata, rest = _metadata_fields(parsed.metadata, meta_model, warnings)
     if "model-index" in rest:
         _check_model_index(rest["model-index"], warnings)
-    if parsed.front_matter_text is not None and not parsed.metadata \
-            and parsed.front_matter_text.strip():
+    if (
+        parsed.front_matter_text is not None
+        and not parsed.metadata
+        and parsed.front_matter_text.strip()
+    ):
         rest["_front_matter_text"] = parsed.front_matter_text
     layout: list[dict[str, Any]] = []
     extra_sections: list[dict[str, Any]] = []
@@ -243,8 +312,13 @@ def readme_to_spec(data: bytes | str, name: str, *, kind: str | None = None,
         if target is None:
             if section.heading is None and not section.body:
                 continue
-            extra_sections.append({"heading": section.heading or "", "level":
-                                   max(section.level, 1), "body": section.body})
+            extra_sections.append(
+                {
+                    "heading": section.heading or "",
+                    "level": max(section.level, 1),
+                    "body": section.body,
+                }
+            )
             entry["to"] = "extra_sections"
         else:
             entry["to"] = target
@@ -273,7 +347,8 @@ def readme_to_spec(data: bytes | str, name: str, *, kind: str | None = None,
     if parsed.metadata and parsed.front_matter_text is not None:
         # The author's text, so that a render keeps its comments, key order and quoting.
         extra[LAYOUT_KEY]["front_matter"] = frontmatter.strip_hash_comment(
-            parsed.front_matter_text)[0]
+            parsed.front_matter_text
+        )[0]
     spec["extra"] = extra
     try:
         card = card_model.model_validate(spec)
@@ -288,8 +363,13 @@ def _heading_line(heading: str | None, level: int) -> str:
     return "#" * level + (" " + heading if heading else "")
 
 
-def _place(section: Section, spec: dict[str, Any], table: dict[str, str],
-           card_model: type, entry: dict[str, Any]) -> str | None:
+def _place(
+    section: Section,
+    spec: dict[str, Any],
+    table: dict[str, str],
+    card_model: type,
+    entry: dict[str, Any],
+) -> str | None:
     """Put a section into its field when it has one and the field is free; return the field.
 
     Placeholder bodies fill nothing: their text is kept in the layout `entry`.
@@ -340,8 +420,7 @@ def _claim_placeholders(layout: list[dict[str, Any]], spec: dict[str, Any]) -> N
     taken = {entry["to"] for entry in layout}
     for entry in layout:
         path = entry.pop("field", None)
-        if entry["to"] == "placeholder" and path and path not in taken \
-                and _get(spec, path) is None:
+        if entry["to"] == "placeholder" and path and path not in taken and _get(spec, path) is None:
             entry["to"] = path
             taken.add(path)
 
@@ -377,13 +456,25 @@ _SpecDumper.add_representer(str, _str_representer)
 
 def dump_spec(spec: dict[str, Any]) -> str:
     """A spec mapping as YAML: keys in schema order, prose as block scalars, Unicode kept."""
-    return yaml.dump(spec, Dumper=_SpecDumper, sort_keys=False, allow_unicode=True,
-                     width=10_000, default_flow_style=False)
+    return yaml.dump(
+        spec,
+        Dumper=_SpecDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=10_000,
+        default_flow_style=False,
+    )
 
 
-def import_card(source: str, out: str | Path, *, name: str | None = None,
-                kind: str | None = None, endpoint: str | None = None,
-                overwrite: bool = False) -> ImportResult:
+def import_card(
+    source: str,
+    out: str | Path,
+    *,
+    name: str | None = None,
+    kind: str | None = None,
+    endpoint: str | None = None,
+    overwrite: bool = False,
+) -> ImportResult:
     """Import a README file or `hub:OWNER/NAME` (`hub:datasets/OWNER/NAME`) into a spec file.
 
     Args:

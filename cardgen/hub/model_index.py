@@ -35,8 +35,9 @@ def source_url(card: ModelCard) -> str:
     return FALLBACK_SOURCE_URL
 
 
-def _metric_args(value: MetricValue, group: dict[str, str] | None = None,
-                 small: bool | None = None) -> dict[str, Any]:
+def _metric_args(
+    value: MetricValue, group: dict[str, str] | None = None, small: bool | None = None
+) -> dict[str, Any]:
     # Per-group identity and the uncertainty live in the metric's own `args`: fields of
     # the dataset entry are shared by every metric of a result and would be collapsed.
     args: dict[str, Any] = {
@@ -109,14 +110,17 @@ def _common(card: ModelCard, evaluation: DisaggregatedEvaluation, url: str) -> d
     }
 
 
-def _headline_results(card: ModelCard, evaluation: DisaggregatedEvaluation,
-                      url: str) -> list[EvalResult]:
+def _headline_results(
+    card: ModelCard, evaluation: DisaggregatedEvaluation, url: str
+) -> list[EvalResult]:
     from ..render._glance import headline_metrics
 
     common = _common(card, evaluation, url)
-    values = [(name, evaluation.overall[name])
-              for name in headline_metrics(evaluation, card.headline_metrics)
-              if evaluation.overall[name].value is not None]
+    values = [
+        (name, evaluation.overall[name])
+        for name in headline_metrics(evaluation, card.headline_metrics)
+        if evaluation.overall[name].value is not None
+    ]
     # One CI level and method for all: stated once in the dataset's args (shared by every
     # metric of the result), which keeps the front matter short.
     methods = {(v.ci_level, v.ci_method) for _, v in values}
@@ -127,13 +131,19 @@ def _headline_results(card: ModelCard, evaluation: DisaggregatedEvaluation,
     results = []
     for name, value in values:
         args = {k: v for k, v in _metric_args(value).items() if k not in shared}
-        results.append(EvalResult(**common, metric_type=name, metric_value=value.value,
-                                  metric_args=args, dataset_args=shared or None))
+        results.append(
+            EvalResult(
+                **common,
+                metric_type=name,
+                metric_value=value.value,
+                metric_args=args,
+                dataset_args=shared or None,
+            )
+        )
     return results
 
 
-def _results_of(card: ModelCard, evaluation: DisaggregatedEvaluation,
-                url: str) -> list[EvalResult]:
+def _results_of(card: ModelCard, evaluation: DisaggregatedEvaluation, url: str) -> list[EvalResult]:
     dataset = evaluation.dataset
     common: dict[str, Any] = {
         "task_type": card.metadata.pipeline_tag or _TASK_TYPES[evaluation.task],
@@ -152,28 +162,51 @@ def _results_of(card: ModelCard, evaluation: DisaggregatedEvaluation,
         value = evaluation.overall[record.headline_metric]
         if value.value is None:
             return []
-        return [EvalResult(**common, metric_type=record.headline_metric,
-                           metric_name=f"{record.task or evaluation.name} "
-                           f"{record.headline_metric}", metric_value=value.value,
-                           metric_args=_metric_args(value))]
+        return [
+            EvalResult(
+                **common,
+                metric_type=record.headline_metric,
+                metric_name=f"{record.task or evaluation.name} {record.headline_metric}",
+                metric_value=value.value,
+                metric_args=_metric_args(value),
+            )
+        ]
     for name, value in sorted(evaluation.overall.items()):
         if value.value is not None:
-            results.append(EvalResult(**common, metric_type=name, metric_name=name,
-                                      metric_value=value.value,
-                                      metric_args=_metric_args(value)))
+            results.append(
+                EvalResult(
+                    **common,
+                    metric_type=name,
+                    metric_name=name,
+                    metric_value=value.value,
+                    metric_args=_metric_args(value),
+                )
+            )
     for group in evaluation.groups:
         label = group_label(group.features)
         for name, value in sorted(group.metrics.items()):
             if value.value is not None:
-                results.append(EvalResult(
-                    **common, metric_type=name, metric_name=f"{name} ({label})",
-                    metric_value=value.value, metric_config=_group_config(group.features),
-                    metric_args=_metric_args(value, group.features, group.small)))
+                results.append(
+                    EvalResult(
+                        **common,
+                        metric_type=name,
+                        metric_name=f"{name} ({label})",
+                        metric_value=value.value,
+                        metric_config=_group_config(group.features),
+                        metric_args=_metric_args(value, group.features, group.small),
+                    )
+                )
     for name, value in sorted(evaluation.fairness_measures.items()):
         if value.value is not None:
-            results.append(EvalResult(**common, metric_type=name, metric_name=name,
-                                      metric_value=value.value,
-                                      metric_args=_metric_args(value)))
+            results.append(
+                EvalResult(
+                    **common,
+                    metric_type=name,
+                    metric_name=name,
+                    metric_value=value.value,
+                    metric_args=_metric_args(value),
+                )
+            )
     return results
 
 
@@ -181,7 +214,8 @@ def model_card_data(card: ModelCard) -> ModelCardData:
     """The card's Hub metadata as huggingface_hub's `ModelCardData`."""
     meta = card.metadata
     fields: dict[str, Any] = {
-        key: value for key, value in meta.model_dump(exclude_none=True).items()
+        key: value
+        for key, value in meta.model_dump(exclude_none=True).items()
         if value not in ([], {}, "")
     }
     # One base model is written as a string, as the Hub's own cards do.
@@ -194,11 +228,18 @@ def model_card_data(card: ModelCard) -> ModelCardData:
     return ModelCardData(**fields)
 
 
-_SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
-                    (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M"),
-                    (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B"),
-                    (10_000_000_000, "1B<n<10B"), (100_000_000_000, "10B<n<100B"),
-                    (1_000_000_000_000, "100B<n<1T"))
+_SIZE_CATEGORIES = (
+    (1_000, "n<1K"),
+    (10_000, "1K<n<10K"),
+    (100_000, "10K<n<100K"),
+    (1_000_000, "100K<n<1M"),
+    (10_000_000, "1M<n<10M"),
+    (100_000_000, "10M<n<100M"),
+    (1_000_000_000, "100M<n<1B"),
+    (10_000_000_000, "1B<n<10B"),
+    (100_000_000_000, "10B<n<100B"),
+    (1_000_000_000_000, "100B<n<1T"),
+)
 
 
 def size_category(rows: int) -> str:
@@ -216,7 +257,8 @@ def dataset_card_data(card: DataCard) -> DatasetCardData:
     spec's `composition.num_instances`, else the profiled rows).
     """
     fields = {
-        key: value for key, value in card.metadata.model_dump(exclude_none=True).items()
+        key: value
+        for key, value in card.metadata.model_dump(exclude_none=True).items()
         if value not in ([], {}, "")
     }
     profile = card.composition.profile
@@ -239,6 +281,9 @@ def front_matter(card: ModelCard | DataCard) -> dict[str, Any]:
     """
     data = model_card_data(card) if isinstance(card, ModelCard) else dataset_card_data(card)
     imported = card.extra.get(IMPORTED_METADATA_KEY)
-    kept = {key: value for key, value in imported.items() if not key.startswith("_")} \
-        if isinstance(imported, dict) else {}
+    kept = (
+        {key: value for key, value in imported.items() if not key.startswith("_")}
+        if isinstance(imported, dict)
+        else {}
+    )
     return {**kept, **data.to_dict()}

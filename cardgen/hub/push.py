@@ -37,8 +37,12 @@ def failed_threshold_tests(card: Card) -> list[ThresholdTest]:
     in a merged card's evaluations (spec and facts)."""
     if not isinstance(card, ModelCard):
         return []
-    return [test for evaluation in card.quantitative_analyses.evaluations
-            for test in evaluation.threshold_tests if test.failed]
+    return [
+        test
+        for evaluation in card.quantitative_analyses.evaluations
+        for test in evaluation.threshold_tests
+        if test.failed
+    ]
 
 
 def check_publishable(card: Card, readme: str) -> list[str]:
@@ -46,8 +50,10 @@ def check_publishable(card: Card, readme: str) -> list[str]:
     from huggingface_hub import DatasetCard
     from huggingface_hub import ModelCard as HubModelCard
 
-    problems = [f"threshold test failed: {t.expression} (observed {t.observed})"
-                for t in failed_threshold_tests(card)]
+    problems = [
+        f"threshold test failed: {t.expression} (observed {t.observed})"
+        for t in failed_threshold_tests(card)
+    ]
     try:
         (HubModelCard if isinstance(card, ModelCard) else DatasetCard)(readme)
     except ValueError as exc:
@@ -55,9 +61,17 @@ def check_publishable(card: Card, readme: str) -> list[str]:
     return problems
 
 
-def push_card(spec_path: str | Path, repo_id: str | None = None, *, create_pr: bool = True,
-              force: bool = False, endpoint: str | None = None, root: str | Path = ".",
-              commit_message: str | None = None, dry_run: bool = False) -> PushResult:
+def push_card(
+    spec_path: str | Path,
+    repo_id: str | None = None,
+    *,
+    create_pr: bool = True,
+    force: bool = False,
+    endpoint: str | None = None,
+    root: str | Path = ".",
+    commit_message: str | None = None,
+    dry_run: bool = False,
+) -> PushResult:
     """Render a card's Hub README and commit it to a repository, as a pull request by default.
 
     A model card's LM evaluations go into the same commit as `.eval_results/*.yaml` entries
@@ -91,14 +105,17 @@ def push_card(spec_path: str | Path, repo_id: str | None = None, *, create_pr: b
     card = load_card(spec_path, root)
     if repo_id is None:
         if card.sources.hub is None:
-            raise CardgenError(f"{spec_path}: no --repo-id given and the spec names no "
-                               "sources.hub.repo_id to push to")
+            raise CardgenError(
+                f"{spec_path}: no --repo-id given and the spec names no "
+                "sources.hub.repo_id to push to"
+            )
         repo_id = card.sources.hub.repo_id
     readme = render(card, "hub")
     problems = check_publishable(card, readme)
     if problems and not force:
-        raise CardgenError("\n".join([f"not pushing {card.name} (use --force to push anyway):",
-                                      *problems]))
+        raise CardgenError(
+            "\n".join([f"not pushing {card.name} (use --force to push anyway):", *problems])
+        )
     if dry_run:
         return PushResult(repo_id, None, None, None, readme)
     if not get_token():
@@ -114,20 +131,34 @@ def push_card(spec_path: str | Path, repo_id: str | None = None, *, create_pr: b
 
     # README, the evaluation sidecars it links and the .eval_results entries (validated
     # there) go up in one commit / pull request.
-    files = {"README.md": readme, **sidecars(card),
-             **(rendered_files(card) if isinstance(card, ModelCard) else {})}
-    operations = [CommitOperationAdd(path_in_repo=name, path_or_fileobj=text.encode("utf-8"))
-                  for name, text in files.items()]
+    files = {
+        "README.md": readme,
+        **sidecars(card),
+        **(rendered_files(card) if isinstance(card, ModelCard) else {}),
+    }
+    operations = [
+        CommitOperationAdd(path_in_repo=name, path_or_fileobj=text.encode("utf-8"))
+        for name, text in files.items()
+    ]
 
     def upload() -> Any:
-        return api.create_commit(repo_id=repo_id, repo_type=repo_type, operations=operations,
-                                 create_pr=create_pr, commit_message=message,
-                                 commit_description="Generated with cardgen from a card spec.")
+        return api.create_commit(
+            repo_id=repo_id,
+            repo_type=repo_type,
+            operations=operations,
+            create_pr=create_pr,
+            commit_message=message,
+            commit_description="Generated with cardgen from a card spec.",
+        )
 
     try:
         info = with_retries(upload)
     except Exception as exc:
         raise explain(exc, f"{repo_type} {repo_id}", endpoint, None) from exc
-    return PushResult(repo_id, redact(str(info.commit_url)), info.oid,
-                      redact(str(info.pr_url)) if info.pr_url else None, readme)
-
+    return PushResult(
+        repo_id,
+        redact(str(info.commit_url)),
+        info.oid,
+        redact(str(info.pr_url)) if info.pr_url else None,
+        readme,
+    )

@@ -14,8 +14,9 @@ MAX_BATCH_CELLS = 4_000_000
 """Upper bound on replicate x cell entries drawn at once (bounds memory for many groups)."""
 
 
-def multinomial_counts(cell_counts: np.ndarray, n_boot: int,
-                       rng: np.random.Generator) -> Iterator[np.ndarray]:
+def multinomial_counts(
+    cell_counts: np.ndarray, n_boot: int, rng: np.random.Generator
+) -> Iterator[np.ndarray]:
     """Replicates of a count table, as if the rows had been resampled with replacement.
 
     Resampling n rows with replacement puts a multinomial(n, counts / n) number of rows in
@@ -42,8 +43,9 @@ def multinomial_counts(cell_counts: np.ndarray, n_boot: int,
         done += size
 
 
-def multinomial_counts_split(cell_counts: np.ndarray, n_boot: int,
-                             rng: np.random.Generator) -> Iterator[np.ndarray]:
+def multinomial_counts_split(
+    cell_counts: np.ndarray, n_boot: int, rng: np.random.Generator
+) -> Iterator[np.ndarray]:
     """`multinomial_counts` for tables with many entries (score bins), about 2.5x faster.
 
     Each entry first gets a Poisson(count) draw, vectorised over the whole batch; given
@@ -63,12 +65,14 @@ def multinomial_counts_split(cell_counts: np.ndarray, n_boot: int,
             excess = int(row.sum()) - n
             if excess > 0:
                 gone = rng.choice(n + excess, excess, replace=False)
-                row -= np.bincount(np.searchsorted(np.cumsum(row), gone, side="right"),
-                                   minlength=flat.size)
+                row -= np.bincount(
+                    np.searchsorted(np.cumsum(row), gone, side="right"), minlength=flat.size
+                )
             elif excess < 0:
                 extra = rng.integers(0, n, size=-excess)
-                row += np.bincount(np.searchsorted(cumulative, extra, side="right"),
-                                   minlength=flat.size)
+                row += np.bincount(
+                    np.searchsorted(cumulative, extra, side="right"), minlength=flat.size
+                )
         yield drawn.reshape(size, *cell_counts.shape)
         done += size
 
@@ -115,17 +119,21 @@ def percentile_interval(replicates: np.ndarray, ci: float) -> tuple[np.ndarray, 
     return bounds[0], bounds[1]
 
 
-def contain_point(value: np.ndarray, low: np.ndarray,
-                  high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def contain_point(
+    value: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Widen intervals so that each contains its point estimate (NaN bounds stay NaN)."""
     with np.errstate(invalid="ignore"):
         fix = np.isfinite(value) & np.isfinite(low) & np.isfinite(high)
-        return (np.where(fix, np.minimum(low, value), low),
-                np.where(fix, np.maximum(high, value), high))
+        return (
+            np.where(fix, np.minimum(low, value), low),
+            np.where(fix, np.maximum(high, value), high),
+        )
 
 
-def wilson_interval(successes: np.ndarray, trials: np.ndarray,
-                    ci: float) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(
+    successes: np.ndarray, trials: np.ndarray, ci: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of a proportion `successes / trials`.
 
     With z the normal quantile at `(1 + ci) / 2` and p = successes / trials, the bounds are

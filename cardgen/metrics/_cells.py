@@ -91,10 +91,20 @@ def ece_bin_keys(score: np.ndarray) -> np.ndarray:
     return np.minimum(np.floor(score * BINS_ECE), BINS_ECE - 1).astype(np.int64)
 
 
-def build_score_bins(cell: np.ndarray, y: np.ndarray, key: np.ndarray, ece: np.ndarray,
-                     pred: np.ndarray, n: np.ndarray, total: np.ndarray | None,
-                     total_sq: np.ndarray | None, n_cells: int, *, exact: bool,
-                     budget: int) -> ScoreBins:
+def build_score_bins(
+    cell: np.ndarray,
+    y: np.ndarray,
+    key: np.ndarray,
+    ece: np.ndarray,
+    pred: np.ndarray,
+    n: np.ndarray,
+    total: np.ndarray | None,
+    total_sq: np.ndarray | None,
+    n_cells: int,
+    *,
+    exact: bool,
+    budget: int,
+) -> ScoreBins:
     """Score bins from aggregated entries (one per cell x label x bin x calibration bin x
     prediction).
 
@@ -130,13 +140,24 @@ def build_score_bins(cell: np.ndarray, y: np.ndarray, key: np.ndarray, ece: np.n
         n=np.rint(counts).astype(np.int64).reshape(shape),
         total=np.bincount(flat, weights=total, minlength=size).reshape(shape),
         total_sq=np.bincount(flat, weights=total_sq, minlength=size).reshape(shape),
-        pred=pred[starts].astype(np.int64), ece_bin=ece[starts], exact=exact, budget=budget)
+        pred=pred[starts].astype(np.int64),
+        ece_bin=ece[starts],
+        exact=exact,
+        budget=budget,
+    )
 
 
-def cells_from_rows(features: Sequence[str], cells: tuple[tuple[str, ...], ...], task: str,
-                    classes: tuple[str, ...], group: np.ndarray, y: np.ndarray,
-                    y_pred: np.ndarray, score: np.ndarray | None,
-                    budget: int) -> CellTable:
+def cells_from_rows(
+    features: Sequence[str],
+    cells: tuple[tuple[str, ...], ...],
+    task: str,
+    classes: tuple[str, ...],
+    group: np.ndarray,
+    y: np.ndarray,
+    y_pred: np.ndarray,
+    score: np.ndarray | None,
+    budget: int,
+) -> CellTable:
     """The count table of encoded rows (what the pandas engine computes in memory)."""
     from ._engine import confusion_counts
 
@@ -171,24 +192,39 @@ def cells_from_rows(features: Sequence[str], cells: tuple[tuple[str, ...], ...],
         if not exact:
             total = np.bincount(inverse, weights=score, minlength=len(e_key))
             total_sq = np.bincount(inverse, weights=score * score, minlength=len(e_key))
-        bins = build_score_bins(e_cell, e_y, distinct[e_key] if exact else e_key,
-                                e_ece + ece_low, e_pred, n, total, total_sq, n_cells,
-                                exact=exact, budget=budget)
+        bins = build_score_bins(
+            e_cell,
+            e_y,
+            distinct[e_key] if exact else e_key,
+            e_ece + ece_low,
+            e_pred,
+            n,
+            total,
+            total_sq,
+            n_cells,
+            exact=exact,
+            budget=budget,
+        )
     return CellTable(task, tuple(features), cells, counts, classes, bins)
 
 
 # --- score metrics from bins -----------------------------------------------------------------
 
 
-def score_sums(n: np.ndarray, total: np.ndarray, total_sq: np.ndarray,
-               ece_bin: np.ndarray) -> np.ndarray:
+def score_sums(
+    n: np.ndarray, total: np.ndarray, total_sq: np.ndarray, ece_bin: np.ndarray
+) -> np.ndarray:
     """What Brier score and calibration need of each cell, `(..., cells, 1, 2 + 2 * B)`
     with B = `BINS_ECE`: sum of squared scores, sum of the positives' scores, then per
     calibration bin the positives and the sum of the scores."""
     onehot = np.zeros((len(ece_bin), BINS_ECE))
     onehot[np.arange(len(ece_bin)), np.clip(ece_bin, 0, BINS_ECE - 1)] = 1.0
-    parts = [total_sq.sum(axis=(-1, -2))[..., None], total[..., 1, :].sum(axis=-1)[..., None],
-             n[..., 1, :] @ onehot, total.sum(axis=-2) @ onehot]
+    parts = [
+        total_sq.sum(axis=(-1, -2))[..., None],
+        total[..., 1, :].sum(axis=-1)[..., None],
+        n[..., 1, :] @ onehot,
+        total.sum(axis=-2) @ onehot,
+    ]
     return np.concatenate(parts, axis=-1)[..., None, :]
 
 
@@ -223,14 +259,13 @@ def _brier(n: np.ndarray, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _ece(n: np.ndarray, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    positives = sums[..., 2:2 + BINS_ECE]
-    scores = sums[..., 2 + BINS_ECE:]
+    positives = sums[..., 2 : 2 + BINS_ECE]
+    scores = sums[..., 2 + BINS_ECE :]
     rows = n.sum(axis=(-1, -2))
     return _divide(np.abs(positives - scores).sum(axis=-1), rows), rows
 
 
-_BIN_FUNCTIONS = {"roc_auc": _roc_auc, "brier_score": _brier,
-                  "expected_calibration_error": _ece}
+_BIN_FUNCTIONS = {"roc_auc": _roc_auc, "brier_score": _brier, "expected_calibration_error": _ece}
 
 BIN_METRICS: dict[str, BinMetric] = {
     "roc_auc": BinMetric("roc_auc", "group lacks positive or negative labels"),

@@ -53,8 +53,9 @@ def _binary_cells(c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     return c[..., 0, 0], c[..., 0, 1], c[..., 1, 0], c[..., 1, 1]
 
 
-def _proportion_metric(name: str, reason: str,
-                       parts: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]) -> CountMetric:
+def _proportion_metric(
+    name: str, reason: str, parts: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+) -> CountMetric:
     def compute(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         num, den = parts(c)
         return _divide(num, den), den
@@ -92,32 +93,54 @@ BINARY_COUNT_METRICS: dict[str, CountMetric] = {
     m.name: m
     for m in [
         CountMetric("count", "no rows in group", _count),
-        _proportion_metric("base_rate", "no rows in group",
-                           lambda c: (_binary_cells(c)[2] + _binary_cells(c)[3], _n(c))),
-        _proportion_metric("selection_rate", "no rows in group",
-                           lambda c: (_binary_cells(c)[1] + _binary_cells(c)[3], _n(c))),
-        _proportion_metric("accuracy", "no rows in group",
-                           lambda c: (_binary_cells(c)[0] + _binary_cells(c)[3], _n(c))),
-        CountMetric("balanced_accuracy", "group lacks positive or negative labels",
-                    _balanced_accuracy),
-        _proportion_metric("precision", "no predicted positives in group",
-                           lambda c: (_binary_cells(c)[3],
-                                      _binary_cells(c)[3] + _binary_cells(c)[1])),
-        _proportion_metric("recall", "no positive labels in group",
-                           lambda c: (_binary_cells(c)[3],
-                                      _binary_cells(c)[3] + _binary_cells(c)[2])),
-        _proportion_metric("true_positive_rate", "no positive labels in group",
-                           lambda c: (_binary_cells(c)[3],
-                                      _binary_cells(c)[3] + _binary_cells(c)[2])),
-        _proportion_metric("false_positive_rate", "no negative labels in group",
-                           lambda c: (_binary_cells(c)[1],
-                                      _binary_cells(c)[1] + _binary_cells(c)[0])),
-        _proportion_metric("false_negative_rate", "no positive labels in group",
-                           lambda c: (_binary_cells(c)[2],
-                                      _binary_cells(c)[2] + _binary_cells(c)[3])),
-        _proportion_metric("true_negative_rate", "no negative labels in group",
-                           lambda c: (_binary_cells(c)[0],
-                                      _binary_cells(c)[0] + _binary_cells(c)[1])),
+        _proportion_metric(
+            "base_rate",
+            "no rows in group",
+            lambda c: (_binary_cells(c)[2] + _binary_cells(c)[3], _n(c)),
+        ),
+        _proportion_metric(
+            "selection_rate",
+            "no rows in group",
+            lambda c: (_binary_cells(c)[1] + _binary_cells(c)[3], _n(c)),
+        ),
+        _proportion_metric(
+            "accuracy",
+            "no rows in group",
+            lambda c: (_binary_cells(c)[0] + _binary_cells(c)[3], _n(c)),
+        ),
+        CountMetric(
+            "balanced_accuracy", "group lacks positive or negative labels", _balanced_accuracy
+        ),
+        _proportion_metric(
+            "precision",
+            "no predicted positives in group",
+            lambda c: (_binary_cells(c)[3], _binary_cells(c)[3] + _binary_cells(c)[1]),
+        ),
+        _proportion_metric(
+            "recall",
+            "no positive labels in group",
+            lambda c: (_binary_cells(c)[3], _binary_cells(c)[3] + _binary_cells(c)[2]),
+        ),
+        _proportion_metric(
+            "true_positive_rate",
+            "no positive labels in group",
+            lambda c: (_binary_cells(c)[3], _binary_cells(c)[3] + _binary_cells(c)[2]),
+        ),
+        _proportion_metric(
+            "false_positive_rate",
+            "no negative labels in group",
+            lambda c: (_binary_cells(c)[1], _binary_cells(c)[1] + _binary_cells(c)[0]),
+        ),
+        _proportion_metric(
+            "false_negative_rate",
+            "no positive labels in group",
+            lambda c: (_binary_cells(c)[2], _binary_cells(c)[2] + _binary_cells(c)[3]),
+        ),
+        _proportion_metric(
+            "true_negative_rate",
+            "no negative labels in group",
+            lambda c: (_binary_cells(c)[0], _binary_cells(c)[0] + _binary_cells(c)[1]),
+        ),
         CountMetric("f1", "no positive labels and no predicted positives in group", _f1),
     ]
 }
@@ -160,11 +183,15 @@ def multiclass_count_metrics(classes: tuple[str, ...]) -> dict[str, CountMetric]
     """
     metrics = [
         CountMetric("count", "no rows in group", _count),
-        _proportion_metric("accuracy", "no rows in group",
-                           lambda c: (np.trace(c, axis1=-2, axis2=-1).astype(np.float64), _n(c))),
+        _proportion_metric(
+            "accuracy",
+            "no rows in group",
+            lambda c: (np.trace(c, axis1=-2, axis2=-1).astype(np.float64), _n(c)),
+        ),
         CountMetric("f1_macro", "no rows in group", _mc_f1_macro),
     ]
     for k, name in enumerate(classes):
+
         def true_k(c: np.ndarray, k: int = k) -> np.ndarray:
             return c[..., k, :].sum(axis=-1).astype(np.float64)
 
@@ -175,16 +202,24 @@ def multiclass_count_metrics(classes: tuple[str, ...]) -> dict[str, CountMetric]
             return c[..., k, k].astype(np.float64)
 
         metrics += [
-            _proportion_metric(f"selection_rate[{name}]", "no rows in group",
-                               lambda c, p=pred_k: (p(c), _n(c))),
-            _proportion_metric(f"recall[{name}]", f"no labels of class {name} in group",
-                               lambda c, t=tp_k, r=true_k: (t(c), r(c))),
-            _proportion_metric(f"precision[{name}]", f"no predictions of class {name} in group",
-                               lambda c, t=tp_k, p=pred_k: (t(c), p(c))),
-            _proportion_metric(f"false_positive_rate[{name}]",
-                               f"no labels of other classes than {name} in group",
-                               lambda c, t=tp_k, p=pred_k, r=true_k: (p(c) - t(c),
-                                                                       _n(c) - r(c))),
+            _proportion_metric(
+                f"selection_rate[{name}]", "no rows in group", lambda c, p=pred_k: (p(c), _n(c))
+            ),
+            _proportion_metric(
+                f"recall[{name}]",
+                f"no labels of class {name} in group",
+                lambda c, t=tp_k, r=true_k: (t(c), r(c)),
+            ),
+            _proportion_metric(
+                f"precision[{name}]",
+                f"no predictions of class {name} in group",
+                lambda c, t=tp_k, p=pred_k: (t(c), p(c)),
+            ),
+            _proportion_metric(
+                f"false_positive_rate[{name}]",
+                f"no labels of other classes than {name} in group",
+                lambda c, t=tp_k, p=pred_k, r=true_k: (p(c) - t(c), _n(c) - r(c)),
+            ),
         ]
     return {m.name: m for m in metrics}
 
@@ -218,9 +253,15 @@ class GroupedRows:
             shared by every grouping of the same rows).
     """
 
-    def __init__(self, group: np.ndarray, n_groups: int, y: np.ndarray,
-                 score: np.ndarray | None = None, y_pred: np.ndarray | None = None,
-                 score_order: np.ndarray | None = None):
+    def __init__(
+        self,
+        group: np.ndarray,
+        n_groups: int,
+        y: np.ndarray,
+        score: np.ndarray | None = None,
+        y_pred: np.ndarray | None = None,
+        score_order: np.ndarray | None = None,
+    ):
         self.group = group
         self.n_groups = n_groups
         self.y = y
@@ -232,8 +273,7 @@ class GroupedRows:
     def sums(self, values: np.ndarray | None, w: np.ndarray | None) -> np.ndarray:
         """Per-group sum of `values` (1 when None) weighted by `w`."""
         weights = w if values is None else values if w is None else values * w
-        return np.bincount(self.group, weights=weights, minlength=self.n_groups).astype(
-            np.float64)
+        return np.bincount(self.group, weights=weights, minlength=self.n_groups).astype(np.float64)
 
     def auc_blocks(self) -> tuple[np.ndarray, ...]:
         """Rows sorted by (group, score) and cut into blocks of tied scores (computed once)."""
@@ -274,8 +314,9 @@ def _roc_auc(rows: GroupedRows, w: np.ndarray | None) -> tuple[np.ndarray, np.nd
     first[1:] = block_group[1:] != block_group[:-1]
     group_start = below[first]
     below -= np.repeat(group_start, np.diff(np.append(np.flatnonzero(first), n_blocks)))
-    concordant = np.bincount(block_group, weights=pos * (below + 0.5 * neg),
-                             minlength=rows.n_groups)
+    concordant = np.bincount(
+        block_group, weights=pos * (below + 0.5 * neg), minlength=rows.n_groups
+    )
     n_pos = np.bincount(block_group, weights=pos, minlength=rows.n_groups)
     n_neg = np.bincount(block_group, weights=neg, minlength=rows.n_groups)
     return _divide(concordant, n_pos * n_neg), n_pos + n_neg
@@ -319,8 +360,7 @@ SCORE_METRICS: dict[str, RowMetric] = {
 """
 
 
-def _mean_absolute_error(rows: GroupedRows, w: np.ndarray | None) -> tuple[np.ndarray,
-                                                                             np.ndarray]:
+def _mean_absolute_error(rows: GroupedRows, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     n = rows.sums(None, w)
     return _divide(rows.sums(np.abs(rows.y - rows.y_pred), w), n), n
 
@@ -340,8 +380,9 @@ def _r2(rows: GroupedRows, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray
     return 1 - _divide(residual, total), n
 
 
-def _mean_of(attr: str) -> Callable[[GroupedRows, np.ndarray | None],
-                                    tuple[np.ndarray, np.ndarray]]:
+def _mean_of(
+    attr: str,
+) -> Callable[[GroupedRows, np.ndarray | None], tuple[np.ndarray, np.ndarray]]:
     def compute(rows: GroupedRows, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         n = rows.sums(None, w)
         return _divide(rows.sums(getattr(rows, attr), w), n), n
@@ -366,12 +407,29 @@ mean_prediction = mean y_pred, mean_label = mean y.
 """
 
 DEFAULT_METRICS: dict[str, tuple[str, ...]] = {
-    "binary": ("count", "base_rate", "selection_rate", "accuracy", "balanced_accuracy",
-               "precision", "recall", "false_positive_rate", "false_negative_rate",
-               "true_negative_rate", "f1"),
+    "binary": (
+        "count",
+        "base_rate",
+        "selection_rate",
+        "accuracy",
+        "balanced_accuracy",
+        "precision",
+        "recall",
+        "false_positive_rate",
+        "false_negative_rate",
+        "true_negative_rate",
+        "f1",
+    ),
     "binary+score": ("roc_auc", "brier_score", "expected_calibration_error"),
-    "multiclass": ("count", "accuracy", "f1_macro", "selection_rate", "recall", "precision",
-                   "false_positive_rate"),
+    "multiclass": (
+        "count",
+        "accuracy",
+        "f1_macro",
+        "selection_rate",
+        "recall",
+        "precision",
+        "false_positive_rate",
+    ),
     "regression": tuple(REGRESSION_METRICS),
 }
 """Metrics reported when none are asked for, by task (`binary+score` is added with scores)."""
@@ -380,8 +438,14 @@ PER_CLASS = ("selection_rate", "recall", "precision", "false_positive_rate")
 """Multiclass metric names that expand into one-vs-rest values per class."""
 
 HEADLINE_METRICS: dict[str, tuple[str, ...]] = {
-    "binary": ("selection_rate", "true_positive_rate", "false_positive_rate",
-               "false_negative_rate", "precision", "accuracy"),
+    "binary": (
+        "selection_rate",
+        "true_positive_rate",
+        "false_positive_rate",
+        "false_negative_rate",
+        "precision",
+        "accuracy",
+    ),
     "binary+score": ("roc_auc",),
     "multiclass": ("accuracy", "f1_macro"),
     "regression": ("mean_absolute_error", "root_mean_squared_error"),

@@ -89,14 +89,15 @@ def _between(estimate: Estimate, measure: str, ci: float, min_n: int = 0) -> Gap
     keep = evidence_mask(estimate, min_n)
     excluded = tuple(int(i) for i in np.flatnonzero(np.isfinite(estimate.value) & ~keep))
     values = np.where(keep, estimate.value, np.nan)
-    reps = (None if estimate.replicates is None
-            else fn(np.where(keep, estimate.replicates, np.nan)))
+    reps = None if estimate.replicates is None else fn(np.where(keep, estimate.replicates, np.nan))
     point = fn(values)
     if keep.sum() >= 2:
         reason = NOT_POSITIVE
     elif excluded:
-        reason = (f"{INSUFFICIENT}: fewer than two groups with at least {min_n} observations "
-                  f"for this metric")
+        reason = (
+            f"{INSUFFICIENT}: fewer than two groups with at least {min_n} observations "
+            f"for this metric"
+        )
     else:
         reason = FEWER_THAN_TWO
     gap = _gap(point, reps, ci, reason)
@@ -104,8 +105,16 @@ def _between(estimate: Estimate, measure: str, ci: float, min_n: int = 0) -> Gap
     if keep.sum() >= 2:
         low_index = int(np.nanargmin(values))
         high_index = int(np.nanargmax(values))
-    return Gap(gap.value, gap.ci_low, gap.ci_high, gap.undefined_reason, gap.replicates,
-               low_index, high_index, excluded)
+    return Gap(
+        gap.value,
+        gap.ci_low,
+        gap.ci_high,
+        gap.undefined_reason,
+        gap.replicates,
+        low_index,
+        high_index,
+        excluded,
+    )
 
 
 def between_groups(estimate: Estimate, ci: float, min_n: int = 0) -> dict[str, Gap]:
@@ -119,8 +128,9 @@ def between_groups(estimate: Estimate, ci: float, min_n: int = 0) -> dict[str, G
     return {m: _between(estimate, m, ci, min_n) for m in ("difference", "ratio")}
 
 
-def to_reference(estimate: Estimate, reference: int, ci: float,
-                 min_n: int = 0) -> dict[str, list[Gap]]:
+def to_reference(
+    estimate: Estimate, reference: int, ci: float, min_n: int = 0
+) -> dict[str, list[Gap]]:
     """Every group against the reference group: `group - reference` and `group / reference`.
 
     A group, or a reference, whose value rests on fewer than `min_n` observations gets no
@@ -135,6 +145,7 @@ def to_reference(estimate: Estimate, reference: int, ci: float,
     value = np.where(keep, estimate.value, np.nan)
     base_defined = np.isfinite(value[reference])
     for measure in ("difference", "ratio"):
+
         def gap(v: np.ndarray, measure: str = measure) -> np.ndarray:
             b = v[..., reference, None]
             if measure == "difference":
@@ -150,23 +161,33 @@ def to_reference(estimate: Estimate, reference: int, ci: float,
             low, high = contain_point(point, low, high)
         gaps = []
         for i in range(len(value)):
-            if not (keep[i] and keep[reference]) and np.isfinite(estimate.value[i]) \
-                    and np.isfinite(estimate.value[reference]):
-                reason = (f"{INSUFFICIENT}: the group or the reference group has fewer than "
-                          f"{min_n} observations for this metric")
+            if (
+                not (keep[i] and keep[reference])
+                and np.isfinite(estimate.value[i])
+                and np.isfinite(estimate.value[reference])
+            ):
+                reason = (
+                    f"{INSUFFICIENT}: the group or the reference group has fewer than "
+                    f"{min_n} observations for this metric"
+                )
             elif not (base_defined and np.isfinite(value[i])):
                 reason = "metric undefined for the group or the reference group"
             else:
                 reason = NOT_POSITIVE
             defined = np.isfinite(point[i])
-            gaps.append(Gap(float(point[i]), float(low[i]) if defined else np.nan,
-                            float(high[i]) if defined else np.nan, reason))
+            gaps.append(
+                Gap(
+                    float(point[i]),
+                    float(low[i]) if defined else np.nan,
+                    float(high[i]) if defined else np.nan,
+                    reason,
+                )
+            )
         out[measure] = gaps
     return out
 
 
-def fairness_measures(intersectional: GroupingResult, ci: float,
-                      min_n: int = 0) -> dict[str, Gap]:
+def fairness_measures(intersectional: GroupingResult, ci: float, min_n: int = 0) -> dict[str, Gap]:
     """fairlearn's named measures over the intersectional groups (binary tasks).
 
     Each rate leaves out the groups whose own denominator is below `min_n` (see
@@ -195,9 +216,22 @@ def fairness_measures(intersectional: GroupingResult, ci: float,
         reason = a.undefined_reason if not np.isfinite(a.value) else b.undefined_reason
         gap = _gap(combine(np.float64(a.value), b.value), reps, ci, reason)
         # The groups that produce it: those of whichever rate gives the combined value.
-        side = a if (np.isfinite(a.value) and (not np.isfinite(b.value)
-                                                or combine(a.value, b.value) == a.value)) else b
+        side = (
+            a
+            if (
+                np.isfinite(a.value)
+                and (not np.isfinite(b.value) or combine(a.value, b.value) == a.value)
+            )
+            else b
+        )
         out[f"equalized_odds_{measure}"] = Gap(
-            gap.value, gap.ci_low, gap.ci_high, gap.undefined_reason, gap.replicates,
-            side.low_index, side.high_index, tuple(sorted(set(a.excluded) | set(b.excluded))))
+            gap.value,
+            gap.ci_low,
+            gap.ci_high,
+            gap.undefined_reason,
+            gap.replicates,
+            side.low_index,
+            side.high_index,
+            tuple(sorted(set(a.excluded) | set(b.excluded))),
+        )
     return out

@@ -105,8 +105,9 @@ class GroupingResult:
     metrics: dict[str, Estimate] = field(default_factory=dict)
 
 
-def available_metrics(task: TaskName, *, with_score: bool,
-                      classes: Sequence[str] = ()) -> dict[str, CountMetric | RowMetric]:
+def available_metrics(
+    task: TaskName, *, with_score: bool, classes: Sequence[str] = ()
+) -> dict[str, CountMetric | RowMetric]:
     """Every metric a task can report, keyed by name."""
     if task == "regression":
         return dict(REGRESSION_METRICS)
@@ -118,8 +119,14 @@ def available_metrics(task: TaskName, *, with_score: bool,
     return metrics
 
 
-def confusion_counts(group: np.ndarray, y: np.ndarray, y_pred: np.ndarray, n_cells: int,
-                     n_classes: int, weights: np.ndarray | None = None) -> np.ndarray:
+def confusion_counts(
+    group: np.ndarray,
+    y: np.ndarray,
+    y_pred: np.ndarray,
+    n_cells: int,
+    n_classes: int,
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
     """Confusion counts of every intersectional cell in one pass.
 
     One `np.bincount` over `(group * C + y) * C + y_pred` gives all of them at once.
@@ -139,10 +146,17 @@ def confusion_counts(group: np.ndarray, y: np.ndarray, y_pred: np.ndarray, n_cel
     return counts.reshape(n_cells, n_classes, n_classes)
 
 
-def disaggregate(table: EncodedTable, metric_names: Sequence[str], *,
-                 ci_method: CIName = "bootstrap", n_boot: int = 1000, ci: float = 0.95,
-                 seed: int = 0, progress: bool = False,
-                 score_bins: int = DEFAULT_SCORE_BINS) -> list[GroupingResult]:
+def disaggregate(
+    table: EncodedTable,
+    metric_names: Sequence[str],
+    *,
+    ci_method: CIName = "bootstrap",
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int = 0,
+    progress: bool = False,
+    score_bins: int = DEFAULT_SCORE_BINS,
+) -> list[GroupingResult]:
     """Metrics per group (overall, intersectional, marginal) with confidence intervals.
 
     Classification metrics come from the count table (`disaggregate_cells`): confusion
@@ -169,11 +183,16 @@ def disaggregate(table: EncodedTable, metric_names: Sequence[str], *,
         One `GroupingResult` per grouping: overall, intersectional, then each feature alone.
     """
     if table.task != "regression" and (score_bins > 0 or table.score is None):
-        return disaggregate_cells(to_cells(table, max(score_bins, 1)), metric_names,
-                                  ci_method=ci_method, n_boot=n_boot, ci=ci, seed=seed,
-                                  progress=progress)
-    defs = available_metrics(table.task, with_score=table.score is not None,
-                             classes=table.classes)
+        return disaggregate_cells(
+            to_cells(table, max(score_bins, 1)),
+            metric_names,
+            ci_method=ci_method,
+            n_boot=n_boot,
+            ci=ci,
+            seed=seed,
+            progress=progress,
+        )
+    defs = available_metrics(table.task, with_score=table.score is not None, classes=table.classes)
     metrics = {name: defs[name] for name in metric_names}
     count_metrics = {k: m for k, m in metrics.items() if isinstance(m, CountMetric)}
     row_metrics = {k: m for k, m in metrics.items() if isinstance(m, RowMetric)}
@@ -181,17 +200,31 @@ def disaggregate(table: EncodedTable, metric_names: Sequence[str], *,
     n_cells = max(1, len(table.cells))
     n_classes = len(table.classes)
     cell_sizes = np.bincount(table.group, minlength=n_cells)
-    results = [GroupingResult(g, g.aggregate(cell_sizes[:, None, None])[:, 0, 0])
-               for g in splits]
+    results = [GroupingResult(g, g.aggregate(cell_sizes[:, None, None])[:, 0, 0]) for g in splits]
 
-    cell_counts = (confusion_counts(table.group, table.y, table.y_pred, n_cells, n_classes)
-                   if count_metrics else None)
+    cell_counts = (
+        confusion_counts(table.group, table.y, table.y_pred, n_cells, n_classes)
+        if count_metrics
+        else None
+    )
     rows = []
     if row_metrics:
-        by_score = (np.argsort(table.score, kind="stable")
-                    if table.score is not None and "roc_auc" in row_metrics else None)
-        rows = [GroupedRows(g.of_cell[table.group], g.n_groups, table.y, score=table.score,
-                            y_pred=table.y_pred, score_order=by_score) for g in splits]
+        by_score = (
+            np.argsort(table.score, kind="stable")
+            if table.score is not None and "roc_auc" in row_metrics
+            else None
+        )
+        rows = [
+            GroupedRows(
+                g.of_cell[table.group],
+                g.n_groups,
+                table.y,
+                score=table.score,
+                y_pred=table.y_pred,
+                score_order=by_score,
+            )
+            for g in splits
+        ]
 
     for i, result in enumerate(results):
         if cell_counts is not None:
@@ -208,8 +241,9 @@ def disaggregate(table: EncodedTable, metric_names: Sequence[str], *,
 
     rng = np.random.default_rng(seed)
     replicates: list[dict[str, list[np.ndarray]]] = [{k: [] for k in metrics} for _ in results]
-    bar = tqdm(total=n_boot, desc="bootstrap", unit="rep", leave=False,
-               disable=None if progress else True)  # None: only on a terminal
+    bar = tqdm(
+        total=n_boot, desc="bootstrap", unit="rep", leave=False, disable=None if progress else True
+    )  # None: only on a terminal
     if not row_metrics:
         assert cell_counts is not None
         for batch in multinomial_counts(cell_counts, n_boot, rng):
@@ -220,8 +254,11 @@ def disaggregate(table: EncodedTable, metric_names: Sequence[str], *,
             bar.update(len(batch))
     else:
         for w in row_weights(table.n_rows, n_boot, rng):
-            weighted = (confusion_counts(table.group, table.y, table.y_pred, n_cells,
-                                         n_classes, weights=w) if count_metrics else None)
+            weighted = (
+                confusion_counts(table.group, table.y, table.y_pred, n_cells, n_classes, weights=w)
+                if count_metrics
+                else None
+            )
             for i, result in enumerate(results):
                 if weighted is not None:
                     counts = result.grouping.aggregate(weighted)
@@ -243,13 +280,23 @@ def disaggregate(table: EncodedTable, metric_names: Sequence[str], *,
     return results
 
 
-def _set_interval(estimate: Estimate, metric: Any, grouping: Grouping,
-                  cell_counts: np.ndarray | None, reps: np.ndarray, ci: float,
-                  ci_method: CIName) -> None:
+def _set_interval(
+    estimate: Estimate,
+    metric: Any,
+    grouping: Grouping,
+    cell_counts: np.ndarray | None,
+    reps: np.ndarray,
+    ci: float,
+    ci_method: CIName,
+) -> None:
     """The interval of one estimate from its replicates (Wilson for proportions when asked),
     widened to contain its point estimate; a zero-width interval is never shown."""
-    if (ci_method == "wilson" and isinstance(metric, CountMetric) and metric.proportion
-            and cell_counts is not None):
+    if (
+        ci_method == "wilson"
+        and isinstance(metric, CountMetric)
+        and metric.proportion
+        and cell_counts is not None
+    ):
         part = metric.proportion(grouping.aggregate(cell_counts))
         estimate.ci_low, estimate.ci_high = wilson_interval(part.successes, part.trials, ci)
         estimate.ci_method = "wilson"
@@ -259,7 +306,8 @@ def _set_interval(estimate: Estimate, metric: Any, grouping: Grouping,
         if isinstance(metric, CountMetric) and metric.proportion:
             _widen_degenerate(estimate, metric, grouping, cell_counts, ci)
     estimate.ci_low, estimate.ci_high = contain_point(
-        estimate.value, estimate.ci_low, estimate.ci_high)
+        estimate.value, estimate.ci_low, estimate.ci_high
+    )
     # A zero-width interval left (a metric that is not a proportion, on a group whose
     # replicates all agree) would read as certainty: it is dropped.
     flat = estimate.ci_high - estimate.ci_low <= 0
@@ -270,13 +318,29 @@ def _set_interval(estimate: Estimate, metric: Any, grouping: Grouping,
 
 def to_cells(table: EncodedTable, score_bins: int = DEFAULT_SCORE_BINS) -> CellTable:
     """The count table of an encoded classification table (score bins when it has scores)."""
-    return cells_from_rows(table.features, table.cells, table.task, table.classes, table.group,
-                           table.y, table.y_pred, table.score, score_bins)
+    return cells_from_rows(
+        table.features,
+        table.cells,
+        table.task,
+        table.classes,
+        table.group,
+        table.y,
+        table.y_pred,
+        table.score,
+        score_bins,
+    )
 
 
-def disaggregate_cells(table: CellTable, metric_names: Sequence[str], *,
-                       ci_method: CIName = "bootstrap", n_boot: int = 1000, ci: float = 0.95,
-                       seed: int = 0, progress: bool = False) -> list[GroupingResult]:
+def disaggregate_cells(
+    table: CellTable,
+    metric_names: Sequence[str],
+    *,
+    ci_method: CIName = "bootstrap",
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int = 0,
+    progress: bool = False,
+) -> list[GroupingResult]:
     """`disaggregate` for a count table: the same results, from counts alone.
 
     Count metrics come from the confusion counts, score metrics from the score bins (see
@@ -285,8 +349,7 @@ def disaggregate_cells(table: CellTable, metric_names: Sequence[str], *,
     counts), as if the rows had been resampled with replacement; a drawn bin's score sums
     scale with its count (exact when each bin holds one distinct score).
     """
-    defs = available_metrics(table.task,
-                             with_score=table.score is not None, classes=table.classes)
+    defs = available_metrics(table.task, with_score=table.score is not None, classes=table.classes)
     metrics = {name: defs[name] for name in metric_names}
     count_metrics = {k: m for k, m in metrics.items() if isinstance(m, CountMetric)}
     score_metrics = {k: BIN_METRICS[k] for k in metrics if k not in count_metrics}
@@ -296,20 +359,24 @@ def disaggregate_cells(table: CellTable, metric_names: Sequence[str], *,
     splits = groupings(table.features, table.cells)
     cell_counts = table.counts
     cell_sizes = cell_counts.sum(axis=(1, 2))
-    results = [GroupingResult(g, g.aggregate(cell_sizes[:, None, None])[:, 0, 0])
-               for g in splits]
+    results = [GroupingResult(g, g.aggregate(cell_sizes[:, None, None])[:, 0, 0]) for g in splits]
 
-    def measure(result: GroupingResult, counts: np.ndarray, n: np.ndarray | None,
-                sums: np.ndarray | None, out: dict[str, list[np.ndarray]] | None) -> None:
+    def measure(
+        result: GroupingResult,
+        counts: np.ndarray,
+        n: np.ndarray | None,
+        sums: np.ndarray | None,
+        out: dict[str, list[np.ndarray]] | None,
+    ) -> None:
         grouping = result.grouping
         aggregated = grouping.aggregate(counts)
-        values = {name: metric.compute(aggregated)
-                  for name, metric in count_metrics.items()}
+        values = {name: metric.compute(aggregated) for name, metric in count_metrics.items()}
         if score_metrics:
             assert n is not None and sums is not None
             g_n, g_sums = grouping.aggregate(n), grouping.aggregate(sums)
-            values.update({name: metric.compute(g_n, g_sums)
-                           for name, metric in score_metrics.items()})
+            values.update(
+                {name: metric.compute(g_n, g_sums) for name, metric in score_metrics.items()}
+            )
         for name, (value, rests_on) in values.items():
             if out is None:
                 undefined = metrics[name].undefined_reason
@@ -317,8 +384,11 @@ def disaggregate_cells(table: CellTable, metric_names: Sequence[str], *,
             else:
                 out[name].append(value)
 
-    sums = (score_sums(bins.n, bins.total, bins.total_sq, bins.ece_bin)
-            if bins is not None and score_metrics else None)
+    sums = (
+        score_sums(bins.n, bins.total, bins.total_sq, bins.ece_bin)
+        if bins is not None and score_metrics
+        else None
+    )
     for result in results:
         measure(result, cell_counts, bins.n if bins is not None else None, sums, out=None)
     if ci_method == "none" or n_boot < 1:
@@ -326,8 +396,9 @@ def disaggregate_cells(table: CellTable, metric_names: Sequence[str], *,
 
     rng = np.random.default_rng(seed)
     replicates: list[dict[str, list[np.ndarray]]] = [{k: [] for k in metrics} for _ in results]
-    bar = tqdm(total=n_boot, desc="bootstrap", unit="rep", leave=False,
-               disable=None if progress else True)  # None: only on a terminal
+    bar = tqdm(
+        total=n_boot, desc="bootstrap", unit="rep", leave=False, disable=None if progress else True
+    )  # None: only on a terminal
     if not score_metrics:
         for batch in multinomial_counts(cell_counts, n_boot, rng):
             for i, result in enumerate(results):
@@ -342,8 +413,11 @@ def disaggregate_cells(table: CellTable, metric_names: Sequence[str], *,
         for batch in multinomial_counts_split(bins.n, n_boot, rng):
             counts = confusion_from_bins(batch, bins.pred) if count_metrics else cell_counts
             # ROC AUC needs the counts alone; Brier score and calibration the score sums.
-            drawn = (score_sums(batch, batch * mean, batch * mean_sq, bins.ece_bin)
-                     if with_sums else sums)
+            drawn = (
+                score_sums(batch, batch * mean, batch * mean_sq, bins.ece_bin)
+                if with_sums
+                else sums
+            )
             for i, result in enumerate(results):
                 measure(result, counts, batch, drawn, replicates[i])
             bar.update(len(batch))
@@ -358,8 +432,15 @@ def disaggregate_cells(table: CellTable, metric_names: Sequence[str], *,
                 continue
             _set_interval(estimate, metric, result.grouping, cell_counts, reps, ci, ci_method)
     return results
-def _widen_degenerate(estimate: Estimate, metric: CountMetric, grouping: Grouping,
-                      cell_counts: np.ndarray | None, ci: float) -> None:
+
+
+def _widen_degenerate(
+    estimate: Estimate,
+    metric: CountMetric,
+    grouping: Grouping,
+    cell_counts: np.ndarray | None,
+    ci: float,
+) -> None:
     """Replace zero-width bootstrap intervals of a proportion by Wilson score intervals.
 
     Every replicate of a group whose rows all agree (3 positives, all predicted positive)

@@ -78,7 +78,7 @@ class EvaluationView:
     def other_chunks(self) -> list[list[str]]:
         """`other_metrics` in tables of at most `TABLE_COLUMNS` columns."""
         other = self.other_metrics
-        return [other[i:i + TABLE_COLUMNS] for i in range(0, len(other), TABLE_COLUMNS)]
+        return [other[i : i + TABLE_COLUMNS] for i in range(0, len(other), TABLE_COLUMNS)]
 
     @property
     def all_groups(self) -> list[GroupResult]:
@@ -93,8 +93,9 @@ class EvaluationView:
     @property
     def metric_chunks(self) -> list[list[str]]:
         """Metric columns in tables of at most `TABLE_COLUMNS`, so tables stay readable."""
-        return [self.metrics[i:i + TABLE_COLUMNS]
-                for i in range(0, len(self.metrics), TABLE_COLUMNS)] or [[]]
+        return [
+            self.metrics[i : i + TABLE_COLUMNS] for i in range(0, len(self.metrics), TABLE_COLUMNS)
+        ] or [[]]
 
     @property
     def overall_ci(self) -> MetricValue | None:
@@ -102,25 +103,33 @@ class EvaluationView:
         return next(iter(self.evaluation.overall.values()), None)
 
 
-def evaluation_view(evaluation: DisaggregatedEvaluation,
-                    card_wide: list[str] | None = None) -> EvaluationView:
+def evaluation_view(
+    evaluation: DisaggregatedEvaluation, card_wide: list[str] | None = None
+) -> EvaluationView:
     """Split an evaluation's groups into intersectional and per-feature tables, with its
     at-a-glance summary; tables of very many groups keep the furthest groups only."""
     features = evaluation.sensitive_features
-    metrics = sorted((set(evaluation.overall)
-                      | {name for g in evaluation.groups for name in g.metrics}) - {"count"})
-    intersectional = ([g for g in evaluation.groups if len(g.features) == len(features)]
-                      if len(features) > 1 else [])
-    marginal = [(feature, [g for g in evaluation.groups
-                           if len(g.features) == 1 and feature in g.features])
-                for feature in features]
+    metrics = sorted(
+        (set(evaluation.overall) | {name for g in evaluation.groups for name in g.metrics})
+        - {"count"}
+    )
+    intersectional = (
+        [g for g in evaluation.groups if len(g.features) == len(features)]
+        if len(features) > 1
+        else []
+    )
+    marginal = [
+        (feature, [g for g in evaluation.groups if len(g.features) == 1 and feature in g.features])
+        for feature in features
+    ]
     # Groups of a source that names no sensitive features (e.g. Hub results) still show.
     if not features and evaluation.groups:
         marginal = [("group", list(evaluation.groups))]
     summary = glance(evaluation, card_wide)
     hidden: dict[str, int] = {}
-    intersectional, hidden["intersectional"] = capped_groups(intersectional, evaluation,
-                                                              summary.headline)
+    intersectional, hidden["intersectional"] = capped_groups(
+        intersectional, evaluation, summary.headline
+    )
     capped = []
     for feature, groups in marginal:
         kept, hidden[feature] = capped_groups(groups, evaluation, summary.headline)
@@ -128,8 +137,9 @@ def evaluation_view(evaluation: DisaggregatedEvaluation,
     return EvaluationView(evaluation, metrics, intersectional, capped, summary, hidden)
 
 
-def _group_flags(group: GroupResult, evaluation: DisaggregatedEvaluation,
-                 metrics: list[str] | None = None) -> str:
+def _group_flags(
+    group: GroupResult, evaluation: DisaggregatedEvaluation, metrics: list[str] | None = None
+) -> str:
     flags = []
     if group.small and group.n is not None:
         flags.append(f"⚠️ small group (n={group.n:,}, below {evaluation.min_group_size})")
@@ -145,23 +155,28 @@ def _template_name(card: ModelCard | DataCard, target: str) -> str:
     return f"{card.kind}/{target}.md.j2"
 
 
-def _render_markdown(card: ModelCard | DataCard, target: _env.Target, precision: int,
-                     template: Path | None) -> str:
+def _render_markdown(
+    card: ModelCard | DataCard, target: _env.Target, precision: int, template: Path | None
+) -> str:
     if template is not None:
         env, name = _env.user_environment(template, target, precision)
     else:
         env = _env.builtin_environment(target, precision)
         name = _template_name(card, target)
     env.filters["group_flags"] = _group_flags
-    evaluations = ([evaluation_view(e, card.headline_metrics)
-                    for e in card.quantitative_analyses.evaluations]
-                   if isinstance(card, ModelCard) else [])
+    evaluations = (
+        [evaluation_view(e, card.headline_metrics) for e in card.quantitative_analyses.evaluations]
+        if isinstance(card, ModelCard)
+        else []
+    )
     try:
-        return _env.render_template(env, name, card=card, evaluations=evaluations,
-                                    view=card_view(card))
+        return _env.render_template(
+            env, name, card=card, evaluations=evaluations, view=card_view(card)
+        )
     except jinja2.TemplateSyntaxError as exc:
-        raise CardgenError(f"{exc.filename or exc.name}:{exc.lineno}: template syntax error: "
-                           f"{exc.message}") from None
+        raise CardgenError(
+            f"{exc.filename or exc.name}:{exc.lineno}: template syntax error: {exc.message}"
+        ) from None
     except jinja2.TemplateNotFound as exc:
         raise CardgenError(f"template not found: {exc.name}") from None
     except (jinja2.UndefinedError, jinja2.sandbox.SecurityError, TypeError) as exc:
@@ -176,15 +191,19 @@ def _template_location(exc: BaseException) -> str:
         filename = tb.tb_frame.f_code.co_filename
         if filename.endswith(".j2") or filename.endswith(".jinja") or "templates" in filename:
             template_line = tb.tb_frame.f_globals.get("__jinja_template__")
-            line = (template_line.get_corresponding_lineno(tb.tb_lineno)
-                    if template_line is not None else tb.tb_lineno)
+            line = (
+                template_line.get_corresponding_lineno(tb.tb_lineno)
+                if template_line is not None
+                else tb.tb_lineno
+            )
             location = f"{filename}:{line}"
         tb = tb.tb_next
     return location
 
 
-def render_hub_body(card: ModelCard | DataCard, precision: int = DEFAULT_PRECISION,
-                    template: Path | None = None) -> str:
+def render_hub_body(
+    card: ModelCard | DataCard, precision: int = DEFAULT_PRECISION, template: Path | None = None
+) -> str:
     """The Hub README body (Markdown with cardgen region markers, no front matter)."""
     return _render_markdown(card, "hub", precision, template)
 
@@ -193,10 +212,14 @@ def _fact_part(card: ModelCard | DataCard, precision: int, part: str, level: int
     """A `results` or `profile` region's Markdown for an imported card; empty without facts."""
     env = _env.builtin_environment("hub", precision)
     env.filters["group_flags"] = _group_flags
-    evaluations = ([evaluation_view(e) for e in card.quantitative_analyses.evaluations]
-                   if isinstance(card, ModelCard) else [])
-    return _env.render_template(env, "_facts.md.j2", card=card, evaluations=evaluations,
-                                part=part, level=level).strip("\n")
+    evaluations = (
+        [evaluation_view(e) for e in card.quantitative_analyses.evaluations]
+        if isinstance(card, ModelCard)
+        else []
+    )
+    return _env.render_template(
+        env, "_facts.md.j2", card=card, evaluations=evaluations, part=part, level=level
+    ).strip("\n")
 
 
 def _imported_front_matter(card: ModelCard | DataCard, data: dict[str, Any]) -> str:
@@ -222,8 +245,14 @@ def uses_layout(card: ModelCard | DataCard, fill_template: bool | None = None) -
     return not fill and is_imported(card.model_dump(mode="json", include={"extra"}))
 
 
-def render(card: ModelCard | DataCard, fmt: Format, precision: int = DEFAULT_PRECISION,
-           template: Path | None = None, *, fill_template: bool | None = None) -> str:
+def render(
+    card: ModelCard | DataCard,
+    fmt: Format,
+    precision: int = DEFAULT_PRECISION,
+    template: Path | None = None,
+    *,
+    fill_template: bool | None = None,
+) -> str:
     """Render a card.
 
     Args:
@@ -249,8 +278,10 @@ def render(card: ModelCard | DataCard, fmt: Format, precision: int = DEFAULT_PRE
         return dumps_json(card.model_dump(mode="json"))
     if fmt == "croissant":
         if not isinstance(card, DataCard):
-            raise CardgenError(f"{card.name}: Croissant describes datasets; "
-                               "render a data card (kind: data) with --format croissant")
+            raise CardgenError(
+                f"{card.name}: Croissant describes datasets; "
+                "render a data card (kind: data) with --format croissant"
+            )
         from .croissant import to_croissant  # optional part, imported on use
 
         return dumps_json(to_croissant(card))
@@ -259,8 +290,7 @@ def render(card: ModelCard | DataCard, fmt: Format, precision: int = DEFAULT_PRE
     if fmt == "hub":
         if template is None and uses_layout(card, fill_template):
             data = card.model_dump(mode="json")
-            body = imported_body(data, lambda part, level: _fact_part(card, precision, part,
-                                                                      level))
+            body = imported_body(data, lambda part, level: _fact_part(card, precision, part, level))
             return _imported_front_matter(card, data) + body
         body = stamp_regions(render_hub_body(card, precision, template))
         from ..hub.model_index import front_matter  # huggingface_hub, only when rendering
@@ -274,8 +304,10 @@ def sidecars(card: ModelCard | DataCard) -> dict[str, str]:
     JSON (valid against the evaluation schema), keyed by path relative to the README."""
     if not isinstance(card, ModelCard):
         return {}
-    return {sidecar_path(e): dumps_json(e.model_dump(mode="json"))
-            for e in card.quantitative_analyses.evaluations}
+    return {
+        sidecar_path(e): dumps_json(e.model_dump(mode="json"))
+        for e in card.quantitative_analyses.evaluations
+    }
 
 
 def _front_matter_text(data: dict[str, Any]) -> str:
@@ -301,10 +333,17 @@ class WriteResult:
     """Evaluation sidecars (re)written beside a Hub README."""
 
 
-def write_rendered(card: ModelCard | DataCard, fmt: Format, out: Path, *,
-                   precision: int = DEFAULT_PRECISION, template: Path | None = None,
-                   force: bool = False, fill_template: bool | None = None,
-                   edits: Edits = "error") -> WriteResult:
+def write_rendered(
+    card: ModelCard | DataCard,
+    fmt: Format,
+    out: Path,
+    *,
+    precision: int = DEFAULT_PRECISION,
+    template: Path | None = None,
+    force: bool = False,
+    fill_template: bool | None = None,
+    edits: Edits = "error",
+) -> WriteResult:
     """Render and write a card, regenerating an existing Hub README in place.
 
     An existing README is only changed between its cardgen markers (and in the front
@@ -329,8 +368,9 @@ def write_rendered(card: ModelCard | DataCard, fmt: Format, out: Path, *,
             old = out.read_bytes().decode("utf-8")
         except UnicodeDecodeError:
             if not force:
-                raise CardgenError(f"{out}: exists and is not UTF-8 text; pass --force to "
-                                   "overwrite it") from None
+                raise CardgenError(
+                    f"{out}: exists and is not UTF-8 text; pass --force to overwrite it"
+                ) from None
         if old is not None and fmt == "hub" and not force:
             _, body = split_front_matter(text)
             layout = template is None and uses_layout(card, fill_template)
@@ -338,13 +378,20 @@ def write_rendered(card: ModelCard | DataCard, fmt: Format, out: Path, *,
                 # A README rendered from the full template before: it stays so, rather
                 # than gaining the author-layout regions beside the template's.
                 layout = False
-                _, body = split_front_matter(render(card, fmt, precision, template,
-                                                    fill_template=True))
+                _, body = split_front_matter(
+                    render(card, fmt, precision, template, fill_template=True)
+                )
             from ..hub.model_index import front_matter
 
-            text, missing = merge_readme(old, body, front_matter(card), str(out), edits=edits,
-                                         insert_new=layout,
-                                         kind="data" if isinstance(card, DataCard) else "model")
+            text, missing = merge_readme(
+                old,
+                body,
+                front_matter(card),
+                str(out),
+                edits=edits,
+                insert_new=layout,
+                kind="data" if isinstance(card, DataCard) else "model",
+            )
         elif old is not None and fmt == "page" and not force and "<!-- cardgen:" in old:
             text, missing = merge_readme(old, text, {}, str(out), edits=edits)
     extra: list[Path] = []

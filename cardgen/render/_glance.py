@@ -24,8 +24,15 @@ SHOWN_WHEN_CAPPED = 50
 MAX_NAMED = 12
 """Groups named in one "insufficient evidence" note; the rest are counted."""
 
-_PREFERRED = ("accuracy", "balanced_accuracy", "f1", "roc_auc", "r2_score",
-              "mean_absolute_error", "discrimination_score")
+_PREFERRED = (
+    "accuracy",
+    "balanced_accuracy",
+    "f1",
+    "roc_auc",
+    "r2_score",
+    "mean_absolute_error",
+    "discrimination_score",
+)
 """Shown first from results that name no headline metrics (Hub results, probes)."""
 
 _MEASURE_RATES: dict[str, tuple[str, ...]] = {
@@ -117,8 +124,9 @@ def headline_metrics(evaluation: DisaggregatedEvaluation, card_wide: list[str]) 
     if chosen:
         return chosen
     reported = [m for m in evaluation.overall if m != "count"]
-    return sorted(reported, key=lambda m: (_PREFERRED.index(m) if m in _PREFERRED
-                                           else len(_PREFERRED)))
+    return sorted(
+        reported, key=lambda m: _PREFERRED.index(m) if m in _PREFERRED else len(_PREFERRED)
+    )
 
 
 def _left_out(items: list[InsufficientEvidence]) -> LeftOut:
@@ -129,8 +137,9 @@ def _left_out(items: list[InsufficientEvidence]) -> LeftOut:
     return LeftOut(unique[:MAX_NAMED], max(0, len(unique) - MAX_NAMED))
 
 
-def _insufficient(evaluation: DisaggregatedEvaluation,
-                  features: list[str]) -> dict[str, list[InsufficientEvidence]]:
+def _insufficient(
+    evaluation: DisaggregatedEvaluation, features: list[str]
+) -> dict[str, list[InsufficientEvidence]]:
     out: dict[str, list[InsufficientEvidence]] = {}
     for item in evaluation.insufficient_evidence:
         if list(item.features) == features:
@@ -138,9 +147,12 @@ def _insufficient(evaluation: DisaggregatedEvaluation,
     return out
 
 
-def _test_value(evaluation: DisaggregatedEvaluation, test: ThresholdTest,
-                gaps: dict[tuple[str, str], Disparity], groups: list[GroupResult]
-                ) -> MetricValue | None:
+def _test_value(
+    evaluation: DisaggregatedEvaluation,
+    test: ThresholdTest,
+    gaps: dict[tuple[str, str], Disparity],
+    groups: list[GroupResult],
+) -> MetricValue | None:
     metric = test.metric
     if metric in evaluation.fairness_measures:
         return evaluation.fairness_measures[metric]
@@ -158,8 +170,9 @@ def _test_value(evaluation: DisaggregatedEvaluation, test: ThresholdTest,
     return None
 
 
-def _distance(group: GroupResult, evaluation: DisaggregatedEvaluation,
-              headline: list[str]) -> float:
+def _distance(
+    group: GroupResult, evaluation: DisaggregatedEvaluation, headline: list[str]
+) -> float:
     """How far a group's headline values lie from the overall ones (its largest gap)."""
     far = 0.0
     for name in headline:
@@ -179,12 +192,17 @@ def glance(evaluation: DisaggregatedEvaluation, card_wide: list[str] | None = No
     """
     headline = headline_metrics(evaluation, card_wide or [])
     features = list(evaluation.sensitive_features)
-    top = [g for g in evaluation.groups if len(g.features) == len(features)] if features \
+    top = (
+        [g for g in evaluation.groups if len(g.features) == len(features)]
+        if features
         else list(evaluation.groups)
+    )
     table = list(evaluation.groups)
     gaps: dict[tuple[str, str], Disparity] = {
-        (d.metric, d.measure): d for d in evaluation.disparities
-        if d.comparison == "between_groups" and d.features == features}
+        (d.metric, d.measure): d
+        for d in evaluation.disparities
+        if d.comparison == "between_groups" and d.features == features
+    }
     small = _insufficient(evaluation, features)
     overall = [(m, evaluation.overall[m]) for m in headline if m in evaluation.overall]
     tests = []
@@ -195,26 +213,37 @@ def glance(evaluation: DisaggregatedEvaluation, card_wide: list[str] | None = No
             for suffix in ("_difference", "_ratio", "_min", "_max"):
                 base = base.removesuffix(suffix) if base not in evaluation.overall else base
             rates = (base,)
-        items = [] if evaluation.include_small_groups or test.metric in evaluation.overall \
+        items = (
+            []
+            if evaluation.include_small_groups or test.metric in evaluation.overall
             else [i for r in rates for i in small.get(r, [])]
+        )
         tests.append(TestLine(test, _test_value(evaluation, test, gaps, top), _left_out(items)))
-    gap_lines = [GapLine(m, gaps.get((m, "difference")), _left_out(small.get(m, [])))
-                 for m in headline if features]
-    measures_left_out = {k: _left_out([i for r in rates for i in small.get(r, [])])
-                         for k, rates in _MEASURE_RATES.items()
-                         if k in evaluation.fairness_measures}
+    gap_lines = [
+        GapLine(m, gaps.get((m, "difference")), _left_out(small.get(m, [])))
+        for m in headline
+        if features
+    ]
+    measures_left_out = {
+        k: _left_out([i for r in rates for i in small.get(r, [])])
+        for k, rates in _MEASURE_RATES.items()
+        if k in evaluation.fairness_measures
+    }
     shown = table
     if len(table) > MAX_GROUP_ROWS:
         thin = {tuple(i.features.items()) for i in evaluation.insufficient_evidence}
-        ranked = sorted(table, key=lambda g: (tuple(g.features.items()) in thin,
-                                              -_distance(g, evaluation, headline)))
+        ranked = sorted(
+            table,
+            key=lambda g: (tuple(g.features.items()) in thin, -_distance(g, evaluation, headline)),
+        )
         keep = {id(g) for g in ranked[:SHOWN_WHEN_CAPPED]}
         shown = [g for g in table if id(g) in keep]
     return Glance(headline, overall, tests, gap_lines, shown, len(table), measures_left_out)
 
 
-def capped_groups(groups: list[GroupResult], evaluation: DisaggregatedEvaluation,
-                  headline: list[str]) -> tuple[list[GroupResult], int]:
+def capped_groups(
+    groups: list[GroupResult], evaluation: DisaggregatedEvaluation, headline: list[str]
+) -> tuple[list[GroupResult], int]:
     """A detail table's groups: all of them, or the furthest `SHOWN_WHEN_CAPPED` when there
     are more than `MAX_GROUP_ROWS`; also the number left out."""
     if len(groups) <= MAX_GROUP_ROWS:

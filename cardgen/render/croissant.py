@@ -59,10 +59,19 @@ CONTEXT: dict[str, Any] = {
     "transform": "cr:transform",
 }
 
-_DATA_TYPES = {"integer": "sc:Integer", "float": "sc:Float", "boolean": "sc:Boolean",
-               "date": "sc:Date", "datetime": "sc:DateTime"}
-_ENCODING = {"csv": "text/csv", "parquet": "application/x-parquet",
-             "jsonl": "application/jsonlines", "arrow": "application/vnd.apache.arrow.stream"}
+_DATA_TYPES = {
+    "integer": "sc:Integer",
+    "float": "sc:Float",
+    "boolean": "sc:Boolean",
+    "date": "sc:Date",
+    "datetime": "sc:DateTime",
+}
+_ENCODING = {
+    "csv": "text/csv",
+    "parquet": "application/x-parquet",
+    "jsonl": "application/jsonlines",
+    "arrow": "application/vnd.apache.arrow.stream",
+}
 _ISO_INTERVAL = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?(/\d{4}(-\d{2}(-\d{2})?)?)?$")
 _COMPUTED = "Computed by cardgen profile"
 
@@ -95,30 +104,47 @@ def _rai(card: DataCard, profile: DatasetProfile | None) -> dict[str, Any]:
     sens, bl, mnt = card.sensitive_information, card.biases_and_limitations, card.maintenance
     rai: dict[str, Any] = {
         "rai:dataCollection": _join(
-            collection.method, _labelled("Sources", collection.sources),
+            collection.method,
+            _labelled("Sources", collection.sources),
             _labelled("Timeframe", collection.timeframe),
             _labelled("Collected by", collection.collectors),
-            _labelled("Consent", collection.consent)),
-        "rai:dataCollectionRawData": _join(card.authorship.origin,
-                                           _labelled("Raw data available",
-                                                     None if pre.raw_data_available is None
-                                                     else str(pre.raw_data_available).lower())),
+            _labelled("Consent", collection.consent),
+        ),
+        "rai:dataCollectionRawData": _join(
+            card.authorship.origin,
+            _labelled(
+                "Raw data available",
+                None if pre.raw_data_available is None else str(pre.raw_data_available).lower(),
+            ),
+        ),
         "rai:dataPreprocessingProtocol": [p for p in [pre.description, *pre.steps] if p],
-        "rai:dataAnnotationProtocol": [p for p in [
-            ann.process, _labelled("Guidelines", ann.guidelines)] if p],
+        "rai:dataAnnotationProtocol": [
+            p for p in [ann.process, _labelled("Guidelines", ann.guidelines)] if p
+        ],
         "rai:annotatorDemographics": [ann.annotators] if ann.annotators else [],
         "rai:dataAnnotationAnalysis": [ann.agreement] if ann.agreement else [],
         "rai:dataBiases": list(bl.known_biases),
-        "rai:dataLimitations": [*bl.limitations,
-                                *(f"Not for: {use}" for use in card.motivation.out_of_scope_uses),
-                                *(f"Recommendation: {r}" for r in bl.recommendations)],
+        "rai:dataLimitations": [
+            *bl.limitations,
+            *(f"Not for: {use}" for use in card.motivation.out_of_scope_uses),
+            *(f"Recommendation: {r}" for r in bl.recommendations),
+        ],
         "rai:dataUseCases": [*card.motivation.intended_uses],
-        "rai:personalSensitiveInformation": [p for p in [
-            _labelled("Sensitive attributes", sens.sensitive_attributes),
-            sens.personal_information, _labelled("Anonymization", sens.anonymization)] if p],
+        "rai:personalSensitiveInformation": [
+            p
+            for p in [
+                _labelled("Sensitive attributes", sens.sensitive_attributes),
+                sens.personal_information,
+                _labelled("Anonymization", sens.anonymization),
+            ]
+            if p
+        ],
         "rai:dataReleaseMaintenancePlan": _join(
-            mnt.update_policy, _labelled("Maintainers", mnt.maintainers),
-            _labelled("Errata", mnt.errata), _labelled("Contact", mnt.contact)),
+            mnt.update_policy,
+            _labelled("Maintainers", mnt.maintainers),
+            _labelled("Errata", mnt.errata),
+            _labelled("Contact", mnt.contact),
+        ),
     }
     timeframe = (collection.timeframe or "").strip()
     if _ISO_INTERVAL.match(timeframe):
@@ -130,25 +156,41 @@ def _rai(card: DataCard, profile: DatasetProfile | None) -> dict[str, Any]:
 
 def _add_profile_facts(rai: dict[str, Any], profile: DatasetProfile) -> None:
     """Computed facts go beside the prose, each marked as computed."""
-    missing = [f"{c.name}: {c.missing} of {profile.num_rows} ({c.missing_rate:.1%})"
-               for c in profile.columns if c.missing and c.missing_rate is not None]
+    missing = [
+        f"{c.name}: {c.missing} of {profile.num_rows} ({c.missing_rate:.1%})"
+        for c in profile.columns
+        if c.missing and c.missing_rate is not None
+    ]
     markers = [w.message for w in profile.warnings if w.kind == "missing_marker"]
     rai["rai:dataCollectionMissingData"] = _join(
-        f"{_COMPUTED}: missing values per column: {'; '.join(missing)}" if missing
-        else f"{_COMPUTED}: no missing values", *markers)
-    biases = [w.message for w in profile.warnings
-              if w.kind in ("small_group", "differential_missingness")]
+        f"{_COMPUTED}: missing values per column: {'; '.join(missing)}"
+        if missing
+        else f"{_COMPUTED}: no missing values",
+        *markers,
+    )
+    biases = [
+        w.message for w in profile.warnings if w.kind in ("small_group", "differential_missingness")
+    ]
     if profile.groups:
-        shares = [f"{', '.join(f'{k}={v}' for k, v in g.features.items())}: {g.count} rows"
-                  + (f", base rate {g.base_rate.value:.3f}" if g.base_rate is not None
-                     and g.base_rate.value is not None else "")
-                  for g in profile.groups]
-        biases.insert(0, f"group representation{' and label base rates' if profile.label else ''}"
-                         f": {'; '.join(shares)}")
+        shares = [
+            f"{', '.join(f'{k}={v}' for k, v in g.features.items())}: {g.count} rows"
+            + (
+                f", base rate {g.base_rate.value:.3f}"
+                if g.base_rate is not None and g.base_rate.value is not None
+                else ""
+            )
+            for g in profile.groups
+        ]
+        biases.insert(
+            0,
+            f"group representation{' and label base rates' if profile.label else ''}"
+            f": {'; '.join(shares)}",
+        )
     rai["rai:dataBiases"] += [f"{_COMPUTED}: {b}" for b in biases]
     rai["rai:personalSensitiveInformation"] += [
         f"{_COMPUTED}: column {f.column!r} may hold personal data ({f.kind}): {f.detail}"
-        for f in profile.personal_data]
+        for f in profile.personal_data
+    ]
 
 
 def _file_id(profile: DatasetProfile) -> str:
@@ -161,9 +203,13 @@ def _distribution(profile: DatasetProfile) -> list[dict[str, Any]]:
     entries: list[tuple[str, str | None]] = [*sorted(shas.items())]
     for path, sha in entries or [(profile.source, None)]:
         name = PurePath(path).name
-        obj: dict[str, Any] = {"@type": "cr:FileObject", "@id": name, "name": name,
-                               "contentUrl": name,
-                               "encodingFormat": _ENCODING[profile.format]}
+        obj: dict[str, Any] = {
+            "@type": "cr:FileObject",
+            "@id": name,
+            "name": name,
+            "contentUrl": name,
+            "encodingFormat": _ENCODING[profile.format],
+        }
         if sha:
             obj["sha256"] = sha
         files.append(obj)
@@ -174,17 +220,23 @@ def _record_set(profile: DatasetProfile, file_id: str) -> dict[str, Any]:
     record_id = quote(PurePath(profile.source).stem or "records", safe="")
     fields = []
     for column in profile.columns:
-        fields.append({
-            "@type": "cr:Field",
-            "@id": f"{record_id}/{quote(column.name, safe='')}",
-            "name": column.name,
-            "description": _column_summary(column),
-            "dataType": _DATA_TYPES.get(column.type, "sc:Text"),
-            "source": {"fileObject": {"@id": file_id}, "extract": {"column": column.name}},
-        })
-    return {"@type": "cr:RecordSet", "@id": record_id, "name": record_id,
-            "description": f"{profile.num_rows} records of {profile.num_columns} columns",
-            "field": fields}
+        fields.append(
+            {
+                "@type": "cr:Field",
+                "@id": f"{record_id}/{quote(column.name, safe='')}",
+                "name": column.name,
+                "description": _column_summary(column),
+                "dataType": _DATA_TYPES.get(column.type, "sc:Text"),
+                "source": {"fileObject": {"@id": file_id}, "extract": {"column": column.name}},
+            }
+        )
+    return {
+        "@type": "cr:RecordSet",
+        "@id": record_id,
+        "name": record_id,
+        "description": f"{profile.num_rows} records of {profile.num_columns} columns",
+        "field": fields,
+    }
 
 
 def _people(names: list[str]) -> list[dict[str, str]]:
@@ -230,8 +282,8 @@ def to_croissant(card: DataCard, profile: DatasetProfile | None = None) -> dict[
         "conformsTo": [CROISSANT_1_0, RAI_1_0],
         "name": card.name,
         "alternateName": card.title or metadata.pretty_name,
-        "description": _join(card.summary, card.composition.description,
-                             card.motivation.purpose) or card.name,
+        "description": _join(card.summary, card.composition.description, card.motivation.purpose)
+        or card.name,
         "license": licenses[0] if len(licenses) == 1 else licenses,
         "url": card.distribution.url,
         "version": authorship.version,

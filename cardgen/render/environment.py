@@ -108,8 +108,9 @@ def builtin_environment(target: Target, precision: int = 3) -> jinja2.Environmen
     return _configure(env, target, precision)
 
 
-def user_environment(template: Path, target: Target,
-                     precision: int = 3) -> tuple[jinja2.Environment, str]:
+def user_environment(
+    template: Path, target: Target, precision: int = 3
+) -> tuple[jinja2.Environment, str]:
     """A sandboxed environment for a user's template file, which may include ours.
 
     Returns:
@@ -120,9 +121,11 @@ def user_environment(template: Path, target: Target,
     """
     if not template.is_file():
         raise CardgenError(f"{template}: template not found (expected a Jinja2 file)")
-    loader = jinja2.ChoiceLoader([
-        jinja2.FileSystemLoader(template.resolve().parent),
-        jinja2.FileSystemLoader(templates_dir()),
-    ])
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader(template.resolve().parent),
+            jinja2.FileSystemLoader(templates_dir()),
+        ]
+    )
     env = jinja2.sandbox.ImmutableSandboxedEnvironment(loader=loader, **_options())
     return _configure(env, target, precision), template.name

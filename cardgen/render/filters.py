@@ -17,21 +17,62 @@ from ..schema import MetricValue
 # Tags that card prose may keep on a site page; everything else (script, iframe, style,
 # form, object, embed, ...) is removed, as are all event-handler attributes.
 _ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
-    "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre",
-    "s", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "th", "thead",
-    "tr", "u", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "kbd",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
 }
 _ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"},
-    "td": {"align"}, "th": {"align"}, "abbr": {"title"},
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"align"},
+    "th": {"align"},
+    "abbr": {"title"},
 }
 _SAFE_SCHEMES = {"http", "https", "mailto"}
 
 # Fenced code blocks and inline code spans: Markdown escapes their content itself, so
 # they pass through untouched (sanitizing them would show `&lt;` to readers).
-_CODE = re.compile(r"(^[ \t]*(```|~~~)[^\n]*\n.*?^[ \t]*\2[ \t]*$|`[^`\n]+`)",
-                   re.MULTILINE | re.DOTALL)
+_CODE = re.compile(
+    r"(^[ \t]*(```|~~~)[^\n]*\n.*?^[ \t]*\2[ \t]*$|`[^`\n]+`)", re.MULTILINE | re.DOTALL
+)
 # Autolinks such as <https://example.org>: an HTML cleaner would take them for tags.
 _AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]*:[^<>\s]*)>")
 # Markdown link and image targets (one level of nested parentheses), and reference
@@ -82,12 +123,18 @@ def sanitize_markdown(text: str) -> str:
     text = text.replace("\ue000", "").replace("\ue001", "")
     text = _CODE.sub(lambda m: keep(m.group(0)), text)
     text = _AUTOLINK.sub(
-        lambda m: keep("&lt;unsafe link removed&gt;" if _unsafe_url(m.group(1))
-                       else m.group(0)), text)
+        lambda m: keep("&lt;unsafe link removed&gt;" if _unsafe_url(m.group(1)) else m.group(0)),
+        text,
+    )
     if "<" in text or "&" in text:
-        text = nh3.clean(text, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES,
-                         url_schemes=_SAFE_SCHEMES, link_rel="noopener noreferrer nofollow",
-                         strip_comments=True)
+        text = nh3.clean(
+            text,
+            tags=_ALLOWED_TAGS,
+            attributes=_ALLOWED_ATTRIBUTES,
+            url_schemes=_SAFE_SCHEMES,
+            link_rel="noopener noreferrer nofollow",
+            strip_comments=True,
+        )
         # nh3 escapes a bare ">" that starts a Markdown blockquote; restore it.
         text = re.sub(r"^([ \t]*)&gt;", r"\1>", text, flags=re.MULTILINE)
     text = _neutralise_links(text)
@@ -180,8 +227,10 @@ def slug(text: str) -> str:
 
 
 SHORT_METRIC_NAMES = {
-    "selection_rate": "selection rate", "true_positive_rate": "TPR",
-    "false_positive_rate": "FPR", "false_negative_rate": "FNR",
+    "selection_rate": "selection rate",
+    "true_positive_rate": "TPR",
+    "false_positive_rate": "FPR",
+    "false_negative_rate": "FNR",
     "true_negative_rate": "TNR",
 }
 

@@ -16,7 +16,9 @@ LAYOUT_KEY = "hub_import"
 """Key under a card's `extra` where `cardgen import` records the README's layout."""
 
 MODEL_ORDER: dict[str, str] = {
-    "title": "", "title+summary": "", "summary": "Model Description",
+    "title": "",
+    "title+summary": "",
+    "summary": "Model Description",
     "intended_use.primary_uses": "Direct Use",
     "intended_use.downstream_uses": "Downstream Use",
     "intended_use.out_of_scope_uses": "Out-of-Scope Use",
@@ -33,8 +35,7 @@ MODEL_ORDER: dict[str, str] = {
     "metrics.performance_measures": "Metrics",
     "quantitative_analyses.summary": "Evaluation Results",
     "results": "Evaluation Results",
-    "technical_specifications.model_architecture_and_objective":
-        "Model Architecture and Objective",
+    "technical_specifications.model_architecture_and_objective": "Model Architecture and Objective",
     "technical_specifications.compute_infrastructure": "Compute Infrastructure",
     "technical_specifications.hardware": "Hardware",
     "technical_specifications.software": "Software",
@@ -46,7 +47,9 @@ MODEL_ORDER: dict[str, str] = {
 new section gets there."""
 
 DATA_ORDER: dict[str, str] = {
-    "title": "", "title+summary": "", "summary": "Dataset Description",
+    "title": "",
+    "title+summary": "",
+    "summary": "Dataset Description",
     "motivation.intended_uses": "Direct Use",
     "motivation.out_of_scope_uses": "Out-of-Scope Use",
     "composition.description": "Dataset Structure",
@@ -68,8 +71,12 @@ DATA_ORDER: dict[str, str] = {
 }
 """Data-card places in the order of the Hub's dataset card template."""
 
-_EVALUATION_FAMILY = {"evaluation_data.motivation", "factors.relevant_factors",
-                      "metrics.performance_measures", "quantitative_analyses.summary"}
+_EVALUATION_FAMILY = {
+    "evaluation_data.motivation",
+    "factors.relevant_factors",
+    "metrics.performance_measures",
+    "quantitative_analyses.summary",
+}
 FactPart = Callable[[str, int], str]
 """Renders a fact region (`results`, `profile`) at a heading level; empty when none."""
 
@@ -177,38 +184,52 @@ def _blocks(data: dict[str, Any], order: dict[str, str]) -> tuple[list[_Block], 
         before, after = entry.get("gaps", [1, 1])
         head = ([line] if line is not None else []) + [""] * (before if line is not None else 0)
         place = rank[target] if target in rank else heading_rank(heading, data.get("kind", ""))
-        blocks.append(_Block(head, _lines(body), [""] * after if body else [], level, place,
-                             region))
+        blocks.append(
+            _Block(head, _lines(body), [""] * after if body else [], level, place, region)
+        )
     return blocks, used
 
 
-def _pending(data: dict[str, Any], order: dict[str, str], blocks: list[_Block],
-             used: dict[str, int], fact_part: FactPart, level: int) -> list[tuple[int, _Block]]:
+def _pending(
+    data: dict[str, Any],
+    order: dict[str, str],
+    blocks: list[_Block],
+    used: dict[str, int],
+    fact_part: FactPart,
+    level: int,
+) -> list[tuple[int, _Block]]:
     """Sections the card has but the author's layout has no place for, in template order."""
-    placed = {b.region.rsplit("-", 1)[0] if b.region and b.region[-1].isdigit() else b.region
-              for b in blocks}
+    placed = {
+        b.region.rsplit("-", 1)[0] if b.region and b.region[-1].isdigit() else b.region
+        for b in blocks
+    }
     pending: list[tuple[int, _Block]] = []
     for rank, (path, heading) in enumerate(order.items()):
         text: str | None = None
         if path in ("title", "title+summary"):
             continue
         if path == "summary":
-            if "title+summary" in {e["to"] for e in data["extra"][LAYOUT_KEY]["layout"]} \
-                    or "summary" in placed:
+            if (
+                "title+summary" in {e["to"] for e in data["extra"][LAYOUT_KEY]["layout"]}
+                or "summary" in placed
+            ):
                 continue
             text = data.get("summary")
         elif path in ("results", "profile"):
             text = fact_part(path, level + 1) or None
         elif path == "more-sections":
-            count = sum(1 for e in data["extra"][LAYOUT_KEY]["layout"]
-                        if e["to"] == "extra_sections")
+            count = sum(
+                1 for e in data["extra"][LAYOUT_KEY]["layout"] if e["to"] == "extra_sections"
+            )
             added = (data.get("extra_sections") or [])[count:]
-            text = "\n\n".join(_heading(s["heading"], s["level"]) + "\n\n" + s["body"]
-                               for s in added) or None
+            text = (
+                "\n\n".join(_heading(s["heading"], s["level"]) + "\n\n" + s["body"] for s in added)
+                or None
+            )
         else:
             value = _get(data, path)
             if isinstance(value, list):
-                rest = value[used.get(path, 0):]
+                rest = value[used.get(path, 0) :]
                 text = _as_text(rest) if rest else None
             elif value and path not in used:
                 text = value
@@ -217,8 +238,11 @@ def _pending(data: dict[str, Any], order: dict[str, str], blocks: list[_Block],
         lines = _lines(text)
         if heading:
             lines = [_heading(heading, level), "", *lines]
-        name = path if path in ("results", "profile", "more-sections") or path not in used \
+        name = (
+            path
+            if path in ("results", "profile", "more-sections") or path not in used
             else f"{path}-more"
+        )
         pending.append((rank, _Block([], lines, [""], level, rank, name)))
     return pending
 
@@ -237,11 +261,19 @@ def insertion_index(sections: list[tuple[int, int | None]], rank: int) -> tuple[
     """
     # The author's section the template puts closest before the new one (the last such
     # when several share that place), whatever the author's own order.
-    anchor = max((i for i, (_, order) in enumerate(sections)
-                  if order is not None and order <= rank),
-                 key=lambda i: (sections[i][1], i), default=-1)
-    following = next((i for i, (_, order) in enumerate(sections)
-                      if i > anchor and order is not None and order > rank), None)
+    anchor = max(
+        (i for i, (_, order) in enumerate(sections) if order is not None and order <= rank),
+        key=lambda i: (sections[i][1], i),
+        default=-1,
+    )
+    following = next(
+        (
+            i
+            for i, (_, order) in enumerate(sections)
+            if i > anchor and order is not None and order > rank
+        ),
+        None,
+    )
     if anchor >= 0 and sections[anchor][0] >= 2:
         # After the anchor's subsections, never past a section the template puts later.
         end = anchor + 1
@@ -254,13 +286,21 @@ def insertion_index(sections: list[tuple[int, int | None]], rank: int) -> tuple[
 def _insert(blocks: list[_Block], rank: int, part: _Block, path_of: list[str | None]) -> None:
     """Attach a new section where the Hub template would have it among the author's."""
     position, anchor = insertion_index([(b.level, b.order) for b in blocks], rank)
-    if anchor >= 0 and path_of[anchor] in _EVALUATION_FAMILY and part.region == "results" \
-            and part.body:
+    if (
+        anchor >= 0
+        and path_of[anchor] in _EVALUATION_FAMILY
+        and part.region == "results"
+        and part.body
+    ):
         # Inside the author's evaluation section: one level down, its headings too.
         shift = blocks[anchor].level + 1 - part.level
-        part.body = [_heading("Results", blocks[anchor].level + 1),
-                     *("#" * shift + line if shift > 0 and re.match(r"#{1,5} ", line) else line
-                       for line in part.body[1:])]
+        part.body = [
+            _heading("Results", blocks[anchor].level + 1),
+            *(
+                "#" * shift + line if shift > 0 and re.match(r"#{1,5} ", line) else line
+                for line in part.body[1:]
+            ),
+        ]
     # Parts are written after the block before `position` (or before everything).
     if position == 0:
         blocks.insert(0, _Block([], None, [], 0, None, parts=[part]))
@@ -276,8 +316,7 @@ def region_rank(name: str, kind: str) -> int | None:
     return order.index(base) if base in order else None
 
 
-def imported_body(data: dict[str, Any], fact_part: FactPart, *,
-                  markers: bool = True) -> str:
+def imported_body(data: dict[str, Any], fact_part: FactPart, *, markers: bool = True) -> str:
     """An imported card's README body in the author's layout.
 
     Args:
@@ -324,4 +363,3 @@ def _emit(block: _Block, lines: list[str], markers: bool) -> None:
 def layout_text(spec: dict[str, Any]) -> str:
     """The body an import layout describes, without markers or added sections."""
     return imported_body(spec, lambda name, level: "", markers=False)
-

@@ -18,12 +18,15 @@ Edits = Literal["error", "keep", "overwrite"]
 """What to do with a region edited by hand: stop, leave it, or replace it."""
 
 _MARKER = re.compile(r"<!-- cardgen:(begin|end) ([A-Za-z0-9_.-]+)(?: h=([0-9a-f]+))? -->")
-_FRONT_MATTER = re.compile(r"\A(\ufeff?---[ \t]*(\r\n|\n))(.*?)(\r?\n---[ \t]*(?:\r\n|\n|\Z))",
-                           re.DOTALL)
+_FRONT_MATTER = re.compile(
+    r"\A(\ufeff?---[ \t]*(\r\n|\n))(.*?)(\r?\n---[ \t]*(?:\r\n|\n|\Z))", re.DOTALL
+)
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-EDIT_HINT = ("pass --keep-edits to leave edited text as it is, --overwrite-edits to replace "
-             "it, or take it into the spec with `cardgen import README.md --update SPEC`")
+EDIT_HINT = (
+    "pass --keep-edits to leave edited text as it is, --overwrite-edits to replace "
+    "it, or take it into the spec with `cardgen import README.md --update SPEC`"
+)
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,9 @@ class Region:
 
     def edited(self, text: str) -> bool:
         """Whether the region's text differs from what cardgen recorded writing."""
-        return self.recorded is not None and region_hash(text[self.start:self.end]) \
-            != self.recorded
+        return (
+            self.recorded is not None and region_hash(text[self.start : self.end]) != self.recorded
+        )
 
 
 def find_regions(text: str, source: str = "<text>") -> dict[str, Region]:
@@ -58,23 +62,32 @@ def find_regions(text: str, source: str = "<text>") -> dict[str, Region]:
         line = text.count("\n", 0, match.start()) + 1
         if kind == "begin":
             if open_name is not None:
-                raise CardgenError(f"{source}:{line}: region {name!r} begins inside region "
-                                   f"{open_name!r}; close it first with "
-                                   f"<!-- cardgen:end {open_name} -->")
+                raise CardgenError(
+                    f"{source}:{line}: region {name!r} begins inside region "
+                    f"{open_name!r}; close it first with "
+                    f"<!-- cardgen:end {open_name} -->"
+                )
             if name in regions:
                 raise CardgenError(f"{source}:{line}: region {name!r} appears twice")
             open_name, open_match = name, match
         else:
             if open_name != name or open_match is None:
-                raise CardgenError(f"{source}:{line}: <!-- cardgen:end {name} --> has no "
-                                   "matching begin marker")
-            regions[name] = Region(name, open_match.end(), match.start(), open_match.start(),
-                                   open_match.group(3),
-                                   text.count("\n", 0, open_match.start()) + 1)
+                raise CardgenError(
+                    f"{source}:{line}: <!-- cardgen:end {name} --> has no matching begin marker"
+                )
+            regions[name] = Region(
+                name,
+                open_match.end(),
+                match.start(),
+                open_match.start(),
+                open_match.group(3),
+                text.count("\n", 0, open_match.start()) + 1,
+            )
             open_name = None
     if open_name is not None:
-        raise CardgenError(f"{source}: region {open_name!r} is never closed "
-                           f"(add <!-- cardgen:end {open_name} -->)")
+        raise CardgenError(
+            f"{source}: region {open_name!r} is never closed (add <!-- cardgen:end {open_name} -->)"
+        )
     return regions
 
 
@@ -82,9 +95,10 @@ def stamp_regions(text: str) -> str:
     """Record in each begin marker the hash of the text cardgen writes in its region."""
     regions = find_regions(text, "<generated>")
     for region in sorted(regions.values(), key=lambda r: r.begin, reverse=True):
-        marker = (f"<!-- cardgen:begin {region.name} "
-                  f"h={region_hash(text[region.start:region.end])} -->")
-        text = text[:region.begin] + marker + text[region.start:]
+        marker = (
+            f"<!-- cardgen:begin {region.name} h={region_hash(text[region.start : region.end])} -->"
+        )
+        text = text[: region.begin] + marker + text[region.start :]
     return text
 
 
@@ -93,7 +107,7 @@ def split_front_matter(text: str) -> tuple[str | None, str]:
     match = _FRONT_MATTER.match(text)
     if not match:
         return None, text
-    return match.group(0), text[match.end():]
+    return match.group(0), text[match.end() :]
 
 
 def _key_line(block: str, key: str) -> int:
@@ -103,9 +117,14 @@ def _key_line(block: str, key: str) -> int:
     return 1
 
 
-def _merge_front_matter(existing_block: str | None, generated: dict[str, Any],
-                        newline: str, source: str, edits: Edits,
-                        problems: list[str]) -> str:
+def _merge_front_matter(
+    existing_block: str | None,
+    generated: dict[str, Any],
+    newline: str,
+    source: str,
+    edits: Edits,
+    problems: list[str],
+) -> str:
     if not generated and existing_block is None:
         return ""
     inner = ""
@@ -117,19 +136,24 @@ def _merge_front_matter(existing_block: str | None, generated: dict[str, Any],
         existing = frontmatter.plain_front_matter(inner) if inner.strip() else {}
     except frontmatter.FrontMatterError as exc:
         where = f":{exc.line}" if exc.line else ""
-        raise CardgenError(f"{source}{where}: its YAML front matter does not parse "
-                           f"({exc.problem}); fix it or render with --force") from None
+        raise CardgenError(
+            f"{source}{where}: its YAML front matter does not parse "
+            f"({exc.problem}); fix it or render with --force"
+        ) from None
     recorded = frontmatter.strip_hash_comment(inner)[1]
     keep: tuple[str, ...] = ()
     if recorded is not None and frontmatter.fingerprint(existing) != recorded:
         # Edited by hand since cardgen wrote it: keys only the README has are kept anyway;
         # a value cardgen would change is the person's or cardgen's, and only they know.
-        conflicts = tuple(key for key, value in generated.items()
-                          if key in existing and existing[key] != value)
+        conflicts = tuple(
+            key for key, value in generated.items() if key in existing and existing[key] != value
+        )
         if edits == "error":
-            problems.extend(f"{source}:{_key_line(existing_block or '', key)}: front matter "
-                            f"key {key!r} was edited by hand since cardgen wrote it"
-                            for key in conflicts)
+            problems.extend(
+                f"{source}:{_key_line(existing_block or '', key)}: front matter "
+                f"key {key!r} was edited by hand since cardgen wrote it"
+                for key in conflicts
+            )
         elif edits == "keep":
             keep = conflicts
     # Keys cardgen generates are updated; keys only the README has (widget, extra tags
@@ -165,7 +189,7 @@ def _sections(text: str, kind: str) -> tuple[list[tuple[int, int | None]], list[
     for region in regions:
         rank = region_rank(region.name, kind)
         index = max(i for i, start in enumerate(offsets) if start <= region.begin)
-        content = text[region.start:region.end].lstrip("\r\n")
+        content = text[region.start : region.end].lstrip("\r\n")
         if _HEADING.match(content.split("\n", 1)[0]) and index + 1 < len(sections):
             index += 1  # a region that brings its own heading ranks its own section
         if rank is None:
@@ -191,9 +215,16 @@ def _insert_region(text: str, name: str, block: str, kind: str, newline: str) ->
     return text[:at] + block + newline * 2 + text[at:]
 
 
-def merge_readme(existing: str, generated: str, generated_front_matter: dict[str, Any],
-                 source: str = "README.md", *, edits: Edits = "error",
-                 insert_new: bool = False, kind: str = "model") -> tuple[str, list[str]]:
+def merge_readme(
+    existing: str,
+    generated: str,
+    generated_front_matter: dict[str, Any],
+    source: str = "README.md",
+    *,
+    edits: Edits = "error",
+    insert_new: bool = False,
+    kind: str = "model",
+) -> tuple[str, list[str]]:
     """Splice generated regions and front matter into an existing README.
 
     Args:
@@ -217,8 +248,10 @@ def merge_readme(existing: str, generated: str, generated_front_matter: dict[str
     """
     old_regions = find_regions(existing, source)
     if not old_regions:
-        raise CardgenError(f"{source}: has no <!-- cardgen:begin NAME --> markers, so cardgen "
-                           "cannot tell its text from yours; pass --force to overwrite it")
+        raise CardgenError(
+            f"{source}: has no <!-- cardgen:begin NAME --> markers, so cardgen "
+            "cannot tell its text from yours; pass --force to overwrite it"
+        )
     new_regions = find_regions(generated, "<generated>")
     crlf = existing.count("\r\n")
     newline = "\r\n" if crlf > existing.count("\n") - crlf else "\n"
@@ -230,39 +263,52 @@ def merge_readme(existing: str, generated: str, generated_front_matter: dict[str
         cursor = len(front_block)
     for region in sorted(old_regions.values(), key=lambda r: r.start):
         new = new_regions.get(region.name)
-        old_text = existing[region.start:region.end]
-        if new is not None and region.edited(existing) \
-                and region_hash(old_text) != region_hash(generated[new.start:new.end]):
+        old_text = existing[region.start : region.end]
+        if (
+            new is not None
+            and region.edited(existing)
+            and region_hash(old_text) != region_hash(generated[new.start : new.end])
+        ):
             if edits == "error":
-                problems.append(f"{source}:{region.line}: region {region.name!r} was edited "
-                                "by hand since cardgen wrote it")
+                problems.append(
+                    f"{source}:{region.line}: region {region.name!r} was edited "
+                    "by hand since cardgen wrote it"
+                )
             if edits != "overwrite":
                 new = None
         if new is not None:
-            pieces.append(existing[cursor:region.begin])
-            content = generated[new.begin:new.end]
+            pieces.append(existing[cursor : region.begin])
+            content = generated[new.begin : new.end]
             pieces.append(content.replace("\n", newline) if newline != "\n" else content)
         else:
-            pieces.append(existing[cursor:region.end])
+            pieces.append(existing[cursor : region.end])
         cursor = region.end
     pieces.append(existing[cursor:])
-    merged_front = _merge_front_matter(front_block, generated_front_matter, newline, source,
-                                       edits, problems)
+    merged_front = _merge_front_matter(
+        front_block, generated_front_matter, newline, source, edits, problems
+    )
     if problems:
         raise CardgenError("\n".join([*problems, EDIT_HINT]))
     body = "".join(pieces)
     missing = []
-    for name in sorted(set(new_regions) - set(old_regions),
-                       key=lambda n: new_regions[n].begin):
+    for name in sorted(set(new_regions) - set(old_regions), key=lambda n: new_regions[n].begin):
         region = new_regions[name]
-        content = generated[region.start:region.end].lstrip("\n")
+        content = generated[region.start : region.end].lstrip("\n")
         # Only sections cardgen adds (they bring their own heading) are inserted; a region
         # around an author's section body that the README no longer has was removed.
-        if insert_new and region_rank(name, kind) is not None and _HEADING.match(
-                content.split("\n", 1)[0]):
-            block = generated[region.begin:region.end] + f"<!-- cardgen:end {name} -->"
-            body = _insert_region(body, name, block.replace("\n", newline)
-                                  if newline != "\n" else block, kind, newline)
+        if (
+            insert_new
+            and region_rank(name, kind) is not None
+            and _HEADING.match(content.split("\n", 1)[0])
+        ):
+            block = generated[region.begin : region.end] + f"<!-- cardgen:end {name} -->"
+            body = _insert_region(
+                body,
+                name,
+                block.replace("\n", newline) if newline != "\n" else block,
+                kind,
+                newline,
+            )
         else:
             missing.append(name)
     return merged_front + body, missing

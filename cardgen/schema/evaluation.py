@@ -12,8 +12,9 @@ from pydantic import Field, model_validator
 from ._base import CardModel
 from .provenance import Provenance
 
-CIMethod = Literal["bootstrap", "wilson", "clustered", "clt", "harness-stderr", "paired",
-                   "reported", "none"]
+CIMethod = Literal[
+    "bootstrap", "wilson", "clustered", "clt", "harness-stderr", "paired", "reported", "none"
+]
 Task = Literal["binary", "multiclass", "regression", "generation", "decision-probe", "other"]
 
 
@@ -138,7 +139,6 @@ class InsufficientEvidence(CardModel):
     n: int = Field(ge=0)
     """The count the value rests on (the metric's own denominator: rows, positives,
     negatives or predicted positives), below the evaluation's `min_group_size`."""
-
 
 
 class DatasetReference(CardModel):

@@ -52,8 +52,9 @@ def export_schemas(out_dir: str | Path) -> list[Path]:
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise CardgenError(f"{out}: exists and is not a directory")
-    return [atomic_write_text(out / name, dumps_json(doc))
-            for name, doc in schema_documents().items()]
+    return [
+        atomic_write_text(out / name, dumps_json(doc)) for name, doc in schema_documents().items()
+    ]
 
 
 def stale_schemas(out_dir: str | Path) -> list[str]:

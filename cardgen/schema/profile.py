@@ -13,13 +13,29 @@ from ._base import CardModel
 from .evaluation import MetricValue
 from .provenance import Provenance
 
-ColumnType = Literal["integer", "float", "boolean", "string", "date", "datetime", "mixed",
-                     "null", "other"]
-PersonalDataKind = Literal["name", "email", "phone", "date_of_birth", "identifier", "address",
-                           "government_id", "ip_address"]
-WarningKind = Literal["small_group", "differential_missingness", "missing_marker",
-                      "mixed_types", "all_missing", "constant", "high_cardinality",
-                      "duplicates_unchecked"]
+ColumnType = Literal[
+    "integer", "float", "boolean", "string", "date", "datetime", "mixed", "null", "other"
+]
+PersonalDataKind = Literal[
+    "name",
+    "email",
+    "phone",
+    "date_of_birth",
+    "identifier",
+    "address",
+    "government_id",
+    "ip_address",
+]
+WarningKind = Literal[
+    "small_group",
+    "differential_missingness",
+    "missing_marker",
+    "mixed_types",
+    "all_missing",
+    "constant",
+    "high_cardinality",
+    "duplicates_unchecked",
+]
 
 
 class ValueCount(CardModel):

@@ -12,8 +12,9 @@ from pydantic import Field
 
 from ._base import CardModel
 
-SourceKind = Literal["spec", "hub", "run", "evaluate", "probe", "profile", "lm-eval", "inspect",
-                     "manual"]
+SourceKind = Literal[
+    "spec", "hub", "run", "evaluate", "probe", "profile", "lm-eval", "inspect", "manual"
+]
 
 
 class Provenance(CardModel):

@@ -15,21 +15,26 @@ from ._base import CardModel, StrList, _one_or_many
 def _known_metric_names() -> list[str]:
     from ..metrics import BINARY_COUNT_METRICS, PER_CLASS, REGRESSION_METRICS, SCORE_METRICS
 
-    return sorted({*BINARY_COUNT_METRICS, *SCORE_METRICS, *REGRESSION_METRICS, "f1_macro",
-                   *PER_CLASS} - {"count"})
+    return sorted(
+        {*BINARY_COUNT_METRICS, *SCORE_METRICS, *REGRESSION_METRICS, "f1_macro", *PER_CLASS}
+        - {"count"}
+    )
 
 
 def _check_metric_name(name: str) -> str:
     known = _known_metric_names()
     base = name.split("[", 1)[0] if name.endswith("]") else name
     if base not in known:
-        raise ValueError(f"unknown metric {name!r}; expected one of: {', '.join(known)} "
-                         f"(multiclass per-class metrics as `recall[CLASS]`)")
+        raise ValueError(
+            f"unknown metric {name!r}; expected one of: {', '.join(known)} "
+            f"(multiclass per-class metrics as `recall[CLASS]`)"
+        )
     return name
 
 
-MetricNames = Annotated[list[Annotated[str, AfterValidator(_check_metric_name)]],
-                        BeforeValidator(_one_or_many)]
+MetricNames = Annotated[
+    list[Annotated[str, AfterValidator(_check_metric_name)]], BeforeValidator(_one_or_many)
+]
 """Metric names checked against the metrics cardgen computes (one name or a list)."""
 
 

@@ -42,8 +42,14 @@ PARALLEL_FROM = 64
 """Below this many specs, preparing cards in one process is faster than starting workers."""
 SHARD_FROM = 400
 """From this many cards, several mkdocs processes build slices of the site at once."""
-_SHARED_PAGES = ["index.md", "sections/", "models/index.md", "data/index.md", "find/index.md",
-                 "audit/"]
+_SHARED_PAGES = [
+    "index.md",
+    "sections/",
+    "models/index.md",
+    "data/index.md",
+    "find/index.md",
+    "audit/",
+]
 """Pages besides the cards: only the first of several mkdocs processes builds them."""
 _OWNED = ("index.md", "models/", "data/", "sections/", "assets/cardgen/", "find/", "audit/")
 _KIND_HEADINGS = {"model": "Models", "data": "Datasets"}
@@ -87,19 +93,27 @@ class SiteBuild:
 
 # --- loading ---------------------------------------------------------------------------------
 
-def _prepare_all(specs: list[Path], root: Path, precision: int, release: str | None,
-                 jobs: int) -> list[CardPage | list[Problem]]:
+
+def _prepare_all(
+    specs: list[Path], root: Path, precision: int, release: str | None, jobs: int
+) -> list[CardPage | list[Problem]]:
     args = [(spec, root, precision, release) for spec in specs]
     if jobs <= 1 or len(specs) < PARALLEL_FROM:
         return [prepare(*a) for a in args]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(prepare, *zip(*args, strict=True),
-                             chunksize=max(1, len(specs) // (jobs * 8))))
+        return list(
+            pool.map(prepare, *zip(*args, strict=True), chunksize=max(1, len(specs) // (jobs * 8)))
+        )
 
 
-def load_pages(cards: str | Path | Iterable[Path], root: str | Path = Path("."), *,
-               precision: int = 3,
-               release: str | None = None, jobs: int | None = None) -> list[CardPage]:
+def load_pages(
+    cards: str | Path | Iterable[Path],
+    root: str | Path = Path("."),
+    *,
+    precision: int = 3,
+    release: str | None = None,
+    jobs: int | None = None,
+) -> list[CardPage]:
     """Load every spec (with its facts) and format its page, charts and home-table row.
 
     Args:
@@ -117,8 +131,7 @@ def load_pages(cards: str | Path | Iterable[Path], root: str | Path = Path("."),
         CardgenError: if no spec is found, a spec is invalid (every problem is listed),
             or two cards of one kind share a name.
     """
-    paths = ([Path(cards)] if isinstance(cards, (str, os.PathLike))
-             else [Path(c) for c in cards])
+    paths = [Path(cards)] if isinstance(cards, (str, os.PathLike)) else [Path(c) for c in cards]
     root = Path(root)
     found = spec_files(paths)
     problems = [p for p in found if isinstance(p, Problem)]
@@ -139,11 +152,18 @@ def load_pages(cards: str | Path | Iterable[Path], root: str | Path = Path("."),
     for page in pages:
         other = seen.setdefault((page.kind, page.name), page.spec)
         if other != page.spec:
-            problems.append(Problem(page.spec, f"card name {page.name!r} is also used by "
-                                                f"{other}; names of one kind must be unique"))
+            problems.append(
+                Problem(
+                    page.spec,
+                    f"card name {page.name!r} is also used by "
+                    f"{other}; names of one kind must be unique",
+                )
+            )
     if problems:
-        raise CardgenError("\n".join(str(p) for p in problems) + f"\n{len(problems)} "
-                           "problem(s) found; nothing was built")
+        raise CardgenError(
+            "\n".join(str(p) for p in problems) + f"\n{len(problems)} "
+            "problem(s) found; nothing was built"
+        )
     return sorted(pages, key=lambda p: (p.kind, p.name))
 
 
@@ -153,8 +173,14 @@ def git_release(folder: Path) -> str | None:
     The release id of cards that state no version of their own.
     """
     try:
-        done = subprocess.run(["git", "describe", "--tags", "--always", "--dirty"], cwd=folder,
-                              capture_output=True, text=True, timeout=10, check=False)
+        done = subprocess.run(
+            ["git", "describe", "--tags", "--always", "--dirty"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     if done.returncode != 0:
@@ -164,6 +190,7 @@ def git_release(folder: Path) -> str | None:
 
 # --- sections, links, lineage -------------------------------------------------------------------
 
+
 def sections_of(pages: list[CardPage], size: int = SECTION_MAX) -> list[Section]:
     """Group cards by kind and first character; a group above `size` is split into parts."""
     groups: dict[tuple[str, str], list[CardPage]] = defaultdict(list)
@@ -171,7 +198,7 @@ def sections_of(pages: list[CardPage], size: int = SECTION_MAX) -> list[Section]
         groups[(page.kind, page.name[0].lower())].append(page)
     sections = []
     for (kind, first), members in sorted(groups.items()):
-        parts = [members[i:i + size] for i in range(0, len(members), size)]
+        parts = [members[i : i + size] for i in range(0, len(members), size)]
         for i, part in enumerate(parts, 1):
             suffix = f"-{i}" if len(parts) > 1 else ""
             label = f"{first} ({i} of {len(parts)})" if len(parts) > 1 else first
@@ -183,8 +210,9 @@ def _link(page: CardPage, other: CardPage) -> str:
     return f"[{inline(other.title)}](../../{other.folder}/index.md)"
 
 
-def _related(page: CardPage, by_key: dict[str, dict[str, list[CardPage]]],
-             used_by: dict[str, list[CardPage]]) -> list[str]:
+def _related(
+    page: CardPage, by_key: dict[str, dict[str, list[CardPage]]], used_by: dict[str, list[CardPage]]
+) -> list[str]:
     lines: list[str] = []
     if page.kind == "model":
         datasets: dict[str, CardPage] = {}
@@ -207,8 +235,11 @@ def _links(page: CardPage, others: list[CardPage]) -> str:
     return text
 
 
-def _lineage(page: CardPage, by_key: dict[str, dict[str, list[CardPage]]],
-             children: dict[str, list[CardPage]]) -> tuple[list[str], str | None]:
+def _lineage(
+    page: CardPage,
+    by_key: dict[str, dict[str, list[CardPage]]],
+    children: dict[str, list[CardPage]],
+) -> tuple[list[str], str | None]:
     bases: list[tuple[str, CardPage | None]] = []
     for ref in page.base_models:
         known = by_key["model"].get(ref, [])
@@ -218,14 +249,19 @@ def _lineage(page: CardPage, by_key: dict[str, dict[str, list[CardPage]]],
         return [], None
     lines = []
     for ref, base in bases:
-        lines.append(f"- Base model: {_link(page, base) if base else inline(ref)}"
-                     + ("" if base else " (not in this site)"))
+        lines.append(
+            f"- Base model: {_link(page, base) if base else inline(ref)}"
+            + ("" if base else " (not in this site)")
+        )
     lines += [f"- Derived model: {_link(page, d)}" for d in derived[:RELATED_MAX]]
     if len(derived) > RELATED_MAX:
         lines.append(f"- and {len(derived) - RELATED_MAX:,} more derived models")
-    svg = _charts.lineage_diagram(f"Lineage of {page.name}",
-                                  [known.name if known else ref for ref, known in bases],
-                                  page.name, [d.name for d in derived[:RELATED_MAX]])
+    svg = _charts.lineage_diagram(
+        f"Lineage of {page.name}",
+        [known.name if known else ref for ref, known in bases],
+        page.name,
+        [d.name for d in derived[:RELATED_MAX]],
+    )
     return lines, svg
 
 
@@ -233,9 +269,12 @@ def _history_lines(releases: list[_history.Release], precision: int) -> list[str
     if len(releases) < 2:
         only = releases[0].release if releases else "—"
         return [f"One release recorded ({inline(only)}); changes appear from the next one."]
-    lines = ["Changes between consecutive releases. A change *exceeds its CI* when |Δ| is "
-             "larger than the sum of the two intervals' half-widths (the intervals do not "
-             "overlap).", ""]
+    lines = [
+        "Changes between consecutive releases. A change *exceeds its CI* when |Δ| is "
+        "larger than the sum of the two intervals' half-widths (the intervals do not "
+        "overlap).",
+        "",
+    ]
 
     def num(entry: list[Any] | None) -> str:
         if entry is None or entry[0] is None:
@@ -248,8 +287,9 @@ def _history_lines(releases: list[_history.Release], precision: int) -> list[str
 
     for before, after in reversed(list(itertools.pairwise(releases))):
         changed = _history.changes(before.metrics, after.metrics)
-        lines.append(f"**{inline(before.release)} → {inline(after.release)}**"
-                     f" ({len(changed)} changed)")
+        lines.append(
+            f"**{inline(before.release)} → {inline(after.release)}** ({len(changed)} changed)"
+        )
         lines.append("")
         if not changed:
             continue
@@ -257,25 +297,43 @@ def _history_lines(releases: list[_history.Release], precision: int) -> list[str
         for change in changed:
             delta = "—" if change.delta is None else f"{change.delta:+.{precision}f}"
             verdict = {True: "yes", False: "no", None: "no CI"}[change.exceeds_ci]
-            lines.append(f"| {cell(change.key)} | {num(change.before)} | {num(change.after)} "
-                         f"| {delta} | {verdict} |")
+            lines.append(
+                f"| {cell(change.key)} | {num(change.before)} | {num(change.after)} "
+                f"| {delta} | {verdict} |"
+            )
         lines.append("")
     return lines
 
 
-def card_markdown(page: CardPage, related: list[str], lineage: list[str],
-                  lineage_svg: str | None, history: list[str]) -> str:
+def card_markdown(
+    page: CardPage,
+    related: list[str],
+    lineage: list[str],
+    lineage_svg: str | None,
+    history: list[str],
+) -> str:
     """A card's page: the rendered card, then related cards, lineage, charts, history, and
     its documentation audit and regulation crosswalk (laid out by
     `templates/site/card.md.j2`)."""
-    text = _templates().get_template("site/card.md.j2").render(
-        body=page.body.rstrip("\n"), name=page.name, related=related, lineage=lineage,
-        lineage_svg=lineage_svg, chart_sections=page.chart_sections, history=history,
-        audit=_audit.card_page_lines(page))
+    text = (
+        _templates()
+        .get_template("site/card.md.j2")
+        .render(
+            body=page.body.rstrip("\n"),
+            name=page.name,
+            related=related,
+            lineage=lineage,
+            lineage_svg=lineage_svg,
+            chart_sections=page.chart_sections,
+            history=history,
+            audit=_audit.card_page_lines(page),
+        )
+    )
     return text.rstrip("\n") + "\n"
 
 
 # --- mkdocs.yml ------------------------------------------------------------------------------
+
 
 def _nav(pages: list[CardPage], prefix: str = "") -> list[Any]:
     nav: list[Any] = [{"Cards" if prefix else "Home": f"{prefix}index.md"}]
@@ -305,11 +363,16 @@ def new_config(site_name: str, nav: list[Any]) -> str:
         "extra_css": ["assets/cardgen/cardgen.css"],
         "not_in_nav": "/models/\n/data/\n/sections/\n",
     }
-    head = (_HEADER + " Edit freely: on later builds cardgen only\n"
-            "# rewrites `nav`. Plain MkDocs + Material settings (no plugins beyond search),\n"
-            "# so other MkDocs-compatible builders can read it too.\n")
-    return (head + yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=1000)
-            + _nav_text(nav))
+    head = (
+        _HEADER + " Edit freely: on later builds cardgen only\n"
+        "# rewrites `nav`. Plain MkDocs + Material settings (no plugins beyond search),\n"
+        "# so other MkDocs-compatible builders can read it too.\n"
+    )
+    return (
+        head
+        + yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=1000)
+        + _nav_text(nav)
+    )
 
 
 def replace_nav(text: str, nav: list[Any], prefix: str = "") -> str:
@@ -354,6 +417,7 @@ def _read_config(path: Path) -> dict[str, Any]:
 
 # --- writing ---------------------------------------------------------------------------------
 
+
 def _write_if_changed(path: Path, text: str) -> bool:
     try:
         if path.read_bytes() == text.encode("utf-8"):
@@ -368,8 +432,9 @@ def _templates() -> Any:
     return _env.builtin_environment("page")
 
 
-def write_project(pages: list[CardPage], out: Path, *, site_name: str = "Cards",
-                  precision: int = 3) -> SiteProject:
+def write_project(
+    pages: list[CardPage], out: Path, *, site_name: str = "Cards", precision: int = 3
+) -> SiteProject:
     """Write (or update) the MkDocs project for `pages` in `out`; build nothing.
 
     Only files whose bytes change are rewritten; generated files of cards that are gone
@@ -388,8 +453,9 @@ def write_project(pages: list[CardPage], out: Path, *, site_name: str = "Cards",
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise CardgenError(f"{out}: cannot write the site project here ({exc.strerror or exc})"
-                           ) from None
+        raise CardgenError(
+            f"{out}: cannot write the site project here ({exc.strerror or exc})"
+        ) from None
     config_path = out / "mkdocs.yml"
     if config_path.exists():
         config = _read_config(config_path)
@@ -407,8 +473,10 @@ def write_project(pages: list[CardPage], out: Path, *, site_name: str = "Cards",
     title = str(config.get("site_name") or site_name)
 
     files: dict[str, str] = {}
-    by_key: dict[str, dict[str, list[CardPage]]] = {"model": defaultdict(list),
-                                                     "data": defaultdict(list)}
+    by_key: dict[str, dict[str, list[CardPage]]] = {
+        "model": defaultdict(list),
+        "data": defaultdict(list),
+    }
     for page in pages:
         for key in page.keys:
             by_key[page.kind][key].append(page)
@@ -417,11 +485,13 @@ def write_project(pages: list[CardPage], out: Path, *, site_name: str = "Cards",
     for page in pages:
         if page.kind != "model":
             continue
-        for name in sorted({d.name for ref in page.dataset_refs
-                            for d in by_key["data"].get(ref, [])}):
+        for name in sorted(
+            {d.name for ref in page.dataset_refs for d in by_key["data"].get(ref, [])}
+        ):
             used_by[name].append(page)
-        for name in sorted({b.name for ref in page.base_models
-                            for b in by_key["model"].get(ref, [])}):
+        for name in sorted(
+            {b.name for ref in page.base_models for b in by_key["model"].get(ref, [])}
+        ):
             children[name].append(page)
 
     history_changed = 0
@@ -430,11 +500,16 @@ def write_project(pages: list[CardPage], out: Path, *, site_name: str = "Cards",
         before = history_path.read_bytes() if history_path.exists() else None
         releases = _history.record(history_path, page.release, page.snapshot)
         history_changed += history_path.read_bytes() != before
-        lineage, lineage_svg = (_lineage(page, by_key, children) if page.kind == "model"
-                                else ([], None))
+        lineage, lineage_svg = (
+            _lineage(page, by_key, children) if page.kind == "model" else ([], None)
+        )
         files[f"{page.folder}/index.md"] = card_markdown(
-            page, _related(page, by_key, used_by), lineage, lineage_svg,
-            _history_lines(releases, precision))
+            page,
+            _related(page, by_key, used_by),
+            lineage,
+            lineage_svg,
+            _history_lines(releases, precision),
+        )
         if lineage_svg:
             files[f"{page.folder}/lineage.svg"] = lineage_svg
         for name, svg in page.charts.items():
@@ -443,10 +518,13 @@ def write_project(pages: list[CardPage], out: Path, *, site_name: str = "Cards",
             files[f"{page.folder}/{relative}"] = content
 
     env = _templates()
-    counts = {"model": sum(p.kind == "model" for p in pages),
-              "data": sum(p.kind == "data" for p in pages)}
+    counts = {
+        "model": sum(p.kind == "model" for p in pages),
+        "data": sum(p.kind == "data" for p in pages),
+    }
     files["index.md"] = env.get_template("site/home.md.j2").render(
-        title=title, pages=pages, counts=counts)
+        title=title, pages=pages, counts=counts
+    )
     files["find/index.md"] = env.get_template("site/find.md.j2").render()
     sections = sections_of(pages)
     for kind in ("model", "data"):
@@ -454,14 +532,17 @@ def write_project(pages: list[CardPage], out: Path, *, site_name: str = "Cards",
         if not mine:
             continue
         files[f"{KIND_DIRS[kind]}/index.md"] = env.get_template("site/kind.md.j2").render(
-            heading=_KIND_HEADINGS[kind], sections=mine, total=counts[kind])
+            heading=_KIND_HEADINGS[kind], sections=mine, total=counts[kind]
+        )
         for section in mine:
             files[f"sections/{section.file}"] = env.get_template("site/section.md.j2").render(
-                heading=f"{_KIND_HEADINGS[kind]}: {section.label}", pages=section.pages)
+                heading=f"{_KIND_HEADINGS[kind]}: {section.label}", pages=section.pages
+            )
     files.update(_audit.site_audit_files(pages))
     for asset in ("cardgen.js", "cardgen.css"):
-        files[f"assets/cardgen/{asset}"] = (templates_dir() / "site" / "assets" / asset
-                                            ).read_text(encoding="utf-8")
+        files[f"assets/cardgen/{asset}"] = (templates_dir() / "site" / "assets" / asset).read_text(
+            encoding="utf-8"
+        )
 
     files = {prefix + rel: text for rel, text in files.items()}
     manifest_path = out / MANIFEST
@@ -469,30 +550,47 @@ def write_project(pages: list[CardPage], out: Path, *, site_name: str = "Cards",
         old = set(json.loads(manifest_path.read_text(encoding="utf-8"))["files"])
     except (OSError, ValueError, KeyError, TypeError):
         old = set()
-    foreign = [rel for rel in sorted(set(files) - old) if (docs / rel).exists()
-               and (docs / rel).read_bytes() != files[rel].encode("utf-8")]
+    foreign = [
+        rel
+        for rel in sorted(set(files) - old)
+        if (docs / rel).exists() and (docs / rel).read_bytes() != files[rel].encode("utf-8")
+    ]
     if foreign:
-        raise CardgenError(f"{docs}: cardgen would overwrite files it did not write: "
-                           f"{', '.join(foreign[:5])}{' ...' if len(foreign) > 5 else ''}; "
-                           "move them or choose another --out")
+        raise CardgenError(
+            f"{docs}: cardgen would overwrite files it did not write: "
+            f"{', '.join(foreign[:5])}{' ...' if len(foreign) > 5 else ''}; "
+            "move them or choose another --out"
+        )
     # Small-file writes wait on the disk, not the CPU: a few threads overlap them.
     with ThreadPoolExecutor(max_workers=8) as pool:
-        written = sum(pool.map(lambda item: _write_if_changed(docs / item[0], item[1]),
-                               sorted(files.items())))
+        written = sum(
+            pool.map(lambda item: _write_if_changed(docs / item[0], item[1]), sorted(files.items()))
+        )
     removed = 0
     for rel in sorted(old - set(files)):
         target = docs / rel
         if target.is_file():
             target.unlink()
             removed += 1
-    _write_if_changed(manifest_path, dumps_json({"docs_dir": str(docs.relative_to(out)),
-                                                 "files": sorted(files)}))
+    _write_if_changed(
+        manifest_path, dumps_json({"docs_dir": str(docs.relative_to(out)), "files": sorted(files)})
+    )
     written += _write_if_changed(config_path, config_text)
-    return SiteProject(config_path, docs, site_dir, len(pages), written, removed,
-                       history_changed, prefix, tuple(prefix + p.folder for p in pages))
+    return SiteProject(
+        config_path,
+        docs,
+        site_dir,
+        len(pages),
+        written,
+        removed,
+        history_changed,
+        prefix,
+        tuple(prefix + p.folder for p in pages),
+    )
 
 
 # --- building --------------------------------------------------------------------------------
+
 
 def run_mkdocs(config: Path, strict: bool = True) -> float:
     """Run `mkdocs build` on a project with this Python, in a subprocess.
@@ -523,11 +621,13 @@ def run_mkdocs(config: Path, strict: bool = True) -> float:
     if done.returncode != 0:
         messages = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
         if any("No module named mkdocs" in m for m in messages):
-            raise CardgenError("mkdocs is not installed: pip install 'mkdocs>=1.6,<2' "
-                               "'mkdocs-material>=9.8,<10'")
+            raise CardgenError(
+                "mkdocs is not installed: pip install 'mkdocs>=1.6,<2' 'mkdocs-material>=9.8,<10'"
+            )
         detail = "\n".join(messages[-20:]) or f"exit status {done.returncode}"
-        raise CardgenError(f"mkdocs build{' --strict' if strict else ''} failed for "
-                           f"{config}:\n{detail}")
+        raise CardgenError(
+            f"mkdocs build{' --strict' if strict else ''} failed for {config}:\n{detail}"
+        )
     return time.perf_counter() - start
 
 
@@ -543,9 +643,15 @@ def build_project(project: SiteProject, *, jobs: int | None = None, strict: bool
     start = time.perf_counter()
     processes = min(jobs or os.cpu_count() or 1, 8)
     if processes > 1 and len(project.card_folders) >= SHARD_FROM:
-        build_sharded(project.config, project.docs_dir, project.site_dir,
-                      list(project.card_folders),
-                      [project.prefix + p for p in _SHARED_PAGES], processes, strict)
+        build_sharded(
+            project.config,
+            project.docs_dir,
+            project.site_dir,
+            list(project.card_folders),
+            [project.prefix + p for p in _SHARED_PAGES],
+            processes,
+            strict,
+        )
     else:
         run_mkdocs(project.config, strict=strict)
     run_pagefind(project.site_dir)
@@ -565,9 +671,18 @@ def run_pagefind(site_dir: Path) -> None:
     # Table cells after the first (numbers: values, intervals, counts) are not indexed: no
     # one searches for "0.853", and they are most of a card's words (index memory drops
     # by about 40%); group names, headings and prose are.
-    command = [sys.executable, "-m", "pagefind", "--site", str(site_dir),
-               "--root-selector", "article", "--exclude-selectors", "td:not(:first-child)",
-               "--silent"]
+    command = [
+        sys.executable,
+        "-m",
+        "pagefind",
+        "--site",
+        str(site_dir),
+        "--root-selector",
+        "article",
+        "--exclude-selectors",
+        "td:not(:first-child)",
+        "--silent",
+    ]
     try:
         done = subprocess.run(command, capture_output=True, text=True, check=False)
     except OSError as exc:
@@ -575,15 +690,24 @@ def run_pagefind(site_dir: Path) -> None:
     if done.returncode != 0:
         detail = (done.stderr + done.stdout).strip().splitlines()
         if any("Could not find pagefind binary" in line for line in detail):
-            raise CardgenError("the Pagefind binary is not installed: pip install "
-                               "'pagefind[bin]>=1.1,<2'")
+            raise CardgenError(
+                "the Pagefind binary is not installed: pip install 'pagefind[bin]>=1.1,<2'"
+            )
         raise CardgenError(f"pagefind failed for {site_dir}:\n" + "\n".join(detail[-20:]))
 
 
-def build_site(cards: str | Path | Iterable[Path], out: str | Path, *,
-               root: str | Path = Path("."),
-               release: str | None = None, site_name: str = "Cards", precision: int = 3,
-               jobs: int | None = None, build: bool = True, strict: bool = True) -> SiteBuild:
+def build_site(
+    cards: str | Path | Iterable[Path],
+    out: str | Path,
+    *,
+    root: str | Path = Path("."),
+    release: str | None = None,
+    site_name: str = "Cards",
+    precision: int = 3,
+    jobs: int | None = None,
+    build: bool = True,
+    strict: bool = True,
+) -> SiteBuild:
     """Write the MkDocs project of a folder of specs and build it.
 
     Args:
@@ -616,10 +740,17 @@ def build_site(cards: str | Path | Iterable[Path], out: str | Path, *,
     return SiteBuild(project, time.perf_counter() - start)
 
 
-def serve_site(cards: str | Path, out: str | Path, *, root: str | Path = Path("."),
-               address: str = "127.0.0.1:8000",
-               release: str | None = None, site_name: str = "Cards", precision: int = 3,
-               poll: float = 1.0) -> None:
+def serve_site(
+    cards: str | Path,
+    out: str | Path,
+    *,
+    root: str | Path = Path("."),
+    address: str = "127.0.0.1:8000",
+    release: str | None = None,
+    site_name: str = "Cards",
+    precision: int = 3,
+    poll: float = 1.0,
+) -> None:
     """Write the project, run `mkdocs serve` on it, and regenerate pages when specs or facts change.
 
     MkDocs reloads the browser when the regenerated pages land. Stops when mkdocs exits,
@@ -632,8 +763,17 @@ def serve_site(cards: str | Path, out: str | Path, *, root: str | Path = Path(".
     cards, out, root = Path(cards), Path(out), Path(root)
     pages = load_pages(cards, root, precision=precision, release=release)
     project = write_project(pages, out, site_name=site_name, precision=precision)
-    command = [sys.executable, "-m", "mkdocs", "serve", "--livereload", "-a", address,
-               "-f", str(project.config)]
+    command = [
+        sys.executable,
+        "-m",
+        "mkdocs",
+        "serve",
+        "--livereload",
+        "-a",
+        address,
+        "-f",
+        str(project.config),
+    ]
     try:
         # Its own process group, so that stopping reaches mkdocs and anything it started.
         server = subprocess.Popen(command, start_new_session=True)
@@ -687,5 +827,13 @@ def _stop_group(server: subprocess.Popen[bytes]) -> None:
             continue
 
 
-__all__ = ["SiteBuild", "SiteProject", "build_project", "build_site", "load_pages", "run_mkdocs",
-           "serve_site", "write_project"]
+__all__ = [
+    "SiteBuild",
+    "SiteProject",
+    "build_project",
+    "build_site",
+    "load_pages",
+    "run_mkdocs",
+    "serve_site",
+    "write_project",
+]

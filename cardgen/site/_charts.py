@@ -125,8 +125,9 @@ def _axis(scale: _Scale, top: int, bottom: int) -> list[str]:
     return parts
 
 
-def dot_chart(title: str, points: list[Point], reference: float | None = None,
-              unit: bool = True) -> str:
+def dot_chart(
+    title: str, points: list[Point], reference: float | None = None, unit: bool = True
+) -> str:
     """A dot-and-whisker chart: one row and one mark per group with a defined value.
 
     Args:
@@ -156,25 +157,34 @@ def dot_chart(title: str, points: list[Point], reference: float | None = None,
             label += f" (n={point.n:,})"
         css = "group small" if point.small else "group"
         parts.append(f'<g class="{css}" data-group="{xml(point.label)}">')
-        parts.append(f'<text x="{LABEL_WIDTH}" y="{y + 4}" text-anchor="end">{xml(label)}'
-                     f"{_FLAG if point.small else ''}</text>")
+        parts.append(
+            f'<text x="{LABEL_WIDTH}" y="{y + 4}" text-anchor="end">{xml(label)}'
+            f"{_FLAG if point.small else ''}</text>"
+        )
         if point.value is None:
             reason = _short(f"undefined: {point.reason or 'no value'}", 60)
-            parts.append(f'<text class="undefined" x="{PLOT_LEFT}" y="{y + 4}">{xml(reason)}'
-                         "</text>")
+            parts.append(
+                f'<text class="undefined" x="{PLOT_LEFT}" y="{y + 4}">{xml(reason)}</text>'
+            )
         else:
             small = " small" if point.small else ""
             if point.ci_low is not None and point.ci_high is not None:
                 x1, x2 = _coord(scale(point.ci_low)), _coord(scale(point.ci_high))
                 parts.append(f'<line class="ci{small}" x1="{x1}" y1="{y}" x2="{x2}" y2="{y}"/>')
                 for x in (x1, x2):
-                    parts.append(f'<line class="ci{small}" x1="{x}" y1="{y - 5}" x2="{x}" '
-                                 f'y2="{y + 5}"/>')
-            ci = (f" [{fmt(point.ci_low)}, {fmt(point.ci_high)}]"
-                  if point.ci_low is not None and point.ci_high is not None else " (no CI)")
-            parts.append(f'<circle class="mark{small}" cx="{_coord(scale(point.value))}" '
-                         f'cy="{y}" r="4.5"><title>{xml(point.label)}: {fmt(point.value)}'
-                         f"{ci}</title></circle>")
+                    parts.append(
+                        f'<line class="ci{small}" x1="{x}" y1="{y - 5}" x2="{x}" y2="{y + 5}"/>'
+                    )
+            ci = (
+                f" [{fmt(point.ci_low)}, {fmt(point.ci_high)}]"
+                if point.ci_low is not None and point.ci_high is not None
+                else " (no CI)"
+            )
+            parts.append(
+                f'<circle class="mark{small}" cx="{_coord(scale(point.value))}" '
+                f'cy="{y}" r="4.5"><title>{xml(point.label)}: {fmt(point.value)}'
+                f"{ci}</title></circle>"
+            )
         parts.append("</g>")
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
@@ -195,14 +205,20 @@ def bar_chart(title: str, bars: list[Bar]) -> str:
         small = " small" if bar.small else ""
         width = max(scale(bar.value) - scale(0.0), 0.0)
         parts.append(f'<g class="group{small}" data-group="{xml(bar.label)}">')
-        parts.append(f'<text x="{LABEL_WIDTH}" y="{y + ROW // 2 + 4}" text-anchor="end">'
-                     f"{xml(_short(bar.label))}"
-                     f"{_FLAG if bar.small else ''}</text>")
-        parts.append(f'<rect class="mark{small}" x="{_coord(scale(0.0))}" y="{y + 4}" '
-                     f'width="{_coord(width)}" height="{ROW - 8}"><title>{xml(bar.label)}: '
-                     f"{xml(bar.text or fmt(bar.value))}</title></rect>")
-        parts.append(f'<text x="{_coord(scale(0.0) + width + 4)}" y="{y + ROW // 2 + 4}">'
-                     f"{xml(bar.text or fmt(bar.value))}</text>")
+        parts.append(
+            f'<text x="{LABEL_WIDTH}" y="{y + ROW // 2 + 4}" text-anchor="end">'
+            f"{xml(_short(bar.label))}"
+            f"{_FLAG if bar.small else ''}</text>"
+        )
+        parts.append(
+            f'<rect class="mark{small}" x="{_coord(scale(0.0))}" y="{y + 4}" '
+            f'width="{_coord(width)}" height="{ROW - 8}"><title>{xml(bar.label)}: '
+            f"{xml(bar.text or fmt(bar.value))}</title></rect>"
+        )
+        parts.append(
+            f'<text x="{_coord(scale(0.0) + width + 4)}" y="{y + ROW // 2 + 4}">'
+            f"{xml(bar.text or fmt(bar.value))}</text>"
+        )
         parts.append("</g>")
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
@@ -225,14 +241,17 @@ def histogram(title: str, edges: list[float], counts: list[int]) -> str:
     for i, count in enumerate(counts):
         bar_height = (bottom - top) * count / peak
         low, high = edges[i], edges[i + 1]
-        parts.append(f'<rect class="mark" x="{_coord(left + i * width + 1)}" '
-                     f'y="{_coord(bottom - bar_height)}" width="{_coord(max(width - 2, 1))}" '
-                     f'height="{_coord(bar_height)}"><title>[{fmt(low)}, {fmt(high)}]: '
-                     f"{count:,}</title></rect>")
+        parts.append(
+            f'<rect class="mark" x="{_coord(left + i * width + 1)}" '
+            f'y="{_coord(bottom - bar_height)}" width="{_coord(max(width - 2, 1))}" '
+            f'height="{_coord(bar_height)}"><title>[{fmt(low)}, {fmt(high)}]: '
+            f"{count:,}</title></rect>"
+        )
     if edges:
         parts.append(f'<text x="{left}" y="{bottom + 16}">{fmt(edges[0])}</text>')
-        parts.append(f'<text x="{right}" y="{bottom + 16}" text-anchor="end">'
-                     f"{fmt(edges[-1])}</text>")
+        parts.append(
+            f'<text x="{right}" y="{bottom + 16}" text-anchor="end">{fmt(edges[-1])}</text>'
+        )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
@@ -257,18 +276,22 @@ def lineage_diagram(title: str, bases: list[str], current: str, derived: list[st
             centres[column].append(y + box_h / 2)
             css = "node current" if column == 1 else "node"
             text_css = ' class="current-label"' if column == 1 else ""
-            parts.append(f'<g class="lineage-node" data-name="{xml(name)}">'
-                         f'<rect class="{css}" x="{xs[column]}" y="{y}" width="{box_w}" '
-                         f'height="{box_h}" rx="4"/>'
-                         f'<text{text_css} x="{xs[column] + 8}" y="{y + 16}">'
-                         f"{xml(_short(name, 28))}</text></g>")
+            parts.append(
+                f'<g class="lineage-node" data-name="{xml(name)}">'
+                f'<rect class="{css}" x="{xs[column]}" y="{y}" width="{box_w}" '
+                f'height="{box_h}" rx="4"/>'
+                f'<text{text_css} x="{xs[column] + 8}" y="{y + 16}">'
+                f"{xml(_short(name, 28))}</text></g>"
+            )
     target = centres[1][0]
     for centre in centres[0]:
-        parts.append(f'<path class="edge" d="M{xs[0] + box_w} {_coord(centre)} L{xs[1]} '
-                     f'{_coord(target)}"/>')
+        parts.append(
+            f'<path class="edge" d="M{xs[0] + box_w} {_coord(centre)} L{xs[1]} {_coord(target)}"/>'
+        )
     for centre in centres[2]:
-        parts.append(f'<path class="edge" d="M{xs[1] + box_w} {_coord(target)} L{xs[2]} '
-                     f'{_coord(centre)}"/>')
+        parts.append(
+            f'<path class="edge" d="M{xs[1] + box_w} {_coord(target)} L{xs[2]} {_coord(centre)}"/>'
+        )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
@@ -285,6 +308,8 @@ def stack(title: str, charts: list[str]) -> str:
         parts.append(chart.replace("<svg ", f'<svg y="{offset}" ', 1).rstrip("\n"))
         offset += height + 12
     total = max(offset - 12, 1)
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{total}" '
-            f'viewBox="0 0 {width} {total}" role="img" class="cardgen-charts">')
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{total}" '
+        f'viewBox="0 0 {width} {total}" role="img" class="cardgen-charts">'
+    )
     return "\n".join([head, f"<title>{xml(title)}</title>", *parts, "</svg>"]) + "\n"

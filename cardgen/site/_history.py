@@ -82,8 +82,9 @@ def read_history(path: Path) -> list[Release]:
             data = json.loads(line)
             releases.append(Release(str(data["release"]), dict(data["metrics"])))
         except (ValueError, KeyError, TypeError) as exc:
-            raise CardgenError(f"{path}:{number}: not a cardgen history record ({exc}); "
-                               "fix or delete the line") from None
+            raise CardgenError(
+                f"{path}:{number}: not a cardgen history record ({exc}); fix or delete the line"
+            ) from None
     return releases
 
 
@@ -105,9 +106,16 @@ def record(path: Path, release: str, snap: Snapshot) -> list[Release]:
         releases[-1] = Release(release, snap)
     else:
         releases.append(Release(release, snap))
-    text = "".join(json.dumps({"release": r.release, "metrics": r.metrics}, sort_keys=True,
-                              ensure_ascii=False, separators=(",", ":")) + "\n"
-                   for r in releases)
+    text = "".join(
+        json.dumps(
+            {"release": r.release, "metrics": r.metrics},
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        + "\n"
+        for r in releases
+    )
     atomic_write_text(path, text)
     return releases
 

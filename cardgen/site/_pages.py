@@ -84,22 +84,34 @@ def _worst_gap(evaluation: DisaggregatedEvaluation, name: str | None) -> str:
     """The headline metric's largest gap between the intersectional groups with enough
     evidence, naming the groups left out (see `evaluate`'s insufficient-evidence rule)."""
     features = evaluation.sensitive_features
-    gaps = [d for d in evaluation.disparities
-            if d.comparison == "between_groups" and d.measure == "difference"
-            and d.metric == name and d.features == features]
+    gaps = [
+        d
+        for d in evaluation.disparities
+        if d.comparison == "between_groups"
+        and d.measure == "difference"
+        and d.metric == name
+        and d.features == features
+    ]
     if gaps:
         text = f"{name}: {metric(gaps[0].value, show_n=False)}"
-        left = [i for i in evaluation.insufficient_evidence
-                if i.metric == name and len(i.features) == len(features)]
+        left = [
+            i
+            for i in evaluation.insufficient_evidence
+            if i.metric == name and len(i.features) == len(features)
+        ]
         if left and not evaluation.include_small_groups:
             names = "; ".join(f"{group_label(i.features)} n={i.n}" for i in left[:3])
             more = f"; and {len(left) - 3} more" if len(left) > 3 else ""
             text += f" (insufficient evidence, left out: {names}{more})"
         return text
     # Results without gaps (e.g. read from a Hub model-index): groups with enough rows only.
-    values = [value for g in evaluation.groups
-              if name in g.metrics and (value := g.metrics[name].value) is not None
-              and (g.n is None or g.n >= evaluation.min_group_size)]
+    values = [
+        value
+        for g in evaluation.groups
+        if name in g.metrics
+        and (value := g.metrics[name].value) is not None
+        and (g.n is None or g.n >= evaluation.min_group_size)
+    ]
     if name and len(values) > 1:
         return f"{name}: {max(values) - min(values):.3f} (no CI)"
     return "—"
@@ -110,8 +122,11 @@ def _updated(card: ModelCard | DataCard, profiles: list[DatasetProfile]) -> str:
     own = card.model_details.date if isinstance(card, ModelCard) else card.authorship.date
     if own:
         dates.append(own)
-    provenances = ([e.provenance for e in card.quantitative_analyses.evaluations]
-                   if isinstance(card, ModelCard) else [p.provenance for p in profiles])
+    provenances = (
+        [e.provenance for e in card.quantitative_analyses.evaluations]
+        if isinstance(card, ModelCard)
+        else [p.provenance for p in profiles]
+    )
     dates += [p.collected_at.date() for p in provenances if p and p.collected_at]
     return max(dates).isoformat() if dates else "—"
 
@@ -128,10 +143,16 @@ def _model_row(card: ModelCard) -> dict[str, str]:
     tests = [t for e in evaluations for t in e.threshold_tests]
     failed = sum(t.failed for t in tests)
     unknown = sum(t.passed is None for t in tests)
-    test_text = (f"{len(tests) - failed} passed, {failed} failed"
-                 + (f" ({unknown} not evaluated)" if unknown else ""))
-    return {"task": card.metadata.pipeline_tag or "—", "license": card.metadata.license or "—",
-            "headline": headline, "gap": gap, "tests": test_text if tests else "—"}
+    test_text = f"{len(tests) - failed} passed, {failed} failed" + (
+        f" ({unknown} not evaluated)" if unknown else ""
+    )
+    return {
+        "task": card.metadata.pipeline_tag or "—",
+        "license": card.metadata.license or "—",
+        "headline": headline,
+        "gap": gap,
+        "tests": test_text if tests else "—",
+    }
 
 
 def _data_row(card: DataCard, profiles: list[DatasetProfile]) -> dict[str, str]:
@@ -140,14 +161,21 @@ def _data_row(card: DataCard, profiles: list[DatasetProfile]) -> dict[str, str]:
     for profile in profiles:
         if profile.base_rate is not None:
             headline = f"base_rate: {metric(profile.base_rate, show_n=False)}"
-            rates = [g.base_rate.value for g in profile.groups
-                     if g.base_rate is not None and g.base_rate.value is not None]
+            rates = [
+                g.base_rate.value
+                for g in profile.groups
+                if g.base_rate is not None and g.base_rate.value is not None
+            ]
             if len(rates) > 1:
                 gap = f"base_rate: {max(rates) - min(rates):.3f} (no CI)"
             break
-    return {"task": ", ".join(card.metadata.task_categories) or "—",
-            "license": ", ".join(card.metadata.license) or "—",
-            "headline": headline, "gap": gap, "tests": "—"}
+    return {
+        "task": ", ".join(card.metadata.task_categories) or "—",
+        "license": ", ".join(card.metadata.license) or "—",
+        "headline": headline,
+        "gap": gap,
+        "tests": "—",
+    }
 
 
 def profiles_of(card: DataCard, root: Path) -> list[DatasetProfile]:
@@ -159,8 +187,11 @@ def profiles_of(card: DataCard, root: Path) -> list[DatasetProfile]:
     raw: list[tuple[str, Any]] = []
     if card.composition.profile:
         raw.append(("composition.profile", card.composition.profile))
-    raw += [(f".cardgen/{card.name}/{key}.json", value)
-            for key, value in read_facts(card.name, root).items() if key.startswith("profile-")]
+    raw += [
+        (f".cardgen/{card.name}/{key}.json", value)
+        for key, value in read_facts(card.name, root).items()
+        if key.startswith("profile-")
+    ]
     profiles = []
     for where, data in raw:
         try:
@@ -168,8 +199,9 @@ def profiles_of(card: DataCard, root: Path) -> list[DatasetProfile]:
         except ValidationError as exc:
             first = exc.errors()[0]
             loc = ".".join(str(p) for p in first["loc"])
-            raise CardgenError(f"{card.name}: {where}: not a valid dataset profile "
-                               f"({loc}: {first['msg']})") from None
+            raise CardgenError(
+                f"{card.name}: {where}: not a valid dataset profile ({loc}: {first['msg']})"
+            ) from None
     return profiles
 
 
@@ -205,31 +237,53 @@ class _ChartSet:
 def _evaluation_charts(charts: _ChartSet, evaluation: DisaggregatedEvaluation) -> None:
     metrics = sorted(set(evaluation.overall) | {m for g in evaluation.groups for m in g.metrics})
     # Very many groups: the same groups as the page's tables (the furthest from overall).
-    shown, _ = capped_groups(evaluation.groups, evaluation,
-                             headline_metrics(evaluation, []))
+    shown, _ = capped_groups(evaluation.groups, evaluation, headline_metrics(evaluation, []))
     for name in metrics:
         groups = [g for g in shown if name in g.metrics]
         if not groups:
             continue
-        points = [_charts.Point(group_label(g.features), g.metrics[name].value,
-                                g.metrics[name].ci_low, g.metrics[name].ci_high, g.n, g.small,
-                                g.metrics[name].undefined_reason) for g in groups]
+        points = [
+            _charts.Point(
+                group_label(g.features),
+                g.metrics[name].value,
+                g.metrics[name].ci_low,
+                g.metrics[name].ci_high,
+                g.n,
+                g.small,
+                g.metrics[name].undefined_reason,
+            )
+            for g in groups
+        ]
         overall = evaluation.overall.get(name)
-        unit = all(v is None or 0 <= v <= 1 for p in points
-                   for v in (p.value, p.ci_low, p.ci_high))
+        unit = all(v is None or 0 <= v <= 1 for p in points for v in (p.value, p.ci_low, p.ci_high))
         title = f"{name} by group ({evaluation.name})"
-        charts.add(evaluation.name, title,
-                   _charts.dot_chart(title, points, overall.value if overall else None, unit))
+        charts.add(
+            evaluation.name,
+            title,
+            _charts.dot_chart(title, points, overall.value if overall else None, unit),
+        )
     for measure, reference in (("difference", 0.0), ("ratio", 1.0)):
         rows = [d for d in evaluation.disparities if d.measure == measure]
         if not rows:
             continue
         points = []
         for d in rows:
-            who = (f"{group_label(d.group)} vs {group_label(d.reference)}"
-                   if d.group and d.reference else " × ".join(d.features))
-            points.append(_charts.Point(f"{d.metric}: {who}", d.value.value, d.value.ci_low,
-                                        d.value.ci_high, None, False, d.value.undefined_reason))
+            who = (
+                f"{group_label(d.group)} vs {group_label(d.reference)}"
+                if d.group and d.reference
+                else " × ".join(d.features)
+            )
+            points.append(
+                _charts.Point(
+                    f"{d.metric}: {who}",
+                    d.value.value,
+                    d.value.ci_low,
+                    d.value.ci_high,
+                    None,
+                    False,
+                    d.value.undefined_reason,
+                )
+            )
         title = f"Disparities ({measure}) in {evaluation.name}"
         charts.add(evaluation.name, title, _charts.dot_chart(title, points, reference, unit=False))
 
@@ -237,16 +291,31 @@ def _evaluation_charts(charts: _ChartSet, evaluation: DisaggregatedEvaluation) -
 def _profile_charts(charts: _ChartSet, profile: DatasetProfile) -> None:
     section = profile.source
     if profile.groups:
-        bars = [_charts.Bar(group_label(g.features), g.share or 0.0, g.small,
-                            f"{g.count:,} ({(g.share or 0.0) * 100:.1f}%)") for g in profile.groups]
+        bars = [
+            _charts.Bar(
+                group_label(g.features),
+                g.share or 0.0,
+                g.small,
+                f"{g.count:,} ({(g.share or 0.0) * 100:.1f}%)",
+            )
+            for g in profile.groups
+        ]
         title = f"Group representation ({profile.source})"
         charts.add(section, title, _charts.bar_chart(title, bars))
         rated = [g for g in profile.groups if g.base_rate is not None]
         if rated:
-            points = [_charts.Point(group_label(g.features), g.base_rate.value,  # type: ignore[union-attr]
-                                    g.base_rate.ci_low, g.base_rate.ci_high,  # type: ignore[union-attr]
-                                    g.count, g.small, g.base_rate.undefined_reason)  # type: ignore[union-attr]
-                      for g in rated]
+            points = [
+                _charts.Point(
+                    group_label(g.features),
+                    g.base_rate.value,  # type: ignore[union-attr]
+                    g.base_rate.ci_low,
+                    g.base_rate.ci_high,  # type: ignore[union-attr]
+                    g.count,
+                    g.small,
+                    g.base_rate.undefined_reason,
+                )  # type: ignore[union-attr]
+                for g in rated
+            ]
             title = f"Label base rate by group ({profile.source})"
             overall = profile.base_rate.value if profile.base_rate else None
             charts.add(section, title, _charts.dot_chart(title, points, overall))
@@ -283,8 +352,9 @@ def _dataset_refs(card: ModelCard) -> list[str]:
     return sorted(r.lower() for r in refs)
 
 
-def prepare(spec: Path, root: Path, precision: int,
-            release: str | None) -> CardPage | list[Problem]:
+def prepare(
+    spec: Path, root: Path, precision: int, release: str | None
+) -> CardPage | list[Problem]:
     """Load one spec with its facts and format its page, charts and home-table row.
 
     Returns:
@@ -313,15 +383,25 @@ def prepare(spec: Path, root: Path, precision: int,
     chart_files, chart_sections = charts.finish()
     title = card.title or (card.metadata.pretty_name if isinstance(card, DataCard) else None)
     return CardPage(
-        kind=card.kind, name=card.name, spec=str(spec), title=title or card.name,
-        summary=_first_sentence(card.summary), body=body, charts=chart_files,
+        kind=card.kind,
+        name=card.name,
+        spec=str(spec),
+        title=title or card.name,
+        summary=_first_sentence(card.summary),
+        body=body,
+        charts=chart_files,
         sidecars=render_sidecars(card),
-        chart_sections=chart_sections, row=row, snapshot=snapshot(card, profiles),
-        release=release or version or UNVERSIONED, keys=_keys(card),
+        chart_sections=chart_sections,
+        row=row,
+        snapshot=snapshot(card, profiles),
+        release=release or version or UNVERSIONED,
+        keys=_keys(card),
         base_models=sorted(b.lower() for b in card.metadata.base_model)
-        if isinstance(card, ModelCard) else [],
+        if isinstance(card, ModelCard)
+        else [],
         dataset_refs=_dataset_refs(card) if isinstance(card, ModelCard) else [],
         audit=audit_card(str(spec), card),
         crosswalk=crosswalk_markdown(crosswalk(card), heading_level=3, compact=True)
-        if isinstance(card, ModelCard) else "",
+        if isinstance(card, ModelCard)
+        else "",
     )

@@ -68,8 +68,9 @@ def _merge_sitemaps(site_dir: Path, others: list[Path]) -> None:
     for other in others:
         sitemap = other / "sitemap.xml"
         if sitemap.exists():
-            urls.update(re.findall(r"<url>.*?</url>", sitemap.read_text(encoding="utf-8"),
-                                   re.DOTALL))
+            urls.update(
+                re.findall(r"<url>.*?</url>", sitemap.read_text(encoding="utf-8"), re.DOTALL)
+            )
     head, _, _ = text.partition("<url>")
     merged = head + "\n    ".join(sorted(urls)) + "\n</urlset>\n"
     main.write_text(merged, encoding="utf-8")
@@ -93,8 +94,15 @@ def discard_site_dir(site_dir: Path) -> threading.Thread | None:
     return cleaner
 
 
-def build_sharded(config: Path, docs_dir: Path, site_dir: Path, folders: list[str],
-                  shared_pages: list[str], shards: int, strict: bool = True) -> None:
+def build_sharded(
+    config: Path,
+    docs_dir: Path,
+    site_dir: Path,
+    folders: list[str],
+    shared_pages: list[str],
+    shards: int,
+    strict: bool = True,
+) -> None:
     """Build the project with `shards` mkdocs processes in parallel and merge the results.
 
     Args:
@@ -114,7 +122,7 @@ def build_sharded(config: Path, docs_dir: Path, site_dir: Path, folders: list[st
     work.mkdir()
     ordered = sorted(folders)
     size = -(-len(ordered) // shards)
-    slices = [ordered[i:i + size] for i in range(0, len(ordered), size)]
+    slices = [ordered[i : i + size] for i in range(0, len(ordered), size)]
     user = yaml.load(config.read_text(encoding="utf-8"), Loader=_AnyTagLoader) or {}
     user_exclude = [line for line in str(user.get("exclude_docs") or "").splitlines() if line]
     cleaner = discard_site_dir(site_dir)
@@ -126,15 +134,24 @@ def build_sharded(config: Path, docs_dir: Path, site_dir: Path, folders: list[st
         shard_config = work / f"shard-{k}.yml"
         shard_config.write_text(
             f"INHERIT: {config.resolve()}\n"
-            + yaml.safe_dump({"docs_dir": str(docs_dir.resolve()),
-                              "site_dir": str(output.resolve()),
-                              "exclude_docs": _exclusions(slices, k, extra)},
-                             width=1000), encoding="utf-8")
+            + yaml.safe_dump(
+                {
+                    "docs_dir": str(docs_dir.resolve()),
+                    "site_dir": str(output.resolve()),
+                    "exclude_docs": _exclusions(slices, k, extra),
+                },
+                width=1000,
+            ),
+            encoding="utf-8",
+        )
         command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(shard_config)]
         if strict:
             command.insert(4, "--strict")
-        processes.append(subprocess.Popen(command, stdout=subprocess.PIPE,
-                                          stderr=subprocess.STDOUT, text=True, env=env))
+        processes.append(
+            subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+            )
+        )
     failures = []
     for process in processes:
         output_text, _ = process.communicate()
@@ -144,8 +161,10 @@ def build_sharded(config: Path, docs_dir: Path, site_dir: Path, folders: list[st
     if cleaner is not None:
         cleaner.join()
     if failures:
-        raise CardgenError(f"mkdocs build{' --strict' if strict else ''} failed for "
-                           f"{config}:\n" + "\n".join(failures))
+        raise CardgenError(
+            f"mkdocs build{' --strict' if strict else ''} failed for "
+            f"{config}:\n" + "\n".join(failures)
+        )
     for k, output in enumerate(outputs[1:], 1):
         for folder in slices[k]:
             target = site_dir / folder

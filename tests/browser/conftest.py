@@ -25,21 +25,33 @@ from cardgen.site import build_site
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--no-first-run", "--disable-sync"]
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 XSS_CARD = "xss-model"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "browser: drives a real browser (chromium) over the "
-                                       "built site; skipped without /usr/bin/chromium outside CI")
+    config.addinivalue_line(
+        "markers",
+        "browser: drives a real browser (chromium) over the "
+        "built site; skipped without /usr/bin/chromium outside CI",
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if CHROMIUM.exists() or os.environ.get("CI") == "true":
         return
-    skip = pytest.mark.skip(reason=f"{CHROMIUM} not found (apt-get install chromium); "
-                                   "browser tests run only with Debian's chromium")
+    skip = pytest.mark.skip(
+        reason=f"{CHROMIUM} not found (apt-get install chromium); "
+        "browser tests run only with Debian's chromium"
+    )
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
@@ -51,22 +63,37 @@ def _xss_card(folder: Path) -> None:
 
     payloads = iter(XSS_PAYLOADS * 4)
     spec = {
-        "kind": "model", "name": XSS_CARD, "title": next(payloads), "summary": next(payloads),
-        "model_details": {"developers": [next(payloads)], "version": next(payloads),
-                          "model_type": next(payloads), "architecture": next(payloads),
-                          "citation": next(payloads), "contact": next(payloads)},
-        "intended_use": {"primary_uses": [next(payloads), next(payloads)],
-                         "out_of_scope_uses": [next(payloads)]},
+        "kind": "model",
+        "name": XSS_CARD,
+        "title": next(payloads),
+        "summary": next(payloads),
+        "model_details": {
+            "developers": [next(payloads)],
+            "version": next(payloads),
+            "model_type": next(payloads),
+            "architecture": next(payloads),
+            "citation": next(payloads),
+            "contact": next(payloads),
+        },
+        "intended_use": {
+            "primary_uses": [next(payloads), next(payloads)],
+            "out_of_scope_uses": [next(payloads)],
+        },
         "factors": {"relevant_factors": [next(payloads)]},
-        "ethical_considerations": {"sensitive_data": next(payloads),
-                                   "risks_and_harms": [next(payloads)]},
+        "ethical_considerations": {
+            "sensitive_data": next(payloads),
+            "risks_and_harms": [next(payloads)],
+        },
         "caveats_and_recommendations": {"caveats": [next(payloads), next(payloads)]},
-        "metadata": {"license": next(payloads), "pipeline_tag": next(payloads),
-                     "base_model": [next(payloads)], "datasets": [next(payloads)]},
+        "metadata": {
+            "license": next(payloads),
+            "pipeline_tag": next(payloads),
+            "base_model": [next(payloads)],
+            "datasets": [next(payloads)],
+        },
         "extra_sections": [{"heading": next(payloads), "body": next(payloads)}],
     }
     (folder / "cards" / f"{XSS_CARD}.yaml").write_text(yaml.safe_dump(spec))
-
 
     fact = evaluation(next(payloads), random.Random(1))
     fact["groups"][0]["features"] = {"race": next(payloads), "sex": next(payloads)}
@@ -144,8 +171,14 @@ def page(browser: Any, site_url: str) -> Iterator[tuple[Any, Watch]]:
     page = context.new_page()
     watch = Watch()
     context.on("request", lambda request: watch.requests.append(request.url))
-    page.on("console", lambda msg: watch.errors.append(f"{msg.text} ({msg.location['url']})")
-            if msg.type == "error" else None)
+    page.on(
+        "console",
+        lambda msg: (
+            watch.errors.append(f"{msg.text} ({msg.location['url']})")
+            if msg.type == "error"
+            else None
+        ),
+    )
     page.on("pageerror", lambda exc: watch.errors.append(str(exc)))
 
     def dialog(d: Any) -> None:
@@ -156,8 +189,9 @@ def page(browser: Any, site_url: str) -> Iterator[tuple[Any, Watch]]:
     yield page, watch
     context.close()
     assert watch.requests, "the test made no request"
-    elsewhere = [u for u in watch.requests
-                 if not u.startswith((site_url + "/", "data:", "blob:", "about:"))]
+    elsewhere = [
+        u for u in watch.requests if not u.startswith((site_url + "/", "data:", "blob:", "about:"))
+    ]
     assert elsewhere == [], f"requests left {site_url}: {elsewhere}"
     assert watch.errors == [], f"console errors: {watch.errors}"
     assert watch.dialogs == [], f"dialogs opened (script ran): {watch.dialogs}"

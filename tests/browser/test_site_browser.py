@@ -31,8 +31,9 @@ def test_search_finds_a_card_by_its_name(page: Page, site_url: str) -> None:
     assert browser_page.url == site_url + "/models/synthetic-model-0013/"
 
 
-def test_home_table_lists_every_card_and_filters(page: Page, site_url: str,
-                                                 artifacts: Path) -> None:
+def test_home_table_lists_every_card_and_filters(
+    page: Page, site_url: str, artifacts: Path
+) -> None:
     browser_page, _ = page
     browser_page.goto(site_url + "/")
     rows = browser_page.locator("article table tbody tr")
@@ -45,8 +46,9 @@ def test_home_table_lists_every_card_and_filters(page: Page, site_url: str,
     browser_page.screenshot(path=str(artifacts / "site-home.png"), full_page=False)
 
 
-def test_card_page_shows_charts_with_one_mark_per_group(page: Page, site_url: str,
-                                                        artifacts: Path) -> None:
+def test_card_page_shows_charts_with_one_mark_per_group(
+    page: Page, site_url: str, artifacts: Path
+) -> None:
     browser_page, _ = page
     browser_page.goto(site_url + "/models/synthetic-model-0001/")
     images = browser_page.locator("article img[src*='charts/']")
@@ -104,8 +106,7 @@ def test_crawler_finds_no_broken_link(page: Page, site_url: str, xss_card: str) 
     assert pages == 1 + 2 + 3 + 31
 
 
-def test_card_with_xss_payloads_executes_nothing(page: Page, site_url: str,
-                                                 xss_card: str) -> None:
+def test_card_with_xss_payloads_executes_nothing(page: Page, site_url: str, xss_card: str) -> None:
     browser_page, watch = page
     browser_page.add_init_script("window.__xss = 0; window.alert = () => { window.__xss++; };")
     for path in (f"/models/{xss_card}/", "/", "/sections/models-x/", "/models/"):
@@ -118,7 +119,8 @@ def test_card_with_xss_payloads_executes_nothing(page: Page, site_url: str,
             assert "alert(1)" in browser_page.inner_text("article"), path  # shown, inert
         scripts = browser_page.evaluate(
             "[...document.querySelectorAll('article script, article iframe, article object,"
-            " article embed, article svg, article form')].length")
+            " article embed, article svg, article form')].length"
+        )
         assert scripts == (1 if path == "/" else 0), path  # the home page's own filter script
         handlers = browser_page.evaluate("""() => [...document.querySelectorAll('article *')]
             .flatMap(e => [...e.attributes].filter(a => a.name.startsWith('on')

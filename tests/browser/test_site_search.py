@@ -34,14 +34,15 @@ def search_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     server.server_close()
 
 
-def test_a_word_deep_in_one_card_is_found(browser: Any, search_site: tuple[str, Path],
-                                          artifacts: Path) -> None:
+def test_a_word_deep_in_one_card_is_found(
+    browser: Any, search_site: tuple[str, Path], artifacts: Path
+) -> None:
     url, site = search_site
     target = f"synthetic-model-{deep_card(CARDS):04d}"
     pages = [p for p in site.rglob("*.html") if DEEP_WORD in p.read_text(encoding="utf-8")]
     assert [p.parent.name for p in pages] == [target]  # one card holds it, deep in its body
     html = (site / "models" / target / "index.html").read_text(encoding="utf-8")
-    article = html[html.index("<article"):html.index("</article>")]
+    article = html[html.index("<article") : html.index("</article>")]
     assert article.index(DEEP_WORD) > 0.8 * len(article)  # near the end of the card
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
