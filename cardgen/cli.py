@@ -291,9 +291,9 @@ def render_command(
         click.echo(
             render(
                 loaded,
-                fmt,
+                fmt,  # type: ignore[arg-type]
                 precision,
-                template,  # type: ignore[arg-type]
+                template,
                 fill_template=fill_template,
             ),
             nl=False,
@@ -301,14 +301,14 @@ def render_command(
         return
     result = write_rendered(
         loaded,
-        fmt,
+        fmt,  # type: ignore[arg-type]
         out,
-        precision=precision,  # type: ignore[arg-type]
+        precision=precision,
         template=template,
         force=force,
         fill_template=fill_template,
-        edits=edits or "error",
-    )  # type: ignore[arg-type]
+        edits=edits or "error",  # type: ignore[arg-type]
+    )
     click.echo(f"{'wrote' if result.changed else 'unchanged'} {result.path}")
     for sidecar in result.sidecars:
         click.echo(f"wrote {sidecar}")

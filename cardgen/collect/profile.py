@@ -535,7 +535,8 @@ def _column_warnings(
                     kind="mixed_types",
                     column=column.name,
                     message=f"column {column.name!r} mixes numbers "
-                    f"({column.numeric_values} values) and text ({column.count - (column.numeric_values or 0)} values)",
+                    f"({column.numeric_values} values) and text "
+                    f"({column.count - (column.numeric_values or 0)} values)",
                 )
             )
         markers = [v for v in column.top_values if v.value.strip().lower() in MISSING_MARKERS]

@@ -196,8 +196,8 @@ def validate_entry(data: Any, where: str = "entry") -> list[str]:
     problems += [
         f"{where}: unknown field dataset.{key}"
         for key in dataset
-        if key not in ENTRY_FIELDS["dataset"]
-    ]  # type: ignore[operator]
+        if key not in (ENTRY_FIELDS["dataset"] or set())
+    ]
     if not isinstance(dataset.get("id"), str) or not HUB_DATASET_ID.match(dataset["id"]):
         problems.append(
             f"{where}: dataset.id must be a Hub dataset id ORG/NAME, got {dataset.get('id')!r}"
@@ -220,8 +220,8 @@ def validate_entry(data: Any, where: str = "entry") -> list[str]:
             problems += [
                 f"{where}: unknown field source.{key}"
                 for key in source
-                if key not in ENTRY_FIELDS["source"]
-            ]  # type: ignore[operator]
+                if key not in (ENTRY_FIELDS["source"] or set())
+            ]
     if "notes" in data and not isinstance(data["notes"], str):
         problems.append(f"{where}: notes must be text")
     return problems

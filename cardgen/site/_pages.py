@@ -307,14 +307,15 @@ def _profile_charts(charts: _ChartSet, profile: DatasetProfile) -> None:
             points = [
                 _charts.Point(
                     group_label(g.features),
-                    g.base_rate.value,  # type: ignore[union-attr]
-                    g.base_rate.ci_low,
-                    g.base_rate.ci_high,  # type: ignore[union-attr]
+                    rate.value,
+                    rate.ci_low,
+                    rate.ci_high,
                     g.count,
                     g.small,
-                    g.base_rate.undefined_reason,
-                )  # type: ignore[union-attr]
+                    rate.undefined_reason,
+                )
                 for g in rated
+                if (rate := g.base_rate) is not None
             ]
             title = f"Label base rate by group ({profile.source})"
             overall = profile.base_rate.value if profile.base_rate else None
