@@ -10,9 +10,14 @@ import os
 import random
 import subprocess
 import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from tinymodels import tiny_gpt2
+
+T = TypeVar("T")
 
 WORDS = ("the", "movie", "good", "bad", "yes", "no")
 CHOICES = ["yes", "no", "good", "bad"]
@@ -162,6 +167,14 @@ def inspect_task(folder: Path, count: int = 30) -> Path:
     return task
 
 
+def in_own_thread(call: Callable[[], T]) -> T:
+    """`call()` in a thread of its own. Inspect runs its own event loop, which a thread of
+    its own keeps clear of one already running in this thread (Playwright's sync API keeps
+    one running when browser tests ran first in the session)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
+
+
 def run_inspect(task: Path, log_dir: Path, log_format: str, wrong_every: int) -> Path:
     """Run the task with Inspect's mockllm, which answers `right` except for every
     `wrong_every`-th question; returns the log file written."""
@@ -177,16 +190,19 @@ def run_inspect(task: Path, log_dir: Path, log_format: str, wrong_every: int) ->
         output.usage = ModelUsage(input_tokens=3, output_tokens=1, total_tokens=4)
         return output
 
-    cwd = Path.cwd()
-    os.chdir(task.parent)  # inspect resolves task files relative to the working folder
-    try:
-        logs = inspect_eval(
+    def run() -> list:  # type: ignore[type-arg]
+        return inspect_eval(
             task.name,
             model=get_model("mockllm/model", custom_outputs=answer),
             log_dir=str(log_dir),
             log_format=log_format,
             display="none",
         )
+
+    cwd = Path.cwd()
+    os.chdir(task.parent)  # inspect resolves task files relative to the working folder
+    try:
+        logs = in_own_thread(run)
     finally:
         os.chdir(cwd)
     assert logs[0].status == "success", logs[0].error

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from lm_harness_runs import inspect_task, run_inspect
+from lm_harness_runs import in_own_thread, inspect_task, run_inspect
 
 from cardgen.cli import cli
 from cardgen.collect.inspect_log import read_inspect
@@ -150,13 +150,15 @@ def test_epochs_are_averaged_per_sample_like_inspects_reducer(tmp_path: Path) ->
     cwd = Path.cwd()
     os.chdir(task.parent)
     try:
-        (log,) = inspect_eval(
-            task.name,
-            model=get_model("mockllm/model", custom_outputs=answer),
-            log_dir=str(tmp_path / "logs"),
-            epochs=2,
-            display="none",
-            max_samples=1,
+        (log,) = in_own_thread(
+            lambda: inspect_eval(
+                task.name,
+                model=get_model("mockllm/model", custom_outputs=answer),
+                log_dir=str(tmp_path / "logs"),
+                epochs=2,
+                display="none",
+                max_samples=1,
+            )
         )
     finally:
         os.chdir(cwd)
