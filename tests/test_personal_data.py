@@ -19,11 +19,14 @@ from cardgen.spec import load_spec
 
 FIRST = ["James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda"]
 LAST = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis"]
+STREETS = ["Oak St", "Maple Ave", "N Main St", "Cedar Ln", "Washington Blvd", "E 5th St"]
+TOWNS = ["Springfield, IL 62704", "Dayton, OH 45402", "Tucson, AZ 85701", "Fresno, CA 93721"]
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A recidivism-like table: names, date of birth, phone, event dates, a -1 code."""
+    """A recidivism-like table: names, date of birth, phone, home address, event dates, a -1
+    code."""
     root = tmp_path_factory.mktemp("people")
     rng = np.random.default_rng(0)
     n = 300
@@ -46,6 +49,10 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 f"{rng.integers(1, 665):03d}-{rng.integers(1, 99):02d}-{rng.integers(1, 9999):04d}"
                 for _ in range(n)
             ],
+            "home": [
+                f"{rng.integers(1, 9999)} {rng.choice(STREETS)}, {rng.choice(TOWNS)}"
+                for _ in range(n)
+            ],
             "priors": np.where(rng.random(n) < 0.1, -1, rng.integers(0, 10, n)),
             "race": rng.choice(["A", "B", "C"], n),
             "sex": rng.choice(["Male", "Female"], n),
@@ -66,7 +73,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def personal_values(root: Path) -> list[str]:
     table = pd.read_csv(root / "people.csv")
     values = set()
-    for column in ("case", "name", "first", "last", "dob", "reach", "tin"):
+    for column in ("case", "name", "first", "last", "dob", "reach", "tin", "home"):
         values |= set(table[column].astype(str))
     return sorted(values)
 
@@ -93,7 +100,7 @@ def test_no_personal_value_in_any_format_or_on_the_site(project: Path) -> None:
     }
     assert leaks == {}
     readme = (project / "build" / "people" / "README.md").read_text()
-    assert readme.count("values withheld: personal data") == 7
+    assert readme.count("values withheld: personal data") == 8
     # the page format, rendered directly, is clean too
     from cardgen.merge import load_card
 
@@ -106,6 +113,7 @@ def test_flags_event_dates_sentinels_and_size_category(project: Path) -> None:
     flags = {f["column"]: (f["kind"], f["evidence"]) for f in facts["personal_data"]}
     assert flags["reach"] == ("phone", "values")  # found by libphonenumber, not by name
     assert flags["tin"] == ("government_id", "values")  # valid SSNs, by python-stdnum
+    assert flags["home"] == ("address", "values")  # parsed by usaddress, not named "address"
     assert flags["dob"] == ("date_of_birth", "column_name")
     assert flags["first"] == flags["last"] == flags["name"] == ("name", "column_name")
     assert "c_offense_date" not in flags  # an event date, not a date of birth

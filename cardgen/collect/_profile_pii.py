@@ -102,6 +102,47 @@ def _phone_rate(sample: list[str]) -> float:
     return sum(1 for v in sample if _is_phone(v)) / len(sample)
 
 
+_STREET_TYPES = ("StreetNamePostType", "StreetNamePreType")
+"""usaddress labels of a street type after ("Oak Street") or before ("Avenue of the Americas")."""
+_NOT_ADDRESS = ("Recipient", "NotAddress")
+"""Labels usaddress gives to words that are not part of an address."""
+
+
+def _is_street_address(value: str) -> bool:
+    """A whole value that DataMade's `usaddress` parser (a CRF trained on US addresses)
+    reads as one street address: a house number with a digit, a street name and a street
+    type ("Street", "Ave", "Avenue of ..."), with no word labelled as outside the address.
+
+    A city alone, a job title, a number or a sentence with a number lacks the house
+    number or the street type, or has words the parser puts outside the address.
+    """
+    import usaddress
+
+    text = value.strip()
+    # usaddress labels every token of any text: a value without a digit and a space
+    # cannot hold a house number and a street, so it is not worth parsing.
+    if not 5 <= len(text) <= 200 or " " not in text or not re.search(r"\d", text):
+        return False
+    try:
+        tags, kind = usaddress.tag(text)
+    except usaddress.RepeatedLabelError:
+        return False
+    return (
+        kind == "Street Address"
+        and "AddressNumber" in tags
+        and "StreetName" in tags
+        and any(street_type in tags for street_type in _STREET_TYPES)
+        and not any(label in tags for label in _NOT_ADDRESS)
+        and bool(re.search(r"\d", tags["AddressNumber"]))
+    )
+
+
+def _address_rate(sample: list[str]) -> float:
+    """Share of values that are street addresses; a column is flagged `address` when it
+    reaches MIN_MATCH_RATE of at least MIN_VALUES inspected text values."""
+    return sum(1 for v in sample if _is_street_address(v)) / len(sample)
+
+
 _ID_SCHEMES = (
     ("us.ssn", "US social security numbers"),
     ("ca.sin", "Canadian SINs"),
@@ -189,6 +230,7 @@ def personal_data_flags(
             ("email", lambda s: _rate(_EMAIL, s), "e-mail addresses"),
             ("phone", _phone_rate, "phone numbers"),
             ("ip_address", lambda s: _rate(_IPV4, s), "IPv4 addresses"),
+            ("address", _address_rate, "street addresses"),
         ):
             rate = rate_of(sample)
             if rate >= MIN_MATCH_RATE and kind not in named:
