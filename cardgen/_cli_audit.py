@@ -162,7 +162,7 @@ def audit_command(
         for path in write_outputs(report, out):
             click.echo(f"wrote {path}")
     if site_dir is not None:
-        from .site._audit import write_audit_site
+        from .site import write_audit_site
 
         click.echo(f"wrote the audit site {write_audit_site(report, site_dir)}")
     if fail_under is not None and report.mean_completeness < fail_under:

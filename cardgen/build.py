@@ -297,7 +297,7 @@ def _probe(card_name: str, source: Any, root: Path, progress: bool) -> None:
 
 
 def _lm_eval(card_name: str, kind: str, source: Any, root: Path) -> None:
-    from .collect._lm_common import store_run
+    from .collect.lm_common import store_run
     from .compare import add_regression_tests, load_run
 
     run = load_run(

@@ -1505,7 +1505,7 @@ def _lm_options(func: F) -> F:
 
 def _report_lm_run(run: Any, card_path: Path | None, out: Path | None) -> None:
     from ._io import atomic_write_text, dumps_json
-    from .collect._lm_common import store_run
+    from .collect.lm_common import store_run
 
     for warning in run.warnings:
         click.echo(f"warning: {warning}", err=True)

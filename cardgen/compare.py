@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from ._io import atomic_write_text, dumps_json
-from .collect._lm_common import LMRun, TaskResult, card_run, task_name
-from .collect._lm_stats import (
+from .collect.lm_common import LMRun, TaskResult, card_run, task_name
+from .collect.lm_stats import (
     Difference,
     MeanSE,
     paired_difference,

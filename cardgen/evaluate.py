@@ -360,7 +360,7 @@ def _check_shared_values(
     )
 
 
-def _positive_class(classes: list[str], pos_label: Any, label: str) -> tuple[int, str]:
+def positive_class(classes: list[str], pos_label: Any, label: str) -> tuple[int, str]:
     """Index of the positive class in `classes` (-1 when no row has it) and its name."""
     if pos_label is not None:
         wanted = value_text(pos_label)
@@ -457,7 +457,7 @@ def _finish(
             f"the prediction column {encoder.pred!r} has values that are not among the "
             f"labels: the two together have {len(classes)} values ({', '.join(classes[:10])})"
         )
-    positive, positive_name = _positive_class(classes, pos_label, encoder.label)
+    positive, positive_name = positive_class(classes, pos_label, encoder.label)
     y01 = (y == positive).astype(np.int8)
     if score is not None:
         score_range = (float(score.min()), float(score.max()))
@@ -829,8 +829,13 @@ def _read_engine(
     spark_master: str,
 ) -> tuple[_Encoded, DatasetReference | None, dict[str, str], str]:
     """The count table of files or a Spark table, aggregated by DuckDB or Spark."""
-    from .engines import AggregationSpec, aggregate, default_name, resolve_inputs
-    from .engines._encode import encode_counts
+    from .engines import (
+        AggregationSpec,
+        aggregate,
+        default_name,
+        encode_counts,
+        resolve_inputs,
+    )
 
     inputs = resolve_inputs(data)
     spec = AggregationSpec(

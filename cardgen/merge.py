@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .collect._profile_pii import withhold_personal_values
+from .collect import withhold_personal_values
 from .errors import CardgenError
 from .facts import facts_dir, read_facts
 from .schema import DataCard, DisaggregatedEvaluation, ModelCard

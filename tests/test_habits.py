@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -36,6 +37,50 @@ def test_no_test_imports_a_benchmark() -> None:
         for path in sorted((ROOT / "tests").rglob("*.py"))
         if reaches.search(path.read_text(encoding="utf-8"))
     ]
+    assert offenders == []
+
+
+def _cardgen_imports(path: Path) -> list[tuple[int, list[str], str | None]]:
+    """`(line, module parts, name or None)` of each cardgen import in one package file."""
+    package = list(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = base + (node.module.split(".") if node.module else [])
+            if module[:1] == ["cardgen"]:
+                for alias in node.names:
+                    submodule = ROOT.joinpath(*module, alias.name)
+                    if submodule.with_suffix(".py").is_file() or submodule.is_dir():
+                        found.append((node.lineno, [*module, alias.name], None))
+                    else:
+                        found.append((node.lineno, module, alias.name))
+        elif isinstance(node, ast.Import):
+            found += [
+                (node.lineno, alias.name.split("."), None)
+                for alias in node.names
+                if alias.name.split(".")[0] == "cardgen"
+            ]
+    return found
+
+
+def test_no_module_imports_another_packages_private_names() -> None:
+    """`_name` is private to the package that holds it (and the packages inside that one)."""
+
+    def private(part: str) -> bool:
+        return part.startswith("_") and not part.startswith("__")
+
+    offenders = []
+    for path in sorted((ROOT / "cardgen").rglob("*.py")):
+        package = list(path.relative_to(ROOT).with_suffix("").parts[:-1])
+        for line, module, name in _cardgen_imports(path):
+            # the package owning each private part must enclose the importing file
+            owners = [module[:k] for k, part in enumerate(module) if private(part)]
+            if name is not None and private(name):
+                is_package = ROOT.joinpath(*module, "__init__.py").is_file()
+                owners.append(module if is_package else module[:-1])
+            if any(package[: len(owner)] != owner for owner in owners):
+                offenders.append(f"{path.relative_to(ROOT)}:{line}: {'.'.join(module)} {name}")
     assert offenders == []
 
 

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from lm_harness_runs import lm_eval_outputs
 
 from cardgen.cli import cli
-from cardgen.collect._lm_stats import clustered_se, mde, paired_difference
 from cardgen.collect.lm_eval import read_lm_eval
+from cardgen.collect.lm_stats import clustered_se, mde, paired_difference
 from cardgen.compare import compare_runs, load_run
 from cardgen.errors import CardgenError
 
@@ -60,7 +60,7 @@ def test_mde_is_the_textbook_formula() -> None:
 
 
 def test_unmatched_ids_are_compared_unpaired_and_said_so() -> None:
-    from cardgen.collect._lm_common import LMRun, TaskResult
+    from cardgen.collect.lm_common import LMRun, TaskResult
     from cardgen.schema import DisaggregatedEvaluation, EvaluationRecord, MetricValue
 
     def run(ids: list[str], scores: list[float], se: float) -> LMRun:

@@ -34,7 +34,15 @@ PARALLEL_FROM = 2000
 CI_LEVEL = 0.95
 HISTOGRAM_EDGES = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
 
-__all__ = ["AuditReport", "CardAudit", "audit_hub", "audit_paths", "download_quartiles"]
+__all__ = [
+    "EXTRA_MODEL_SECTIONS",
+    "AuditReport",
+    "CardAudit",
+    "audit_card",
+    "audit_hub",
+    "audit_paths",
+    "download_quartiles",
+]
 
 
 @dataclass
@@ -76,7 +84,7 @@ class AuditReport:
 
 
 def _rates(cards: list[CardAudit], attr: str) -> dict[str, dict[str, Any]]:
-    from ..metrics._bootstrap import wilson_interval
+    from ..metrics import wilson_interval
 
     names = list(getattr(cards[0], attr)) if cards else []
     out: dict[str, dict[str, Any]] = {}

@@ -63,8 +63,7 @@ def open_duckdb_source(path: str, *, strip: bool = True) -> DuckDBSource:
     """Open a file, glob or folder for profiling through DuckDB (the duckdb extra)."""
     from pathlib import Path
 
-    from ..engines import require_extra, resolve_inputs
-    from ..engines._duckdb import source_sql
+    from ..engines import require_extra, resolve_inputs, source_sql
 
     require_extra("duckdb")
     inputs = resolve_inputs(path)

@@ -13,7 +13,7 @@ from typing import Any
 from ..errors import CardgenError
 from ..facts import new_provenance
 from ..schema import DatasetReference, DisaggregatedEvaluation, EvaluationRecord, MetricValue
-from ._lm_common import (
+from .lm_common import (
     LMRun,
     TaskResult,
     harness_value,

@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import CardgenError
 from ..facts import new_provenance
 from ..schema import DatasetReference, DisaggregatedEvaluation, EvaluationRecord, GroupResult
-from ._lm_common import LMRun, TaskResult, number, scored_value, set_dataset_id
+from .lm_common import LMRun, TaskResult, number, scored_value, set_dataset_id
 
 HARNESS = "lm-evaluation-harness"
 EXPECTED_KEYS = ("results", "configs", "versions", "n-shot")

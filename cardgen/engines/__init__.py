@@ -11,10 +11,14 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import CardgenError
+from ._duckdb import source_sql
 from ._sql import CountRows
+
+if TYPE_CHECKING:
+    from ._encode import encode_counts
 
 ENGINES = ("auto", "pandas", "duckdb", "spark")
 """Values of `--engine`."""
@@ -246,7 +250,18 @@ __all__ = [
     "aggregate",
     "choose_engine",
     "default_name",
+    "encode_counts",
     "engine_version",
     "require_extra",
     "resolve_inputs",
+    "source_sql",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The count encoder needs numpy and the metrics engine: loaded when first asked for.
+    if name == "encode_counts":
+        from ._encode import encode_counts
+
+        return encode_counts
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,8 +12,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import CardgenError
-from ..metrics import MISSING, value_sort_key
-from ..metrics._cells import CellTable, build_score_bins, confusion_from_bins
+from ..metrics import (
+    MISSING,
+    CellTable,
+    build_score_bins,
+    confusion_from_bins,
+    value_sort_key,
+)
 from ._sql import CountRows, is_missing
 
 if TYPE_CHECKING:
@@ -34,7 +39,7 @@ def encode_counts(
         CardgenError: missing labels or predictions, a regression task, labels that do
             not fit the task, an unknown positive class.
     """
-    from ..evaluate import _positive_class, value_text
+    from ..evaluate import positive_class, value_text
 
     rows = counts.rows
     k = len(spec.sensitive)
@@ -132,7 +137,7 @@ def encode_counts(
             f"the prediction column {spec.pred!r} has values that are not among the "
             f"labels: the two together have {len(classes)} values ({', '.join(classes[:10])})"
         )
-    positive, positive_name = _positive_class(classes, pos_label, spec.label)
+    positive, positive_name = positive_class(classes, pos_label, spec.label)
     y01 = (y == positive).astype(np.int64)
     negatives = [c for i, c in enumerate(classes) if i != positive]
     names = (negatives[0] if negatives else f"not {positive_name}", positive_name)

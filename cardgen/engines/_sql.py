@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CardgenError
-from ..metrics._cells import BINS_ECE, bin_plan
+from ..metrics import BINS_ECE, bin_plan
 
 if TYPE_CHECKING:
     from . import AggregationSpec

@@ -25,6 +25,7 @@ _NAMES = {
     "reconstruct_body": "importer",
     "evaluation_results": "model_index",
     "front_matter": "model_index",
+    "read_model_index": "model_index",
     "PushResult": "push",
     "check_publishable": "push",
     "push_card": "push",

@@ -24,11 +24,12 @@ from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_st
 
 from ..errors import CardgenError, HubError
 from ..facts import collection_time, facts_dir, library_versions, new_provenance, write_fact
-from ..schema import DatasetReference, DisaggregatedEvaluation, GroupResult, MetricValue
+from ..schema import DisaggregatedEvaluation
 from ..schema.provenance import Provenance
 from ._http import explain, redact, with_retries
 from ._markdown import ParsedReadme, parse_readme
-from .model_index import parse_group
+from .eval_results import read_entries
+from .model_index import read_model_index
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 DEFAULT_TIMEOUT = 30.0
@@ -329,255 +330,16 @@ def _provenance(snapshot: HubSnapshot, uri: str) -> Provenance:
     return snapshot.provenance.model_copy(update={"uri": uri})
 
 
-def _slug(*parts: Any) -> str:
-    text = "-".join(str(p) for p in parts if p not in (None, ""))
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-").lower() or "results"
-
-
-_CI_METHODS = {
-    "bootstrap",
-    "wilson",
-    "clustered",
-    "clt",
-    "harness-stderr",
-    "paired",
-    "reported",
-    "none",
-}
-
-
-def _metric_value(raw: Any, args: dict[str, Any] | None = None) -> tuple[MetricValue, Any]:
-    """A reported number as a MetricValue, with the interval and count its `args` give.
-
-    Text that is not a number stays visible as an undefined value with the text as reason.
-
-    Returns:
-        (the value, the raw text when it was not a number else None).
-    """
-    args = args or {}
-    extra: dict[str, Any] = {}
-    for key in ("ci_low", "ci_high", "ci_level", "n", "se"):
-        if isinstance(args.get(key), (int, float)) and not isinstance(args.get(key), bool):
-            extra[key] = args[key]
-    method = args.get("ci_method") if args.get("ci_method") in _CI_METHODS else "reported"
-    number: float | None = None
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        number = float(raw)
-    elif isinstance(raw, str):
-        try:
-            number = float(raw.strip())
-        except ValueError:
-            number = None
-    if number is None:
-        return MetricValue(
-            value=None, ci_method="reported", undefined_reason=f"reported as {raw!r}, not a number"
-        ), raw
-    try:
-        return MetricValue(value=number, ci_method=method, **extra), None
-    except ValueError:  # an inconsistent interval in the source: keep the number alone
-        return MetricValue(value=number, ci_method="reported"), None
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    """`value` when it is a mapping, else an empty one (Hub metadata is free-form)."""
-    return value if isinstance(value, dict) else {}
-
-
-def _args_group(args: dict[str, Any]) -> dict[str, str] | None:
-    group = args.get("group")
-    if isinstance(group, dict) and group:
-        return {str(k): str(v) for k, v in group.items()}
-    return None
-
-
-_CLASSIFICATION = re.compile(r"classification|ner|sentiment")
-
-
-def _task(task_type: str | None) -> str:
-    return "multiclass" if task_type and _CLASSIFICATION.search(task_type) else "other"
-
-
-def _model_index_evaluations(
-    model_index: Any, snapshot: HubSnapshot, warnings: list[str]
-) -> list[DisaggregatedEvaluation]:
-    if not isinstance(model_index, list):
-        warnings.append("model-index is not a list; its results were not read")
-        return []
-    grouped: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for model in model_index:
-        if not isinstance(model, dict) or not isinstance(model.get("results"), list):
-            warnings.append("a model-index entry has no `results` list; skipped")
-            continue
-        for result in model["results"]:
-            if not isinstance(result, dict):
-                warnings.append("a model-index result is not a mapping; skipped")
-                continue
-            task, dataset = _mapping(result.get("task")), _mapping(result.get("dataset"))
-            data_group = parse_group(dataset.get("config"))
-            config = None if data_group else dataset.get("config")
-            key = (
-                model.get("name"),
-                task.get("type"),
-                dataset.get("type"),
-                dataset.get("name"),
-                config,
-                dataset.get("split"),
-                dataset.get("revision"),
-            )
-            entry = grouped.setdefault(
-                key,
-                {
-                    "model": model.get("name"),
-                    "task": task,
-                    "dataset": dataset,
-                    "config": config,
-                    "source": result.get("source"),
-                    "overall": {},
-                    "groups": {},
-                    "raw": {},
-                    "verified": {},
-                    "small": set(),
-                },
-            )
-            for metric in result.get("metrics") or []:
-                if not isinstance(metric, dict) or "type" not in metric:
-                    warnings.append("a model-index metric has no `type`; skipped")
-                    continue
-                name = str(metric["type"])
-                args = _mapping(metric.get("args"))
-                # cardgen's compact model-index states the CI level and method once, in
-                # the dataset's args, for every metric of the result.
-                shared = _mapping(dataset.get("args"))
-                args = {**{k: shared[k] for k in ("ci_level", "ci_method") if k in shared}, **args}
-                value, raw = _metric_value(metric.get("value"), args)
-                group = parse_group(metric.get("config")) or _args_group(args) or data_group
-                if metric.get("config") and not parse_group(metric.get("config")):
-                    name = f"{name}:{metric['config']}"
-                if group:
-                    features = tuple(sorted(group.items()))
-                    entry["groups"].setdefault(features, {})[name] = value
-                    if args.get("small_group") is True:
-                        entry["small"].add(features)
-                else:
-                    entry["overall"][name] = value
-                if raw is not None:
-                    entry["raw"][name] = raw
-                if metric.get("verified") is not None:
-                    entry["verified"][name] = metric["verified"]
-    evaluations = []
-    readme_url = f"{snapshot.url}/blob/{snapshot.sha}/README.md"
-    names: set[str] = set()
-    for entry in grouped.values():
-        dataset = entry["dataset"]
-        name = _slug(
-            dataset.get("type") or dataset.get("name"),
-            entry["config"],
-            dataset.get("split"),
-            entry["task"].get("type"),
-        )
-        while name in names:
-            name += "-2"
-        names.add(name)
-        source = entry["source"] if isinstance(entry["source"], dict) else {}
-        details: dict[str, Any] = {
-            "hub_source": "model-index",
-            "model_name": entry["model"],
-            "task_type": entry["task"].get("type"),
-            "task_name": entry["task"].get("name"),
-        }
-        if source:
-            details["source"] = source
-        if dataset.get("args") is not None:
-            details["dataset_args"] = dataset.get("args")
-        if entry["raw"]:
-            details["reported_text"] = entry["raw"]
-        if entry["verified"]:
-            details["verified"] = entry["verified"]
-        groups = [
-            GroupResult(
-                features=dict(features), n=None, metrics=metrics, small=features in entry["small"]
-            )
-            for features, metrics in entry["groups"].items()
-        ]
-        evaluations.append(
-            DisaggregatedEvaluation(
-                name=name,
-                task=_task(entry["task"].get("type")),
-                dataset=DatasetReference(
-                    name=str(dataset.get("name") or dataset.get("type") or "unnamed"),
-                    uri=repo_url(snapshot.endpoint, "dataset", dataset["type"])
-                    if dataset.get("type")
-                    else None,
-                    split=dataset.get("split"),
-                    config=entry["config"],
-                    revision=dataset.get("revision"),
-                ),
-                sensitive_features=sorted({k for f in entry["groups"] for k, _ in f}),
-                overall=entry["overall"],
-                groups=groups,
-                details={k: v for k, v in details.items() if v is not None},
-                provenance=_provenance(snapshot, readme_url),
-            )
-        )
-    return evaluations
-
-
-def _eval_result_evaluations(
-    entries: list[Any], snapshot: HubSnapshot
-) -> list[DisaggregatedEvaluation]:
-    from ..hub.eval_results import metric_from_entry
-
-    by_dataset: dict[tuple[str, str | None], list[Any]] = {}
-    for entry in entries:
-        by_dataset.setdefault((entry.dataset_id, entry.dataset_revision), []).append(entry)
-    evaluations = []
-    for (dataset_id, dataset_revision), group in by_dataset.items():
-        overall: dict[str, MetricValue] = {}
-        sources: dict[str, dict[str, Any]] = {}
-        for entry in group:
-            parsed = metric_from_entry(entry.task_id, entry.value, entry.notes)
-            if parsed is not None:  # cardgen's notes carry SE, CI and n
-                name, overall[parsed[0]] = parsed
-            else:
-                name = entry.task_id + (f" ({entry.notes})" if entry.notes else "")
-                overall[name], _ = _metric_value(entry.value)
-            sources[name] = {
-                k: v
-                for k, v in {
-                    "url": entry.source_url,
-                    "name": entry.source_name,
-                    "user": entry.source_user,
-                    "org": entry.source_org,
-                    "date": entry.date,
-                    "notes": entry.notes,
-                    "verified": bool(entry.verify_token),
-                }.items()
-                if v is not None
-            }
-        evaluations.append(
-            DisaggregatedEvaluation(
-                name=_slug("eval-results", dataset_id),
-                task="other",
-                dataset=DatasetReference(
-                    name=dataset_id,
-                    uri=repo_url(snapshot.endpoint, "dataset", dataset_id),
-                    revision=dataset_revision,
-                ),
-                overall=overall,
-                details={"hub_source": ".eval_results", "sources": sources},
-                provenance=_provenance(
-                    snapshot, f"{snapshot.url}/tree/{snapshot.sha}/.eval_results"
-                ),
-            )
-        )
-    return evaluations
+def _dataset_url(snapshot: HubSnapshot) -> Callable[[str], str]:
+    return lambda dataset_id: repo_url(snapshot.endpoint, "dataset", dataset_id)
 
 
 def hub_evaluations(snapshot: HubSnapshot, warnings: list[str]) -> list[DisaggregatedEvaluation]:
     """Evaluation facts from the card's `model-index` and the Hub's `.eval_results`.
 
-    Per-group results (see `GROUP_PATTERN`) become `groups` of the same evaluation;
-    reported numbers carry `ci_method="reported"`.
+    The formats are read where they are written: `model_index.read_model_index` (per-group
+    results become `groups` of the same evaluation) and `eval_results.read_entries`;
+    reported numbers without a named CI method carry `ci_method="reported"`.
 
     Args:
         snapshot: what `fetch_repo` read.
@@ -592,13 +354,19 @@ def hub_evaluations(snapshot: HubSnapshot, warnings: list[str]) -> list[Disaggre
     model_index = card_data.get("model-index", getattr(snapshot.info, "model_index", None))
     evaluations = []
     if model_index:
-        evaluations.extend(_model_index_evaluations(model_index, snapshot, warnings))
+        readme = _provenance(snapshot, f"{snapshot.url}/blob/{snapshot.sha}/README.md")
+        evaluations.extend(
+            read_model_index(
+                model_index, warnings, provenance=readme, dataset_url=_dataset_url(snapshot)
+            )
+        )
     if "model_index" in card_data:
         warnings.append(
             "legacy `model_index:` in the card metadata is not read; rename it to `model-index`"
         )
     entries = getattr(snapshot.info, "eval_results", None) or []
-    evaluations.extend(_eval_result_evaluations(entries, snapshot))
+    folder = _provenance(snapshot, f"{snapshot.url}/tree/{snapshot.sha}/.eval_results")
+    evaluations.extend(read_entries(entries, provenance=folder, dataset_url=_dataset_url(snapshot)))
     return evaluations
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, get_args
@@ -25,9 +26,10 @@ from huggingface_hub import eval_result_entries_to_yaml as to_yaml
 
 from .._io import atomic_write_text
 from ..errors import CardgenError
-from ..schema import DisaggregatedEvaluation, MetricValue, ModelCard
+from ..schema import DatasetReference, DisaggregatedEvaluation, MetricValue, ModelCard
 from ..schema.evaluation import CIMethod
-from .model_index import SOURCE_NAME, source_url
+from ..schema.provenance import Provenance
+from .model_index import SOURCE_NAME, evaluation_name, reported_value, source_url
 
 FOLDER = ".eval_results"
 NOTES_PREFIX = "cardgen: "
@@ -113,6 +115,61 @@ def metric_from_entry(
     except ValueError:
         return None
     return f"{task_id} ({fields.get('metric', 'value')})", metric
+
+
+def read_entries(
+    entries: Iterable[Any], *, provenance: Provenance, dataset_url: Callable[[str], str]
+) -> list[DisaggregatedEvaluation]:
+    """The evaluations the Hub reports from `.eval_results`: one per dataset and revision.
+
+    Entries with cardgen's notes come back with their SE, CI and n (`metric_from_entry`);
+    others keep their number as reported, the notes in the metric's name.
+
+    Args:
+        entries: huggingface_hub `EvalResultEntry`s (the model info's `eval_results`).
+        provenance: recorded on every evaluation (its uri: the `.eval_results` folder).
+        dataset_url: the web address of a Hub dataset id.
+    """
+    by_dataset: dict[tuple[str, str | None], list[Any]] = {}
+    for entry in entries:
+        by_dataset.setdefault((entry.dataset_id, entry.dataset_revision), []).append(entry)
+    evaluations = []
+    for (hub_id, dataset_revision), group in by_dataset.items():
+        overall: dict[str, MetricValue] = {}
+        sources: dict[str, dict[str, Any]] = {}
+        for entry in group:
+            parsed = metric_from_entry(entry.task_id, entry.value, entry.notes)
+            if parsed is not None:  # cardgen's notes carry SE, CI and n
+                name, overall[parsed[0]] = parsed
+            else:
+                name = entry.task_id + (f" ({entry.notes})" if entry.notes else "")
+                overall[name], _ = reported_value(entry.value)
+            sources[name] = {
+                k: v
+                for k, v in {
+                    "url": entry.source_url,
+                    "name": entry.source_name,
+                    "user": entry.source_user,
+                    "org": entry.source_org,
+                    "date": entry.date,
+                    "notes": entry.notes,
+                    "verified": bool(entry.verify_token),
+                }.items()
+                if v is not None
+            }
+        evaluations.append(
+            DisaggregatedEvaluation(
+                name=evaluation_name("eval-results", hub_id),
+                task="other",
+                dataset=DatasetReference(
+                    name=hub_id, uri=dataset_url(hub_id), revision=dataset_revision
+                ),
+                overall=overall,
+                details={"hub_source": ".eval_results", "sources": sources},
+                provenance=provenance.model_copy(),
+            )
+        )
+    return evaluations
 
 
 def _headline(evaluation: DisaggregatedEvaluation) -> tuple[str, MetricValue] | None:

@@ -1,18 +1,28 @@
-"""Build the Hub README front matter, including `model-index`, from a card.
+"""The Hub README front matter, including `model-index`, written from a card and read back.
 
-All YAML goes through huggingface_hub's `ModelCardData`/`DatasetCardData`; this module
-decides how cardgen's results are encoded there and nothing else.
+YAML goes through huggingface_hub's `ModelCardData`/`DatasetCardData`; this module decides
+how results are encoded there, in both directions, and does no Hub I/O.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, get_args
 
 from huggingface_hub import DatasetCardData, EvalResult, ModelCardData
 
 from ..render.filters import group_label
-from ..schema import DataCard, DisaggregatedEvaluation, MetricValue, ModelCard
+from ..schema import (
+    DataCard,
+    DatasetReference,
+    DisaggregatedEvaluation,
+    GroupResult,
+    MetricValue,
+    ModelCard,
+)
+from ..schema.evaluation import CIMethod
+from ..schema.provenance import Provenance
 
 SOURCE_NAME = "cardgen"
 FALLBACK_SOURCE_URL = "https://pypi.org/project/cardgen/"
@@ -113,7 +123,7 @@ def _common(card: ModelCard, evaluation: DisaggregatedEvaluation, url: str) -> d
 def _headline_results(
     card: ModelCard, evaluation: DisaggregatedEvaluation, url: str
 ) -> list[EvalResult]:
-    from ..render._glance import headline_metrics
+    from ..render import headline_metrics
 
     common = _common(card, evaluation, url)
     values = [
@@ -287,3 +297,206 @@ def front_matter(card: ModelCard | DataCard) -> dict[str, Any]:
         else {}
     )
     return {**kept, **data.to_dict()}
+
+
+# Reading: a Hub README's `model-index` as cardgen evaluations (what `collect hub` stores).
+
+
+def evaluation_name(*parts: Any) -> str:
+    """An evaluation name from the parts identifying a result: `imdb-test-text-classification`."""
+    text = "-".join(str(p) for p in parts if p not in (None, ""))
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-").lower() or "results"
+
+
+def reported_value(raw: Any, args: dict[str, Any] | None = None) -> tuple[MetricValue, Any]:
+    """A reported number as a MetricValue, with the interval and count its `args` give.
+
+    Text that is not a number stays visible as an undefined value with the text as reason.
+
+    Returns:
+        (the value, the raw text when it was not a number else None).
+    """
+    args = args or {}
+    extra: dict[str, Any] = {}
+    for key in ("ci_low", "ci_high", "ci_level", "n", "se"):
+        if isinstance(args.get(key), (int, float)) and not isinstance(args.get(key), bool):
+            extra[key] = args[key]
+    method = args.get("ci_method") if args.get("ci_method") in get_args(CIMethod) else "reported"
+    number: float | None = None
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        number = float(raw)
+    elif isinstance(raw, str):
+        try:
+            number = float(raw.strip())
+        except ValueError:
+            number = None
+    if number is None:
+        return MetricValue(
+            value=None, ci_method="reported", undefined_reason=f"reported as {raw!r}, not a number"
+        ), raw
+    try:
+        return MetricValue(value=number, ci_method=method, **extra), None
+    except ValueError:  # an inconsistent interval in the source: keep the number alone
+        return MetricValue(value=number, ci_method="reported"), None
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """`value` when it is a mapping, else an empty one (Hub metadata is free-form)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _args_group(args: dict[str, Any]) -> dict[str, str] | None:
+    group = args.get("group")
+    if isinstance(group, dict) and group:
+        return {str(k): str(v) for k, v in group.items()}
+    return None
+
+
+_CLASSIFICATION = re.compile(r"classification|ner|sentiment")
+
+
+def _task(task_type: str | None) -> str:
+    return "multiclass" if task_type and _CLASSIFICATION.search(task_type) else "other"
+
+
+def read_model_index(
+    model_index: Any,
+    warnings: list[str],
+    *,
+    provenance: Provenance,
+    dataset_url: Callable[[str], str],
+) -> list[DisaggregatedEvaluation]:
+    """The evaluations a `model-index` reports, one per model, task, dataset and split.
+
+    Per-group results (see `GROUP_PATTERN`) become `groups` of their evaluation; numbers
+    keep the CI and count their `args` give, with `ci_method="reported"` when none is named.
+
+    Args:
+        model_index: the front matter's `model-index` value (free-form: checked here).
+        warnings: receives a line for each result that could not be read.
+        provenance: recorded on every evaluation (its uri: the README read).
+        dataset_url: the web address of a Hub dataset id.
+
+    Returns:
+        The evaluations, in the order the model-index lists them.
+    """
+    if not isinstance(model_index, list):
+        warnings.append("model-index is not a list; its results were not read")
+        return []
+    grouped: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for model in model_index:
+        if not isinstance(model, dict) or not isinstance(model.get("results"), list):
+            warnings.append("a model-index entry has no `results` list; skipped")
+            continue
+        for result in model["results"]:
+            if not isinstance(result, dict):
+                warnings.append("a model-index result is not a mapping; skipped")
+                continue
+            task, dataset = _mapping(result.get("task")), _mapping(result.get("dataset"))
+            data_group = parse_group(dataset.get("config"))
+            config = None if data_group else dataset.get("config")
+            key = (
+                model.get("name"),
+                task.get("type"),
+                dataset.get("type"),
+                dataset.get("name"),
+                config,
+                dataset.get("split"),
+                dataset.get("revision"),
+            )
+            entry = grouped.setdefault(
+                key,
+                {
+                    "model": model.get("name"),
+                    "task": task,
+                    "dataset": dataset,
+                    "config": config,
+                    "source": result.get("source"),
+                    "overall": {},
+                    "groups": {},
+                    "raw": {},
+                    "verified": {},
+                    "small": set(),
+                },
+            )
+            for metric in result.get("metrics") or []:
+                if not isinstance(metric, dict) or "type" not in metric:
+                    warnings.append("a model-index metric has no `type`; skipped")
+                    continue
+                name = str(metric["type"])
+                args = _mapping(metric.get("args"))
+                # cardgen's compact model-index states the CI level and method once, in
+                # the dataset's args, for every metric of the result.
+                shared = _mapping(dataset.get("args"))
+                args = {**{k: shared[k] for k in ("ci_level", "ci_method") if k in shared}, **args}
+                value, raw = reported_value(metric.get("value"), args)
+                # `args.group` first: it holds the group exactly, where a label whose values
+                # contain `,` or `=` (which `_group_config` writes as they are) cannot be parsed.
+                label = metric.get("config")
+                group = _args_group(args) or parse_group(label) or data_group
+                if label and not parse_group(label) and label != _group_config(group or {}):
+                    name = f"{name}:{label}"
+                if group:
+                    features = tuple(sorted(group.items()))
+                    entry["groups"].setdefault(features, {})[name] = value
+                    if args.get("small_group") is True:
+                        entry["small"].add(features)
+                else:
+                    entry["overall"][name] = value
+                if raw is not None:
+                    entry["raw"][name] = raw
+                if metric.get("verified") is not None:
+                    entry["verified"][name] = metric["verified"]
+    evaluations = []
+    names: set[str] = set()
+    for entry in grouped.values():
+        dataset = entry["dataset"]
+        name = evaluation_name(
+            dataset.get("type") or dataset.get("name"),
+            entry["config"],
+            dataset.get("split"),
+            entry["task"].get("type"),
+        )
+        while name in names:
+            name += "-2"
+        names.add(name)
+        source = entry["source"] if isinstance(entry["source"], dict) else {}
+        details: dict[str, Any] = {
+            "hub_source": "model-index",
+            "model_name": entry["model"],
+            "task_type": entry["task"].get("type"),
+            "task_name": entry["task"].get("name"),
+        }
+        if source:
+            details["source"] = source
+        if dataset.get("args") is not None:
+            details["dataset_args"] = dataset.get("args")
+        if entry["raw"]:
+            details["reported_text"] = entry["raw"]
+        if entry["verified"]:
+            details["verified"] = entry["verified"]
+        groups = [
+            GroupResult(
+                features=dict(features), n=None, metrics=metrics, small=features in entry["small"]
+            )
+            for features, metrics in entry["groups"].items()
+        ]
+        evaluations.append(
+            DisaggregatedEvaluation(
+                name=name,
+                task=_task(entry["task"].get("type")),
+                dataset=DatasetReference(
+                    name=str(dataset.get("name") or dataset.get("type") or "unnamed"),
+                    uri=dataset_url(dataset["type"]) if dataset.get("type") else None,
+                    split=dataset.get("split"),
+                    config=entry["config"],
+                    revision=dataset.get("revision"),
+                ),
+                sensitive_features=sorted({k for f in entry["groups"] for k, _ in f}),
+                overall=entry["overall"],
+                groups=groups,
+                details={k: v for k, v in details.items() if v is not None},
+                provenance=provenance.model_copy(),
+            )
+        )
+    return evaluations

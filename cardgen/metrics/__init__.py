@@ -15,10 +15,14 @@ from ._cells import (
     DEFAULT_SCORE_BINS,
     CellTable,
     ScoreBins,
+    bin_plan,
+    build_score_bins,
+    confusion_from_bins,
     roc_auc_error_bound,
 )
 from ._definitions import (
     BINARY_COUNT_METRICS,
+    BINS_ECE,
     DEFAULT_METRICS,
     HEADLINE_METRICS,
     PER_CLASS,
@@ -47,6 +51,7 @@ from ._groups import MISSING, Grouping, groupings, value_sort_key
 
 __all__ = [
     "BINARY_COUNT_METRICS",
+    "BINS_ECE",
     "BIN_METRICS",
     "DEFAULT_METRICS",
     "DEFAULT_SCORE_BINS",
@@ -65,7 +70,10 @@ __all__ = [
     "ScoreBins",
     "available_metrics",
     "between_groups",
+    "bin_plan",
+    "build_score_bins",
     "confusion_counts",
+    "confusion_from_bins",
     "contain_point",
     "disaggregate",
     "disaggregate_cells",

@@ -30,6 +30,7 @@ from ..render import environment as _env
 from ..render.filters import cell, inline
 from ..validate import spec_files
 from . import _audit, _charts, _history
+from ._audit import write_audit_site
 from ._pages import KIND_DIRS, UNVERSIONED, CardPage, prepare
 from ._shards import _AnyTagLoader, build_sharded, discard_site_dir
 
@@ -835,5 +836,6 @@ __all__ = [
     "load_pages",
     "run_mkdocs",
     "serve_site",
+    "write_audit_site",
     "write_project",
 ]

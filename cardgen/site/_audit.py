@@ -11,8 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..audit import AuditReport, CardAudit
-from ..audit._record import EXTRA_MODEL_SECTIONS
+from ..audit import EXTRA_MODEL_SECTIONS, AuditReport, CardAudit
 from ..render.filters import cell, inline
 from . import _charts
 from ._pages import CardPage

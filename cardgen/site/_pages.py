@@ -14,14 +14,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..audit._record import CardAudit, audit_card
+from ..audit import CardAudit, audit_card
 from ..crosswalk import crosswalk, crosswalk_markdown
 from ..errors import CardgenError, Problem, SpecError
 from ..facts import read_facts
 from ..merge import load_card
+from ..render import capped_groups, headline_metrics
 from ..render import render as render_page
 from ..render import sidecars as render_sidecars
-from ..render._glance import capped_groups, headline_metrics
 from ..render.filters import group_label, metric, slug
 from ..schema import DataCard, DisaggregatedEvaluation, ModelCard
 from ..schema.profile import DatasetProfile

@@ -19,7 +19,7 @@ from ..errors import CardgenError
 from ..facts import facts_dir, read_facts, write_fact
 from ..schema import DisaggregatedEvaluation, MetricValue
 from ..schema.evaluation import CIMethod
-from ._lm_stats import clustered_se, mean_se, z_value
+from .lm_stats import clustered_se, mean_se, z_value
 
 LM_FACT_PREFIXES = ("lm-eval-", "inspect-")
 """Fact keys of language-model evaluations (`.cardgen/<card>/lm-eval-<task>.json`)."""
