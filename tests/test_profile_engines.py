@@ -176,12 +176,25 @@ def test_build_passes_the_spark_engine_to_profile_sources(adult, spark, tmp_path
     from cardgen.build import build
 
     frame, folder = adult
+    spark.read.parquet(str(folder / "adult.parquet")).createOrReplaceTempView("adult_table")
     (tmp_path / "cards").mkdir()
     (tmp_path / "cards" / "adult.yaml").write_text(
         "kind: data\nname: adult\nsources:\n  profile:\n"
         f"    - data: {folder / 'adult.parquet'}\n      sensitive: [race, sex]\n      label: Y\n"
+        "    - data: spark:adult_table\n      sensitive: [sex]\n"
     )
-    build("cards", root=tmp_path, site_project=None, progress=False, engine="spark")
-    fact = json.loads((tmp_path / ".cardgen" / "adult" / "profile-adult.json").read_text())
-    assert fact["provenance"]["engine"].startswith("spark ")
-    assert fact["num_rows"] == len(frame)
+    build(
+        "cards",
+        root=tmp_path,
+        out=tmp_path / "out",
+        site_project=None,
+        progress=False,
+        engine="spark",
+    )
+    facts = tmp_path / ".cardgen" / "adult"
+    for key in ("profile-adult", "profile-adult_table"):
+        fact = json.loads((facts / f"{key}.json").read_text())
+        assert fact["provenance"]["engine"].startswith("spark ")
+        assert fact["num_rows"] == len(frame)
+    croissant = json.loads((tmp_path / "out" / "adult" / "croissant.json").read_text())
+    assert croissant["distribution"]
