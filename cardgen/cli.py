@@ -1284,7 +1284,8 @@ def profile_command(
         unit_scale=True,
         file=sys.stderr,
         desc=f"profile {path.name}",
-        disable=size < (64 << 20),
+        # Spark tables and URIs have no local size: show progress for them.
+        disable=size < (64 << 20) and not (data.startswith("spark:") or "://" in data),
     ) as bar:
         result = profile(
             data,

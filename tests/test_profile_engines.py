@@ -165,6 +165,8 @@ def test_spark_profiles_a_catalog_table_and_flags_personal_data(adult, spark, tm
     assert comparable(DatasetProfile.model_validate(written)) == expected
     with pytest.raises(CardgenError, match=r"spark:adult: no sensitive column 'gender'; columns"):
         profile("spark:adult", sensitive=["gender"])  # auto: a spark: table is for Spark
+    with pytest.raises(CardgenError, match=r"spark:nowhere: Spark cannot read it: .*nowhere"):
+        profile("spark:nowhere")
     # Personal data (names, e-mails, phones, birth dates, ids) is flagged as on pyarrow.
     pii = Path(__file__).parent / "data" / "profile" / "pii.csv"
     flags = {(f.column, f.kind) for f in profile(pii, engine="spark").personal_data}

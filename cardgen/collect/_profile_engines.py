@@ -81,19 +81,6 @@ def open_duckdb_source(path: str, *, strip: bool = True) -> DuckDBSource:
     return source
 
 
-def _arrow_ipc(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """Each Arrow batch as one row holding its IPC stream (runs in Spark's Python workers)."""
-    import pyarrow as pa  # imported again: the worker unpickles this function by value
-
-    for batch in batches:
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, batch.schema) as writer:
-            writer.write_batch(batch)
-        yield pa.RecordBatch.from_arrays(
-            [pa.array([sink.getvalue().to_pybytes()], pa.binary())], ["ipc"]
-        )
-
-
 @dataclass
 class SparkSource(DataSource):
     """Files, a URI or `spark:db.table` read by Spark; rows come to the driver in Arrow
@@ -108,12 +95,25 @@ class SparkSource(DataSource):
         from py4j.protocol import Py4JJavaError
         from pyspark.errors import PySparkException
 
+        def arrow_ipc(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            # Runs in Spark's Python workers. Defined here, so that it is pickled by value:
+            # a cluster's executors need pyarrow, not cardgen.
+            import pyarrow as pa
+
+            for batch in batches:
+                sink = pa.BufferOutputStream()
+                with pa.ipc.new_stream(sink, batch.schema) as writer:
+                    writer.write_batch(batch)
+                blob = pa.array([sink.getvalue().to_pybytes()], pa.binary())
+                yield pa.RecordBatch.from_arrays([blob], ["ipc"])
+
         assert self.schema is not None
         pending: list[pa.RecordBatch] = []
         rows = 0
-        # toLocalIterator fetches one partition at a time, so the driver holds at most one
-        # partition's batches plus the rows gathered here.
-        blobs = self.frame.mapInArrow(_arrow_ipc, "ipc binary").toLocalIterator()
+        # Each Arrow batch crosses as one row holding its IPC stream; toLocalIterator fetches
+        # one partition at a time, so the driver holds at most one partition's batches plus
+        # the rows gathered here.
+        blobs = self.frame.mapInArrow(arrow_ipc, "ipc binary").toLocalIterator()
         try:
             for row in blobs:
                 for batch in pa.ipc.open_stream(pa.py_buffer(row[0])):

@@ -63,6 +63,7 @@ def session(master: str) -> Any:
         SparkSession.builder.master(master)
         .appName("cardgen")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")  # stderr is the caller's
         .config("spark.sql.shuffle.partitions", "8")
         .getOrCreate()
     )
