@@ -48,13 +48,14 @@ def source_path(
     A spec written for an older cardgen named paths from the project folder (`root`): a
     path that exists there but not beside the spec keeps that meaning. Outputs that do not
     exist yet, and files that exist beside the spec, are taken from the spec's folder.
-    Hub ids (`org/name`, `hub:org/name`) and absolute paths are returned as written.
+    Hub ids (`org/name`, `hub:org/name`), Spark tables (`spark:db.table`), URIs
+    (`s3a://...`) and absolute paths are returned as written.
 
     Returns:
         The path, relative to `root` where it lies under it (so messages stay short),
         otherwise absolute.
     """
-    if Path(value).is_absolute():
+    if Path(value).is_absolute() or value.startswith("spark:") or "://" in value:
         return value
     root_path = Path(root)
     beside = Path(os.path.normpath(Path(spec_dir) / value))

@@ -226,7 +226,7 @@ def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
                     f"profile {profile_source.data}",
                     f"profile-{i}",
                     profile_source,
-                    [_local(root, profile_source.data)],
+                    [] if "://" in profile_source.data else [_local(root, profile_source.data)],
                     [],
                     partial(_profile, card.name, profile_source, root),
                 )
@@ -235,14 +235,14 @@ def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
 
 
 def _with_engine(card: Card, engine: str | None) -> Card:
-    """The card with `engine` on each evaluate (and, but for spark, profile) source that
-    leaves the choice to `auto`."""
+    """The card with `engine` on each evaluate or profile source that leaves the choice to
+    `auto`."""
     if engine is None:
         return card
     entries: list[Any]
     if isinstance(card, ModelCard) and card.sources.evaluate:
         kind, entries = "evaluate", card.sources.evaluate
-    elif isinstance(card, DataCard) and card.sources.profile and engine != "spark":
+    elif isinstance(card, DataCard) and card.sources.profile:
         kind, entries = "profile", card.sources.profile
     else:
         return card
@@ -322,10 +322,13 @@ def _profile(card_name: str, source: Any, root: Path) -> None:
         "sensitive": list(source.sensitive),
         "label": source.label,
         "engine": source.engine,
+        "spark_master": source.spark_master,
     }
     if getattr(source, "pos_label", None) is not None:
         options["pos_label"] = source.pos_label
-    result = profile(_local(root, source.data), **options)
+    # URIs (s3a://, hdfs://) go to Spark as written.
+    data = source.data if "://" in source.data else str(_local(root, source.data))
+    result = profile(data, **options)
     # Name the data as the spec does, so the card reads the same wherever it is built.
     result.source = source.data
     store_profile(card_name, result, root)

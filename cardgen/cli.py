@@ -375,8 +375,8 @@ def _print_build(report: BuildReport) -> None:
     "--engine",
     type=click.Choice(["auto", "pandas", "duckdb", "spark"]),
     default=None,
-    help="Aggregation engine for evaluations whose spec leaves it at "
-    "auto (see `cardgen evaluate --engine`).",
+    help="Engine for evaluations and profiles whose spec leaves it at "
+    "auto (see `cardgen evaluate --engine`, `cardgen profile --engine`).",
 )
 @reports_errors
 def build_command(
@@ -1159,7 +1159,7 @@ def probe_command(
 
 
 @cli.command("profile")
-@click.argument("data", type=click.Path(path_type=Path))
+@click.argument("data")
 @click.option(
     "--card",
     "card_path",
@@ -1222,16 +1222,24 @@ def probe_command(
 )
 @click.option(
     "--engine",
-    type=click.Choice(["auto", "pandas", "duckdb"]),
+    type=click.Choice(["auto", "pandas", "duckdb", "spark"]),
     default="auto",
     show_default=True,
     help="Reader: pandas streams one file with pyarrow; duckdb also reads globs and "
-    "hive-partitioned folders (the duckdb extra); auto picks DuckDB for those "
-    "and for files over 256 MiB.",
+    "hive-partitioned folders (the duckdb extra); spark also URIs such as s3a://... "
+    "and spark:db.table, streaming rows here in Arrow batches (the spark extra); "
+    "auto picks DuckDB for globs, folders and files over 256 MiB, Spark for spark: "
+    "tables and URIs.",
+)
+@click.option(
+    "--spark-master",
+    default="local[*]",
+    show_default=True,
+    help="Spark master URL for --engine spark.",
 )
 @reports_errors
 def profile_command(
-    data: Path,
+    data: str,
     card_path: Path | None,
     sensitive: tuple[str, ...],
     label: str | None,
@@ -1243,9 +1251,11 @@ def profile_command(
     top_k: int,
     out: Path | None,
     engine: str,
+    spark_master: str,
 ) -> None:
     """Profile DATA (CSV, Parquet, JSON Lines or a saved datasets folder; with --engine
-    duckdb also a glob or a hive-partitioned folder) for a data card.
+    duckdb or spark also a glob or a hive-partitioned folder; with spark also a URI or
+    spark:db.table) for a data card.
 
     Records per-column statistics, duplicate rows, group representation and label base
     rates, warnings, and columns that look like personal data, with provenance.
@@ -1259,21 +1269,23 @@ def profile_command(
     card = load_spec(card_path) if card_path is not None else None
     if card is not None and not sensitive and label is None:
         for source in getattr(card.sources, "profile", []):
-            if Path(source.data) == data:
+            if Path(source.data) == Path(data):
                 sensitive, label = tuple(source.sensitive), source.label
+    path = Path(data)
     size = (
-        sum(p.stat().st_size for p in data.rglob("*") if p.is_file())
-        if data.is_dir()
-        else data.stat().st_size
-        if data.is_file()
+        sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        if path.is_dir()
+        else path.stat().st_size
+        if path.is_file()
         else 0
     )
     with tqdm(
         unit="row",
         unit_scale=True,
         file=sys.stderr,
-        desc=f"profile {data.name}",
-        disable=size < (64 << 20),
+        desc=f"profile {path.name}",
+        # Spark tables and URIs have no local size: show progress for them.
+        disable=size < (64 << 20) and not (data.startswith("spark:") or "://" in data),
     ) as bar:
         result = profile(
             data,
@@ -1287,6 +1299,7 @@ def profile_command(
             top_k=top_k,
             progress=bar.update,
             engine=engine,
+            spark_master=spark_master,
         )
     written = []
     if out is not None:

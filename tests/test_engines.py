@@ -39,19 +39,6 @@ COUNT_METRICS = (
 SCORE_METRICS = ("roc_auc", "brier_score", "expected_calibration_error")
 
 
-@pytest.fixture(scope="session")
-def spark():
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("cardgen-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
-
-
 def predictions(n: int, seed: int = 0, *, decimals: int | None = None) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     y = (rng.random(n) < 0.35).astype(np.int64)

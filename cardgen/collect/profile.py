@@ -84,6 +84,7 @@ def profile(
     seed: int = 0,
     progress: ProgressCallback | None = None,
     engine: str = "auto",
+    spark_master: str = "local[*]",
 ) -> DatasetProfile:
     """Profile a dataset: per-column statistics, duplicates, groups, base rates, warnings.
 
@@ -104,7 +105,9 @@ def profile(
     and pandas' defaults), while markers such as `?` are counted as values and warned about.
 
     Args:
-        path: CSV, Parquet, JSON Lines file or a saved `datasets` folder.
+        path: CSV, Parquet, JSON Lines file or a saved `datasets` folder; with the duckdb
+            or spark engine also a glob or a hive-partitioned folder; with spark also a URI
+            Spark reads (`s3a://...`) or `spark:db.table`.
         sensitive: sensitive attributes; each alone and their intersections are reported.
         label: label column whose base rate (share of `pos_label`) is reported per group.
         pos_label: the label value counted as positive; inferred for two-valued labels
@@ -121,8 +124,11 @@ def profile(
         seed: seed of that sample.
         progress: called with the number of rows of each batch read.
         engine: `pandas` streams the file with pyarrow; `duckdb` reads it through DuckDB,
-            which also takes globs and hive-partitioned folders; `auto` picks DuckDB for
-            those and for files over `cardgen.engines.AUTO_DUCKDB_BYTES`.
+            which also takes globs and hive-partitioned folders; `spark` lets Spark read it
+            and streams the rows to this process in Arrow batches (one partition at a
+            time); `auto` picks DuckDB for globs, folders and files over
+            `cardgen.engines.AUTO_DUCKDB_BYTES`, Spark for `spark:` tables and URIs.
+        spark_master: Spark master URL when the spark engine starts a new SparkSession.
 
     Returns:
         The profile, with provenance (file SHA-256, rows, time, versions).
@@ -138,7 +144,9 @@ def profile(
     """
     if top_k < 0 or min_group_size < 0:
         raise CardgenError("top_k and min_group_size must not be negative")
-    source = _open(path, engine, split=split, encoding=encoding, strip=strip_whitespace)
+    source = _open(
+        path, engine, split=split, encoding=encoding, strip=strip_whitespace, master=spark_master
+    )
     sensitive = list(dict.fromkeys(sensitive))
     _check_columns(source, sensitive, label)
     for _ in range(len(source.schema or []) + 2):
@@ -162,9 +170,9 @@ def profile(
 
 
 def _open(
-    path: str | Path, engine: str, *, split: str | None, encoding: str, strip: bool
+    path: str | Path, engine: str, *, split: str | None, encoding: str, strip: bool, master: str
 ) -> DataSource:
-    """The source to stream, read by pyarrow (`pandas`) or DuckDB."""
+    """The source to stream, read by pyarrow (`pandas`), DuckDB or Spark."""
     from ..engines import choose_engine
 
     folder = Path(path)
@@ -179,19 +187,16 @@ def _open(
     # Saved datasets folders (Arrow streams) and .txt/.data CSV files: pyarrow only.
     if engine in ("auto", "pandas") and pyarrow_only:
         return open_source(path, split=split, encoding=encoding, strip=strip)
-    chosen = "spark" if engine == "spark" else choose_engine(engine, str(path))
-    if chosen == "spark":
-        raise CardgenError(
-            f"{path}: profile runs on the pandas or duckdb engine (Spark tables "
-            f"and URIs are for evaluate); use --engine duckdb for large or "
-            f"partitioned data"
-        )
+    chosen = choose_engine(engine, str(path))
     if chosen == "pandas":
         return open_source(path, split=split, encoding=encoding, strip=strip)
     if encoding.lower().replace("-", "").replace("_", "") not in ("utf8",):
-        raise CardgenError(f"--encoding {encoding} needs --engine pandas (DuckDB reads UTF-8)")
-    from ._profile_engines import open_duckdb_source
+        reader = {"duckdb": "DuckDB", "spark": "Spark"}[chosen]
+        raise CardgenError(f"--encoding {encoding} needs --engine pandas ({reader} reads UTF-8)")
+    from ._profile_engines import open_duckdb_source, open_spark_source
 
+    if chosen == "spark":
+        return open_spark_source(str(path), strip=strip, master=master)
     return open_duckdb_source(str(path), strip=strip)
 
 
@@ -201,7 +206,7 @@ def _check_columns(source: DataSource, sensitive: list[str], label: str | None) 
     for role, column in [("sensitive", c) for c in sensitive] + [("label", label)]:
         if column is not None and column not in names:
             raise CardgenError(
-                f"{source.path}: no {role} column {column!r}; columns are: "
+                f"{_name(source)}: no {role} column {column!r}; columns are: "
                 f"{', '.join(names) or '(none)'}"
             )
 
@@ -268,7 +273,7 @@ def _profile_once(
         )
     return withhold_personal_values(
         DatasetProfile(
-            source=str(source.path),
+            source=_name(source),
             format=source.format,
             encoding=source.encoding,
             num_rows=rows,
@@ -289,7 +294,7 @@ def _profile_once(
             provenance=new_provenance(
                 "profile",
                 libraries=("pyarrow", "numpy", "pandas", *_engine_library(source)),
-                uri=str(source.path),
+                uri=_name(source),
                 input_sha256={str(f): sha256_file(f) for f in source.files},
                 seed=seed,
                 engine=_engine_name(source),
@@ -298,14 +303,23 @@ def _profile_once(
     )
 
 
+def _engine(source: DataSource) -> str:
+    return {"DuckDBSource": "duckdb", "SparkSource": "spark"}.get(type(source).__name__, "pandas")
+
+
+def _name(source: DataSource) -> str:
+    """The data as given: a Path would fold a URI's `//` (s3a://lake/x becomes s3a:/lake/x)."""
+    return str(getattr(source, "given", "")) if _engine(source) == "spark" else str(source.path)
+
+
 def _engine_library(source: DataSource) -> tuple[str, ...]:
-    return ("duckdb",) if type(source).__name__ == "DuckDBSource" else ()
+    return {"duckdb": ("duckdb",), "spark": ("pyspark",)}.get(_engine(source), ())
 
 
 def _engine_name(source: DataSource) -> str:
     from ..engines import engine_version
 
-    name = "duckdb" if _engine_library(source) else "pandas"
+    name = _engine(source)
     return f"{name} {engine_version(name)[1]}"
 
 
@@ -633,7 +647,12 @@ def _group_warnings(
 
 
 def profile_fact_key(path: str | Path) -> str:
-    """The facts-store key of a data file's profile: `profile-<file stem>`."""
+    """The facts-store key of a data file's profile: `profile-<file stem>` (for
+    `spark:db.table`, `profile-<table>`)."""
+    if str(path).startswith("spark:"):
+        from ..engines import default_name
+
+        return f"profile-{default_name(str(path))}"
     return f"profile-{Path(path).stem or Path(path).name}"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,16 +54,22 @@ def session(master: str) -> Any:
             "default-jre-headless (apt-get install default-jre-headless) or "
             "set JAVA_HOME"
         )
+    if master.startswith("local"):
+        # Python work (the profile's Arrow batches) runs in `python3` from PATH unless told
+        # otherwise: locally, this interpreter, which has pyarrow whether or not a venv is
+        # activated.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     return (
         SparkSession.builder.master(master)
         .appName("cardgen")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")  # stderr is the caller's
         .config("spark.sql.shuffle.partitions", "8")
         .getOrCreate()
     )
 
 
-def _frame(spark: Any, inputs: Inputs) -> Any:
+def frame_of(spark: Any, inputs: Inputs) -> Any:
     if inputs.table is not None:
         return spark.table(inputs.table)
     paths = [inputs.uri] if inputs.uri else [str(f) for f in inputs.files]
@@ -88,7 +95,7 @@ def run_spark(inputs: Inputs, spec: AggregationSpec, master: str) -> CountRows:
 
     spark = session(master)
     try:
-        frame = _frame(spark, inputs)
+        frame = frame_of(spark, inputs)
         check_columns(inputs.given, spec, frame.columns)
         if spec.score:
             check_score_type(

@@ -71,6 +71,8 @@ _ENCODING = {
     "parquet": "application/x-parquet",
     "jsonl": "application/jsonlines",
     "arrow": "application/vnd.apache.arrow.stream",
+    # A Spark table's storage is the catalog's business; cardgen read it as Arrow batches.
+    "table": "application/vnd.apache.arrow.stream",
 }
 _ISO_INTERVAL = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?(/\d{4}(-\d{2}(-\d{2})?)?)?$")
 _COMPUTED = "Computed by cardgen profile"

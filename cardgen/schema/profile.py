@@ -199,8 +199,9 @@ class DatasetProfile(CardModel):
 
     source: str
     """The data file or folder profiled, as given."""
-    format: Literal["csv", "parquet", "jsonl", "arrow"]
-    """How it was read: CSV, Parquet, JSON Lines or Arrow (a saved `datasets` folder)."""
+    format: Literal["csv", "parquet", "jsonl", "arrow", "table"]
+    """How it was read: CSV, Parquet, JSON Lines, Arrow (a saved `datasets` folder) or a
+    Spark catalog table."""
     encoding: str = "utf-8"
     """Text encoding the file was read with (CSV and JSON Lines)."""
     num_rows: int = Field(ge=0)

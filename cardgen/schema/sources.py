@@ -156,16 +156,19 @@ class ProfileSource(CardModel):
     """A dataset to profile for a data card."""
 
     data: str
-    """CSV, Parquet, JSON Lines or a saved `datasets` folder."""
+    """CSV, Parquet, JSON Lines or a saved `datasets` folder (see `engine` for more)."""
     sensitive: StrList = Field(default_factory=list)
     """Sensitive attributes to report group representation for."""
     label: str | None = None
     """Label column, for base rates per group."""
     pos_label: str | None = None
     """Label value whose rate is reported; the rarer of two values when omitted."""
-    engine: Literal["auto", "pandas", "duckdb"] = "auto"
-    """Reader: `duckdb` also reads globs and hive-partitioned folders; `auto` picks it for
-    those and for files over 256 MiB."""
+    engine: Literal["auto", "pandas", "duckdb", "spark"] = "auto"
+    """Reader: `duckdb` also reads globs and hive-partitioned folders; `spark` also URIs
+    Spark reads and `spark:db.table`, streaming the rows in Arrow batches; `auto` picks
+    DuckDB for globs, folders and files over 256 MiB, Spark for `spark:` tables and URIs."""
+    spark_master: str = "local[*]"
+    """Spark master URL for the `spark` engine."""
 
 
 class ModelSources(CardModel):
