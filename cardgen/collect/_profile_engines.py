@@ -146,7 +146,8 @@ def open_spark_source(path: str, *, strip: bool = True, master: str = "local[*]"
     from pathlib import Path
 
     from ..engines import require_extra, resolve_inputs
-    from ..engines._spark import frame_of, session
+    from ..engines import spark_frame as frame_of
+    from ..engines import spark_session as session
 
     require_extra("spark")
     from pyspark.errors import PySparkException

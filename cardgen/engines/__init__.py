@@ -255,6 +255,8 @@ __all__ = [
     "require_extra",
     "resolve_inputs",
     "source_sql",
+    "spark_frame",
+    "spark_session",
 ]
 
 
@@ -264,4 +266,9 @@ def __getattr__(name: str) -> Any:
         from ._encode import encode_counts
 
         return encode_counts
+    # Spark's session and reader: pyspark is loaded when first asked for.
+    if name in ("spark_frame", "spark_session"):
+        from ._spark import frame_of, session
+
+        return {"spark_frame": frame_of, "spark_session": session}[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
