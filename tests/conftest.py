@@ -6,6 +6,7 @@ Fixtures and hooks only; no tests live here.
 from __future__ import annotations
 
 import os
+import sys
 
 # --- Hub test server fixtures ---------------------------------------------------------------
 # huggingface_hub reads HF_ENDPOINT once, at import: point it at a closed local port before
@@ -85,8 +86,14 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[object]:
-    """One local[1] SparkSession for every test that needs it (a JVM start is slow)."""
+    """One local[1] SparkSession for every test that needs it (a JVM start is slow).
+
+    Its Python workers are this interpreter (with pyarrow), as cardgen's own sessions set
+    them up: `python3` from PATH may be one without the test environment's packages.
+    """
     from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
     session = (
         SparkSession.builder.master("local[1]")

@@ -124,7 +124,14 @@ class SparkSource(DataSource):
         except (PySparkException, Py4JJavaError) as exc:
             # A failed task (an unreadable file, a worker without pyarrow) reaches the
             # iterator as a Java error; its first line names the cause.
-            detail = str(exc).strip().splitlines()[0]
+            text = str(exc)
+            if "No module named 'pyarrow'" in text:
+                raise CardgenError(
+                    f"{self.given}: Spark's Python workers have no pyarrow, which the profile "
+                    "needs there: install pyarrow where they run, or point PYSPARK_PYTHON at a "
+                    "Python that has it (before the Spark session starts)"
+                ) from None
+            detail = text.strip().splitlines()[0]
             raise CardgenError(f"{self.given}: Spark cannot read it: {detail}") from None
         if pending:
             yield from self._combine(pending)
