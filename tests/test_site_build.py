@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import html
 import json
 import re
@@ -405,3 +406,30 @@ def test_sharded_build_gives_the_same_site_as_one_process(
         if name.endswith(".html"):
             assert (one / name).read_text() == (sharded / name).read_text(), name
     assert not (tmp_path / "sharded" / ".cardgen-shards").exists()
+
+
+def _pagefind_fragments(public: Path) -> dict[str, str]:
+    """Page URL -> the text Pagefind indexed for it (fragments: gzip, a signature, JSON)."""
+    signature = b"pagefind_dcd"
+    texts = {}
+    for fragment in (public / "pagefind" / "fragment").glob("*.pf_fragment"):
+        raw = gzip.decompress(fragment.read_bytes())
+        assert raw.startswith(signature)
+        data = json.loads(raw[len(signature) :])
+        texts[data["url"]] = data["content"]
+    return texts
+
+
+def test_full_text_index_leaves_out_the_audit_and_crosswalk_every_card_repeats(
+    site: Path,
+) -> None:
+    public = site / "project" / "public"
+    target = "synthetic-model-0001"
+    html = (public / "models" / target / "index.html").read_text(encoding="utf-8")
+    # The page shows both sections, inside the element Pagefind ignores.
+    ignored = html[html.index('<div data-pagefind-ignore="all">') :]
+    assert 'id="documentation-audit"' in ignored and 'id="regulation-crosswalk"' in ignored
+    assert "cardgen:noindex" not in html
+    indexed = _pagefind_fragments(public)[f"/models/{target}/"]
+    assert target in indexed  # the card itself is indexed
+    assert "Regulation crosswalk" not in indexed and "Documentation audit" not in indexed

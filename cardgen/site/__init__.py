@@ -659,6 +659,32 @@ def build_project(project: SiteProject, *, jobs: int | None = None, strict: bool
     return time.perf_counter() - start
 
 
+NOINDEX = "<!-- cardgen:noindex -->"
+"""Written into a card page before the sections that repeat on every card (its audit and
+regulation crosswalk); the rest of the page from there on is left out of the search index."""
+
+
+def _mark_unindexed(site_dir: Path) -> None:
+    """Wrap each built page's content from `NOINDEX` to the end of its article in an
+    element Pagefind ignores (its selectors cannot say "everything after a heading").
+    Without them, every card page repeats the same item and field names and the indexer
+    needs about half as much memory again at thousands of cards."""
+    for page in sorted(site_dir.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        start = text.find(NOINDEX)
+        end = text.find("</article>", start)
+        if start < 0 or end < 0:
+            continue
+        marked = (
+            text[:start]
+            + '<div data-pagefind-ignore="all">'
+            + text[start + len(NOINDEX) : end]
+            + "</div>"
+            + text[end:]
+        )
+        atomic_write_text(page, marked)
+
+
 def run_pagefind(site_dir: Path) -> None:
     """Index every built page's content for full-text search (Pagefind, into `pagefind/`).
 
@@ -669,6 +695,7 @@ def run_pagefind(site_dir: Path) -> None:
     Raises:
         CardgenError: if Pagefind is not installed or fails.
     """
+    _mark_unindexed(site_dir)
     # Table cells after the first (numbers: values, intervals, counts) are not indexed: no
     # one searches for "0.853", and they are most of a card's words (index memory drops
     # by about 40%); group names, headings and prose are.
