@@ -269,15 +269,27 @@ def disaggregate(
             bar.update(1)
     bar.close()
 
+    _set_intervals(results, replicates, metrics, cell_counts, ci, ci_method)
+    return results
+
+
+def _set_intervals(
+    results: list[GroupingResult],
+    replicates: list[dict[str, list[np.ndarray]]],
+    metrics: dict[str, Any],
+    cell_counts: np.ndarray | None,
+    ci: float,
+    ci_method: CIName,
+) -> None:
+    """Each estimate's replicates, and its interval from them (`_set_interval`)."""
     for i, result in enumerate(results):
         for name, estimate in result.metrics.items():
             reps = np.concatenate(replicates[i][name], axis=0)
             estimate.replicates = reps
-            metric = metrics[name]
-            if name == "count":
-                continue
-            _set_interval(estimate, metric, result.grouping, cell_counts, reps, ci, ci_method)
-    return results
+            if name != "count":
+                _set_interval(
+                    estimate, metrics[name], result.grouping, cell_counts, reps, ci, ci_method
+                )
 
 
 def _set_interval(
@@ -423,14 +435,7 @@ def disaggregate_cells(
             bar.update(len(batch))
     bar.close()
 
-    for i, result in enumerate(results):
-        for name, estimate in result.metrics.items():
-            reps = np.concatenate(replicates[i][name], axis=0)
-            estimate.replicates = reps
-            metric = metrics[name]
-            if name == "count":
-                continue
-            _set_interval(estimate, metric, result.grouping, cell_counts, reps, ci, ci_method)
+    _set_intervals(results, replicates, metrics, cell_counts, ci, ci_method)
     return results
 
 
