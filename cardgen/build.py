@@ -27,7 +27,7 @@ from .errors import CardgenError, Problem, SpecError
 from .facts import facts_dir, write_fact
 from .merge import load_card
 from .render import write_rendered
-from .schema import DataCard, ModelCard, ThresholdTest
+from .schema import DataCard, GovernanceCard, ModelCard, ThresholdTest
 from .spec import Card
 from .validate import spec_files, validate_paths
 
@@ -144,6 +144,8 @@ class _Step:
 def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
     """The collector runs a spec asks for, in dependency order (run before evaluate)."""
     steps: list[_Step] = []
+    if isinstance(card, GovernanceCard):
+        return steps  # written by people only: nothing to collect
     sources = card.sources
     if sources.hub is not None:
         hub = sources.hub
@@ -401,7 +403,8 @@ def build(
     their hashes in `.cardgen/<card>/cache.json`); Hub sources run when their facts are missing or
     with `refresh`. Then every card is rendered to `out/<name>/` (README.md, card.json,
     croissant.json for data cards), and the site's MkDocs project is written to
-    `site_project` and built (into its `public/`) when a page changed.
+    `site_project` and built (into its `public/`) when a page changed. Governance cards
+    collect nothing; the cards they govern must be among the specs (checked first).
 
     Args:
         cards_dir: folder of specs.

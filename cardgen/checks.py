@@ -72,7 +72,9 @@ def static_problems(card: Card, spec: str | Path, root: str | Path = ".") -> lis
         dotted = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in path)
         problems.append(Problem(str(spec), message, line, column, dotted.replace(".[", "[")))
 
-    sources = card.sources
+    sources = getattr(card, "sources", None)
+    if sources is None:
+        return problems  # a governance card names no inputs (its links: `governance`)
     known: set[str] | None = None
     for i, entry in enumerate(getattr(sources, "evaluate", [])):
         known = known or known_metrics()

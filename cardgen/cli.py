@@ -110,7 +110,7 @@ def cli() -> None:
 )
 @reports_errors
 def schema_command(out_dir: Path, check: bool) -> None:
-    """Export the JSON Schemas of model cards, data cards, evaluations and provenance."""
+    """Export the JSON Schemas of model, data and governance cards, evaluations and provenance."""
     if check:
         stale = stale_schemas(out_dir)
         if stale:
@@ -132,7 +132,7 @@ def _check_card_name(ctx: click.Context, param: click.Parameter, value: str) -> 
 
 
 @cli.command("init")
-@click.argument("kind", type=click.Choice(["model", "data"]))
+@click.argument("kind", type=click.Choice(["model", "data", "governance"]))
 @click.argument("name", callback=_check_card_name)
 @click.option(
     "--dir",
@@ -145,9 +145,9 @@ def _check_card_name(ctx: click.Context, param: click.Parameter, value: str) -> 
 @click.option("--force", is_flag=True, help="Overwrite an existing spec.")
 @reports_errors
 def init_command(kind: str, name: str, directory: Path, force: bool) -> None:
-    """Write a commented skeleton spec DIR/NAME.yaml for a model card or a data card.
+    """Write a commented skeleton spec DIR/NAME.yaml for a model, data or governance card.
 
-    KIND is `model` or `data`; NAME becomes the card's name and file name.
+    KIND is `model`, `data` or `governance`; NAME becomes the card's name and file name.
     """
     path = write_skeleton(kind, name, directory, force=force)  # type: ignore[arg-type]
     click.echo(f"wrote {path}: fill it in, then run `cardgen validate {path}`")
@@ -553,7 +553,7 @@ def collect_hub_command(
     if repo_id is None:
         from .spec import load_spec
 
-        source = load_spec(card_path).sources.hub
+        source = getattr(getattr(load_spec(card_path), "sources", None), "hub", None)
         if source is None:
             raise CardgenError(f"{card_path}: give REPO_ID or a `sources.hub` in the spec")
         repo_id, kind = source.repo_id, kind or source.repo_type
@@ -1268,7 +1268,7 @@ def profile_command(
 
     card = load_spec(card_path) if card_path is not None else None
     if card is not None and not sensitive and label is None:
-        for source in getattr(card.sources, "profile", []):
+        for source in getattr(getattr(card, "sources", None), "profile", []):
             if Path(source.data) == Path(data):
                 sensitive, label = tuple(source.sensitive), source.label
     path = Path(data)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .filled import fill_state
-from .schema import DataCard, ModelCard
+from .schema import DataCard, GovernanceCard, ModelCard
 
 SectionState = Literal["filled", "placeholder", "empty"]
 
@@ -66,6 +66,35 @@ DATA_RECOMMENDED: tuple[str, ...] = (
 )
 
 
+GOVERNANCE_RECOMMENDED: tuple[str, ...] = (
+    "summary",
+    "governs.models|governs.datasets",
+    "goals_and_values.overview",
+    "goals_and_values.values",
+    "organisation.leads",
+    "organisation.decision_process",
+    "funding_and_compute.funding",
+    "funding_and_compute.compute",
+    "data_governance.consent",
+    "data_governance.opt_out",
+    "data_governance.personal_data",
+    "data_governance.data_licensing",
+    "data_governance.copyright_policy",
+    "data_governance.training_content_summary",
+    "licensing_and_release.model_license",
+    "licensing_and_release.release_strategy",
+    "contact_and_accountability.contact",
+    "contact_and_accountability.accountable",
+)
+
+RECOMMENDED: dict[str, tuple[str, ...]] = {
+    "model": MODEL_RECOMMENDED,
+    "data": DATA_RECOMMENDED,
+    "governance": GOVERNANCE_RECOMMENDED,
+}
+"""The recommended sections of each kind of card."""
+
+
 @dataclass(frozen=True)
 class Completeness:
     """Which recommended sections are filled, which are still empty, and the share filled."""
@@ -110,14 +139,14 @@ def lookup(card: Any, dotted: str) -> Any:
     return value
 
 
-def completeness(card: ModelCard | DataCard) -> Completeness:
+def completeness(card: ModelCard | DataCard | GovernanceCard) -> Completeness:
     """Check a card against its kind's recommended sections.
 
     Example:
         >>> completeness(ModelCard(name="x", summary="A model.")).filled
         ('summary',)
     """
-    recommended = MODEL_RECOMMENDED if isinstance(card, ModelCard) else DATA_RECOMMENDED
+    recommended = RECOMMENDED[card.kind]
     filled: list[str] = []
     missing: list[str] = []
     for entry in recommended:

@@ -154,6 +154,7 @@ def test_schema_command_writes_and_checks(runner: CliRunner) -> None:
         "data-card.schema.json",
         "dataset-profile.schema.json",
         "evaluation.schema.json",
+        "governance-card.schema.json",
         "model-card.schema.json",
         "provenance.schema.json",
     ]

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from cardgen.cli import cli
 from cardgen.crosswalk import REGIMES_DIR, Regime, crosswalk, regime_problems, regimes
 from cardgen.errors import CardgenError
-from cardgen.schema import ModelCard
+from cardgen.schema import GovernanceCard, ModelCard
 from cardgen.spec import load_spec
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "cards"
@@ -26,6 +26,8 @@ FLAGS = {"high_risk_system", "general_purpose", "open_source", "systemic_risk", 
 
 def card_value(card: ModelCard, path: str) -> object:
     value: object = card
+    if path.startswith("governance."):  # read from the model's governance card
+        value, path = GovernanceCard(name="g"), path.removeprefix("governance.")
     for part in path.split("."):
         value = getattr(value, part)
     return value

@@ -64,7 +64,7 @@ class AuditReport:
         """Population figures per card kind (see `population`)."""
         return {
             kind: population([c for c in self.cards if c.kind == kind])
-            for kind in ("model", "data")
+            for kind in ("model", "data", "governance")
             if any(c.kind == kind for c in self.cards)
         }
 

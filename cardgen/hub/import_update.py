@@ -151,7 +151,8 @@ def update_spec(
         (the dotted paths that changed, warnings).
 
     Raises:
-        CardgenError: the README is not a Markdown card, or the spec does not load.
+        CardgenError: the README is not a Markdown card, the spec does not load or is a
+            governance card.
     """
     from ..spec import load_spec
     from .importer import (
@@ -164,6 +165,11 @@ def update_spec(
 
     refuse_non_markdown(data, source)
     card = load_spec(spec_path)
+    if card.kind == "governance":
+        raise CardgenError(
+            f"{spec_path}: a governance card is written in its spec; `import --update` "
+            "takes edits back into model and data card specs only"
+        )
     yaml = YAML(typ="rt")
     yaml.width = 4096
     yaml.preserve_quotes = True
