@@ -539,7 +539,8 @@ def write_project(
             _related(page, by_key, by_name, used_by),
             lineage,
             lineage_svg,
-            _history_lines(releases, precision),
+            # A governance card holds no numbers to follow between releases.
+            _history_lines(releases, precision) if page.kind != "governance" else [],
         )
         if lineage_svg:
             files[f"{page.folder}/lineage.svg"] = lineage_svg
