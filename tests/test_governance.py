@@ -472,6 +472,28 @@ def test_audit_reads_a_hand_written_governance_card_with_bigcode_headings(tmp_pa
     assert audit.fields == {"license": "filled"}
 
 
+def test_a_hub_dataset_repository_tagged_governance_card_is_audited_as_one() -> None:
+    from cardgen.audit._record import audit_hub_facts
+
+    facts = {
+        "repo_id": "org/governance",
+        "repo_type": "dataset",
+        "card_data": {"license": "cc-by-4.0", "tags": ["governance-card"]},
+        "sections": [
+            {"heading": "Our project", "level": 1, "body": "What we build."},
+            {"heading": "Consent", "level": 3, "body": "Contributors opt in."},
+        ],
+    }
+    audit = audit_hub_facts(facts, [])
+    assert (audit.kind, audit.origin) == ("governance", "hub")
+    assert sorted(k for k, v in audit.sections.items() if v == "filled") == [
+        "data_governance.consent",
+        "summary",
+    ]
+    facts["card_data"] = {"license": "cc-by-4.0"}
+    assert audit_hub_facts(facts, []).kind == "data"
+
+
 # --- crosswalk -----------------------------------------------------------------------------------
 
 

@@ -356,8 +356,11 @@ def audit_hub_facts(facts: dict[str, Any], evaluations: list[Any]) -> CardAudit:
     """Audit a repository from the facts `collect hub` wrote (hub.json, hub-evaluations.json)."""
     from ..hub.importer import Section
 
-    kind = "data" if facts.get("repo_type") == "dataset" else "model"
     metadata = facts.get("card_data") or {}
+    tags = metadata.get("tags")
+    kind = "data" if facts.get("repo_type") == "dataset" else "model"
+    if isinstance(tags, list) and GOVERNANCE_TAG in tags:  # published as a dataset repo
+        kind = "governance"
     sections = [Section(s["heading"], s["level"], s["body"]) for s in facts.get("sections") or []]
     body = "\n\n".join(s.body for s in sections)
     parsed = ParsedReadme(body, None, metadata, body, sections, list(facts.get("warnings") or []))
