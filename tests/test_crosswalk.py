@@ -178,7 +178,11 @@ def test_cli_prints_tables_writes_json_and_lists_known_regimes(tmp_path: Path) -
     out = tmp_path / "cw.json"
     result = runner.invoke(cli, ["crosswalk", spec, "--format", "json", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert json.loads(out.read_text()) == crosswalk(load_spec(spec))
+    # The example's governance card beside the spec governs it and is read too.
+    governance = load_spec(EXAMPLES / "adult-example.yaml")
+    assert isinstance(governance, GovernanceCard)
+    assert json.loads(out.read_text()) == crosswalk(load_spec(spec), governance=governance)
+    assert {r["governance_card"] for r in json.loads(out.read_text())} == {"adult-example"}
     bad = runner.invoke(cli, ["crosswalk", spec, "--regime", "gdpr"])
     assert bad.exit_code == 1
     assert "error: unknown regime 'gdpr'; known regimes: eu-ai-act-annex-iv" in bad.output
