@@ -16,6 +16,8 @@ from .options import (
     endpoint_option,
     facts_option,
     jobs_option,
+    path_option,
+    percent_option,
     quiet_option,
     repo_list_options,
     reports_errors,
@@ -41,26 +43,16 @@ from .options import (
 @endpoint_option("Hub address (default: HF_ENDPOINT or https://huggingface.co).")
 @timeout_option
 @facts_option("Project folder whose .cardgen/ facts are merged into specs.")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Write audit.json and audit.parquet into this folder.",
+@path_option(
+    "--out", file_okay=False, help_text="Write audit.json and audit.parquet into this folder."
 )
-@click.option(
+@path_option(
     "--site",
     "site_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Write and build a MkDocs site of the audit in this folder.",
+    file_okay=False,
+    help_text="Write and build a MkDocs site of the audit in this folder.",
 )
-@click.option(
-    "--fail-under",
-    type=click.FloatRange(0, 100),
-    default=None,
-    metavar="PCT",
-    help="Exit 1 when the mean completeness is below PCT percent.",
-)
+@percent_option("--fail-under", "PCT", "Exit 1 when the mean completeness is below PCT percent.")
 @quiet_option("Print only the totals.")
 @reports_errors
 def audit_command(

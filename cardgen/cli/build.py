@@ -13,6 +13,7 @@ import click
 from ..build import BuildReport, build, write_github_files
 from .options import (
     engine_option,
+    folder_option,
     no_site_option,
     out_dir_option,
     quiet_option,
@@ -44,23 +45,15 @@ def print_build(report: BuildReport) -> None:
 
 
 @click.command("build")
-@click.option(
-    "--cards",
-    "cards_dir",
-    type=click.Path(path_type=Path),
-    default=Path("cards"),
-    show_default=True,
-    help="Folder of card specs.",
-)
+@folder_option("--cards", "cards_dir", default="cards", help_text="Folder of card specs.")
 @out_dir_option(
     "build/cards", "Folder for rendered cards: OUT/NAME/README.md, card.json, croissant.json."
 )
-@click.option(
+@folder_option(
     "--site-project",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("site-project"),
-    show_default=True,
-    help="Folder of the site's MkDocs project; the site is built into its public/.",
+    default="site-project",
+    help_text="Folder of the site's MkDocs project; the site is built into its public/.",
+    file_okay=False,
 )
 @no_site_option
 @click.option(

@@ -10,7 +10,13 @@ from pathlib import Path
 import click
 
 from ..errors import CardgenError
-from .options import confidence_option, dotted_path_option, out_file_option, reports_errors
+from .options import (
+    confidence_option,
+    dotted_path_option,
+    out_file_option,
+    path_option,
+    reports_errors,
+)
 
 
 @click.command("compare")
@@ -24,12 +30,11 @@ from .options import confidence_option, dotted_path_option, out_file_option, rep
     help="Exit 1 when the CI's lower bound of NEW - BASELINE is below -D on any task, e.g. 0.01.",
 )
 @out_file_option("Write the differences as JSON (diff.json).")
-@click.option(
+@path_option(
     "--markdown",
     "markdown_out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write a Markdown table (for a job summary or PR comment); "
+    dir_okay=False,
+    help_text="Write a Markdown table (for a job summary or PR comment); "
     "it is also appended to $GITHUB_STEP_SUMMARY when that is set.",
 )
 @dotted_path_option("--cluster-key", "Dotted path in each sample to cluster questions by.")

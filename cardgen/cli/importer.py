@@ -10,23 +10,25 @@ from pathlib import Path
 import click
 
 from ..errors import CardgenError
-from .options import endpoint_option, force_option, kind_option, reports_errors
+from .options import (
+    endpoint_option,
+    force_option,
+    kind_option,
+    out_file_option,
+    path_option,
+    reports_errors,
+)
 
 
 @click.command("import")
 @click.argument("source")
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Spec file to write, e.g. cards/NAME.yaml (NAME becomes the card name).",
-)
-@click.option(
+@out_file_option("Spec file to write, e.g. cards/NAME.yaml (NAME becomes the card name).")
+@path_option(
     "--update",
     "update",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="Instead of a new spec, take SOURCE's text (a README cardgen rendered and "
+    dir_okay=False,
+    exists=True,
+    help_text="Instead of a new spec, take SOURCE's text (a README cardgen rendered and "
     "someone edited) back into this existing spec.",
 )
 @kind_option("Card kind (default: guessed from the README).")

@@ -115,45 +115,51 @@ timeout_option = click.option(
 )
 
 
-def facts_option(help_text: str) -> Decorator:
-    """`--facts DIR`, stored as `root`: the project folder whose .cardgen/ holds facts."""
+def path_option(
+    *names: str,
+    help_text: str,
+    file_okay: bool = True,
+    dir_okay: bool = True,
+    exists: bool = False,
+) -> Decorator:
+    """An optional path, None when not given (`*names`: the flag, then the parameter's name)."""
     return click.option(
-        "--facts",
-        "root",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=Path("."),
-        show_default=True,
-        help=help_text,
-    )
-
-
-def card_option(help_text: str, *, exists: bool = False) -> Decorator:
-    """`--card SPEC`, stored as `card_path`."""
-    return click.option(
-        "--card",
-        "card_path",
-        type=click.Path(dir_okay=False, exists=exists, path_type=Path),
+        *names,
+        type=click.Path(file_okay=file_okay, dir_okay=dir_okay, exists=exists, path_type=Path),
         default=None,
         help=help_text,
     )
 
 
-def out_file_option(help_text: str) -> Decorator:
-    """`--out FILE` (optional)."""
+def folder_option(*names: str, default: str, help_text: str, file_okay: bool = True) -> Decorator:
+    """A folder with a default, shown in `--help`."""
     return click.option(
-        "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help=help_text
-    )
-
-
-def out_dir_option(default: str, help_text: str) -> Decorator:
-    """`--out DIR` with a default folder."""
-    return click.option(
-        "--out",
-        type=click.Path(file_okay=False, path_type=Path),
+        *names,
+        type=click.Path(file_okay=file_okay, path_type=Path),
         default=Path(default),
         show_default=True,
         help=help_text,
     )
+
+
+def facts_option(help_text: str) -> Decorator:
+    """`--facts DIR`, stored as `root`: the project folder whose .cardgen/ holds facts."""
+    return folder_option("--facts", "root", default=".", help_text=help_text, file_okay=False)
+
+
+def card_option(help_text: str, *, exists: bool = False) -> Decorator:
+    """`--card SPEC`, stored as `card_path`."""
+    return path_option("--card", "card_path", help_text=help_text, dir_okay=False, exists=exists)
+
+
+def out_file_option(help_text: str) -> Decorator:
+    """`--out FILE` (optional)."""
+    return path_option("--out", help_text=help_text, dir_okay=False)
+
+
+def out_dir_option(default: str, help_text: str) -> Decorator:
+    """`--out DIR` with a default folder."""
+    return folder_option("--out", default=default, help_text=help_text, file_okay=False)
 
 
 def quiet_option(help_text: str) -> Decorator:
@@ -167,6 +173,13 @@ def force_option(help_text: str) -> Decorator:
 
 
 no_site_option = click.option("--no-site", is_flag=True, help="Skip the site.")
+
+
+def percent_option(name: str, metavar: str, help_text: str) -> Decorator:
+    """An optional percentage from 0 to 100 that a command fails under."""
+    return click.option(
+        name, type=click.FloatRange(0, 100), default=None, metavar=metavar, help=help_text
+    )
 
 
 def revision_option(help_text: str) -> Decorator:

@@ -16,6 +16,7 @@ from .options import (
     dtype_option,
     endpoint_option,
     out_file_option,
+    path_option,
     quiet_option,
     reports_errors,
     revision_option,
@@ -25,11 +26,10 @@ from .options import (
 
 @click.command("probe")
 @click.argument("model")
-@click.option(
+@path_option(
     "--prompts",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="discrim-eval JSON Lines (filled_template, decision_question_id, age, "
+    dir_okay=False,
+    help_text="discrim-eval JSON Lines (filled_template, decision_question_id, age, "
     "gender, race) [default: the shipped subset, decision questions 0, 1, 3].",
 )
 @click.option(

@@ -11,7 +11,7 @@ import click
 
 from ..merge import load_card
 from ..render import FORMATS, render, write_rendered
-from .options import facts_option, force_option, precision_option, reports_errors
+from .options import facts_option, force_option, path_option, precision_option, reports_errors
 
 
 @click.command("render")
@@ -26,18 +26,14 @@ from .options import facts_option, force_option, precision_option, reports_error
     "evaluation's full results go beside it as evaluation/NAME.json); page: site "
     "Markdown; json: the card as JSON; croissant: Croissant JSON-LD (data cards).",
 )
-@click.option(
+@path_option(
     "--out",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="File to write; standard output when omitted. An existing README is "
+    help_text="File to write; standard output when omitted. An existing README is "
     "regenerated between its cardgen markers only.",
 )
-@click.option(
+@path_option(
     "--template",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Your own Jinja2 template for hub or page output (runs sandboxed; it can "
+    help_text="Your own Jinja2 template for hub or page output (runs sandboxed; it can "
     "import cardgen's _macros.md.j2).",
 )
 @precision_option

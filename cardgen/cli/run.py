@@ -13,6 +13,7 @@ from .options import (
     device_option,
     dtype_option,
     endpoint_option,
+    out_file_option,
     quiet_option,
     reports_errors,
     revision_option,
@@ -29,13 +30,10 @@ from .options import (
     "saved `datasets` folder, or hub:ORG/NAME[@REVISION] (a Hub dataset's Parquet "
     "files).",
 )
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Predictions table to write (.parquet, .csv or .jsonl) "
+@out_file_option(
+    "Predictions table to write (.parquet, .csv or .jsonl) "
     "[default: DATA-STEM.predictions.parquet]; provenance goes to "
-    "OUT.provenance.json.",
+    "OUT.provenance.json."
 )
 @click.option(
     "--text-column",

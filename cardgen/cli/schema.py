@@ -11,17 +11,16 @@ import click
 
 from ..errors import CardgenError
 from ..schema.export import export_schemas, stale_schemas
-from .options import reports_errors
+from .options import folder_option, reports_errors
 
 
 @click.command("schema")
-@click.option(
+@folder_option(
     "--out",
     "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("schemas"),
-    show_default=True,
-    help="Folder to write the JSON Schema files into.",
+    default="schemas",
+    help_text="Folder to write the JSON Schema files into.",
+    file_okay=False,
 )
 @click.option(
     "--check",

@@ -11,6 +11,7 @@ import click
 
 from .options import (
     facts_option,
+    folder_option,
     jobs_option,
     out_dir_option,
     precision_option,
@@ -19,12 +20,8 @@ from .options import (
 )
 
 site_options = stacked(
-    click.option(
-        "--cards",
-        type=click.Path(path_type=Path),
-        default=Path("cards"),
-        show_default=True,
-        help="Folder of card specs (*.yaml) to put on the site.",
+    folder_option(
+        "--cards", default="cards", help_text="Folder of card specs (*.yaml) to put on the site."
     ),
     out_dir_option(
         "site-project",

@@ -12,7 +12,7 @@ import click
 
 from ..schema.model_card import CARD_NAME_PATTERN
 from ..skeleton import write_skeleton
-from .options import force_option, reports_errors
+from .options import folder_option, force_option, reports_errors
 
 
 def _check_card_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -26,14 +26,7 @@ def _check_card_name(ctx: click.Context, param: click.Parameter, value: str) -> 
 @click.command("init")
 @click.argument("kind", type=click.Choice(["model", "data"]))
 @click.argument("name", callback=_check_card_name)
-@click.option(
-    "--dir",
-    "directory",
-    type=click.Path(path_type=Path),
-    default=Path("cards"),
-    show_default=True,
-    help="Folder for the spec file.",
-)
+@folder_option("--dir", "directory", default="cards", help_text="Folder for the spec file.")
 @force_option("Overwrite an existing spec.")
 @reports_errors
 def init_command(kind: str, name: str, directory: Path, force: bool) -> None:

@@ -11,17 +11,15 @@ from pathlib import Path
 import click
 
 from ..validate import validate_paths
-from .options import quiet_option, reports_errors
+from .options import percent_option, quiet_option, reports_errors
 
 
 @click.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
+@percent_option(
     "--min-completeness",
-    type=click.FloatRange(0, 100),
-    default=None,
-    metavar="N",
-    help="Fail when a card fills less than N percent of the recommended sections.",
+    "N",
+    "Fail when a card fills less than N percent of the recommended sections.",
 )
 @quiet_option("Print only problems.")
 @reports_errors
