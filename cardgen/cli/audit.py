@@ -18,6 +18,7 @@ from .options import (
     jobs_option,
     path_option,
     percent_option,
+    progress_bar,
     quiet_option,
     repo_list_options,
     reports_errors,
@@ -86,23 +87,15 @@ def audit_command(
     if paths:
         report = audit_paths(paths, root=root, jobs=jobs)
     else:
-        from ..hub.collect import list_author_repos
+        from ..hub.collect import listed_repos, repo_type_of
 
-        repo_type = "dataset" if kind == "dataset" else "model"
-        if from_file is not None:
-            ids = [line.split("#", 1)[0].strip() for line in from_file]
-            ids = [i for i in ids if i]
-        else:
-            ids = list_author_repos(
-                author or "", repo_type=repo_type, endpoint=endpoint, timeout=timeout
-            )
+        repo_type = repo_type_of(kind)
+        ids = listed_repos(
+            from_file, author, repo_type=repo_type, endpoint=endpoint, timeout=timeout
+        )
         if not ids:
             raise CardgenError("no repositories to audit")
-        from tqdm import tqdm
-
-        with tqdm(
-            total=len(set(ids)), unit="repo", file=sys.stderr, desc="audit hub", disable=quiet
-        ) as bar:
+        with progress_bar(len(ids), "audit hub", disable=quiet) as bar:
             report = audit_hub(
                 ids,
                 repo_type=repo_type,

@@ -17,15 +17,12 @@ from .options import (
     endpoint_option,
     jobs_option,
     kind_option,
+    progress_bar,
     repo_list_options,
     reports_errors,
     revision_option,
     timeout_option,
 )
-
-
-def _repo_type(kind: str) -> str:
-    return "dataset" if kind in ("dataset", "data") else "model"
 
 
 @click.command("hub")
@@ -73,39 +70,37 @@ def collect_hub_command(
 
     The token, if any, comes from HF_TOKEN or `hf auth login` and is never printed.
     """
-    from ..collect import collect_hub, collect_many, list_author_repos
+    from ..hub.collect import collect_card_hub, collect_many, listed_repos, repo_type_of
 
-    batch = from_file is not None or author is not None
-    if batch:
+    if from_file is not None or author is not None:
         if repo_id or card_path:
             raise CardgenError("give REPO_ID/--card, or --from-file/--author, not both")
-        _collect_batch(
-            from_file,
-            author,
-            _repo_type(kind or "model"),
-            jobs,
-            endpoint,
-            timeout,
-            retries,
-            collect_many,
-            list_author_repos,
+        repo_type = repo_type_of(kind)
+        repos = listed_repos(
+            from_file, author, repo_type=repo_type, endpoint=endpoint, timeout=timeout
         )
+        with progress_bar(len(repos), "collect hub") as bar:
+            report = collect_many(
+                repos,
+                repo_type=repo_type,
+                jobs=jobs,
+                endpoint=endpoint,
+                timeout=timeout,
+                retries=retries,
+                progress=lambda repo, ok: bar.update(1),
+            )
+        click.echo(f"collected {len(report.results)} of {len(repos)} repositories")
+        for message in report.errors.values():
+            click.echo(f"error: {message}", err=True)
+        if report.errors:
+            sys.exit(1)
         return
     if card_path is None:
         raise CardgenError("--card cards/NAME.yaml is required (facts are stored per card)")
-    name = card_path.name.rsplit(".", 1)[0]
-    if repo_id is None:
-        from ..spec import load_spec
-
-        source = load_spec(card_path).sources.hub
-        if source is None:
-            raise CardgenError(f"{card_path}: give REPO_ID or a `sources.hub` in the spec")
-        repo_id, kind = source.repo_id, kind or source.repo_type
-        revision = revision or source.revision
-    result = collect_hub(
+    result = collect_card_hub(
+        card_path,
         repo_id,
-        name,
-        repo_type=_repo_type(kind or "model"),
+        kind=kind,
         revision=revision,
         endpoint=endpoint,
         timeout=timeout,
@@ -117,39 +112,3 @@ def collect_hub_command(
     click.echo(
         f"collected {result.repo_id}@{result.sha[:12]}: " + ", ".join(str(p) for p in result.paths)
     )
-
-
-def _collect_batch(
-    from_file: Any,
-    author: str | None,
-    repo_type: str,
-    jobs: int,
-    endpoint: str | None,
-    timeout: float,
-    retries: int,
-    collect_many: Any,
-    list_author_repos: Any,
-) -> None:
-    from tqdm import tqdm
-
-    repos: list[str] = []
-    if from_file is not None:
-        repos += [line.split("#", 1)[0].strip() for line in from_file]
-    if author is not None:
-        repos += list_author_repos(author, repo_type=repo_type, endpoint=endpoint, timeout=timeout)
-    repos = [r for r in dict.fromkeys(repos) if r]
-    with tqdm(total=len(repos), unit="repo", file=sys.stderr, desc="collect hub") as bar:
-        report = collect_many(
-            repos,
-            repo_type=repo_type,
-            jobs=jobs,
-            endpoint=endpoint,
-            timeout=timeout,
-            retries=retries,
-            progress=lambda repo, ok: bar.update(1),
-        )
-    click.echo(f"collected {len(report.results)} of {len(repos)} repositories")
-    for message in report.errors.values():
-        click.echo(f"error: {message}", err=True)
-    if report.errors:
-        sys.exit(1)

@@ -43,22 +43,11 @@ lm_options = stacked(
 
 
 def _report_lm_run(run: Any, card_path: Path | None, out: Path | None) -> None:
-    from .._io import atomic_write_text, dumps_json
-    from ..collect.lm_common import store_run
+    from ..collect.lm_common import store_run_outputs
 
     for warning in run.warnings:
         click.echo(f"warning: {warning}", err=True)
-    written = []
-    if card_path is not None:
-        from ..spec import load_spec
-
-        written += store_run(load_spec(card_path).name, run)
-    if out is not None:
-        written.append(
-            atomic_write_text(
-                out, dumps_json([t.evaluation.model_dump(mode="json") for t in run.tasks])
-            )
-        )
+    written = store_run_outputs(run, card_path, out)
     for task in run.tasks:
         evaluation = task.evaluation
         for name, value in evaluation.overall.items():

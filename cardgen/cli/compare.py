@@ -70,9 +70,13 @@ def compare_command(
     evaluations were collected. Differences are paired over the question ids both runs
     share (unpaired, and said so, otherwise), with a CI and the minimum detectable effect.
     """
-    import os
-
-    from ..compare import compare_runs, load_run, markdown, terminal_table, write_outputs
+    from ..compare import (
+        append_step_summary,
+        compare_runs,
+        load_run,
+        terminal_table,
+        write_outputs,
+    )
 
     runs = [load_run(p, cluster_key=cluster_key, id_key=id_key) for p in (baseline, new)]
     for run in runs:
@@ -90,9 +94,7 @@ def compare_command(
                 )
     for path in write_outputs(comparison, out, markdown_out):
         click.echo(f"wrote {path}", err=True)
-    if os.environ.get("GITHUB_STEP_SUMMARY"):
-        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
-            fh.write(markdown(comparison))
+    append_step_summary(comparison)
     if comparison.regressions:
         raise CardgenError(
             f"{len(comparison.regressions)} task metric(s) regress by more than "

@@ -60,6 +60,13 @@ def say(quiet: bool) -> Callable[[str], None]:
     return (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
 
 
+def progress_bar(total: int, desc: str, *, disable: bool = False) -> Any:
+    """A tqdm bar on stderr counting repositories."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="repo", file=sys.stderr, desc=desc, disable=disable)
+
+
 class CardKind(click.Choice):
     """`--type model|data`; `dataset`, the Hub's word, is still accepted with a note."""
 

@@ -89,9 +89,7 @@ def probe_command(
     discrimination score of a value is its mean difference in logit p(yes) to the baseline,
     averaged over decision questions, with intervals clustered by question.
     """
-    from .._io import atomic_write_text, dumps_json
-    from ..collect.probe import METRIC, probe
-    from ..facts import write_fact
+    from ..collect.probe import METRIC, probe, store_probe
 
     evaluation = probe(
         model,
@@ -108,20 +106,7 @@ def probe_command(
         endpoint=endpoint,
         progress=not quiet,
     )
-    written = []
-    if card_path is not None:
-        from ..spec import load_spec
-
-        written.append(
-            write_fact(load_spec(card_path).name, f"probe-{evaluation.name}", evaluation)
-        )
-    if out is not None or card_path is None:
-        target = out or Path(f"{evaluation.name}.json")
-        written.append(
-            atomic_write_text(
-                target, dumps_json(evaluation.model_dump(mode="json", exclude_none=False))
-            )
-        )
+    written = store_probe(evaluation, card_path, out)
     truncated = evaluation.details.get("truncated_prompts")
     if truncated:
         click.echo(

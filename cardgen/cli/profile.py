@@ -101,15 +101,8 @@ def profile_command(
     """
     from tqdm import tqdm
 
-    from .._io import atomic_write_text, dumps_json
-    from ..collect.profile import profile, store_profile
-    from ..spec import load_spec
+    from ..collect.profile import profile_for_card
 
-    card = load_spec(card_path) if card_path is not None else None
-    if card is not None and not sensitive and label is None:
-        for source in getattr(card.sources, "profile", []):
-            if Path(source.data) == Path(data):
-                sensitive, label = tuple(source.sensitive), source.label
     path = Path(data)
     size = (
         sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
@@ -126,8 +119,10 @@ def profile_command(
         # Spark tables and URIs have no local size: show progress for them.
         disable=size < (64 << 20) and not (data.startswith("spark:") or "://" in data),
     ) as bar:
-        result = profile(
+        result, written = profile_for_card(
             data,
+            card_path,
+            out=out,
             sensitive=sensitive,
             label=label,
             pos_label=pos_label,
@@ -140,11 +135,6 @@ def profile_command(
             engine=engine,
             spark_master=spark_master,
         )
-    written = []
-    if out is not None:
-        written.append(atomic_write_text(out, dumps_json(result.model_dump(mode="json"))))
-    if card is not None:
-        written.append(store_profile(card.name, result))
     click.echo(
         f"{data}: {result.num_rows} rows, {result.num_columns} columns, "
         f"{result.duplicate_rows} duplicate row(s)"
