@@ -27,11 +27,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import __version__
 from .._io import sha256_file
+from .._version import __version__
 from ..errors import CardgenError
-from ..evaluate import value_text
 from ..facts import collection_time, new_provenance
+from ..metrics import value_text
 from ..schema import (
     DatasetReference,
     DisaggregatedEvaluation,

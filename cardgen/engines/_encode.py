@@ -17,7 +17,9 @@ from ..metrics import (
     CellTable,
     build_score_bins,
     confusion_from_bins,
+    positive_class,
     value_sort_key,
+    value_text,
 )
 from ._sql import CountRows, is_missing
 
@@ -39,8 +41,6 @@ def encode_counts(
         CardgenError: missing labels or predictions, a regression task, labels that do
             not fit the task, an unknown positive class.
     """
-    from ..evaluate import positive_class, value_text
-
     rows = counts.rows
     k = len(spec.sensitive)
     if not rows:
