@@ -153,14 +153,9 @@ def update_spec(
     Raises:
         CardgenError: the README is not a Markdown card, or the spec does not load.
     """
+    from ..sections import DATA_SECTIONS, LAYOUT_KEY, MODEL_SECTIONS
     from ..spec import load_spec
-    from .importer import (
-        DATA_SECTIONS,
-        LAYOUT_KEY,
-        METADATA_KEY,
-        MODEL_SECTIONS,
-        readme_to_spec,
-    )
+    from .importer import METADATA_KEY, readme_to_spec
 
     refuse_non_markdown(data, source)
     card = load_spec(spec_path)
