@@ -24,7 +24,7 @@ from ..metrics import (
 from ._sql import CountRows, is_missing
 
 if TYPE_CHECKING:
-    from . import AggregationSpec
+    from ._spec import AggregationSpec
 
 
 def _is_number(value: Any) -> bool:

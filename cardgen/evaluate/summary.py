@@ -59,8 +59,11 @@ def insufficient_by_measure(
     return out
 
 
-def _short_group(features: dict[str, str]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in features.items())
+def group_label(features: dict[str, str], separator: str = ", ") -> str:
+    """`race=Black, sex=Female`: the one spelling of a group, in the summary, on pages and
+    in model-index (there with `separator=","`, which `cardgen.hub.model_index.parse_group`
+    reads back)."""
+    return separator.join(f"{key}={val}" for key, val in features.items())
 
 
 def summary_table(evaluation: DisaggregatedEvaluation, max_groups: int = 40) -> str:
@@ -98,7 +101,7 @@ def summary_table(evaluation: DisaggregatedEvaluation, max_groups: int = 40) -> 
     for group in shown:
         rows.append(
             (
-                _short_group(group.features),
+                group_label(group.features),
                 str(group.n),
                 *(cell(group.metrics.get(m)) for m in metrics),
             )
@@ -134,11 +137,11 @@ def summary_table(evaluation: DisaggregatedEvaluation, max_groups: int = 40) -> 
             text = f"{key}: {cell(mv).rstrip('*')}"
             producing = evaluation.fairness_groups.get(key)
             if producing:
-                text += f" ({_short_group(producing[0])} vs {_short_group(producing[1])})"
+                text += f" ({group_label(producing[0])} vs {group_label(producing[1])})"
             lines.append(text)
             if left_out.get(key) and not evaluation.include_small_groups:
                 names = "; ".join(
-                    f"{_short_group(i.features)} ({i.metric} n={i.n})" for i in left_out[key][:8]
+                    f"{group_label(i.features)} ({i.metric} n={i.n})" for i in left_out[key][:8]
                 )
                 more = len(left_out[key]) - 8
                 lines.append(
@@ -152,7 +155,7 @@ def summary_table(evaluation: DisaggregatedEvaluation, max_groups: int = 40) -> 
             observed = "undefined" if test.observed is None else f"{test.observed:.4g}"
             text = f"{verdict} {test.expression} (observed {observed}"
             if test.groups:
-                text += ", from " + " vs ".join(_short_group(g) for g in test.groups)
+                text += ", from " + " vs ".join(group_label(g) for g in test.groups)
             text += ")"
             if test.passed is None and test.reason:
                 text += f": {test.reason}"

@@ -21,8 +21,7 @@ from ..placeholders import is_placeholder
 from ..schema import DataCard, HubDatasetMetadata, HubModelMetadata, ModelCard
 from ..schema.model_card import CARD_NAME_PATTERN
 from ..sections import DATA_SECTIONS, LAYOUT_KEY, MODEL_SECTIONS, normalize_heading
-from ._markdown import ParsedReadme, Section, parse_readme
-from .import_update import refuse_non_markdown
+from ._markdown import ParsedReadme, Section, parse_readme, refuse_non_markdown
 
 METADATA_KEY = "hub_metadata"
 """Key under the spec's `extra` holding front matter that has no metadata field."""

@@ -12,7 +12,7 @@ from typing import Any, get_args
 
 from huggingface_hub import DatasetCardData, EvalResult, ModelCardData
 
-from ..render.filters import group_label
+from ..evaluate.summary import group_label
 from ..schema import (
     DataCard,
     DatasetReference,
