@@ -136,22 +136,11 @@ def evaluate_command(file: str, card: str | None, out: str | None, **options: An
     Metrics per group and intersectional group, with confidence intervals, disparities,
     fairness measures and threshold tests.
     """
-    from ..evaluate import (
-        card_requirements,
-        evaluate,
-        failed_tests,
-        store_in_card,
-        summary_table,
-        write_evaluation,
-    )
+    from ..evaluate import evaluate_for_card, failed_tests, summary_table
 
-    if card is not None:
-        options["require"] = [*options["require"], *card_requirements(card, file)]
-    evaluation = evaluate(file, progress=True, **options)
-    if out:
-        write_evaluation(evaluation, out)
-    if card is not None:
-        click.echo(f"stored {store_in_card(card, evaluation)}", err=True)
+    evaluation, stored = evaluate_for_card(file, card=card, out=out, progress=True, **options)
+    if stored is not None:
+        click.echo(f"stored {stored}", err=True)
     click.echo(summary_table(evaluation))
     failed = failed_tests(evaluation)
     if failed:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from importlib import import_module
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import CardgenError
@@ -62,6 +63,7 @@ __all__ = [
     "Requirement",
     "card_requirements",
     "evaluate",
+    "evaluate_for_card",
     "evaluate_source",
     "failed_tests",
     "headline_metrics",
@@ -321,3 +323,29 @@ def evaluate_source(
         score_bins=source.score_bins,
         spark_master=source.spark_master,
     )
+
+
+def evaluate_for_card(
+    data: str,
+    *,
+    card: str | os.PathLike[str] | None = None,
+    out: str | os.PathLike[str] | None = None,
+    **options: Any,
+) -> tuple[DisaggregatedEvaluation, Path | None]:
+    """`evaluate` a file for the card a spec file defines, as `cardgen evaluate` does.
+
+    The requirements the spec declares for `data` join `options["require"]`; the result
+    is written to `out` as JSON and stored as the card's fact `evaluate-<name>`.
+
+    Returns:
+        The evaluation and the fact's path (None without `card`).
+    """
+    from ._store import store_in_card, write_evaluation
+    from .requirements import card_requirements
+
+    if card is not None:
+        options["require"] = [*options.get("require", ()), *card_requirements(card, data)]
+    evaluation = evaluate(data, **options)
+    if out:
+        write_evaluation(evaluation, out)
+    return evaluation, store_in_card(card, evaluation) if card is not None else None
