@@ -185,3 +185,13 @@ def test_spec_evaluate_block_runs_the_same_evaluation(tmp_path):
     assert result.name == "spec" and result.sensitive_features == ["g"]
     assert result.overall["accuracy"].value == 0.75
     assert [t.passed for t in result.threshold_tests] == [False]
+
+
+def test_the_score_bins_default_is_the_metrics_engines() -> None:
+    # Written out in `evaluate`'s signature so that importing cardgen.evaluate loads no numpy.
+    import inspect
+
+    from cardgen.metrics import DEFAULT_SCORE_BINS
+
+    default = inspect.signature(evaluate).parameters["score_bins"].default
+    assert default == DEFAULT_SCORE_BINS == 512
