@@ -20,6 +20,7 @@ from .governance import governance_of
 from .render.filters import cell
 from .schema import Card, GovernanceCard, ModelCard
 from .schema.documentation import RegulatoryScope
+from .sections import has_field, lookup
 
 REGIMES_DIR = Path(__file__).resolve().parent / "regimes"
 Status = Literal["satisfied", "unknown", "not_applicable"]
@@ -78,15 +79,9 @@ def _flag_names() -> set[str]:
 
 
 def _resolves(path: str) -> bool:
-    model: Any = ModelCard
     if path.startswith(GOVERNANCE_PREFIX):
-        model, path = GovernanceCard, path.removeprefix(GOVERNANCE_PREFIX)
-    for part in path.split("."):
-        fields = getattr(model, "model_fields", None)
-        if not fields or part not in fields:
-            return False
-        model = fields[part].annotation
-    return True
+        return has_field(GovernanceCard, path.removeprefix(GOVERNANCE_PREFIX))
+    return has_field(ModelCard, path)
 
 
 def regime_problems(regime: Regime) -> list[str]:
@@ -157,19 +152,12 @@ def _term(term: str, scope: RegulatoryScope) -> bool:
     return not value if term.startswith("!") else value
 
 
-def _value(card: ModelCard | GovernanceCard, path: str) -> Any:
-    value: Any = card
-    for part in path.split("."):
-        value = getattr(value, part)
-    return value
-
-
 def _state(card: ModelCard, governance: GovernanceCard | None, path: str) -> FillState:
     if not path.startswith(GOVERNANCE_PREFIX):
-        return fill_state(_value(card, path))
+        return fill_state(lookup(card, path))
     if governance is None:
         return "empty"
-    return fill_state(_value(governance, path.removeprefix(GOVERNANCE_PREFIX)))
+    return fill_state(lookup(governance, path.removeprefix(GOVERNANCE_PREFIX)))
 
 
 def assess(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,82 +17,8 @@ from .schema import GovernanceCard
 from .spec import Card, load_spec, parse_yaml
 
 SPEC_SUFFIXES = (".yaml", ".yml")
-GOVERNANCE_TAG = "governance-card"
-"""Hub tag every governance README carries; the audit recognises a governance card by it."""
 LINK_KINDS: dict[str, str] = {"models": "model", "datasets": "data"}
 """`governs` field -> the kind of card it names."""
-_HEADING_FIELDS: dict[str, tuple[str, ...]] = {
-    # Per field: the governance templates' heading first, then the headings of BigCode's
-    # governance card (and a few plain variants).
-    "goals_and_values.overview": ("Goals and Values", "Project Overview", "Overview"),
-    "goals_and_values.goals": ("Goals", "Project Goals"),
-    "goals_and_values.values": ("Values", "Project Values"),
-    "organisation.structure": ("Structure", "Project Organisation", "Project Organization"),
-    "organisation.membership": ("Membership", "Participation"),
-    "organisation.decision_process": ("Decision Process", "Decision Processes"),
-    "funding_and_compute.funding": ("Funding", "Funding and Resources"),
-    "funding_and_compute.compute": ("Compute", "Compute Resources"),
-    "data_governance.data_management": ("Data Management", "Data Collection and Management Plan"),
-    "data_governance.consent": ("Consent", "Consent of Data Subjects"),
-    "data_governance.opt_out": ("Opt-out", "Opt-out Process"),
-    "data_governance.personal_data": ("Personal Data", "Private Information Handling"),
-    "data_governance.data_licensing": ("Data Licensing",),
-    "data_governance.copyright_policy": ("Copyright Policy", "Copyright"),
-    "data_governance.training_content_summary": ("Training Content Summary",),
-    "licensing_and_release.model_license": ("Model Licensing", "Model License"),
-    "licensing_and_release.use_restrictions": ("Use Restrictions",),
-    "licensing_and_release.release_strategy": ("Release Strategy", "Model Release"),
-    "licensing_and_release.release_stages": ("Release Stages",),
-    "licensing_and_release.attribution": ("Attribution",),
-    "contact_and_accountability.contact": ("Contact and Accountability", "Contact"),
-    "contact_and_accountability.reporting": ("Reporting",),
-}
-_LABEL_FIELDS: dict[str, str] = {
-    "Model cards": "governs.models",
-    "Data cards": "governs.datasets",
-    "Led by": "organisation.leads",
-    "Provider": "organisation.provider",
-    "Decisions taken by": "organisation.decision_makers",
-    "Funded by": "funding_and_compute.funders",
-    "Model license": "licensing_and_release.model_license",
-    "Accountable": "contact_and_accountability.accountable",
-}
-"""`- **Label:** value` lines of the governance templates, and the field each shows."""
-
-_NUMBERING = re.compile(r"^\s*\d+(?:\.[0-9a-z]+)*\.?\s+", re.IGNORECASE)
-_LABEL_LINE = re.compile(r"^\s*[-*]\s+\*\*(?P<label>[^*]+?):\*\*\s*(?P<value>.*)$")
-
-
-def _heading_key(heading: str) -> str:
-    return " ".join(_NUMBERING.sub("", heading).replace("&", "and").lower().split())
-
-
-_HEADINGS = {_heading_key(h): path for path, hs in _HEADING_FIELDS.items() for h in hs}
-
-
-def heading_field(heading: str) -> str | None:
-    """The governance field a README heading holds (`### Consent` ->
-    `data_governance.consent`), numbering such as `2.a.` ignored; None when unknown.
-
-    The templates write these headings; BigCode's own headings ("Consent of Data
-    Subjects", "Private Information Handling", ...) are known too.
-    """
-    return _HEADINGS.get(_heading_key(heading))
-
-
-def label_fields(body: str) -> tuple[dict[str, str], str]:
-    """The `- **Label:** value` lines of a README section that show governance fields
-    (`Led by` -> `organisation.leads`), and the section's other text."""
-    found: dict[str, str] = {}
-    rest: list[str] = []
-    for line in body.split("\n"):
-        match = _LABEL_LINE.match(line)
-        path = _LABEL_FIELDS.get(match.group("label").strip()) if match else None
-        if match and path:
-            found[path] = match.group("value")
-        else:
-            rest.append(line)
-    return found, "\n".join(rest)
 
 
 @dataclass(frozen=True)

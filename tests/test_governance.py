@@ -20,12 +20,13 @@ from test_render import XSS_PAYLOADS, _Inspector, _poison, _site_html
 from cardgen.audit import audit_card, audit_paths
 from cardgen.build import build
 from cardgen.cli import cli
-from cardgen.completeness import GOVERNANCE_RECOMMENDED, completeness
+from cardgen.completeness import completeness
 from cardgen.crosswalk import crosswalk, crosswalk_spec
 from cardgen.errors import CardgenError, SpecError
 from cardgen.governance import governance_of
 from cardgen.render import render, write_rendered
 from cardgen.schema import GovernanceCard, ModelCard
+from cardgen.sections import GOVERNANCE_RECOMMENDED
 from cardgen.site import build_site
 from cardgen.skeleton import skeleton
 from cardgen.spec import load_spec, loads_spec

@@ -10,37 +10,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..completeness import RECOMMENDED
 from ..filled import FillState, best_state, fill_state
-from ..governance import GOVERNANCE_TAG, heading_field, label_fields
-from ..hub.importer import DATA_SECTIONS, MODEL_SECTIONS, ParsedReadme, normalize_heading
+from ..hub.importer import ParsedReadme
 from ..schema import Card, ModelCard
-
-EXTRA_MODEL_SECTIONS: tuple[str, ...] = (
-    "how_to_get_started",
-    "model_details.citation",
-    "training_procedure",
-    "environmental_impact",
-    "technical_specifications",
+from ..sections import (
+    DATA_SECTIONS,
+    EXTRA_HEADINGS,
+    EXTRA_MODEL_SECTIONS,
+    GOVERNANCE_TAG,
+    MODEL_SECTIONS,
+    RECOMMENDED,
+    label_fields,
+    normalize_heading,
+    section_field,
 )
-"""Hub-template sections audited besides validate's recommended ones (Liang et al. measured
-exactly these); they do not count towards completeness."""
-
-EXTRA_HEADINGS: dict[str, str] = {
-    normalize_heading(h): path
-    for path, headings in {
-        "training_procedure": (
-            "Training Details",
-            "Training hyperparameters",
-            "Training results",
-            "Framework versions",
-        ),
-        "environmental_impact": ("Environmental Impact", "Carbon emissions", "Carbon Footprint"),
-        "technical_specifications": ("Technical Specifications",),
-    }.items()
-    for h in headings
-}
-"""Headings of audited sections that `cardgen import` keeps as extra sections."""
 
 MODEL_FIELDS: tuple[str, ...] = (
     "license",
@@ -241,7 +224,11 @@ def _governance_values(parsed: ParsedReadme) -> dict[str, list[Any]]:
         labelled, rest = label_fields(section.body)
         for labelled_path, value in labelled.items():
             values.setdefault(labelled_path, []).append(value)
-        path = heading_field(section.heading) if section.heading is not None else "summary"
+        path = (
+            section_field(section.heading, "governance")
+            if section.heading is not None
+            else "summary"
+        )
         if section.heading is not None and section.level == 1 and first_h1:
             first_h1 = False
             path = path or "summary"
@@ -324,7 +311,7 @@ def guess_kind(parsed: ParsedReadme) -> str:
 
 def audit_markdown(source: str, parsed: ParsedReadme, kind: str | None = None) -> CardAudit:
     """Audit a Hub-style README: headings map to sections as `cardgen import` maps them
-    (a governance README's as `cardgen.governance.heading_field` and `label_fields` do).
+    (a governance README's as `sections.section_field` and `sections.label_fields` do).
 
     A section counts as filled when any heading that maps to it has filled text.
     """

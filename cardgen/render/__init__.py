@@ -14,7 +14,6 @@ import jinja2
 from .. import frontmatter
 from .._io import atomic_write_text, dumps_json
 from ..errors import CardgenError
-from ..governance import GOVERNANCE_TAG
 from ..schema import (
     Card,
     DataCard,
@@ -25,10 +24,11 @@ from ..schema import (
     MetricValue,
     ModelCard,
 )
+from ..sections import GOVERNANCE_TAG, LAYOUT_KEY
 from . import environment as _env
-from ._glance import Glance, capped_groups, glance, headline_metrics, sidecar_path
+from ._glance import Glance, capped_groups, glance, sidecar_path
 from .card_view import CardView, card_view
-from .layout import LAYOUT_KEY, imported_body, is_imported
+from .layout import imported_body, is_imported
 from .regions import Edits, find_regions, merge_readme, split_front_matter, stamp_regions
 
 Format = Literal["hub", "page", "json", "croissant"]
@@ -432,7 +432,6 @@ __all__ = [
     "card_view",
     "evaluation_view",
     "front_matter_of",
-    "headline_metrics",
     "render",
     "render_hub_body",
     "sidecars",
