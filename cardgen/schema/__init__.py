@@ -16,6 +16,7 @@ from .evaluation import (
     MetricValue,
     ThresholdTest,
 )
+from .files import FileDigest, ModelFiles
 from .model_card import HubModelMetadata, ModelCard
 from .provenance import Provenance
 from .sources import DataSources, EvaluateSource, HubSource, ModelSources
@@ -34,6 +35,7 @@ __all__ = [
     "EvaluateSource",
     "EvaluationRecord",
     "ExtraSection",
+    "FileDigest",
     "GroupResult",
     "HubDatasetMetadata",
     "HubModelMetadata",
@@ -41,6 +43,7 @@ __all__ = [
     "InsufficientEvidence",
     "MetricValue",
     "ModelCard",
+    "ModelFiles",
     "ModelSources",
     "Provenance",
     "ThresholdTest",
