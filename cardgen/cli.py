@@ -168,8 +168,9 @@ def validate_command(paths: tuple[Path, ...], min_completeness: float | None, qu
     """Validate card specs and report how complete each one is.
 
     PATHS are spec files or folders of them (default: cards/). Every problem is printed
-    as FILE:LINE:COLUMN: FIELD: MESSAGE. Exit code 1 when any spec has an error or,
-    with --min-completeness, is less complete than required.
+    as FILE:LINE:COLUMN: FIELD: MESSAGE. A model file that changed since the card
+    recorded its SHA-256 is a warning. Exit code 1 when any spec has an error or, with
+    --min-completeness, is less complete than required.
     """
     results = validate_paths(paths or (Path("cards"),))
     failed = 0
@@ -178,6 +179,8 @@ def validate_command(paths: tuple[Path, ...], min_completeness: float | None, qu
         click.echo(f"error: {result.path}: no such file or directory", err=True)
     results = [r for r in results if r not in absent]
     for result in results:
+        for warning in result.warnings:
+            click.echo(f"warning: {warning}", err=True)
         if result.problems:
             failed += 1
             for problem in result.problems:
@@ -213,7 +216,8 @@ def validate_command(paths: tuple[Path, ...], min_completeness: float | None, qu
     show_default=True,
     help="hub: README.md with front matter and model-index (with --out, each "
     "evaluation's full results go beside it as evaluation/NAME.json); page: site "
-    "Markdown; json: the card as JSON; croissant: Croissant JSON-LD (data cards).",
+    "Markdown; json: the card as JSON; croissant: Croissant JSON-LD (data cards); "
+    "cyclonedx: a CycloneDX 1.6 BOM; spdx: SPDX 3.0.1 JSON-LD (AI and Dataset profiles).",
 )
 @click.option(
     "--out",
@@ -323,6 +327,8 @@ def render_command(
 
 def _print_build(report: BuildReport) -> None:
     for card in report.cards:
+        for warning in card.warnings:
+            click.echo(f"warning: {warning}", err=True)
         total = card.tests_passed + len(card.tests_failed)
         tests = (
             f"{len(card.tests_failed)} of {total} threshold tests FAILED"
@@ -367,6 +373,13 @@ def _print_build(report: BuildReport) -> None:
 )
 @click.option("--no-site", is_flag=True, help="Skip the site.")
 @click.option(
+    "--bom",
+    type=click.Choice(["cyclonedx", "spdx"]),
+    multiple=True,
+    help="Also write a bill of materials beside each card: cyclonedx (OUT/NAME/bom.cdx.json) "
+    "or spdx (OUT/NAME/bom.spdx.json); repeatable.",
+)
+@click.option(
     "--refresh", is_flag=True, help="Run every source again, even when its inputs are unchanged."
 )
 @click.option("--no-fail", is_flag=True, help="Report failed threshold tests but exit 0.")
@@ -384,6 +397,7 @@ def build_command(
     out: Path,
     site_project: Path,
     no_site: bool,
+    bom: tuple[str, ...],
     refresh: bool,
     no_fail: bool,
     quiet: bool,
@@ -405,6 +419,7 @@ def build_command(
         progress=not quiet,
         say=say,
         engine=engine,
+        bom=bom,
     )
     _print_build(report)
     write_github_files(report)
@@ -1712,3 +1727,8 @@ from ._cli_audit import audit_command, crosswalk_command  # noqa: E402
 
 cli.add_command(audit_command)
 cli.add_command(crosswalk_command)
+
+from ._cli_sign import sign_command, verify_signature_command  # noqa: E402
+
+cli.add_command(sign_command)
+cli.add_command(verify_signature_command)
