@@ -283,3 +283,35 @@ def test_push_uploads_the_signature_and_refuses_a_stale_one(
     assert stale.exit_code == 1
     assert "does not cover README.md as rendered now; run `cardgen sign` again" in stale.output
     assert len(hub.commits) == 1
+
+
+def test_the_signature_verifies_on_a_plain_clone_of_the_repository(project: Path) -> None:
+    """OpenSSF model signing's own verifier accepts the signature on the files as a Hub
+    repository holds them (copies, not cardgen's staging), with model.sig beside them."""
+    import model_signing
+
+    from cardgen.hub.push import hub_files
+
+    spec = project / "cards" / "bound.yaml"
+    assert _build(project).exit_code == 0
+    private, public = _keys(project)
+    assert CliRunner().invoke(cli, ["sign", str(spec), "--key", str(private)]).exit_code == 0
+    card = load_card(spec, project)
+    clone = project / "clone"
+    for name, text in hub_files(card).items():
+        (clone / name).parent.mkdir(parents=True, exist_ok=True)
+        (clone / name).write_text(text, encoding="utf-8")
+    for digest in card.file_digests:
+        (clone / digest.name).write_bytes((project / "model" / digest.name).read_bytes())
+    (clone / "model.sig").write_bytes((project / ".cardgen" / "bound" / "model.sig").read_bytes())
+    verifier = (
+        model_signing.verifying.Config()
+        .use_elliptic_key_verifier(public_key=public)
+        .set_ignore_unsigned_files(True)
+    )
+    verifier.verify(clone, clone / "model.sig")
+    (clone / "config.json").write_text('{"layers": 3}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"config\.json"):
+        model_signing.verifying.Config().use_elliptic_key_verifier(
+            public_key=public
+        ).set_ignore_unsigned_files(True).verify(clone, clone / "model.sig")
