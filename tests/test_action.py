@@ -87,6 +87,7 @@ def test_inputs_reach_scripts_only_through_env() -> None:
         "create-pr",
         "fail-on-threshold",
         "engine",
+        "bom",
         "python-version",
         "compare-baseline",
         "compare-new",
