@@ -14,10 +14,9 @@ from typing import Any
 
 from .. import __version__
 from ..schema import DataCard, ModelCard
-from ..schema.data_card import FieldDescription
 from . import _bom
 from ._bom import Card, MetricEntry, number
-from .filters import slug
+from .filters import group_label, slug
 
 SPEC_VERSION = "1.6"
 PROPERTY_PREFIX = "cardgen:"
@@ -95,8 +94,6 @@ def _fairness_assessments(card: ModelCard) -> list[dict[str, str]]:
     assessments = []
     for _, test in _bom.threshold_tests(card):
         if test.passed is False and test.groups:
-            from .filters import group_label
-
             assessment = {
                 "groupAtRisk": group_label(test.groups[0]),
                 "harms": f"threshold test failed: {_bom.outcome(test)}",
@@ -215,9 +212,7 @@ def _data_card_data(card: DataCard) -> dict[str, Any]:
         data["description"] = description
     sensitive = list(card.sensitive_information.sensitive_attributes)
     sensitive += [
-        f.name
-        for f in card.composition.fields
-        if isinstance(f, FieldDescription) and f.sensitive and f.name not in sensitive
+        f.name for f in card.composition.fields if f.sensitive and f.name not in sensitive
     ]
     if card.sensitive_information.personal_information:
         sensitive.append(card.sensitive_information.personal_information)
