@@ -12,7 +12,7 @@ import uuid
 import warnings
 from typing import Any
 
-from .. import __version__
+from .._version import __version__
 from ..schema import DataCard, ModelCard
 from . import _bom
 from ._bom import Card, MetricEntry, number

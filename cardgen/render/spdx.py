@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timezone
 from typing import Any
 
-from .. import __version__
+from .._version import __version__
 from ..schema import DataCard, DatasetReference, ModelCard
 from . import _bom
 from ._bom import Card, number

@@ -6,18 +6,11 @@ No signing logic lives here, and no key material is ever printed.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import click
 
-from .errors import CardgenError
-
-
-def _fail(exc: CardgenError) -> None:
-    for line in str(exc).splitlines() or ["unknown error"]:
-        click.echo(f"error: {line}", err=True)
-    sys.exit(1)
+from .options import facts_option, reports_errors
 
 
 @click.command("sign")
@@ -35,14 +28,8 @@ def _fail(exc: CardgenError) -> None:
     default=None,
     help="Environment variable holding the key's password, for an encrypted key.",
 )
-@click.option(
-    "--facts",
-    "root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Project folder whose .cardgen/ holds the collected facts.",
-)
+@facts_option("Project folder whose .cardgen/ holds the collected facts.")
+@reports_errors
 def sign_command(card: Path, private_key: Path, key_password_env: str | None, root: Path) -> None:
     """Sign CARD's model files together with its rendered card (OpenSSF model signing).
 
@@ -51,18 +38,14 @@ def sign_command(card: Path, private_key: Path, key_password_env: str | None, ro
     model's repository. It is written to .cardgen/NAME/model.sig and `cardgen push` uploads
     it as model.sig. Offline: the key never leaves this machine.
     """
-    from .signing import sign_card
+    from ..signing import sign_card
 
     password = None
     if key_password_env:
         password = os.environ.get(key_password_env)
         if password is None:
             raise click.UsageError(f"--key-password-env: ${key_password_env} is not set")
-    try:
-        report = sign_card(card, private_key, root=root, password=password)
-    except CardgenError as exc:
-        _fail(exc)
-        return
+    report = sign_card(card, private_key, root=root, password=password)
     click.echo(f"signed {len(report.files)} file(s): {report.signature}")
     for name in sorted(report.files):
         click.echo(f"  {name}")
@@ -83,14 +66,8 @@ def sign_command(card: Path, private_key: Path, key_password_env: str | None, ro
     default=None,
     help="Signature to check [default: .cardgen/NAME/model.sig].",
 )
-@click.option(
-    "--facts",
-    "root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Project folder whose .cardgen/ holds the collected facts.",
-)
+@facts_option("Project folder whose .cardgen/ holds the collected facts.")
+@reports_errors
 def verify_signature_command(
     card: Path, public_key: Path, signature: Path | None, root: Path
 ) -> None:
@@ -99,11 +76,7 @@ def verify_signature_command(
     Exit code 1 when the signature does not verify with the key, or when a file changed
     since it was signed (each such file is named, with both digests).
     """
-    from .signing import verify_card_signature
+    from ..signing import verify_card_signature
 
-    try:
-        report = verify_card_signature(card, public_key, root=root, signature=signature)
-    except CardgenError as exc:
-        _fail(exc)
-        return
+    report = verify_card_signature(card, public_key, root=root, signature=signature)
     click.echo(f"{report.signature}: valid for {len(report.files)} file(s)")
