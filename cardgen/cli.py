@@ -378,6 +378,13 @@ def _print_build(report: BuildReport) -> None:
     help="Engine for evaluations and profiles whose spec leaves it at "
     "auto (see `cardgen evaluate --engine`, `cardgen profile --engine`).",
 )
+@click.option(
+    "--site-builder",
+    type=click.Choice(["mkdocs", "zensical"]),
+    default="mkdocs",
+    show_default=True,
+    help="Builder of the site: MkDocs with Material, or Zensical (see `cardgen site build`).",
+)
 @reports_errors
 def build_command(
     cards_dir: Path,
@@ -388,6 +395,7 @@ def build_command(
     no_fail: bool,
     quiet: bool,
     engine: str | None,
+    site_builder: str,
 ) -> None:
     """Collect facts for every spec (only where inputs changed), render every card, build
     the site.
@@ -405,6 +413,7 @@ def build_command(
         progress=not quiet,
         say=say,
         engine=engine,
+        site_builder=site_builder,
     )
     _print_build(report)
     write_github_files(report)
@@ -1384,6 +1393,15 @@ _SITE_OPTIONS = [
         show_default=True,
         help="Decimals shown for metric values.",
     ),
+    click.option(
+        "--builder",
+        type=click.Choice(["mkdocs", "zensical"]),
+        default="mkdocs",
+        show_default=True,
+        help="Static-site builder: MkDocs with Material (maintained until May 2027), or "
+        "Zensical, its successor, which reads the same mkdocs.yml "
+        "(pip install 'cardgen[zensical]').",
+    ),
 ]
 
 
@@ -1412,12 +1430,16 @@ def site_build_command(
     release: str | None,
     site_name: str,
     precision: int,
+    builder: str,
     jobs: int | None,
     no_build: bool,
 ) -> None:
-    """Write the MkDocs project of all cards and run `mkdocs build --strict`."""
-    from .site import build_site
+    """Write the MkDocs project of all cards and build it (`--strict`) with MkDocs or
+    Zensical, then index every page for search."""
+    from .site import END_OF_LIFE_NOTICE, build_site
 
+    if builder == "mkdocs" and not no_build:
+        click.echo(END_OF_LIFE_NOTICE, err=True)
     result = build_site(
         cards,
         out,
@@ -1427,6 +1449,7 @@ def site_build_command(
         precision=precision,
         jobs=jobs,
         build=not no_build,
+        builder=builder,
     )
     project = result.project
     click.echo(
@@ -1453,11 +1476,15 @@ def site_serve_command(
     release: str | None,
     site_name: str,
     precision: int,
+    builder: str,
     dev_addr: str,
 ) -> None:
-    """Preview the site with live reload; pages are regenerated when specs or facts change."""
-    from .site import serve_site
+    """Build the site, search index included, and serve it; pages are rebuilt when specs or
+    facts change, and open pages reload."""
+    from .site import END_OF_LIFE_NOTICE, serve_site
 
+    if builder == "mkdocs":
+        click.echo(END_OF_LIFE_NOTICE, err=True)
     serve_site(
         cards,
         out,
@@ -1466,6 +1493,8 @@ def site_serve_command(
         release=release,
         site_name=site_name,
         precision=precision,
+        builder=builder,
+        say=click.echo,
     )
 
 

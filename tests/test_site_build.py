@@ -25,7 +25,7 @@ from cardgen.site import (
     _history,
     build_site,
     load_pages,
-    run_mkdocs,
+    run_builder,
     sections_of,
     write_project,
 )
@@ -189,14 +189,17 @@ def test_lineage_links_base_model_and_fine_tunes(site: Path) -> None:
     assert names == ["synthetic-model-0006", "synthetic-model-0007"]
 
 
-def test_search_index_holds_names_and_summaries_not_tables(site: Path) -> None:
-    index = json.loads((site / "project" / "public" / "search" / "search_index.json").read_text())
-    titles = {doc["title"] for doc in index["docs"]}
-    assert {
-        f"synthetic-{'data' if i % 5 == 0 else 'model'}-{i:04d}" for i in range(N_CARDS)
-    } <= titles
-    assert not any("race=White" in doc["text"] for doc in index["docs"])
-    assert len(json.dumps(index)) < 400 * N_CARDS
+def test_the_builders_own_search_is_off_and_pagefind_indexes_every_card(site: Path) -> None:
+    public = site / "project" / "public"
+    config = yaml.safe_load((site / "project" / "mkdocs.yml").read_text())
+    assert config["plugins"] == [{"search": {"enabled": False}}]
+    assert config["extra_javascript"] == ["assets/cardgen/site.js"]
+    assert not (public / "search").exists()  # no MkDocs search index: one search only
+    indexed = _pagefind_fragments(public)
+    for i in range(N_CARDS):
+        kind = "data" if i % 5 == 0 else "model"
+        name = f"synthetic-{kind}-{i:04d}"
+        assert name in indexed[f"/{'data' if kind == 'data' else 'models'}/{name}/"]
 
 
 def test_nav_lists_sections_only_and_sections_split_when_large(site: Path) -> None:
@@ -312,7 +315,7 @@ def test_mkdocs_failure_is_a_clear_error(site: Path, tmp_path: Path) -> None:
     (out / "mkdocs.yml").write_text("site_name: x\ntheme:\n  name: no-such-theme\n")
     project = write_project(load_pages(site / "cards", site, jobs=1), out)
     with pytest.raises(CardgenError, match=r"(?s)mkdocs build --strict failed.*no-such-theme"):
-        run_mkdocs(project.config)
+        run_builder(project.config)
 
 
 def test_invalid_spec_is_reported_and_nothing_is_built(tmp_path: Path) -> None:
