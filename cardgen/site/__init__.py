@@ -368,6 +368,9 @@ def new_config(site_name: str, nav: list[Any]) -> str:
         "extra_css": ["assets/cardgen/cardgen.css"],
         "extra_javascript": ["assets/cardgen/site.js"],
         "not_in_nav": "/models/\n/data/\n/sections/\n",
+        # A card may link to an anchor its page lacks (imported Hub cards do): MkDocs only
+        # mentions it, Zensical would fail a strict build. Both ignore it.
+        "validation": {"anchors": "ignore"},
     }
     head = (
         _HEADER + " Edit freely: on later builds cardgen only\n"
@@ -381,19 +384,24 @@ def new_config(site_name: str, nav: list[Any]) -> str:
     )
 
 
-_OLD_SEARCH = "plugins:\n- search\n"
+_OLD_SEARCH = re.compile(r"^plugins:\n- search\n(?![ \t-])", re.MULTILINE)
 _NEW_SEARCH = "plugins:\n- search:\n    enabled: false\n"
-_SITE_SCRIPT = "extra_javascript:\n- assets/cardgen/site.js\n"
+_ADDED_KEYS = {
+    "extra_javascript": "extra_javascript:\n- assets/cardgen/site.js\n",
+    "validation": "validation:\n  anchors: ignore\n",
+}
 
 
 def upgrade_config(text: str) -> str:
-    """A mkdocs.yml that an older cardgen wrote, brought up to this one's search: the
-    builder's own search off (written exactly as cardgen wrote it on) and the site script
-    (the header's search box) added when the file has no `extra_javascript`. Anything
-    else, edits included, stays byte for byte."""
-    text = text.replace(_OLD_SEARCH, _NEW_SEARCH, 1)
-    if not re.search(r"^extra_javascript:", text, re.MULTILINE):
-        text += ("" if text.endswith("\n") else "\n") + _SITE_SCRIPT
+    """A mkdocs.yml that an older cardgen wrote, brought up to this one: the builder's own
+    search off (when still written exactly as cardgen wrote it), and the keys this cardgen
+    writes (the site script holding the header's search box, lenient anchor validation
+    for Zensical) added where the file has no such key. Everything else, edits included,
+    stays byte for byte."""
+    text = _OLD_SEARCH.sub(_NEW_SEARCH, text, count=1)
+    for key, block in _ADDED_KEYS.items():
+        if not re.search(rf"^{key}:", text, re.MULTILINE):
+            text += ("" if text.endswith("\n") else "\n") + block
     return text
 
 
@@ -649,7 +657,7 @@ def build_project(
         )
     else:
         run_builder(project.config, builder, strict, project.site_dir)
-    run_pagefind(project.site_dir)
+    run_pagefind(project.site_dir, project.prefix)
     return time.perf_counter() - start
 
 
@@ -679,12 +687,13 @@ def _mark_unindexed(site_dir: Path) -> None:
         atomic_write_text(page, marked)
 
 
-def run_pagefind(site_dir: Path) -> None:
-    """Index every built page's content for full-text search (Pagefind, into `pagefind/`).
+def run_pagefind(site_dir: Path, prefix: str = "") -> None:
+    """Index every card page's content for full-text search (Pagefind, into `pagefind/`).
 
-    Material's own search index holds card names and summaries only (it would grow past
-    what a browser loads at thousands of cards); Pagefind splits its index into small
-    fragments that the search page fetches on demand, so any word of any card is found.
+    Only card pages are indexed (`PREFIX{models,data}/NAME/`): the home, section and audit
+    pages list what the cards say, and would only repeat them in the results. Pagefind
+    splits its index into small fragments that the search box fetches on demand, so any
+    word of any card is found, at any number of cards.
 
     Raises:
         CardgenError: if Pagefind is not installed or fails.
@@ -699,6 +708,8 @@ def run_pagefind(site_dir: Path) -> None:
         "pagefind",
         "--site",
         str(site_dir),
+        "--glob",
+        f"{prefix}{{{','.join(KIND_DIRS.values())}}}/*/index.html",
         "--root-selector",
         "article",
         "--exclude-selectors",

@@ -19,6 +19,13 @@
     return new URL(base.replace(/\/*$/, "/"), window.location.href);
   }
 
+  // Pagefind's own result template names each result by its title only, while it shows
+  // the excerpt too (WCAG 2.5.3, label in name): this one is named by all it shows.
+  var RESULT = '<a class="pf-searchbox-result" id="{{ aria.result_id }}" ' +
+    'href="{{ meta.url | default(url) | safeUrl }}" role="option" aria-selected="false">' +
+    '<p class="pf-searchbox-result-title">{{ meta.title | default("Untitled") }}</p>' +
+    '{{#if excerpt}}<p class="pf-searchbox-result-excerpt">{{+ excerpt +}}</p>{{/if}}</a>';
+
   function element(tag, attributes, text) {
     var node = document.createElement(tag);
     Object.keys(attributes).forEach(function (key) { node.setAttribute(key, attributes[key]); });
@@ -47,6 +54,7 @@
     if (window.location.protocol === "file:") {
       box.appendChild(offlineNote(root));
       if (results) { results.appendChild(offlineNote(root)); }
+      linkIndexFiles();
       return;
     }
     document.head.appendChild(element("link", {
@@ -57,11 +65,15 @@
     }));
     // On the Search page the box fills the page's own result list; elsewhere its
     // results open below it.
-    box.appendChild(results
-      ? element("pagefind-input", {"placeholder": "Search every card"})
-      : element("pagefind-searchbox", {
+    if (results) {
+      box.appendChild(element("pagefind-input", {"placeholder": "Search every card"}));
+    } else {
+      var searchbox = element("pagefind-searchbox", {
         "placeholder": "Search every card", "hide-shortcut": "", "show-keyboard-hints": "false"
-      }));
+      });
+      searchbox.appendChild(element("script", {"type": "text/pagefind-template"}, RESULT));
+      box.appendChild(searchbox);
+    }
     var script = element("script", {
       "type": "module", "src": root.href + "pagefind/pagefind-component-ui.js"
     });
@@ -69,6 +81,18 @@
       script.addEventListener("load", function () { searchFor(box); });
     }
     document.head.appendChild(script);
+  }
+
+  // From disk a link to a folder (models/NAME/) would open a file listing: point each
+  // such link of the site at the folder's index.html instead.
+  function linkIndexFiles() {
+    Array.prototype.forEach.call(document.querySelectorAll("a[href]"), function (link) {
+      var target = new URL(link.getAttribute("href"), window.location.href);
+      if (target.protocol === "file:" && /\/$/.test(target.pathname)) {
+        target.pathname += "index.html";
+        link.setAttribute("href", target.href);
+      }
+    });
   }
 
   // The Search page runs the query in its address (find/?q=WORD), so a search can be linked.
