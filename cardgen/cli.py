@@ -1347,7 +1347,7 @@ def profile_command(
 
 @cli.group("site")
 def site_group() -> None:
-    """Build or preview the browsable MkDocs-Material site of all cards."""
+    """Build or preview the browsable site of all cards (MkDocs-Material or Zensical)."""
 
 
 _SITE_OPTIONS = [
@@ -1419,9 +1419,7 @@ def _site_options(func: F) -> F:
     default=None,
     help="Worker processes preparing cards (default: number of CPUs).",
 )
-@click.option(
-    "--no-build", is_flag=True, help="Write the MkDocs project only; do not run mkdocs build."
-)
+@click.option("--no-build", is_flag=True, help="Write the MkDocs project only; do not build it.")
 @reports_errors
 def site_build_command(
     cards: Path,
@@ -1434,8 +1432,10 @@ def site_build_command(
     jobs: int | None,
     no_build: bool,
 ) -> None:
-    """Write the MkDocs project of all cards and build it (`--strict`) with MkDocs or
-    Zensical, then index every page for search."""
+    """Write the site's MkDocs project of all cards, build it and index it for search.
+
+    The builder (MkDocs-Material by default, or Zensical) builds with --strict; Pagefind
+    then indexes every card page for the search box in the header."""
     from .site import END_OF_LIFE_NOTICE, build_site
 
     if builder == "mkdocs" and not no_build:
@@ -1479,8 +1479,10 @@ def site_serve_command(
     builder: str,
     dev_addr: str,
 ) -> None:
-    """Build the site, search index included, and serve it; pages are rebuilt when specs or
-    facts change, and open pages reload."""
+    """Build the site and serve it, rebuilding it when specs or facts change.
+
+    The built site is served with its search index, as on any static host; open pages
+    reload after each rebuild."""
     from .site import END_OF_LIFE_NOTICE, serve_site
 
     if builder == "mkdocs":
