@@ -472,15 +472,16 @@ def build(
 def _build_site(
     cards_path: Path, root: Path, project_dir: Path, say: Progress, builder: str
 ) -> tuple[Path, bool]:
-    """Write the site's MkDocs project; run the builder only when a page changed."""
-    from .site import build_project, build_site
+    """Write the site's MkDocs project; run the builder only when a page changed or the
+    site was built by the other builder."""
+    from .site import build_project, build_site, built_with
 
     project = build_site(cards_path, project_dir, root=root, build=False).project
     if not (
         project.written
         or project.removed
         or project.history_changed
-        or not (project.site_dir / "index.html").exists()
+        or built_with(project.site_dir) != builder
     ):
         return project.site_dir, False
     say(f"site -> {project.site_dir}")

@@ -32,7 +32,14 @@ from ..render.filters import cell, inline
 from ..validate import spec_files
 from . import _audit, _charts, _history
 from ._audit import write_audit_site
-from ._builders import BUILDERS, DEFAULT_BUILDER, END_OF_LIFE_NOTICE, check_builder, run_builder
+from ._builders import (
+    BUILDERS,
+    DEFAULT_BUILDER,
+    END_OF_LIFE_NOTICE,
+    built_with,
+    check_builder,
+    run_builder,
+)
 from ._pages import KIND_DIRS, UNVERSIONED, CardPage, prepare
 from ._shards import _AnyTagLoader, build_sharded
 
@@ -857,6 +864,7 @@ __all__ = [
     "SiteProject",
     "build_project",
     "build_site",
+    "built_with",
     "check_builder",
     "load_pages",
     "run_builder",

@@ -48,6 +48,17 @@ def check_builder(builder: str) -> None:
         raise CardgenError(f"{builder} is not installed: {_INSTALL[builder]}")
 
 
+def built_with(site_dir: Path) -> str | None:
+    """Which builder built the site in `site_dir`, read from its home page's generator
+    tag (both builders write one); None when there is no built site."""
+    try:
+        head = (site_dir / "index.html").read_text(encoding="utf-8")[:4000]
+    except OSError:
+        return None
+    match = re.search(r'<meta name="generator" content="(mkdocs|zensical)-', head)
+    return match.group(1) if match else None
+
+
 def builder_command(builder: str, config: Path, strict: bool = True) -> list[str]:
     """The command line that builds the project of `config` with `builder`, in this Python."""
     if builder == "zensical":
