@@ -1,7 +1,9 @@
-"""The browsable site: writes a MkDocs project of all cards and runs `mkdocs build --strict`.
+"""The browsable site: writes a MkDocs project of all cards, builds it (MkDocs-Material or
+Zensical, `--strict`) and indexes it for search (Pagefind).
 
-It writes only inside the output project (of an existing mkdocs.yml only `nav`), never
-specs or facts, and the site it makes loads nothing from another host.
+It writes only inside the output project (of an existing mkdocs.yml only `nav`, and keys an
+older cardgen did not write), never specs or facts, and the site it makes loads nothing
+from another host.
 """
 
 from __future__ import annotations
