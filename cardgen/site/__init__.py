@@ -42,7 +42,8 @@ from ._builders import (
     check_builder,
     run_builder,
 )
-from ._pages import KIND_DIRS, UNVERSIONED, CardPage, prepare
+from ._mkdocs import read_config
+from ._pages import KIND_DIRS, UNVERSIONED, CardPage, attach_governance, prepare
 from ._shards import _AnyTagLoader, build_sharded
 
 MANIFEST = ".cardgen-site.json"
@@ -59,12 +60,24 @@ _SHARED_PAGES = [
     "sections/",
     "models/index.md",
     "data/index.md",
+    "governance/index.md",
     "find/index.md",
     "audit/",
 ]
 """Pages besides the cards: only the first of several mkdocs processes builds them."""
-_OWNED = ("index.md", "models/", "data/", "sections/", "assets/cardgen/", "find/", "audit/")
-_KIND_HEADINGS = {"model": "Models", "data": "Datasets"}
+_OWNED = (
+    "index.md",
+    "models/",
+    "data/",
+    "governance/",
+    "sections/",
+    "assets/cardgen/",
+    "find/",
+    "audit/",
+)
+KINDS = ("model", "data", "governance")
+"""Kinds of card, in the order the site lists them."""
+_KIND_HEADINGS = {"model": "Models", "data": "Datasets", "governance": "Governance"}
 _HEADER = "# Written by `cardgen site build`."
 
 
@@ -141,7 +154,8 @@ def load_pages(
 
     Raises:
         CardgenError: if no spec is found, a spec is invalid (every problem is listed),
-            or two cards of one kind share a name.
+            two cards of one kind share a name, or a governance card names a card the
+            site does not have.
     """
     paths = [Path(cards)] if isinstance(cards, (str, os.PathLike)) else [Path(c) for c in cards]
     root = Path(root)
@@ -171,6 +185,8 @@ def load_pages(
                     f"{other}; names of one kind must be unique",
                 )
             )
+    if not problems:
+        problems += attach_governance(pages, root)
     if problems:
         raise CardgenError(
             "\n".join(str(p) for p in problems) + f"\n{len(problems)} "
@@ -223,8 +239,13 @@ def _link(page: CardPage, other: CardPage) -> str:
 
 
 def _related(
-    page: CardPage, by_key: dict[str, dict[str, list[CardPage]]], used_by: dict[str, list[CardPage]]
+    page: CardPage,
+    by_key: dict[str, dict[str, list[CardPage]]],
+    by_name: dict[str, dict[str, list[CardPage]]],
+    used_by: dict[str, list[CardPage]],
 ) -> list[str]:
+    """Links to related cards: a model's datasets, a dataset's models, a governance
+    card's model and data cards, and the governance card of a card it governs."""
     lines: list[str] = []
     if page.kind == "model":
         datasets: dict[str, CardPage] = {}
@@ -233,10 +254,21 @@ def _related(
                 datasets[other.name] = other
         if datasets:
             lines.append("**Datasets:** " + _links(page, [d for _, d in sorted(datasets.items())]))
-    else:
+    elif page.kind == "data":
         models = used_by.get(page.name, [])
         if models:
             lines.append("**Models that use this dataset:** " + _links(page, models))
+    else:
+        for field, kind, label in (
+            ("models", "model", "Model cards"),
+            ("datasets", "data", "Data cards"),
+        ):
+            governed = [o for n in page.governs.get(field, []) for o in by_name[kind].get(n, [])]
+            if governed:
+                lines.append(f"**{label} this project governs:** " + _links(page, governed))
+    if page.governed_by:
+        governance = by_name["governance"][page.governed_by]
+        lines.append("**Governance:** " + _links(page, governance))
     return lines
 
 
@@ -349,7 +381,7 @@ def card_markdown(
 
 def _nav(pages: list[CardPage], prefix: str = "") -> list[Any]:
     nav: list[Any] = [{"Cards" if prefix else "Home": f"{prefix}index.md"}]
-    for kind in ("model", "data"):
+    for kind in KINDS:
         if any(p.kind == kind for p in pages):
             nav.append({_KIND_HEADINGS[kind]: f"{prefix}{KIND_DIRS[kind]}/index.md"})
     nav.append({"Search": f"{prefix}find/index.md"})
@@ -376,7 +408,7 @@ def new_config(site_name: str, nav: list[Any]) -> str:
         "markdown_extensions": ["tables", "attr_list", {"toc": {"permalink": False}}],
         "extra_css": ["assets/cardgen/cardgen.css"],
         "extra_javascript": ["assets/cardgen/site.js"],
-        "not_in_nav": "/models/\n/data/\n/sections/\n",
+        "not_in_nav": "/models/\n/data/\n/governance/\n/sections/\n",
         # A card may link to an anchor its page lacks (imported Hub cards do): MkDocs only
         # mentions it, Zensical would fail a strict build. Both ignore it.
         "validation": {"anchors": "ignore"},
@@ -444,16 +476,6 @@ def _is_ours(item: Any, prefix: str = "") -> bool:
     return all(isinstance(t, str) and t.startswith(owned) for t in targets)
 
 
-def _read_config(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_AnyTagLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise CardgenError(f"{path}: cannot read the existing MkDocs config: {exc}") from None
-    if not isinstance(data, dict):
-        raise CardgenError(f"{path}: not a MkDocs config (expected a mapping)")
-    return data
-
-
 # --- writing ---------------------------------------------------------------------------------
 
 
@@ -497,7 +519,7 @@ def write_project(
         ) from None
     config_path = out / "mkdocs.yml"
     if config_path.exists():
-        config = _read_config(config_path)
+        config = read_config(config_path)
         existing = config_path.read_text(encoding="utf-8")
         # In a site cardgen did not create, its pages go under cards/ so that they never
         # collide with the owner's pages (their index.md above all).
@@ -514,11 +536,10 @@ def write_project(
     title = str(config.get("site_name") or site_name)
 
     files: dict[str, str] = {}
-    by_key: dict[str, dict[str, list[CardPage]]] = {
-        "model": defaultdict(list),
-        "data": defaultdict(list),
-    }
+    by_key: dict[str, dict[str, list[CardPage]]] = {kind: defaultdict(list) for kind in KINDS}
+    by_name: dict[str, dict[str, list[CardPage]]] = {kind: defaultdict(list) for kind in KINDS}
     for page in pages:
+        by_name[page.kind][page.name].append(page)
         for key in page.keys:
             by_key[page.kind][key].append(page)
     used_by: dict[str, list[CardPage]] = defaultdict(list)
@@ -546,10 +567,11 @@ def write_project(
         )
         files[f"{page.folder}/index.md"] = card_markdown(
             page,
-            _related(page, by_key, used_by),
+            _related(page, by_key, by_name, used_by),
             lineage,
             lineage_svg,
-            _history_lines(releases, precision),
+            # A governance card holds no numbers to follow between releases.
+            _history_lines(releases, precision) if page.kind != "governance" else [],
         )
         if lineage_svg:
             files[f"{page.folder}/lineage.svg"] = lineage_svg
@@ -559,16 +581,13 @@ def write_project(
             files[f"{page.folder}/{relative}"] = content
 
     env = _templates()
-    counts = {
-        "model": sum(p.kind == "model" for p in pages),
-        "data": sum(p.kind == "data" for p in pages),
-    }
+    counts = {kind: sum(p.kind == kind for p in pages) for kind in KINDS}
     files["index.md"] = env.get_template("site/home.md.j2").render(
         title=title, pages=pages, counts=counts
     )
     files["find/index.md"] = env.get_template("site/find.md.j2").render()
     sections = sections_of(pages)
-    for kind in ("model", "data"):
+    for kind in KINDS:
         mine = [s for s in sections if s.kind == kind]
         if not mine:
             continue
