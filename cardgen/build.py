@@ -424,6 +424,7 @@ def build(
     say: Progress = lambda message: None,
     engine: str | None = None,
     bom: tuple[str, ...] | list[str] = (),
+    site_builder: str = "mkdocs",
 ) -> BuildReport:
     """Collect, render and publish every card spec in `cards_dir`.
 
@@ -448,6 +449,7 @@ def build(
         engine: engine for the evaluations (and profiles) whose spec leaves it at `auto`.
         bom: bills of materials to write beside each card: `cyclonedx` (`bom.cdx.json`)
             and/or `spdx` (`bom.spdx.json`).
+        site_builder: `mkdocs` (MkDocs with Material) or `zensical` builds the site.
 
     Returns:
         What was run, written and tested.
@@ -457,6 +459,10 @@ def build(
         CardgenError: a collector, renderer or the site build failed.
     """
     root = Path(root)
+    if site_project is not None:
+        from .site import check_builder
+
+        check_builder(site_builder)
     cards_path = _local(root, str(cards_dir))
     found = spec_files([cards_path])
     problems = [item for item in found if isinstance(item, Problem)]
@@ -491,26 +497,29 @@ def build(
         builds.append(result)
     site_dir, rebuilt = None, False
     if site_project is not None:
-        site_dir, rebuilt = _build_site(cards_path, root, _local(root, str(site_project)), say)
+        site_dir, rebuilt = _build_site(
+            cards_path, root, _local(root, str(site_project)), say, site_builder
+        )
     return BuildReport(builds, site_dir, rebuilt)
 
 
 def _build_site(
-    cards_path: Path, root: Path, project_dir: Path, say: Progress
+    cards_path: Path, root: Path, project_dir: Path, say: Progress, builder: str
 ) -> tuple[Path, bool]:
-    """Write the site's MkDocs project; run mkdocs only when a page changed."""
-    from .site import build_project, build_site
+    """Write the site's MkDocs project; run the builder only when a page changed or the
+    site was built by the other builder."""
+    from .site import build_project, build_site, built_with
 
     project = build_site(cards_path, project_dir, root=root, build=False).project
     if not (
         project.written
         or project.removed
         or project.history_changed
-        or not (project.site_dir / "index.html").exists()
+        or built_with(project.site_dir) != builder
     ):
         return project.site_dir, False
     say(f"site -> {project.site_dir}")
-    build_project(project)
+    build_project(project, builder=builder)
     return project.site_dir, True
 
 

@@ -75,6 +75,13 @@ def print_build(report: BuildReport) -> None:
     "auto (see `cardgen evaluate --engine`, `cardgen profile --engine`).",
     default=None,
 )
+@click.option(
+    "--site-builder",
+    type=click.Choice(["mkdocs", "zensical"]),
+    default="mkdocs",
+    show_default=True,
+    help="Builder of the site: MkDocs with Material, or Zensical (see `cardgen site build`).",
+)
 @reports_errors
 def build_command(
     cards_dir: Path,
@@ -86,6 +93,7 @@ def build_command(
     no_fail: bool,
     quiet: bool,
     engine: str | None,
+    site_builder: str,
 ) -> None:
     """Collect facts for every spec (only where inputs changed), render every card, build
     the site.
@@ -103,6 +111,7 @@ def build_command(
         say=say(quiet),
         engine=engine,
         bom=bom,
+        site_builder=site_builder,
     )
     print_build(report)
     write_github_files(report)
