@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urldefrag, urljoin
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -25,8 +26,8 @@ def test_header_search_finds_a_card_by_its_name(page: Page, site_url: str) -> No
     assert browser_page.locator("input.md-search__input").count() == 0  # not the builder's
     boxes.fill("synthetic-model-0013")
     result = browser_page.locator(".pf-searchbox-result").first
-    result.wait_for(timeout=15_000)
-    assert "Synthetic model 13" in result.inner_text()
+    # Pagefind draws the result's box first and fills in its title when the fragment loads
+    expect(result).to_contain_text("Synthetic model 13", timeout=15_000)
     result.click()
     browser_page.wait_for_load_state()
     assert browser_page.url == site_url + "/models/synthetic-model-0013/"

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from conftest import BuiltSite
+from playwright.sync_api import expect
 from sitecards import DEEP_WORD, deep_card
 
 pytestmark = pytest.mark.browser
@@ -72,7 +73,7 @@ def test_header_search_finds_a_word_deep_in_one_card_on_a_static_host(
     browser_page.goto(site_url + "/data/synthetic-data-0000/")
     results = _search_in_header(browser_page, DEEP_WORD)
     assert results.count() == 1
-    assert DEEP_WORD in results.first.inner_text()
+    expect(results.first).to_contain_text(DEEP_WORD, timeout=15_000)
     browser_page.screenshot(path=str(artifacts / f"site-search-{built_site.builder}.png"))
     results.first.click()
     browser_page.wait_for_load_state()
@@ -145,7 +146,7 @@ def test_header_search_works_under_cardgen_site_serve(
         browser_page.goto(f"{url}/models/synthetic-model-0001/")
         results = _search_in_header(browser_page, DEEP_WORD)
         assert results.count() == 1
-        assert DEEP_WORD in results.first.inner_text()
+        expect(results.first).to_contain_text(DEEP_WORD, timeout=15_000)
         browser_page.goto(f"{url}/find/?q={DEEP_WORD}")
         browser_page.locator("#cardgen-find .pf-result").first.wait_for(timeout=15_000)
         assert failed == []
