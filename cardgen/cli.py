@@ -337,6 +337,10 @@ def _print_build(report: BuildReport) -> None:
             observed = "undefined" if test.observed is None else f"{test.observed:.4f}"
             why = f": {test.reason}" if test.passed is None and test.reason else ""
             click.echo(f"  FAILED {test.expression} (observed {observed}){why}")
+        if card.claims is not None:
+            click.echo(f"  claims checked: {card.claims}")
+        for claim in card.claims_discrepant:
+            click.echo(f"  DISCREPANT {claim.where}: {claim.reason}")
     if report.site_dir is not None:
         state = "built" if report.site_rebuilt else "unchanged"
         click.echo(f"site {state}: {report.site_dir}/index.html")
@@ -392,9 +396,9 @@ def build_command(
     """Collect facts for every spec (only where inputs changed), render every card, build
     the site.
 
-    Exit code 1 when a threshold test fails (unless --no-fail). In GitHub Actions the
-    outputs site-dir, cards-changed and tests-failed go to $GITHUB_OUTPUT and a Markdown
-    summary to $GITHUB_STEP_SUMMARY.
+    Exit code 1 when a threshold test fails or a verified claim is discrepant (unless
+    --no-fail). In GitHub Actions the outputs site-dir, cards-changed and tests-failed go
+    to $GITHUB_OUTPUT and a Markdown summary to $GITHUB_STEP_SUMMARY.
     """
     say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
     report = build(
@@ -408,7 +412,7 @@ def build_command(
     )
     _print_build(report)
     write_github_files(report)
-    if report.tests_failed and not no_fail:
+    if (report.tests_failed or report.claims_discrepant) and not no_fail:
         sys.exit(1)
 
 
@@ -1617,6 +1621,35 @@ def collect_inspect_command(
     help="Exit 1 when the CI's lower bound of NEW - BASELINE is below -D on any task, e.g. 0.01.",
 )
 @click.option(
+    "--max-negative-flip-rate",
+    type=click.FloatRange(0, 1),
+    default=None,
+    metavar="X",
+    help="Exit 1 when the 95% Wilson upper bound of the share of instances right in "
+    "BASELINE and wrong in NEW is above X on any task, e.g. 0.02.",
+)
+@click.option(
+    "--id",
+    "id_column",
+    default=None,
+    metavar="COL",
+    help="Pair two predictions tables (.csv, .parquet, .jsonl) by this instance id column.",
+)
+@click.option(
+    "--label",
+    "label_column",
+    default="label",
+    show_default=True,
+    help="Predictions tables: the true-label column.",
+)
+@click.option(
+    "--pred",
+    "pred_column",
+    default="prediction",
+    show_default=True,
+    help="Predictions tables: the predicted-label column.",
+)
+@click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
@@ -1663,6 +1696,10 @@ def compare_command(
     baseline: Path,
     new: Path,
     max_regression: float | None,
+    max_negative_flip_rate: float | None,
+    id_column: str | None,
+    label_column: str,
+    pred_column: str,
     out: Path | None,
     markdown_out: Path | None,
     cluster_key: str | None,
@@ -1670,21 +1707,40 @@ def compare_command(
     ci: float,
     power: float,
 ) -> None:
-    """Compare two LM evaluation runs per task: NEW - BASELINE with a paired SE.
+    """Compare two runs per task: NEW - BASELINE with a paired SE, and the flips.
 
-    BASELINE and NEW are lm-eval outputs, Inspect AI logs, or card specs whose LM
-    evaluations were collected. Differences are paired over the question ids both runs
-    share (unpaired, and said so, otherwise), with a CI and the minimum detectable effect.
+    BASELINE and NEW are lm-eval outputs, Inspect AI logs, card specs whose LM
+    evaluations were collected, or two predictions tables paired by --id. Differences are
+    paired over the question ids both runs share (unpaired, and said so, otherwise), with
+    a CI and the minimum detectable effect; with right/wrong scores, negative flips (right
+    before, wrong now) and positive flips are counted with Wilson intervals and McNemar's
+    exact test.
     """
     import os
 
     from .compare import compare_runs, load_run, markdown, terminal_table, write_outputs
 
-    runs = [load_run(p, cluster_key=cluster_key, id_key=id_key) for p in (baseline, new)]
+    runs = [
+        load_run(
+            p,
+            cluster_key=cluster_key,
+            id_key=id_key,
+            id_column=id_column,
+            label_column=label_column,
+            pred_column=pred_column,
+        )
+        for p in (baseline, new)
+    ]
     for run in runs:
         for warning in run.warnings:
             click.echo(f"warning: {warning}", err=True)
-    comparison = compare_runs(*runs, level=ci, power=power, max_regression=max_regression)
+    comparison = compare_runs(
+        *runs,
+        level=ci,
+        power=power,
+        max_regression=max_regression,
+        max_negative_flip_rate=max_negative_flip_rate,
+    )
     click.echo(terminal_table(comparison), nl=False)
     if max_regression is not None:
         for row in comparison.rows:
@@ -1699,12 +1755,21 @@ def compare_command(
     if os.environ.get("GITHUB_STEP_SUMMARY"):
         with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
             fh.write(markdown(comparison))
+    failures = []
     if comparison.regressions:
-        raise CardgenError(
+        failures.append(
             f"{len(comparison.regressions)} task metric(s) regress by more than "
             f"{max_regression:g}: "
             + ", ".join(f"{r.task} {r.metric}" for r in comparison.regressions)
         )
+    if comparison.flip_failures:
+        failures.append(
+            f"{len(comparison.flip_failures)} task metric(s) may flip more than "
+            f"{max_negative_flip_rate:g} of instances from right to wrong: "
+            + ", ".join(f"{r.task} {r.metric}" for r in comparison.flip_failures)
+        )
+    if failures:
+        raise CardgenError("\n".join(failures))
 
 
 # --- audit and regulation crosswalk -------------------------------------------------------
@@ -1712,3 +1777,9 @@ from ._cli_audit import audit_command, crosswalk_command  # noqa: E402
 
 cli.add_command(audit_command)
 cli.add_command(crosswalk_command)
+
+# --- claims checked -----------------------------------------------------------------------
+from ._cli_verify import collect_verify_command, verify_command  # noqa: E402
+
+cli.add_command(verify_command)
+collect.add_command(collect_verify_command)

@@ -19,6 +19,7 @@ from .evaluation import (
 from .model_card import HubModelMetadata, ModelCard
 from .provenance import Provenance
 from .sources import DataSources, EvaluateSource, HubSource, ModelSources
+from .verification import ClaimCheck, MeasurementRun, Verification
 
 Card = ModelCard | DataCard
 
@@ -26,6 +27,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Card",
     "CardModel",
+    "ClaimCheck",
     "DataCard",
     "DataSources",
     "DatasetReference",
@@ -39,9 +41,11 @@ __all__ = [
     "HubModelMetadata",
     "HubSource",
     "InsufficientEvidence",
+    "MeasurementRun",
     "MetricValue",
     "ModelCard",
     "ModelSources",
     "Provenance",
     "ThresholdTest",
+    "Verification",
 ]

@@ -19,6 +19,7 @@ from .evaluation import DisaggregatedEvaluation
 from .model_card import ModelCard
 from .profile import DatasetProfile
 from .provenance import Provenance
+from .verification import Verification
 
 SCHEMA_FILES: dict[str, type[BaseModel]] = {
     "model-card.schema.json": ModelCard,
@@ -26,6 +27,7 @@ SCHEMA_FILES: dict[str, type[BaseModel]] = {
     "evaluation.schema.json": DisaggregatedEvaluation,
     "provenance.schema.json": Provenance,
     "dataset-profile.schema.json": DatasetProfile,
+    "verification.schema.json": Verification,
 }
 
 

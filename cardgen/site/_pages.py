@@ -22,7 +22,7 @@ from ..merge import load_card
 from ..render import capped_groups, headline_metrics
 from ..render import render as render_page
 from ..render import sidecars as render_sidecars
-from ..render.filters import group_label, metric, slug
+from ..render.filters import claims_badge, group_label, metric, slug
 from ..schema import DataCard, DisaggregatedEvaluation, ModelCard
 from ..schema.profile import DatasetProfile
 from . import _charts
@@ -152,6 +152,7 @@ def _model_row(card: ModelCard) -> dict[str, str]:
         "headline": headline,
         "gap": gap,
         "tests": test_text if tests else "—",
+        "claims": claims_badge(card.quantitative_analyses.claims_checked),
     }
 
 
@@ -175,6 +176,7 @@ def _data_row(card: DataCard, profiles: list[DatasetProfile]) -> dict[str, str]:
         "headline": headline,
         "gap": gap,
         "tests": "—",
+        "claims": "—",
     }
 
 
