@@ -18,6 +18,7 @@ from typing import Any
 
 from .._io import sha256_file
 from ..errors import CardgenError
+from ..metrics import DEFAULT_SCORE_BINS
 from ..schema import DisaggregatedEvaluation, GroupResult, MeasurementRun, MetricValue
 from ._metrics import UNIT_INTERVAL
 
@@ -102,8 +103,13 @@ def _evaluate(
     sensitive: Sequence[str],
     options: Options,
 ) -> DisaggregatedEvaluation:
+    """The engine over predicted labels, or over `score` (from rows, so ROC AUC is exact
+    rather than binned) when a claimed metric needs scores."""
     from ..evaluate import evaluate
+    from ..metrics import SCORE_METRICS
 
+    if score is not None and not any(m in SCORE_METRICS for m in metrics):
+        score = None
     return evaluate(
         table,
         label=label,
@@ -117,6 +123,8 @@ def _evaluate(
         n_boot=options.n_boot,
         seed=options.seed,
         name="verify",
+        score_bins=0 if score else DEFAULT_SCORE_BINS,
+        engine="pandas",
     )
 
 
@@ -366,14 +374,6 @@ def hub_dataset(
         or dataset.startswith((".", "/"))
     ):
         return None, None, f"dataset {dataset!r} names a local file, not a Hub dataset; {flag}"
-    try:
-        import datasets
-    except ImportError:
-        return (
-            None,
-            None,
-            f"reading Hub datasets needs `datasets` (pip install 'cardgen[ml]'); {flag}",
-        )
     from ..hub.collect import fetch_repo
 
     try:
@@ -383,6 +383,11 @@ def hub_dataset(
     except CardgenError as exc:
         first = str(exc).splitlines()[0]
         return None, None, f"dataset {dataset!r} is not available from the Hub ({first}); {flag}"
+    try:
+        import datasets
+    except ImportError:
+        why = "reading Hub datasets needs `datasets` (pip install 'cardgen[ml]')"
+        return None, None, f"{why}; {flag}"
     try:
         loaded = datasets.load_dataset(dataset, name=config, split=split, revision=snapshot.sha)
     except Exception as exc:  # datasets raises many kinds for data it cannot read
