@@ -353,3 +353,28 @@ def test_missing_cluster_key_names_the_line(runs: dict) -> None:
         r"'doc\.chapter'",
     ):
         read_lm_eval(runs["base"], cluster_key="doc.chapter")
+
+
+def test_flips_of_two_harness_runs_equal_a_hand_count_and_statsmodels(runs: dict) -> None:
+    from statsmodels.stats.contingency_tables import mcnemar
+    from statsmodels.stats.proportion import proportion_confint
+
+    base, new = sample_scores(runs["base"]), sample_scores(runs["new"])
+    table = np.zeros((2, 2), dtype=int)
+    for key in base:
+        table[int(base[key]), int(new[key])] += 1
+    negative, positive = int(table[1, 0]), int(table[0, 1])
+    comparison = compare_runs(
+        load_run(runs["base"]), load_run(runs["new"]), max_negative_flip_rate=0.9
+    )
+    (row,) = [r for r in comparison.rows if r.task == "tinyqa" and r.metric == "acc"]
+    assert row.flips is not None
+    assert (row.flips.negative, row.flips.positive, row.flips.n) == (negative, positive, 36)
+    assert row.flips.negative_ci == pytest.approx(
+        proportion_confint(negative, 36, method="wilson"), abs=1e-12
+    )
+    assert row.flips.mcnemar_p == pytest.approx(mcnemar(table, exact=True).pvalue, abs=1e-15)
+    assert not row.flip_failure and comparison.failures == []
+    strict = compare_runs(load_run(runs["base"]), load_run(runs["new"]), max_negative_flip_rate=0)
+    failing = {(r.task, r.metric) for r in strict.flip_failures}
+    assert (("tinyqa", "acc") in failing) == (negative > 0)
