@@ -408,3 +408,46 @@ def test_parse_mapping_names_what_is_wrong() -> None:
         parse_mapping(["x.csv"], "--data")
     with pytest.raises(CardgenError, match="mapped twice"):
         parse_mapping(["a=1", "a=2"], "--data")
+
+
+def test_a_regression_claim_is_measured_like_scikit_learn(tmp_path: Path) -> None:
+    from sklearn.linear_model import LinearRegression
+    from sklearn.metrics import mean_absolute_error
+    from skops import io as sio
+
+    train, test = read_adult("train").iloc[:3000], read_adult("test").iloc[:600]
+    features = ["age", "education-num", "capital-gain"]
+    model = LinearRegression().fit(train[features], train["hours-per-week"])
+    sio.dump(model, tmp_path / "hours.skops")
+    test[[*features, "hours-per-week"]].to_csv(tmp_path / "hours.csv", index=False)
+    expected = mean_absolute_error(test["hours-per-week"], model.predict(test[features]))
+    card = readme(
+        tmp_path,
+        [
+            {
+                "task": {"type": "tabular-regression"},
+                "dataset": {
+                    "name": "Adult",
+                    "type": DATASET,
+                    "split": "test",
+                    "revision": "abc123",
+                },
+                "metrics": [{"type": "mae", "value": expected}],
+            }
+        ],
+    )
+    found = verify(
+        card,
+        Options(
+            model=str(tmp_path / "hours.skops"),
+            data={"*": str(tmp_path / "hours.csv")},
+            label_column="hours-per-week",
+            n_boot=N_BOOT,
+        ),
+    )
+    (check,) = found.claims
+    assert check.status == "consistent" and check.measured_metric == "mean_absolute_error"
+    assert check.measured == pytest.approx(expected, abs=1e-9)
+    assert "'mae' is cardgen's mean_absolute_error" in check.reason
+    digest = found.runs[0].data_revision
+    assert f"the claim names dataset revision abc123, the data re-run is {digest}" in check.reason

@@ -187,3 +187,20 @@ def test_limit_reaches_the_harness(harness: dict[str, object], tmp_path: Path) -
     (check,) = found.claims
     assert check.n == 10 and "--limit 10" in check.reason and found.runs[0].limit == 10
     assert np.isfinite(check.measured)
+
+
+def test_an_inspect_log_measures_claims_on_its_task(tmp_path: Path) -> None:
+    from lm_harness_runs import inspect_task, run_inspect
+
+    log = run_inspect(inspect_task(tmp_path / "task"), tmp_path / "logs", "eval", 5)
+    card = write_card(
+        tmp_path / "card",
+        [],
+        [{"dataset": {"id": "local/questions", "task_id": "tinyqa_inspect"}, "value": 0.8}],
+    )
+    found = verify(card, Options(logs=[str(log)]))
+    (check,) = found.claims
+    # mockllm answers every fifth of 30 questions wrong: 24 of 30 right
+    assert check.measured == pytest.approx(24 / 30) and check.n == 30
+    assert check.status == "consistent" and found.runs[0].kind == "log"
+    assert found.runs[0].harness is not None and found.runs[0].harness.startswith("inspect_ai")

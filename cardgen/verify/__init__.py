@@ -257,8 +257,15 @@ def _measured_check(
     status, reason, difference, z, se = judge(
         claimed, value, tolerance=options.tolerance, level=options.ci
     )
+    read = measurement.run.data_revision
+    revision_note = (
+        f"the claim names dataset revision {claim.revision}, the data re-run is {read}"
+        if claim.revision and read and claim.revision != read
+        else None
+    )
     notes = [n for n in (scale_note, note) if n]
-    reason = "; ".join([*notes, reason]) + _limit_note(options)
+    reason = "; ".join([*notes, reason, *([revision_note] if revision_note else [])])
+    reason += _limit_note(options)
     return _check(
         claim,
         options,
