@@ -91,6 +91,7 @@ def test_inputs_reach_scripts_only_through_env() -> None:
         "compare-baseline",
         "compare-new",
         "max-regression",
+        "max-negative-flip-rate",
         "github-token",
         "verify",
         "verify-args",

@@ -263,15 +263,22 @@ def test_action_compare_step_writes_the_summary_and_gates(runs: dict, tmp_path: 
 
     action = yaml.safe_load((Path(__file__).parents[1] / "action.yml").read_text())
     (step,) = [s for s in action["runs"]["steps"] if s.get("id") == "compare"]
-    assert set(step["env"]) == {"BASELINE", "NEW", "MAX_REGRESSION", "GH_TOKEN"}
+    assert set(step["env"]) == {
+        "BASELINE",
+        "NEW",
+        "MAX_REGRESSION",
+        "MAX_NEGATIVE_FLIP_RATE",
+        "GH_TOKEN",
+    }
     summary = tmp_path / "summary.md"
 
-    def run_step(limit: str) -> subprocess.CompletedProcess[str]:
+    def run_step(limit: str, flips: str = "") -> subprocess.CompletedProcess[str]:
         env = {
             **os.environ,
             "BASELINE": str(runs["base"]),
             "NEW": str(runs["base"]),
             "MAX_REGRESSION": limit,
+            "MAX_NEGATIVE_FLIP_RATE": flips,
             "GH_TOKEN": "",
             "RUNNER_TEMP": str(tmp_path),
             "GITHUB_STEP_SUMMARY": str(summary),
@@ -291,6 +298,11 @@ def test_action_compare_step_writes_the_summary_and_gates(runs: dict, tmp_path: 
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("## cardgen compare") and "✅ no task regresses" in text
     assert (tmp_path / "cardgen-compare.md").read_text(encoding="utf-8") == text
+    summary.write_text("")
+    # a run compared with itself flips nothing: 0 of 36, Wilson upper bound 0.096
+    assert run_step("", "0.2").returncode == 0
+    assert "✅ no task flips more than 20.0% of instances" in summary.read_text(encoding="utf-8")
+    assert run_step("", "0.05").returncode == 1
 
 
 def test_compare_two_cards_facts_pairs_their_stored_scores(

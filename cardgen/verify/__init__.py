@@ -336,11 +336,11 @@ class _Verifier:
         return self._known_tasks
 
     def read_logs(self) -> None:
+        from ..collect.lm_common import task_name
+
         for path in self.options.logs:
             run = _measure.read_log(path, self.options)
             for task in run.tasks:
-                from ..collect.lm_common import task_name
-
                 self.log_tasks.setdefault(task_name(task.evaluation), (run, task, path))
 
     def _log_task(self, claim: Claim) -> str | None:
