@@ -199,7 +199,7 @@ def read_predictions(
     """
     import pandas as pd
 
-    from .evaluate import value_text
+    from .metrics import value_text
     from .schema import DatasetReference, DisaggregatedEvaluation, EvaluationRecord
     from .tables import read_frames
 
@@ -534,6 +534,16 @@ def write_outputs(
     if markdown_out is not None:
         written.append(atomic_write_text(Path(markdown_out), markdown(comparison)))
     return written
+
+
+def append_step_summary(comparison: Comparison) -> None:
+    """Append the Markdown table to the GitHub job summary, when $GITHUB_STEP_SUMMARY is set."""
+    import os
+
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as fh:
+            fh.write(markdown(comparison))
 
 
 def add_regression_tests(

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from .collect import withhold_personal_values
 from .errors import CardgenError
 from .facts import facts_dir, read_facts
-from .schema import DataCard, DisaggregatedEvaluation, ModelCard, Verification
+from .schema import DataCard, DisaggregatedEvaluation, GovernanceCard, ModelCard, Verification
 from .schema.profile import DatasetProfile
 from .spec import Card, load_spec
 
@@ -102,7 +102,9 @@ def merge_facts(card: Card, facts: dict[str, Any], folder: Path) -> Card:
     return merged
 
 
-def load_card(spec_path: str | Path, root: str | Path = ".") -> ModelCard | DataCard:
+def load_card(
+    spec_path: str | Path, root: str | Path = "."
+) -> ModelCard | DataCard | GovernanceCard:
     """Load a spec and merge the facts collected for it under `root/.cardgen/<name>/`.
 
     Raises:

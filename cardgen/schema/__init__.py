@@ -16,12 +16,13 @@ from .evaluation import (
     MetricValue,
     ThresholdTest,
 )
+from .governance_card import GovernanceCard
 from .model_card import HubModelMetadata, ModelCard
 from .provenance import Provenance
 from .sources import DataSources, EvaluateSource, HubSource, ModelSources
 from .verification import ClaimCheck, MeasurementRun, Verification
 
-Card = ModelCard | DataCard
+Card = ModelCard | DataCard | GovernanceCard
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -36,6 +37,7 @@ __all__ = [
     "EvaluateSource",
     "EvaluationRecord",
     "ExtraSection",
+    "GovernanceCard",
     "GroupResult",
     "HubDatasetMetadata",
     "HubModelMetadata",

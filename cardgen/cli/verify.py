@@ -1,41 +1,33 @@
-"""The `cardgen verify` and `cardgen collect verify` commands: parse options, call the library,
-print the table and apply the gate.
+"""`cardgen verify` and `cardgen collect verify`: re-run a card's claims, print the verdicts,
+apply the gate.
 
-No verification logic lives here (see `cardgen.verify`).
+They parse and print; the verification is `cardgen.verify`'s.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from .errors import CardgenError
+from .options import (
+    card_option,
+    confidence_option,
+    device_option,
+    endpoint_option,
+    facts_option,
+    out_file_option,
+    path_option,
+    quiet_option,
+    reports_errors,
+    sized_option,
+    stacked,
+)
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _reports_errors(func: F) -> F:
-    """A `CardgenError` becomes `error: ...` lines on stderr and exit code 1."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except CardgenError as exc:
-            for line in str(exc).splitlines() or ["unknown error"]:
-                click.echo(f"error: {line}", err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
-
-
-_OPTIONS = [
+_verify_options = stacked(
     click.option(
         "--model",
         default=None,
@@ -91,11 +83,9 @@ _OPTIONS = [
         default=None,
         help="Positive class of a binary task [default: the model's second class].",
     ),
-    click.option(
+    sized_option(
         "--limit",
-        type=click.IntRange(min=1),
-        default=None,
-        help="Re-run only the first N rows or questions; every verdict says so, and the "
+        "Re-run only the first N rows or questions; every verdict says so, and the "
         "interval is the sample's.",
     ),
     click.option(
@@ -106,13 +96,7 @@ _OPTIONS = [
         help="Absolute widening of each measured interval (e.g. 0.005 for claims rounded "
         "to two decimals).",
     ),
-    click.option(
-        "--ci",
-        type=click.FloatRange(0, 1, min_open=True, max_open=True),
-        default=0.95,
-        show_default=True,
-        help="Confidence level of the measured intervals.",
-    ),
+    confidence_option("Confidence level of the measured intervals."),
     click.option(
         "--n-boot",
         type=click.IntRange(min=1),
@@ -121,44 +105,21 @@ _OPTIONS = [
         help="Bootstrap replicates of each interval.",
     ),
     click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed."),
-    click.option(
-        "--device",
-        default="auto",
-        show_default=True,
-        help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N or mps.",
-    ),
-    click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Rows per batch."),
+    device_option,
+    sized_option("--batch-size", "Rows per batch."),
     click.option(
         "--trust-pickle",
         is_flag=True,
         help="Allow pickle/joblib models and types a .skops file marks as untrusted.",
     ),
-    click.option(
-        "--endpoint",
-        envvar="HF_ENDPOINT",
-        default=None,
-        help="Hub address [default: $HF_ENDPOINT or https://huggingface.co].",
-    ),
-    click.option(
-        "--facts",
-        "root",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=Path("."),
-        show_default=True,
-        help="Project folder whose .cardgen/ facts a spec's claims come from.",
-    ),
-    click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
-]
-
-
-def _verify_options(func: F) -> F:
-    for option in reversed(_OPTIONS):
-        func = option(func)
-    return func
+    endpoint_option(),
+    facts_option("Project folder whose .cardgen/ facts a spec's claims come from."),
+    quiet_option("No progress bar."),
+)
 
 
 def _run(card: str, options: dict[str, Any]) -> Any:
-    from .verify import Options, parse_mapping, verify
+    from ..verify import Options, parse_mapping, verify
 
     settings = Options(
         model=options["model"],
@@ -187,19 +148,15 @@ def _run(card: str, options: dict[str, Any]) -> Any:
 @click.command("verify")
 @click.argument("card")
 @_verify_options
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write every claim's verdict, interval and the runs' provenance as JSON "
-    "(verify.json; written only when the verification finishes).",
+@out_file_option(
+    "Write every claim's verdict, interval and the runs' provenance as JSON "
+    "(verify.json; written only when the verification finishes)."
 )
-@click.option(
+@path_option(
     "--markdown",
     "markdown_out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write a Markdown summary; it is also appended to $GITHUB_STEP_SUMMARY when set.",
+    dir_okay=False,
+    help_text="Write a Markdown summary; it is also appended to $GITHUB_STEP_SUMMARY when set.",
 )
 @click.option(
     "--fail-on",
@@ -207,7 +164,7 @@ def _run(card: str, options: dict[str, Any]) -> Any:
     multiple=True,
     help="Also exit 1 when a claim is unverifiable (discrepant claims always fail).",
 )
-@_reports_errors
+@reports_errors
 def verify_command(
     card: str, out: Path | None, markdown_out: Path | None, fail_on: tuple[str, ...], **options: Any
 ) -> None:
@@ -220,7 +177,7 @@ def verify_command(
     Exit code 1 when any claim is discrepant (or unverifiable, with --fail-on
     unverifiable); 0 otherwise, also for a card with no claims.
     """
-    from .verify import failed, markdown, terminal_table, write_verification
+    from ..verify import failed, markdown, terminal_table, write_verification
 
     verification = _run(card, options)
     click.echo(terminal_table(verification), nl=False)
@@ -228,7 +185,7 @@ def verify_command(
     if out is not None:
         click.echo(f"wrote {write_verification(verification, out)}", err=True)
     if markdown_out is not None:
-        from ._io import atomic_write_text
+        from .._io import atomic_write_text
 
         atomic_write_text(markdown_out, markdown(verification, gate))
         click.echo(f"wrote {markdown_out}", err=True)
@@ -246,26 +203,23 @@ def verify_command(
 
 @click.command("verify")
 @click.argument("card")
-@click.option(
-    "--card",
-    "card_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    required=True,
-    help="Spec whose facts receive the verification (.cardgen/NAME/verify.json).",
-)
+@card_option("Spec whose facts receive the verification (.cardgen/NAME/verify.json).", exists=True)
 @_verify_options
-@_reports_errors
-def collect_verify_command(card: str, card_path: Path, **options: Any) -> None:
+@reports_errors
+def collect_verify_command(card: str, card_path: Path | None, **options: Any) -> None:
     """Re-run the claims of CARD and store the verdicts as a fact of the spec --card.
 
     CARD is the spec itself, a README or hub:OWNER/NAME (see `cardgen verify`). The
     rendered README and the site then show a "Claims checked" section; no gate is applied
     here (`cardgen verify` and `cardgen build` apply it).
     """
-    from .facts import write_fact
-    from .spec import load_spec
-    from .verify import terminal_table
+    from ..errors import CardgenError
+    from ..facts import write_fact
+    from ..spec import load_spec
+    from ..verify import terminal_table
 
+    if card_path is None:
+        raise CardgenError("give --card cards/NAME.yaml: the spec that keeps the verification")
     name = load_spec(card_path).name
     verification = _run(card, options)
     click.echo(terminal_table(verification), nl=False)
