@@ -87,6 +87,8 @@ def test_inputs_reach_scripts_only_through_env() -> None:
         "create-pr",
         "fail-on-threshold",
         "engine",
+        "bom",
+        "site-builder",
         "python-version",
         "compare-baseline",
         "compare-new",
@@ -139,9 +141,18 @@ def _skip_install(step: dict[str, Any]) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("engine", "target"), [("auto", ""), ("duckdb", "[duckdb]"), ("spark", "[spark]")]
+    ("engine", "builder", "target"),
+    [
+        ("auto", "mkdocs", ""),
+        ("duckdb", "mkdocs", "[duckdb]"),
+        ("spark", "mkdocs", "[spark]"),
+        ("auto", "zensical", "[zensical]"),
+        ("duckdb", "zensical", "[duckdb,zensical]"),
+    ],
 )
-def test_install_step_installs_the_engine_extra(engine: str, target: str, tmp_path: Path) -> None:
+def test_install_step_installs_the_engine_and_site_builder_extras(
+    engine: str, builder: str, target: str, tmp_path: Path
+) -> None:
     (step,) = [
         s for s in yaml.safe_load(ACTION.read_text())["runs"]["steps"] if s.get("id") == "install"
     ]
@@ -157,6 +168,7 @@ def test_install_step_installs_the_engine_extra(engine: str, target: str, tmp_pa
         "PIP_ARGS": str(tmp_path / "pip_args"),
         "ACTION_PATH": str(ROOT),
         "ENGINE": engine,
+        "SITE_BUILDER": builder,
     }
     subprocess.run(["bash", "-e", "-c", step["run"]], env=env, check=True)
     assert (tmp_path / "pip_args").read_text().split() == [
@@ -166,6 +178,14 @@ def test_install_step_installs_the_engine_extra(engine: str, target: str, tmp_pa
         "--quiet",
         f"{ROOT}{target}",
     ]
+    wrong = subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        env={**env, "SITE_BUILDER": "hugo"},
+        capture_output=True,
+        text=True,
+    )
+    assert wrong.returncode == 1
+    assert "site-builder must be mkdocs or zensical, not 'hugo'" in wrong.stderr
 
 
 def run_action(
@@ -211,6 +231,7 @@ def test_action_steps_run_locally_against_the_hub(hub: HubServer, tmp_path: Path
         "create-pr": "true",
         "fail-on-threshold": "true",
         "engine": "duckdb",
+        "site-builder": "zensical",
         "python-version": "3.11",
         "compare-baseline": "",
         "compare-new": "",
@@ -221,7 +242,8 @@ def test_action_steps_run_locally_against_the_hub(hub: HubServer, tmp_path: Path
     assert run.failed_step is None, run.logs
     assert run.ran == ["compare", "build", "push"]  # compare without a baseline does nothing
     assert outputs == {"site-dir": "site-project/public", "cards-changed": "1", "tests-failed": "0"}
-    assert (project / "site-project" / "public" / "index.html").is_file()
+    home = (project / "site-project" / "public" / "index.html").read_text()
+    assert '<meta name="generator" content="zensical-' in home  # the site-builder input
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
     assert summary.startswith("## cardgen build\n")
     assert "| fair-demo | model | evaluate data/predictions.csv | 2 | ✅ 1 passed |" in summary
@@ -342,12 +364,20 @@ def test_fail_on_threshold_builds_the_site_and_summary_then_fails_last(tmp_path:
     assert run.ran == ["compare", "build", "gate"] and run.failed_step == "gate"
     assert "1 threshold test(s) failed" in run.logs["gate"]
     assert outputs["tests-failed"] == "1"
-    assert (project / "site-project" / "public" / "index.html").is_file()
+    home = (project / "site-project" / "public" / "index.html").read_text()
+    assert '<meta name="generator" content="mkdocs-' in home  # site-builder's default
     assert "accuracy>=0.99" in Path(env["GITHUB_STEP_SUMMARY"]).read_text()
     passing, _ = run_action(
-        {"cards": "cards", "fail-on-threshold": "false"}, cwd=project, env=env, tmp=tmp_path
+        {"cards": "cards", "fail-on-threshold": "false", "bom": "cyclonedx, spdx"},
+        cwd=project,
+        env=env,
+        tmp=tmp_path,
     )
     assert passing.failed_step is None and passing.ran == ["compare", "build"]
+    # the `bom` input: both bills of materials beside the card
+    built = project / "build" / "cards" / "fair-demo"
+    assert json.loads((built / "bom.cdx.json").read_text())["specVersion"] == "1.6"
+    assert "spdx-context.jsonld" in json.loads((built / "bom.spdx.json").read_text())["@context"]
 
 
 VERIFIED_SPEC = SPEC.replace("pred: yhat", "pred: prediction")

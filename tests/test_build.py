@@ -135,3 +135,16 @@ def test_missing_input_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Monk
     assert result.exit_code == 1
     assert "predictions.csv" in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_switching_the_site_builder_rebuilds_an_unchanged_site(tmp_path: Path) -> None:
+    pytest.importorskip("zensical", reason="pip install 'cardgen[zensical]' (Python 3.11+)")
+    _project(tmp_path)
+    home = tmp_path / "site-project" / "public" / "index.html"
+    first = build("cards", root=tmp_path, progress=False)
+    assert first.site_rebuilt and 'content="mkdocs-' in home.read_text()
+    switched = build("cards", root=tmp_path, progress=False, site_builder="zensical")
+    assert switched.site_rebuilt and 'content="zensical-' in home.read_text()
+    again = build("cards", root=tmp_path, progress=False, site_builder="zensical")
+    assert not again.site_rebuilt

@@ -25,6 +25,8 @@ from .options import (
 def print_build(report: BuildReport) -> None:
     """Each card's steps, files, threshold tests and checked claims, and the site's state."""
     for card in report.cards:
+        for warning in card.warnings:
+            click.echo(f"warning: {warning}", err=True)
         total = card.tests_passed + len(card.tests_failed)
         tests = (
             f"{len(card.tests_failed)} of {total} threshold tests FAILED"
@@ -61,6 +63,13 @@ def print_build(report: BuildReport) -> None:
 )
 @no_site_option
 @click.option(
+    "--bom",
+    type=click.Choice(["cyclonedx", "spdx"]),
+    multiple=True,
+    help="Also write a bill of materials beside each card: cyclonedx (OUT/NAME/bom.cdx.json) "
+    "or spdx (OUT/NAME/bom.spdx.json); repeatable.",
+)
+@click.option(
     "--refresh", is_flag=True, help="Run every source again, even when its inputs are unchanged."
 )
 @click.option("--no-fail", is_flag=True, help="Report failed threshold tests but exit 0.")
@@ -70,16 +79,25 @@ def print_build(report: BuildReport) -> None:
     "auto (see `cardgen evaluate --engine`, `cardgen profile --engine`).",
     default=None,
 )
+@click.option(
+    "--site-builder",
+    type=click.Choice(["mkdocs", "zensical"]),
+    default="mkdocs",
+    show_default=True,
+    help="Builder of the site: MkDocs with Material, or Zensical (see `cardgen site build`).",
+)
 @reports_errors
 def build_command(
     cards_dir: Path,
     out: Path,
     site_project: Path,
     no_site: bool,
+    bom: tuple[str, ...],
     refresh: bool,
     no_fail: bool,
     quiet: bool,
     engine: str | None,
+    site_builder: str,
 ) -> None:
     """Collect facts for every spec (only where inputs changed), render every card, build
     the site.
@@ -96,6 +114,8 @@ def build_command(
         progress=not quiet,
         say=say(quiet),
         engine=engine,
+        bom=bom,
+        site_builder=site_builder,
     )
     print_build(report)
     write_github_files(report)

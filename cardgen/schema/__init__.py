@@ -16,6 +16,7 @@ from .evaluation import (
     MetricValue,
     ThresholdTest,
 )
+from .files import FileDigest, ModelFiles
 from .governance_card import GovernanceCard
 from .model_card import HubModelMetadata, ModelCard
 from .provenance import Provenance
@@ -37,6 +38,7 @@ __all__ = [
     "EvaluateSource",
     "EvaluationRecord",
     "ExtraSection",
+    "FileDigest",
     "GovernanceCard",
     "GroupResult",
     "HubDatasetMetadata",
@@ -46,6 +48,7 @@ __all__ = [
     "MeasurementRun",
     "MetricValue",
     "ModelCard",
+    "ModelFiles",
     "ModelSources",
     "Provenance",
     "ThresholdTest",

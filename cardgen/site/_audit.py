@@ -282,7 +282,7 @@ def write_audit_site(report: AuditReport, out: Path, *, build: bool = True) -> P
 
     from .._io import atomic_write_text
     from ..errors import CardgenError
-    from ._mkdocs import run_mkdocs
+    from ._builders import run_builder
 
     config = out / "mkdocs.yml"
     if config.exists() and not config.read_text(encoding="utf-8").startswith(_AUDIT_HEADER):
@@ -319,5 +319,5 @@ def write_audit_site(report: AuditReport, out: Path, *, build: bool = True) -> P
         + yaml.safe_dump(settings, sort_keys=False, allow_unicode=True, width=1000),
     )
     if build:
-        run_mkdocs(config)
+        run_builder(config)
     return out / "public"
