@@ -14,11 +14,20 @@ from pydantic import BaseModel, ValidationError
 from .collect import withhold_personal_values
 from .errors import CardgenError
 from .facts import facts_dir, read_facts
-from .schema import DataCard, DisaggregatedEvaluation, GovernanceCard, ModelCard, ModelFiles
+from .schema import (
+    DataCard,
+    DisaggregatedEvaluation,
+    GovernanceCard,
+    ModelCard,
+    ModelFiles,
+    Verification,
+)
 from .schema.profile import DatasetProfile
 from .spec import Card, load_spec
 
 _EVALUATION_PREFIXES = ("evaluate-", "probe-", "lm-eval-", "inspect-")
+VERIFY_FACT = "verify"
+"""Fact key of a model card's verified claims (`cardgen collect verify`, build's `verify`)."""
 FactT = TypeVar("FactT", bound=BaseModel)
 
 
@@ -74,6 +83,10 @@ def merge_facts(card: Card, facts: dict[str, Any], folder: Path) -> Card:
             evaluations.extend(
                 _validated(DisaggregatedEvaluation, e, where, "evaluation")
                 for e in data.get("evaluations", [])
+            )
+        elif key == VERIFY_FACT and isinstance(merged, ModelCard):
+            merged.quantitative_analyses.claims_checked = _validated(
+                Verification, data, where, "verification"
             )
         elif key == "hub" and isinstance(merged, ModelCard):
             _fill_hub_metadata(merged, data)

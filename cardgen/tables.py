@@ -159,6 +159,38 @@ def _csv_header(path: Path, fmt: TableFormat, encoding: str) -> list[str]:
             raise CardgenError(f"{path}: file is empty") from None
 
 
+def column_names(path: str | Path, *, encoding: str = "utf-8") -> list[str]:
+    """The column names of a table file, in file order, without reading its rows.
+
+    Raises:
+        CardgenError: missing or empty file, unknown type, text that does not decode.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    fmt = table_format(path)
+    check_exists(path)
+    try:
+        if fmt.kind == "parquet":
+            import pyarrow.parquet as pq
+
+            return list(pq.ParquetFile(path).schema_arrow.names)
+        if fmt.kind == "csv":
+            return _csv_header(path, fmt, encoding)
+        first = next(
+            pd.read_json(path, lines=True, chunksize=1, encoding=encoding, compression="infer")
+        )
+        return [str(c) for c in first.columns]
+    except CardgenError:
+        raise
+    except UnicodeDecodeError:
+        raise encoding_error(path, encoding) from None
+    except StopIteration:
+        raise CardgenError(f"{path}: file is empty") from None
+    except Exception as exc:  # pyarrow and pandas raise their own types for corrupt files
+        raise CardgenError(f"{path}: cannot read the {fmt.kind} file's columns: {exc}") from exc
+
+
 def read_frames(
     path: str | Path,
     columns: Sequence[str],

@@ -93,7 +93,10 @@ def test_inputs_reach_scripts_only_through_env() -> None:
         "compare-baseline",
         "compare-new",
         "max-regression",
+        "max-negative-flip-rate",
         "github-token",
+        "verify",
+        "verify-args",
     }
 
 
@@ -375,3 +378,67 @@ def test_fail_on_threshold_builds_the_site_and_summary_then_fails_last(tmp_path:
     built = project / "build" / "cards" / "fair-demo"
     assert json.loads((built / "bom.cdx.json").read_text())["specVersion"] == "1.6"
     assert "spdx-context.jsonld" in json.loads((built / "bom.spdx.json").read_text())["@context"]
+
+
+VERIFIED_SPEC = SPEC.replace("pred: yhat", "pred: prediction")
+
+
+def _verify_project(project: Path, claimed_accuracy: float | None) -> None:
+    (project / "cards").mkdir(parents=True)
+    (project / "cards" / "fair-demo.yaml").write_text(VERIFIED_SPEC)
+    (project / "data").mkdir()
+    rows = ["y,prediction,group"] + [
+        f"{i % 2},{i % 2 if i % 5 else 1 - i % 2},{'ab'[i % 3 == 0]}" for i in range(200)
+    ]
+    (project / "data" / "predictions.csv").write_text("\n".join(rows) + "\n")
+    if claimed_accuracy is not None:
+        (project / "claims").mkdir()
+        claims = {
+            "model-index": [
+                {
+                    "name": "fair-demo",
+                    "results": [
+                        {
+                            "task": {"type": "tabular-classification"},
+                            "dataset": {"name": "predictions.csv", "type": "predictions.csv"},
+                            "metrics": [{"type": "accuracy", "value": claimed_accuracy}],
+                        }
+                    ],
+                }
+            ]
+        }
+        (project / "claims" / "README.md").write_text(f"---\n{yaml.safe_dump(claims)}---\n")
+
+
+@pytest.mark.parametrize(
+    ("card", "claimed", "failed"),
+    [
+        ("build/cards/fair-demo/README.md", None, False),  # the card's own claims hold
+        ("claims/README.md", 0.95, True),  # 0.8 measured: discrepant, nothing is pushed
+    ],
+)
+def test_verify_input_checks_the_release_card_before_pushing(
+    hub: HubServer, tmp_path: Path, card: str, claimed: float | None, failed: bool
+) -> None:
+    project = tmp_path / "repo"
+    _verify_project(project, claimed)
+    env = base_env(tmp_path, HF_ENDPOINT=hub.url, HF_TOKEN="hf_action_test_token")
+    inputs = {
+        "cards": "cards",
+        "push-to-hub": "true",
+        "hub-repo": FAIR,
+        "verify": card,
+        "verify-args": "--predictions *=data/predictions.csv --label-column y --n-boot 100",
+    }
+    run, _ = run_action(inputs, cwd=project, env=env, tmp=tmp_path)
+    summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+    assert "## cardgen verify" in summary
+    if failed:
+        assert run.failed_step == "verify" and run.ran == ["compare", "build", "verify"]
+        assert "error: 1 claim(s) discrepant" in run.logs["verify"]
+        assert "❌ discrepant" in summary and hub.commits == []
+    else:
+        assert run.failed_step is None, run.logs
+        assert run.ran == ["compare", "build", "verify", "push"]
+        assert "6 claims: 6 consistent, 0 discrepant, 0 unverifiable" in summary
+        assert len(hub.commits) == 1

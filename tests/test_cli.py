@@ -158,6 +158,7 @@ def test_schema_command_writes_and_checks(runner: CliRunner) -> None:
         "governance-card.schema.json",
         "model-card.schema.json",
         "provenance.schema.json",
+        "verification.schema.json",
     ]
     assert runner.invoke(cli, ["schema", "--check", "--out", "out"]).exit_code == 0
     Path("out/evaluation.schema.json").write_text("{}")

@@ -91,7 +91,8 @@ def test_home_table_has_one_row_per_card_with_headline_and_tests(site: Path) -> 
     )
     assert cells[5] == f"accuracy: {gap['value']:.3f} [{gap['ci_low']:.3f}, {gap['ci_high']:.3f}]"
     assert cells[6] == "1 passed, 1 failed"
-    assert cells[7] == "2026-11-01"
+    assert cells[7] == "unchecked"  # no verify fact: its claims were never re-run
+    assert cells[8] == "2026-11-01"
 
 
 def test_every_link_in_the_site_resolves(site: Path) -> None:

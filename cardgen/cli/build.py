@@ -23,7 +23,7 @@ from .options import (
 
 
 def print_build(report: BuildReport) -> None:
-    """Each card's steps, files and threshold tests, and the site's state."""
+    """Each card's steps, files, threshold tests and checked claims, and the site's state."""
     for card in report.cards:
         for warning in card.warnings:
             click.echo(f"warning: {warning}", err=True)
@@ -41,6 +41,10 @@ def print_build(report: BuildReport) -> None:
             observed = "undefined" if test.observed is None else f"{test.observed:.4f}"
             why = f": {test.reason}" if test.passed is None and test.reason else ""
             click.echo(f"  FAILED {test.expression} (observed {observed}){why}")
+        if card.claims is not None:
+            click.echo(f"  claims checked: {card.claims}")
+        for claim in card.claims_discrepant:
+            click.echo(f"  DISCREPANT {claim.where}: {claim.reason}")
     if report.site_dir is not None:
         state = "built" if report.site_rebuilt else "unchanged"
         click.echo(f"site {state}: {report.site_dir}/index.html")
@@ -98,9 +102,9 @@ def build_command(
     """Collect facts for every spec (only where inputs changed), render every card, build
     the site.
 
-    Exit code 1 when a threshold test fails (unless --no-fail). In GitHub Actions the
-    outputs site-dir, cards-changed and tests-failed go to $GITHUB_OUTPUT and a Markdown
-    summary to $GITHUB_STEP_SUMMARY.
+    Exit code 1 when a threshold test fails or a verified claim is discrepant (unless
+    --no-fail). In GitHub Actions the outputs site-dir, cards-changed and tests-failed go
+    to $GITHUB_OUTPUT and a Markdown summary to $GITHUB_STEP_SUMMARY.
     """
     report = build(
         cards_dir,
@@ -115,7 +119,7 @@ def build_command(
     )
     print_build(report)
     write_github_files(report)
-    if report.tests_failed and not no_fail:
+    if (report.tests_failed or report.claims_discrepant) and not no_fail:
         sys.exit(1)
 
 

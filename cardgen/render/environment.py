@@ -74,6 +74,11 @@ def _configure(env: jinja2.Environment, target: Target, precision: int) -> jinja
         group_label=_filters.group_label,
         slug=_filters.slug,
         short_metric=_filters.short_metric,
+        claim_label=_filters.claim_label,
+        claimed_value=partial(_filters.claimed_value, precision=precision),
+        measured_value=partial(_filters.measured_value, precision=precision),
+        verdict=_filters.verdict,
+        claims_summary=_filters.claims_summary,
     )
     # `{% if value is written %}`: the one "filled" rule (`cardgen.filled`) for values that
     # have no section name of their own; a placeholder counts as written, as in CardView.

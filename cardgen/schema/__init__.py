@@ -21,6 +21,7 @@ from .governance_card import GovernanceCard
 from .model_card import HubModelMetadata, ModelCard
 from .provenance import Provenance
 from .sources import DataSources, EvaluateSource, HubSource, ModelSources
+from .verification import ClaimCheck, MeasurementRun, Verification
 
 Card = ModelCard | DataCard | GovernanceCard
 
@@ -28,6 +29,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Card",
     "CardModel",
+    "ClaimCheck",
     "DataCard",
     "DataSources",
     "DatasetReference",
@@ -43,10 +45,12 @@ __all__ = [
     "HubModelMetadata",
     "HubSource",
     "InsufficientEvidence",
+    "MeasurementRun",
     "MetricValue",
     "ModelCard",
     "ModelFiles",
     "ModelSources",
     "Provenance",
     "ThresholdTest",
+    "Verification",
 ]

@@ -1,6 +1,7 @@
 """Where a card's facts come from: the `sources` block of a spec.
 
-It names inputs for the collectors (hub, run, evaluate, probe, profile); it holds no results.
+It names inputs for the collectors (hub, run, evaluate, probe, profile, verify); it holds no
+results.
 """
 
 from __future__ import annotations
@@ -152,6 +153,45 @@ class LMEvalSource(CardModel):
     -max_regression on any shared task."""
 
 
+class VerifySource(CardModel):
+    """Re-run the card's claims (`cardgen verify`) and record a verdict per claim."""
+
+    card: str | None = None
+    """What to verify: the spec itself when omitted (its `model-index` and `.eval_results`
+    as rendered), or a README or `hub:OWNER/NAME` whose claims the card adopts."""
+    model: str | None = None
+    """Model to re-run: a transformers folder, Hub id or `.skops` file; the first `run`
+    source's model when omitted."""
+    data: dict[str, str] = Field(default_factory=dict)
+    """Claimed dataset id -> local file or `datasets` folder it stands for; `"*"` stands for
+    any dataset not named (e.g. `{"*": ../data/test.csv}`)."""
+    predictions: dict[str, str] = Field(default_factory=dict)
+    """Claimed dataset id -> a predictions table (as `cardgen run` writes) to evaluate
+    instead of running the model."""
+    task: dict[str, str] = Field(default_factory=dict)
+    """Claimed dataset id -> lm-evaluation-harness task that measures it."""
+    task_path: str | None = None
+    """Folder of the harness's task YAMLs for tasks of your own (`--include_path`)."""
+    log: StrList = Field(default_factory=list)
+    """lm-evaluation-harness outputs or Inspect AI logs that measure LM claims."""
+    label_column: str | None = None
+    """Column with the true label (`label` when omitted)."""
+    text_column: str | None = None
+    """Column with the input text (transformers models; `text` when omitted)."""
+    pos_label: str | None = None
+    """Positive class of a binary task; the model's second class when omitted."""
+    limit: int | None = Field(default=None, ge=1)
+    """Re-run only the first N rows or questions (the interval is the sample's)."""
+    tolerance: float = Field(default=0.0, ge=0)
+    """Absolute widening of each measured interval before a claim is called discrepant."""
+    device: str = "auto"
+    """`auto`, `cpu`, `cuda`, `cuda:N` or `mps`."""
+    n_boot: int = Field(default=1000, ge=1)
+    """Bootstrap replicates of each measured interval."""
+    seed: int = 0
+    """Seed of the bootstrap (and of the harness)."""
+
+
 class ProfileSource(CardModel):
     """A dataset to profile for a data card."""
 
@@ -186,6 +226,8 @@ class ModelSources(CardModel):
     """lm-evaluation-harness outputs to collect."""
     inspect: list[LMEvalSource] = Field(default_factory=list)
     """Inspect AI logs to collect."""
+    verify: list[VerifySource] = Field(default_factory=list)
+    """Re-runs of the card's claims (run after every other source)."""
 
 
 class DataSources(CardModel):

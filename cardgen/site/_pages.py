@@ -24,7 +24,7 @@ from ..merge import load_card
 from ..render import capped_groups
 from ..render import render as render_page
 from ..render import sidecars as render_sidecars
-from ..render.filters import group_label, metric, slug
+from ..render.filters import claims_badge, group_label, metric, slug
 from ..schema import Card, DataCard, DisaggregatedEvaluation, GovernanceCard, ModelCard
 from ..schema.profile import DatasetProfile
 from ..spec import load_spec
@@ -185,6 +185,7 @@ def _model_row(card: ModelCard) -> dict[str, str]:
         "headline": headline,
         "gap": gap,
         "tests": test_text if tests else "—",
+        "claims": claims_badge(card.quantitative_analyses.claims_checked),
     }
 
 
@@ -208,6 +209,7 @@ def _data_row(card: DataCard, profiles: list[DatasetProfile]) -> dict[str, str]:
         "headline": headline,
         "gap": gap,
         "tests": "—",
+        "claims": "—",
     }
 
 
@@ -219,6 +221,7 @@ def _governance_row(card: GovernanceCard) -> dict[str, str]:
         "headline": f"governs {models} model card(s), {datasets} data card(s)",
         "gap": "—",
         "tests": "—",
+        "claims": "—",
     }
 
 
