@@ -270,6 +270,7 @@ def _run(source: Any, out: Path, root: Path, progress: bool) -> None:
         sensitive=list(source.sensitive),
         split=source.split,
         device=source.device,
+        encoding=source.encoding,
         progress=progress,
     )
 
@@ -323,6 +324,7 @@ def _profile(card_name: str, source: Any, root: Path) -> None:
         "label": source.label,
         "engine": source.engine,
         "spark_master": source.spark_master,
+        "encoding": source.encoding,
     }
     if getattr(source, "pos_label", None) is not None:
         options["pos_label"] = source.pos_label

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
+from ._cli_tables import encoding_option
 from .build import BuildReport, build, write_github_files
 from .errors import CardgenError
 from .merge import load_card
@@ -858,10 +859,12 @@ them against `cardgen.metrics`)."""
     type=click.Path(dir_okay=False),
     help="Store the evaluation as a fact of this card (cards/NAME.yaml).",
 )
+@encoding_option
 @reports_errors
 def evaluate_command(file: str, card: str | None, out: str | None, **options: Any) -> None:
-    """Disaggregated evaluation of a predictions table (CSV, Parquet or JSON Lines; with
-    --engine duckdb or spark also a glob, a hive-partitioned folder or spark:db.table).
+    """Disaggregated evaluation of a predictions table (CSV, Parquet, JSON Lines or a JSON
+    array of records; with --engine duckdb or spark also a glob, a hive-partitioned folder
+    or spark:db.table).
 
     Metrics per group and intersectional group, with confidence intervals, disparities,
     fairness measures and threshold tests.
@@ -956,6 +959,7 @@ def evaluate_command(file: str, card: str | None, out: str | None, **options: An
 )
 @click.option("--revision", default=None, help="Hub revision of a Hub model id (default branch).")
 @endpoint_option
+@encoding_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
 def run_command(
@@ -974,6 +978,7 @@ def run_command(
     trust_pickle: bool,
     revision: str | None,
     endpoint: str | None,
+    encoding: str,
     quiet: bool,
 ) -> None:
     """Run MODEL over an evaluation set and write a predictions table for `cardgen evaluate`.
@@ -1001,6 +1006,7 @@ def run_command(
         trust_pickle=trust_pickle,
         revision=revision,
         endpoint=endpoint,
+        encoding=encoding,
         progress=not quiet,
     )
     settings = result.record["run"]
@@ -1189,12 +1195,7 @@ def probe_command(
     help="Label value counted as positive (default: 1/true/yes, else the rarer of two values).",
 )
 @click.option("--split", default=None, help="Split of a saved DatasetDict folder.")
-@click.option(
-    "--encoding",
-    default="utf-8",
-    show_default=True,
-    help="Text encoding of CSV and JSON Lines files, e.g. latin-1.",
-)
+@encoding_option
 @click.option(
     "--keep-whitespace",
     is_flag=True,

@@ -55,7 +55,7 @@ from .schema import (
     ThresholdTest,
 )
 from .schema.sources import EvaluateSource
-from .tables import missing_columns, read_frames
+from .tables import check_encoding, missing_columns, read_frames
 
 CHUNK_ROWS = 1_000_000
 """Rows read at a time from CSV, Parquet and JSON Lines files."""
@@ -775,6 +775,7 @@ def _read_pandas(
     data: pd.DataFrame | str | os.PathLike[str],
     columns: list[str],
     *,
+    encoding: str,
     label: str,
     pred: str | None,
     score: str | None,
@@ -799,7 +800,7 @@ def _read_pandas(
     else:
         path = Path(data)
         source = str(path)
-        chunks = read_frames(path, columns, chunk_rows=CHUNK_ROWS)
+        chunks = read_frames(path, columns, chunk_rows=CHUNK_ROWS, encoding=encoding)
         if progress:
             from tqdm.auto import tqdm
 
@@ -923,6 +924,7 @@ def evaluate(
     engine: str = "auto",
     score_bins: int = DEFAULT_SCORE_BINS,
     spark_master: str = "local[*]",
+    encoding: str = "utf-8",
 ) -> DisaggregatedEvaluation:
     """Disaggregated evaluation of predictions by group and intersectional group.
 
@@ -963,6 +965,8 @@ def evaluate(
         score_bins: score-bin budget of ROC AUC, Brier score and calibration (see
             `cardgen.metrics.DEFAULT_SCORE_BINS`); 0 computes them from rows (pandas only).
         spark_master: Spark master URL when a new SparkSession is started.
+        encoding: text encoding of a CSV or JSON file (pandas engine; DuckDB and Spark
+            read UTF-8).
 
     Returns:
         The evaluation; its `threshold_tests` say whether each requirement passed.
@@ -998,10 +1002,12 @@ def evaluate(
     from .engines import choose_engine
 
     chosen = choose_engine(engine, data)
+    check_encoding(encoding, chosen)
     if chosen == "pandas":
         encoded, dataset, input_hash, default_name = _read_pandas(
             data,
             columns,
+            encoding=encoding,
             label=label,
             pred=pred,
             score=score,
@@ -1305,6 +1311,7 @@ def evaluate_source(
         engine=source.engine,
         score_bins=source.score_bins,
         spark_master=source.spark_master,
+        encoding=source.encoding,
     )
 
 

@@ -18,7 +18,8 @@ BAD_SPECS = [
     (
         "bad-yaml",
         GOOD_HEAD + "summary: [unclosed\n",
-        ":4:1: YAML syntax: while parsing a flow sequence: expected ',' or ']'",
+        # Located where the list opens, not at the end of the file where the parser gave up.
+        ":3:10: YAML syntax: while parsing a flow sequence that starts here: expected ',' or ']'",
     ),
     (
         "tab-indent",

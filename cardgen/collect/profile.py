@@ -21,6 +21,7 @@ from ..facts import facts_dir, new_provenance, read_facts, write_fact
 from ..metrics import MISSING
 from ..schema.evaluation import MetricValue
 from ..schema.profile import ColumnProfile, DatasetProfile, GroupProfile, ProfileWarning
+from ..tables import check_encoding
 from ._profile_pii import personal_data_flags, withhold_personal_values
 from ._profile_read import DataSource, RetypeColumn, open_source
 from ._profile_stats import (
@@ -190,9 +191,7 @@ def _open(
     chosen = choose_engine(engine, str(path))
     if chosen == "pandas":
         return open_source(path, split=split, encoding=encoding, strip=strip)
-    if encoding.lower().replace("-", "").replace("_", "") not in ("utf8",):
-        reader = {"duckdb": "DuckDB", "spark": "Spark"}[chosen]
-        raise CardgenError(f"--encoding {encoding} needs --engine pandas ({reader} reads UTF-8)")
+    check_encoding(encoding, chosen)
     from ._profile_engines import open_duckdb_source, open_spark_source
 
     if chosen == "spark":

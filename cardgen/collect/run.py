@@ -103,6 +103,7 @@ def run(
     revision: str | None = None,
     endpoint: str | None = None,
     progress: bool = False,
+    encoding: str = "utf-8",
 ) -> RunResult:
     """Run MODEL over DATA and write a predictions table that `cardgen evaluate` reads.
 
@@ -127,6 +128,7 @@ def run(
         revision: Hub revision of a Hub model id (a `hub:` dataset takes `@REVISION`).
         endpoint: Hub address for Hub models and datasets.
         progress: show a progress bar (rows/s) on stderr.
+        encoding: text encoding of a CSV or JSON evaluation set.
 
     Returns:
         The table, where it was written and its provenance record.
@@ -168,7 +170,9 @@ def run(
         inputs = [text_column]
     keep = [c for c in [label_column, *sensitive] if c]
     columns = list(dict.fromkeys([*inputs, *keep]))
-    evaluation = load_evaluation_set(data, columns, split=split, limit=limit, endpoint=endpoint)
+    evaluation = load_evaluation_set(
+        data, columns, split=split, limit=limit, endpoint=endpoint, encoding=encoding
+    )
     frame = evaluation.frame
     if text_column is not None:
         _check_texts(frame[text_column], text_column, data)

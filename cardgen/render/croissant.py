@@ -70,6 +70,7 @@ _ENCODING = {
     "csv": "text/csv",
     "parquet": "application/x-parquet",
     "jsonl": "application/jsonlines",
+    "json": "application/json",
     "arrow": "application/vnd.apache.arrow.stream",
     # A Spark table's storage is the catalog's business; cardgen read it as Arrow batches.
     "table": "application/vnd.apache.arrow.stream",

@@ -199,11 +199,11 @@ class DatasetProfile(CardModel):
 
     source: str
     """The data file or folder profiled, as given."""
-    format: Literal["csv", "parquet", "jsonl", "arrow", "table"]
-    """How it was read: CSV, Parquet, JSON Lines, Arrow (a saved `datasets` folder) or a
-    Spark catalog table."""
+    format: Literal["csv", "parquet", "jsonl", "json", "arrow", "table"]
+    """How it was read: CSV, Parquet, JSON Lines, a JSON array of records, Arrow (a saved
+    `datasets` folder) or a Spark catalog table."""
     encoding: str = "utf-8"
-    """Text encoding the file was read with (CSV and JSON Lines)."""
+    """Text encoding the file was read with (CSV and JSON)."""
     num_rows: int = Field(ge=0)
     """Rows (records), not counting a CSV header."""
     num_columns: int = Field(ge=0)
