@@ -26,6 +26,7 @@ from .checks import spec_location
 from .errors import CardgenError, Problem, SpecError
 from .facts import facts_dir, write_fact
 from .merge import load_card
+from .privacy import Declarations
 from .render import write_rendered
 from .schema import DataCard, ModelCard, ThresholdTest
 from .spec import Card
@@ -228,7 +229,7 @@ def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
                     profile_source,
                     [] if "://" in profile_source.data else [_local(root, profile_source.data)],
                     [],
-                    partial(_profile, card.name, profile_source, root),
+                    partial(_profile, card.name, profile_source, root, Declarations.of(card)),
                 )
             )
     return steps
@@ -316,7 +317,7 @@ def _lm_eval(card_name: str, kind: str, source: Any, root: Path) -> None:
     store_run(card_name, run, root)
 
 
-def _profile(card_name: str, source: Any, root: Path) -> None:
+def _profile(card_name: str, source: Any, root: Path, declared: Declarations) -> None:
     from .collect.profile import profile, store_profile
 
     options: dict[str, Any] = {
@@ -325,6 +326,7 @@ def _profile(card_name: str, source: Any, root: Path) -> None:
         "engine": source.engine,
         "spark_master": source.spark_master,
         "encoding": source.encoding,
+        "declared": declared,
     }
     if getattr(source, "pos_label", None) is not None:
         options["pos_label"] = source.pos_label

@@ -1265,6 +1265,8 @@ def profile_command(
 
     from ._io import atomic_write_text, dumps_json
     from .collect.profile import profile, store_profile
+    from .privacy import Declarations
+    from .schema import DataCard
     from .spec import load_spec
 
     card = load_spec(card_path) if card_path is not None else None
@@ -1301,6 +1303,7 @@ def profile_command(
             progress=bar.update,
             engine=engine,
             spark_master=spark_master,
+            declared=Declarations.of(card) if isinstance(card, DataCard) else Declarations(),
         )
     written = []
     if out is not None:
@@ -1313,9 +1316,10 @@ def profile_command(
     )
     for column in result.columns:
         rate = "-" if column.missing_rate is None else f"{column.missing_rate:.1%}"
+        role = f", {column.role.replace('_', ' ')}" if column.role != "ordinary" else ""
         click.echo(
             f"  {column.name}: {column.type}, {rate} missing, "
-            f"{column.distinct if column.distinct is not None else '-'} distinct"
+            f"{column.distinct if column.distinct is not None else '-'} distinct{role}"
         )
     if result.base_rate is not None and result.base_rate.value is not None:
         click.echo(f"base rate of {result.label}={result.pos_label}: {result.base_rate.value:.3f}")

@@ -121,7 +121,8 @@ def test_mlcroissant_validates_the_adult_card_with_its_profile(
     assert metadata.data_use_cases == adult_card.motivation.intended_uses
     assert metadata.data_release_maintenance_plan.startswith("Not updated")
     assert any(
-        "may hold personal data (email)" in p for p in metadata.personal_sensitive_information
+        "column 'contact' is personal data, its values withheld" in p
+        for p in metadata.personal_sensitive_information
     )
     assert [f.name for f in metadata.record_sets[0].fields][:3] == ["customer", "contact", "reach"]
 

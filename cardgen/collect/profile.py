@@ -19,10 +19,11 @@ from .._io import sha256_file
 from ..errors import CardgenError
 from ..facts import facts_dir, new_provenance, read_facts, write_fact
 from ..metrics import MISSING
+from ..privacy import Declarations, assign_roles
 from ..schema.evaluation import MetricValue
 from ..schema.profile import ColumnProfile, DatasetProfile, GroupProfile, ProfileWarning
 from ..tables import check_encoding
-from ._profile_pii import personal_data_flags, withhold_personal_values
+from ._profile_pii import personal_data_flags
 from ._profile_read import DataSource, RetypeColumn, open_source
 from ._profile_stats import (
     ColumnAccumulator,
@@ -86,6 +87,7 @@ def profile(
     progress: ProgressCallback | None = None,
     engine: str = "auto",
     spark_master: str = "local[*]",
+    declared: Declarations | None = None,
 ) -> DatasetProfile:
     """Profile a dataset: per-column statistics, duplicates, groups, base rates, warnings.
 
@@ -130,9 +132,13 @@ def profile(
             time); `auto` picks DuckDB for globs, folders and files over
             `cardgen.engines.AUTO_DUCKDB_BYTES`, Spark for `spark:` tables and URIs.
         spark_master: Spark master URL when the spark engine starts a new SparkSession.
+        declared: what the data card declares about its columns
+            (`Declarations.of(card)`): with the detection flags, it gives each column its
+            role (`cardgen.privacy`); a withheld column's values never enter the profile.
 
     Returns:
-        The profile, with provenance (file SHA-256, rows, time, versions).
+        The profile, with provenance (file SHA-256, rows, time, versions), each column
+        with its role.
 
     Raises:
         CardgenError: unreadable or empty file, bad encoding (with line and column), a
@@ -164,6 +170,7 @@ def profile(
                 max_exact_values,
                 seed,
                 progress,
+                declared or Declarations(),
             )
         except RetypeColumn as retype:
             source.retype(retype.column)
@@ -222,6 +229,7 @@ def _profile_once(
     max_exact_values: int,
     seed: int,
     progress: ProgressCallback | None,
+    declared: Declarations,
 ) -> DatasetProfile:
     assert source.schema is not None
     columns = [
@@ -270,7 +278,7 @@ def _profile_once(
                 message=f"duplicate rows were not counted: more than {duplicates.max_rows} rows",
             )
         )
-    return withhold_personal_values(
+    return assign_roles(
         DatasetProfile(
             source=_name(source),
             format=source.format,
@@ -298,7 +306,8 @@ def _profile_once(
                 seed=seed,
                 engine=_engine_name(source),
             ),
-        )
+        ),
+        declared,
     )
 
 

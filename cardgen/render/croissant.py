@@ -12,6 +12,7 @@ from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
+from ..privacy import ROLE_NAMES, WITHHELD_ROLES, Declarations, assign_roles
 from ..schema.data_card import DataCard
 from ..schema.profile import ColumnProfile, DatasetProfile
 
@@ -190,9 +191,14 @@ def _add_profile_facts(rai: dict[str, Any], profile: DatasetProfile) -> None:
             f": {'; '.join(shares)}",
         )
     rai["rai:dataBiases"] += [f"{_COMPUTED}: {b}" for b in biases]
+    details: dict[str, list[str]] = {}
+    for flag in profile.personal_data:
+        details.setdefault(flag.column, []).append(flag.detail)
     rai["rai:personalSensitiveInformation"] += [
-        f"{_COMPUTED}: column {f.column!r} may hold personal data ({f.kind}): {f.detail}"
-        for f in profile.personal_data
+        f"{_COMPUTED}: column {c.name!r} is {ROLE_NAMES[c.role]}, its values withheld"
+        + (f" ({'; '.join(details[c.name])})" if c.name in details else "")
+        for c in profile.columns
+        if c.role in WITHHELD_ROLES
     ]
 
 
@@ -277,6 +283,8 @@ def to_croissant(card: DataCard, profile: DatasetProfile | None = None) -> dict[
         'http://mlcommons.org/croissant/RAI/1.0'
     """
     profile = profile if profile is not None else card.composition.profile
+    if profile is not None:  # the card's roles, whichever profile is given
+        profile = assign_roles(profile, Declarations.of(card))
     authorship, metadata = card.authorship, card.metadata
     licenses = list(metadata.license)
     document: dict[str, Any] = {

@@ -19,6 +19,7 @@ from ..crosswalk import crosswalk, crosswalk_markdown
 from ..errors import CardgenError, Problem, SpecError
 from ..facts import read_facts
 from ..merge import load_card
+from ..privacy import Declarations, assign_roles
 from ..render import capped_groups, headline_metrics
 from ..render import render as render_page
 from ..render import sidecars as render_sidecars
@@ -193,9 +194,11 @@ def profiles_of(card: DataCard, root: Path) -> list[DatasetProfile]:
         if key.startswith("profile-")
     ]
     profiles = []
+    declared = Declarations.of(card)
     for where, data in raw:
         try:
-            profiles.append(DatasetProfile.model_validate(data))
+            # The card's roles, whatever the stored fact holds: no withheld value is charted.
+            profiles.append(assign_roles(DatasetProfile.model_validate(data), declared))
         except ValidationError as exc:
             first = exc.errors()[0]
             loc = ".".join(str(p) for p in first["loc"])
