@@ -1,6 +1,7 @@
-"""Where a spec's `sources:` paths point: one rule shared by build, validate and evaluate.
+"""Where a spec's `sources:` paths point (one rule shared by build, validate and evaluate),
+and how a path is written down in an output (relative to the project, never absolute).
 
-It resolves names; it neither reads nor creates the files they name.
+It resolves and rewrites names; it neither reads nor creates the files they name.
 """
 
 from __future__ import annotations
@@ -111,3 +112,38 @@ def resolve_sources(
     if not update:
         return card
     return card.model_copy(update={"sources": sources.model_copy(update=update)})
+
+
+def portable(data: Any, root: str | os.PathLike[str] = ".") -> Any:
+    """JSON-like data with no absolute path of this machine in it, for facts and records.
+
+    The project folder `root` is dropped from every string and mapping key (a path under it
+    becomes relative to it, also inside a message); a string that is still the absolute
+    path of an existing file or folder becomes its name.
+
+    Example:
+        With root `/home/ana/cards`, `/home/ana/cards/data/x.csv` becomes `data/x.csv`
+        and `/home/ana/Downloads/preds.csv` becomes `preds.csv`.
+    """
+    folders = {str(Path(root).absolute()), str(Path(root).resolve())}
+    prefixes = sorted((f.rstrip(os.sep) + os.sep for f in folders), key=len, reverse=True)
+
+    def text(value: str) -> str:
+        for prefix in prefixes:
+            if value == prefix.rstrip(os.sep):
+                return "."
+            value = value.replace(prefix, "")
+        if os.path.isabs(value) and os.path.exists(value):
+            return Path(value).name or value
+        return value
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            return text(value)
+        if isinstance(value, dict):
+            return {text(k) if isinstance(k, str) else k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    return walk(data)

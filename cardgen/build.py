@@ -273,6 +273,7 @@ def _run(source: Any, out: Path, root: Path, progress: bool) -> None:
         device=source.device,
         encoding=source.encoding,
         progress=progress,
+        root=root,
     )
 
 

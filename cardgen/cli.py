@@ -16,6 +16,7 @@ import click
 
 from . import __version__
 from ._cli_tables import encoding_option
+from ._words import count
 from .build import BuildReport, build, write_github_files
 from .errors import CardgenError
 from .merge import load_card
@@ -326,13 +327,15 @@ def _print_build(report: BuildReport) -> None:
     for card in report.cards:
         total = card.tests_passed + len(card.tests_failed)
         tests = (
-            f"{len(card.tests_failed)} of {total} threshold tests FAILED"
+            f"{len(card.tests_failed)} of {count(total, 'threshold test')} FAILED"
             if card.tests_failed
-            else f"{total} threshold tests passed"
+            else f"{count(total, 'threshold test')} passed"
+            if total
+            else "no threshold tests"
         )
         click.echo(
-            f"{card.name}: ran {len(card.ran)} step(s), {len(card.cached)} unchanged; "
-            f"{len(card.changed)} file(s) written; {tests}"
+            f"{card.name}: ran {count(len(card.ran), 'step')}, {len(card.cached)} unchanged; "
+            f"{count(len(card.changed), 'file')} written; {tests}"
         )
         for test in card.tests_failed:
             observed = "undefined" if test.observed is None else f"{test.observed:.4f}"
@@ -1264,6 +1267,7 @@ def profile_command(
     from tqdm import tqdm
 
     from ._io import atomic_write_text, dumps_json
+    from ._paths import portable
     from .collect.profile import profile, store_profile
     from .privacy import Declarations
     from .schema import DataCard
@@ -1307,7 +1311,7 @@ def profile_command(
         )
     written = []
     if out is not None:
-        written.append(atomic_write_text(out, dumps_json(result.model_dump(mode="json"))))
+        written.append(atomic_write_text(out, dumps_json(portable(result.model_dump(mode="json")))))
     if card is not None:
         written.append(store_profile(card.name, result))
     click.echo(

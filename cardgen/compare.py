@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ._io import atomic_write_text, dumps_json
+from ._words import count
 from .collect.lm_common import LMRun, TaskResult, card_run, task_name
 from .collect.lm_stats import (
     Difference,
@@ -288,7 +289,8 @@ def markdown(comparison: Comparison) -> str:
     if comparison.max_regression is not None:
         bad = comparison.regressions
         gate = (
-            f"❌ {len(bad)} task(s) regress by more than {comparison.max_regression:g} "
+            f"❌ {count(len(bad), 'task')} {'regresses' if len(bad) == 1 else 'regress'} "
+            f"by more than {comparison.max_regression:g} "
             "(CI lower bound of NEW − BASELINE below the limit)"
             if bad
             else f"✅ no task regresses by more than {comparison.max_regression:g}"

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ._io import atomic_write_text, dumps_json, sha256_file
+from ._paths import portable
 from .errors import CardgenError
 from .facts import collection_time, new_provenance
 from .metrics import (
@@ -1345,8 +1346,9 @@ def failed_tests(evaluation: DisaggregatedEvaluation) -> list[ThresholdTest]:
 
 
 def write_evaluation(evaluation: DisaggregatedEvaluation, path: str | os.PathLike[str]) -> Path:
-    """Write an evaluation as deterministic JSON, atomically."""
-    return atomic_write_text(path, dumps_json(evaluation.model_dump(mode="json")))
+    """Write an evaluation as deterministic JSON, atomically (paths as `portable` writes
+    them: relative to the working folder, else file names)."""
+    return atomic_write_text(path, dumps_json(portable(evaluation.model_dump(mode="json"))))
 
 
 def insufficient_by_measure(

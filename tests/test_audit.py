@@ -272,7 +272,7 @@ def test_cli_lists_bad_input_and_fail_under_gates(messy: Path, tmp_path: Path) -
     runner = CliRunner()
     result = runner.invoke(cli, ["audit", str(messy), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    assert "audited 3 card(s)" in result.output
+    assert "audited 3 cards" in result.output
     assert "1 binary, 1 broken-front-matter, 1 empty, 1 invalid-spec, 1 unreadable" in result.output
     assert f"warning: {messy / 'binary.md'}: binary" in result.output
     failed = runner.invoke(cli, ["audit", str(messy), "--fail-under", "50"])
@@ -376,10 +376,10 @@ def test_hub_ids_and_author_through_the_batch_collector(hub: HubServer, hub_proj
         cli, ["audit", "--from-file", "ids.txt", "--endpoint", hub.url, "--out", "out"]
     )
     assert result.exit_code == 0, result.output
-    assert "audited 2 card(s)" in result.output
+    assert "audited 2 cards" in result.output
     result = runner.invoke(cli, ["audit", "--author", "cardgen-test", "--endpoint", hub.url])
     assert result.exit_code == 0, result.output
-    assert "audited 1 card(s)" in result.output and "1 hub-error" in result.output
+    assert "audited 1 card;" in result.output and "1 hub-error" in result.output
     assert f"{GATED}: hub-error" in result.output
 
 

@@ -97,7 +97,7 @@ def test_profile_adds_files_fields_and_computed_facts(tmp_path: Path) -> None:
         "Computed by cardgen profile: missing values per column: age: 1 of 3 (33.3%)"
     )
     assert doc["rai:dataBiases"][0].startswith(
-        "Computed by cardgen profile: group representation: group=a: 2 rows; group=b: 1 rows"
+        "Computed by cardgen profile: group representation: group=a: 2 rows; group=b: 1 row"
     )
 
 

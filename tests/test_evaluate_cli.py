@@ -5,6 +5,7 @@ Every bad input must exit 1 with a clear `error:` line and write nothing.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 from pathlib import Path
@@ -55,7 +56,10 @@ def test_writes_a_valid_evaluation_and_prints_a_summary(tmp_path):
         "rows": 120,
         "columns": ["label", "prediction", "race", "sex"],
     }
-    assert evaluation.provenance.input_sha256[str(FIXTURE)]
+    ((key, digest),) = evaluation.provenance.input_sha256.items()
+    # Named relative to the working folder (or by file name), never by this machine's path.
+    assert digest == hashlib.sha256(FIXTURE.read_bytes()).hexdigest()
+    assert not Path(key).is_absolute() and FIXTURE.resolve().as_posix().endswith(key)
     assert evaluation.provenance.seed == 0
     assert evaluation.details["bootstrap"]["n_boot"] == 50
     missing = [g for g in evaluation.groups if g.features == {"race": "(missing)"}]

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._io import sha256_file
+from .._words import count as count_of
 from ..errors import CardgenError
 from ..facts import facts_dir, new_provenance, read_facts, write_fact
 from ..metrics import MISSING
@@ -630,8 +631,8 @@ def _group_warnings(
                 ProfileWarning(
                     kind="small_group",
                     group=group.features,
-                    message=f"group {label} has {group.count} rows (< {min_group_size}): "
-                    "its statistics are uncertain",
+                    message=f"group {label} has {count_of(group.count, 'row')} "
+                    f"(< {min_group_size}): its statistics are uncertain",
                 )
             )
     for feature, rates in groups.missing_by_group.items():

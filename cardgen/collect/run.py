@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .._io import atomic_write_bytes, atomic_write_text, dumps_json
+from .._paths import portable
 from ..errors import CardgenError
 from ..facts import collection_time, new_provenance
 from ._data import HUB_PREFIX, load_evaluation_set
@@ -104,6 +105,7 @@ def run(
     endpoint: str | None = None,
     progress: bool = False,
     encoding: str = "utf-8",
+    root: str | Path = ".",
 ) -> RunResult:
     """Run MODEL over DATA and write a predictions table that `cardgen evaluate` reads.
 
@@ -129,6 +131,8 @@ def run(
         endpoint: Hub address for Hub models and datasets.
         progress: show a progress bar (rows/s) on stderr.
         encoding: text encoding of a CSV or JSON evaluation set.
+        root: the project folder: the provenance record names paths under it relative to
+            it, and other local files by name (`cardgen._paths.portable`).
 
     Returns:
         The table, where it was written and its provenance record.
@@ -230,7 +234,7 @@ def run(
         inputs=inputs,
     )
     _write_table(table, out)
-    sidecar = atomic_write_text(provenance_path(out), dumps_json(record))
+    sidecar = atomic_write_text(provenance_path(out), dumps_json(portable(record, root)))
     return RunResult(table, out, sidecar, record)
 
 

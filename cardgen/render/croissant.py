@@ -12,6 +12,7 @@ from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
+from .._words import count
 from ..privacy import ROLE_NAMES, WITHHELD_ROLES, Declarations, assign_roles
 from ..schema.data_card import DataCard
 from ..schema.profile import ColumnProfile, DatasetProfile
@@ -177,7 +178,7 @@ def _add_profile_facts(rai: dict[str, Any], profile: DatasetProfile) -> None:
     ]
     if profile.groups:
         shares = [
-            f"{', '.join(f'{k}={v}' for k, v in g.features.items())}: {g.count} rows"
+            f"{', '.join(f'{k}={v}' for k, v in g.features.items())}: {count(g.count, 'row')}"
             + (
                 f", base rate {g.base_rate.value:.3f}"
                 if g.base_rate is not None and g.base_rate.value is not None
@@ -243,7 +244,8 @@ def _record_set(profile: DatasetProfile, file_id: str) -> dict[str, Any]:
         "@type": "cr:RecordSet",
         "@id": record_id,
         "name": record_id,
-        "description": f"{profile.num_rows} records of {profile.num_columns} columns",
+        "description": f"{count(profile.num_rows, 'record')} of "
+        f"{count(profile.num_columns, 'column')}",
         "field": fields,
     }
 

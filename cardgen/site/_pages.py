@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .._paths import portable
 from ..audit import CardAudit, audit_card
 from ..crosswalk import crosswalk, crosswalk_markdown
 from ..errors import CardgenError, Problem, SpecError
@@ -404,7 +405,8 @@ def prepare(
         if isinstance(card, ModelCard)
         else [],
         dataset_refs=_dataset_refs(card) if isinstance(card, ModelCard) else [],
-        audit=audit_card(str(spec), card),
+        # The spec as the project names it: no absolute path of this machine on the site.
+        audit=audit_card(portable(str(spec), root), card),
         crosswalk=crosswalk_markdown(crosswalk(card), heading_level=3, compact=True)
         if isinstance(card, ModelCard)
         else "",
