@@ -94,8 +94,16 @@ class Declarations:
         ]
 
 
-def _rank(role: ColumnRole) -> int:
-    return WITHHELD_ROLES.index(role)
+def _most_protective(flags: Iterable[PersonalDataFlag]) -> dict[str, ColumnRole]:
+    """Each flagged column's role: the most protective of its flags'."""
+    roles: dict[str, ColumnRole] = {}
+    for flag in flags:
+        role = ROLE_OF_KIND[flag.kind]
+        if flag.column not in roles or WITHHELD_ROLES.index(role) < WITHHELD_ROLES.index(
+            roles[flag.column]
+        ):
+            roles[flag.column] = role
+    return roles
 
 
 def column_roles(
@@ -111,13 +119,8 @@ def column_roles(
        the card's `sensitive_attributes`) is `sensitive_attribute`.
     4. Everything else is `ordinary`.
     """
-    roles: dict[str, ColumnRole] = {}
-    for flag in profile.personal_data:
-        role = ROLE_OF_KIND[flag.kind]
-        if flag.column not in roles or _rank(role) < _rank(roles[flag.column]):
-            roles[flag.column] = role
-    for flag in declared.flags():
-        roles[flag.column] = ROLE_OF_KIND[flag.kind]
+    roles = _most_protective(profile.personal_data)
+    roles.update(_most_protective(declared.flags()))
     sensitive = {*profile.sensitive_features, *declared.sensitive_attributes}
     return {
         c.name: roles.get(c.name, "sensitive_attribute" if c.name in sensitive else "ordinary")

@@ -24,6 +24,7 @@ from cardgen.collect.profile import profile
 from cardgen.merge import load_card
 from cardgen.privacy import Declarations, assign_roles, column_roles
 from cardgen.render import render
+from cardgen.schema.profile import ColumnProfile, DatasetProfile, PersonalDataFlag
 
 ORDINARY = {
     "sex": "sensitive_attribute",
@@ -168,3 +169,37 @@ def test_no_withheld_value_on_the_sites_or_in_their_search_index(tmp_path: Path)
         tmp_path, "Possession of Cannabis"
     )
     assert any(p.startswith("audit-site/public/") for p in containing(tmp_path, "recidivism"))
+
+
+def test_declarations_overrule_detection_and_the_most_protective_role_wins() -> None:
+    columns = [
+        ColumnProfile(name=name, type="string", storage_type="string", count=3, missing=0)
+        for name in ("dob", "zip", "race", "city")
+    ]
+    detected = PersonalDataFlag(
+        column="dob", kind="date_of_birth", evidence="column_name", detail="named dob"
+    )
+    table = DatasetProfile(
+        source="t.csv",
+        format="csv",
+        num_rows=3,
+        num_columns=4,
+        columns=columns,
+        personal_data=[detected],
+        sensitive_features=["race"],
+    )
+    assert column_roles(table) == {
+        "dob": "quasi_identifier",
+        "zip": "ordinary",
+        "race": "sensitive_attribute",
+        "city": "ordinary",
+    }
+    declared = Declarations(
+        identifiers=("dob",), quasi_identifiers=("zip", "dob"), sensitive_attributes=("city",)
+    )
+    assert column_roles(table, declared) == {
+        "dob": "identifier",
+        "zip": "quasi_identifier",
+        "race": "sensitive_attribute",
+        "city": "sensitive_attribute",
+    }
