@@ -179,3 +179,15 @@ def test_an_unclosed_flow_list_is_reported_where_it_starts(tmp_path: Path) -> No
     with pytest.raises(SpecError) as raised:
         load_spec(spec)
     assert (raised.value.problems[0].line, raised.value.problems[0].column) == (4, 9)
+
+
+def test_spark_reads_a_json_array_and_a_semicolon_csv(tmp_path: Path, spark: object) -> None:
+    frame = predictions()
+    frame.to_json(tmp_path / "preds.json", orient="records")
+    frame.to_csv(tmp_path / "preds.csv", sep=";", index=False)
+    options = {"label": "y", "pred": "p", "sensitive": ["city"], "n_boot": 10}
+    for name in ("preds.json", "preds.csv"):
+        evaluation = evaluate(tmp_path / name, engine="spark", **options)
+        assert evaluation.overall["accuracy"].n == 50, name
+        assert evaluation.overall["accuracy"].value == pytest.approx(accuracy_by_hand(frame))
+        assert sorted(g.features["city"] for g in evaluation.groups) == sorted(CITIES)

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from cardgen._paths import portable
 from cardgen._resources import data_dir, examples_dir, templates_dir
 from cardgen.build import build
 from cardgen.cli import cli
@@ -223,3 +224,20 @@ def test_a_requirement_reads_as_written_on_the_built_site(tmp_path: Path) -> Non
     parser.feed(html)
     text = "".join(parser.parts)
     assert "demographic_parity_difference<=0.9" in text and "&lt;" not in text
+
+
+def test_paths_outside_the_project_keep_apart_by_their_last_parts(tmp_path: Path) -> None:
+    hive = tmp_path / "hive"
+    for part in ("sex=Male", "sex=Female"):
+        (hive / part).mkdir(parents=True)
+        (hive / part / "part-0.parquet").write_bytes(b"x")
+    male, female = (str(hive / p / "part-0.parquet") for p in ("sex=Male", "sex=Female"))
+    record = {
+        "input_sha256": {male: "a", female: "b"},
+        "note": f"{male}: read; see https://x.org/a",
+    }
+    assert portable(record, root=tmp_path / "project") == {
+        "input_sha256": {"sex=Male/part-0.parquet": "a", "sex=Female/part-0.parquet": "b"},
+        "note": "sex=Male/part-0.parquet: read; see https://x.org/a",
+    }
+    assert portable({"uri": male}, root=tmp_path) == {"uri": "hive/sex=Male/part-0.parquet"}
