@@ -19,16 +19,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from . import __version__
 from ._io import atomic_write_text, dumps_json, sha256_file
 from ._paths import resolve_sources
+from ._version import __version__
 from .checks import spec_location
 from .errors import CardgenError, Problem, SpecError
 from .facts import facts_dir, write_fact
 from .merge import load_card
 from .privacy import Declarations
 from .render import write_rendered
-from .schema import DataCard, ModelCard, ThresholdTest
+from .schema import DataCard, GovernanceCard, ModelCard, ThresholdTest
 from .spec import Card
 from .validate import spec_files, validate_paths
 
@@ -145,6 +145,8 @@ class _Step:
 def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
     """The collector runs a spec asks for, in dependency order (run before evaluate)."""
     steps: list[_Step] = []
+    if isinstance(card, GovernanceCard):
+        return steps  # written by people only: nothing to collect
     sources = card.sources
     if sources.hub is not None:
         hub = sources.hub
@@ -160,7 +162,7 @@ def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
         )
     if isinstance(card, ModelCard):
         for i, run in enumerate(card.sources.run):
-            from .collect.run import default_output
+            from ._paths import default_output
 
             out = (
                 _local(root, run.output)
@@ -406,7 +408,8 @@ def build(
     their hashes in `.cardgen/<card>/cache.json`); Hub sources run when their facts are missing or
     with `refresh`. Then every card is rendered to `out/<name>/` (README.md, card.json,
     croissant.json for data cards), and the site's MkDocs project is written to
-    `site_project` and built (into its `public/`) when a page changed.
+    `site_project` and built (into its `public/`) when a page changed. Governance cards
+    collect nothing; the cards they govern must be among the specs (checked first).
 
     Args:
         cards_dir: folder of specs.

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import CardgenError
 from .facts import facts_dir, read_facts
 from .privacy import Declarations, assign_roles
-from .schema import DataCard, DisaggregatedEvaluation, ModelCard
+from .schema import DataCard, DisaggregatedEvaluation, GovernanceCard, ModelCard
 from .schema.profile import DatasetProfile
 from .spec import Card, load_spec
 
@@ -95,7 +95,9 @@ def merge_facts(card: Card, facts: dict[str, Any], folder: Path) -> Card:
     return merged
 
 
-def load_card(spec_path: str | Path, root: str | Path = ".") -> ModelCard | DataCard:
+def load_card(
+    spec_path: str | Path, root: str | Path = "."
+) -> ModelCard | DataCard | GovernanceCard:
     """Load a spec and merge the facts collected for it under `root/.cardgen/<name>/`.
 
     Raises:

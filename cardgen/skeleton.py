@@ -18,10 +18,16 @@ from pydantic import BaseModel
 from ._io import atomic_write_text
 from ._resources import templates_dir
 from .errors import CardgenError
-from .schema import SCHEMA_VERSION, DataCard, ModelCard
+from .schema import SCHEMA_VERSION, DataCard, GovernanceCard, ModelCard
 from .schema.model_card import CARD_NAME_PATTERN
 
-CardKind = Literal["model", "data"]
+CardKind = Literal["model", "data", "governance"]
+_MODELS: dict[str, type[ModelCard] | type[DataCard] | type[GovernanceCard]] = {
+    "model": ModelCard,
+    "data": DataCard,
+    "governance": GovernanceCard,
+}
+_TITLES = {"model": "Model card", "data": "Data card", "governance": "Governance card"}
 
 # Sections filled by collectors rather than by hand are left out of the skeleton.
 _GENERATED = {"quantitative_analyses.evaluations", "composition.profile"}
@@ -59,6 +65,7 @@ _SOURCES_EXAMPLE = {
 #     - data: data/train.csv
 #       sensitive: [race, sex]
 #       label: income""",
+    "governance": "",
 }
 
 
@@ -119,7 +126,7 @@ def skeleton(kind: CardKind, name: str, path: str = "cards/NAME.yaml") -> str:
     """The commented skeleton spec of a new card; it validates as written.
 
     Args:
-        kind: `model` or `data`.
+        kind: `model`, `data` or `governance`.
         name: the card's name (letters, digits, `.`, `_`, `-`).
         path: where it will be written, quoted in the comments.
 
@@ -131,7 +138,7 @@ def skeleton(kind: CardKind, name: str, path: str = "cards/NAME.yaml") -> str:
             f"invalid card name {name!r}: use letters, digits, '.', '_' and '-' "
             "(it becomes a file name), at most 128 characters"
         )
-    model: type[ModelCard] | type[DataCard] = ModelCard if kind == "model" else DataCard
+    model = _MODELS[kind]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
         undefined=jinja2.StrictUndefined,
@@ -147,13 +154,13 @@ def skeleton(kind: CardKind, name: str, path: str = "cards/NAME.yaml") -> str:
         kind=kind,
         name=name,
         path=path,
-        title="Model card" if kind == "model" else "Data card",
+        title=_TITLES[kind],
         schema_version=SCHEMA_VERSION,
         fields=fields,
         sections=sections,
         sources_example=_SOURCES_EXAMPLE[kind],
     )
-    return text
+    return text.rstrip("\n") + "\n"
 
 
 def write_skeleton(

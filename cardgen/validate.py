@@ -5,11 +5,13 @@ It checks and reports; it never modifies a spec.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .completeness import Completeness, completeness
 from .errors import CardgenError, Problem, SpecError
+from .governance import KnownCard, cards_in, link_problems
+from .schema import GovernanceCard
 from .spec import Card, load_spec
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -26,7 +28,7 @@ class ValidationResult:
 
     @property
     def card_kind(self) -> str | None:
-        """`model` or `data`, once the spec validated."""
+        """`model`, `data` or `governance`, once the spec validated."""
         return self.card.kind if self.card else None
 
 
@@ -52,8 +54,10 @@ def validate_paths(
     """Validate every spec named by `paths` (files, or folders of `*.yaml`).
 
     Each spec gets the schema checks, then the static checks `build` runs
-    (`checks.static_problems`: metric names, requirements, input files); completeness
-    counts the facts already collected under `root/.cardgen/` as filled.
+    (`checks.static_problems`: metric names, requirements, input files); a governance
+    card's `governs` must name model and data cards among the specs given or beside it
+    (`governance.link_problems`); completeness counts the facts already collected under
+    `root/.cardgen/` as filled.
 
     Returns:
         One result per spec file, in order; a path that cannot be read yields a result
@@ -73,7 +77,31 @@ def validate_paths(
         results.append(
             ValidationResult(item, card, tuple(static), completeness(_with_facts(card, item, root)))
         )
-    return results
+    return _with_link_problems(results)
+
+
+def _with_link_problems(results: list[ValidationResult]) -> list[ValidationResult]:
+    """Results with each governance card's broken links added to its problems."""
+    governing = [(r.path, r.card) for r in results if isinstance(r.card, GovernanceCard)]
+    if not governing:
+        return results
+    folders = sorted({path.parent for path, _ in governing})
+    known: dict[Path, KnownCard] = {
+        r.path.resolve(): KnownCard(r.card.kind, r.card.name, str(r.path))
+        for r in results
+        if r.card is not None
+    }
+    for folder in folders:  # and the valid specs beside each governance card
+        for path, card in cards_in(folder, skip=set(known)):
+            known[path.resolve()] = KnownCard(card.kind, card.name, str(path))
+    where = f"the specs in {folders[0]}/" if len(folders) == 1 else "the specs checked"
+    found: dict[str, list[Problem]] = {}
+    for problem in link_problems(governing, known.values(), where):
+        found.setdefault(problem.file, []).append(problem)
+    return [
+        replace(r, problems=(*r.problems, *found[str(r.path)])) if str(r.path) in found else r
+        for r in results
+    ]
 
 
 def static_problems(card: Card, spec: Path, root: str | Path) -> list[Problem]:

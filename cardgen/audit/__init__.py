@@ -20,8 +20,8 @@ import numpy as np
 from .._io import atomic_write_bytes, atomic_write_text, dumps_json
 from .._words import count
 from ..errors import CardgenError
+from ..sections import EXTRA_MODEL_SECTIONS
 from ._record import (
-    EXTRA_MODEL_SECTIONS,
     CardAudit,
     audit_card,
     audit_hub_facts,
@@ -65,7 +65,7 @@ class AuditReport:
         """Population figures per card kind (see `population`)."""
         return {
             kind: population([c for c in self.cards if c.kind == kind])
-            for kind in ("model", "data")
+            for kind in ("model", "data", "governance")
             if any(c.kind == kind for c in self.cards)
         }
 

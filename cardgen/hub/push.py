@@ -13,11 +13,11 @@ from typing import Any
 from ..errors import CardgenError
 from ..merge import load_card
 from ..render import render, sidecars
-from ..schema import DataCard, ModelCard, ThresholdTest
+from ..schema import DataCard, GovernanceCard, ModelCard, ThresholdTest
 from ._http import AUTH_HINT, explain, redact, with_retries
 from .collect import resolve_endpoint
 
-Card = ModelCard | DataCard
+Card = ModelCard | DataCard | GovernanceCard
 
 
 @dataclass
@@ -75,7 +75,8 @@ def push_card(
     """Render a card's Hub README and commit it to a repository, as a pull request by default.
 
     A model card's LM evaluations go into the same commit as `.eval_results/*.yaml` entries
-    (validated against the documented fields first).
+    (validated against the documented fields first). Data and governance cards go to
+    dataset repositories.
 
     The card is the spec merged with its collected facts (`merge.load_card`), rendered by
     `render.render(card, "hub")`: the README pushed is the one `cardgen render` writes.
@@ -104,12 +105,18 @@ def push_card(
 
     card = load_card(spec_path, root)
     if repo_id is None:
-        if card.sources.hub is None:
+        hub = card.sources.hub if not isinstance(card, GovernanceCard) else None
+        if hub is None:
             raise CardgenError(
                 f"{spec_path}: no --repo-id given and the spec names no "
                 "sources.hub.repo_id to push to"
+                + (
+                    " (a governance card goes to a dataset repository: pass --repo-id)"
+                    if isinstance(card, GovernanceCard)
+                    else ""
+                )
             )
-        repo_id = card.sources.hub.repo_id
+        repo_id = hub.repo_id
     readme = render(card, "hub")
     problems = check_publishable(card, readme)
     if problems and not force:
@@ -121,7 +128,9 @@ def push_card(
     if not get_token():
         raise CardgenError(f"no Hugging Face token: {AUTH_HINT}")
     endpoint = resolve_endpoint(endpoint)
-    repo_type = "dataset" if isinstance(card, DataCard) else "model"
+    # A governance card is a document of its own, published as a dataset repository's
+    # README (as BigCode's is).
+    repo_type = "model" if isinstance(card, ModelCard) else "dataset"
     api = HfApi(endpoint=endpoint)
     message = commit_message or f"Update {repo_type} card {card.name} (cardgen)"
 

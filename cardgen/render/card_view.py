@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..completeness import lookup, section_state
+from ..completeness import section_state
 from ..privacy import ROLE_NAMES, WITHHELD_ROLES
-from ..schema import DataCard, ModelCard
+from ..schema import Card, DataCard
+from ..sections import lookup
 
 _E = "ethical_considerations."
 _TS = "technical_specifications."
@@ -114,6 +115,9 @@ SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
             "biases_and_limitations.limitations",
         ),
     },
+    "governance": {
+        "governs": ("governs.models", "governs.datasets"),
+    },
 }
 """The fields each rendered section shows, by card kind: the section is filled when any is."""
 
@@ -122,7 +126,7 @@ SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
 class CardView:
     """A card with the one answer to "is this section written?" for its templates."""
 
-    card: ModelCard | DataCard
+    card: Card
 
     def state(self, name: str) -> str:
         """`filled`, `placeholder` or `empty` for a section of `SECTIONS` or a dotted field."""
@@ -174,6 +178,6 @@ class CardView:
             return None
 
 
-def card_view(card: ModelCard | DataCard) -> CardView:
+def card_view(card: Card) -> CardView:
     """The view the card templates receive as `view`."""
     return CardView(card)

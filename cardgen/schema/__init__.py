@@ -16,11 +16,12 @@ from .evaluation import (
     MetricValue,
     ThresholdTest,
 )
+from .governance_card import GovernanceCard
 from .model_card import HubModelMetadata, ModelCard
 from .provenance import Provenance
 from .sources import DataSources, EvaluateSource, HubSource, ModelSources
 
-Card = ModelCard | DataCard
+Card = ModelCard | DataCard | GovernanceCard
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -34,6 +35,7 @@ __all__ = [
     "EvaluateSource",
     "EvaluationRecord",
     "ExtraSection",
+    "GovernanceCard",
     "GroupResult",
     "HubDatasetMetadata",
     "HubModelMetadata",

@@ -31,8 +31,9 @@ from ..render.filters import cell, inline
 from ..validate import spec_files
 from . import _audit, _charts, _history
 from ._audit import write_audit_site
-from ._pages import KIND_DIRS, UNVERSIONED, CardPage, prepare
-from ._shards import _AnyTagLoader, build_sharded, discard_site_dir
+from ._mkdocs import read_config, run_mkdocs
+from ._pages import KIND_DIRS, UNVERSIONED, CardPage, attach_governance, prepare
+from ._shards import _AnyTagLoader, build_sharded
 
 MANIFEST = ".cardgen-site.json"
 SECTION_MAX = 250
@@ -48,12 +49,24 @@ _SHARED_PAGES = [
     "sections/",
     "models/index.md",
     "data/index.md",
+    "governance/index.md",
     "find/index.md",
     "audit/",
 ]
 """Pages besides the cards: only the first of several mkdocs processes builds them."""
-_OWNED = ("index.md", "models/", "data/", "sections/", "assets/cardgen/", "find/", "audit/")
-_KIND_HEADINGS = {"model": "Models", "data": "Datasets"}
+_OWNED = (
+    "index.md",
+    "models/",
+    "data/",
+    "governance/",
+    "sections/",
+    "assets/cardgen/",
+    "find/",
+    "audit/",
+)
+KINDS = ("model", "data", "governance")
+"""Kinds of card, in the order the site lists them."""
+_KIND_HEADINGS = {"model": "Models", "data": "Datasets", "governance": "Governance"}
 _HEADER = "# Written by `cardgen site build`."
 
 
@@ -130,7 +143,8 @@ def load_pages(
 
     Raises:
         CardgenError: if no spec is found, a spec is invalid (every problem is listed),
-            or two cards of one kind share a name.
+            two cards of one kind share a name, or a governance card names a card the
+            site does not have.
     """
     paths = [Path(cards)] if isinstance(cards, (str, os.PathLike)) else [Path(c) for c in cards]
     root = Path(root)
@@ -160,6 +174,8 @@ def load_pages(
                     f"{other}; names of one kind must be unique",
                 )
             )
+    if not problems:
+        problems += attach_governance(pages, root)
     if problems:
         raise CardgenError(
             "\n".join(str(p) for p in problems) + f"\n{len(problems)} "
@@ -212,8 +228,13 @@ def _link(page: CardPage, other: CardPage) -> str:
 
 
 def _related(
-    page: CardPage, by_key: dict[str, dict[str, list[CardPage]]], used_by: dict[str, list[CardPage]]
+    page: CardPage,
+    by_key: dict[str, dict[str, list[CardPage]]],
+    by_name: dict[str, dict[str, list[CardPage]]],
+    used_by: dict[str, list[CardPage]],
 ) -> list[str]:
+    """Links to related cards: a model's datasets, a dataset's models, a governance
+    card's model and data cards, and the governance card of a card it governs."""
     lines: list[str] = []
     if page.kind == "model":
         datasets: dict[str, CardPage] = {}
@@ -222,10 +243,21 @@ def _related(
                 datasets[other.name] = other
         if datasets:
             lines.append("**Datasets:** " + _links(page, [d for _, d in sorted(datasets.items())]))
-    else:
+    elif page.kind == "data":
         models = used_by.get(page.name, [])
         if models:
             lines.append("**Models that use this dataset:** " + _links(page, models))
+    else:
+        for field, kind, label in (
+            ("models", "model", "Model cards"),
+            ("datasets", "data", "Data cards"),
+        ):
+            governed = [o for n in page.governs.get(field, []) for o in by_name[kind].get(n, [])]
+            if governed:
+                lines.append(f"**{label} this project governs:** " + _links(page, governed))
+    if page.governed_by:
+        governance = by_name["governance"][page.governed_by]
+        lines.append("**Governance:** " + _links(page, governance))
     return lines
 
 
@@ -338,7 +370,7 @@ def card_markdown(
 
 def _nav(pages: list[CardPage], prefix: str = "") -> list[Any]:
     nav: list[Any] = [{"Cards" if prefix else "Home": f"{prefix}index.md"}]
-    for kind in ("model", "data"):
+    for kind in KINDS:
         if any(p.kind == kind for p in pages):
             nav.append({_KIND_HEADINGS[kind]: f"{prefix}{KIND_DIRS[kind]}/index.md"})
     nav.append({"Search": f"{prefix}find/index.md"})
@@ -362,7 +394,7 @@ def new_config(site_name: str, nav: list[Any]) -> str:
         "plugins": ["search"],
         "markdown_extensions": ["tables", "attr_list", {"toc": {"permalink": False}}],
         "extra_css": ["assets/cardgen/cardgen.css"],
-        "not_in_nav": "/models/\n/data/\n/sections/\n",
+        "not_in_nav": "/models/\n/data/\n/governance/\n/sections/\n",
     }
     head = (
         _HEADER + " Edit freely: on later builds cardgen only\n"
@@ -404,16 +436,6 @@ def _is_ours(item: Any, prefix: str = "") -> bool:
     targets = list(item.values()) if isinstance(item, dict) else [item]
     owned = tuple(prefix + o for o in _OWNED)
     return all(isinstance(t, str) and t.startswith(owned) for t in targets)
-
-
-def _read_config(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_AnyTagLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise CardgenError(f"{path}: cannot read the existing MkDocs config: {exc}") from None
-    if not isinstance(data, dict):
-        raise CardgenError(f"{path}: not a MkDocs config (expected a mapping)")
-    return data
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -459,7 +481,7 @@ def write_project(
         ) from None
     config_path = out / "mkdocs.yml"
     if config_path.exists():
-        config = _read_config(config_path)
+        config = read_config(config_path)
         existing = config_path.read_text(encoding="utf-8")
         # In a site cardgen did not create, its pages go under cards/ so that they never
         # collide with the owner's pages (their index.md above all).
@@ -474,11 +496,10 @@ def write_project(
     title = str(config.get("site_name") or site_name)
 
     files: dict[str, str] = {}
-    by_key: dict[str, dict[str, list[CardPage]]] = {
-        "model": defaultdict(list),
-        "data": defaultdict(list),
-    }
+    by_key: dict[str, dict[str, list[CardPage]]] = {kind: defaultdict(list) for kind in KINDS}
+    by_name: dict[str, dict[str, list[CardPage]]] = {kind: defaultdict(list) for kind in KINDS}
     for page in pages:
+        by_name[page.kind][page.name].append(page)
         for key in page.keys:
             by_key[page.kind][key].append(page)
     used_by: dict[str, list[CardPage]] = defaultdict(list)
@@ -506,10 +527,11 @@ def write_project(
         )
         files[f"{page.folder}/index.md"] = card_markdown(
             page,
-            _related(page, by_key, used_by),
+            _related(page, by_key, by_name, used_by),
             lineage,
             lineage_svg,
-            _history_lines(releases, precision),
+            # A governance card holds no numbers to follow between releases.
+            _history_lines(releases, precision) if page.kind != "governance" else [],
         )
         if lineage_svg:
             files[f"{page.folder}/lineage.svg"] = lineage_svg
@@ -519,16 +541,13 @@ def write_project(
             files[f"{page.folder}/{relative}"] = content
 
     env = _templates()
-    counts = {
-        "model": sum(p.kind == "model" for p in pages),
-        "data": sum(p.kind == "data" for p in pages),
-    }
+    counts = {kind: sum(p.kind == kind for p in pages) for kind in KINDS}
     files["index.md"] = env.get_template("site/home.md.j2").render(
         title=title, pages=pages, counts=counts
     )
     files["find/index.md"] = env.get_template("site/find.md.j2").render()
     sections = sections_of(pages)
-    for kind in ("model", "data"):
+    for kind in KINDS:
         mine = [s for s in sections if s.kind == kind]
         if not mine:
             continue
@@ -591,45 +610,6 @@ def write_project(
 
 
 # --- building --------------------------------------------------------------------------------
-
-
-def run_mkdocs(config: Path, strict: bool = True) -> float:
-    """Run `mkdocs build` on a project with this Python, in a subprocess.
-
-    The previous build is moved aside and deleted while mkdocs runs, instead of
-    mkdocs deleting it file by file first.
-
-    Returns:
-        Seconds the build took.
-
-    Raises:
-        CardgenError: if mkdocs fails (with its messages) or is not installed.
-    """
-    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config)]
-    if strict:
-        command.insert(4, "--strict")
-    site_dir = config.parent / str(_read_config(config).get("site_dir") or "site")
-    cleaner = discard_site_dir(site_dir)
-    start = time.perf_counter()
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
-    except OSError as exc:
-        raise CardgenError(f"cannot run mkdocs: {exc}") from None
-    finally:
-        if cleaner is not None:
-            cleaner.join()
-    if done.returncode != 0:
-        messages = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
-        if any("No module named mkdocs" in m for m in messages):
-            raise CardgenError(
-                "mkdocs is not installed: pip install 'mkdocs>=1.6,<2' 'mkdocs-material>=9.8,<10'"
-            )
-        detail = "\n".join(messages[-20:]) or f"exit status {done.returncode}"
-        raise CardgenError(
-            f"mkdocs build{' --strict' if strict else ''} failed for {config}:\n{detail}"
-        )
-    return time.perf_counter() - start
 
 
 def build_project(project: SiteProject, *, jobs: int | None = None, strict: bool = True) -> float:

@@ -17,7 +17,7 @@ from ..render.filters import cell, inline
 from . import _charts
 from ._pages import CardPage
 
-_KIND_TITLES = {"model": "Model cards", "data": "Data cards"}
+_KIND_TITLES = {"model": "Model cards", "data": "Data cards", "governance": "Governance cards"}
 
 
 def card_slug(source: str) -> str:
@@ -283,7 +283,7 @@ def write_audit_site(report: AuditReport, out: Path, *, build: bool = True) -> P
 
     from .._io import atomic_write_text
     from ..errors import CardgenError
-    from . import run_mkdocs
+    from ._mkdocs import run_mkdocs
 
     config = out / "mkdocs.yml"
     if config.exists() and not config.read_text(encoding="utf-8").startswith(_AUDIT_HEADER):
