@@ -42,6 +42,8 @@ _NOT_SECTIONS = {
     "extra",
     # Options with working defaults, documented in the README.
     "headline_metrics",
+    # Collected by `cardgen build` from `model_files`, never typed.
+    "file_digests",
     "render",
 }
 
@@ -104,8 +106,16 @@ def _sections(model: type[BaseModel]) -> list[dict[str, Any]]:
             continue
         section_model = field.annotation
         if not (isinstance(section_model, type) and issubclass(section_model, BaseModel)):
+            # A heading comment is one line, whatever the docstring's length.
+            title = " ".join((field.description or name).split())
             sections.append(
-                {"name": name, "title": field.description or name, "fields": [], "scalar": True}
+                {
+                    "name": name,
+                    "title": title,
+                    "fields": [],
+                    "scalar": True,
+                    "empty": _empty_value(field),
+                }
             )
             continue
         fields = [
@@ -118,7 +128,7 @@ def _sections(model: type[BaseModel]) -> list[dict[str, Any]]:
             if f"{name}.{sub}" not in _GENERATED
         ]
         title = (field.description or name).rstrip(".")
-        sections.append({"name": name, "title": title, "fields": fields})
+        sections.append({"name": name, "title": title, "fields": fields, "empty": ""})
     return sections
 
 
@@ -149,7 +159,7 @@ def skeleton(kind: CardKind, name: str, path: str = "cards/NAME.yaml") -> str:
     sections = [s for s in _sections(model) if not s.get("scalar")]
     scalars = [s for s in _sections(model) if s.get("scalar")]
     for scalar in scalars:  # top-level prose such as how_to_get_started
-        sections.append({"name": scalar["name"], "title": scalar["title"], "fields": []})
+        sections.append({**scalar, "fields": []})
     text = env.get_template("spec/card.yaml.j2").render(
         kind=kind,
         name=name,

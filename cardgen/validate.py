@@ -25,6 +25,8 @@ class ValidationResult:
     card: Card | None
     problems: tuple[Problem, ...]
     completeness: Completeness | None
+    warnings: tuple[str, ...] = ()
+    """Model files that no longer match the digests the card records, one line each."""
 
     @property
     def card_kind(self) -> str | None:
@@ -54,10 +56,11 @@ def validate_paths(
     """Validate every spec named by `paths` (files, or folders of `*.yaml`).
 
     Each spec gets the schema checks, then the static checks `build` runs
-    (`checks.static_problems`: metric names, requirements, input files); a governance
-    card's `governs` must name model and data cards among the specs given or beside it
-    (`governance.link_problems`); completeness counts the facts already collected under
-    `root/.cardgen/` as filled.
+    (`checks.static_problems`: metric names, requirements, input files, model files); a
+    governance card's `governs` must name model and data cards among the specs given or
+    beside it (`governance.link_problems`); completeness counts the facts already collected
+    under `root/.cardgen/` as filled, and model files that differ from the digests recorded
+    there are warnings.
 
     Returns:
         One result per spec file, in order; a path that cannot be read yields a result
@@ -75,7 +78,13 @@ def validate_paths(
             continue
         static = static_problems(card, item, root)
         results.append(
-            ValidationResult(item, card, tuple(static), completeness(_with_facts(card, item, root)))
+            ValidationResult(
+                item,
+                card,
+                tuple(static),
+                completeness(_with_facts(card, item, root)),
+                () if static else _drift(card, item, root),
+            )
         )
     return _with_link_problems(results)
 
@@ -108,6 +117,19 @@ def static_problems(card: Card, spec: Path, root: str | Path) -> list[Problem]:
     from .checks import static_problems as check  # imports the metrics only when needed
 
     return check(card, spec, root)
+
+
+def _drift(card: Card, spec: Path, root: str | Path) -> tuple[str, ...]:
+    """Lines naming each model file that changed since the card recorded its digest."""
+    from .binding import disk_drift
+    from .schema import ModelCard
+
+    if not isinstance(card, ModelCard):
+        return ()
+    try:
+        return tuple(f"{spec}: {line}" for line in disk_drift(card, spec, root))
+    except CardgenError as exc:
+        return (f"{spec}: {exc}",)
 
 
 def _with_facts(card: Card, spec: Path, root: str | Path) -> Card:

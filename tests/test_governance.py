@@ -223,6 +223,20 @@ def test_build_renders_a_governance_card_readme_and_json(tmp_path: Path) -> None
     assert again.cards_changed == 0
 
 
+def test_a_governance_card_has_no_bill_of_materials(tmp_path: Path) -> None:
+    card = load_spec(GOVERNANCE)
+    for fmt in ("cyclonedx", "spdx"):
+        with pytest.raises(
+            CardgenError, match=f"render the model and data cards .* --format {fmt}"
+        ):
+            render(card, fmt)
+    cards = _project(tmp_path)
+    build(cards, root=tmp_path, site_project=None, progress=False, bom=("cyclonedx", "spdx"))
+    out = tmp_path / "build" / "cards"
+    assert sorted(p.name for p in (out / "code-project").iterdir()) == ["README.md", "card.json"]
+    assert (out / "code-model" / "bom.cdx.json").is_file()
+
+
 # --- init ----------------------------------------------------------------------------------------
 
 

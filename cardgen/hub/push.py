@@ -61,6 +61,42 @@ def check_publishable(card: Card, readme: str) -> list[str]:
     return problems
 
 
+def hub_files(card: Card) -> dict[str, str]:
+    """The files a push uploads for a card, keyed by path in the repository: the README,
+    the evaluation sidecars it links and a model card's `.eval_results` entries (validated
+    against the documented fields). `cardgen sign` signs these with the model files."""
+    from .eval_results import rendered_files
+
+    return {
+        "README.md": render(card, "hub"),
+        **sidecars(card),
+        **(rendered_files(card) if isinstance(card, ModelCard) else {}),
+    }
+
+
+def _signature(card: Card, files: dict[str, str], root: str | Path) -> bytes | None:
+    """The card's `cardgen sign` signature, when there is one and it covers `files` as
+    they are now; a signature over other bytes is refused (pushing it would publish a
+    signature that fails)."""
+    from .._io import sha256_bytes
+    from ..binding import SIGNATURE_FILE, signed_files
+    from ..facts import facts_dir
+
+    path = facts_dir(card.name, root) / SIGNATURE_FILE
+    if not path.is_file():
+        return None
+    signed = signed_files(path)
+    stale = sorted(
+        name for name, text in files.items() if signed.get(name) != sha256_bytes(text.encode())
+    )
+    if stale:
+        raise CardgenError(
+            f"{path} does not cover {', '.join(stale)} as rendered now; run `cardgen sign` "
+            "again (or delete the signature to push without it)"
+        )
+    return path.read_bytes()
+
+
 def push_card(
     spec_path: str | Path,
     repo_id: str | None = None,
@@ -75,8 +111,9 @@ def push_card(
     """Render a card's Hub README and commit it to a repository, as a pull request by default.
 
     A model card's LM evaluations go into the same commit as `.eval_results/*.yaml` entries
-    (validated against the documented fields first). Data and governance cards go to
-    dataset repositories.
+    (validated against the documented fields first), and so does the card's signature
+    (`cardgen sign`, `.cardgen/NAME/model.sig`) as `model.sig`, once checked to cover the
+    files pushed. Data and governance cards go to dataset repositories.
 
     The card is the spec merged with its collected facts (`merge.load_card`), rendered by
     `render.render(card, "hub")`: the README pushed is the one `cardgen render` writes.
@@ -124,6 +161,7 @@ def push_card(
             "\n".join([f"not pushing {card.name} (use --force to push anyway):", *problems])
         )
     if dry_run:
+        _signature(card, {"README.md": readme}, root)
         return PushResult(repo_id, None, None, None, readme)
     if not get_token():
         raise CardgenError(f"no Hugging Face token: {AUTH_HINT}")
@@ -136,19 +174,20 @@ def push_card(
 
     from huggingface_hub import CommitOperationAdd
 
-    from .eval_results import rendered_files
+    from ..binding import SIGNATURE_FILE
 
-    # README, the evaluation sidecars it links and the .eval_results entries (validated
-    # there) go up in one commit / pull request.
-    files = {
-        "README.md": readme,
-        **sidecars(card),
-        **(rendered_files(card) if isinstance(card, ModelCard) else {}),
-    }
+    # README, the evaluation sidecars it links, the .eval_results entries (validated
+    # there) and the signature of `cardgen sign` go up in one commit / pull request.
+    files = hub_files(card)
     operations = [
         CommitOperationAdd(path_in_repo=name, path_or_fileobj=text.encode("utf-8"))
         for name, text in files.items()
     ]
+    signature = _signature(card, files, root)
+    if signature is not None:
+        operations.append(
+            CommitOperationAdd(path_in_repo=SIGNATURE_FILE, path_or_fileobj=signature)
+        )
 
     def upload() -> Any:
         return api.create_commit(

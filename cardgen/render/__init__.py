@@ -31,8 +31,10 @@ from .card_view import CardView, card_view
 from .layout import imported_body, is_imported
 from .regions import Edits, find_regions, merge_readme, split_front_matter, stamp_regions
 
-Format = Literal["hub", "page", "json", "croissant"]
-FORMATS: tuple[str, ...] = ("hub", "page", "json", "croissant")
+Format = Literal["hub", "page", "json", "croissant", "cyclonedx", "spdx"]
+FORMATS: tuple[str, ...] = ("hub", "page", "json", "croissant", "cyclonedx", "spdx")
+BOM_FILES: dict[str, str] = {"cyclonedx": "bom.cdx.json", "spdx": "bom.spdx.json"}
+"""The bills of materials `build --bom` writes beside each card, by format."""
 DEFAULT_PRECISION = 3
 TABLE_COLUMNS = 5
 """Metric columns per group table."""
@@ -267,9 +269,10 @@ def render(
     Args:
         card: a validated card with its facts merged in.
         fmt: `hub` (README.md with front matter and `model-index`), `page` (site
-            Markdown, with untrusted prose sanitized), `json` (the card as JSON) or
-            `croissant` (Croissant JSON-LD with RAI fields; data cards only). Governance
-            cards render to `hub`, `page` and `json`.
+            Markdown, with untrusted prose sanitized), `json` (the card as JSON),
+            `croissant` (Croissant JSON-LD with RAI fields; data cards only),
+            `cyclonedx` (a CycloneDX 1.6 BOM) or `spdx` (SPDX 3.0.1 JSON-LD with the AI
+            and Dataset profiles). Governance cards render to `hub`, `page` and `json`.
         precision: decimals shown for metric values.
         template: a user's Jinja2 template for `hub` or `page`, run in a sandbox.
         fill_template: for an imported card, lay the README out as the full Hub template
@@ -295,6 +298,19 @@ def render(
         from .croissant import to_croissant  # optional part, imported on use
 
         return dumps_json(to_croissant(card))
+    if fmt in ("cyclonedx", "spdx"):
+        if isinstance(card, GovernanceCard):
+            raise CardgenError(
+                f"{card.name}: a bill of materials lists a model's or a dataset's parts; render "
+                f"the model and data cards this governance card governs with --format {fmt}"
+            )
+        if fmt == "cyclonedx":
+            from .cyclonedx import to_cyclonedx  # cyclonedx-python-lib, imported on use
+
+            return dumps_json(to_cyclonedx(card))
+        from .spdx import to_spdx  # spdx-python-model, imported on use
+
+        return dumps_json(to_spdx(card))
     if fmt == "page":
         return _render_markdown(card, "page", precision, template)
     if fmt == "hub":
@@ -430,6 +446,7 @@ def write_rendered(
 
 
 __all__ = [
+    "BOM_FILES",
     "FORMATS",
     "CardView",
     "EvaluationView",

@@ -16,6 +16,7 @@ from .evaluation import (
     MetricValue,
     ThresholdTest,
 )
+from .files import FileDigest, ModelFiles
 from .governance_card import GovernanceCard
 from .model_card import HubModelMetadata, ModelCard
 from .provenance import Provenance
@@ -35,6 +36,7 @@ __all__ = [
     "EvaluateSource",
     "EvaluationRecord",
     "ExtraSection",
+    "FileDigest",
     "GovernanceCard",
     "GroupResult",
     "HubDatasetMetadata",
@@ -43,6 +45,7 @@ __all__ = [
     "InsufficientEvidence",
     "MetricValue",
     "ModelCard",
+    "ModelFiles",
     "ModelSources",
     "Provenance",
     "ThresholdTest",
