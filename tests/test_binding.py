@@ -145,7 +145,7 @@ def test_validate_and_build_warn_when_a_file_changes(project: Path) -> None:
     assert {f.name: f.sha256 for f in card.file_digests}["weights-2.bin"] == after
     assert "warning" not in CliRunner().invoke(cli, ["validate", str(spec)]).output
     again = _build(project)
-    assert "warning" not in again.output and "0 file(s) written" in again.output
+    assert "warning" not in again.output and "0 files written" in again.output
 
 
 def test_run_records_the_model_files_it_loaded_and_build_binds_the_card_to_them(
