@@ -26,6 +26,7 @@ from .checks import spec_location
 from .errors import CardgenError, Problem, SpecError
 from .facts import facts_dir, write_fact
 from .merge import load_card
+from .privacy import Declarations
 from .render import BOM_FILES, write_rendered
 from .schema import ClaimCheck, DataCard, GovernanceCard, ModelCard, ThresholdTest
 from .spec import Card
@@ -248,7 +249,7 @@ def _steps(card: Card, root: Path, progress: bool, spec: Path) -> list[_Step]:
                     profile_source,
                     [] if "://" in profile_source.data else [_local(root, profile_source.data)],
                     [],
-                    partial(_profile, card.name, profile_source, root),
+                    partial(_profile, card.name, profile_source, root, Declarations.of(card)),
                 )
             )
     return steps
@@ -318,7 +319,9 @@ def _run(source: Any, out: Path, root: Path, progress: bool) -> None:
         sensitive=list(source.sensitive),
         split=source.split,
         device=source.device,
+        encoding=source.encoding,
         progress=progress,
+        root=root,
     )
 
 
@@ -419,7 +422,7 @@ def _verify(card_name: str, spec: Path, source: Any, root: Path, progress: bool)
     write_fact(card_name, "verify", verify(paths["card"], options, root=root), root)
 
 
-def _profile(card_name: str, source: Any, root: Path) -> None:
+def _profile(card_name: str, source: Any, root: Path, declared: Declarations) -> None:
     from .collect.profile import profile, store_profile
 
     options: dict[str, Any] = {
@@ -427,6 +430,8 @@ def _profile(card_name: str, source: Any, root: Path) -> None:
         "label": source.label,
         "engine": source.engine,
         "spark_master": source.spark_master,
+        "encoding": source.encoding,
+        "declared": declared,
     }
     if getattr(source, "pos_label", None) is not None:
         options["pos_label"] = source.pos_label

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ._io import atomic_write_text, dumps_json
+from ._words import count
 from .collect.lm_common import LMRun, TaskResult, card_run, task_name
 from .collect.lm_stats import (
     Difference,
@@ -465,7 +466,8 @@ def markdown(comparison: Comparison) -> str:
     if comparison.max_regression is not None:
         bad = comparison.regressions
         gates.append(
-            f"❌ {len(bad)} task(s) regress by more than {comparison.max_regression:g} "
+            f"❌ {count(len(bad), 'task')} {'regresses' if len(bad) == 1 else 'regress'} "
+            f"by more than {comparison.max_regression:g} "
             "(CI lower bound of NEW − BASELINE below the limit)"
             if bad
             else f"✅ no task regresses by more than {comparison.max_regression:g}"
@@ -474,8 +476,8 @@ def markdown(comparison: Comparison) -> str:
         limit = comparison.max_negative_flip_rate
         flipped = comparison.flip_failures
         gates.append(
-            f"❌ {len(flipped)} task(s) may flip more than {limit:.1%} of instances from right "
-            "to wrong (Wilson CI upper bound of the negative flip rate above the limit)"
+            f"❌ {count(len(flipped), 'task')} may flip more than {limit:.1%} of instances "
+            "from right to wrong (Wilson CI upper bound of the negative flip rate above the limit)"
             if flipped
             else f"✅ no task flips more than {limit:.1%} of instances from right to wrong"
         )

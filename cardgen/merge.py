@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .collect import withhold_personal_values
 from .errors import CardgenError
 from .facts import facts_dir, read_facts
+from .privacy import Declarations, assign_roles
 from .schema import (
     DataCard,
     DisaggregatedEvaluation,
@@ -98,11 +98,10 @@ def merge_facts(card: Card, facts: dict[str, Any], folder: Path) -> Card:
             and merged.composition.profile is None
         ):
             # One profile per data card: the first collected (facts are read sorted).
-            # Values of personal-data columns (detected, or declared by the card) never
-            # reach a rendered card, whatever the fact holds.
-            merged.composition.profile = withhold_personal_values(
-                _validated(DatasetProfile, data, where, "profile"),
-                merged.sensitive_information.personal_data,
+            # Columns get their roles from the card as it is now; values of withheld
+            # columns never reach a rendered card, whatever the fact holds.
+            merged.composition.profile = assign_roles(
+                _validated(DatasetProfile, data, where, "profile"), Declarations.of(merged)
             )
     if isinstance(merged, ModelCard) and evaluations:
         names = {e.name for e in evaluations}

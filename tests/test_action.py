@@ -435,7 +435,7 @@ def test_verify_input_checks_the_release_card_before_pushing(
     assert "## cardgen verify" in summary
     if failed:
         assert run.failed_step == "verify" and run.ran == ["compare", "build", "verify"]
-        assert "error: 1 claim(s) discrepant" in run.logs["verify"]
+        assert "error: 1 claim discrepant" in run.logs["verify"]
         assert "❌ discrepant" in summary and hub.commits == []
     else:
         assert run.failed_step is None, run.logs

@@ -118,7 +118,7 @@ def test_validate_reports_each_file_and_fails_if_any_fails(runner: CliRunner) ->
         "cards/b.yml:3:1: motivaton: unknown field 'motivaton'; did you mean 'motivation'? "
         "(free-form additions go under `extra:`)"
     ]
-    assert result.output.endswith("2 spec(s) checked, 1 failed\n")
+    assert result.output.endswith("2 specs checked, 1 failed\n")
 
 
 def _example_project(folder: Path) -> Path:

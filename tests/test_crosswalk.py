@@ -200,7 +200,7 @@ def test_card_page_on_the_site_shows_audit_and_crosswalk(tmp_path: Path) -> None
     assert "- **Unknown (8):** MS-2.11-001 (`evaluation_integrity.contamination_checks`)" in page
     assert "- **Filled:** 23 of 28 sections, 4 of 7 Hub fields" in page
     audit = (project.docs_dir / "audit" / "index.md").read_text()
-    assert "[" + str(
-        EXAMPLES / "adult-income.yaml"
-    ) + "](../models/adult-income/index.md)" in audit.replace("\\", "")
+    # The spec lies outside the project folder: named by its file name, not this machine's path.
+    assert "[adult-income.yaml](../models/adult-income/index.md)" in audit
+    assert str(EXAMPLES) not in audit
     assert (project.docs_dir / "audit" / "charts" / "model-sections.svg").exists()

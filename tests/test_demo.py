@@ -29,7 +29,8 @@ def test_demo_builds_cards_and_site_and_is_idempotent(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     result = CliRunner().invoke(cli, ["demo", "--out", str(out), "-q"])
     assert result.exit_code == 0, result.output
-    assert "adult-income: ran 3 step(s)" in result.output
+    assert "adult-income: ran 3 steps" in result.output
+    assert "adult: ran 1 step, 0 unchanged; 3 files written; no threshold tests" in result.output
     assert "FAILED demographic_parity_ratio>=0.8" in result.output
     assert "claims checked: ✅ all 7 consistent" in result.output
     model_readme = (out / "build" / "cards" / "adult-income" / "README.md").read_text()
@@ -73,9 +74,14 @@ def test_demo_builds_cards_and_site_and_is_idempotent(tmp_path: Path) -> None:
     assert len(predictions) == 16281
     assert "32,561 rows, 15 columns" in data_readme
     assert croissant["@type"] == "sc:Dataset"
+    # Missing values stay missing (the source's "?"), and no output names this machine's
+    # folders: the demo ran with an absolute --out.
+    assert "| workclass | string | 1,836 (5.6%) |" in data_readme
+    texts = [p for p in out.rglob("*") if p.is_file() and p.suffix in (".md", ".json", ".html")]
+    assert [str(p) for p in texts if str(tmp_path) in p.read_text(encoding="utf-8")] == []
     before = _digests(out)
     again = CliRunner().invoke(cli, ["demo", "--out", str(out), "-q"])
     assert again.exit_code == 0
-    assert "adult-income: ran 0 step(s), 3 unchanged; 0 file(s) written" in again.output
+    assert "adult-income: ran 0 steps, 3 unchanged; 0 files written" in again.output
     assert "site unchanged" in again.output
     assert _digests(out) == before

@@ -236,7 +236,7 @@ def test_cli_writes_schema_valid_json_exits_1_on_a_discrepancy_and_prints_the_ta
     assert done.exit_code == 1, done.output
     assert "2 claims: 1 consistent, 1 discrepant, 0 unverifiable" in done.output
     assert "accuracy on scikit-learn/adult-census-income (test)" in done.output
-    assert "error: 1 claim(s) discrepant" in done.output
+    assert "error: 1 claim discrepant" in done.output
     data = json.loads((tmp_path / "verify.json").read_text(encoding="utf-8"))
     schema = json.loads((ROOT / "schemas" / "verification.schema.json").read_text(encoding="utf-8"))
     jsonschema.validate(data, schema)
@@ -250,7 +250,7 @@ def test_cli_writes_schema_valid_json_exits_1_on_a_discrepancy_and_prints_the_ta
     }
     assert first["measured"] == pytest.approx(truth["accuracy"], abs=1e-12)
     text = summary.read_text(encoding="utf-8")
-    assert text.startswith("## cardgen verify") and "❌ 1 claim(s) fail the gate" in text
+    assert text.startswith("## cardgen verify") and "❌ 1 claim fails the gate" in text
     assert "| f1 on scikit-learn/adult-census-income (test) | 0.9900 |" in text
 
 
@@ -277,7 +277,7 @@ def test_consistent_and_unverifiable_claims_pass_unless_fail_on_unverifiable(
     base += ["--label-column", "income", "--n-boot", str(N_BOOT), "-q"]
     assert CliRunner().invoke(cli, base).exit_code == 0
     strict = CliRunner().invoke(cli, [*base, "--fail-on", "unverifiable"])
-    assert strict.exit_code == 1 and "1 claim(s) unverifiable" in strict.output
+    assert strict.exit_code == 1 and "1 claim unverifiable" in strict.output
 
 
 def test_a_card_with_no_claims_says_so_and_exits_0(tmp_path: Path) -> None:

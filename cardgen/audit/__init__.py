@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._io import atomic_write_bytes, atomic_write_text, dumps_json
+from .._words import count
 from ..errors import CardgenError
 from ..sections import EXTRA_MODEL_SECTIONS
 from ._record import (
@@ -394,7 +395,8 @@ def _bar(rate: float, width: int = 20) -> str:
 def summary_lines(report: AuditReport) -> list[str]:
     """The terminal summary: counts, completeness, fill rates with intervals, checks."""
     lines = [
-        f"audited {len(report.cards)} card(s); mean completeness {report.mean_completeness:.1f}%"
+        f"audited {count(len(report.cards), 'card')}; "
+        f"mean completeness {report.mean_completeness:.1f}%"
     ]
     counts = Counter(p["problem"] for p in report.problems)
     if counts:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from .._words import count
 from ..build import BuildReport, build, write_github_files
 from .options import (
     engine_option,
@@ -29,13 +30,15 @@ def print_build(report: BuildReport) -> None:
             click.echo(f"warning: {warning}", err=True)
         total = card.tests_passed + len(card.tests_failed)
         tests = (
-            f"{len(card.tests_failed)} of {total} threshold tests FAILED"
+            f"{len(card.tests_failed)} of {count(total, 'threshold test')} FAILED"
             if card.tests_failed
-            else f"{total} threshold tests passed"
+            else f"{count(total, 'threshold test')} passed"
+            if total
+            else "no threshold tests"
         )
         click.echo(
-            f"{card.name}: ran {len(card.ran)} step(s), {len(card.cached)} unchanged; "
-            f"{len(card.changed)} file(s) written; {tests}"
+            f"{card.name}: ran {count(len(card.ran), 'step')}, {len(card.cached)} unchanged; "
+            f"{count(len(card.changed), 'file')} written; {tests}"
         )
         for test in card.tests_failed:
             observed = "undefined" if test.observed is None else f"{test.observed:.4f}"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from .._words import count
 from ..errors import CardgenError
 from .options import (
     confidence_option,
@@ -150,13 +151,14 @@ def compare_command(
     failures = []
     if comparison.regressions:
         failures.append(
-            f"{len(comparison.regressions)} task metric(s) regress by more than "
+            f"{count(len(comparison.regressions), 'task metric')} "
+            f"{'regresses' if len(comparison.regressions) == 1 else 'regress'} by more than "
             f"{max_regression:g}: "
             + ", ".join(f"{r.task} {r.metric}" for r in comparison.regressions)
         )
     if comparison.flip_failures:
         failures.append(
-            f"{len(comparison.flip_failures)} task metric(s) may flip more than "
+            f"{count(len(comparison.flip_failures), 'task metric')} may flip more than "
             f"{max_negative_flip_rate:g} of instances from right to wrong: "
             + ", ".join(f"{r.task} {r.metric}" for r in comparison.flip_failures)
         )

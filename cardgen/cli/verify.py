@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from .._words import count
 from .options import (
     card_option,
     confidence_option,
@@ -195,7 +196,7 @@ def verify_command(
     bad = failed(verification, gate)
     if bad:
         click.echo(
-            f"error: {len(bad)} claim(s) {' or '.join(sorted({c.status for c in bad}))}",
+            f"error: {count(len(bad), 'claim')} {' or '.join(sorted({c.status for c in bad}))}",
             err=True,
         )
         sys.exit(1)

@@ -111,6 +111,7 @@ def evaluate(
     engine: str = "auto",
     score_bins: int = 512,
     spark_master: str = "local[*]",
+    encoding: str = "utf-8",
 ) -> DisaggregatedEvaluation:
     """Disaggregated evaluation of predictions by group and intersectional group.
 
@@ -151,6 +152,8 @@ def evaluate(
         score_bins: score-bin budget of ROC AUC, Brier score and calibration (see
             `cardgen.metrics.DEFAULT_SCORE_BINS`); 0 computes them from rows (pandas only).
         spark_master: Spark master URL when a new SparkSession is started.
+        encoding: text encoding of a CSV or JSON file (pandas engine; DuckDB and Spark
+            read UTF-8).
 
     Returns:
         The evaluation; its `threshold_tests` say whether each requirement passed.
@@ -168,6 +171,7 @@ def evaluate(
     from ..engines import choose_engine, engine_version
     from ..facts import collection_time, new_provenance
     from ..metrics import SCORE_METRICS, EncodedTable, disaggregate, disaggregate_cells, to_cells
+    from ..tables import check_encoding
     from ._reading import read_engine, read_pandas
     from ._result import build_evaluation, parse_reference, score_bin_details
     from ._selection import choose_metrics
@@ -194,10 +198,12 @@ def evaluate(
     if score_bins < 0:
         raise CardgenError(f"--score-bins must be 0 or more, got {score_bins}")
     chosen = choose_engine(engine, data)
+    check_encoding(encoding, chosen)
     if chosen == "pandas":
         encoded, dataset, input_hash, default_name = read_pandas(
             data,
             columns,
+            encoding=encoding,
             label=label,
             pred=pred,
             score=score,
@@ -322,6 +328,7 @@ def evaluate_source(
         engine=source.engine,
         score_bins=source.score_bins,
         spark_master=source.spark_master,
+        encoding=source.encoding,
     )
 
 

@@ -221,7 +221,13 @@ def _fact_part(card: Card, precision: int, part: str, level: int) -> str:
         else []
     )
     return _env.render_template(
-        env, "_facts.md.j2", card=card, evaluations=evaluations, part=part, level=level
+        env,
+        "_facts.md.j2",
+        card=card,
+        evaluations=evaluations,
+        part=part,
+        level=level,
+        view=card_view(card),
     ).strip("\n")
 
 

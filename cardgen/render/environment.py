@@ -17,6 +17,7 @@ import jinja2.sandbox
 from markupsafe import Markup
 
 from .._resources import templates_dir
+from .._words import count
 from ..errors import CardgenError
 from . import filters as _filters
 
@@ -67,6 +68,8 @@ def _configure(env: jinja2.Environment, target: Target, precision: int) -> jinja
         prose=_prose_filter(target),
         cell=_filters.cell,
         inline=_filters.inline,
+        code=_filters.code,
+        count=count,
         number=partial(_filters.number, precision=precision),
         compact=partial(_filters.compact, precision=precision),
         metric=partial(_filters.metric, precision=precision),

@@ -148,11 +148,17 @@ def sanitize_markdown(text: str) -> str:
 _MARKDOWN_SYNTAX = re.compile(r"([\\`\[\]{}])")
 
 
+# A `<` starts a tag, comment, declaration or autolink (in Markdown and in HTML) only before
+# a letter, `/`, `!` or `?`: any other `<` is text, so `<=50K` can stay as written.
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
 def _escape_text(value: Any) -> str:
-    # Values from data and metadata are text, not Markdown: escaping `<` and `&` stops
-    # tags and entities, and backslash-escaping brackets, braces and backticks stops
-    # links, images, attribute lists and code spans. `>` and quotes are left readable.
-    text = str(value).replace("&", "&amp;").replace("<", "&lt;")
+    # Values from data and metadata are text, not Markdown: escaping `&` and a `<` that
+    # could open a tag stops tags and entities, and backslash-escaping brackets, braces and
+    # backticks stops links, images, attribute lists and code spans. `>`, quotes and a `<`
+    # that opens nothing (`<=50K`) are left readable.
+    text = _TAG_START.sub("&lt;", str(value).replace("&", "&amp;"))
     return _MARKDOWN_SYNTAX.sub(r"\\\1", text)
 
 
@@ -169,6 +175,19 @@ def inline(value: Any) -> Markup:
     if value is None:
         return Markup("")
     return Markup(_escape_text(value).replace("\r", " ").replace("\n", " "))
+
+
+def code(value: Any) -> Markup:
+    """A value from data or metadata as an inline code span, shown exactly as written
+    (`demographic_parity_ratio<=0.1`): Markdown shows a code span's text literally and
+    escapes it for HTML itself, so nothing is escaped here. One line; the fence is longer
+    than any run of backticks inside."""
+    if value is None:
+        return Markup("")
+    text = str(value).replace("\r", " ").replace("\n", " ")
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return Markup(f"{fence}{pad}{text}{pad}{fence}")
 
 
 def number(value: float | int | None, precision: int = 3) -> str:

@@ -56,7 +56,8 @@ class RunSource(CardModel):
     model: str
     """Model folder, Hub id, or `.skops` file."""
     data: str
-    """Evaluation data: CSV, Parquet, JSON Lines, a saved `datasets` folder or `hub:ORG/NAME`."""
+    """Evaluation data: CSV, Parquet, JSON (Lines or an array of records), a saved `datasets`
+    folder or `hub:ORG/NAME`."""
     split: str | None = None
     """Split of a Hub dataset."""
     text_column: str | None = None
@@ -69,13 +70,16 @@ class RunSource(CardModel):
     """`auto`, `cpu`, `cuda`, `cuda:N` or `mps`."""
     output: str | None = None
     """Where to write the predictions table."""
+    encoding: str = "utf-8"
+    """Text encoding of a CSV or JSON file, e.g. `cp1252` or `latin-1`."""
 
 
 class EvaluateSource(CardModel):
     """A disaggregated evaluation over a predictions table."""
 
     data: str
-    """Predictions table: CSV, Parquet or JSON Lines (or a `run` source's output)."""
+    """Predictions table: CSV, Parquet or JSON (Lines or an array of records), or a `run`
+    source's output."""
     label: str
     """Column with the true label."""
     pred: str | None = None
@@ -121,6 +125,8 @@ class EvaluateSource(CardModel):
     include_small_groups: bool = False
     """Let values resting on fewer than `min_group_size` observations into gaps, fairness
     measures and threshold tests (fairlearn's behaviour); left out by default."""
+    encoding: str = "utf-8"
+    """Text encoding of a CSV or JSON file (pandas engine), e.g. `cp1252` or `latin-1`."""
 
 
 class ProbeSource(CardModel):
@@ -196,7 +202,8 @@ class ProfileSource(CardModel):
     """A dataset to profile for a data card."""
 
     data: str
-    """CSV, Parquet, JSON Lines or a saved `datasets` folder (see `engine` for more)."""
+    """CSV, Parquet, JSON (Lines or an array of records) or a saved `datasets` folder (see
+    `engine` for more)."""
     sensitive: StrList = Field(default_factory=list)
     """Sensitive attributes to report group representation for."""
     label: str | None = None
@@ -209,6 +216,8 @@ class ProfileSource(CardModel):
     DuckDB for globs, folders and files over 256 MiB, Spark for `spark:` tables and URIs."""
     spark_master: str = "local[*]"
     """Spark master URL for the `spark` engine."""
+    encoding: str = "utf-8"
+    """Text encoding of a CSV or JSON file (pandas engine), e.g. `cp1252` or `latin-1`."""
 
 
 class ModelSources(CardModel):

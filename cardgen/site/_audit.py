@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .._words import count
 from ..audit import EXTRA_MODEL_SECTIONS, AuditReport, CardAudit
 from ..render.filters import cell, inline
 from . import _charts
@@ -85,7 +86,7 @@ def audit_index(
         "",
         "# Documentation audit",
         "",
-        f"{len(report.cards):,} card(s) audited; mean completeness "
+        f"{count(len(report.cards), 'card')} audited; mean completeness "
         f"{report.mean_completeness:.1f}%. A section or field is *filled* when it holds "
         'text other than a template placeholder ("More information needed" and the '
         "like). Intervals are 95% Wilson score intervals.",
@@ -296,7 +297,7 @@ def write_audit_site(report: AuditReport, out: Path, *, build: bool = True) -> P
     files = audit_site_files(report)
     files["index.md"] = (
         "# Documentation audit\n\n"
-        f"{len(report.cards):,} card(s) audited: "
+        f"{count(len(report.cards), 'card')} audited: "
         "[open the audit](audit/index.md).\n"
     )
     for rel, text in sorted(files.items()):

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .._paths import portable
+from .._words import count
 from ..audit import CardAudit, audit_card
 from ..crosswalk import crosswalk, crosswalk_markdown
 from ..errors import CardgenError, Problem, SpecError
@@ -21,6 +23,7 @@ from ..evaluate.summary import headline_metrics
 from ..facts import read_facts
 from ..governance import KnownCard, link_problems
 from ..merge import load_card
+from ..privacy import Declarations, assign_roles
 from ..render import capped_groups
 from ..render import render as render_page
 from ..render import sidecars as render_sidecars
@@ -218,7 +221,7 @@ def _governance_row(card: GovernanceCard) -> dict[str, str]:
     return {
         "task": "—",
         "license": card.licensing_and_release.model_license or card.metadata.license or "—",
-        "headline": f"governs {models} model card(s), {datasets} data card(s)",
+        "headline": f"governs {count(models, 'model card')}, {count(datasets, 'data card')}",
         "gap": "—",
         "tests": "—",
         "claims": "—",
@@ -240,9 +243,11 @@ def profiles_of(card: DataCard, root: Path) -> list[DatasetProfile]:
         if key.startswith("profile-")
     ]
     profiles = []
+    declared = Declarations.of(card)
     for where, data in raw:
         try:
-            profiles.append(DatasetProfile.model_validate(data))
+            # The card's roles, whatever the stored fact holds: no withheld value is charted.
+            profiles.append(assign_roles(DatasetProfile.model_validate(data), declared))
         except ValidationError as exc:
             first = exc.errors()[0]
             loc = ".".join(str(p) for p in first["loc"])
@@ -529,7 +534,8 @@ def prepare(
         if isinstance(card, ModelCard)
         else [],
         dataset_refs=_dataset_refs(card) if isinstance(card, ModelCard) else [],
-        audit=audit_card(str(spec), card),
+        # The spec as the project names it: no absolute path of this machine on the site.
+        audit=audit_card(portable(str(spec), root), card),
         crosswalk=crosswalk_markdown(crosswalk(card), heading_level=3, compact=True)
         if isinstance(card, ModelCard)
         else "",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .._io import atomic_write_text, dumps_json
+from .._words import count
 from ..errors import CardgenError
 from ..facts import collection_time, new_provenance
 from ..render.filters import (
@@ -438,7 +439,7 @@ class _Verifier:
     def _fail(self, plan: _Plan, exc: CardgenError) -> CardgenError:
         claim = self.found.claims[plan.indices[0]]
         more = len(plan.indices) - 1
-        also = f" and {more} more claim(s) measured by the same run" if more else ""
+        also = f" and {count(more, 'more claim')} measured by the same run" if more else ""
         message = " ".join(str(exc).split("\n"))
         return CardgenError(f"{claim.where} ({claim.label}{also}): {message}")
 
@@ -693,7 +694,8 @@ def markdown(verification: Verification, fail_on: Sequence[str] = ("discrepant",
     """Markdown for a job summary: the gate's outcome, then one row per claim with its reason."""
     bad = failed(verification, fail_on)
     gate = (
-        f"❌ {len(bad)} claim(s) fail the gate ({' or '.join(fail_on)})"
+        f"❌ {count(len(bad), 'claim')} {'fails' if len(bad) == 1 else 'fail'} the gate "
+        f"({' or '.join(fail_on)})"
         if bad
         else "✅ no claim fails the gate"
     )
