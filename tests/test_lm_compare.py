@@ -142,7 +142,7 @@ def test_cli_gate_table_json_and_markdown(
         cli, ["compare", str(runs["base"]), str(runs["new"]), "--max-regression", limit]
     )
     assert failed.exit_code == 1
-    assert "regress by more than" in failed.output
+    assert "regresses by more than" in failed.output
     # the same run against itself never regresses: every difference is exactly 0
     same = CliRunner().invoke(
         cli, ["compare", str(runs["base"]), str(runs["base"]), "--max-regression", "0"]

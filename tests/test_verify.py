@@ -343,7 +343,7 @@ def test_a_predictions_table_is_evaluated_like_a_run(
     assert check.status == "consistent"
     assert check.measured == pytest.approx(truth["accuracy"], abs=1e-12)
     (record,) = found.runs
-    assert record.kind == "predictions" and record.model == str(adult["model"])
+    assert record.kind == "predictions" and record.model == "adult.skops"  # no absolute path
 
 
 def test_limit_runs_the_first_rows_and_every_verdict_says_so(
