@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import CardgenError
-from ..schema import DisaggregatedEvaluation
+from ..schema import DisaggregatedEvaluation, Inference
 from ..schema.sources import EvaluateSource
 
 if TYPE_CHECKING:
@@ -33,7 +33,13 @@ if TYPE_CHECKING:
         card_requirements,
         parse_requirement,
     )
-    from .summary import failed_tests, headline_metrics, insufficient_by_measure, summary_table
+    from .summary import (
+        failed_tests,
+        headline_metrics,
+        inference_line,
+        insufficient_by_measure,
+        summary_table,
+    )
 
 _LAZY = {
     "CHUNK_ROWS": "._reading",
@@ -44,6 +50,7 @@ _LAZY = {
     "card_requirements": ".requirements",
     "failed_tests": ".summary",
     "headline_metrics": ".summary",
+    "inference_line": ".summary",
     "insufficient_by_measure": ".summary",
     "parse_requirement": ".requirements",
     "positive_class": "..metrics",
@@ -67,6 +74,7 @@ __all__ = [
     "evaluate_source",
     "failed_tests",
     "headline_metrics",
+    "inference_line",
     "insufficient_by_measure",
     "parse_requirement",
     "positive_class",
@@ -125,10 +133,14 @@ def evaluate(
         pred: column with the predicted label (give `pred` or `score`).
         score: column with the positive-class score; prediction is `score >= threshold`.
         threshold: decision threshold for `score`; 0.5 when None, which needs scores in
-            [0, 1] (scores outside it without a threshold are an error).
+            [0, 1] (scores outside it without a threshold are an error). With `pred` it is
+            an error (predicted labels have nothing to cut).
         sensitive: sensitive feature columns.
         pos_label: the positive class (binary); 1 or True by default for 0/1 or bool labels.
-        task: `binary`, `multiclass` or `regression`; inferred when unambiguous.
+        task: `binary`, `multiclass` or `regression`; inferred only when the columns allow
+            no other reading, else an error asks for it. A `pred` column of fractions in
+            [0, 1] beside labels with two values is an error that names `score`. Every
+            inference (task, positive class, threshold) is stored in `inferences`.
         metrics: metric names (fairlearn / scikit-learn names); a default set per task.
         headline_metrics: the few metrics readers see first (always computed); a default
             set per task when empty (see `cardgen.metrics.HEADLINE_METRICS`).
@@ -177,6 +189,12 @@ def evaluate(
     if (pred is None) == (score is None):
         raise CardgenError(
             "give exactly one of --pred (predicted labels) or --score (scores, with --threshold)"
+        )
+    if pred is not None and threshold is not None:
+        raise CardgenError(
+            f"--threshold {threshold:g} applies to scores, and --pred {pred} gives predicted "
+            f"labels, which have nothing to cut; drop --threshold, or pass the scores with "
+            f"--score COLUMN --threshold {threshold:g}"
         )
     if task not in (None, "binary", "multiclass", "regression"):
         raise CardgenError(f"unknown task {task!r}; use binary, multiclass or regression")
@@ -268,6 +286,10 @@ def evaluate(
         include_small=include_small_groups,
     )
     evaluation.headline_metrics = headlines
+    evaluation.inferences = [
+        Inference(option=option, value=value, evidence=evidence)
+        for option, value, evidence in encoded.inferences
+    ]
     evaluation.name = name or default_name
     evaluation.label_column, evaluation.prediction_column = label, pred
     evaluation.score_column = score

@@ -48,7 +48,15 @@ from ._engine import (
     to_cells,
 )
 from ._groups import MISSING, Grouping, groupings, value_sort_key
-from ._values import positive_class, value_text
+from ._values import (
+    ColumnEvidence,
+    Inference,
+    infer_task,
+    positive_class,
+    positive_inference,
+    threshold_inference,
+    value_text,
+)
 
 __all__ = [
     "BINARY_COUNT_METRICS",
@@ -63,11 +71,13 @@ __all__ = [
     "REGRESSION_METRICS",
     "SCORE_METRICS",
     "CellTable",
+    "ColumnEvidence",
     "EncodedTable",
     "Estimate",
     "Gap",
     "Grouping",
     "GroupingResult",
+    "Inference",
     "ScoreBins",
     "available_metrics",
     "between_groups",
@@ -81,11 +91,14 @@ __all__ = [
     "evidence_mask",
     "fairness_measures",
     "groupings",
+    "infer_task",
     "multinomial_counts",
     "percentile_interval",
     "positive_class",
+    "positive_inference",
     "roc_auc_error_bound",
     "row_weights",
+    "threshold_inference",
     "to_cells",
     "to_reference",
     "value_sort_key",

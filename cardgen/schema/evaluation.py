@@ -141,6 +141,22 @@ class InsufficientEvidence(CardModel):
     negatives or predicted positives), below the evaluation's `min_group_size`."""
 
 
+class Inference(CardModel):
+    """A choice the options left open, which cardgen made from the data and said so.
+
+    A choice is inferred only when the data allows no other reading (a label with two
+    values is a binary task; scores in [0, 1] are cut at 0.5); anything less certain is an
+    error that asks for the option instead.
+    """
+
+    option: Literal["task", "pos_label", "threshold"]
+    """The option that was not given (`--task`, `--pos-label`, `--threshold`)."""
+    value: str
+    """What cardgen chose, e.g. `binary`, `>50K` or `0.5`."""
+    evidence: str
+    """Why, from the data, e.g. `the label 'income' has 2 values: <=50K, >50K`."""
+
+
 class DatasetReference(CardModel):
     """A dataset as named by an evaluation or a training section."""
 
@@ -246,6 +262,10 @@ class DisaggregatedEvaluation(CardModel):
     """Decision threshold applied to scores to obtain predictions."""
     pos_label: str | None = None
     """Label value treated as the positive class (binary tasks)."""
+    inferences: list[Inference] = Field(default_factory=list)
+    """Choices cardgen made because the options left them open (the task, the positive
+    class, the decision threshold), each with its evidence; empty when every one was given.
+    `cardgen evaluate` prints each one."""
     sensitive_features: list[str] = Field(default_factory=list)
     """Features the results are disaggregated by."""
     min_group_size: int = Field(default=30, ge=0)

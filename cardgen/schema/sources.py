@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from ._base import CardModel, StrList, _one_or_many
 
@@ -120,6 +120,15 @@ class EvaluateSource(CardModel):
     include_small_groups: bool = False
     """Let values resting on fewer than `min_group_size` observations into gaps, fairness
     measures and threshold tests (fairlearn's behaviour); left out by default."""
+
+    @model_validator(mode="after")
+    def _threshold_needs_scores(self) -> EvaluateSource:
+        if self.pred is not None and self.threshold is not None:
+            raise ValueError(
+                "`threshold` applies to `score`; `pred` gives predicted labels, which have "
+                "nothing to cut: drop `threshold`, or name the scores with `score`"
+            )
+        return self
 
 
 class ProbeSource(CardModel):
