@@ -4,8 +4,10 @@ It combines per-group estimates (and their replicates) into gaps; it computes no
 
 Evidence rule: a group's value enters a gap only when the count it rests on (the metric's
 own denominator: rows for selection rate, positives for TPR/FNR, negatives for FPR,
-predicted positives for precision) is at least `min_n`; the others are *insufficient
-evidence* and are listed in `Gap.excluded`. `min_n=0` is fairlearn's behaviour.
+predicted positives for precision, the smaller of positives and negatives for ROC AUC,
+balanced accuracy, Brier score and calibration error) is at least `min_n`; the others are
+*insufficient evidence* and are listed in `Gap.excluded`. `min_n=0` is fairlearn's
+behaviour.
 
 Interval rule: the reported interval is the percentile bootstrap interval widened, where
 needed, to contain the point estimate (a ratio's replicates can all fall below a point

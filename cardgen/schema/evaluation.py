@@ -40,7 +40,9 @@ class MetricValue(CardModel):
     stderr, when it logged no per-question scores), `paired` (a paired difference),
     `reported` (copied from a source) or `none`."""
     n: int | None = Field(default=None, ge=0)
-    """Number of observations the value rests on (rows, or the metric's denominator)."""
+    """Number of observations the value rests on: rows, or the metric's denominator (for
+    ROC AUC, balanced accuracy, Brier score and calibration error, the smaller of the
+    positives and the negatives, since each needs both classes)."""
     se: float | None = Field(default=None, ge=0)
     """Standard error of the value, where one is known; `ci_method` says how it was
     obtained (`clt`, `clustered`, `harness-stderr`, `paired`)."""
@@ -138,7 +140,8 @@ class InsufficientEvidence(CardModel):
     """The group, e.g. `{race: Other, sex: Female}`."""
     n: int = Field(ge=0)
     """The count the value rests on (the metric's own denominator: rows, positives,
-    negatives or predicted positives), below the evaluation's `min_group_size`."""
+    negatives, predicted positives, or the smaller of positives and negatives for ROC AUC,
+    balanced accuracy, Brier score and calibration error), below `min_group_size`."""
 
 
 class Inference(CardModel):
