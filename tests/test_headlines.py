@@ -13,6 +13,7 @@ import pytest
 from sklearn.metrics import balanced_accuracy_score, brier_score_loss, roc_auc_score
 
 from cardgen.evaluate import evaluate
+from cardgen.metrics import CellTable, between_groups, disaggregate_cells, percentile_interval
 
 SCORE_METRICS = ("roc_auc", "balanced_accuracy", "brier_score", "expected_calibration_error")
 
@@ -66,3 +67,34 @@ def test_score_metrics_rest_on_the_smaller_class() -> None:
     for metric in SCORE_METRICS:
         assert gaps[metric].value.value is None
         assert "insufficient evidence" in (gaps[metric].value.undefined_reason or "")
+
+
+def _equal_groups(seed: int, k: int = 8, n: int = 80) -> CellTable:
+    """k groups of n rows drawn from one distribution: every true gap is 0."""
+    rng = np.random.default_rng(seed)
+    # label and prediction independent; P(prediction = 1) = 0.3 in every group
+    counts = rng.multinomial(n, [0.35, 0.15, 0.35, 0.15], size=k).reshape(k, 2, 2)
+    cells = tuple((f"g{i}",) for i in range(k))
+    return CellTable("binary", ("g",), cells, counts, ("0", "1"))
+
+
+def test_largest_gap_interval_covers_the_true_gap_of_equal_groups() -> None:
+    """200 seeds of 8 equal groups: the largest selection-rate gap's simultaneous interval
+    covers the true gap (0) in at least 95% of them; the chosen pair's own (unadjusted)
+    percentile interval does not, since the pair was picked for being far apart."""
+    covered = unadjusted = 0
+    for seed in range(200):
+        table = _equal_groups(seed)
+        estimate = disaggregate_cells(table, ["selection_rate"], n_boot=400, seed=seed)[1].metrics[
+            "selection_rate"
+        ]
+        gap = between_groups(estimate, 0.95)["difference"]
+        assert gap.comparisons == 8 * 7 // 2
+        assert gap.ci_low <= gap.value <= gap.ci_high
+        covered += gap.ci_low <= 0 <= gap.ci_high
+        assert estimate.replicates is not None
+        pair = estimate.replicates[:, gap.high_index] - estimate.replicates[:, gap.low_index]
+        low, high = percentile_interval(pair[:, None], 0.95)
+        unadjusted += bool(low[0] <= 0 <= high[0])
+    assert covered >= 190, covered
+    assert unadjusted < 190, unadjusted

@@ -36,6 +36,7 @@ from ._disparity import (
     between_groups,
     evidence_mask,
     fairness_measures,
+    largest_to_reference,
     to_reference,
 )
 from ._engine import (
@@ -92,6 +93,7 @@ __all__ = [
     "fairness_measures",
     "groupings",
     "infer_task",
+    "largest_to_reference",
     "multinomial_counts",
     "percentile_interval",
     "positive_class",

@@ -1,4 +1,4 @@
-"""Disparities between groups and fairlearn's named fairness measures, with bootstrap CIs.
+"""Disparities between groups and fairlearn's named measures, with bootstrap or simultaneous CIs.
 
 It combines per-group estimates (and their replicates) into gaps; it computes no metric itself.
 
@@ -9,10 +9,12 @@ balanced accuracy, Brier score and calibration error) is at least `min_n`; the o
 *insufficient evidence* and are listed in `Gap.excluded`. `min_n=0` is fairlearn's
 behaviour.
 
-Interval rule: the reported interval is the percentile bootstrap interval widened, where
-needed, to contain the point estimate (a ratio's replicates can all fall below a point
-value of 1.0); an interval of zero width resting on a group with insufficient evidence is
-dropped rather than shown as certainty.
+Interval rule: a largest gap (between groups, a fairness measure, the group furthest from
+the reference) gets a simultaneous interval over every pair of groups it was chosen from
+(max-t bootstrap, `cardgen.metrics._simultaneous`); a ratio's follows from simultaneous
+intervals of the groups' values. A gap of one group to the reference gets the percentile
+bootstrap interval, widened where needed to contain the point estimate (a ratio's
+replicates can all fall below a point value of 1.0).
 """
 
 from __future__ import annotations
@@ -23,6 +25,16 @@ import numpy as np
 
 from ._bootstrap import contain_point, percentile_interval
 from ._engine import Estimate, GroupingResult
+from ._simultaneous import (
+    PairBlock,
+    all_pairs,
+    critical_value,
+    group_block,
+    largest_gap_interval,
+    pair_block,
+    pair_interval,
+    ratio_interval,
+)
 
 FEWER_THAN_TWO = "fewer than two groups with a defined value"
 INSUFFICIENT = "insufficient evidence"
@@ -36,19 +48,29 @@ class Gap:
 
     Attributes:
         value: the point estimate, NaN when undefined.
-        ci_low, ci_high: percentile bootstrap bounds, NaN when there are none.
+        ci_low, ci_high: interval bounds, NaN when there are none. For a largest gap
+            (between groups) the interval is simultaneous over all the pairs it was chosen
+            from (see `cardgen.metrics._simultaneous`).
         undefined_reason: why `value` is NaN.
-        replicates: the disparity in each bootstrap replicate, when bootstrapped.
+        low_index, high_index: the groups with the smallest and the largest value.
+        excluded: groups left out for insufficient evidence.
+        comparisons: how many pairs of groups the gap was chosen from (0: one comparison
+            was made, or none).
+        blocks: the pairs and their bootstrap statistics, for joining gaps of several
+            metrics into one (equalized odds).
+        pair: the position in `blocks[0]` of the pair that gives the gap.
     """
 
     value: float
     ci_low: float
     ci_high: float
     undefined_reason: str
-    replicates: np.ndarray | None = None
     low_index: int | None = None
     high_index: int | None = None
     excluded: tuple[int, ...] = ()
+    comparisons: int = 0
+    blocks: tuple[PairBlock, ...] = ()
+    pair: int | None = None
 
 
 def evidence_mask(estimate: Estimate, min_n: int) -> np.ndarray:
@@ -75,15 +97,30 @@ def _ratio(values: np.ndarray) -> np.ndarray:
     return np.where(ok, low / np.where(ok, high, 1.0), np.nan)
 
 
-def _gap(point: np.ndarray, reps: np.ndarray | None, ci: float, reason: str) -> Gap:
-    value = float(point)
-    if reps is None:
-        return Gap(value, np.nan, np.nan, reason)
-    low, high = percentile_interval(reps[:, None], ci)
-    low, high = contain_point(np.array([value]), low, high)
-    if not np.isfinite(value):
-        low, high = np.array([np.nan]), np.array([np.nan])
-    return Gap(value, float(low[0]), float(high[0]), reason, reps)
+def _pairs(estimate: Estimate, keep: np.ndarray, measure: str) -> PairBlock | None:
+    """Every pair of groups with evidence (a difference), or every such group (a ratio,
+    whose interval follows from the groups' own)."""
+    kept = np.flatnonzero(keep)
+    if len(kept) < 2:
+        return None
+    replicates = None
+    if estimate.replicates is not None:
+        replicates = np.where(keep, estimate.replicates, np.nan)
+    if measure == "ratio":
+        return group_block(estimate.value, replicates, kept)
+    first, second = all_pairs(kept)
+    return pair_block(estimate.value, replicates, first, second)
+
+
+def _interval(
+    measure: str, blocks: list[PairBlock], chosen: tuple[int, int], ci: float
+) -> tuple[float, float]:
+    """The simultaneous interval of a largest gap, or of a smallest ratio."""
+    critical = critical_value(blocks, ci)
+    if measure == "ratio":
+        return ratio_interval(blocks, critical)
+    low, high = largest_gap_interval(blocks, chosen, critical)
+    return (low, high) if np.isfinite(high) else (np.nan, np.nan)
 
 
 def _between(estimate: Estimate, measure: str, ci: float, min_n: int = 0) -> Gap:
@@ -91,9 +128,9 @@ def _between(estimate: Estimate, measure: str, ci: float, min_n: int = 0) -> Gap
     keep = evidence_mask(estimate, min_n)
     excluded = tuple(int(i) for i in np.flatnonzero(np.isfinite(estimate.value) & ~keep))
     values = np.where(keep, estimate.value, np.nan)
-    reps = None if estimate.replicates is None else fn(np.where(keep, estimate.replicates, np.nan))
-    point = fn(values)
-    if keep.sum() >= 2:
+    point = float(fn(values))
+    k = int(keep.sum())
+    if k >= 2:
         reason = NOT_POSITIVE
     elif excluded:
         reason = (
@@ -102,20 +139,30 @@ def _between(estimate: Estimate, measure: str, ci: float, min_n: int = 0) -> Gap
         )
     else:
         reason = FEWER_THAN_TWO
-    gap = _gap(point, reps, ci, reason)
-    low_index = high_index = None
-    if keep.sum() >= 2:
-        low_index = int(np.nanargmin(values))
-        high_index = int(np.nanargmax(values))
+    if k < 2:
+        return Gap(point, np.nan, np.nan, reason, excluded=excluded)
+    low_index, high_index = int(np.nanargmin(values)), int(np.nanargmax(values))
+    block = _pairs(estimate, keep, measure)
+    low = high = np.nan
+    pair = None
+    if block is not None and np.isfinite(point):
+        # All values equal: the extremes are one group, and any pair is the largest.
+        if measure == "difference" and high_index != low_index:
+            pair = block.index(high_index, low_index)
+        else:
+            pair = 0
+        low, high = _interval(measure, [block], (0, pair), ci)
     return Gap(
-        gap.value,
-        gap.ci_low,
-        gap.ci_high,
-        gap.undefined_reason,
-        gap.replicates,
+        point,
+        low,
+        high,
+        reason,
         low_index,
         high_index,
         excluded,
+        k * (k - 1) // 2,
+        (block,) if block is not None else (),
+        pair,
     )
 
 
@@ -126,8 +173,51 @@ def between_groups(estimate: Estimate, ci: float, min_n: int = 0) -> dict[str, G
     and `.ratio()` (method `between_groups`) do, and so are groups whose value rests on
     fewer than `min_n` observations (listed in `Gap.excluded`); with fewer than two groups
     left the disparity is undefined. A ratio needs non-negative values and a positive maximum.
+
+    The interval is simultaneous over every pair of the groups left (`Gap.comparisons`):
+    the largest of many noisy gaps is biased upwards, and a pair's own interval would not
+    account for its having been picked as the largest.
     """
     return {m: _between(estimate, m, ci, min_n) for m in ("difference", "ratio")}
+
+
+def largest_to_reference(estimate: Estimate, reference: int, ci: float, min_n: int = 0) -> Gap:
+    """The group furthest from the reference group: `group - reference`, with a simultaneous
+    interval over every group's comparison with the reference (`Gap.comparisons`).
+
+    `high_index` is that group and `low_index` the reference; groups (or a reference)
+    whose value rests on fewer than `min_n` observations are left out.
+    """
+    keep = evidence_mask(estimate, min_n)
+    excluded = tuple(int(i) for i in np.flatnonzero(np.isfinite(estimate.value) & ~keep))
+    others = np.flatnonzero(keep & (np.arange(len(keep)) != reference))
+    if not keep[reference] or not len(others):
+        why = (
+            f"{INSUFFICIENT}: the reference group or every other group has fewer than "
+            f"{min_n} observations for this metric"
+            if excluded
+            else FEWER_THAN_TWO
+        )
+        return Gap(np.nan, np.nan, np.nan, why, excluded=excluded)
+    replicates = None
+    if estimate.replicates is not None:
+        replicates = np.where(keep, estimate.replicates, np.nan)
+    block = pair_block(
+        estimate.value, replicates, others, np.full(len(others), reference, dtype=np.int64)
+    )
+    furthest = int(np.argmax(np.abs(block.diff)))
+    low, high = pair_interval(block, furthest, critical_value([block], ci))
+    return Gap(
+        float(block.diff[furthest]),
+        low,
+        high,
+        NOT_POSITIVE,
+        reference,
+        int(others[furthest]),
+        excluded,
+        len(others),
+        (block,),
+    )
 
 
 def to_reference(
@@ -212,11 +302,8 @@ def fairness_measures(intersectional: GroupingResult, ci: float, min_n: int = 0)
     }
     for measure, combine in (("difference", np.maximum), ("ratio", np.minimum)):
         a, b = _between(tpr, measure, ci, min_n), _between(fpr, measure, ci, min_n)
-        reps = None
-        if a.replicates is not None and b.replicates is not None:
-            reps = combine(a.replicates, b.replicates)
+        value = float(combine(np.float64(a.value), b.value))
         reason = a.undefined_reason if not np.isfinite(a.value) else b.undefined_reason
-        gap = _gap(combine(np.float64(a.value), b.value), reps, ci, reason)
         # The groups that produce it: those of whichever rate gives the combined value.
         side = (
             a
@@ -226,14 +313,21 @@ def fairness_measures(intersectional: GroupingResult, ci: float, min_n: int = 0)
             )
             else b
         )
+        # One simultaneous interval over both rates' pairs: the measure is chosen from all.
+        blocks = [*a.blocks, *b.blocks]
+        low = high = np.nan
+        if np.isfinite(value) and side.pair is not None:
+            chosen = (0 if side is a else len(a.blocks), side.pair)
+            low, high = _interval(measure, blocks, chosen, ci)
         out[f"equalized_odds_{measure}"] = Gap(
-            gap.value,
-            gap.ci_low,
-            gap.ci_high,
-            gap.undefined_reason,
-            gap.replicates,
+            value,
+            low,
+            high,
+            reason,
             side.low_index,
             side.high_index,
             tuple(sorted(set(a.excluded) | set(b.excluded))),
+            a.comparisons + b.comparisons,
+            tuple(blocks),
         )
     return out

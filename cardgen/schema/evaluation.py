@@ -13,7 +13,15 @@ from ._base import CardModel
 from .provenance import Provenance
 
 CIMethod = Literal[
-    "bootstrap", "wilson", "clustered", "clt", "harness-stderr", "paired", "reported", "none"
+    "bootstrap",
+    "wilson",
+    "simultaneous",
+    "clustered",
+    "clt",
+    "harness-stderr",
+    "paired",
+    "reported",
+    "none",
 ]
 Task = Literal["binary", "multiclass", "regression", "generation", "decision-probe", "other"]
 
@@ -34,7 +42,9 @@ class MetricValue(CardModel):
     ci_level: float | None = Field(default=None, gt=0, lt=1)
     """Confidence level of the interval, e.g. 0.95."""
     ci_method: CIMethod | None = None
-    """How the interval was computed: `bootstrap`, `wilson`, `clustered` (by a cluster
+    """How the interval was computed: `bootstrap`, `wilson`, `simultaneous` (a largest gap:
+    one interval over every pair of groups it was chosen from, by the max-t bootstrap, so
+    that picking the largest does not bias it), `clustered` (by a cluster
     such as a decision question or a passage), `clt` (mean ± z·SE with SE = sd/√n over
     per-question scores), `harness-stderr` (mean ± z·SE with the evaluation harness's own
     stderr, when it logged no per-question scores), `paired` (a paired difference),
@@ -83,18 +93,25 @@ class Disparity(CardModel):
     """Metric the disparity is computed on, e.g. `selection_rate`."""
     features: list[str]
     """Sensitive features that define the groups compared (all of them: intersectional)."""
-    comparison: Literal["between_groups", "to_reference"]
+    comparison: Literal["between_groups", "to_reference", "furthest_from_reference"]
     """`between_groups`: the largest minus the smallest group value (or smallest / largest);
-    `to_reference`: each group against the reference group."""
+    `to_reference`: each group against the reference group; `furthest_from_reference`: the
+    group whose value lies furthest from the reference group's (group - reference), for a
+    reference the author named."""
     measure: Literal["difference", "ratio"]
     """`difference` (max - min, or group - reference) or `ratio` (min / max, or
     group / reference)."""
     value: MetricValue
-    """The disparity with its CI, computed from the same bootstrap replicates as the metrics."""
+    """The disparity with its CI, computed from the same bootstrap replicates as the metrics:
+    simultaneous over all `comparisons` for a largest gap (`between_groups`,
+    `furthest_from_reference`), percentile for one group against the reference."""
+    comparisons: int | None = Field(default=None, ge=0)
+    """How many comparisons (pairs of groups with evidence) a largest gap was chosen from;
+    its interval covers them all at once."""
     group: dict[str, str] | None = None
-    """For `to_reference`: the group compared to the reference."""
+    """For `to_reference` and `furthest_from_reference`: the group compared to the reference."""
     reference: dict[str, str] | None = None
-    """For `to_reference`: the reference group."""
+    """For `to_reference` and `furthest_from_reference`: the reference group."""
     extremes: list[dict[str, str]] = Field(default_factory=list)
     """For `between_groups`: the group with the smallest and the one with the largest value,
     i.e. the groups that produce the gap."""
@@ -292,6 +309,12 @@ class DisaggregatedEvaluation(CardModel):
     equalized_odds_difference/ratio, equal_opportunity_difference."""
     fairness_groups: dict[str, list[dict[str, str]]] = Field(default_factory=dict)
     """For each fairness measure: the groups that produce it (smallest and largest value)."""
+    fairness_comparisons: dict[str, int] = Field(default_factory=dict)
+    """For each fairness measure: how many pairs of groups it was chosen from (its interval
+    is simultaneous over them all)."""
+    reference: dict[str, str] = Field(default_factory=dict)
+    """The reference group the author named, e.g. `{race: Caucasian}` (a feature may be named
+    alone); empty when none was, and each grouping is compared with its largest group."""
     insufficient_evidence: list[InsufficientEvidence] = Field(default_factory=list)
     """Group values left out of gaps, fairness measures and threshold tests because the
     count they rest on is below `min_group_size` (empty with `include_small_groups`)."""
