@@ -1,4 +1,4 @@
-"""Headlines that survive many comparisons (issue 21, point 3).
+"""Headlines that survive many comparisons.
 
 Score metrics follow the evidence rule with their own denominators; every "largest gap"
 carries a simultaneous interval over the pairs it was chosen from and says how many; "at a
@@ -98,3 +98,101 @@ def test_largest_gap_interval_covers_the_true_gap_of_equal_groups() -> None:
         unadjusted += bool(low[0] <= 0 <= high[0])
     assert covered >= 190, covered
     assert unadjusted < 190, unadjusted
+
+
+# Race × sex of a recidivism table (7,214 people): rows, share male, base rate and false
+# positive rate per race, close to the published ProPublica figures.
+RECIDIVISM = {
+    "African-American": (3696, 0.82, 0.51, 0.448),
+    "Caucasian": (2454, 0.80, 0.39, 0.235),
+    "Hispanic": (637, 0.82, 0.37, 0.194),
+    "Other": (377, 0.80, 0.36, 0.146),
+    "Asian": (32, 0.85, 0.28, 0.10),
+    "Native American": (18, 0.80, 0.50, 0.40),
+}
+
+
+def recidivism_like(seed: int = 21) -> pd.DataFrame:
+    """A recidivism-like predictions table: race, sex, two-year recidivism, a high-risk flag."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for race, (n, male, base, fpr) in RECIDIVISM.items():
+        y = (rng.random(n) < base).astype(int)
+        # high risk: false positives at the race's rate, true positives at about 0.6
+        flag = np.where(y == 1, rng.random(n) < 0.6, rng.random(n) < fpr).astype(int)
+        sex = np.where(rng.random(n) < male, "Male", "Female")
+        parts.append(
+            pd.DataFrame({"race": race, "sex": sex, "two_year_recid": y, "high_risk": flag})
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_each_attribute_leads_the_glance_with_its_reference_group() -> None:
+    """The comparison the data is known for (African-American against Caucasian false
+    positive rates) leads "at a glance"; the intersections' largest gap comes after."""
+    from cardgen.render import render
+    from cardgen.schema import ModelCard
+
+    frame = recidivism_like()
+    evaluation = evaluate(
+        frame,
+        label="two_year_recid",
+        pred="high_risk",
+        pos_label=1,
+        sensitive=["race", "sex"],
+        reference="race=Caucasian",
+        n_boot=300,
+        name="recidivism",
+    )
+    assert evaluation.reference == {"race": "Caucasian"}
+    negatives = frame[frame["two_year_recid"] == 0]
+    fpr = negatives.groupby("race")["high_risk"].mean()
+    furthest = next(
+        d
+        for d in evaluation.disparities
+        if d.comparison == "furthest_from_reference"
+        and d.metric == "false_positive_rate"
+        and d.features == ["race"]
+    )
+    assert furthest.group == {"race": "African-American"}
+    assert furthest.reference == {"race": "Caucasian"}
+    assert furthest.value.value == pytest.approx(fpr["African-American"] - fpr["Caucasian"])
+    # four races have at least 30 negatives: three comparisons with the reference
+    evidence = (negatives.groupby("race").size() >= 30).sum()
+    assert evidence == 4 and furthest.comparisons == 3
+    assert furthest.value.ci_method == "simultaneous"
+    assert furthest.value.ci_low < furthest.value.value < furthest.value.ci_high
+    # no reference named for sex or the intersections: no furthest-from-reference there
+    assert {
+        tuple(d.features)
+        for d in evaluation.disparities
+        if d.comparison == "furthest_from_reference"
+    } == {("race",)}
+    race_gap = next(
+        d
+        for d in evaluation.disparities
+        if d.comparison == "between_groups"
+        and d.measure == "difference"
+        and d.metric == "false_positive_rate"
+        and d.features == ["race"]
+    )
+    kept = fpr[negatives.groupby("race").size() >= 30]
+    assert race_gap.value.value == pytest.approx(kept.max() - kept.min())
+    assert race_gap.comparisons == 6 and race_gap.value.ci_method == "simultaneous"
+
+    card = ModelCard(name="recidivism-risk", summary="A risk flag.")
+    card.quantitative_analyses.evaluations.append(evaluation)
+    readme = render(card, "hub")
+    glance = readme.split("## At a Glance", 1)[1].split("<!-- cardgen:end at-a-glance -->")[0]
+    race = glance.index("**race** (reference race=Caucasian):")
+    sex = glance.index("**sex**:")
+    both = glance.index("**race × sex**:")
+    assert race < sex < both
+    furthest_table = glance[race:sex].split("| Furthest from race=Caucasian (group − reference)")[1]
+    row = next(
+        line for line in furthest_table.splitlines() if line.startswith("| false_positive_rate |")
+    )
+    value = fpr["African-American"] - fpr["Caucasian"]
+    assert row.startswith(f"| false_positive_rate | {value:.3f} [")
+    assert row.endswith("| race=African-American | 3 groups |")
+    assert "simultaneous 95% interval over all the pairs" in glance

@@ -43,10 +43,11 @@ INTERVAL_METHOD = (
     "zero-width one; every interval is widened where needed to contain its point estimate; "
     "any other interval of zero width is dropped (it would read as certainty). A largest "
     "gap (between groups, a fairness measure, the group furthest from a named reference) "
-    "gets a simultaneous interval over every pair of groups it was chosen from: the "
-    "studentized max-t bootstrap, whose critical value is the stated quantile of the "
-    "largest |replicate - estimate| / standard error over the pairs, so that picking the "
-    "largest of many noisy gaps does not bias it"
+    "gets a simultaneous interval over every pair of groups it was chosen from: each "
+    "group's value within c standard errors at once, c being the stated quantile of the "
+    "largest |replicate - estimate| / standard error over the groups (studentized max-t "
+    "bootstrap), and the gap's interval the range of gaps those bounds allow, so that "
+    "picking the largest of many noisy gaps does not bias it"
 )
 """How the reported intervals are made; stored in every evaluation's `details`."""
 

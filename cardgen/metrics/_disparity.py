@@ -10,11 +10,11 @@ balanced accuracy, Brier score and calibration error) is at least `min_n`; the o
 behaviour.
 
 Interval rule: a largest gap (between groups, a fairness measure, the group furthest from
-the reference) gets a simultaneous interval over every pair of groups it was chosen from
-(max-t bootstrap, `cardgen.metrics._simultaneous`); a ratio's follows from simultaneous
-intervals of the groups' values. A gap of one group to the reference gets the percentile
-bootstrap interval, widened where needed to contain the point estimate (a ratio's
-replicates can all fall below a point value of 1.0).
+the reference) gets a simultaneous interval: every group's value is bounded at once
+(max-t bootstrap, `cardgen.metrics._simultaneous`), and the interval is the range of gaps
+those bounds allow, so it holds over every pair the gap was chosen from. A gap of one
+group to the reference gets the percentile bootstrap interval, widened where needed to
+contain the point estimate (a ratio's replicates can all fall below a point value of 1.0).
 """
 
 from __future__ import annotations
@@ -26,14 +26,12 @@ import numpy as np
 from ._bootstrap import contain_point, percentile_interval
 from ._engine import Estimate, GroupingResult
 from ._simultaneous import (
-    PairBlock,
-    all_pairs,
+    GroupBlock,
     critical_value,
+    gap_interval,
     group_block,
-    largest_gap_interval,
-    pair_block,
-    pair_interval,
     ratio_interval,
+    reference_interval,
 )
 
 FEWER_THAN_TWO = "fewer than two groups with a defined value"
@@ -56,9 +54,8 @@ class Gap:
         excluded: groups left out for insufficient evidence.
         comparisons: how many pairs of groups the gap was chosen from (0: one comparison
             was made, or none).
-        blocks: the pairs and their bootstrap statistics, for joining gaps of several
+        blocks: the groups and their bootstrap statistics, for joining gaps of several
             metrics into one (equalized odds).
-        pair: the position in `blocks[0]` of the pair that gives the gap.
     """
 
     value: float
@@ -69,8 +66,7 @@ class Gap:
     high_index: int | None = None
     excluded: tuple[int, ...] = ()
     comparisons: int = 0
-    blocks: tuple[PairBlock, ...] = ()
-    pair: int | None = None
+    blocks: tuple[GroupBlock, ...] = ()
 
 
 def evidence_mask(estimate: Estimate, min_n: int) -> np.ndarray:
@@ -97,30 +93,26 @@ def _ratio(values: np.ndarray) -> np.ndarray:
     return np.where(ok, low / np.where(ok, high, 1.0), np.nan)
 
 
-def _pairs(estimate: Estimate, keep: np.ndarray, measure: str) -> PairBlock | None:
-    """Every pair of groups with evidence (a difference), or every such group (a ratio,
-    whose interval follows from the groups' own)."""
+def _block(estimate: Estimate, keep: np.ndarray) -> GroupBlock | None:
+    """The groups with evidence and their bootstrap statistics (None: fewer than two)."""
     kept = np.flatnonzero(keep)
     if len(kept) < 2:
         return None
     replicates = None
     if estimate.replicates is not None:
         replicates = np.where(keep, estimate.replicates, np.nan)
-    if measure == "ratio":
-        return group_block(estimate.value, replicates, kept)
-    first, second = all_pairs(kept)
-    return pair_block(estimate.value, replicates, first, second)
+    return group_block(estimate.value, replicates, kept)
 
 
-def _interval(
-    measure: str, blocks: list[PairBlock], chosen: tuple[int, int], ci: float
-) -> tuple[float, float]:
-    """The simultaneous interval of a largest gap, or of a smallest ratio."""
+def _interval(measure: str, blocks: list[GroupBlock], ci: float) -> tuple[float, float]:
+    """The simultaneous interval of a largest gap (or smallest ratio) chosen among the
+    blocks' groups: of the larger gap, or the smaller ratio, when there are several."""
     critical = critical_value(blocks, ci)
     if measure == "ratio":
-        return ratio_interval(blocks, critical)
-    low, high = largest_gap_interval(blocks, chosen, critical)
-    return (low, high) if np.isfinite(high) else (np.nan, np.nan)
+        bounds = [ratio_interval(b, critical) for b in blocks]
+        return min(b[0] for b in bounds), min(b[1] for b in bounds)
+    bounds = [gap_interval(b, critical) for b in blocks]
+    return max(b[0] for b in bounds), max(b[1] for b in bounds)
 
 
 def _between(estimate: Estimate, measure: str, ci: float, min_n: int = 0) -> Gap:
@@ -142,27 +134,13 @@ def _between(estimate: Estimate, measure: str, ci: float, min_n: int = 0) -> Gap
     if k < 2:
         return Gap(point, np.nan, np.nan, reason, excluded=excluded)
     low_index, high_index = int(np.nanargmin(values)), int(np.nanargmax(values))
-    block = _pairs(estimate, keep, measure)
+    block = _block(estimate, keep)
+    assert block is not None
     low = high = np.nan
-    pair = None
-    if block is not None and np.isfinite(point):
-        # All values equal: the extremes are one group, and any pair is the largest.
-        if measure == "difference" and high_index != low_index:
-            pair = block.index(high_index, low_index)
-        else:
-            pair = 0
-        low, high = _interval(measure, [block], (0, pair), ci)
+    if np.isfinite(point):
+        low, high = _interval(measure, [block], ci)
     return Gap(
-        point,
-        low,
-        high,
-        reason,
-        low_index,
-        high_index,
-        excluded,
-        k * (k - 1) // 2,
-        (block,) if block is not None else (),
-        pair,
+        point, low, high, reason, low_index, high_index, excluded, k * (k - 1) // 2, (block,)
     )
 
 
@@ -199,21 +177,21 @@ def largest_to_reference(estimate: Estimate, reference: int, ci: float, min_n: i
             else FEWER_THAN_TWO
         )
         return Gap(np.nan, np.nan, np.nan, why, excluded=excluded)
-    replicates = None
-    if estimate.replicates is not None:
-        replicates = np.where(keep, estimate.replicates, np.nan)
-    block = pair_block(
-        estimate.value, replicates, others, np.full(len(others), reference, dtype=np.int64)
+    block = _block(estimate, keep)
+    assert block is not None
+    position = {int(g): i for i, g in enumerate(block.groups)}
+    differences = estimate.value[others] - estimate.value[reference]
+    furthest = int(others[int(np.argmax(np.abs(differences)))])
+    low, high = reference_interval(
+        block, position[furthest], position[reference], critical_value([block], ci)
     )
-    furthest = int(np.argmax(np.abs(block.diff)))
-    low, high = pair_interval(block, furthest, critical_value([block], ci))
     return Gap(
-        float(block.diff[furthest]),
+        float(estimate.value[furthest] - estimate.value[reference]),
         low,
         high,
         NOT_POSITIVE,
         reference,
-        int(others[furthest]),
+        furthest,
         excluded,
         len(others),
         (block,),
@@ -313,12 +291,11 @@ def fairness_measures(intersectional: GroupingResult, ci: float, min_n: int = 0)
             )
             else b
         )
-        # One simultaneous interval over both rates' pairs: the measure is chosen from all.
+        # One simultaneous interval over both rates' groups: the measure is chosen from all.
         blocks = [*a.blocks, *b.blocks]
         low = high = np.nan
-        if np.isfinite(value) and side.pair is not None:
-            chosen = (0 if side is a else len(a.blocks), side.pair)
-            low, high = _interval(measure, blocks, chosen, ci)
+        if np.isfinite(value):
+            low, high = _interval(measure, blocks, ci)
         out[f"equalized_odds_{measure}"] = Gap(
             value,
             low,

@@ -43,8 +43,9 @@ class MetricValue(CardModel):
     """Confidence level of the interval, e.g. 0.95."""
     ci_method: CIMethod | None = None
     """How the interval was computed: `bootstrap`, `wilson`, `simultaneous` (a largest gap:
-    one interval over every pair of groups it was chosen from, by the max-t bootstrap, so
-    that picking the largest does not bias it), `clustered` (by a cluster
+    it holds over every pair of groups the gap was chosen from at once, since every group's
+    value is bounded at once by the max-t bootstrap; picking the largest does not bias it),
+    `clustered` (by a cluster
     such as a decision question or a passage), `clt` (mean ± z·SE with SE = sd/√n over
     per-question scores), `harness-stderr` (mean ± z·SE with the evaluation harness's own
     stderr, when it logged no per-question scores), `paired` (a paired difference),
@@ -182,6 +183,10 @@ class DatasetReference(CardModel):
 
     name: str
     """Human-readable name, or the Hub id (e.g. `scikit-learn/adult-census-income`)."""
+    id: str | None = None
+    """The dataset's id, by which `model-index` names it: a Hub id such as
+    `scikit-learn/adult-census-income`, or the id a spec gives (`dataset_id`); never a
+    file name. Null when unknown (the results then stay out of `model-index`)."""
     uri: str | None = None
     """Where it lives: a Hub URL, a path or a URL."""
     split: str | None = None
