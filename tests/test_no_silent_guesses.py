@@ -1,7 +1,7 @@
 """No silent guesses: probabilities given as labels, a threshold without scores and a task
 that the columns leave open are errors; every inference that remains is printed and stored.
 
-Issue 21, point 2: `cardgen evaluate p.csv --label y --pred prob --pos-label 1` with
+Before: `cardgen evaluate p.csv --label y --pred prob --pos-label 1` with
 probabilities in `prob` used to exit 0 with a regression evaluation, and `--pred pred
 --threshold 0.7` ignored the threshold.
 """

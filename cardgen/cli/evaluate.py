@@ -114,6 +114,13 @@ them against `cardgen.metrics`)."""
     "'race=White,sex=Male'; the largest group by default.",
 )
 @click.option("--name", help="Evaluation name; the file's stem by default.")
+@click.option(
+    "--dataset-id",
+    help="Id of the dataset the predictions were made on (a Hub id such as "
+    "scikit-learn/adult-census-income): model-index names the dataset by it, never by "
+    "the file name, and leaves the results out without it.",
+)
+@click.option("--split", help="Split of that dataset, e.g. test (model-index states it).")
 @engine_option(
     "Engine that aggregates the counts: auto is pandas for files up to 256 MiB, "
     "DuckDB for larger files, globs and folders (the duckdb extra), Spark for "

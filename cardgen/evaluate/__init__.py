@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import CardgenError
-from ..schema import DisaggregatedEvaluation, Inference
+from ..schema import DatasetReference, DisaggregatedEvaluation, Inference
 from ..schema.sources import EvaluateSource
 
 if TYPE_CHECKING:
@@ -119,6 +119,8 @@ def evaluate(
     engine: str = "auto",
     score_bins: int = 512,
     spark_master: str = "local[*]",
+    dataset_id: str | None = None,
+    split: str | None = None,
 ) -> DisaggregatedEvaluation:
     """Disaggregated evaluation of predictions by group and intersectional group.
 
@@ -163,6 +165,10 @@ def evaluate(
         score_bins: score-bin budget of ROC AUC, Brier score and calibration (see
             `cardgen.metrics.DEFAULT_SCORE_BINS`); 0 computes them from rows (pandas only).
         spark_master: Spark master URL when a new SparkSession is started.
+        dataset_id: id of the dataset the predictions were made on (a Hub id such as
+            `scikit-learn/adult-census-income`): the evaluation's dataset is named by it,
+            and `model-index` names it so (never by a file name).
+        split: the split of that dataset, e.g. `test`.
 
     Returns:
         The evaluation; its `threshold_tests` say whether each requirement passed.
@@ -294,6 +300,11 @@ def evaluate(
     evaluation.label_column, evaluation.prediction_column = label, pred
     evaluation.score_column = score
     evaluation.threshold = (0.5 if threshold is None else threshold) if score else None
+    if dataset_id or split:
+        # Named by its id: the file read holds predictions made on that dataset.
+        base = dataset or DatasetReference(name=evaluation.name)
+        update = {"name": dataset_id or base.name, "id": dataset_id, "split": split}
+        dataset = base.model_copy(update=update)
     evaluation.dataset = dataset
     evaluation.details["input"] = {"rows": table.n_rows, "columns": columns}
     evaluation.details["engine"] = chosen
@@ -344,6 +355,8 @@ def evaluate_source(
         engine=source.engine,
         score_bins=source.score_bins,
         spark_master=source.spark_master,
+        dataset_id=source.dataset_id,
+        split=source.split,
     )
 
 

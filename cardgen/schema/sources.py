@@ -75,6 +75,12 @@ class EvaluateSource(CardModel):
 
     data: str
     """Predictions table: CSV, Parquet or JSON Lines (or a `run` source's output)."""
+    dataset_id: str | None = None
+    """Id of the dataset the predictions were made on, e.g. the Hub id
+    `scikit-learn/adult-census-income`: `model-index` names the dataset by it (never by the
+    file name), and leaves the results out without it."""
+    split: str | None = None
+    """Split of that dataset, e.g. `test` (`model-index` states it)."""
     label: str
     """Column with the true label."""
     pred: str | None = None
