@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from cardgen import __version__
 from cardgen.cli import cli
-from cardgen.completeness import DATA_RECOMMENDED, MODEL_RECOMMENDED, completeness
+from cardgen.completeness import completeness
+from cardgen.sections import DATA_RECOMMENDED, MODEL_RECOMMENDED
 from cardgen.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,7 +118,7 @@ def test_validate_reports_each_file_and_fails_if_any_fails(runner: CliRunner) ->
         "cards/b.yml:3:1: motivaton: unknown field 'motivaton'; did you mean 'motivation'? "
         "(free-form additions go under `extra:`)"
     ]
-    assert result.output.endswith("2 spec(s) checked, 1 failed\n")
+    assert result.output.endswith("2 specs checked, 1 failed\n")
 
 
 def _example_project(folder: Path) -> Path:
@@ -154,8 +155,10 @@ def test_schema_command_writes_and_checks(runner: CliRunner) -> None:
         "data-card.schema.json",
         "dataset-profile.schema.json",
         "evaluation.schema.json",
+        "governance-card.schema.json",
         "model-card.schema.json",
         "provenance.schema.json",
+        "verification.schema.json",
     ]
     assert runner.invoke(cli, ["schema", "--check", "--out", "out"]).exit_code == 0
     Path("out/evaluation.schema.json").write_text("{}")

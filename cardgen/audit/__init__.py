@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._io import atomic_write_bytes, atomic_write_text, dumps_json
+from .._words import count
 from ..errors import CardgenError
 from ._record import (
     CardAudit,
@@ -62,7 +63,7 @@ class AuditReport:
         """Population figures per card kind (see `population`)."""
         return {
             kind: population([c for c in self.cards if c.kind == kind])
-            for kind in ("model", "data")
+            for kind in ("model", "data", "governance")
             if any(c.kind == kind for c in self.cards)
         }
 
@@ -392,7 +393,8 @@ def _bar(rate: float, width: int = 20) -> str:
 def summary_lines(report: AuditReport) -> list[str]:
     """The terminal summary: counts, completeness, fill rates with intervals, checks."""
     lines = [
-        f"audited {len(report.cards)} card(s); mean completeness {report.mean_completeness:.1f}%"
+        f"audited {count(len(report.cards), 'card')}; "
+        f"mean completeness {report.mean_completeness:.1f}%"
     ]
     counts = Counter(p["problem"] for p in report.problems)
     if counts:

@@ -10,9 +10,11 @@ from typing import Any
 
 import click
 
+from .._words import count
 from ..errors import CardgenError
 from .options import (
     confidence_option,
+    encoding_option,
     engine_option,
     min_group_size_option,
     reports_errors,
@@ -141,10 +143,12 @@ them against `cardgen.metrics`)."""
     type=click.Path(dir_okay=False),
     help="Store the evaluation as a fact of this card (cards/NAME.yaml).",
 )
+@encoding_option
 @reports_errors
 def evaluate_command(file: str, card: str | None, out: str | None, **options: Any) -> None:
-    """Disaggregated evaluation of a predictions table (CSV, Parquet or JSON Lines; with
-    --engine duckdb or spark also a glob, a hive-partitioned folder or spark:db.table).
+    """Disaggregated evaluation of a predictions table (CSV, Parquet, JSON Lines or a JSON
+    array of records; with --engine duckdb or spark also a glob, a hive-partitioned folder
+    or spark:db.table).
 
     Metrics per group and intersectional group, with confidence intervals, disparities,
     fairness measures and threshold tests.
@@ -160,6 +164,6 @@ def evaluate_command(file: str, card: str | None, out: str | None, **options: An
     failed = failed_tests(evaluation)
     if failed:
         raise CardgenError(
-            f"{len(failed)} of {len(evaluation.threshold_tests)} requirement(s) "
+            f"{len(failed)} of {count(len(evaluation.threshold_tests), 'requirement')} "
             f"failed: {', '.join(t.expression for t in failed)}"
         )

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._words import count
 from ..errors import CardgenError
 from ..metrics import (
     MISSING,
@@ -64,7 +65,7 @@ def encode_counts(
             )
         if missing:
             raise CardgenError(
-                f"{source}: column {name!r} has {missing} missing value(s); "
+                f"{source}: column {name!r} has {count(missing, 'missing value')}; "
                 f"drop or fill those rows (only sensitive features may be "
                 f"missing)"
             )

@@ -121,6 +121,7 @@ def evaluate(
     spark_master: str = "local[*]",
     dataset_id: str | None = None,
     split: str | None = None,
+    encoding: str = "utf-8",
 ) -> DisaggregatedEvaluation:
     """Disaggregated evaluation of predictions by group and intersectional group.
 
@@ -169,6 +170,8 @@ def evaluate(
             `scikit-learn/adult-census-income`): the evaluation's dataset is named by it,
             and `model-index` names it so (never by a file name).
         split: the split of that dataset, e.g. `test`.
+        encoding: text encoding of a CSV or JSON file (pandas engine; DuckDB and Spark
+            read UTF-8).
 
     Returns:
         The evaluation; its `threshold_tests` say whether each requirement passed.
@@ -186,6 +189,7 @@ def evaluate(
     from ..engines import choose_engine, engine_version
     from ..facts import collection_time, new_provenance
     from ..metrics import SCORE_METRICS, EncodedTable, disaggregate, disaggregate_cells, to_cells
+    from ..tables import check_encoding
     from ._reading import read_engine, read_pandas
     from ._result import build_evaluation, parse_reference, score_bin_details
     from ._selection import choose_metrics
@@ -218,10 +222,12 @@ def evaluate(
     if score_bins < 0:
         raise CardgenError(f"--score-bins must be 0 or more, got {score_bins}")
     chosen = choose_engine(engine, data)
+    check_encoding(encoding, chosen)
     if chosen == "pandas":
         encoded, dataset, input_hash, default_name = read_pandas(
             data,
             columns,
+            encoding=encoding,
             label=label,
             pred=pred,
             score=score,
@@ -357,6 +363,7 @@ def evaluate_source(
         spark_master=source.spark_master,
         dataset_id=source.dataset_id,
         split=source.split,
+        encoding=source.encoding,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._words import count
 from ..errors import CardgenError
 from ..metrics import (
     MISSING,
@@ -247,7 +248,7 @@ def _check_columns_complete(encoder: Encoder, source: str) -> None:
         if name in encoder.sensitive or not stats.missing:
             continue
         raise CardgenError(
-            f"{source}: column {name!r} has {stats.missing} missing value(s), first at row "
+            f"{source}: column {name!r} has {count(stats.missing, 'missing value')}, first at row "
             f"{stats.first_missing}; drop or fill those rows (only sensitive features may be "
             f"missing)"
         )

@@ -27,6 +27,7 @@ def read_pandas(
     data: pd.DataFrame | str | os.PathLike[str],
     columns: list[str],
     *,
+    encoding: str = "utf-8",
     label: str,
     pred: str | None,
     score: str | None,
@@ -36,7 +37,8 @@ def read_pandas(
     pos_label: Any,
     progress: bool,
 ) -> tuple[Encoded, DatasetReference | None, dict[str, str], str]:
-    """Rows of a frame or one file, encoded in memory (the pandas engine)."""
+    """Rows of a frame or one file (text in `encoding`), encoded in memory (the pandas
+    engine)."""
     numeric = True if task == "regression" else (False if task else None)
     encoder = Encoder(
         label=label, pred=pred, score=score, sensitive=sensitive, numeric_labels=numeric
@@ -51,7 +53,7 @@ def read_pandas(
     else:
         path = Path(data)
         source = str(path)
-        chunks = read_frames(path, columns, chunk_rows=CHUNK_ROWS)
+        chunks = read_frames(path, columns, chunk_rows=CHUNK_ROWS, encoding=encoding)
         if progress:
             from tqdm.auto import tqdm
 

@@ -372,6 +372,20 @@ def _task(task_type: str | None) -> str:
     return "multiclass" if task_type and _CLASSIFICATION.search(task_type) else "other"
 
 
+def _unique(name: str, alias: str, taken: dict[str, Any]) -> str:
+    """A metric's key in its result: its type, or, when a result reports one type twice
+    (`f1`, and `f1` named `f1 macro`), `type:name`, else `type-2`. huggingface_hub reads
+    both as results; neither may replace the other."""
+    if name not in taken:
+        return name
+    if alias and alias != name and f"{name}:{alias}" not in taken:
+        return f"{name}:{alias}"
+    number = 2
+    while f"{name}-{number}" in taken:
+        number += 1
+    return f"{name}-{number}"
+
+
 def read_model_index(
     model_index: Any,
     warnings: list[str],
@@ -451,11 +465,13 @@ def read_model_index(
                     name = f"{name}:{label}"
                 if group:
                     features = tuple(sorted(group.items()))
-                    entry["groups"].setdefault(features, {})[name] = value
+                    target = entry["groups"].setdefault(features, {})
                     if args.get("small_group") is True:
                         entry["small"].add(features)
                 else:
-                    entry["overall"][name] = value
+                    target = entry["overall"]
+                name = _unique(name, str(metric.get("name") or ""), target)
+                target[name] = value
                 if raw is not None:
                     entry["raw"][name] = raw
                 if metric.get("verified") is not None:
