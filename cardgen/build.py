@@ -149,7 +149,8 @@ class _Step:
     source: BaseModel
     inputs: list[Path]
     outputs: list[Path]
-    action: Callable[[], None]
+    action: Callable[[], list[str] | None]
+    """Runs the step; returns lines to tell the user (e.g. what an evaluation inferred)."""
 
 
 def _steps(card: Card, root: Path, progress: bool, spec: Path) -> list[_Step]:
@@ -325,14 +326,15 @@ def _run(source: Any, out: Path, root: Path, progress: bool) -> None:
     )
 
 
-def _evaluate(card_name: str, source: Any, name: str, root: Path, progress: bool) -> None:
-    from .evaluate import evaluate_source
+def _evaluate(card_name: str, source: Any, name: str, root: Path, progress: bool) -> list[str]:
+    from .evaluate import evaluate_source, inference_line
 
     # URIs (s3a://, hdfs://) go to Spark as written.
     data = source.data if "://" in source.data else str(_local(root, source.data))
     located = source.model_copy(update={"data": data})
     evaluation = evaluate_source(located, name=name, progress=progress)
     write_fact(card_name, f"evaluate-{evaluation.name}", evaluation, root)
+    return [inference_line(i, spec=True) for i in evaluation.inferences]
 
 
 def _probe(card_name: str, source: Any, root: Path, progress: bool) -> None:
@@ -457,12 +459,14 @@ def _collect(
         started = time.perf_counter()
         say(f"  {card.name}: {step.label} ...")
         try:
-            step.action()
+            told = step.action() or []
         except CardgenError as exc:
             # Name the spec entry that asked for the step, so the user knows what to edit.
             kind, _, index = step.key.partition("-")
             entry = ("sources", kind, int(index)) if index else ("sources", kind)
             raise CardgenError(f"{spec_location(result.spec, entry)}: {step.label}: {exc}") from exc
+        for line in told:
+            say(f"  {card.name}: {line}")
         say(f"  {card.name}: {step.label} done ({time.perf_counter() - started:.1f} s)")
         result.ran.append(step.label)
         new_cache[step.key] = key

@@ -20,7 +20,6 @@ import numpy as np
 from .._io import atomic_write_bytes, atomic_write_text, dumps_json
 from .._words import count
 from ..errors import CardgenError
-from ..sections import EXTRA_MODEL_SECTIONS
 from ._record import (
     CardAudit,
     audit_card,
@@ -36,7 +35,6 @@ CI_LEVEL = 0.95
 HISTOGRAM_EDGES = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
 
 __all__ = [
-    "EXTRA_MODEL_SECTIONS",
     "AuditReport",
     "CardAudit",
     "audit_card",
@@ -405,13 +403,11 @@ def summary_lines(report: AuditReport) -> list[str]:
         lines += ["", f"{kind} cards ({figures['n']}): fill rate [95% Wilson interval]"]
         for group in ("sections", "fields"):
             for name, row in figures[group].items():
-                extra = " (not in completeness)" if name in EXTRA_MODEL_SECTIONS else ""
                 lines.append(
                     f"  {_bar(row['rate'])} {100 * row['rate']:5.1f}% "
                     f"[{100 * row['ci_low']:.1f}, {100 * row['ci_high']:.1f}]  "
                     f"{group[:-1]} {name}"
                     + (f", {row['placeholder']} placeholder" if row["placeholder"] else "")
-                    + extra
                 )
         if figures["checks"]:
             lines.append(

@@ -362,6 +362,7 @@ def probe(
     default = prompts is None
     evaluation.dataset = DatasetReference(
         name="discrim-eval explicit subset (questions 0, 1, 3)" if default else path.name,
+        id="Anthropic/discrim-eval" if default else None,
         uri="https://huggingface.co/datasets/Anthropic/discrim-eval" if default else str(path),
         revision=f"sha256:{sha256_file(path)}",
         description="Anthropic discrim-eval (Tamkin et al. 2023), CC-BY-4.0." if default else None,

@@ -29,12 +29,17 @@ from ..errors import CardgenError
 from ..schema import DatasetReference, DisaggregatedEvaluation, MetricValue, ModelCard
 from ..schema.evaluation import CIMethod
 from ..schema.provenance import Provenance
-from .model_index import SOURCE_NAME, evaluation_name, reported_value, source_url
+from .model_index import (
+    HUB_DATASET_ID,
+    SOURCE_NAME,
+    dataset_id,
+    evaluation_name,
+    reported_value,
+    source_url,
+)
 
 FOLDER = ".eval_results"
 NOTES_PREFIX = "cardgen: "
-HUB_DATASET_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
-"""A Hub dataset id `org/name`: what `dataset.id` must be."""
 ENTRY_FIELDS = {
     "dataset": {"id", "task_id", "revision"},
     "value": None,
@@ -170,7 +175,7 @@ def read_entries(
                 name=evaluation_name("eval-results", hub_id),
                 task="other",
                 dataset=DatasetReference(
-                    name=hub_id, uri=dataset_url(hub_id), revision=dataset_revision
+                    name=hub_id, id=hub_id, uri=dataset_url(hub_id), revision=dataset_revision
                 ),
                 overall=overall,
                 details={"hub_source": ".eval_results", "sources": sources},
@@ -192,15 +197,6 @@ def _headline(evaluation: DisaggregatedEvaluation) -> tuple[str, MetricValue] | 
     return None
 
 
-def dataset_id(evaluation: DisaggregatedEvaluation) -> str | None:
-    """The Hub dataset id of an evaluation: its dataset name, else the record's dataset."""
-    candidates = [
-        evaluation.dataset.name if evaluation.dataset else None,
-        evaluation.record.dataset_id if evaluation.record else None,
-    ]
-    return next((c for c in candidates if c and HUB_DATASET_ID.match(c)), None)
-
-
 def entries(card: ModelCard) -> tuple[dict[str, list[EvalResultEntry]], list[str]]:
     """`.eval_results` entries of the card's LM evaluations, keyed by file name.
 
@@ -216,7 +212,7 @@ def entries(card: ModelCard) -> tuple[dict[str, list[EvalResultEntry]], list[str
         if record is None or record.harness is None or record.harness == "cardgen probe":
             continue
         headline = _headline(evaluation)
-        hub_id = dataset_id(evaluation)
+        hub_id = dataset_id(evaluation, hub_only=True)
         if headline is None or hub_id is None:
             skipped.append(
                 f"{evaluation.name}: "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from ._base import CardModel, StrList, _one_or_many
 
@@ -80,6 +80,12 @@ class EvaluateSource(CardModel):
     data: str
     """Predictions table: CSV, Parquet or JSON (Lines or an array of records), or a `run`
     source's output."""
+    dataset_id: str | None = None
+    """Id of the dataset the predictions were made on, e.g. the Hub id
+    `scikit-learn/adult-census-income`: `model-index` names the dataset by it (never by the
+    file name), and leaves the results out without it."""
+    split: str | None = None
+    """Split of that dataset, e.g. `test` (`model-index` states it)."""
     label: str
     """Column with the true label."""
     pred: str | None = None
@@ -127,6 +133,15 @@ class EvaluateSource(CardModel):
     measures and threshold tests (fairlearn's behaviour); left out by default."""
     encoding: str = "utf-8"
     """Text encoding of a CSV or JSON file (pandas engine), e.g. `cp1252` or `latin-1`."""
+
+    @model_validator(mode="after")
+    def _threshold_needs_scores(self) -> EvaluateSource:
+        if self.pred is not None and self.threshold is not None:
+            raise ValueError(
+                "`threshold` applies to `score`; `pred` gives predicted labels, which have "
+                "nothing to cut: drop `threshold`, or name the scores with `score`"
+            )
+        return self
 
 
 class ProbeSource(CardModel):

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .._words import count
-from ..audit import EXTRA_MODEL_SECTIONS, AuditReport, CardAudit
+from ..audit import AuditReport, CardAudit
 from ..render.filters import cell, inline
 from . import _charts
 from ._pages import CardPage
@@ -36,8 +36,7 @@ def card_audit_lines(card: CardAudit) -> list[str]:
         "|---|---|",
     ]
     for name, state in card.sections.items():
-        note = " (not in completeness)" if name in EXTRA_MODEL_SECTIONS else ""
-        lines.append(f"| section `{name}`{note} | {state} |")
+        lines.append(f"| section `{name}` | {state} |")
     for name, state in card.fields.items():
         lines.append(f"| field `{name}` | {state} |")
     lines.append("")
