@@ -30,7 +30,11 @@ _MODELS: dict[str, type[ModelCard] | type[DataCard] | type[GovernanceCard]] = {
 _TITLES = {"model": "Model card", "data": "Data card", "governance": "Governance card"}
 
 # Sections filled by collectors rather than by hand are left out of the skeleton.
-_GENERATED = {"quantitative_analyses.evaluations", "composition.profile"}
+_GENERATED = {
+    "quantitative_analyses.evaluations",
+    "quantitative_analyses.claims_checked",
+    "composition.profile",
+}
 _NOT_SECTIONS = {
     "schema_version",
     "kind",

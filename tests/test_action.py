@@ -380,7 +380,11 @@ def test_fail_on_threshold_builds_the_site_and_summary_then_fails_last(tmp_path:
     assert "spdx-context.jsonld" in json.loads((built / "bom.spdx.json").read_text())["@context"]
 
 
-VERIFIED_SPEC = SPEC.replace("pred: yhat", "pred: prediction")
+# model-index names a dataset by its id (an evaluation without one stays out of it)
+VERIFIED_SPEC = SPEC.replace("pred: yhat", "pred: prediction").replace(
+    "      label: y\n",
+    "      dataset_id: example/fair-predictions\n      split: test\n      label: y\n",
+)
 
 
 def _verify_project(project: Path, claimed_accuracy: float | None) -> None:

@@ -233,6 +233,9 @@ def test_an_init_card_filled_as_its_comments_say_has_no_findings(
     spec = Path("cards/c.yaml")
     filled = _filled_skeleton(spec, kind)
     filled["metadata"].update(METADATA[kind])
+    if kind == "model":  # the comment asks for paths of the model's files, beside the spec
+        Path("cards/model.skops").write_bytes(b"weights")
+        filled["model_files"] = ["model.skops"]
     # the skeleton's commented example of a local source (the hub one needs the Hub),
     # uncommented, over a real table
     rng = np.random.default_rng(0)
