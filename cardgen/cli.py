@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
+from ._cli_hub import budget_option
 from .build import BuildReport, build, write_github_files
 from .errors import CardgenError
 from .merge import load_card
@@ -511,6 +512,7 @@ def _repo_type(kind: str) -> str:
     is_flag=True,
     help="Also collect the datasets a model names (linked dataset facts).",
 )
+@budget_option
 @reports_errors
 def collect_hub_command(
     repo_id: str | None,
@@ -524,12 +526,15 @@ def collect_hub_command(
     timeout: float,
     retries: int,
     follow_datasets: bool,
+    budget: Any,
 ) -> None:
     """Collect Hub metadata, card data, prose and evaluation results of REPO_ID.
 
+    With --from-file/--author, metadata comes from listing pages and each README is
+    downloaded once, paced to the Hub's rate-limit budget (--budget).
     The token, if any, comes from HF_TOKEN or `hf auth login` and is never printed.
     """
-    from .collect import collect_hub, collect_many, list_author_repos
+    from .collect import collect_hub, collect_many
 
     batch = from_file is not None or author is not None
     if batch:
@@ -543,8 +548,8 @@ def collect_hub_command(
             endpoint,
             timeout,
             retries,
+            budget,
             collect_many,
-            list_author_repos,
         )
         return
     if card_path is None:
@@ -583,28 +588,31 @@ def _collect_batch(
     endpoint: str | None,
     timeout: float,
     retries: int,
+    budget: Any,
     collect_many: Any,
-    list_author_repos: Any,
 ) -> None:
-    from tqdm import tqdm
+    from ._cli_hub import hub_progress, request_line
 
     repos: list[str] = []
     if from_file is not None:
         repos += [line.split("#", 1)[0].strip() for line in from_file]
-    if author is not None:
-        repos += list_author_repos(author, repo_type=repo_type, endpoint=endpoint, timeout=timeout)
     repos = [r for r in dict.fromkeys(repos) if r]
-    with tqdm(total=len(repos), unit="repo", file=sys.stderr, desc="collect hub") as bar:
+    with hub_progress("collect hub", None if author else len(repos)) as (progress, on_wait):
         report = collect_many(
             repos,
+            authors=[author] if author else [],
             repo_type=repo_type,
             jobs=jobs,
             endpoint=endpoint,
             timeout=timeout,
             retries=retries,
-            progress=lambda repo, ok: bar.update(1),
+            budget=budget,
+            progress=progress,
+            on_wait=on_wait,
         )
-    click.echo(f"collected {len(report.results)} of {len(repos)} repositories")
+    total = len(report.results) + len(report.errors)
+    click.echo(f"collected {len(report.results)} of {total} repositories")
+    click.echo(request_line(total, report.requests, report.throttled, report.waited))
     for message in report.errors.values():
         click.echo(f"error: {message}", err=True)
     if report.errors:

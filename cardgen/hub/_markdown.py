@@ -159,7 +159,7 @@ _CARDGEN_MARKER_LINE = re.compile(
 )
 
 
-def parse_readme(data: bytes | str) -> ParsedReadme:
+def parse_readme(data: bytes | str, metadata: dict[str, Any] | None = None) -> ParsedReadme:
     """Decode a README, parse its front matter and split its body into sections.
 
     Problems in the input (encoding, line endings, invalid YAML, front matter that is not
@@ -167,6 +167,8 @@ def parse_readme(data: bytes | str) -> ParsedReadme:
 
     Args:
         data: the README as bytes (decoded leniently) or text.
+        metadata: the front matter as the Hub already read it (a listing's `cardData`);
+            when given it is used as is and the YAML is not parsed again.
 
     Returns:
         The parsed README.
@@ -180,10 +182,15 @@ def parse_readme(data: bytes | str) -> ParsedReadme:
         warnings.append("removed a UTF-8 byte order mark")
         text = text[1:]
     front, body = split_front_matter(text)
-    metadata: dict[str, Any] = {}
     if front is None:
         warnings.append("no YAML front matter (metadata block)")
+        metadata = {}
+    elif metadata is not None:
+        metadata = dict(metadata)
+        if not metadata:
+            warnings.append("the Hub read no metadata from the front matter (invalid YAML?)")
     else:
+        metadata = {}
         try:
             loaded = frontmatter.load(frontmatter.strip_hash_comment(front)[0])
         except frontmatter.FrontMatterError as exc:
