@@ -1036,21 +1036,46 @@ def add_copies(hub: HubServer, count: int, author: str = "bench") -> list[str]:
 
 
 def main() -> None:
-    """Serve `--copies` benchmark repos (plus the standard ones) until killed; print the URL."""
+    """Serve the standard repos, `--copies` bench/model-NNN and a `--population` of generated
+    repos (author `scale`) until stdin closes; print the URL."""
     import argparse
     import sys
 
     parser = argparse.ArgumentParser(description="Run the local test Hub.")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
     parser.add_argument("--copies", type=int, default=0, help="bench/model-NNN repos to serve")
+    parser.add_argument("--population", type=int, default=0, help="scale/model-NNNNNN repos")
+    parser.add_argument(
+        "--rate-limit",
+        action="append",
+        default=[],
+        metavar="BUCKET=N/SECONDS",
+        help="e.g. api=1000/300 or resolvers=5000/300 (the Hub's free budget)",
+    )
+    parser.add_argument("--time-scale", type=float, default=1.0, help="clock speed-up")
+    parser.add_argument("--page-size", type=int, default=1000, help="most items per page")
     args = parser.parse_args()
-    hub = HubServer(latency=args.latency).start()
+    limits = {}
+    for item in args.rate_limit:
+        bucket, _, quota = item.partition("=")
+        requests, _, window = quota.partition("/")
+        limits[bucket] = (int(requests), float(window))
+    hub = HubServer(
+        latency=args.latency,
+        rate_limits=limits,
+        time_scale=args.time_scale,
+        page_size=args.page_size,
+        record_requests=False,
+    ).start()
     populate(hub)
     add_copies(hub, args.copies)
+    if args.population:
+        hub.add_population("scale", args.population)
     print(hub.url, flush=True)
     try:
         sys.stdin.read()  # serve until stdin closes (the parent process exits or closes it)
     finally:
+        print(json.dumps({"counts": hub.counts, "throttled": hub.throttled}), flush=True)
         hub.stop()
 
 
