@@ -36,7 +36,7 @@ def budget_option(func: Any) -> Any:
     return click.option(
         "--budget",
         default=None,
-        metavar="api=N/300s,files=N/300s",
+        metavar="BUDGET",
         callback=_parse_budget,
         help=BUDGET_HELP,
     )(func)
