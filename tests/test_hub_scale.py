@@ -36,6 +36,7 @@ from cardgen.errors import CardgenError
 from cardgen.hub.bulk import LIST_EXPAND, HubReader, iter_repo_metadata
 from cardgen.hub.collect import collect_many
 from cardgen.hub.ratelimit import Pacer, Quota, parse_budget
+from cardgen.site import write_audit_site
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -208,6 +209,9 @@ def test_metadata_only_audit_costs_pages_and_fills_fields_as_a_hand_count(
     filled = sum(v == "filled" for v in card.fields.values())
     assert card.completeness == pytest.approx(100 * filled / 7)
     assert summary_lines(report)[0].startswith("audited 400 card(s) from Hub metadata only")
+    site = write_audit_site(report, hub_project / "site", build=False)
+    page = (site.parent / "docs" / "audit" / "index.md").read_text()
+    assert "of the Hub fields (from Hub metadata only: READMEs not read)" in page
 
 
 def test_hub_audit_equals_an_audit_of_the_same_readme_files(hub: HubServer, tmp_path: Path) -> None:

@@ -17,11 +17,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from ..errors import CardgenError
 from ._record import CardAudit, audit_hub_facts
 from ._report import AuditReport, HubFigures
+
+if TYPE_CHECKING:  # the Hub client loads only when a Hub audit runs
+    from ..hub.ratelimit import Quota
 
 CHECKPOINT_FORMAT = "cardgen-audit-checkpoint/1"
 
@@ -182,12 +185,14 @@ class Checkpoint:
 class CardStore(Sequence[CardAudit]):
     """The cards of a Hub audit, read back from its checkpoint file one at a time.
 
-    A sequence that holds only each card's offset in the file.
+    A sequence that holds only each card's offset in the file. It never changes, so
+    `memo` keeps what has been computed over it (the report's population tallies).
     """
 
     def __init__(self, path: Path, offsets: list[int]) -> None:
         self.path = path
         self._offsets = offsets
+        self.memo: dict[str, Any] = {}
 
     def __len__(self) -> int:
         return len(self._offsets)
@@ -232,7 +237,7 @@ def audit_hub(
     endpoint: str | None = None,
     timeout: float = 30.0,
     retries: int = 4,
-    budget: Mapping[str, Any] | None = None,
+    budget: Mapping[str, Quota] | None = None,
     time_scale: float = 1.0,
     checkpoint: str | Path | None = None,
     resume: bool = False,
@@ -357,7 +362,7 @@ def audit_hub(
         raise failures[0]
     cards, problems = journal.results()
     if temporary:
-        weakref.finalize(cards, os.unlink, str(checkpoint))
+        weakref.finalize(cards, Path(checkpoint).unlink, missing_ok=True)
     problems = sorted(
         problems + listing_problems, key=lambda p: (p["source"], p["problem"], p["message"])
     )

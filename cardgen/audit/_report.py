@@ -71,7 +71,13 @@ class AuditReport:
 
     def tallies(self) -> tuple[dict[str, PopulationTally], Any]:
         """One pass over the cards: the population tally of each kind and every card's
-        completeness."""
+        completeness (kept in the cards' `memo` when they have one: a `CardStore`, which
+        never changes, is read once for all the figures)."""
+        memo = getattr(self.cards, "memo", None)
+        if isinstance(memo, dict):
+            if "tallies" not in memo:
+                memo["tallies"] = tally_cards(self.cards)
+            return memo["tallies"]
         return tally_cards(self.cards)
 
     @property
