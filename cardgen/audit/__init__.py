@@ -18,8 +18,9 @@ import numpy as np
 
 from .._io import dumps_json
 from ..errors import CardgenError
+from ..sections import EXTRA_MODEL_SECTIONS
 from ._hub import CardStore, audit_hub, checkpoint_path
-from ._record import EXTRA_MODEL_SECTIONS, CardAudit, audit_card, audit_markdown
+from ._record import CardAudit, audit_card, audit_markdown
 from ._report import AuditReport, HubFigures, download_quartiles, population
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")

@@ -1,16 +1,17 @@
-"""Options and terminal output shared by the commands that read many Hub repositories.
+"""Options and terminal output of the commands that read many Hub repositories in bulk.
 
 It parses options and prints progress and request counts; it reads no repository itself.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 import click
+
+from .options import progress_bar
 
 BUDGET_HELP = (
     "Rate-limit budget to keep, e.g. api=1000/300s,files=5000/300s (a free account's; "
@@ -22,8 +23,8 @@ BUDGET_HELP = (
 def _parse_budget(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
     if value is None:
         return None
-    from .errors import CardgenError
-    from .hub.ratelimit import parse_budget
+    from ..errors import CardgenError
+    from ..hub.ratelimit import parse_budget
 
     try:
         return parse_budget(value)
@@ -44,17 +45,13 @@ def budget_option(func: Any) -> Any:
 
 @contextmanager
 def hub_progress(
-    desc: str, total: int | None, *, quiet: bool = False, initial: int = 0
+    desc: str, total: int | None, *, quiet: bool = False
 ) -> Iterator[tuple[Callable[[str, bool], None], Callable[[str, float, str], None]]]:
     """A progress bar on stderr: (per-repository callback, budget-wait callback).
 
     A wait for the rate-limit budget shows as the bar's postfix until requests flow again.
     """
-    from tqdm import tqdm
-
-    with tqdm(
-        total=total, initial=initial, unit="repo", file=sys.stderr, desc=desc, disable=quiet
-    ) as bar:
+    with progress_bar(total, desc, disable=quiet) as bar:
 
         def on_wait(resource: str, seconds: float, why: str) -> None:
             name = "API" if resource == "api" else "file"

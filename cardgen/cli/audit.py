@@ -1,31 +1,28 @@
-"""The `cardgen audit` and `cardgen crosswalk` commands: parse options, call the library, print.
+"""`cardgen audit`: how well many cards are documented, from files or Hub repositories.
 
-No audit or crosswalk logic lives here.
+It parses and prints; the audit is `cardgen.audit`'s.
 """
 
 from __future__ import annotations
 
-import json
 import sys
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ._cli_hub import budget_option, hub_progress, request_line
-from .errors import CardgenError
-
-
-def _reports_errors(func: Any) -> Any:
-    # cli.py imports this module at its end; take its error printer when a command runs.
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .cli import reports_errors
-
-        return reports_errors(func)(*args, **kwargs)
-
-    return wrapper
+from ..errors import CardgenError
+from .hub_batch import budget_option, hub_progress, request_line
+from .options import (
+    endpoint_option,
+    facts_option,
+    jobs_option,
+    path_option,
+    percent_option,
+    quiet_option,
+    reports_errors,
+    timeout_option,
+)
 
 
 @click.command("audit")
@@ -50,53 +47,20 @@ def _reports_errors(func: Any) -> Any:
     show_default=True,
     help="Repository type for --from-file and --author.",
 )
-@click.option(
-    "--jobs",
-    type=click.IntRange(1, 64),
-    default=None,
-    help="Hub: concurrent requests (default 8); files: worker processes (CPUs).",
+@jobs_option("Hub: concurrent requests (default 8); files: worker processes (CPUs).")
+@endpoint_option("Hub address (default: HF_ENDPOINT or https://huggingface.co).")
+@timeout_option
+@facts_option("Project folder whose .cardgen/ facts are merged into specs.")
+@path_option(
+    "--out", file_okay=False, help_text="Write audit.json and audit.parquet into this folder."
 )
-@click.option(
-    "--endpoint",
-    envvar="HF_ENDPOINT",
-    default=None,
-    help="Hub address (default: HF_ENDPOINT or https://huggingface.co).",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=30.0,
-    show_default=True,
-    help="Seconds to wait for each Hub answer.",
-)
-@click.option(
-    "--facts",
-    "root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Project folder whose .cardgen/ facts are merged into specs.",
-)
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Write audit.json and audit.parquet into this folder.",
-)
-@click.option(
+@path_option(
     "--site",
     "site_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Write and build a MkDocs site of the audit in this folder.",
+    file_okay=False,
+    help_text="Write and build a MkDocs site of the audit in this folder.",
 )
-@click.option(
-    "--fail-under",
-    type=click.FloatRange(0, 100),
-    default=None,
-    metavar="PCT",
-    help="Exit 1 when the mean completeness is below PCT percent.",
-)
+@percent_option("--fail-under", "PCT", "Exit 1 when the mean completeness is below PCT percent.")
 @click.option(
     "--metadata-only",
     is_flag=True,
@@ -110,8 +74,8 @@ def _reports_errors(func: Any) -> Any:
     "(.cardgen/_audit/ under --facts), reading no finished repository again.",
 )
 @budget_option
-@click.option("--quiet", "-q", is_flag=True, help="Print only the totals.")
-@_reports_errors
+@quiet_option("Print only the totals.")
+@reports_errors
 def audit_command(
     paths: tuple[Path, ...],
     from_file: Any,
@@ -143,7 +107,7 @@ def audit_command(
     --metadata-only), paced to the Hub's rate-limit budget. Each finished repository is
     checkpointed; --resume continues an interrupted run.
     """
-    from .audit import audit_paths, summary_lines, write_outputs
+    from ..audit import audit_paths, summary_lines, write_outputs
 
     sources = sum(bool(x) for x in (paths, from_file, authors))
     if sources != 1:
@@ -180,7 +144,7 @@ def audit_command(
         for path in write_outputs(report, out):
             click.echo(f"wrote {path}")
     if site_dir is not None:
-        from .site import write_audit_site
+        from ..site import write_audit_site
 
         click.echo(f"wrote the audit site {write_audit_site(report, site_dir)}")
     if report.hub is not None:
@@ -218,22 +182,20 @@ def _audit_hub(
     budget: Any,
     quiet: bool,
 ) -> tuple[Any, Path]:
-    from .audit import audit_hub, checkpoint_path
+    from ..audit import audit_hub, checkpoint_path
+    from ..hub.collect import listed_repos, repo_type_of
 
-    ids: list[str] = []
-    if from_file is not None:
-        ids = [line.split("#", 1)[0].strip() for line in from_file]
-        ids = [i for i in ids if i]
-        if not ids:
-            raise CardgenError("no repositories to audit")
-    repo_type = "dataset" if kind == "dataset" else "model"
+    ids = listed_repos(from_file, None) if from_file is not None else []
+    if from_file is not None and not ids:
+        raise CardgenError("no repositories to audit")
+    repo_type = repo_type_of(kind)
     checkpoint = checkpoint_path(root, ids, authors, repo_type, metadata_only)
     if not quiet:
         click.echo(
             f"checkpoint: {checkpoint} (if interrupted, run the same command with --resume)",
             err=True,
         )
-    with hub_progress("audit hub", len(set(ids)) or None, quiet=quiet) as (progress, on_wait):
+    with hub_progress("audit hub", len(ids) or None, quiet=quiet) as (progress, on_wait):
         report = audit_hub(
             ids,
             authors=authors,
@@ -251,63 +213,3 @@ def _audit_hub(
     if report.hub is not None and report.hub.resumed:
         click.echo(f"resumed: {report.hub.resumed:,} repositories were already done", err=True)
     return report, checkpoint
-
-
-@click.command("crosswalk")
-@click.argument("card", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--regime",
-    "names",
-    multiple=True,
-    metavar="NAME",
-    help="Regime to check (repeatable; default: all). Unknown names list the known.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["md", "json"]),
-    default="md",
-    show_default=True,
-    help="Markdown tables or JSON.",
-)
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write here instead of printing.",
-)
-@click.option(
-    "--facts",
-    "root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Project folder holding the .cardgen/ facts.",
-)
-@_reports_errors
-def crosswalk_command(
-    card: Path, names: tuple[str, ...], fmt: str, out: Path | None, root: Path
-) -> None:
-    """Regulation crosswalk of a model card: each regime item satisfied, unknown or n/a.
-
-    Regimes: EU AI Act Annexes IV, XI and XII, the GPAI Code of Practice's Model
-    Documentation Form and NIST AI 600-1. A satisfied item names the card field that
-    answers it; a not-applicable one says why.
-
-    CARD is a model card spec; its `regulatory:` flags (high_risk_system,
-    general_purpose, open_source, systemic_risk, product_component, scope) decide what
-    applies.
-    """
-    from ._io import atomic_write_text, dumps_json
-    from .crosswalk import crosswalk, crosswalk_markdown, select_regimes
-    from .merge import load_card
-
-    select_regimes(list(names))  # an unknown name fails before the card is read
-    results = crosswalk(load_card(card, root), list(names))
-    text = dumps_json(results) if fmt == "json" else crosswalk_markdown(results)
-    if out is None:
-        click.echo(text, nl=False)
-        return
-    atomic_write_text(out, text)
-    totals = {s: sum(r["counts"][s] for r in results) for s in results[0]["counts"]}
-    click.echo(f"wrote {out}: " + json.dumps(totals))
