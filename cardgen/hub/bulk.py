@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from huggingface_hub import hf_hub_url
 from huggingface_hub.errors import (
@@ -33,8 +33,6 @@ from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_st
 from ..errors import CardgenError, HubError
 from ._http import RETRY_STATUS, explain, httpx2, retry_after_seconds
 from .ratelimit import Pacer
-
-T = TypeVar("T")
 
 PAGE_SIZE = 1000
 """Repositories per listing page asked for (`limit`); the Hub sends at most 1,000."""
@@ -155,19 +153,17 @@ class HubReader:
 
     # -- requests ------------------------------------------------------------------------
 
-    def _send(self, resource: str, request: Callable[[], T], *, retry_timeouts: bool) -> T:
-        """Run `request` within the budget, retrying what is worth retrying."""
+    def _send(self, resource: str, request: Callable[[], Any], *, retry_timeouts: bool) -> Any:
+        """Send `request` (a GET giving an httpx response) within the budget; retry what is
+        worth retrying; raise huggingface_hub's error for a failed answer."""
         attempt = 0
         while True:
             ticket = self.pacer.acquire(resource)
             try:
-                result = request()
-                if isinstance(result, httpx2.Response):
-                    hf_raise_for_status(result)
-                    self.pacer.release(resource, result.headers, result.status_code, ticket)
-                else:
-                    self.pacer.release(resource, None, 200, ticket)
-                return result
+                response = request()
+                hf_raise_for_status(response)
+                self.pacer.release(resource, response.headers, response.status_code, ticket)
+                return response
             except HfHubHTTPError as exc:
                 answer = exc.response
                 status = answer.status_code if answer is not None else None
