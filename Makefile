@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
-	$(BIN)/python -m pip install --quiet -e ".[dev,ml,lm,duckdb,spark]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,ml,lm,duckdb,spark,sign]"
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed

@@ -26,8 +26,8 @@ from .checks import spec_location
 from .errors import CardgenError, Problem, SpecError
 from .facts import facts_dir, write_fact
 from .merge import load_card
-from .render import write_rendered
-from .schema import DataCard, ModelCard, ThresholdTest
+from .render import BOM_FILES, write_rendered
+from .schema import DataCard, GovernanceCard, ModelCard, ThresholdTest
 from .spec import Card
 from .validate import spec_files, validate_paths
 
@@ -48,6 +48,8 @@ class CardBuild:
     unchanged: list[Path] = field(default_factory=list)
     tests_passed: int = 0
     tests_failed: list[ThresholdTest] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """Model files that changed since the card last recorded them, one line each."""
 
 
 @dataclass
@@ -144,6 +146,8 @@ class _Step:
 def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
     """The collector runs a spec asks for, in dependency order (run before evaluate)."""
     steps: list[_Step] = []
+    if isinstance(card, GovernanceCard):
+        return steps  # written by people only: nothing to collect
     sources = card.sources
     if sources.hub is not None:
         hub = sources.hub
@@ -159,13 +163,7 @@ def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
         )
     if isinstance(card, ModelCard):
         for i, run in enumerate(card.sources.run):
-            from ._paths import default_output
-
-            out = (
-                _local(root, run.output)
-                if run.output
-                else default_output(str(_local(root, run.data)))
-            )
+            out = _run_output(run, root)
             steps.append(
                 _Step(
                     f"run {run.model}",
@@ -232,6 +230,34 @@ def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
                 )
             )
     return steps
+
+
+def _run_output(run: Any, root: Path) -> Path:
+    """The predictions table a `sources.run` entry writes."""
+    from ._paths import default_output
+
+    return _local(root, run.output) if run.output else default_output(str(_local(root, run.data)))
+
+
+def _bind(card: Card, spec: Path, root: Path) -> list[str]:
+    """Record the SHA-256 of the model files a card describes: those its `model_files`
+    name, else those its `sources.run` entries loaded. Returns a warning per file that
+    changed since the card last recorded it."""
+    if not isinstance(card, ModelCard):
+        return []
+    from .binding import hash_model_files, record_model_files, run_model_files
+
+    if card.model_files:
+        current = hash_model_files(card, spec)
+    else:
+        from .collect.run import provenance_path
+
+        sidecars = [provenance_path(_run_output(run, root)) for run in card.sources.run]
+        current = run_model_files(sidecars, spec)
+    return [
+        f"{spec}: {line}; the card now records the file as it is"
+        for line in record_model_files(card, spec, root, current)
+    ]
 
 
 def _with_engine(card: Card, engine: str | None) -> Card:
@@ -361,12 +387,16 @@ def _collect(
         atomic_write_text(facts_dir(card.name, root) / CACHE_FILE, dumps_json(new_cache))
 
 
-def _render(card_spec: Path, root: Path, out_dir: Path, result: CardBuild) -> Card:
+def _render(
+    card_spec: Path, root: Path, out_dir: Path, result: CardBuild, bom: tuple[str, ...] = ()
+) -> Card:
     card = load_card(card_spec, root)
     target = out_dir / card.name
     formats = [("hub", "README.md"), ("json", "card.json")]
     if isinstance(card, DataCard):
         formats.append(("croissant", "croissant.json"))
+    if not isinstance(card, GovernanceCard):  # a BOM lists a model's or a dataset's parts
+        formats += [(fmt, BOM_FILES[fmt]) for fmt in bom]
     for fmt, filename in formats:
         written = write_rendered(card, fmt, target / filename)  # type: ignore[arg-type]
         (result.changed if written.changed else result.unchanged).append(written.path)
@@ -393,6 +423,7 @@ def build(
     progress: bool = True,
     say: Progress = lambda message: None,
     engine: str | None = None,
+    bom: tuple[str, ...] | list[str] = (),
 ) -> BuildReport:
     """Collect, render and publish every card spec in `cards_dir`.
 
@@ -400,8 +431,11 @@ def build(
     only when its settings or input files changed since the last build (a cache keyed by
     their hashes in `.cardgen/<card>/cache.json`); Hub sources run when their facts are missing or
     with `refresh`. Then every card is rendered to `out/<name>/` (README.md, card.json,
-    croissant.json for data cards), and the site's MkDocs project is written to
-    `site_project` and built (into its `public/`) when a page changed.
+    croissant.json for data cards, and the bills of materials `bom` asks for); a model
+    card's model files are hashed first (a changed file is a warning in the report), and
+    the site's MkDocs project is written to `site_project` and built (into its `public/`)
+    when a page changed. Governance cards collect nothing; the cards they govern must be
+    among the specs (checked first).
 
     Args:
         cards_dir: folder of specs.
@@ -412,6 +446,8 @@ def build(
         progress: show progress bars of long collectors.
         say: receives one line per step, for progress reporting.
         engine: engine for the evaluations (and profiles) whose spec leaves it at `auto`.
+        bom: bills of materials to write beside each card: `cyclonedx` (`bom.cdx.json`)
+            and/or `spdx` (`bom.spdx.json`).
 
     Returns:
         What was run, written and tested.
@@ -439,21 +475,19 @@ def build(
                 f"{names[r.card.name]}; names must be unique"
             )
         names[r.card.name] = r.path
+    unknown = sorted(set(bom) - set(BOM_FILES))
+    if unknown:
+        raise CardgenError(f"unknown bill of materials {unknown[0]!r}; expected cyclonedx or spdx")
     out_dir = _local(root, str(out))
     builds = []
     for r in results:
         assert r.card is not None
         result = CardBuild(r.card.name, r.card.kind, r.path)
         say(f"{r.card.name} ({r.card.kind} card)")
-        _collect(
-            _with_engine(resolve_sources(r.card, r.path, root), engine),
-            root,
-            result,
-            say,
-            refresh,
-            progress,
-        )
-        _render(r.path, root, out_dir, result)
+        resolved = _with_engine(resolve_sources(r.card, r.path, root), engine)
+        _collect(resolved, root, result, say, refresh, progress)
+        result.warnings.extend(_bind(resolved, r.path, root))
+        _render(r.path, root, out_dir, result, tuple(dict.fromkeys(bom)))
         builds.append(result)
     site_dir, rebuilt = None, False
     if site_project is not None:

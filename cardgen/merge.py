@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from .collect import withhold_personal_values
 from .errors import CardgenError
 from .facts import facts_dir, read_facts
-from .schema import DataCard, DisaggregatedEvaluation, ModelCard
+from .schema import DataCard, DisaggregatedEvaluation, GovernanceCard, ModelCard, ModelFiles
 from .schema.profile import DatasetProfile
 from .spec import Card, load_spec
 
@@ -77,6 +77,8 @@ def merge_facts(card: Card, facts: dict[str, Any], folder: Path) -> Card:
             )
         elif key == "hub" and isinstance(merged, ModelCard):
             _fill_hub_metadata(merged, data)
+        elif key == "model-files" and isinstance(merged, ModelCard) and not merged.file_digests:
+            merged.file_digests = _validated(ModelFiles, data, where, "model-files").files
         elif (
             key.startswith("profile-")
             and isinstance(merged, DataCard)
@@ -96,7 +98,9 @@ def merge_facts(card: Card, facts: dict[str, Any], folder: Path) -> Card:
     return merged
 
 
-def load_card(spec_path: str | Path, root: str | Path = ".") -> ModelCard | DataCard:
+def load_card(
+    spec_path: str | Path, root: str | Path = "."
+) -> ModelCard | DataCard | GovernanceCard:
     """Load a spec and merge the facts collected for it under `root/.cardgen/<name>/`.
 
     Raises:

@@ -66,6 +66,34 @@ DATA_RECOMMENDED: tuple[str, ...] = (
     "maintenance.update_policy",
 )
 
+GOVERNANCE_RECOMMENDED: tuple[str, ...] = (
+    "summary",
+    "governs.models|governs.datasets",
+    "goals_and_values.overview",
+    "goals_and_values.values",
+    "organisation.leads",
+    "organisation.decision_process",
+    "funding_and_compute.funding",
+    "funding_and_compute.compute",
+    "data_governance.consent",
+    "data_governance.opt_out",
+    "data_governance.personal_data",
+    "data_governance.data_licensing",
+    "data_governance.copyright_policy",
+    "data_governance.training_content_summary",
+    "licensing_and_release.model_license",
+    "licensing_and_release.release_strategy",
+    "contact_and_accountability.contact",
+    "contact_and_accountability.accountable",
+)
+
+RECOMMENDED: dict[str, tuple[str, ...]] = {
+    "model": MODEL_RECOMMENDED,
+    "data": DATA_RECOMMENDED,
+    "governance": GOVERNANCE_RECOMMENDED,
+}
+"""The recommended sections of each kind of card."""
+
 
 def normalize_heading(heading: str) -> str:
     """A heading as the tables key it: lower case, no emphasis, `and` as `&`."""
@@ -190,10 +218,85 @@ DATA_SECTIONS = _table(
 """Normalized heading -> data-card field, from the Hub dataset template and its variants."""
 
 
+GOVERNANCE_TAG = "governance-card"
+"""Hub tag every governance README carries; the audit recognises a governance card by it."""
+
+GOVERNANCE_SECTIONS = _table(
+    {
+        # Per field: the governance templates' heading first, then the headings of BigCode's
+        # governance card (and a few plain variants).
+        "goals_and_values.overview": ("Goals and Values", "Project Overview", "Overview"),
+        "goals_and_values.goals": ("Goals", "Project Goals"),
+        "goals_and_values.values": ("Values", "Project Values"),
+        "organisation.structure": ("Structure", "Project Organisation", "Project Organization"),
+        "organisation.membership": ("Membership", "Participation"),
+        "organisation.decision_process": ("Decision Process", "Decision Processes"),
+        "funding_and_compute.funding": ("Funding", "Funding and Resources"),
+        "funding_and_compute.compute": ("Compute", "Compute Resources"),
+        "data_governance.data_management": (
+            "Data Management",
+            "Data Collection and Management Plan",
+        ),
+        "data_governance.consent": ("Consent", "Consent of Data Subjects"),
+        "data_governance.opt_out": ("Opt-out", "Opt-out Process"),
+        "data_governance.personal_data": ("Personal Data", "Private Information Handling"),
+        "data_governance.data_licensing": ("Data Licensing",),
+        "data_governance.copyright_policy": ("Copyright Policy", "Copyright"),
+        "data_governance.training_content_summary": ("Training Content Summary",),
+        "licensing_and_release.model_license": ("Model Licensing", "Model License"),
+        "licensing_and_release.use_restrictions": ("Use Restrictions",),
+        "licensing_and_release.release_strategy": ("Release Strategy", "Model Release"),
+        "licensing_and_release.release_stages": ("Release Stages",),
+        "licensing_and_release.attribution": ("Attribution",),
+        "contact_and_accountability.contact": ("Contact and Accountability", "Contact"),
+        "contact_and_accountability.reporting": ("Reporting",),
+    }
+)
+"""Normalized heading -> governance-card field, from the governance templates and BigCode's
+project governance card."""
+
+GOVERNANCE_LABELS: dict[str, str] = {
+    "Model cards": "governs.models",
+    "Data cards": "governs.datasets",
+    "Led by": "organisation.leads",
+    "Provider": "organisation.provider",
+    "Decisions taken by": "organisation.decision_makers",
+    "Funded by": "funding_and_compute.funders",
+    "Model license": "licensing_and_release.model_license",
+    "Accountable": "contact_and_accountability.accountable",
+}
+"""`- **Label:** value` lines of the governance templates, and the field each shows."""
+
+_NUMBERING = re.compile(r"^\s*\d+(?:\.[0-9a-z]+)*\.?\s+", re.IGNORECASE)
+_LABEL_LINE = re.compile(r"^\s*[-*]\s+\*\*(?P<label>[^*]+?):\*\*\s*(?P<value>.*)$")
+
+
 def section_field(heading: str, kind: str) -> str | None:
-    """The card field a section with this heading fills (`model` or `data` card), if any."""
+    """The card field a section with this heading fills (`model`, `data` or `governance`
+    card), if any.
+
+    A governance heading's numbering (`2.a. Consent`) is ignored: BigCode's governance card
+    numbers its sections.
+    """
+    if kind == "governance":
+        return GOVERNANCE_SECTIONS.get(normalize_heading(_NUMBERING.sub("", heading)))
     table = DATA_SECTIONS if kind == "data" else MODEL_SECTIONS
     return table.get(normalize_heading(heading))
+
+
+def label_fields(body: str) -> tuple[dict[str, str], str]:
+    """The `- **Label:** value` lines of a governance README section and the fields they
+    show (`Led by` -> `organisation.leads`), and the section's other text."""
+    found: dict[str, str] = {}
+    rest: list[str] = []
+    for line in body.split("\n"):
+        match = _LABEL_LINE.match(line)
+        path = GOVERNANCE_LABELS.get(match.group("label").strip()) if match else None
+        if match and path:
+            found[path] = match.group("value")
+        else:
+            rest.append(line)
+    return found, "\n".join(rest)
 
 
 MODEL_ORDER: dict[str, str] = {

@@ -87,6 +87,7 @@ def test_inputs_reach_scripts_only_through_env() -> None:
         "create-pr",
         "fail-on-threshold",
         "engine",
+        "bom",
         "python-version",
         "compare-baseline",
         "compare-new",
@@ -342,6 +343,13 @@ def test_fail_on_threshold_builds_the_site_and_summary_then_fails_last(tmp_path:
     assert (project / "site-project" / "public" / "index.html").is_file()
     assert "accuracy>=0.99" in Path(env["GITHUB_STEP_SUMMARY"]).read_text()
     passing, _ = run_action(
-        {"cards": "cards", "fail-on-threshold": "false"}, cwd=project, env=env, tmp=tmp_path
+        {"cards": "cards", "fail-on-threshold": "false", "bom": "cyclonedx, spdx"},
+        cwd=project,
+        env=env,
+        tmp=tmp_path,
     )
     assert passing.failed_step is None and passing.ran == ["compare", "build"]
+    # the `bom` input: both bills of materials beside the card
+    built = project / "build" / "cards" / "fair-demo"
+    assert json.loads((built / "bom.cdx.json").read_text())["specVersion"] == "1.6"
+    assert "spdx-context.jsonld" in json.loads((built / "bom.spdx.json").read_text())["@context"]

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from cardgen import __version__
 from cardgen.cli import cli
-from cardgen.completeness import DATA_RECOMMENDED, MODEL_RECOMMENDED, completeness
+from cardgen.completeness import completeness
+from cardgen.sections import DATA_RECOMMENDED, MODEL_RECOMMENDED
 from cardgen.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,6 +155,7 @@ def test_schema_command_writes_and_checks(runner: CliRunner) -> None:
         "data-card.schema.json",
         "dataset-profile.schema.json",
         "evaluation.schema.json",
+        "governance-card.schema.json",
         "model-card.schema.json",
         "provenance.schema.json",
     ]

@@ -25,7 +25,7 @@ from cardgen.errors import CardgenError
 from cardgen.facts import write_fact
 from cardgen.hub.model_index import evaluation_results
 from cardgen.render import render, write_rendered
-from cardgen.schema import DataCard, DisaggregatedEvaluation, ModelCard
+from cardgen.schema import DataCard, DisaggregatedEvaluation, GovernanceCard, ModelCard
 from cardgen.schema.profile import DatasetProfile
 from cardgen.spec import load_spec
 
@@ -68,7 +68,15 @@ def adult_data_card() -> DataCard:
     return card
 
 
+def adult_governance_card() -> GovernanceCard:
+    card = load_spec(EXAMPLES / "adult-example.yaml")
+    assert isinstance(card, GovernanceCard)
+    return card
+
+
 CASES = {
+    "adult-example.README.md": (adult_governance_card, "hub"),
+    "adult-example.page.md": (adult_governance_card, "page"),
     "adult-income.README.md": (real_adult_model_card, "hub"),
     "adult-income.page.md": (real_adult_model_card, "page"),
     "adult-income.json": (real_adult_model_card, "json"),

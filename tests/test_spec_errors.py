@@ -57,7 +57,7 @@ BAD_SPECS = [
     (
         "bad-kind",
         "kind: modle\nname: x\n",
-        ":1:7: kind: `kind` must be `model` or `data`, got 'modle'",
+        ":1:7: kind: `kind` must be `model`, `data` or `governance`, got 'modle'",
     ),
     (
         "duplicate-key",

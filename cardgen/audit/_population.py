@@ -152,14 +152,14 @@ def quartile_edges(downloads: Any) -> Any:
 
 
 def tally_cards(cards: Iterable[CardAudit]) -> tuple[dict[str, PopulationTally], Any]:
-    """One pass over the cards: a tally per kind (`model`, then `data`) and every card's
-    completeness, in order."""
+    """One pass over the cards: a tally per kind (`model`, `data`, then `governance`) and
+    every card's completeness, in order."""
     tallies: dict[str, PopulationTally] = {}
     completeness = array("d")
     for card in cards:
         tallies.setdefault(card.kind, PopulationTally()).add(card)
         completeness.append(card.completeness)
     ordered: dict[str, PopulationTally] = {
-        kind: tallies[kind] for kind in ("model", "data") if kind in tallies
+        kind: tallies[kind] for kind in ("model", "data", "governance") if kind in tallies
     }
     return ordered, completeness

@@ -23,6 +23,7 @@ from . import (
     render,
     run,
     schema,
+    sign,
     site,
     skeleton,
     validate,
@@ -56,6 +57,8 @@ cli.add_command(site.site_group)
 cli.add_command(compare.compare_command)
 cli.add_command(audit.audit_command)
 cli.add_command(crosswalk.crosswalk_command)
+cli.add_command(sign.sign_command)
+cli.add_command(sign.verify_signature_command)
 
 
 def main() -> None:

@@ -25,6 +25,8 @@ from .options import (
 def print_build(report: BuildReport) -> None:
     """Each card's steps, files and threshold tests, and the site's state."""
     for card in report.cards:
+        for warning in card.warnings:
+            click.echo(f"warning: {warning}", err=True)
         total = card.tests_passed + len(card.tests_failed)
         tests = (
             f"{len(card.tests_failed)} of {total} threshold tests FAILED"
@@ -57,6 +59,13 @@ def print_build(report: BuildReport) -> None:
 )
 @no_site_option
 @click.option(
+    "--bom",
+    type=click.Choice(["cyclonedx", "spdx"]),
+    multiple=True,
+    help="Also write a bill of materials beside each card: cyclonedx (OUT/NAME/bom.cdx.json) "
+    "or spdx (OUT/NAME/bom.spdx.json); repeatable.",
+)
+@click.option(
     "--refresh", is_flag=True, help="Run every source again, even when its inputs are unchanged."
 )
 @click.option("--no-fail", is_flag=True, help="Report failed threshold tests but exit 0.")
@@ -72,6 +81,7 @@ def build_command(
     out: Path,
     site_project: Path,
     no_site: bool,
+    bom: tuple[str, ...],
     refresh: bool,
     no_fail: bool,
     quiet: bool,
@@ -92,6 +102,7 @@ def build_command(
         progress=not quiet,
         say=say(quiet),
         engine=engine,
+        bom=bom,
     )
     print_build(report)
     write_github_files(report)

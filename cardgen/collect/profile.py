@@ -706,7 +706,7 @@ def profile_for_card(
 
     spec = load_spec(card) if card is not None else None
     if spec is not None and not sensitive and label is None:
-        for source in getattr(spec.sources, "profile", []):
+        for source in getattr(getattr(spec, "sources", None), "profile", []):
             if Path(source.data) == Path(data):
                 sensitive, label = tuple(source.sensitive), source.label
     result = profile(data, sensitive=sensitive, label=label, **options)

@@ -17,8 +17,9 @@ The sidecar `<out>.provenance.json` holds `provenance` (a `Provenance`: model ur
 — Hub commit sha or `sha256:` of the model files —, SHA-256 of every input file, device name,
 library versions, time) and `run` (data revision and split, rows, columns, task, classes and
 positive class, device, dtype, batch size, max length, padding tokens, rows at max length,
-seconds, rows/s). Only the sidecar holds timing and the time of the run, so the same model,
-data and options give the same table bytes on the same device.
+seconds, rows/s, and `model_files`: path, SHA-256 and size of each local model file
+loaded). Only the sidecar holds timing and the time of the run, so the same model, data
+and options give the same table bytes on the same device.
 """
 
 from __future__ import annotations
@@ -334,5 +335,12 @@ def _record(
         else None,
         "seconds": round(seconds, 6),
         "rows_per_second": round(rows / seconds, 3) if seconds > 0 else None,
+        # The local files of the model that made these predictions, so that a card built
+        # from them can say which files it describes (a Hub model is named by its sha).
+        "model_files": [
+            {"path": path, "sha256": digest, "size": Path(path).stat().st_size}
+            for path, digest in sorted(described.input_sha256.items())
+            if Path(path).is_file()
+        ],
     }
     return {"provenance": provenance.model_dump(mode="json"), "run": run_settings}

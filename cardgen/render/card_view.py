@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..completeness import section_state
-from ..schema import DataCard, ModelCard
+from ..schema import Card
 from ..sections import lookup
 
 _E = "ethical_considerations."
@@ -114,6 +114,9 @@ SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
             "biases_and_limitations.limitations",
         ),
     },
+    "governance": {
+        "governs": ("governs.models", "governs.datasets"),
+    },
 }
 """The fields each rendered section shows, by card kind: the section is filled when any is."""
 
@@ -122,7 +125,7 @@ SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
 class CardView:
     """A card with the one answer to "is this section written?" for its templates."""
 
-    card: ModelCard | DataCard
+    card: Card
 
     def state(self, name: str) -> str:
         """`filled`, `placeholder` or `empty` for a section of `SECTIONS` or a dotted field."""
@@ -146,6 +149,6 @@ class CardView:
             return None
 
 
-def card_view(card: ModelCard | DataCard) -> CardView:
+def card_view(card: Card) -> CardView:
     """The view the card templates receive as `view`."""
     return CardView(card)

@@ -16,11 +16,13 @@ from .evaluation import (
     MetricValue,
     ThresholdTest,
 )
+from .files import FileDigest, ModelFiles
+from .governance_card import GovernanceCard
 from .model_card import HubModelMetadata, ModelCard
 from .provenance import Provenance
 from .sources import DataSources, EvaluateSource, HubSource, ModelSources
 
-Card = ModelCard | DataCard
+Card = ModelCard | DataCard | GovernanceCard
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -34,6 +36,8 @@ __all__ = [
     "EvaluateSource",
     "EvaluationRecord",
     "ExtraSection",
+    "FileDigest",
+    "GovernanceCard",
     "GroupResult",
     "HubDatasetMetadata",
     "HubModelMetadata",
@@ -41,6 +45,7 @@ __all__ = [
     "InsufficientEvidence",
     "MetricValue",
     "ModelCard",
+    "ModelFiles",
     "ModelSources",
     "Provenance",
     "ThresholdTest",

@@ -32,7 +32,7 @@ from ..validate import spec_files
 from . import _audit, _charts, _history
 from ._audit import write_audit_site
 from ._mkdocs import read_config, run_mkdocs
-from ._pages import KIND_DIRS, UNVERSIONED, CardPage, prepare
+from ._pages import KIND_DIRS, UNVERSIONED, CardPage, attach_governance, prepare
 from ._shards import _AnyTagLoader, build_sharded
 
 MANIFEST = ".cardgen-site.json"
@@ -49,12 +49,24 @@ _SHARED_PAGES = [
     "sections/",
     "models/index.md",
     "data/index.md",
+    "governance/index.md",
     "find/index.md",
     "audit/",
 ]
 """Pages besides the cards: only the first of several mkdocs processes builds them."""
-_OWNED = ("index.md", "models/", "data/", "sections/", "assets/cardgen/", "find/", "audit/")
-_KIND_HEADINGS = {"model": "Models", "data": "Datasets"}
+_OWNED = (
+    "index.md",
+    "models/",
+    "data/",
+    "governance/",
+    "sections/",
+    "assets/cardgen/",
+    "find/",
+    "audit/",
+)
+KINDS = ("model", "data", "governance")
+"""Kinds of card, in the order the site lists them."""
+_KIND_HEADINGS = {"model": "Models", "data": "Datasets", "governance": "Governance"}
 _HEADER = "# Written by `cardgen site build`."
 
 
@@ -131,7 +143,8 @@ def load_pages(
 
     Raises:
         CardgenError: if no spec is found, a spec is invalid (every problem is listed),
-            or two cards of one kind share a name.
+            two cards of one kind share a name, or a governance card names a card the
+            site does not have.
     """
     paths = [Path(cards)] if isinstance(cards, (str, os.PathLike)) else [Path(c) for c in cards]
     root = Path(root)
@@ -161,6 +174,8 @@ def load_pages(
                     f"{other}; names of one kind must be unique",
                 )
             )
+    if not problems:
+        problems += attach_governance(pages, root)
     if problems:
         raise CardgenError(
             "\n".join(str(p) for p in problems) + f"\n{len(problems)} "
@@ -213,8 +228,13 @@ def _link(page: CardPage, other: CardPage) -> str:
 
 
 def _related(
-    page: CardPage, by_key: dict[str, dict[str, list[CardPage]]], used_by: dict[str, list[CardPage]]
+    page: CardPage,
+    by_key: dict[str, dict[str, list[CardPage]]],
+    by_name: dict[str, dict[str, list[CardPage]]],
+    used_by: dict[str, list[CardPage]],
 ) -> list[str]:
+    """Links to related cards: a model's datasets, a dataset's models, a governance
+    card's model and data cards, and the governance card of a card it governs."""
     lines: list[str] = []
     if page.kind == "model":
         datasets: dict[str, CardPage] = {}
@@ -223,10 +243,21 @@ def _related(
                 datasets[other.name] = other
         if datasets:
             lines.append("**Datasets:** " + _links(page, [d for _, d in sorted(datasets.items())]))
-    else:
+    elif page.kind == "data":
         models = used_by.get(page.name, [])
         if models:
             lines.append("**Models that use this dataset:** " + _links(page, models))
+    else:
+        for field, kind, label in (
+            ("models", "model", "Model cards"),
+            ("datasets", "data", "Data cards"),
+        ):
+            governed = [o for n in page.governs.get(field, []) for o in by_name[kind].get(n, [])]
+            if governed:
+                lines.append(f"**{label} this project governs:** " + _links(page, governed))
+    if page.governed_by:
+        governance = by_name["governance"][page.governed_by]
+        lines.append("**Governance:** " + _links(page, governance))
     return lines
 
 
@@ -339,7 +370,7 @@ def card_markdown(
 
 def _nav(pages: list[CardPage], prefix: str = "") -> list[Any]:
     nav: list[Any] = [{"Cards" if prefix else "Home": f"{prefix}index.md"}]
-    for kind in ("model", "data"):
+    for kind in KINDS:
         if any(p.kind == kind for p in pages):
             nav.append({_KIND_HEADINGS[kind]: f"{prefix}{KIND_DIRS[kind]}/index.md"})
     nav.append({"Search": f"{prefix}find/index.md"})
@@ -363,7 +394,7 @@ def new_config(site_name: str, nav: list[Any]) -> str:
         "plugins": ["search"],
         "markdown_extensions": ["tables", "attr_list", {"toc": {"permalink": False}}],
         "extra_css": ["assets/cardgen/cardgen.css"],
-        "not_in_nav": "/models/\n/data/\n/sections/\n",
+        "not_in_nav": "/models/\n/data/\n/governance/\n/sections/\n",
     }
     head = (
         _HEADER + " Edit freely: on later builds cardgen only\n"
@@ -465,11 +496,10 @@ def write_project(
     title = str(config.get("site_name") or site_name)
 
     files: dict[str, str] = {}
-    by_key: dict[str, dict[str, list[CardPage]]] = {
-        "model": defaultdict(list),
-        "data": defaultdict(list),
-    }
+    by_key: dict[str, dict[str, list[CardPage]]] = {kind: defaultdict(list) for kind in KINDS}
+    by_name: dict[str, dict[str, list[CardPage]]] = {kind: defaultdict(list) for kind in KINDS}
     for page in pages:
+        by_name[page.kind][page.name].append(page)
         for key in page.keys:
             by_key[page.kind][key].append(page)
     used_by: dict[str, list[CardPage]] = defaultdict(list)
@@ -497,10 +527,11 @@ def write_project(
         )
         files[f"{page.folder}/index.md"] = card_markdown(
             page,
-            _related(page, by_key, used_by),
+            _related(page, by_key, by_name, used_by),
             lineage,
             lineage_svg,
-            _history_lines(releases, precision),
+            # A governance card holds no numbers to follow between releases.
+            _history_lines(releases, precision) if page.kind != "governance" else [],
         )
         if lineage_svg:
             files[f"{page.folder}/lineage.svg"] = lineage_svg
@@ -510,16 +541,13 @@ def write_project(
             files[f"{page.folder}/{relative}"] = content
 
     env = _templates()
-    counts = {
-        "model": sum(p.kind == "model" for p in pages),
-        "data": sum(p.kind == "data" for p in pages),
-    }
+    counts = {kind: sum(p.kind == kind for p in pages) for kind in KINDS}
     files["index.md"] = env.get_template("site/home.md.j2").render(
         title=title, pages=pages, counts=counts
     )
     files["find/index.md"] = env.get_template("site/find.md.j2").render()
     sections = sections_of(pages)
-    for kind in ("model", "data"):
+    for kind in KINDS:
         mine = [s for s in sections if s.kind == kind]
         if not mine:
             continue

@@ -16,7 +16,7 @@ from ..render.filters import cell, inline
 from . import _charts
 from ._pages import CardPage
 
-_KIND_TITLES = {"model": "Model cards", "data": "Data cards"}
+_KIND_TITLES = {"model": "Model cards", "data": "Data cards", "governance": "Governance cards"}
 
 
 def card_slug(source: str) -> str:

@@ -19,17 +19,19 @@ from ..crosswalk import crosswalk, crosswalk_markdown
 from ..errors import CardgenError, Problem, SpecError
 from ..evaluate.summary import headline_metrics
 from ..facts import read_facts
+from ..governance import KnownCard, link_problems
 from ..merge import load_card
 from ..render import capped_groups
 from ..render import render as render_page
 from ..render import sidecars as render_sidecars
 from ..render.filters import group_label, metric, slug
-from ..schema import DataCard, DisaggregatedEvaluation, ModelCard
+from ..schema import Card, DataCard, DisaggregatedEvaluation, GovernanceCard, ModelCard
 from ..schema.profile import DatasetProfile
+from ..spec import load_spec
 from . import _charts
 from ._history import snapshot
 
-KIND_DIRS = {"model": "models", "data": "data"}
+KIND_DIRS = {"model": "models", "data": "data", "governance": "governance"}
 MAX_HISTOGRAMS = 8
 UNVERSIONED = "unversioned"
 
@@ -61,6 +63,11 @@ class CardPage:
     """The card's documentation audit (sections and Hub fields filled or not)."""
     crosswalk: str = ""
     """The regulation crosswalk as Markdown (model cards)."""
+    governs: dict[str, list[str]] = field(default_factory=dict)
+    """A governance card's `governs` (`models`, `datasets`: card names)."""
+    governed_by: str | None = None
+    """Name of the governance card that governs this model or data card (set once every
+    card is loaded)."""
 
     @property
     def folder(self) -> str:
@@ -118,9 +125,15 @@ def _worst_gap(evaluation: DisaggregatedEvaluation, name: str | None) -> str:
     return "—"
 
 
-def _updated(card: ModelCard | DataCard, profiles: list[DatasetProfile]) -> str:
+def _updated(card: Card, profiles: list[DatasetProfile]) -> str:
     dates: list[dt.date] = []
-    own = card.model_details.date if isinstance(card, ModelCard) else card.authorship.date
+    own = (
+        card.model_details.date
+        if isinstance(card, ModelCard)
+        else card.authorship.date
+        if isinstance(card, DataCard)
+        else None
+    )
     if own:
         dates.append(own)
     provenances = (
@@ -175,6 +188,17 @@ def _data_row(card: DataCard, profiles: list[DatasetProfile]) -> dict[str, str]:
         "license": ", ".join(card.metadata.license) or "—",
         "headline": headline,
         "gap": gap,
+        "tests": "—",
+    }
+
+
+def _governance_row(card: GovernanceCard) -> dict[str, str]:
+    models, datasets = len(card.governs.models), len(card.governs.datasets)
+    return {
+        "task": "—",
+        "license": card.licensing_and_release.model_license or card.metadata.license or "—",
+        "headline": f"governs {models} model card(s), {datasets} data card(s)",
+        "gap": "—",
         "tests": "—",
     }
 
@@ -332,8 +356,10 @@ def _profile_charts(charts: _ChartSet, profile: DatasetProfile) -> None:
             shown += 1
 
 
-def _keys(card: ModelCard | DataCard) -> list[str]:
+def _keys(card: Card) -> list[str]:
     keys = {card.name}
+    if isinstance(card, GovernanceCard):
+        return [card.name.lower()]
     if card.sources.hub:
         keys.add(card.sources.hub.repo_id)
     if isinstance(card, DataCard):
@@ -376,6 +402,8 @@ def prepare(
             _evaluation_charts(charts, evaluation)
         row = _model_row(card)
         version = card.model_details.version
+    elif isinstance(card, GovernanceCard):
+        row, version = _governance_row(card), None
     else:
         for profile in profiles:
             _profile_charts(charts, profile)
@@ -406,4 +434,45 @@ def prepare(
         crosswalk=crosswalk_markdown(crosswalk(card), heading_level=3, compact=True)
         if isinstance(card, ModelCard)
         else "",
+        governs={"models": card.governs.models, "datasets": card.governs.datasets}
+        if isinstance(card, GovernanceCard)
+        else {},
     )
+
+
+def attach_governance(pages: list[CardPage], root: Path) -> list[Problem]:
+    """Check every governance card's links against the site's cards, then give each model
+    and data card it governs its `governed_by`, and each model its crosswalk again with
+    the organisational items read from that governance card.
+
+    Only the governed models are loaded a second time, so the cost follows the number of
+    governance links, not the size of the site.
+
+    Returns:
+        The broken links, each at its spec line; nothing is changed when there are any.
+    """
+    governing = [p for p in pages if p.kind == "governance"]
+    if not governing:
+        return []
+    cards: dict[str, GovernanceCard] = {}
+    for page in governing:
+        card = load_spec(page.spec)  # it loaded a moment ago, as a governance card
+        if isinstance(card, GovernanceCard):
+            cards[page.spec] = card
+    known = [KnownCard(p.kind, p.name, p.spec) for p in pages]
+    problems = link_problems(
+        [(p.spec, cards[p.spec]) for p in governing], known, "the cards of this site"
+    )
+    if problems:
+        return problems
+    by_key = {(p.kind, p.name): p for p in pages}
+    for page in governing:
+        card = cards[page.spec]
+        for name in card.governs.datasets:
+            by_key[("data", name)].governed_by = page.name
+        for name in card.governs.models:
+            model_page = by_key[("model", name)]
+            model_page.governed_by = page.name
+            results = crosswalk(load_card(model_page.spec, root), governance=card)
+            model_page.crosswalk = crosswalk_markdown(results, heading_level=3, compact=True)
+    return []
