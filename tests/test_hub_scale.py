@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from hubserver import (
+    ADULT,
     FAIR,
     GATED,
     LICENSES,
@@ -75,6 +76,21 @@ def test_expanded_listing_equals_each_repositorys_own_answer(hub: HubServer) -> 
     fair = next(m for m in listed if m.repo_id == FAIR)
     assert fair.record["model-index"] == fair.record["cardData"]["model-index"]
     assert [e.value for e in fair.info.eval_results] == [41.5]
+
+
+def test_dataset_listing_equals_list_datasets_and_dataset_info(hub: HubServer) -> None:
+    listed = [m for page in reader(hub).pages("scikit-learn", "dataset") for m in page]
+    api = HfApi(endpoint=hub.url, token=False)
+    theirs = list(api.list_datasets(author="scikit-learn", expand=LIST_EXPAND["dataset"]))
+    assert [m.info for m in listed] == theirs and len(theirs) == 1
+    assert listed[0].info == api.dataset_info(ADULT, expand=LIST_EXPAND["dataset"])
+    report = audit_hub(authors=["scikit-learn"], repo_type="dataset", endpoint=hub.url)
+    card = report.cards[0]
+    assert (card.kind, card.fields["license"], card.fields["pretty_name"]) == (
+        "data",
+        "filled",
+        "filled",
+    )
 
 
 def test_ids_of_one_owner_take_one_listing_page_and_the_rest_one_call_each(hub: HubServer) -> None:
