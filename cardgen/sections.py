@@ -40,7 +40,15 @@ MODEL_RECOMMENDED: tuple[str, ...] = (
     "ethical_considerations.mitigations",
     "caveats_and_recommendations.caveats",
     "caveats_and_recommendations.recommendations",
+    "how_to_get_started",
+    "model_details.citation",
+    "training_procedure",
+    "environmental_impact",
+    "technical_specifications",
 )
+"""Every section a model card's README shows, with `_More information needed._` when it is
+empty: a section that renders a placeholder is not filled, in `validate`, `audit` and the
+README alike."""
 
 DATA_RECOMMENDED: tuple[str, ...] = (
     "summary",
@@ -64,7 +72,12 @@ DATA_RECOMMENDED: tuple[str, ...] = (
     "distribution.access",
     "maintenance.maintainers",
     "maintenance.update_policy",
+    "collection.collectors",
+    "biases_and_limitations.recommendations",
+    "authorship.citation",
 )
+"""Every section a data card's README shows, with `_More information needed._` when it is
+empty (see `MODEL_RECOMMENDED`)."""
 
 GOVERNANCE_RECOMMENDED: tuple[str, ...] = (
     "summary",
@@ -372,16 +385,6 @@ def region_rank(name: str, kind: str) -> int | None:
     return order.index(base) if base in order else None
 
 
-EXTRA_MODEL_SECTIONS: tuple[str, ...] = (
-    "how_to_get_started",
-    "model_details.citation",
-    "training_procedure",
-    "environmental_impact",
-    "technical_specifications",
-)
-"""Hub-template sections audited besides validate's recommended ones (Liang et al. measured
-exactly these); they do not count towards completeness."""
-
 EXTRA_HEADINGS: dict[str, str] = {
     normalize_heading(h): path
     for path, headings in {
@@ -397,6 +400,77 @@ EXTRA_HEADINGS: dict[str, str] = {
     for h in headings
 }
 """Headings of audited sections that `cardgen import` keeps as extra sections."""
+
+ALSO_FILLS: dict[str, dict[str, tuple[str, ...]]] = {
+    "model": {
+        normalize_heading(h): paths
+        for h, paths in {
+            "Training Data": ("training_data.datasets",),
+            "Training Dataset": ("training_data.datasets",),
+            "Testing Data": ("evaluation_data.datasets",),
+            "Evaluation data": ("evaluation_data.datasets",),
+        }.items()
+    },
+    "data": {
+        normalize_heading(h): paths
+        for h, paths in {
+            "Dataset Structure": ("composition.fields",),
+            "Data Collection and Processing": ("preprocessing.description",),
+            "Bias, Risks, and Limitations": ("biases_and_limitations.limitations",),
+        }.items()
+    },
+}
+"""Headings whose section the Hub template gives to several fields (the datasets and why
+they were chosen; the data's collection and its filtering): the audit counts the section's
+text for these fields too."""
+
+_LABELS: dict[str, dict[str, tuple[str, ...]]] = {
+    "model": {
+        "model_details.developers": ("Developed by",),
+        "model_details.funded_by": ("Funded by",),
+        "model_details.shared_by": ("Shared by",),
+        "model_details.model_type": ("Model type",),
+        "metadata.base_model": ("Finetuned from", "Finetuned from model"),
+        "model_details.version": ("Version",),
+        "model_details.date": ("Date",),
+        "model_details.repository": ("Repository",),
+        "model_details.paper": ("Paper",),
+        "intended_use.primary_users": ("Primary users",),
+        "factors.evaluation_factors": ("Evaluation is disaggregated by",),
+        "metrics.decision_thresholds": ("Decision thresholds",),
+        "metrics.variation_approaches": ("Uncertainty",),
+        "ethical_considerations.sensitive_data": ("Sensitive data",),
+        "ethical_considerations.human_life": ("Human life",),
+        "ethical_considerations.mitigations": ("Mitigations",),
+        "ethical_considerations.use_cases": ("Fraught use cases",),
+    },
+    "data": {
+        "authorship.authors": ("Curated by",),
+        "authorship.publishers": ("Published by",),
+        "authorship.funding": ("Funded by",),
+        "authorship.version": ("Version",),
+        "authorship.date": ("Date",),
+        "authorship.origin": ("Origin",),
+        "distribution.url": ("Repository",),
+        "motivation.intended_users": ("Intended users",),
+        "collection.timeframe": ("Timeframe",),
+        "collection.consent": ("Consent",),
+        "sensitive_information.sensitive_attributes": ("Sensitive attributes",),
+        "maintenance.maintainers": ("Maintainers",),
+        "maintenance.update_policy": ("Updates",),
+        "maintenance.errata": ("Errata",),
+        "distribution.access": ("Access",),
+        "distribution.terms": ("Terms",),
+    },
+}
+
+LABELS: dict[str, dict[str, str]] = {
+    kind: {normalize_heading(label): path for path, labels in table.items() for label in labels}
+    for kind, table in _LABELS.items()
+}
+"""Normalized label -> field, by card kind: the labelled lines of a README (`- **Developed
+by:** …`, `Primary users: …`, a `**Maintainers**` block) that the Hub template and
+cardgen's own templates write for fields without a heading of their own."""
 
 
 def lookup(card: Any, dotted: str) -> Any:

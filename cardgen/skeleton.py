@@ -54,6 +54,8 @@ _SOURCES_EXAMPLE = {
 #     repo_id: your-org/your-model        # Hub metadata, card data and model-index results
 #   evaluate:
 #     - data: predictions.parquet         # a predictions table (cardgen run writes one)
+#       dataset_id: your-org/your-dataset # the data it was made on: model-index names it
+#       split: test
 #       label: label
 #       score: score
 #       sensitive: [race, sex]

@@ -126,11 +126,32 @@ def _read_text(path: Path) -> str:
     return text
 
 
+_UNFINISHED = ("while scanning", "while parsing a flow")
+
+
+def problem_start(exc: yaml.MarkedYAMLError) -> yaml.Mark | None:
+    """Where a YAML error starts. A token the scanner could not finish (a quote never
+    closed, a key without its colon) and a flow collection never closed (`[a, b`) are
+    reported where they begin, not where the parser gave up (often the end of the file);
+    other errors where they were found."""
+    context = exc.context or ""
+    if exc.context_mark is not None and context.startswith(_UNFINISHED):
+        return exc.context_mark
+    return exc.problem_mark or exc.context_mark
+
+
 def _yaml_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
-    mark = exc.problem_mark or exc.context_mark
+    mark = problem_start(exc)
     message = exc.problem or "invalid YAML"
     if exc.context and exc.problem:
         message = f"{exc.context}: {message}"
+    if mark is exc.context_mark and exc.problem_mark is not None:
+        found = f"{exc.problem} at line {exc.problem_mark.line + 1}"
+        message = (
+            f"a quoted value starts here and is never closed ({found})"
+            if exc.context == "while scanning a quoted scalar"
+            else f"{exc.context} that starts here: {found}"
+        )
     if "\t" in (exc.problem or "") or "'\\t'" in message:
         message = "tab character: YAML is indented with spaces, not tabs"
     line, column = _pos(mark) if mark else (None, None)

@@ -145,7 +145,7 @@ def test_validate_and_build_warn_when_a_file_changes(project: Path) -> None:
     assert {f.name: f.sha256 for f in card.file_digests}["weights-2.bin"] == after
     assert "warning" not in CliRunner().invoke(cli, ["validate", str(spec)]).output
     again = _build(project)
-    assert "warning" not in again.output and "0 file(s) written" in again.output
+    assert "warning" not in again.output and "0 files written" in again.output
 
 
 def test_run_records_the_model_files_it_loaded_and_build_binds_the_card_to_them(
@@ -206,7 +206,7 @@ def test_sign_and_verify_round_trip_and_a_tampered_file_is_named(project: Path) 
     signed = runner.invoke(cli, ["sign", str(spec), "--key", str(private)])
     assert signed.exit_code == 0, signed.output
     signature = Path(".cardgen") / "bound" / "model.sig"
-    assert f"signed 4 file(s): {signature}" in signed.output
+    assert f"signed 4 files: {signature}" in signed.output
     assert "BEGIN" not in signed.output
     listed = signed_files(signature)
     readme = render(load_card(spec, project), "hub").encode()
@@ -218,7 +218,7 @@ def test_sign_and_verify_round_trip_and_a_tampered_file_is_named(project: Path) 
     }
     ok = runner.invoke(cli, ["verify-signature", str(spec), "--key", str(public)])
     assert ok.exit_code == 0, ok.output
-    assert ok.output == f"{signature}: valid for 4 file(s)\n"
+    assert ok.output == f"{signature}: valid for 4 files\n"
     # another key does not verify it
     _, other = _keys(project / "model" / "shards")
     wrong = runner.invoke(cli, ["verify-signature", str(spec), "--key", str(other)])

@@ -158,7 +158,7 @@ def test_a_linked_card_that_does_not_exist_is_an_error_at_its_line(tmp_path: Pat
     result = CliRunner().invoke(cli, ["validate", str(cards)])
     assert result.exit_code == 1
     assert f"{spec}:{line}:14: governs.datasets[0]: no data card named 'code-dta'" in result.output
-    assert "3 spec(s) checked, 1 failed" in result.output
+    assert "3 specs checked, 1 failed" in result.output
 
 
 def test_a_card_of_the_wrong_kind_and_a_model_governed_twice_are_errors(tmp_path: Path) -> None:
@@ -620,7 +620,7 @@ def test_site_has_a_governance_section_with_links_both_ways(tmp_path: Path) -> N
     config = yaml.safe_load((tmp_path / "site" / "mkdocs.yml").read_text())
     assert {"Governance": "governance/index.md"} in config["nav"]
     home = (docs / "index.md").read_text()
-    assert "1 model cards, 1 data cards and 1 [governance cards](governance/index.md)." in home
+    assert "1 model card, 1 data card and 1 [governance card](governance/index.md)." in home
     assert "| [code-project](governance/code-project/index.md) | governance |" in home
     assert '<option value="governance">governance</option>' in home
     page = (docs / "governance" / "code-project" / "index.md").read_text()

@@ -225,7 +225,7 @@ def test_metadata_only_audit_costs_pages_and_fills_fields_as_a_hand_count(
     card = next(c for c in report.cards if c.source == "gen/model-000001")
     filled = sum(v == "filled" for v in card.fields.values())
     assert card.completeness == pytest.approx(100 * filled / 7)
-    assert summary_lines(report)[0].startswith("audited 400 card(s) from Hub metadata only")
+    assert summary_lines(report)[0].startswith("audited 400 cards from Hub metadata only")
     site = write_audit_site(report, hub_project / "site", build=False)
     page = (site.parent / "docs" / "audit" / "index.md").read_text()
     assert "of the Hub fields (from Hub metadata only: READMEs not read)" in page
@@ -341,7 +341,7 @@ def test_faults_are_named_and_the_run_goes_on(hub: HubServer, hub_project: Path)
     assert problems["author nobody"]["problem"] == "no-repositories"
     assert problems[GATED]["problem"] == "gated"
     assert problems["cardgen-test/private-model"]["problem"] == "private"
-    assert "audited 9 card(s)" in result.output  # 8 of gen, FAIR
+    assert "audited 9 cards" in result.output  # 8 of gen, FAIR
     assert "problems: 1 gated, 1 listing-incomplete, 1 no-repositories, 1 private" in result.output
 
 

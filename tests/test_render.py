@@ -160,7 +160,7 @@ def test_real_adult_card_reports_the_demo_numbers() -> None:
     assert (
         f"| demographic_parity_ratio | {ratio.value:.3f} [{ratio.ci_low:.3f}, "
         f"{ratio.ci_high:.3f}] | race=Black, sex=Female vs race=Asian-Pac-Islander, "
-        f"sex=Male | — |" in text
+        f"sex=Male | 45 pairs | — |" in text
     )
     assert (
         f"- ❌ **fail** `demographic_parity_ratio>=0.8`: observed {ratio.value:.3f} "

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from .._io import dumps_json
+from .._words import count
 from ..errors import CardgenError
-from ..sections import EXTRA_MODEL_SECTIONS
 from ._hub import CardStore, audit_hub, checkpoint_path
 from ._record import CardAudit, audit_card, audit_markdown
 from ._report import AuditReport, HubFigures, download_quartiles, population
@@ -29,7 +29,6 @@ PARALLEL_FROM = 2000
 """Below this many files one process is faster than starting workers."""
 
 __all__ = [
-    "EXTRA_MODEL_SECTIONS",
     "AuditReport",
     "CardAudit",
     "CardStore",
@@ -304,11 +303,11 @@ def summary_lines(report: AuditReport) -> list[str]:
     mean = float(np.mean(values)) if len(values) else 0.0
     if report.hub is not None and not report.hub.readmes_read:
         lines = [
-            f"audited {len(values)} card(s) from Hub metadata only (READMEs not read, "
+            f"audited {count(len(values), 'card')} from Hub metadata only (READMEs not read, "
             f"sections not audited); mean completeness of the Hub fields {mean:.1f}%"
         ]
     else:
-        lines = [f"audited {len(values)} card(s); mean completeness {mean:.1f}%"]
+        lines = [f"audited {count(len(values), 'card')}; mean completeness {mean:.1f}%"]
     counts = Counter(p["problem"] for p in report.problems)
     if counts:
         lines.append("problems: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
@@ -317,13 +316,11 @@ def summary_lines(report: AuditReport) -> list[str]:
         lines += ["", f"{kind} cards ({figures['n']}): fill rate [95% Wilson interval]"]
         for group in ("sections", "fields"):
             for name, row in figures[group].items():
-                extra = " (not in completeness)" if name in EXTRA_MODEL_SECTIONS else ""
                 lines.append(
                     f"  {_bar(row['rate'])} {100 * row['rate']:5.1f}% "
                     f"[{100 * row['ci_low']:.1f}, {100 * row['ci_high']:.1f}]  "
                     f"{group[:-1]} {name}"
                     + (f", {row['placeholder']} placeholder" if row["placeholder"] else "")
-                    + extra
                 )
         if figures["checks"]:
             lines.append(

@@ -14,10 +14,11 @@ from ..filled import FillState, best_state, fill_state
 from ..hub.importer import ParsedReadme
 from ..schema import Card, ModelCard
 from ..sections import (
+    ALSO_FILLS,
     DATA_SECTIONS,
     EXTRA_HEADINGS,
-    EXTRA_MODEL_SECTIONS,
     GOVERNANCE_TAG,
+    LABELS,
     MODEL_SECTIONS,
     RECOMMENDED,
     label_fields,
@@ -77,9 +78,24 @@ class CardAudit:
         if not self.sections_read:
             done = sum(state == "filled" for state in self.fields.values())
             return 100.0 * done / len(self.fields) if self.fields else 0.0
-        recommended = [p for p in self.sections if p not in EXTRA_MODEL_SECTIONS]
-        done = sum(self.sections[p] == "filled" for p in recommended)
-        return 100.0 * done / len(recommended) if recommended else 100.0
+        done = sum(state == "filled" for state in self.sections.values())
+        return 100.0 * done / len(self.sections) if self.sections else 100.0
+
+    @property
+    def findings(self) -> list[str]:
+        """What the audit holds against the card: each section not filled (a placeholder or
+        empty), each failed claim check and each reading problem; empty for a card with
+        nothing to fix. Hub metadata fields are population figures, not findings (a model
+        trained from scratch has no `base_model`)."""
+        found = [
+            f"section {path} is {state}"
+            for path, state in self.sections.items()
+            if state != "filled"
+        ]
+        found += [
+            f"{check['code']} ({check['count']}): {check['message']}" for check in self.checks
+        ]
+        return found + list(self.warnings)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able mapping (completeness rounded to 2 decimals)."""
@@ -88,6 +104,7 @@ class CardAudit:
             "origin": self.origin,
             "kind": self.kind,
             "completeness": round(self.completeness, 2),
+            "findings": self.findings,
             "sections": self.sections,
             "fields": self.fields,
             "checks": self.checks,
@@ -117,13 +134,11 @@ class CardAudit:
 
 def section_paths(kind: str) -> list[str]:
     """Audited section paths of a kind: validate's recommended ones (first alternative)."""
-    extra = EXTRA_MODEL_SECTIONS if kind == "model" else ()
-    return [entry.split("|")[0] for entry in RECOMMENDED[kind]] + list(extra)
+    return [entry.split("|")[0] for entry in RECOMMENDED[kind]]
 
 
 def _entries(kind: str) -> list[list[str]]:
-    extra = EXTRA_MODEL_SECTIONS if kind == "model" else ()
-    return [entry.split("|") for entry in (*RECOMMENDED[kind], *extra)]
+    return [entry.split("|") for entry in RECOMMENDED[kind]]
 
 
 def _sections(kind: str, lookup: Callable[[str], list[Any]]) -> dict[str, FillState]:
@@ -239,6 +254,40 @@ def _spec_checks(card: ModelCard) -> list[dict[str, Any]]:
 # --- sources -----------------------------------------------------------------------------------
 
 
+_LABELLED = re.compile(
+    r"^\s{0,3}(?:[-*+]\s+)?(?:\*\*(?P<bold>[^*\n]+?):?\*\*:?|(?P<plain>[A-Z][^:*\n]{1,40}):)"
+    r"(?:[ \t]+(?P<value>\S.*))?$"
+)
+
+
+def _labelled(body: str, kind: str) -> list[tuple[str, str]]:
+    """The fields a section's labelled lines fill (see `cardgen.sections.LABELS`), with
+    their text: the rest of the line, or the block that follows a label alone on its line
+    (`Decision thresholds:` and its bullets, `**Maintainers**` and its list)."""
+    labels = LABELS[kind]
+    lines = body.split("\n")
+    found: list[tuple[str, str]] = []
+    for i, line in enumerate(lines):
+        match = _LABELLED.match(line)
+        if not match:
+            continue
+        path = labels.get(normalize_heading(match["bold"] or match["plain"]))
+        if path is None:
+            continue
+        text = match["value"] or ""
+        if not text:
+            block: list[str] = []
+            for following in lines[i + 1 :]:
+                if not following.strip():
+                    if block:
+                        break
+                    continue
+                block.append(following)
+            text = "\n".join(block)
+        found.append((path, text))
+    return found
+
+
 def _governance_values(parsed: ParsedReadme) -> dict[str, list[Any]]:
     """A governance README's text by field: sections by heading (the templates' and
     BigCode's), `- **Label:** value` lines by label, the first title's text as summary."""
@@ -270,6 +319,8 @@ def _markdown_values(parsed: ParsedReadme, kind: str) -> dict[str, list[Any]]:
     values: dict[str, list[Any]] = {}
     first_h1 = True
     for section in parsed.sections:
+        for labelled, text in _labelled(section.body, kind):
+            values.setdefault(labelled, []).append(text)
         if section.heading is None:
             values.setdefault("summary", []).append(section.body)
             continue
@@ -280,6 +331,8 @@ def _markdown_values(parsed: ParsedReadme, kind: str) -> dict[str, list[Any]]:
             path = path or "summary"
         if path:
             values.setdefault(path, []).append(section.body)
+        for also in ALSO_FILLS[kind].get(key, ()):
+            values.setdefault(also, []).append(section.body)
     for key, value in parsed.metadata.items():
         values[f"metadata.{key}"] = [value]
     if kind == "model" and parsed.metadata.get("model-index"):

@@ -27,6 +27,7 @@ from . import (
     site,
     skeleton,
     validate,
+    verify,
 )
 
 
@@ -59,6 +60,7 @@ cli.add_command(audit.audit_command)
 cli.add_command(crosswalk.crosswalk_command)
 cli.add_command(sign.sign_command)
 cli.add_command(sign.verify_signature_command)
+cli.add_command(verify.verify_command)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from .._words import count
 from .options import facts_option, reports_errors
 
 
@@ -46,7 +47,7 @@ def sign_command(card: Path, private_key: Path, key_password_env: str | None, ro
         if password is None:
             raise click.UsageError(f"--key-password-env: ${key_password_env} is not set")
     report = sign_card(card, private_key, root=root, password=password)
-    click.echo(f"signed {len(report.files)} file(s): {report.signature}")
+    click.echo(f"signed {count(len(report.files), 'file')}: {report.signature}")
     for name in sorted(report.files):
         click.echo(f"  {name}")
 
@@ -79,4 +80,4 @@ def verify_signature_command(
     from ..signing import verify_card_signature
 
     report = verify_card_signature(card, public_key, root=root, signature=signature)
-    click.echo(f"{report.signature}: valid for {len(report.files)} file(s)")
+    click.echo(f"{report.signature}: valid for {count(len(report.files), 'file')}")

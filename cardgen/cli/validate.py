@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from .._words import count
 from ..validate import validate_paths
 from .options import percent_option, quiet_option, reports_errors
 
@@ -60,6 +61,6 @@ def validate_command(paths: tuple[Path, ...], min_completeness: float | None, qu
             for section in report.missing:
                 click.echo(f"  empty: {section}")
     if not quiet and results:
-        click.echo(f"{len(results)} spec(s) checked, {failed} failed")
+        click.echo(f"{count(len(results), 'spec')} checked, {failed} failed")
     if failed or absent:
         sys.exit(1)

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .._io import atomic_write_bytes, atomic_write_text, dumps_json
-from .._paths import default_output
+from .._paths import default_output, portable
 from ..errors import CardgenError
 from ..facts import collection_time, new_provenance
 from ._data import load_evaluation_set
@@ -98,6 +98,8 @@ def run(
     revision: str | None = None,
     endpoint: str | None = None,
     progress: bool = False,
+    encoding: str = "utf-8",
+    root: str | Path = ".",
 ) -> RunResult:
     """Run MODEL over DATA and write a predictions table that `cardgen evaluate` reads.
 
@@ -122,6 +124,9 @@ def run(
         revision: Hub revision of a Hub model id (a `hub:` dataset takes `@REVISION`).
         endpoint: Hub address for Hub models and datasets.
         progress: show a progress bar (rows/s) on stderr.
+        encoding: text encoding of a CSV or JSON evaluation set.
+        root: the project folder: the provenance record names paths under it relative to
+            it, and other local files by name (`cardgen._paths.portable`).
 
     Returns:
         The table, where it was written and its provenance record.
@@ -163,7 +168,9 @@ def run(
         inputs = [text_column]
     keep = [c for c in [label_column, *sensitive] if c]
     columns = list(dict.fromkeys([*inputs, *keep]))
-    evaluation = load_evaluation_set(data, columns, split=split, limit=limit, endpoint=endpoint)
+    evaluation = load_evaluation_set(
+        data, columns, split=split, limit=limit, endpoint=endpoint, encoding=encoding
+    )
     frame = evaluation.frame
     if text_column is not None:
         _check_texts(frame[text_column], text_column, data)
@@ -221,7 +228,7 @@ def run(
         inputs=inputs,
     )
     _write_table(table, out)
-    sidecar = atomic_write_text(provenance_path(out), dumps_json(record))
+    sidecar = atomic_write_text(provenance_path(out), dumps_json(portable(record, root)))
     return RunResult(table, out, sidecar, record)
 
 

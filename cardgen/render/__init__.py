@@ -18,7 +18,6 @@ from ..schema import (
     Card,
     DataCard,
     DisaggregatedEvaluation,
-    Disparity,
     GovernanceCard,
     GroupResult,
     MetricValue,
@@ -56,22 +55,6 @@ class EvaluationView:
     def sidecar(self) -> str:
         """The relative path of the full evaluation JSON beside the README."""
         return sidecar_path(self.evaluation)
-
-    @property
-    def gaps(self) -> list[tuple[Disparity, Disparity | None]]:
-        """Between-group difference and ratio of each headline metric, per grouping;
-        the other metrics' gaps and per-reference gaps live in the sidecar."""
-        headline = self.glance.headline if self.glance else []
-        found: dict[tuple[str, tuple[str, ...]], dict[str, Disparity]] = {}
-        for d in self.evaluation.disparities:
-            if d.comparison == "between_groups" and d.metric in headline:
-                found.setdefault((d.metric, tuple(d.features)), {})[d.measure] = d
-        rows = []
-        # Sorted by headline order; groupings keep the evaluation's order (stable sort).
-        for _, pair in sorted(found.items(), key=lambda kv: headline.index(kv[0][0])):
-            if "difference" in pair:
-                rows.append((pair["difference"], pair.get("ratio")))
-        return rows
 
     @property
     def other_metrics(self) -> list[str]:
@@ -221,7 +204,13 @@ def _fact_part(card: Card, precision: int, part: str, level: int) -> str:
         else []
     )
     return _env.render_template(
-        env, "_facts.md.j2", card=card, evaluations=evaluations, part=part, level=level
+        env,
+        "_facts.md.j2",
+        card=card,
+        evaluations=evaluations,
+        part=part,
+        level=level,
+        view=card_view(card),
     ).strip("\n")
 
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..completeness import section_state
-from ..schema import Card
+from ..privacy import ROLE_NAMES, WITHHELD_ROLES
+from ..schema import Card, DataCard
 from ..sections import lookup
 
 _E = "ethical_considerations."
@@ -141,6 +142,34 @@ class CardView:
         """True when any of the named sections holds text, a placeholder included: what
         the templates show (an author's own "More information needed" is kept as written)."""
         return any(self.state(name) != "empty" for name in names)
+
+    def withheld_roles(self) -> dict[str, str]:
+        """Columns of a data card's profile whose values are withheld, with their role in
+        words (`identifier`, `personal data`, ...), in column order."""
+        profile = self.card.composition.profile if isinstance(self.card, DataCard) else None
+        if profile is None:
+            return {}
+        return {c.name: ROLE_NAMES[c.role] for c in profile.columns if c.role in WITHHELD_ROLES}
+
+    def sensitive_attributes(self) -> list[str]:
+        """A data card's sensitive attributes, one list for its sentence and its tables: those
+        `sensitive_information` names, fields marked `sensitive`, and profiled columns whose
+        role is `sensitive_attribute`, less columns whose values are withheld (listed by
+        role instead)."""
+        if not isinstance(self.card, DataCard):
+            return []
+        profile = self.card.composition.profile
+        named = [
+            *self.card.sensitive_information.sensitive_attributes,
+            *(f.name for f in self.card.composition.fields if f.sensitive),
+            *(
+                c.name
+                for c in (profile.columns if profile else [])
+                if c.role == "sensitive_attribute"
+            ),
+        ]
+        withheld = self.withheld_roles()
+        return [name for name in dict.fromkeys(named) if name not in withheld]
 
     def _value(self, path: str) -> Any:
         try:

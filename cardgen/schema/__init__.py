@@ -12,6 +12,7 @@ from .evaluation import (
     Disparity,
     EvaluationRecord,
     GroupResult,
+    Inference,
     InsufficientEvidence,
     MetricValue,
     ThresholdTest,
@@ -21,6 +22,7 @@ from .governance_card import GovernanceCard
 from .model_card import HubModelMetadata, ModelCard
 from .provenance import Provenance
 from .sources import DataSources, EvaluateSource, HubSource, ModelSources
+from .verification import ClaimCheck, MeasurementRun, Verification
 
 Card = ModelCard | DataCard | GovernanceCard
 
@@ -28,6 +30,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Card",
     "CardModel",
+    "ClaimCheck",
     "DataCard",
     "DataSources",
     "DatasetReference",
@@ -42,11 +45,14 @@ __all__ = [
     "HubDatasetMetadata",
     "HubModelMetadata",
     "HubSource",
+    "Inference",
     "InsufficientEvidence",
+    "MeasurementRun",
     "MetricValue",
     "ModelCard",
     "ModelFiles",
     "ModelSources",
     "Provenance",
     "ThresholdTest",
+    "Verification",
 ]

@@ -20,6 +20,7 @@ from .governance_card import GovernanceCard
 from .model_card import ModelCard
 from .profile import DatasetProfile
 from .provenance import Provenance
+from .verification import Verification
 
 SCHEMA_FILES: dict[str, type[BaseModel]] = {
     "model-card.schema.json": ModelCard,
@@ -28,6 +29,7 @@ SCHEMA_FILES: dict[str, type[BaseModel]] = {
     "evaluation.schema.json": DisaggregatedEvaluation,
     "provenance.schema.json": Provenance,
     "dataset-profile.schema.json": DatasetProfile,
+    "verification.schema.json": Verification,
 }
 
 

@@ -24,6 +24,7 @@ from .documentation import (
 from .evaluation import DatasetReference, DisaggregatedEvaluation
 from .files import FileDigest
 from .sources import MetricNames, ModelSources
+from .verification import Verification
 
 CARD_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
 
@@ -109,6 +110,8 @@ class QuantitativeAnalyses(CardModel):
     """A person's reading of the results."""
     evaluations: list[DisaggregatedEvaluation] = Field(default_factory=list)
     """Evaluation facts: usually collected, not typed by hand."""
+    claims_checked: Verification | None = None
+    """The card's claims re-run by `cardgen verify` (collected, not typed by hand)."""
 
 
 class EthicalConsiderations(CardModel):
