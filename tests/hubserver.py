@@ -7,21 +7,25 @@ real `huggingface_hub` client over HTTP on 127.0.0.1; it implements no Hub logic
 from __future__ import annotations
 
 import base64
+import bisect
 import contextlib
 import copy
 import hashlib
 import json
+import math
 import socket
 import threading
-from collections import deque
+import time
+from collections import Counter, deque
 from dataclasses import dataclass, field
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-RECORDED = SHARED / "data" / "hub-api"
+RECORDED = Path(__file__).resolve().parent / "data" / "hub-api"
+"""Recorded real Hub answers (copies of ../shared/data/hub-api; see the NOTICE there)."""
 
 
 @dataclass
@@ -63,8 +67,42 @@ class ReceivedCommit:
     authorization: str | None
 
 
+@dataclass
+class Population:
+    """`count` generated model repositories of one author, made on request (benchmarks).
+
+    Repository `author/model-000042` is a copy of the recorded bert answer whose card data,
+    tags, downloads and README vary with its number; nothing is stored per repository.
+    """
+
+    author: str
+    count: int
+    gated_every: int = 0
+    """Every n-th repository is gated (`"manual"`); 0 for none."""
+
+    def repo_id(self, index: int) -> str:
+        """Id of the repository with this number."""
+        return f"{self.author}/model-{index:06d}"
+
+    def index(self, repo_id: str) -> int | None:
+        """Number of a repository of this population, or None."""
+        owner, _, name = repo_id.partition("/")
+        digits = name.removeprefix("model-")
+        if owner != self.author or len(digits) != 6 or not digits.isdigit():
+            return None
+        number = int(digits)
+        return number if number < self.count else None
+
+
 class HubServer:
     """A threaded HTTP server on 127.0.0.1 that answers like the Hub for the calls cardgen makes.
+
+    `rate_limits` maps the Hub's buckets (`api`, `resolvers`) to (requests, window
+    seconds): every answer then carries `RateLimit` and `RateLimit-Policy` headers, and a
+    request past the budget gets a 429 with `Retry-After`, as the Hub does (fixed windows
+    per token or client address). `time_scale` runs the server's clock that many times
+    faster than real time, so a 300 s window passes in 300 / `time_scale` real seconds;
+    every time in its headers is in those scaled seconds.
 
     Example:
         >>> with HubServer() as hub:  # doctest: +SKIP
@@ -72,15 +110,39 @@ class HubServer:
         ...     HfApi(endpoint=hub.url).model_info("org/m").sha
     """
 
-    def __init__(self, latency: float = 0.0, port: int = 0) -> None:
+    def __init__(
+        self,
+        latency: float = 0.0,
+        port: int = 0,
+        *,
+        rate_limits: dict[str, tuple[int, float]] | None = None,
+        time_scale: float = 1.0,
+        page_size: int = 1000,
+        record_requests: bool = True,
+    ) -> None:
         self.latency = latency
         self.port = port
+        self.rate_limits = dict(rate_limits or {})
+        self.time_scale = time_scale
+        self.page_size = page_size
+        """Most items one listing page holds (the Hub's `limit` cap)."""
+        self.record_requests = record_requests
         self.repos: dict[tuple[str, str], Repo] = {}
+        self.populations: dict[str, Population] = {}
         self.redirects: dict[tuple[str, str], str] = {}
         self.gated_tokens: set[str] = set()
+        self.private_tokens: set[str] = set()
+        """Tokens that see (in listings) and read private repositories."""
         self.commits: list[ReceivedCommit] = []
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.counts: Counter[str] = Counter()
+        """Requests answered per bucket (`api`, `resolvers`, `pages`), 429s included."""
+        self.throttled: Counter[str] = Counter()
+        """429 answers per bucket."""
+        self._windows: dict[tuple[str, str], list[float]] = {}
         self._failures: dict[str, deque[Reply]] = {}
+        self._page_faults: dict[tuple[str, int], deque[Reply]] = {}
+        self._authors: dict[tuple[str, str], list[str]] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
@@ -115,6 +177,13 @@ class HubServer:
         info = json.loads((RECORDED / f"{name}.json").read_text(encoding="utf-8"))
         return self.add_repo("model", info, readme)
 
+    def add_population(self, author: str, count: int, gated_every: int = 0) -> Population:
+        """Serve `count` generated model repositories of `author` (see `Population`)."""
+        population = Population(author, count, gated_every)
+        self.populations[author] = population
+        self._authors.clear()
+        return population
+
     def redirect(self, repo_type: str, old_id: str, new_id: str) -> None:
         """Answer `old_id` with a 307 to `new_id` (a renamed repository)."""
         self.redirects[(repo_type, old_id)] = new_id
@@ -124,12 +193,87 @@ class HubServer:
         with self._lock:
             self._failures.setdefault(path_prefix, deque()).extend(replies)
 
+    def fail_page(self, author: str, page: int, *replies: Reply) -> None:
+        """Answer the next requests for listing page `page` (1 = first) of `author` with
+        `replies` (a delay past the client's timeout, a truncated body, a status)."""
+        with self._lock:
+            self._page_faults.setdefault((author, page), deque()).extend(replies)
+
     def _next_failure(self, path: str) -> Reply | None:
         with self._lock:
             for prefix, queue in self._failures.items():
                 if path.startswith(prefix) and queue:
                     return queue.popleft()
         return None
+
+    def _next_page_fault(self, author: str, page: int) -> Reply | None:
+        with self._lock:
+            queue = self._page_faults.get((author, page))
+            return queue.popleft() if queue else None
+
+    # -- what is served ------------------------------------------------------------------
+
+    def lookup(self, repo_type: str, repo_id: str) -> Repo | None:
+        """The repository, stored or generated; None when there is none."""
+        repo = self.repos.get((repo_type, repo_id))
+        if repo is not None or repo_type != "model":
+            return repo
+        population = self.populations.get(repo_id.partition("/")[0])
+        index = population.index(repo_id) if population is not None else None
+        return generated_repo(population, index) if population and index is not None else None
+
+    def author_ids(self, repo_type: str, author: str) -> list[str]:
+        """Ids of an author's repositories in listing order (sorted), private ones included."""
+        key = (repo_type, author)
+        with self._lock:
+            ids = self._authors.get(key)
+            if ids is None:
+                ids = sorted(
+                    repo_id
+                    for (kind, repo_id), repo in self.repos.items()
+                    if kind == repo_type and repo.info.get("author") == author
+                )
+                population = self.populations.get(author)
+                if population is not None and repo_type == "model":
+                    ids = sorted(ids + [population.repo_id(i) for i in range(population.count)])
+                self._authors[key] = ids
+        return ids
+
+    # -- rate limits ---------------------------------------------------------------------
+
+    def now(self) -> float:
+        """The server's clock in (scaled) seconds."""
+        return time.monotonic() * self.time_scale
+
+    def charge(self, bucket: str, client: str) -> tuple[bool, dict[str, str]]:
+        """Count a request against `client`'s budget for `bucket` (fixed windows).
+
+        Returns:
+            (allowed, the RateLimit headers to send); no headers for unlimited buckets.
+        """
+        limit = self.rate_limits.get(bucket)
+        with self._lock:
+            self.counts[bucket] += 1
+            if limit is None:
+                return True, {}
+            quota, window = limit
+            now = self.now()
+            state = self._windows.setdefault((bucket, client), [now, 0])
+            if now >= state[0] + window:
+                state[0], state[1] = now, 0
+            allowed = state[1] < quota
+            if allowed:
+                state[1] += 1
+            else:
+                self.throttled[bucket] += 1
+            reset = max(0, math.ceil(state[0] + window - now))
+            headers = {
+                "RateLimit": f'"{bucket}";r={quota - state[1]};t={reset}',
+                "RateLimit-Policy": f'"fixed window";"{bucket}";q={quota};w={window:g}',
+            }
+            if not allowed:
+                headers["Retry-After"] = str(reset)
+            return allowed, headers
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -167,6 +311,95 @@ class HubServer:
 
 
 EXPAND_ALWAYS = ("_id", "id")
+LISTED_BY_DEFAULT = (
+    "_id",
+    "id",
+    "createdAt",
+    "downloads",
+    "library_name",
+    "likes",
+    "modelId",
+    "pipeline_tag",
+    "private",
+    "tags",
+)
+"""What a listing item holds without `expand` (the Hub's short record)."""
+LIST_EXPAND = {
+    "model": (
+        "author",
+        "cardData",
+        "config",
+        "createdAt",
+        "disabled",
+        "downloads",
+        "downloadsAllTime",
+        "evalResults",
+        "gated",
+        "gguf",
+        "inference",
+        "inferenceProviderMapping",
+        "lastModified",
+        "library_name",
+        "likes",
+        "mask_token",
+        "model-index",
+        "pipeline_tag",
+        "private",
+        "resourceGroup",
+        "safetensors",
+        "sha",
+        "siblings",
+        "spaces",
+        "tags",
+        "transformersInfo",
+        "trendingScore",
+        "widgetData",
+    ),
+    "dataset": (
+        "author",
+        "cardData",
+        "citation",
+        "createdAt",
+        "description",
+        "disabled",
+        "downloads",
+        "downloadsAllTime",
+        "gated",
+        "lastModified",
+        "likes",
+        "mainSize",
+        "paperswithcode_id",
+        "private",
+        "resourceGroup",
+        "sha",
+        "siblings",
+        "tags",
+        "trendingScore",
+        "usedStorage",
+    ),
+}
+"""`expand` names a listing accepts (huggingface_hub 2.4's `list_models`/`list_datasets`
+documentation); `model_info` also takes `baseModels`, `childrenModelCount`, `usedStorage`."""
+
+
+def bucket_of(path: str) -> str:
+    """The Hub's rate-limit bucket of a request path: `resolvers`, `api` or `pages`."""
+    if "/resolve/" in path:
+        return "resolvers"
+    return "api" if path.startswith("/api/") else "pages"
+
+
+def expanded(repo: Repo, expand: list[str]) -> dict[str, Any]:
+    """The record restricted to the `expand` properties, as `model_info` and listings send it."""
+    info = {k: v for k, v in repo.info.items() if k in expand or k in EXPAND_ALWAYS}
+    if "evalResults" in expand:
+        info["evalResults"] = repo.eval_results
+    return info
+
+
+def listed(repo: Repo) -> dict[str, Any]:
+    """A listing item without `expand`."""
+    return {k: v for k, v in repo.info.items() if k in LISTED_BY_DEFAULT}
 
 
 class _Server(ThreadingHTTPServer):
@@ -177,6 +410,7 @@ class _Server(ThreadingHTTPServer):
 class _HubHandler(BaseHTTPRequestHandler):
     hub: HubServer
     protocol_version = "HTTP/1.1"
+    _limit_headers: ClassVar[dict[str, str]] = {}
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet test output
         return
@@ -200,7 +434,7 @@ class _HubHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body) if length is None else length))
-        for key, value in (headers or {}).items():
+        for key, value in {**self._limit_headers, **(headers or {})}.items():
             self.send_header(key, value)
         self.end_headers()
         if self.command != "HEAD":
@@ -220,10 +454,20 @@ class _HubHandler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         path = unquote(split.path)
         self.query = parse_qs(split.query)
-        self.hub.requests.append(
-            (self.command, path, {k.lower(): v for k, v in self.headers.items()})
-        )
+        self._limit_headers: dict[str, str] = {}
+        if self.hub.record_requests:
+            self.hub.requests.append(
+                (self.command, path, {k.lower(): v for k, v in self.headers.items()})
+            )
+        # Counted on arrival, as the Hub counts; the answer comes after the latency.
+        bucket = bucket_of(path)
+        client = self.headers.get("Authorization") or self.client_address[0]
+        allowed, self._limit_headers = self.hub.charge(bucket, client)
         self.hub.sleep(self.hub.latency)
+        if not allowed:
+            self._drain()
+            self._error(429, None, f"You have exceeded the rate limit for the {bucket} bucket")
+            return
         injected = self.hub._next_failure(path)
         if injected is not None:
             self.hub.sleep(injected.delay)
@@ -264,20 +508,29 @@ class _HubHandler(BaseHTTPRequestHandler):
             self._error(404, None, "Not found")
 
     def _find(self, repo_type: str, repo_id: str, old_prefix: str) -> Repo | None:
-        """The repo, or None after answering (404 or a 307 for a renamed repo)."""
+        """The repo, or None after answering (404 or a 307 for a renamed repo).
+
+        A private repository is not found without a token that may read it (the Hub
+        answers 401 with `RepoNotFound`, which huggingface_hub reads as not found)."""
         new_id = self.hub.redirects.get((repo_type, repo_id))
         if new_id is not None:
             location = self.path.replace(old_prefix + repo_id, old_prefix + new_id, 1)
             self._send(307, b"", {"Location": location})
             return None
-        repo = self.hub.repos.get((repo_type, repo_id))
+        repo = self.hub.lookup(repo_type, repo_id)
         if repo is None:
             self._error(404, "RepoNotFound", "Repository not found")
+        elif repo.info.get("private") and not self._token_in(self.hub.private_tokens):
+            self._error(401, "RepoNotFound", "Repository not found")
+            return None
         return repo
 
-    def _authorized(self) -> bool:
+    def _token_in(self, tokens: set[str]) -> bool:
         auth = self.headers.get("Authorization", "")
-        return auth.removeprefix("Bearer ") in self.hub.gated_tokens
+        return auth.removeprefix("Bearer ") in tokens
+
+    def _authorized(self) -> bool:
+        return self._token_in(self.hub.gated_tokens)
 
     def _api(self, path: str) -> None:
         kind, _, rest = path.removeprefix("/api/").partition("/")
@@ -298,25 +551,66 @@ class _HubHandler(BaseHTTPRequestHandler):
         if revision and revision not in ("main", repo.info.get("sha")):
             self._error(404, "RevisionNotFound", f"Invalid rev id: {revision}")
             return
-        info = dict(repo.info)
         expand = self.query.get("expand")
-        if expand:
-            info = {k: v for k, v in info.items() if k in expand or k in EXPAND_ALWAYS}
-            if "evalResults" in expand:
-                info["evalResults"] = repo.eval_results
+        info = expanded(repo, expand) if expand else dict(repo.info)
         body = json.dumps(info).encode("utf-8")
         if self._truncate:
             body = body[: len(body) // 2]
         self._send(200, body)
 
     def _list(self, repo_type: str) -> None:
+        """`GET /api/{type}s?author=&expand=&limit=&cursor=`: one page, `Link` to the next.
+
+        Pages hold `limit` items (at most the server's page size), in id order; the
+        cursor names the last id served, so the next page starts after it. Private
+        repositories are listed only to a token that may read them."""
         author = (self.query.get("author") or [None])[0]
-        items = [
-            {k: repo.info[k] for k in ("_id", "id", "author", "sha") if k in repo.info}
-            for (kind, _), repo in sorted(self.hub.repos.items())
-            if kind == repo_type and (author is None or repo.info.get("author") == author)
-        ]
-        self._json(items)
+        expand = self.query.get("expand") or []
+        unknown = sorted(set(expand) - set(LIST_EXPAND[repo_type]))
+        if unknown:
+            self._error(400, None, f'"expand" must be one of {", ".join(LIST_EXPAND[repo_type])}')
+            return
+        try:
+            limit = min(
+                int((self.query.get("limit") or [self.hub.page_size])[0]), self.hub.page_size
+            )
+        except ValueError:
+            self._error(400, None, '"limit" must be a number')
+            return
+        if author is None:
+            ids = sorted(repo_id for (kind, repo_id) in self.hub.repos if kind == repo_type)
+        else:
+            ids = self.hub.author_ids(repo_type, author)
+        cursor = (self.query.get("cursor") or [None])[0]
+        after = base64.urlsafe_b64decode(cursor.encode()).decode() if cursor else None
+        start = bisect.bisect_right(ids, after) if after is not None else 0
+        page_number = start // max(1, limit) + 1
+        injected = self.hub._next_page_fault(author or "", page_number)
+        if injected is not None:
+            self.hub.sleep(injected.delay)
+            if injected.status is not None:
+                self._send(injected.status, injected.body, injected.headers)
+                return
+        items: list[dict[str, Any]] = []
+        position = start
+        while position < len(ids) and len(items) < limit:
+            repo = self.hub.lookup(repo_type, ids[position])
+            position += 1
+            if repo is None:
+                continue
+            if repo.info.get("private") and not self._token_in(self.hub.private_tokens):
+                continue
+            items.append(expanded(repo, expand) if expand else listed(repo))
+        headers = {}
+        if position < len(ids):
+            query = {k: v for k, v in self.query.items() if k != "cursor"}
+            query["cursor"] = [base64.urlsafe_b64encode(ids[position - 1].encode()).decode()]
+            link = f"{self.hub.url}/api/{repo_type}s?{urlencode(query, doseq=True)}"
+            headers["Link"] = f'<{link}>; rel="next"'
+        body = json.dumps(items).encode("utf-8")
+        if injected is not None and injected.truncate:
+            body = body[: len(body) // 2]
+        self._send(200, body, headers)
 
     def _resolve(self, path: str) -> None:
         repo_type = "model"
@@ -532,8 +826,127 @@ Extraction from the 1994 US Census database.
 
 
 def recorded(name: str) -> dict[str, Any]:
-    """A recorded Hub API answer from shared/data/hub-api."""
+    """A recorded Hub API answer (tests/data/hub-api), a fresh copy on every call."""
+    return copy.deepcopy(_recorded(name))
+
+
+@cache
+def _recorded(name: str) -> dict[str, Any]:
     return json.loads((RECORDED / f"model_info_{name}.json").read_text(encoding="utf-8"))
+
+
+def card_data_of(readme: str) -> dict[str, Any]:
+    """`cardData` as the Hub derives it: the README's front matter, read as YAML.
+
+    PyYAML reads it here, independently of cardgen's reader; the test cards use no value
+    that YAML 1.1 and 1.2 read differently."""
+    import yaml
+
+    text = readme.lstrip()
+    if not text.startswith("---\n"):
+        return {}
+    block = text[4:].split("\n---\n", 1)[0]
+    data = yaml.safe_load(block)
+    return data if isinstance(data, dict) else {}
+
+
+PIPELINES = ("text-classification", "fill-mask", "token-classification", "translation", None)
+LIBRARIES = ("transformers", "transformers", "peft", "sentence-transformers", None)
+LICENSES = ("apache-2.0", "mit", "cc-by-4.0", None)
+
+
+def generated_card_data(index: int) -> dict[str, Any]:
+    """Front matter of generated repository `index`: fields filled in varying proportions."""
+    data: dict[str, Any] = {}
+    if LICENSES[index % 4]:
+        data["license"] = LICENSES[index % 4]
+    if index % 3:
+        data["language"] = ["en", "fr", "de"][: 1 + index % 3]
+    if index % 2:
+        data["datasets"] = [f"bench/data-{index % 17:02d}"]
+    if index % 5 == 0:
+        data["base_model"] = "google-bert/bert-base-uncased"
+        data["tags"] = ["generated_from_trainer"]
+    if PIPELINES[index % 5]:
+        data["pipeline_tag"] = PIPELINES[index % 5]
+    if LIBRARIES[index % 5]:
+        data["library_name"] = LIBRARIES[index % 5]
+    if index % 7 == 0:
+        data["model-index"] = [
+            {
+                "name": f"model-{index:06d}",
+                "results": [
+                    {
+                        "task": {"type": "text-classification"},
+                        "dataset": {"type": f"bench/data-{index % 17:02d}", "name": "Bench"},
+                        "metrics": [
+                            {"type": "accuracy", "value": round(0.5 + index % 50 / 100, 2)}
+                        ],
+                    }
+                ],
+            }
+        ]
+    return data
+
+
+def generated_readme(index: int, card_data: dict[str, Any]) -> str:
+    """A README for generated repository `index`: its front matter and some sections."""
+    import yaml
+
+    front = yaml.safe_dump(card_data, sort_keys=False) if card_data else ""
+    parts = [f"---\n{front}---\n\n# model-{index:06d}\n"]
+    if index % 4 != 3:
+        parts.append("A generated model card used to benchmark cardgen audits.\n")
+    if index % 2 == 0:
+        parts.append("## Intended uses & limitations\n\nResearch on documentation only.\n")
+    if index % 3 == 0:
+        parts.append("## Training data\n\nSynthetic text.\n")
+    if index % 6 == 1:
+        parts.append("## Bias, Risks, and Limitations\n\n[More Information Needed]\n")
+    if index % 5 == 2:
+        parts.append("## Evaluation\n\nAccuracy on a held-out split.\n")
+    return "\n".join(parts)
+
+
+def generated_repo(population: Population, index: int) -> Repo:
+    """Repository `index` of a generated population (a few microseconds; nothing kept)."""
+    template = _recorded("google-bert_bert-base-uncased")
+    repo_id = population.repo_id(index)
+    card_data = generated_card_data(index)
+    tags = [t for t in (card_data.get("library_name"), card_data.get("pipeline_tag")) if t]
+    tags += [f"license:{card_data['license']}"] if "license" in card_data else []
+    tags += [f"dataset:{d}" for d in card_data.get("datasets", [])]
+    if "base_model" in card_data:
+        tags += [
+            f"base_model:{card_data['base_model']}",
+            f"base_model:finetune:{card_data['base_model']}",
+        ]
+    info = {
+        **{k: template[k] for k in ("config", "createdAt", "disabled", "mask_token")},
+        "_id": f"{index:024x}",
+        "id": repo_id,
+        "modelId": repo_id,
+        "author": population.author,
+        "sha": hashlib.sha1(repo_id.encode()).hexdigest(),
+        "lastModified": f"2024-{1 + index % 12:02d}-{1 + index % 28:02d}T00:00:00.000Z",
+        "private": False,
+        "gated": "manual"
+        if population.gated_every and index % population.gated_every == 0
+        else False,
+        "downloads": (index * 7919) % 100_003,
+        "likes": index % 97,
+        "tags": tags,
+        "pipeline_tag": card_data.get("pipeline_tag"),
+        "library_name": card_data.get("library_name"),
+        "cardData": card_data,
+        "model-index": card_data.get("model-index"),
+        "safetensors": (
+            {"parameters": {"F32": 1000 + index}, "total": 1000 + index} if index % 2 else None
+        ),
+        "siblings": [{"rfilename": "README.md"}, {"rfilename": "config.json"}],
+        "spaces": [],
+    }
+    return Repo("model", info, {"README.md": generated_readme(index, card_data).encode("utf-8")})
 
 
 def populate(hub: HubServer) -> HubServer:
@@ -563,7 +976,8 @@ def populate(hub: HubServer) -> HubServer:
                 f"base_model:{BERT}",
                 f"base_model:finetune:{BERT}",
             ],
-            "cardData": {"license": "mit", "base_model": BERT, "datasets": [ADULT]},
+            "cardData": card_data_of(FAIR_README),
+            "model-index": card_data_of(FAIR_README)["model-index"],
             "safetensors": {"parameters": {"F32": 109483778}, "total": 109483778},
         }
     )
@@ -622,21 +1036,46 @@ def add_copies(hub: HubServer, count: int, author: str = "bench") -> list[str]:
 
 
 def main() -> None:
-    """Serve `--copies` benchmark repos (plus the standard ones) until killed; print the URL."""
+    """Serve the standard repos, `--copies` bench/model-NNN and a `--population` of generated
+    repos (author `scale`) until stdin closes; print the URL."""
     import argparse
     import sys
 
     parser = argparse.ArgumentParser(description="Run the local test Hub.")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
     parser.add_argument("--copies", type=int, default=0, help="bench/model-NNN repos to serve")
+    parser.add_argument("--population", type=int, default=0, help="scale/model-NNNNNN repos")
+    parser.add_argument(
+        "--rate-limit",
+        action="append",
+        default=[],
+        metavar="BUCKET=N/SECONDS",
+        help="e.g. api=1000/300 or resolvers=5000/300 (the Hub's free budget)",
+    )
+    parser.add_argument("--time-scale", type=float, default=1.0, help="clock speed-up")
+    parser.add_argument("--page-size", type=int, default=1000, help="most items per page")
     args = parser.parse_args()
-    hub = HubServer(latency=args.latency).start()
+    limits = {}
+    for item in args.rate_limit:
+        bucket, _, quota = item.partition("=")
+        requests, _, window = quota.partition("/")
+        limits[bucket] = (int(requests), float(window))
+    hub = HubServer(
+        latency=args.latency,
+        rate_limits=limits,
+        time_scale=args.time_scale,
+        page_size=args.page_size,
+        record_requests=False,
+    ).start()
     populate(hub)
     add_copies(hub, args.copies)
+    if args.population:
+        hub.add_population("scale", args.population)
     print(hub.url, flush=True)
     try:
         sys.stdin.read()  # serve until stdin closes (the parent process exits or closes it)
     finally:
+        print(json.dumps({"counts": hub.counts, "throttled": hub.throttled}), flush=True)
         hub.stop()
 
 

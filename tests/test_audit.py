@@ -379,8 +379,8 @@ def test_hub_ids_and_author_through_the_batch_collector(hub: HubServer, hub_proj
     assert "audited 2 cards" in result.output
     result = runner.invoke(cli, ["audit", "--author", "cardgen-test", "--endpoint", hub.url])
     assert result.exit_code == 0, result.output
-    assert "audited 1 card;" in result.output and "1 hub-error" in result.output
-    assert f"{GATED}: hub-error" in result.output
+    assert "audited 1 card;" in result.output and "problems: 1 gated" in result.output
+    assert f"{GATED}: gated: model {GATED} is gated" in result.output
 
 
 # --- site ------------------------------------------------------------------------------------

@@ -316,7 +316,7 @@ def test_collect_uses_the_specs_hub_source(hub: HubServer, hub_project: Path) ->
 
 
 def test_batch_reports_each_failure_without_stopping(hub: HubServer, hub_project: Path) -> None:
-    hub.fail(f"/api/models/{FAIR}", Reply(status=429, headers={"Retry-After": "0"}))
+    hub.fail(f"/{FAIR}/resolve/", Reply(status=429, headers={"Retry-After": "0"}))
     report = collect_many(
         [BERT, "nobody/missing", FAIR, GATED], jobs=4, endpoint=hub.url, backoff=0.01
     )
@@ -324,37 +324,38 @@ def test_batch_reports_each_failure_without_stopping(hub: HubServer, hub_project
     assert set(report.errors) == {"nobody/missing", GATED}
     assert "gated" in report.errors[GATED]
     assert read(hub_project, "google-bert--bert-base-uncased", "hub")["sha"] == BERT_SHA
+    assert report.throttled == 1  # FAIR's README, tried again after the 429
+    # FAIR and GATED share an owner: one listing page; BERT and the missing one: one call each.
+    assert report.requests == {"api": 3, "files": 4}
 
 
-def test_large_batch_spreads_over_processes_with_the_same_results(
-    hub: HubServer, hub_project: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import cardgen.hub.collect as hub_module
-
-    repos = [BERT, "nobody/missing", FAIR, GATED]
-    threaded = collect_many(repos, jobs=4, endpoint=hub.url, root=hub_project / "threads")
-    monkeypatch.setattr(hub_module, "PROCESS_FROM", 2)
-    assert hub_module._batch_processes(len(repos), 8) == min(2, os.cpu_count() or 1)
-    seen: list[tuple[str, bool]] = []
-    forked = collect_many(
-        repos,
-        jobs=8,
-        endpoint=hub.url,
-        root=hub_project / "processes",
-        progress=lambda repo, ok: seen.append((repo, ok)),
-    )
-    assert sorted(seen) == sorted(
-        [(BERT, True), ("nobody/missing", False), (FAIR, True), (GATED, False)]
-    )
-    assert list(forked.results) == list(threaded.results) == [BERT, FAIR]
-    assert forked.errors == threaded.errors
-    for card in ("google-bert--bert-base-uncased", "cardgen-test--fair-classifier"):
-        facts = []
-        for folder in ("threads", "processes"):
-            data = json.loads((hub_project / folder / ".cardgen" / card / "hub.json").read_text())
-            del data["provenance"]["collected_at"]
-            facts.append(data)
-        assert facts[0] == facts[1]
+def test_batch_facts_equal_one_by_one_facts(hub: HubServer, hub_project: Path) -> None:
+    """Bulk metadata (a listing's records and cardData) gives the facts `collect_hub` gives
+    from `model_info` and the README's own front matter."""
+    repos = [BERT, FAIR, "cardgen-test/gated-model"]
+    hub.gated_tokens.add(SENTINEL)
+    os.environ["HF_TOKEN"] = SENTINEL
+    try:
+        batch = collect_many([*repos, "google-bert/other"], jobs=2, endpoint=hub.url, root="batch")
+        for repo in repos:
+            collect_hub(repo, "single", endpoint=hub.url, root=repo.replace("/", "_"))
+    finally:
+        del os.environ["HF_TOKEN"]
+    assert set(batch.results) == set(repos)
+    for repo in repos:
+        for key in ("hub", "hub-evaluations"):
+            single_path = hub_project / repo.replace("/", "_") / ".cardgen" / "single"
+            batch_path = hub_project / "batch" / ".cardgen" / repo.replace("/", "--")
+            if not (single_path / f"{key}.json").exists():
+                assert not (batch_path / f"{key}.json").exists()
+                continue
+            facts = [json.loads((p / f"{key}.json").read_text()) for p in (single_path, batch_path)]
+            for data in facts:
+                data.pop("provenance", None)
+                for evaluation in data.get("evaluations", []):
+                    for source in ("provenance", "dataset"):
+                        (evaluation.get(source) or {}).pop("collected_at", None)
+            assert facts[0] == facts[1], (repo, key)
 
 
 def test_cli_from_file_and_author(hub: HubServer, hub_project: Path) -> None:

@@ -8,152 +8,40 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .._io import atomic_write_bytes, atomic_write_text, dumps_json
+from .._io import dumps_json
 from .._words import count
 from ..errors import CardgenError
-from ._record import (
-    CardAudit,
-    audit_card,
-    audit_hub_facts,
-    audit_markdown,
-)
+from ._hub import CardStore, audit_hub, checkpoint_path
+from ._record import CardAudit, audit_card, audit_markdown
+from ._report import AuditReport, HubFigures, download_quartiles, population
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 SPEC_SUFFIXES = (".yaml", ".yml")
 PARALLEL_FROM = 2000
 """Below this many files one process is faster than starting workers."""
-CI_LEVEL = 0.95
-HISTOGRAM_EDGES = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
 
 __all__ = [
     "AuditReport",
     "CardAudit",
+    "CardStore",
+    "HubFigures",
     "audit_card",
     "audit_hub",
     "audit_paths",
+    "checkpoint_path",
     "download_quartiles",
+    "population",
+    "summary_lines",
+    "write_outputs",
 ]
-
-
-@dataclass
-class AuditReport:
-    """Every card's audit, the inputs that could not be audited, and the population figures."""
-
-    cards: list[CardAudit] = field(default_factory=list)
-    problems: list[dict[str, str]] = field(default_factory=list)
-    """`{source, problem, message}`: problem is `unreadable`, `binary`, `empty`,
-    `broken-front-matter`, `invalid-spec` or `hub-error`. Empty cards and cards with
-    broken front matter are still audited; the others are not."""
-
-    @property
-    def mean_completeness(self) -> float:
-        """Mean completeness (percent) over the audited cards; 0 when there are none."""
-        return float(np.mean([c.completeness for c in self.cards])) if self.cards else 0.0
-
-    def population(self) -> dict[str, Any]:
-        """Population figures per card kind (see `population`)."""
-        return {
-            kind: population([c for c in self.cards if c.kind == kind])
-            for kind in ("model", "data", "governance")
-            if any(c.kind == kind for c in self.cards)
-        }
-
-    def to_json(self) -> dict[str, Any]:
-        """The whole report as a JSON-able mapping (deterministic order)."""
-        return {
-            "cards_audited": len(self.cards),
-            "mean_completeness": round(self.mean_completeness, 2),
-            "problems": self.problems,
-            "problem_counts": dict(sorted(Counter(p["problem"] for p in self.problems).items())),
-            "population": self.population(),
-            "cards": [c.to_json() for c in self.cards],
-        }
-
-
-# --- population ------------------------------------------------------------------------------
-
-
-def _rates(cards: list[CardAudit], attr: str) -> dict[str, dict[str, Any]]:
-    from ..metrics import wilson_interval
-
-    names = list(getattr(cards[0], attr)) if cards else []
-    out: dict[str, dict[str, Any]] = {}
-    for name in names:
-        counts = Counter(getattr(c, attr).get(name, "empty") for c in cards)
-        low, high = wilson_interval(np.array([counts["filled"]]), np.array([len(cards)]), CI_LEVEL)
-        out[name] = {
-            "filled": counts["filled"],
-            "placeholder": counts["placeholder"],
-            "empty": counts["empty"],
-            "n": len(cards),
-            "rate": round(counts["filled"] / len(cards), 6),
-            "ci_low": round(float(low[0]), 6),
-            "ci_high": round(float(high[0]), 6),
-        }
-    return out
-
-
-def download_quartiles(cards: list[CardAudit]) -> dict[str, str]:
-    """`Q1` (least downloaded) to `Q4` per card source, for cards with a download count."""
-    counted = [c for c in cards if c.downloads is not None]
-    if not counted:
-        return {}
-    edges = np.percentile([c.downloads for c in counted], [25, 50, 75])
-    return {
-        c.source: f"Q{int(np.searchsorted(edges, float(c.downloads or 0))) + 1}" for c in counted
-    }
-
-
-def _breakdown(
-    cards: list[CardAudit], key: Callable[[CardAudit], str | None]
-) -> dict[str, dict[str, Any]]:
-    groups: dict[str, list[CardAudit]] = defaultdict(list)
-    for card in cards:
-        groups[key(card) or "(none)"].append(card)
-    return {
-        name: {
-            "n": len(members),
-            "mean_completeness": round(float(np.mean([c.completeness for c in members])), 2),
-            "fields": {f: v["rate"] for f, v in _rates(members, "fields").items()},
-        }
-        for name, members in sorted(groups.items())
-    }
-
-
-def population(cards: list[CardAudit]) -> dict[str, Any]:
-    """Fill rate of each section and field with a Wilson interval, the completeness
-    distribution, claim-check counts and breakdowns by pipeline tag, library and (for Hub
-    repositories) download quartile."""
-    values = np.array([c.completeness for c in cards]) if cards else np.array([0.0])
-    histogram, _ = np.histogram(values, bins=HISTOGRAM_EDGES)
-    quartiles = download_quartiles(cards)
-    report: dict[str, Any] = {
-        "n": len(cards),
-        "sections": _rates(cards, "sections"),
-        "fields": _rates(cards, "fields"),
-        "completeness": {
-            "mean": round(float(values.mean()), 2),
-            "median": round(float(np.median(values)), 2),
-            "q1": round(float(np.percentile(values, 25)), 2),
-            "q3": round(float(np.percentile(values, 75)), 2),
-            "histogram": {"edges": HISTOGRAM_EDGES, "counts": histogram.tolist()},
-        },
-        "checks": dict(sorted(Counter(ch["code"] for c in cards for ch in c.checks).items())),
-        "by_pipeline_tag": _breakdown(cards, lambda c: c.pipeline_tag),
-        "by_library": _breakdown(cards, lambda c: c.library_name),
-    }
-    if quartiles:
-        report["by_download_quartile"] = _breakdown(cards, lambda c: quartiles.get(c.source))
-    return report
 
 
 # --- reading files ---------------------------------------------------------------------------
@@ -278,111 +166,130 @@ def audit_paths(
             ]
     else:
         outcomes = _audit_chunk(files, root)
-    for card, problems in outcomes:
-        report.problems.extend(problems)
-        if card is not None:
-            report.cards.append(card)
-    return report
-
-
-def audit_hub(
-    repo_ids: Iterable[str],
-    *,
-    repo_type: str = "model",
-    jobs: int = 8,
-    endpoint: str | None = None,
-    timeout: float = 30.0,
-    retries: int = 4,
-    progress: Callable[[str, bool], None] | None = None,
-) -> AuditReport:
-    """Audit Hub repositories, read through the batch collector (`collect_many`).
-
-    Facts go to a temporary folder that is removed afterwards; a repository that cannot
-    be read is a `hub-error` problem.
-    """
-    from ..hub.collect import card_name_for, collect_many
-
-    report = AuditReport()
-    with tempfile.TemporaryDirectory(prefix="cardgen-audit-") as tmp:
-        batch = collect_many(
-            repo_ids,
-            repo_type=repo_type,
-            jobs=jobs,
-            endpoint=endpoint,
-            root=tmp,
-            timeout=timeout,
-            retries=retries,
-            progress=progress,
-        )
-        for repo, result in batch.results.items():
-            folder = Path(tmp) / ".cardgen" / card_name_for(repo)
-            facts = json.loads((folder / "hub.json").read_text(encoding="utf-8"))
-            evaluations_path = folder / "hub-evaluations.json"
-            evaluations = (
-                json.loads(evaluations_path.read_text(encoding="utf-8"))["evaluations"]
-                if evaluations_path.exists()
-                else []
-            )
-            card = audit_hub_facts(facts, evaluations)
-            card.source = result.repo_id
-            report.cards.append(card)
-        for repo, message in batch.errors.items():
-            report.problems.append({"source": repo, "problem": "hub-error", "message": message})
+    report.cards = [card for card, _ in outcomes if card is not None]
+    report.problems.extend(p for _, problems in outcomes for p in problems)
     return report
 
 
 # --- outputs ---------------------------------------------------------------------------------
 
 
-def card_rows(report: AuditReport) -> list[dict[str, Any]]:
-    """One flat row per audited card: the Parquet table's rows."""
+PARQUET_BATCH = 10_000
+"""Rows written to the Parquet file at a time."""
+_ROW_TYPES = {
+    "source": "string",
+    "origin": "string",
+    "kind": "string",
+    "completeness": "float64",
+    "pipeline_tag": "string",
+    "library_name": "string",
+    "downloads": "int64",
+    "download_quartile": "string",
+    "checks": "list",
+    "warnings": "list",
+}
+
+
+def card_row(card: CardAudit, quartiles: dict[str, str]) -> dict[str, Any]:
+    """The Parquet row of one card (`quartiles` from `download_quartiles`)."""
+    row: dict[str, Any] = {
+        "source": card.source,
+        "origin": card.origin,
+        "kind": card.kind,
+        "completeness": round(card.completeness, 2),
+        "pipeline_tag": card.pipeline_tag,
+        "library_name": card.library_name,
+        "downloads": card.downloads,
+        "download_quartile": quartiles.get(card.source),
+        "checks": sorted(ch["code"] for ch in card.checks),
+        "warnings": list(card.warnings),
+    }
+    row.update({f"section.{k}": v for k, v in card.sections.items()})
+    row.update({f"field.{k}": v for k, v in card.fields.items()})
+    return row
+
+
+def card_rows(report: AuditReport) -> Iterator[dict[str, Any]]:
+    """One flat row per audited card, in card order: the Parquet table's rows."""
     quartiles = download_quartiles(report.cards)
-    rows = []
-    for card in report.cards:
-        row: dict[str, Any] = {
-            "source": card.source,
-            "origin": card.origin,
-            "kind": card.kind,
-            "completeness": round(card.completeness, 2),
-            "pipeline_tag": card.pipeline_tag,
-            "library_name": card.library_name,
-            "downloads": card.downloads,
-            "download_quartile": quartiles.get(card.source),
-            "checks": sorted(ch["code"] for ch in card.checks),
-            "warnings": list(card.warnings),
-        }
-        row.update({f"section.{k}": v for k, v in card.sections.items()})
-        row.update({f"field.{k}": v for k, v in card.fields.items()})
-        rows.append(row)
-    return rows
+    return (card_row(card, quartiles) for card in report.cards)
 
 
-def write_outputs(report: AuditReport, out: str | Path) -> list[Path]:
-    """Write `audit.json` (everything) and `audit.parquet` (one row per card) into `out`."""
+def _columns(report: AuditReport) -> list[str]:
+    # Model and data cards have different section columns: take the union; a card
+    # without one gets null. Every card of a kind has the same sections and fields.
+    names = set(_ROW_TYPES) if len(report.cards) else {"source"}
+    for tally in report.tallies()[0].values():
+        figures = tally.figures()
+        names |= {f"section.{k}" for k in figures["sections"]}
+        names |= {f"field.{k}" for k in figures["fields"]}
+    return sorted(names, key=lambda k: (k.count("."), k))
+
+
+def _atomic_stream(path: Path) -> tuple[Any, Path]:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    return os.fdopen(fd, "wb"), Path(tmp)
+
+
+def write_json(report: AuditReport, path: str | Path) -> Path:
+    """Write `report.to_json()` as `dumps_json` would, one card at a time (atomically)."""
+    path = Path(path)
+    text = dumps_json({**report._summary_json(), "cards": []})
+    head = '{\n  "cards": [],\n'
+    assert text.startswith(head)  # sorted keys: "cards" comes first
+    handle, tmp = _atomic_stream(path)
+    try:
+        with handle:
+            handle.write(b'{\n  "cards": [')
+            first = True
+            for card in report.cards:
+                dumped = json.dumps(card.to_json(), indent=2, sort_keys=True, ensure_ascii=False)
+                lines = "\n".join("    " + line for line in dumped.split("\n"))
+                handle.write((("\n" if first else ",\n") + lines).encode("utf-8"))
+                first = False
+            handle.write((("],\n" if first else "\n  ],\n") + text[len(head) :]).encode("utf-8"))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_parquet(report: AuditReport, path: str | Path) -> Path:
+    """Write one row per card to a Parquet file, `PARQUET_BATCH` rows at a time (atomically)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    path = Path(path)
+    columns = _columns(report)
+    kinds = {"list": pa.list_(pa.string()), "int64": pa.int64(), "float64": pa.float64()}
+    schema = pa.schema([(c, kinds.get(_ROW_TYPES.get(c, "string"), pa.string())) for c in columns])
+    handle, tmp = _atomic_stream(path)
+    try:
+        with handle, pq.ParquetWriter(handle, schema) as writer:
+            batch: list[dict[str, Any]] = []
+            for row in card_rows(report):
+                batch.append(row)
+                if len(batch) == PARQUET_BATCH:
+                    writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                    batch = []
+            if batch or not len(report.cards):
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_outputs(report: AuditReport, out: str | Path) -> list[Path]:
+    """Write `audit.json` (everything) and `audit.parquet` (one row per card) into `out`.
+
+    Both are written card by card, each to a temporary file renamed into place.
+    """
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise CardgenError(f"{out}: exists and is not a folder")
-    json_path = atomic_write_text(out / "audit.json", dumps_json(report.to_json()))
-    rows = card_rows(report)
-    # Model and data cards have different section columns: take the union (pyarrow's
-    # from_pylist would keep only the first row's keys); a card without one gets null.
-    columns = (
-        sorted({k for row in rows for k in row}, key=lambda k: (k.count("."), k))
-        if rows
-        else ["source"]
-    )
-    table = pa.table({c: [row.get(c) for row in rows] for c in columns})
-    fd, tmp = tempfile.mkstemp(prefix=".audit.parquet.", dir=out)
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp)
-        atomic_write_bytes(out / "audit.parquet", Path(tmp).read_bytes())
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return [json_path, out / "audit.parquet"]
+    out.mkdir(parents=True, exist_ok=True)
+    return [write_json(report, out / "audit.json"), write_parquet(report, out / "audit.parquet")]
 
 
 def _bar(rate: float, width: int = 20) -> str:
@@ -392,14 +299,20 @@ def _bar(rate: float, width: int = 20) -> str:
 
 def summary_lines(report: AuditReport) -> list[str]:
     """The terminal summary: counts, completeness, fill rates with intervals, checks."""
-    lines = [
-        f"audited {count(len(report.cards), 'card')}; "
-        f"mean completeness {report.mean_completeness:.1f}%"
-    ]
+    tallies, values = report.tallies()
+    mean = float(np.mean(values)) if len(values) else 0.0
+    if report.hub is not None and not report.hub.readmes_read:
+        lines = [
+            f"audited {count(len(values), 'card')} from Hub metadata only (READMEs not read, "
+            f"sections not audited); mean completeness of the Hub fields {mean:.1f}%"
+        ]
+    else:
+        lines = [f"audited {count(len(values), 'card')}; mean completeness {mean:.1f}%"]
     counts = Counter(p["problem"] for p in report.problems)
     if counts:
         lines.append("problems: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
-    for kind, figures in report.population().items():
+    for kind, tally in tallies.items():
+        figures = tally.figures()
         lines += ["", f"{kind} cards ({figures['n']}): fill rate [95% Wilson interval]"]
         for group in ("sections", "fields"):
             for name, row in figures[group].items():

@@ -67,10 +67,17 @@ class CardAudit:
     pipeline_tag: str | None = None
     library_name: str | None = None
     downloads: int | None = None
+    sections_read: bool = True
+    """False for a Hub repository audited from its metadata alone (README not read):
+    `sections` is then empty and completeness counts the Hub fields instead."""
 
     @property
     def completeness(self) -> float:
-        """Percent of validate's recommended sections that are filled (placeholders are not)."""
+        """Percent of validate's recommended sections that are filled (placeholders are not);
+        without sections read, percent of the Hub fields filled."""
+        if not self.sections_read:
+            done = sum(state == "filled" for state in self.fields.values())
+            return 100.0 * done / len(self.fields) if self.fields else 0.0
         done = sum(state == "filled" for state in self.sections.values())
         return 100.0 * done / len(self.sections) if self.sections else 100.0
 
@@ -106,6 +113,23 @@ class CardAudit:
             "library_name": self.library_name,
             "downloads": self.downloads,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], sections_read: bool = True) -> CardAudit:
+        """The audit `to_json` wrote (completeness is recomputed, not read)."""
+        return cls(
+            data["source"],
+            data["origin"],
+            data["kind"],
+            dict(data["sections"]),
+            dict(data["fields"]),
+            list(data["checks"]),
+            list(data["warnings"]),
+            data["pipeline_tag"],
+            data["library_name"],
+            data["downloads"],
+            sections_read,
+        )
 
 
 def section_paths(kind: str) -> list[str]:
@@ -392,8 +416,14 @@ def audit_markdown(source: str, parsed: ParsedReadme, kind: str | None = None) -
     return audit
 
 
-def audit_hub_facts(facts: dict[str, Any], evaluations: list[Any]) -> CardAudit:
-    """Audit a repository from the facts `collect hub` wrote (hub.json, hub-evaluations.json)."""
+def audit_hub_facts(
+    facts: dict[str, Any], evaluations: list[Any], *, sections_read: bool = True
+) -> CardAudit:
+    """Audit a repository from the facts `collect hub` wrote (hub.json, hub-evaluations.json).
+
+    With `sections_read` False (the README was not fetched) only the Hub fields and the
+    claim checks are audited; no section is called empty for want of reading it.
+    """
     from ..hub.importer import Section
 
     metadata = facts.get("card_data") or {}
@@ -415,6 +445,8 @@ def audit_hub_facts(facts: dict[str, Any], evaluations: list[Any]) -> CardAudit:
         audit.pipeline_tag = facts.get("pipeline_tag") or audit.pipeline_tag
         audit.library_name = facts.get("library_name") or audit.library_name
     audit.downloads = facts.get("downloads")
+    if not sections_read:
+        audit.sections, audit.sections_read = {}, False
     return audit
 
 

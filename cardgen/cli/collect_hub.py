@@ -12,12 +12,12 @@ from typing import Any
 import click
 
 from ..errors import CardgenError
+from .hub_batch import budget_option, hub_progress, request_line
 from .options import (
     card_option,
     endpoint_option,
     jobs_option,
     kind_option,
-    progress_bar,
     repo_list_options,
     reports_errors,
     revision_option,
@@ -52,6 +52,7 @@ from .options import (
     is_flag=True,
     help="Also collect the datasets a model names (linked dataset facts).",
 )
+@budget_option
 @reports_errors
 def collect_hub_command(
     repo_id: str | None,
@@ -65,9 +66,12 @@ def collect_hub_command(
     timeout: float,
     retries: int,
     follow_datasets: bool,
+    budget: Any,
 ) -> None:
     """Collect Hub metadata, card data, prose and evaluation results of REPO_ID.
 
+    With --from-file/--author, metadata comes from listing pages and each README is
+    downloaded once, paced to the Hub's rate-limit budget (--budget).
     The token, if any, comes from HF_TOKEN or `hf auth login` and is never printed.
     """
     from ..hub.collect import collect_card_hub, collect_many, listed_repos, repo_type_of
@@ -75,21 +79,23 @@ def collect_hub_command(
     if from_file is not None or author is not None:
         if repo_id or card_path:
             raise CardgenError("give REPO_ID/--card, or --from-file/--author, not both")
-        repo_type = repo_type_of(kind)
-        repos = listed_repos(
-            from_file, author, repo_type=repo_type, endpoint=endpoint, timeout=timeout
-        )
-        with progress_bar(len(repos), "collect hub") as bar:
+        repos = listed_repos(from_file, None)
+        with hub_progress("collect hub", None if author else len(repos)) as (progress, on_wait):
             report = collect_many(
                 repos,
-                repo_type=repo_type,
+                authors=[author] if author else [],
+                repo_type=repo_type_of(kind),
                 jobs=jobs,
                 endpoint=endpoint,
                 timeout=timeout,
                 retries=retries,
-                progress=lambda repo, ok: bar.update(1),
+                budget=budget,
+                progress=progress,
+                on_wait=on_wait,
             )
-        click.echo(f"collected {len(report.results)} of {len(repos)} repositories")
+        total = len(report.results) + len(report.errors)
+        click.echo(f"collected {len(report.results)} of {total} repositories")
+        click.echo(request_line(total, report.requests, report.throttled, report.waited))
         for message in report.errors.values():
             click.echo(f"error: {message}", err=True)
         if report.errors:

@@ -60,8 +60,8 @@ def say(quiet: bool) -> Callable[[str], None]:
     return (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
 
 
-def progress_bar(total: int, desc: str, *, disable: bool = False) -> Any:
-    """A tqdm bar on stderr counting repositories."""
+def progress_bar(total: int | None, desc: str, *, disable: bool = False) -> Any:
+    """A tqdm bar on stderr counting repositories (`total` None: not known in advance)."""
     from tqdm import tqdm
 
     return tqdm(total=total, unit="repo", file=sys.stderr, desc=desc, disable=disable)

@@ -1,7 +1,8 @@
 """Everything cardgen says to the Hugging Face Hub: reading repositories, importing, pushing.
 
-One HTTP layer (`_http`: retries, token redaction, errors) serves every call; names load on
-first use so that importing this package does not import huggingface_hub.
+One HTTP layer (`_http`: retries, token redaction, errors) serves every call; many
+repositories are read in bulk (`bulk`: listing pages) within the rate limits (`ratelimit`).
+Names load on first use so that importing this package does not import huggingface_hub.
 """
 
 from __future__ import annotations
@@ -10,6 +11,12 @@ from importlib import import_module
 from typing import Any
 
 _NAMES = {
+    "HubReader": "bulk",
+    "RepoMetadata": "bulk",
+    "iter_repo_metadata": "bulk",
+    "Pacer": "ratelimit",
+    "Quota": "ratelimit",
+    "parse_budget": "ratelimit",
     "BatchReport": "collect",
     "CollectResult": "collect",
     "HubSnapshot": "collect",

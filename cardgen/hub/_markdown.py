@@ -147,7 +147,7 @@ _CARDGEN_MARKER_LINE = re.compile(
 )
 
 
-def parse_readme(data: bytes | str) -> ParsedReadme:
+def parse_readme(data: bytes | str, metadata: dict[str, Any] | None = None) -> ParsedReadme:
     """Decode a README, parse its front matter and split its body into sections.
 
     Problems in the input (encoding, line endings, invalid YAML, front matter that is not
@@ -155,6 +155,8 @@ def parse_readme(data: bytes | str) -> ParsedReadme:
 
     Args:
         data: the README as bytes (decoded leniently) or text.
+        metadata: the front matter as the Hub already read it (a listing's `cardData`);
+            when given it is used as is and the YAML is not parsed again.
 
     Returns:
         The parsed README.
@@ -173,10 +175,15 @@ def parse_readme(data: bytes | str) -> ParsedReadme:
     body = _unix_newlines(text if block is None else text[block.end :])
     lead = 0 if block is None else _unix_newlines(text[: block.start]).count("\n")
     text = _unix_newlines(text)
-    metadata: dict[str, Any] = {}
     if block is None:
         warnings.append("no YAML front matter (metadata block)")
+        metadata = {}
+    elif metadata is not None:
+        metadata = dict(metadata)
+        if not metadata:
+            warnings.append("the Hub read no metadata from the front matter (invalid YAML?)")
     else:
+        metadata = {}
         try:
             loaded = frontmatter.load(frontmatter.strip_hash_comment(front or "")[0])
         except frontmatter.FrontMatterError as exc:

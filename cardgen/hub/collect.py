@@ -6,12 +6,10 @@ and never writes a token anywhere.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
-import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property, lru_cache
@@ -26,10 +24,12 @@ from ..errors import CardgenError, HubError
 from ..facts import collection_time, facts_dir, library_versions, new_provenance, write_fact
 from ..schema import DisaggregatedEvaluation
 from ..schema.provenance import Provenance
-from ._http import explain, redact, with_retries
+from ._http import explain, with_retries
 from ._markdown import ParsedReadme, parse_readme
+from .bulk import HubReader, RepoMetadata, iter_repo_metadata, problem_of
 from .eval_results import read_entries
 from .model_index import read_model_index
+from .ratelimit import Pacer, Quota, WaitCallback
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 DEFAULT_TIMEOUT = 30.0
@@ -93,6 +93,12 @@ class HubSnapshot:
     info: Any
     readme: bytes | None
     collected_at: datetime | None = None
+    card_data: dict[str, Any] | None = None
+    """The Hub's own reading of the README's front matter (a listing's `cardData`): when
+    given, it is the card's metadata and the front matter is not parsed again."""
+    readme_read: bool = True
+    """False when the README was not asked for (metadata only): then no sections, and no
+    warning that it is missing."""
 
     @property
     def url(self) -> str:
@@ -102,7 +108,9 @@ class HubSnapshot:
     @cached_property
     def parsed(self) -> ParsedReadme | None:
         """The README split into front matter and sections; None without a README."""
-        return parse_readme(self.readme) if self.readme is not None else None
+        if self.readme is None:
+            return None
+        return parse_readme(self.readme, metadata=self.card_data)
 
     @cached_property
     def provenance(self) -> Provenance:
@@ -261,9 +269,13 @@ def hub_facts(snapshot: HubSnapshot) -> dict[str, Any]:
         warnings.extend(parsed.warnings)
         card_data = parsed.metadata
     else:
-        warnings.append("repository has no README.md")
+        if snapshot.readme_read:
+            warnings.append("repository has no README.md")
         raw = getattr(info, "card_data", None)
-        card_data = raw.to_dict() if raw is not None else {}
+        if snapshot.card_data is not None:
+            card_data = snapshot.card_data
+        else:
+            card_data = raw.to_dict() if raw is not None else {}
     tags = list(info.tags or [])
     licenses = _as_list(card_data.get("license")) or _tag_values(tags, "license:")
     dataset_ids = _as_list(card_data.get("datasets")) or _tag_values(tags, "dataset:")
@@ -350,7 +362,8 @@ def hub_evaluations(snapshot: HubSnapshot, warnings: list[str]) -> list[Disaggre
     """
     if snapshot.repo_type != "model":
         return []
-    card_data = snapshot.parsed.metadata if snapshot.parsed is not None else {}
+    parsed = snapshot.parsed
+    card_data = parsed.metadata if parsed is not None else (snapshot.card_data or {})
     model_index = card_data.get("model-index", getattr(snapshot.info, "model_index", None))
     evaluations = []
     if model_index:
@@ -430,6 +443,74 @@ def collect_hub(
         backoff=backoff,
         token=token,
     )
+    result = write_facts(snapshot, card_name, root)
+    if follow_datasets:
+        for link in hub_facts(snapshot).get("datasets", []):
+            try:
+                linked = fetch_repo(
+                    link["repo_id"],
+                    repo_type="dataset",
+                    endpoint=endpoint,
+                    timeout=timeout,
+                    retries=retries,
+                    backoff=backoff,
+                    token=token,
+                )
+            except HubError as exc:
+                result.warnings.append(f"linked {exc}")
+                continue
+            result.paths.append(write_fact(card_name, link["fact"], hub_facts(linked), root))
+    return result
+
+
+@dataclass
+class BatchReport:
+    """Outcome of collecting many repositories: results, per-repo errors and Hub requests."""
+
+    results: dict[str, CollectResult] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    requests: dict[str, int] = field(default_factory=dict)
+    """Requests sent per budget: `api` (listing pages, single records), `files` (READMEs)."""
+    throttled: int = 0
+    """Answers that were 429 (rate limited)."""
+    waited: float = 0.0
+    """Seconds spent waiting for the rate-limit budget."""
+
+    @property
+    def ok(self) -> bool:
+        """True when every repository was collected."""
+        return not self.errors
+
+
+def card_name_for(repo_id: str) -> str:
+    """Card name for a repository collected in a batch: `owner--name`."""
+    return re.sub(r"[^A-Za-z0-9._-]", "-", repo_id.replace("/", "--"))[:128]
+
+
+def snapshot_of(
+    meta: RepoMetadata, readme: bytes | None, endpoint: str, repo_type: str, *, readme_read: bool
+) -> HubSnapshot:
+    """A snapshot from a bulk-read record: metadata as the Hub read it, README if fetched."""
+    record = meta.record or {}
+    card_data = record.get("cardData")
+    return HubSnapshot(
+        meta.requested_id,
+        meta.repo_id,
+        repo_type,
+        None,
+        meta.info.sha,
+        endpoint,
+        meta.info,
+        readme,
+        collection_time(),
+        card_data if isinstance(card_data, dict) else {},
+        readme_read,
+    )
+
+
+def write_facts(snapshot: HubSnapshot, card_name: str, root: str | Path) -> CollectResult:
+    """Write a snapshot's `hub.json` and, when it reports any, `hub-evaluations.json`
+    (removed when there are none) into `.cardgen/<card_name>/`."""
     facts = hub_facts(snapshot)
     warnings = list(facts["warnings"])
     evaluations = hub_evaluations(snapshot, warnings)
@@ -450,119 +531,35 @@ def collect_hub(
         )
     else:  # a repository that stopped reporting results must not keep old ones
         (facts_dir(card_name, root) / "hub-evaluations.json").unlink(missing_ok=True)
-    if follow_datasets:
-        for link in facts.get("datasets", []):
-            try:
-                linked = fetch_repo(
-                    link["repo_id"],
-                    repo_type="dataset",
-                    endpoint=endpoint,
-                    timeout=timeout,
-                    retries=retries,
-                    backoff=backoff,
-                    token=token,
-                )
-            except HubError as exc:
-                warnings.append(f"linked {exc}")
-                continue
-            paths.append(write_fact(card_name, link["fact"], hub_facts(linked), root))
     return CollectResult(snapshot.repo_id, snapshot.sha, paths, warnings)
 
 
-@dataclass
-class BatchReport:
-    """Outcome of collecting many repositories: results and per-repo errors."""
-
-    results: dict[str, CollectResult] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        """True when every repository was collected."""
-        return not self.errors
-
-
-def card_name_for(repo_id: str) -> str:
-    """Card name for a repository collected in a batch: `owner--name`."""
-    return re.sub(r"[^A-Za-z0-9._-]", "-", repo_id.replace("/", "--"))[:128]
-
-
-PROCESS_FROM = 64
-"""Repositories per extra worker process in a batch: parsing HTTP and JSON holds the GIL,
-so a large batch also spreads over the CPU cores, each process running its threads."""
-_progress_queue: Any = None
-
-
-def _collect_one(repo: str, options: dict[str, Any]) -> tuple[str, CollectResult | str]:
+def read_listed(
+    reader: HubReader, meta: RepoMetadata, repo_type: str
+) -> tuple[HubSnapshot | None, RepoMetadata | None]:
+    """Fetch the README of a bulk-read repository at the listed sha: the snapshot, or the
+    problem (gated, not readable, failed) as a `RepoMetadata`."""
+    label = f"{repo_type} {meta.repo_id}"
+    if not getattr(meta.info, "sha", None):
+        return None, RepoMetadata(
+            meta.requested_id, problem="hub-error", message=f"{label}: the Hub record has no sha"
+        )
     try:
-        return repo, collect_hub(repo, card_name_for(repo), **options)
-    except CardgenError as exc:
-        return repo, str(exc)
-    except Exception as exc:  # one broken repository must not stop the batch
-        return repo, redact(f"{options['repo_type']} {repo}: {type(exc).__name__}: {exc}")
-
-
-def _collect_in_threads(
-    ids: list[str], jobs: int, options: dict[str, Any], notify: Callable[[str, bool], None]
-) -> dict[str, CollectResult | str]:
-    outcomes: dict[str, CollectResult | str] = {}
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="cardgen-hub") as pool:
-        futures = [pool.submit(_collect_one, repo, options) for repo in ids]
-        for future in as_completed(futures):
-            repo, outcome = future.result()
-            outcomes[repo] = outcome
-            notify(repo, not isinstance(outcome, str))
-    return outcomes
-
-
-def _batch_processes(repos: int, jobs: int) -> int:
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return max(1, min(os.cpu_count() or 1, jobs // 4, repos // PROCESS_FROM))
-
-
-def _init_worker(queue: Any) -> None:
-    global _progress_queue
-    _progress_queue = queue
-
-
-def _worker_batch(
-    ids: list[str], jobs: int, options: dict[str, Any]
-) -> dict[str, CollectResult | str]:
-    return _collect_in_threads(ids, jobs, options, lambda repo, ok: _progress_queue.put((repo, ok)))
-
-
-def _collect_in_processes(
-    ids: list[str],
-    processes: int,
-    jobs: int,
-    options: dict[str, Any],
-    notify: Callable[[str, bool], None],
-) -> dict[str, CollectResult | str]:
-    """Split the batch over forked processes (huggingface_hub resets its HTTP session in a
-    forked child), each with its share of the threads; progress comes back on a queue."""
-    context = multiprocessing.get_context("fork")
-    queue = context.SimpleQueue()
-    outcomes: dict[str, CollectResult | str] = {}
-    with ProcessPoolExecutor(
-        processes, mp_context=context, initializer=_init_worker, initargs=(queue,)
-    ) as pool:
-        futures = [
-            pool.submit(_worker_batch, ids[i::processes], max(1, jobs // processes), options)
-            for i in range(processes)
-        ]
-        while not all(f.done() for f in futures) or not queue.empty():
-            while not queue.empty():
-                notify(*queue.get())
-            time.sleep(0.01)
-        for future in futures:
-            outcomes.update(future.result())
-    return outcomes
+        readme = reader.readme(meta.repo_id, repo_type, meta.info.sha)
+    except Exception as exc:
+        problem = problem_of(exc, label, reader.endpoint, reader.timeout)
+        problem.repo_id = problem.requested_id = meta.requested_id
+        if problem.problem == "hub-error" and getattr(meta.info, "private", False):
+            problem.problem = "private"
+            problem.message = f"{label} is private and its README is not readable with this token"
+        return None, problem
+    return snapshot_of(meta, readme, reader.endpoint, repo_type, readme_read=True), None
 
 
 def collect_many(
-    repo_ids: Iterable[str],
+    repo_ids: Iterable[str] = (),
     *,
+    authors: Iterable[str] = (),
     repo_type: str = "model",
     jobs: int = 8,
     endpoint: str | None = None,
@@ -570,25 +567,36 @@ def collect_many(
     timeout: float = DEFAULT_TIMEOUT,
     retries: int = 4,
     backoff: float = 0.5,
+    budget: Mapping[str, Quota] | None = None,
+    time_scale: float = 1.0,
     progress: Callable[[str, bool], None] | None = None,
+    on_wait: WaitCallback | None = None,
 ) -> BatchReport:
-    """Collect many repositories concurrently, one card per repository.
+    """Collect many repositories, one card per repository, metadata in bulk.
 
-    A failing repository is recorded in `errors` and does not stop the others.
+    Metadata comes from listing pages (`bulk.iter_repo_metadata`: an author's repositories,
+    or the owners of the ids given) and one README download per repository, paced to the
+    Hub's rate-limit budget; the facts are the same as `collect_hub` writes, except that
+    the card data is the Hub's own reading of the front matter. A failing repository is
+    recorded in `errors` and does not stop the others.
 
     Args:
         repo_ids: repository ids (duplicates are collected once).
+        authors: users or organisations whose every repository is collected.
         repo_type: `model` or `dataset`.
-        jobs: worker threads, 1 to 64.
+        jobs: concurrent requests, 1 to 64.
         endpoint: Hub address.
         root: project folder.
         timeout: seconds per request.
         retries: retries on 429/5xx per request.
         backoff: first wait between retries without Retry-After.
+        budget: rate-limit quotas to keep (`ratelimit.parse_budget`); the Hub's otherwise.
+        time_scale: the Hub's clock speed (a local test Hub; 1 for the real one).
         progress: called with (repo_id, succeeded) as each repository finishes.
+        on_wait: called when requests wait for the budget (`ratelimit.Pacer`).
 
     Returns:
-        The batch report, keyed by repository id in input order.
+        The batch report: the ids given in input order, then listed repositories by id.
 
     Raises:
         CardgenError: `jobs` out of range.
@@ -596,24 +604,47 @@ def collect_many(
     if not 1 <= jobs <= MAX_JOBS:
         raise CardgenError(f"--jobs must be between 1 and {MAX_JOBS}, not {jobs}")
     ids = list(dict.fromkeys(r.strip() for r in repo_ids if r.strip()))
-    report = BatchReport()
+    pacer = Pacer(budget, time_scale=time_scale, on_wait=on_wait)
     # Found once for the batch: huggingface_hub would re-read the token file per request.
-    options: dict[str, Any] = {
-        "repo_type": repo_type,
-        "endpoint": endpoint,
-        "root": root,
-        "timeout": timeout,
-        "retries": retries,
-        "backoff": backoff,
-        "token": get_token() or False,
-    }
+    reader = HubReader(
+        resolve_endpoint(endpoint),
+        token=get_token() or False,
+        timeout=timeout,
+        retries=retries,
+        backoff=backoff,
+        pacer=pacer,
+    )
     notify = progress or (lambda repo, ok: None)
-    processes = _batch_processes(len(ids), jobs)
-    if processes > 1:
-        outcomes = _collect_in_processes(ids, processes, jobs, options, notify)
-    else:
-        outcomes = _collect_in_threads(ids, jobs, options, notify)
-    for repo in ids:
+    outcomes: dict[str, CollectResult | str] = {}
+
+    def collect(meta: RepoMetadata) -> tuple[str, CollectResult | str]:
+        snapshot, problem = read_listed(reader, meta, repo_type)
+        if problem is not None:
+            return meta.requested_id, problem.message
+        assert snapshot is not None
+        try:
+            return meta.requested_id, write_facts(snapshot, card_name_for(meta.requested_id), root)
+        except CardgenError as exc:
+            return meta.requested_id, str(exc)
+
+    def finish(repo: str, outcome: CollectResult | str) -> None:
+        outcomes[repo] = outcome
+        notify(repo, not isinstance(outcome, str))
+
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="cardgen-hub") as pool:
+        futures = []
+        for meta in iter_repo_metadata(ids, authors, repo_type=repo_type, reader=reader, jobs=jobs):
+            if meta.problem is not None:
+                finish(meta.requested_id, meta.message)
+            else:
+                futures.append(pool.submit(collect, meta))
+        for future in as_completed(futures):
+            finish(*future.result())
+    order = {repo: index for index, repo in enumerate(ids)}
+    report = BatchReport(
+        requests=pacer.sent, throttled=sum(pacer.throttled.values()), waited=pacer.waited
+    )
+    for repo in sorted(outcomes, key=lambda r: (order.get(r, len(order)), r)):
         outcome = outcomes[repo]
         if isinstance(outcome, str):
             report.errors[repo] = outcome
@@ -629,26 +660,13 @@ def list_author_repos(
     endpoint: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> list[str]:
-    """Ids of an author's (user or organisation) public repositories, via `list_models`.
+    """Ids of an author's (user or organisation) repositories, from the paged listing.
 
     Raises:
-        HubError: the listing failed.
+        HubError: a listing page failed after retries.
     """
-    endpoint = resolve_endpoint(endpoint)
-    api = HfApi(endpoint=endpoint)
-
-    def listing() -> list[str]:
-        found = (
-            api.list_models(author=author)
-            if repo_type == "model"
-            else api.list_datasets(author=author)
-        )
-        return [item.id for item in found]
-
-    try:
-        return with_retries(listing)
-    except Exception as exc:
-        raise explain(exc, f"author {author}", endpoint, timeout) from exc
+    reader = HubReader(resolve_endpoint(endpoint), token=get_token() or False, timeout=timeout)
+    return [meta.repo_id for page in reader.pages(author, repo_type) for meta in page]
 
 
 def repo_type_of(kind: str | None) -> str:

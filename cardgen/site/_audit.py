@@ -86,7 +86,13 @@ def audit_index(
         "# Documentation audit",
         "",
         f"{count(len(report.cards), 'card')} audited; mean completeness "
-        f"{report.mean_completeness:.1f}%. A section or field is *filled* when it holds "
+        f"{report.mean_completeness:.1f}%"
+        + (
+            " of the Hub fields (from Hub metadata only: READMEs not read)"
+            if report.hub is not None and not report.hub.readmes_read
+            else ""
+        )
+        + ". A section or field is *filled* when it holds "
         'text other than a template placeholder ("More information needed" and the '
         "like). Intervals are 95% Wilson score intervals.",
         "",
