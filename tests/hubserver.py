@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-RECORDED = SHARED / "data" / "hub-api"
+RECORDED = Path(__file__).resolve().parent / "data" / "hub-api"
 
 
 @dataclass
@@ -111,7 +110,7 @@ class HubServer:
         return repo
 
     def add_recorded(self, name: str, readme: str | bytes | None = None) -> Repo:
-        """Serve a recorded answer from shared/data/hub-api, e.g. `model_info_google-bert_...`."""
+        """Serve a recorded answer from tests/data/hub-api, e.g. `model_info_google-bert_...`."""
         info = json.loads((RECORDED / f"{name}.json").read_text(encoding="utf-8"))
         return self.add_repo("model", info, readme)
 
@@ -532,7 +531,7 @@ Extraction from the 1994 US Census database.
 
 
 def recorded(name: str) -> dict[str, Any]:
-    """A recorded Hub API answer from shared/data/hub-api."""
+    """A recorded Hub API answer from tests/data/hub-api."""
     return json.loads((RECORDED / f"model_info_{name}.json").read_text(encoding="utf-8"))
 
 
