@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from filelock import FileLock
 from tinymodels import tiny_gpt2
 
 T = TypeVar("T")
@@ -214,19 +216,30 @@ _CACHE: dict[str, dict[str, object]] = {}
 
 def lm_eval_outputs(tmp_path_factory: object) -> dict[str, object]:
     """The harness runs all LM test modules share, run once per test session: a baseline
-    (tinyqa and tinygroup, with samples) and a new model (tinyqa)."""
+    (tinyqa and tinygroup, with samples) and a new model (tinyqa).
+
+    Under pytest-xdist the workers share them too: the first to need them runs them in the
+    session's common temporary folder while the others wait on a lock, then read them there.
+    """
     if "runs" not in _CACHE:
-        root = tmp_path_factory.mktemp("lm-eval")  # type: ignore[attr-defined]
-        base_model, new_model = lm_eval_models(root / "models")
-        tasks = lm_eval_tasks(root / "tasks")
-        base = run_lm_eval(base_model, tasks, root / "base")
-        run_lm_eval(new_model, tasks, root / "new", task_names="tinyqa")
+        base_temp = tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+        shared = base_temp.parent if os.environ.get("PYTEST_XDIST_WORKER") else base_temp
+        root = shared / "lm-eval-runs"
+        with FileLock(f"{root}.lock"):
+            printed = root / "printed.txt"
+            if not printed.exists():
+                shutil.rmtree(root, ignore_errors=True)  # a run stopped half-way
+                base_model, new_model = lm_eval_models(root / "models")
+                tasks = lm_eval_tasks(root / "tasks")
+                base = run_lm_eval(base_model, tasks, root / "base")
+                run_lm_eval(new_model, tasks, root / "new", task_names="tinyqa")
+                printed.write_text(base.stdout, encoding="utf-8")
         _CACHE["runs"] = {
             "root": root,
-            "tasks": tasks,
+            "tasks": root / "tasks",
             "base": root / "base",
             "new": root / "new",
-            "printed": base.stdout,
-            "models": (base_model, new_model),
+            "printed": printed.read_text(encoding="utf-8"),
+            "models": (root / "models" / "base", root / "models" / "new"),
         }
     return _CACHE["runs"]

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from huggingface_hub import RepoCard
 
 from cardgen._resources import data_dir
 
@@ -107,6 +106,8 @@ def shipped_adult(name: str) -> Path:
 
 def card_licence(data: bytes) -> str | None:
     """The `license:` of a card's front matter as huggingface_hub reads it (None if none)."""
+    from huggingface_hub import RepoCard  # only the corpus tests need it: a quicker conftest
+
     try:
         licence = RepoCard(data.decode("utf-8", errors="replace")).data.get("license")
     except Exception:  # invalid front matter: no licence can be read
