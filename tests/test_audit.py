@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from hubserver import BERT, FAIR, FAIR_README, GATED, HubServer
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shareddata import HF_CARDS, hub_cards, needs_shared, shared_root
 from statsmodels.stats.proportion import proportion_confint
@@ -457,7 +457,8 @@ _JSONISH = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None)
+# A loaded machine can take seconds per draw of this recursive strategy: not a test failure.
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.dictionaries(
         st.sampled_from(

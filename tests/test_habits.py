@@ -129,6 +129,11 @@ def _pytest_in(folder: Path, **env: str) -> subprocess.CompletedProcess[str]:
             "-q",
             "-p",
             "no:cacheprovider",
+            # plugins these small test files do not use: a quicker start
+            "-p",
+            "no:hypothesispytest",
+            "-p",
+            "no:xdist",
             "--rootdir",
             str(folder),
             "--confcutdir",
