@@ -14,6 +14,9 @@ from pydantic import BaseModel
 
 M = TypeVar("M", bound=BaseModel)
 
+HUB_PREFIX = "hub:"
+"""`hub:ORG/NAME[@REVISION]` names a Hub dataset as evaluation data."""
+
 PATH_FIELDS = {
     "run": ("model", "data", "output"),
     "evaluate": ("data",),
@@ -68,6 +71,13 @@ def source_path(
         return str(beside.resolve())
 
 
+def default_output(data: str) -> Path:
+    """`<data stem>.predictions.parquet` in the working folder."""
+    stem = data.removeprefix(HUB_PREFIX).rstrip("/").replace("/", "_")
+    stem = Path(stem).name.split(".")[0] or "data"
+    return Path(f"{stem}.predictions.parquet")
+
+
 def default_outputs(
     sources: Any, spec_dir: str | os.PathLike[str], root: str | os.PathLike[str] = "."
 ) -> set[str]:
@@ -76,8 +86,6 @@ def default_outputs(
     runs = [entry for entry in getattr(sources, "run", []) if not entry.output]
     if not runs:
         return set()
-    from .collect.run import default_output
-
     return {
         str(default_output(str(Path(root, source_path(entry.data, spec_dir, root)))))
         for entry in runs

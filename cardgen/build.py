@@ -19,9 +19,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from . import __version__
 from ._io import atomic_write_text, dumps_json, sha256_file
 from ._paths import resolve_sources
+from ._version import __version__
 from .checks import spec_location
 from .errors import CardgenError, Problem, SpecError
 from .facts import facts_dir, write_fact
@@ -159,7 +159,7 @@ def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
         )
     if isinstance(card, ModelCard):
         for i, run in enumerate(card.sources.run):
-            from .collect.run import default_output
+            from ._paths import default_output
 
             out = (
                 _local(root, run.output)

@@ -22,7 +22,7 @@ _OUTPUT_ONLY = {("run", "output")}
 
 def known_metrics() -> set[str]:
     """Every metric name a `metrics:` or `require:` entry may use, over all task types."""
-    from .evaluate import FAIRNESS_MEASURES
+    from .evaluate.requirements import FAIRNESS_MEASURES
     from .metrics import PER_CLASS, available_metrics
 
     names = set(PER_CLASS) | set(FAIRNESS_MEASURES)
@@ -61,7 +61,7 @@ def static_problems(card: Card, spec: str | Path, root: str | Path = ".") -> lis
     and that each local input file a source names exists (Hub ids, `hub:` data and files
     an earlier `run` step writes are exempt).
     """
-    from .evaluate import parse_requirement
+    from .evaluate.requirements import parse_requirement
 
     spec = Path(spec)
     positions = _positions(spec)

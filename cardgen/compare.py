@@ -341,6 +341,16 @@ def write_outputs(
     return written
 
 
+def append_step_summary(comparison: Comparison) -> None:
+    """Append the Markdown table to the GitHub job summary, when $GITHUB_STEP_SUMMARY is set."""
+    import os
+
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as fh:
+            fh.write(markdown(comparison))
+
+
 def add_regression_tests(
     run: LMRun, baseline: LMRun, max_regression: float | None, level: float = 0.95
 ) -> Comparison:

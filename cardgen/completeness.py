@@ -10,60 +10,9 @@ from typing import Any, Literal
 
 from .filled import fill_state
 from .schema import DataCard, ModelCard
+from .sections import DATA_RECOMMENDED, MODEL_RECOMMENDED, lookup
 
 SectionState = Literal["filled", "placeholder", "empty"]
-
-# Each entry is one recommended section; alternatives separated by "|" count as filled
-# when any of them is (an evaluation may be typed in, or come from a configured source).
-MODEL_RECOMMENDED: tuple[str, ...] = (
-    "summary",
-    "model_details.developers",
-    "model_details.version",
-    "model_details.date",
-    "model_details.model_type",
-    "model_details.contact",
-    "metadata.license",
-    "intended_use.primary_uses",
-    "intended_use.primary_users",
-    "intended_use.out_of_scope_uses",
-    "factors.relevant_factors",
-    "factors.evaluation_factors",
-    "metrics.performance_measures",
-    "metrics.decision_thresholds",
-    "metrics.variation_approaches",
-    "evaluation_data.datasets",
-    "training_data.datasets",
-    "quantitative_analyses.evaluations|sources.evaluate|sources.probe|sources.hub",
-    "ethical_considerations.sensitive_data",
-    "ethical_considerations.risks_and_harms",
-    "ethical_considerations.mitigations",
-    "caveats_and_recommendations.caveats",
-    "caveats_and_recommendations.recommendations",
-)
-
-DATA_RECOMMENDED: tuple[str, ...] = (
-    "summary",
-    "authorship.authors",
-    "authorship.contact",
-    "authorship.origin",
-    "motivation.purpose",
-    "motivation.intended_uses",
-    "motivation.out_of_scope_uses",
-    "composition.description",
-    "composition.fields|composition.profile|sources.profile",
-    "collection.method",
-    "collection.timeframe",
-    "preprocessing.description",
-    "annotation.process",
-    "sensitive_information.sensitive_attributes",
-    "sensitive_information.personal_information",
-    "biases_and_limitations.known_biases",
-    "biases_and_limitations.limitations",
-    "metadata.license",
-    "distribution.access",
-    "maintenance.maintainers",
-    "maintenance.update_policy",
-)
 
 
 @dataclass(frozen=True)
@@ -100,14 +49,6 @@ def section_state(value: Any) -> SectionState:
 def is_filled(value: Any) -> bool:
     """`section_state(value) == "filled"`."""
     return section_state(value) == "filled"
-
-
-def lookup(card: Any, dotted: str) -> Any:
-    """The value at a dotted path such as `model_details.developers`."""
-    value = card
-    for part in dotted.split("."):
-        value = getattr(value, part)
-    return value
 
 
 def completeness(card: ModelCard | DataCard) -> Completeness:

@@ -18,6 +18,7 @@ from .filled import fill_state
 from .render.filters import cell
 from .schema import DataCard, ModelCard
 from .schema.documentation import RegulatoryScope
+from .sections import has_field, lookup
 
 REGIMES_DIR = Path(__file__).resolve().parent / "regimes"
 Status = Literal["satisfied", "unknown", "not_applicable"]
@@ -72,16 +73,6 @@ def _flag_names() -> set[str]:
     return {n for n, f in RegulatoryScope.model_fields.items() if f.annotation is bool}
 
 
-def _resolves(path: str) -> bool:
-    model: Any = ModelCard
-    for part in path.split("."):
-        fields = getattr(model, "model_fields", None)
-        if not fields or part not in fields:
-            return False
-        model = fields[part].annotation
-    return True
-
-
 def regime_problems(regime: Regime) -> list[str]:
     """Mapping problems: items without a field or a no-card-field rule, unknown fields,
     unknown rules or flags, duplicate ids."""
@@ -99,7 +90,9 @@ def regime_problems(regime: Regime) -> list[str]:
         seen.add(item.id)
         if bool(item.fields) == (item.no_card_field is not None):
             problems.append(f"{item.id}: needs either `fields` or `no_card_field`, not both")
-        problems += [f"{item.id}: no card field {f!r}" for f in item.fields if not _resolves(f)]
+        problems += [
+            f"{item.id}: no card field {f!r}" for f in item.fields if not has_field(ModelCard, f)
+        ]
         problems += [f"{item.id}: unknown rule {r!r}" for r in item.rules if r not in regime.rules]
     return problems
 
@@ -150,13 +143,6 @@ def _term(term: str, scope: RegulatoryScope) -> bool:
     return not value if term.startswith("!") else value
 
 
-def _value(card: ModelCard, path: str) -> Any:
-    value: Any = card
-    for part in path.split("."):
-        value = getattr(value, part)
-    return value
-
-
 def assess(card: ModelCard, regime: Regime) -> list[dict[str, Any]]:
     """Each item of `regime` for `card`: id, paraphrase, citation, status, fields, reason.
 
@@ -188,7 +174,7 @@ def assess(card: ModelCard, regime: Regime) -> list[dict[str, Any]]:
                 reason="no card field: " + item.no_card_field.note,
             )
         else:
-            states = {f: fill_state(_value(card, f)) for f in item.fields}
+            states = {f: fill_state(lookup(card, f)) for f in item.fields}
             filled = [f for f, s in states.items() if s == "filled"]
             done = len(filled) == len(states) if item.match == "all" else bool(filled)
             if done:

@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from . import __version__
 from ._io import atomic_write_text, dumps_json
+from ._version import __version__
 from .errors import CardgenError
 from .schema import Provenance
 from .schema.provenance import SourceKind

@@ -33,6 +33,7 @@ BASE = [
     "50",
 ]
 evaluate_module = importlib.import_module("cardgen.evaluate")
+reading_module = importlib.import_module("cardgen.evaluate._reading")
 
 
 def run(args: list[str], cwd: Path | None = None):
@@ -184,7 +185,7 @@ def test_parquet_and_json_lines_give_the_same_numbers_as_csv(tmp_path, monkeypat
     df = pd.read_csv(FIXTURE)
     df.to_parquet(tmp_path / "p.parquet", row_group_size=25)
     df.to_json(tmp_path / "p.jsonl", orient="records", lines=True)
-    monkeypatch.setattr(evaluate_module, "CHUNK_ROWS", 40)  # several chunks each
+    monkeypatch.setattr(reading_module, "CHUNK_ROWS", 40)  # several chunks each
     outputs = []
     for name in ("p.parquet", "p.jsonl"):
         out = tmp_path / f"{name}.json"

@@ -14,7 +14,7 @@ import pytest
 from cardgen.errors import CardgenError
 from cardgen.evaluate import evaluate, parse_requirement, value_text
 
-evaluate_module = importlib.import_module("cardgen.evaluate")
+reading_module = importlib.import_module("cardgen.evaluate._reading")
 
 
 def test_task_is_inferred_from_labels():
@@ -160,7 +160,7 @@ def test_chunked_reading_adds_up_to_the_whole(tmp_path, monkeypatch):
     )
     df.loc[rng.random(n) < 0.05, "g"] = None
     df.to_parquet(tmp_path / "t.parquet", row_group_size=64)
-    monkeypatch.setattr(evaluate_module, "CHUNK_ROWS", 64)
+    monkeypatch.setattr(reading_module, "CHUNK_ROWS", 64)
     kwargs = dict(label="y", score="s", sensitive=["g", "h"], n_boot=30, seed=1)
     streamed = evaluate(tmp_path / "t.parquet", **kwargs)
     whole = evaluate(df, **kwargs)
@@ -185,3 +185,13 @@ def test_spec_evaluate_block_runs_the_same_evaluation(tmp_path):
     assert result.name == "spec" and result.sensitive_features == ["g"]
     assert result.overall["accuracy"].value == 0.75
     assert [t.passed for t in result.threshold_tests] == [False]
+
+
+def test_the_score_bins_default_is_the_metrics_engines() -> None:
+    # Written out in `evaluate`'s signature so that importing cardgen.evaluate loads no numpy.
+    import inspect
+
+    from cardgen.metrics import DEFAULT_SCORE_BINS
+
+    default = inspect.signature(evaluate).parameters["score_bins"].default
+    assert default == DEFAULT_SCORE_BINS == 512

@@ -19,7 +19,8 @@ from fairlearn.metrics import (
     true_positive_rate,
 )
 
-from cardgen.cli import METRIC_NAMES, cli
+from cardgen.cli import cli
+from cardgen.cli.evaluate import METRIC_NAMES
 from cardgen.errors import CardgenError, SpecError
 from cardgen.evaluate import evaluate, failed_tests, summary_table
 from cardgen.schema import ModelCard

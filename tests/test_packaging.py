@@ -47,7 +47,7 @@ def test_wheel_contains_package_templates_and_entry_point(wheel: Path) -> None:
     assert templates, "templates/ is empty"
     for template in templates:
         assert f"cardgen/{template}" in names
-    assert "cardgen/cli.py" in names
+    assert "cardgen/cli/__init__.py" in names
     regimes = sorted(p.name for p in (ROOT / "cardgen" / "regimes").glob("*.yaml"))
     assert len(regimes) == 5
     assert all(f"cardgen/regimes/{name}" in names for name in regimes)

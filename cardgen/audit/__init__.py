@@ -19,8 +19,8 @@ import numpy as np
 
 from .._io import atomic_write_bytes, atomic_write_text, dumps_json
 from ..errors import CardgenError
+from ..sections import EXTRA_MODEL_SECTIONS
 from ._record import (
-    EXTRA_MODEL_SECTIONS,
     CardAudit,
     audit_card,
     audit_hub_facts,

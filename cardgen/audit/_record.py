@@ -10,36 +10,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..completeness import DATA_RECOMMENDED, MODEL_RECOMMENDED
 from ..filled import FillState, best_state, fill_state
-from ..hub.importer import DATA_SECTIONS, MODEL_SECTIONS, ParsedReadme, normalize_heading
+from ..hub.importer import ParsedReadme
 from ..schema import DataCard, ModelCard
-
-EXTRA_MODEL_SECTIONS: tuple[str, ...] = (
-    "how_to_get_started",
-    "model_details.citation",
-    "training_procedure",
-    "environmental_impact",
-    "technical_specifications",
+from ..sections import (
+    DATA_RECOMMENDED,
+    DATA_SECTIONS,
+    EXTRA_HEADINGS,
+    EXTRA_MODEL_SECTIONS,
+    MODEL_RECOMMENDED,
+    MODEL_SECTIONS,
+    normalize_heading,
 )
-"""Hub-template sections audited besides validate's recommended ones (Liang et al. measured
-exactly these); they do not count towards completeness."""
-
-EXTRA_HEADINGS: dict[str, str] = {
-    normalize_heading(h): path
-    for path, headings in {
-        "training_procedure": (
-            "Training Details",
-            "Training hyperparameters",
-            "Training results",
-            "Framework versions",
-        ),
-        "environmental_impact": ("Environmental Impact", "Carbon emissions", "Carbon Footprint"),
-        "technical_specifications": ("Technical Specifications",),
-    }.items()
-    for h in headings
-}
-"""Headings of audited sections that `cardgen import` keeps as extra sections."""
 
 MODEL_FIELDS: tuple[str, ...] = (
     "license",

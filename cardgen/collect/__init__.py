@@ -1,8 +1,8 @@
 """Collectors: read facts from local runs, probes and datasets, with provenance.
 
 They write `.cardgen/<card>/*.json`; they never rewrite an existing spec. The Hub collector
-lives in `cardgen.hub`; its names are also reachable here, loaded on first use, so that
-importing a sibling collector (run, profile, probe) does not import huggingface_hub.
+lives in `cardgen.hub.collect`; its names are also reachable here, loaded on first use, so
+that importing a sibling collector (run, profile, probe) does not import huggingface_hub.
 """
 
 from __future__ import annotations
@@ -23,9 +23,6 @@ _HUB_NAMES = {
     "hub_evaluations": "cardgen.hub.collect",
     "hub_facts": "cardgen.hub.collect",
     "list_author_repos": "cardgen.hub.collect",
-    "import_card": "cardgen.hub.importer",
-    "readme_to_spec": "cardgen.hub.importer",
-    "reconstruct_body": "cardgen.hub.importer",
 }
 
 __all__ = sorted([*_HUB_NAMES, "withhold_personal_values"])

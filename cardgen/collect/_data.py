@@ -15,10 +15,9 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from .._io import sha256_file
+from .._paths import HUB_PREFIX
 from ..errors import CardgenError
 from ..tables import missing_columns, read_frames
-
-HUB_PREFIX = "hub:"
 
 
 @dataclass

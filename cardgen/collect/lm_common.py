@@ -228,3 +228,23 @@ def card_run(card_name: str, root: str | Path = ".") -> LMRun:
             f"{card_name!r} (run `cardgen collect lm-eval` or `collect inspect`)"
         )
     return LMRun("card", str(folder), tasks)
+
+
+def store_run_outputs(run: LMRun, card: str | Path | None, out: str | Path | None) -> list[Path]:
+    """Store a run for the card a spec file defines (`store_run`) and/or as one JSON file.
+
+    Returns:
+        The paths written: the card's facts and samples, then `out`.
+    """
+    written = []
+    if card is not None:
+        from ..spec import load_spec
+
+        written += store_run(load_spec(card).name, run)
+    if out is not None:
+        written.append(
+            atomic_write_text(
+                out, dumps_json([t.evaluation.model_dump(mode="json") for t in run.tasks])
+            )
+        )
+    return written

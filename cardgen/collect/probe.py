@@ -27,11 +27,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import __version__
 from .._io import sha256_file
+from .._version import __version__
 from ..errors import CardgenError
-from ..evaluate import value_text
 from ..facts import collection_time, new_provenance
+from ..metrics import value_text
 from ..schema import (
     DatasetReference,
     DisaggregatedEvaluation,
@@ -551,3 +551,30 @@ def _evaluation(
             "clustered by decision question; with few questions they are wide."
         ),
     )
+
+
+def store_probe(
+    evaluation: DisaggregatedEvaluation, card: str | Path | None, out: str | Path | None
+) -> list[Path]:
+    """Store a probe's evaluation as the fact `probe-<name>` of the card a spec file
+    defines, and as JSON in `out` (`<name>.json` when neither is given).
+
+    Returns:
+        The paths written.
+    """
+    from .._io import atomic_write_text, dumps_json
+    from ..facts import write_fact
+
+    written = []
+    if card is not None:
+        from ..spec import load_spec
+
+        written.append(write_fact(load_spec(card).name, f"probe-{evaluation.name}", evaluation))
+    if out is not None or card is None:
+        target = out or Path(f"{evaluation.name}.json")
+        written.append(
+            atomic_write_text(
+                target, dumps_json(evaluation.model_dump(mode="json", exclude_none=False))
+            )
+        )
+    return written

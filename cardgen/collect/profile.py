@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -681,3 +682,37 @@ def store_profile(card_name: str, result: DatasetProfile, root: str | Path = "."
         The path written.
     """
     return write_fact(card_name, profile_fact_key(result.source), result, root=root)
+
+
+def profile_for_card(
+    data: str,
+    card: str | Path | None = None,
+    *,
+    out: str | Path | None = None,
+    sensitive: Sequence[str] = (),
+    label: str | None = None,
+    **options: Any,
+) -> tuple[DatasetProfile, list[Path]]:
+    """`profile` a data file for the card a spec file defines, and store the result.
+
+    With neither `sensitive` nor `label`, the spec's `sources.profile` entry for `data`
+    supplies both. The profile goes to `out` as JSON and to the card's facts.
+
+    Returns:
+        The profile and the paths written (`out`, then the card's fact).
+    """
+    from .._io import atomic_write_text, dumps_json
+    from ..spec import load_spec
+
+    spec = load_spec(card) if card is not None else None
+    if spec is not None and not sensitive and label is None:
+        for source in getattr(spec.sources, "profile", []):
+            if Path(source.data) == Path(data):
+                sensitive, label = tuple(source.sensitive), source.label
+    result = profile(data, sensitive=sensitive, label=label, **options)
+    written = []
+    if out is not None:
+        written.append(atomic_write_text(out, dumps_json(result.model_dump(mode="json"))))
+    if spec is not None:
+        written.append(store_profile(spec.name, result))
+    return result, written

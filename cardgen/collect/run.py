@@ -33,9 +33,10 @@ import numpy as np
 import pandas as pd
 
 from .._io import atomic_write_bytes, atomic_write_text, dumps_json
+from .._paths import default_output
 from ..errors import CardgenError
 from ..facts import collection_time, new_provenance
-from ._data import HUB_PREFIX, load_evaluation_set
+from ._data import load_evaluation_set
 from ._run_device import placement
 from ._run_models import (
     Predictions,
@@ -76,13 +77,6 @@ def provenance_path(out: str | Path) -> Path:
     """The sidecar of a predictions table: `<out>.provenance.json`."""
     out = Path(out)
     return out.with_name(out.name + ".provenance.json")
-
-
-def default_output(data: str) -> Path:
-    """`<data stem>.predictions.parquet` in the working folder."""
-    stem = data.removeprefix(HUB_PREFIX).rstrip("/").replace("/", "_")
-    stem = Path(stem).name.split(".")[0] or "data"
-    return Path(f"{stem}.predictions.parquet")
 
 
 def run(

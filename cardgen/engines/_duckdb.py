@@ -21,7 +21,7 @@ from ._sql import (
 )
 
 if TYPE_CHECKING:
-    from . import AggregationSpec, Inputs
+    from ._spec import AggregationSpec, Inputs
 
 _NUMERIC = re.compile(r"^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|REAL|DECIMAL.*)$")
 

@@ -17,12 +17,14 @@ from ..metrics import (
     CellTable,
     build_score_bins,
     confusion_from_bins,
+    positive_class,
     value_sort_key,
+    value_text,
 )
 from ._sql import CountRows, is_missing
 
 if TYPE_CHECKING:
-    from . import AggregationSpec
+    from ._spec import AggregationSpec
 
 
 def _is_number(value: Any) -> bool:
@@ -39,8 +41,6 @@ def encode_counts(
         CardgenError: missing labels or predictions, a regression task, labels that do
             not fit the task, an unknown positive class.
     """
-    from ..evaluate import positive_class, value_text
-
     rows = counts.rows
     k = len(spec.sensitive)
     if not rows:

@@ -24,7 +24,7 @@ from ._sql import (
 )
 
 if TYPE_CHECKING:
-    from . import AggregationSpec, Inputs
+    from ._spec import AggregationSpec, Inputs
 
 _VIEW = "cardgen_input"
 

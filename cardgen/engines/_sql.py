@@ -15,7 +15,7 @@ from ..errors import CardgenError
 from ..metrics import BINS_ECE, bin_plan
 
 if TYPE_CHECKING:
-    from . import AggregationSpec
+    from ._spec import AggregationSpec
 
 Quote = Callable[[str], str]
 

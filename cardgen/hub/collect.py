@@ -649,3 +649,62 @@ def list_author_repos(
         return with_retries(listing)
     except Exception as exc:
         raise explain(exc, f"author {author}", endpoint, timeout) from exc
+
+
+def repo_type_of(kind: str | None) -> str:
+    """The Hub's repository type for a card kind or repository type (`model` by default)."""
+    return "dataset" if kind in ("dataset", "data") else "model"
+
+
+def listed_repos(
+    lines: Iterable[str] | None,
+    author: str | None,
+    *,
+    repo_type: str = "model",
+    endpoint: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> list[str]:
+    """Repository ids listed one a line (`#` starts a comment) and an author's public
+    repositories, each once, in order.
+
+    Raises:
+        HubError: the author's listing failed.
+    """
+    repos = [line.split("#", 1)[0].strip() for line in lines or ()]
+    if author is not None:
+        repos += list_author_repos(author, repo_type=repo_type, endpoint=endpoint, timeout=timeout)
+    return [r for r in dict.fromkeys(repos) if r]
+
+
+def collect_card_hub(
+    card: str | Path,
+    repo_id: str | None = None,
+    *,
+    kind: str | None = None,
+    revision: str | None = None,
+    **options: Any,
+) -> CollectResult:
+    """`collect_hub` for the card a spec file defines: facts go to `.cardgen/<file stem>/`.
+
+    Args:
+        card: the spec file, `cards/NAME.yaml`.
+        repo_id: the repository; the spec's `sources.hub` when None (its type and
+            revision too, unless `kind` or `revision` is given).
+        kind: `model`, `data` or `dataset`.
+        revision: branch, tag or commit sha.
+        options: passed on to `collect_hub`.
+
+    Raises:
+        CardgenError: no `repo_id` and no `sources.hub` in the spec, or a Hub failure.
+    """
+    card = Path(card)
+    if repo_id is None:
+        from ..spec import load_spec
+
+        source = load_spec(card).sources.hub
+        if source is None:
+            raise CardgenError(f"{card}: give REPO_ID or a `sources.hub` in the spec")
+        repo_id, kind = source.repo_id, kind or source.repo_type
+        revision = revision or source.revision
+    name = card.name.rsplit(".", 1)[0]
+    return collect_hub(repo_id, name, repo_type=repo_type_of(kind), revision=revision, **options)

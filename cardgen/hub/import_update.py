@@ -7,7 +7,6 @@ and everything else kept); it never renders and never touches collected facts.
 from __future__ import annotations
 
 import io
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -16,75 +15,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from .._io import atomic_write_text
-from ..errors import CardgenError
+from ._markdown import refuse_non_markdown
 
-_MAGIC = {
-    b"%PDF": "a PDF document",
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image",
-    b"PK\x03\x04": "a ZIP archive (or an Office document)",
-    b"\x1f\x8b": "gzip-compressed data",
-    b"PAR1": "a Parquet file",
-    b"\x7fELF": "a program",
-    b"SQLite format 3": "an SQLite database",
-    b"ARROW1": "an Arrow file",
-}
 FACT_REGIONS = ("results", "profile")
 """Regions cardgen fills from collected facts: never prose to take into a spec."""
-
-
-def refuse_non_markdown(data: bytes, source: str) -> None:
-    """Raise unless `data` can be a Markdown card; the message names what was found.
-
-    Raises:
-        CardgenError: empty input, a binary file, JSON, or a delimited (CSV/TSV) table.
-    """
-    what = _what_it_is(data)
-    if what is not None:
-        raise CardgenError(
-            f"{source}: not a Markdown card: {what}; give the card's "
-            "README.md (Markdown, optionally with YAML front matter)"
-        )
-
-
-def _what_it_is(data: bytes) -> str | None:
-    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
-        return "the file is empty"
-    for magic, what in _MAGIC.items():
-        if data.startswith(magic):
-            return f"it is {what}"
-    head = data[:8192]
-    if b"\x00" in head:
-        return f"it is binary data (a NUL byte at offset {head.index(0)})"
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff").strip()
-    if text[:1] in "[{":
-        try:
-            parsed = json.loads(data.decode("utf-8-sig"))
-        except (ValueError, UnicodeDecodeError):
-            pass
-        else:
-            kind = "an object" if isinstance(parsed, dict) else "an array"
-            return f"it is JSON ({kind})"
-    lines = [line for line in text.splitlines()[:20] if line.strip()]
-    if len(lines) >= 2 and not any(
-        line.lstrip().startswith(("#", "---", "<", "|", "-", "*")) for line in lines
-    ):
-        for delimiter, name in (
-            (",", "comma-separated table (CSV)"),
-            ("\t", "tab-separated table (TSV)"),
-            (";", "semicolon-separated table (CSV)"),
-        ):
-            counts = {line.count(delimiter) for line in lines}
-            # Prose puts a space after its commas; a table's fields seldom start with one.
-            spaced = sum(line.count(delimiter + " ") for line in lines)
-            total = sum(line.count(delimiter) for line in lines)
-            if len(counts) == 1 and min(counts) >= 1 and spaced * 2 < total:
-                return (
-                    f"it looks like a {name}: each of its first {len(lines)} lines "
-                    f"has {min(counts) + 1} fields"
-                )
-    return None
 
 
 def _without_fact_regions(text: str) -> str:
@@ -153,14 +87,9 @@ def update_spec(
     Raises:
         CardgenError: the README is not a Markdown card, or the spec does not load.
     """
+    from ..sections import DATA_SECTIONS, LAYOUT_KEY, MODEL_SECTIONS
     from ..spec import load_spec
-    from .importer import (
-        DATA_SECTIONS,
-        LAYOUT_KEY,
-        METADATA_KEY,
-        MODEL_SECTIONS,
-        readme_to_spec,
-    )
+    from .importer import METADATA_KEY, readme_to_spec
 
     refuse_non_markdown(data, source)
     card = load_spec(spec_path)

@@ -20,139 +20,14 @@ from ..errors import CardgenError
 from ..placeholders import is_placeholder
 from ..schema import DataCard, HubDatasetMetadata, HubModelMetadata, ModelCard
 from ..schema.model_card import CARD_NAME_PATTERN
-from ._markdown import ParsedReadme, Section, parse_readme
-from .import_update import refuse_non_markdown
-
-LAYOUT_KEY = "hub_import"
-"""Key under the spec's `extra` recording where each original section went, so that the
-README's prose can be put back together in its original order."""
+from ..sections import DATA_SECTIONS, LAYOUT_KEY, MODEL_SECTIONS, normalize_heading
+from ._markdown import ParsedReadme, Section, parse_readme, refuse_non_markdown
 
 METADATA_KEY = "hub_metadata"
+"""Key under the spec's `extra` holding front matter that has no metadata field."""
 RENDERED_PLACEHOLDER = "_More information needed._"
 """What cardgen's Hub README shows in an empty section: not prose to import."""
-"""Key under the spec's `extra` holding front matter that has no metadata field."""
 
-
-def normalize_heading(heading: str) -> str:
-    text = re.sub(r"[*_`]|\[optional\]|:$", "", heading.lower())
-    text = re.sub(r"\s+", " ", text).strip(" :")
-    return text.replace(" and ", " & ")
-
-
-def _table(pairs: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    return {normalize_heading(h): path for path, headings in pairs.items() for h in headings}
-
-
-MODEL_SECTIONS = _table(
-    {
-        "summary": (
-            "Model description",
-            "Model Description",
-            "Description",
-            "Model Summary",
-            "Model details",
-            "Overview",
-        ),
-        "intended_use.primary_uses": (
-            "Intended uses & limitations",
-            "Intended uses",
-            "Intended use",
-            "Uses",
-            "Direct Use",
-            "Primary intended uses",
-        ),
-        "intended_use.downstream_uses": ("Downstream Use",),
-        "intended_use.out_of_scope_uses": (
-            "Out-of-Scope Use",
-            "Out of scope use",
-            "Out-of-scope uses",
-            "Misuse and Out-of-scope Use",
-        ),
-        "factors.relevant_factors": ("Factors",),
-        "metrics.performance_measures": ("Metrics", "Evaluation metrics"),
-        "training_data.motivation": (
-            "Training data",
-            "Training and evaluation data",
-            "Training Dataset",
-        ),
-        "evaluation_data.motivation": ("Testing Data", "Evaluation data", "Evaluation dataset"),
-        "quantitative_analyses.summary": (
-            "Results",
-            "Evaluation results",
-            "Evaluation",
-            "Quantitative analyses",
-        ),
-        "training_procedure.training_regime": ("Training procedure",),
-        "training_procedure.preprocessing": ("Preprocessing",),
-        "training_procedure.speeds_sizes_times": ("Speeds, Sizes, Times",),
-        "caveats_and_recommendations.caveats": (
-            "Bias, Risks, and Limitations",
-            "Limitations",
-            "Limitations and bias",
-            "Limitations and biases",
-            "Bias and limitations",
-            "Risks and limitations",
-            "Caveats",
-            "Known limitations",
-        ),
-        "caveats_and_recommendations.recommendations": ("Recommendations",),
-        "ethical_considerations.risks_and_harms": ("Ethical considerations", "Ethics"),
-        "how_to_get_started": (
-            "How to Get Started with the Model",
-            "How to use",
-            "Usage",
-            "Getting started",
-            "How to Use the Model",
-        ),
-        "model_details.citation": (
-            "Citation",
-            "BibTeX entry and citation info",
-            "Citation information",
-        ),
-        "model_details.contact": ("Model Card Contact", "Contact"),
-        "technical_specifications.model_architecture_and_objective": (
-            "Model Architecture and Objective",
-            "Model architecture",
-        ),
-        "technical_specifications.compute_infrastructure": ("Compute Infrastructure",),
-        "technical_specifications.hardware": ("Hardware",),
-        "technical_specifications.software": ("Software",),
-    }
-)
-"""Normalized heading -> model-card field, from the Hub template and common variants."""
-
-DATA_SECTIONS = _table(
-    {
-        "summary": ("Dataset Summary", "Dataset Description", "Description"),
-        "motivation.purpose": ("Curation Rationale", "Motivation"),
-        "motivation.intended_uses": ("Direct Use", "Uses", "Supported Tasks and Leaderboards"),
-        "motivation.out_of_scope_uses": ("Out-of-Scope Use",),
-        "composition.description": ("Dataset Structure", "Data Instances"),
-        "collection.method": (
-            "Source Data",
-            "Data Collection and Processing",
-            "Initial Data Collection and Normalization",
-        ),
-        "collection.collectors": (
-            "Who are the source data producers?",
-            "Who are the source language producers?",
-        ),
-        "annotation.process": ("Annotation process", "Annotations"),
-        "annotation.annotators": ("Who are the annotators?",),
-        "sensitive_information.personal_information": ("Personal and Sensitive Information",),
-        "biases_and_limitations.known_biases": (
-            "Bias, Risks, and Limitations",
-            "Discussion of Biases",
-        ),
-        "biases_and_limitations.limitations": ("Other Known Limitations", "Limitations"),
-        "biases_and_limitations.recommendations": ("Recommendations",),
-        "authorship.citation": ("Citation", "Citation Information"),
-        "authorship.contact": ("Dataset Card Contact", "Contact"),
-        "distribution.terms": ("Licensing Information",),
-        "maintenance.maintainers": ("Dataset Curators",),
-    }
-)
-"""Normalized heading -> data-card field, from the Hub dataset template and its variants."""
 
 DATASET_KEYS = {
     "task_categories",
@@ -167,12 +42,6 @@ DATASET_KEYS = {
     "dataset_info",
     "paperswithcode_id",
 }
-
-
-def section_field(heading: str, kind: str) -> str | None:
-    """The card field a section with this heading fills (`model` or `data` card), if any."""
-    table = DATA_SECTIONS if kind == "data" else MODEL_SECTIONS
-    return table.get(normalize_heading(heading))
 
 
 @dataclass

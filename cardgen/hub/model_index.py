@@ -12,7 +12,7 @@ from typing import Any, get_args
 
 from huggingface_hub import DatasetCardData, EvalResult, ModelCardData
 
-from ..render.filters import group_label
+from ..evaluate.summary import group_label
 from ..schema import (
     DataCard,
     DatasetReference,
@@ -123,7 +123,7 @@ def _common(card: ModelCard, evaluation: DisaggregatedEvaluation, url: str) -> d
 def _headline_results(
     card: ModelCard, evaluation: DisaggregatedEvaluation, url: str
 ) -> list[EvalResult]:
-    from ..render import headline_metrics
+    from ..evaluate.summary import headline_metrics
 
     common = _common(card, evaluation, url)
     values = [

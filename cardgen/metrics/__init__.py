@@ -17,6 +17,7 @@ from ._cells import (
     ScoreBins,
     bin_plan,
     build_score_bins,
+    confusion_counts,
     confusion_from_bins,
     roc_auc_error_bound,
 )
@@ -42,12 +43,12 @@ from ._engine import (
     Estimate,
     GroupingResult,
     available_metrics,
-    confusion_counts,
     disaggregate,
     disaggregate_cells,
     to_cells,
 )
 from ._groups import MISSING, Grouping, groupings, value_sort_key
+from ._values import positive_class, value_text
 
 __all__ = [
     "BINARY_COUNT_METRICS",
@@ -82,10 +83,12 @@ __all__ = [
     "groupings",
     "multinomial_counts",
     "percentile_interval",
+    "positive_class",
     "roc_auc_error_bound",
     "row_weights",
     "to_cells",
     "to_reference",
     "value_sort_key",
+    "value_text",
     "wilson_interval",
 ]

@@ -26,6 +26,7 @@ from ._cells import (
     DEFAULT_SCORE_BINS,
     CellTable,
     cells_from_rows,
+    confusion_counts,
     confusion_from_bins,
     score_sums,
 )
@@ -117,33 +118,6 @@ def available_metrics(
     if with_score:
         metrics.update(SCORE_METRICS)
     return metrics
-
-
-def confusion_counts(
-    group: np.ndarray,
-    y: np.ndarray,
-    y_pred: np.ndarray,
-    n_cells: int,
-    n_classes: int,
-    weights: np.ndarray | None = None,
-) -> np.ndarray:
-    """Confusion counts of every intersectional cell in one pass.
-
-    One `np.bincount` over `(group * C + y) * C + y_pred` gives all of them at once.
-
-    Returns:
-        Array `(n_cells, C, C)` indexed `[cell, true class, predicted class]` (int64, or
-        float64 with weights).
-    """
-    code = group.astype(np.int64)  # built in place: one array of the table's length
-    code *= n_classes
-    code += y
-    code *= n_classes
-    code += y_pred
-    counts = np.bincount(code, weights=weights, minlength=n_cells * n_classes * n_classes)
-    if weights is None:
-        counts = counts.astype(np.int64, copy=False)
-    return counts.reshape(n_cells, n_classes, n_classes)
 
 
 def disaggregate(

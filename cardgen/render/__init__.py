@@ -22,10 +22,11 @@ from ..schema import (
     MetricValue,
     ModelCard,
 )
+from ..sections import LAYOUT_KEY
 from . import environment as _env
-from ._glance import Glance, capped_groups, glance, headline_metrics, sidecar_path
+from ._glance import Glance, capped_groups, glance, sidecar_path
 from .card_view import CardView, card_view
-from .layout import LAYOUT_KEY, imported_body, is_imported
+from .layout import imported_body, is_imported
 from .regions import Edits, find_regions, merge_readme, split_front_matter, stamp_regions
 
 Format = Literal["hub", "page", "json", "croissant"]
@@ -415,7 +416,6 @@ __all__ = [
     "capped_groups",
     "card_view",
     "evaluation_view",
-    "headline_metrics",
     "render",
     "render_hub_body",
     "sidecars",

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..evaluate.requirements import MEASURE_RATES
+from ..evaluate.summary import headline_metrics
 from ..schema import (
     DisaggregatedEvaluation,
     Disparity,
@@ -23,26 +25,6 @@ SHOWN_WHEN_CAPPED = 50
 """Rows a capped group table keeps."""
 MAX_NAMED = 12
 """Groups named in one "insufficient evidence" note; the rest are counted."""
-
-_PREFERRED = (
-    "accuracy",
-    "balanced_accuracy",
-    "f1",
-    "roc_auc",
-    "r2_score",
-    "mean_absolute_error",
-    "discrimination_score",
-)
-"""Shown first from results that name no headline metrics (Hub results, probes)."""
-
-_MEASURE_RATES: dict[str, tuple[str, ...]] = {
-    "demographic_parity_difference": ("selection_rate",),
-    "demographic_parity_ratio": ("selection_rate",),
-    "equal_opportunity_difference": ("true_positive_rate",),
-    "equal_opportunity_ratio": ("true_positive_rate",),
-    "equalized_odds_difference": ("true_positive_rate", "false_positive_rate"),
-    "equalized_odds_ratio": ("true_positive_rate", "false_positive_rate"),
-}
 
 
 @dataclass(frozen=True)
@@ -111,22 +93,6 @@ class Glance:
     def capped(self) -> bool:
         """True when the group table shows only some groups."""
         return len(self.groups) < self.groups_total
-
-
-def headline_metrics(evaluation: DisaggregatedEvaluation, card_wide: list[str]) -> list[str]:
-    """The card's, else the evaluation's, headline metrics that the evaluation reports (a
-    language-model benchmark: its task's headline metric); every overall metric for
-    sources that name none (e.g. Hub results)."""
-    record = evaluation.record
-    lm_headline = [record.headline_metric] if record and record.headline_metric else []
-    wanted = card_wide or evaluation.headline_metrics or lm_headline
-    chosen = [m for m in wanted if m in evaluation.overall]
-    if chosen:
-        return chosen
-    reported = [m for m in evaluation.overall if m != "count"]
-    return sorted(
-        reported, key=lambda m: _PREFERRED.index(m) if m in _PREFERRED else len(_PREFERRED)
-    )
 
 
 def _left_out(items: list[InsufficientEvidence]) -> LeftOut:
@@ -207,7 +173,7 @@ def glance(evaluation: DisaggregatedEvaluation, card_wide: list[str] | None = No
     overall = [(m, evaluation.overall[m]) for m in headline if m in evaluation.overall]
     tests = []
     for test in evaluation.threshold_tests:
-        rates = _MEASURE_RATES.get(test.metric)
+        rates = MEASURE_RATES.get(test.metric)
         if rates is None:
             base = test.metric
             for suffix in ("_difference", "_ratio", "_min", "_max"):
@@ -226,7 +192,7 @@ def glance(evaluation: DisaggregatedEvaluation, card_wide: list[str] | None = No
     ]
     measures_left_out = {
         k: _left_out([i for r in rates for i in small.get(r, [])])
-        for k, rates in _MEASURE_RATES.items()
+        for k, rates in MEASURE_RATES.items()
         if k in evaluation.fairness_measures
     }
     shown = table

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..completeness import lookup, section_state
+from ..completeness import section_state
 from ..schema import DataCard, ModelCard
+from ..sections import lookup
 
 _E = "ethical_considerations."
 _TS = "technical_specifications."

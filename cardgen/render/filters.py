@@ -12,6 +12,7 @@ from typing import Any
 import nh3
 from markupsafe import Markup
 
+from ..evaluate.summary import group_label as group_label
 from ..schema import MetricValue
 
 # Tags that card prose may keep on a site page; everything else (script, iframe, style,
@@ -213,12 +214,6 @@ def ci_label(value: MetricValue | None) -> str:
         return "CI"
     method = f" {value.ci_method}" if value.ci_method and value.ci_method != "none" else ""
     return f"{value.ci_level * 100:g}%{method} CI"
-
-
-def group_label(features: dict[str, str], separator: str = ", ") -> str:
-    """`race=Black, sex=Female`: the one spelling of a group, on pages and in model-index
-    (there with `separator=","`, which `cardgen.hub.model_index.parse_group` reads back)."""
-    return separator.join(f"{key}={val}" for key, val in features.items())
 
 
 def slug(text: str) -> str:

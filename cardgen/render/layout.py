@@ -12,64 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-LAYOUT_KEY = "hub_import"
-"""Key under a card's `extra` where `cardgen import` records the README's layout."""
-
-MODEL_ORDER: dict[str, str] = {
-    "title": "",
-    "title+summary": "",
-    "summary": "Model Description",
-    "intended_use.primary_uses": "Direct Use",
-    "intended_use.downstream_uses": "Downstream Use",
-    "intended_use.out_of_scope_uses": "Out-of-Scope Use",
-    "caveats_and_recommendations.caveats": "Bias, Risks, and Limitations",
-    "ethical_considerations.risks_and_harms": "Ethical Considerations",
-    "caveats_and_recommendations.recommendations": "Recommendations",
-    "how_to_get_started": "How to Get Started with the Model",
-    "training_data.motivation": "Training Data",
-    "training_procedure.preprocessing": "Preprocessing",
-    "training_procedure.training_regime": "Training Procedure",
-    "training_procedure.speeds_sizes_times": "Speeds, Sizes, Times",
-    "evaluation_data.motivation": "Testing Data",
-    "factors.relevant_factors": "Factors",
-    "metrics.performance_measures": "Metrics",
-    "quantitative_analyses.summary": "Evaluation Results",
-    "results": "Evaluation Results",
-    "technical_specifications.model_architecture_and_objective": "Model Architecture and Objective",
-    "technical_specifications.compute_infrastructure": "Compute Infrastructure",
-    "technical_specifications.hardware": "Hardware",
-    "technical_specifications.software": "Software",
-    "model_details.citation": "Citation",
-    "more-sections": "",
-    "model_details.contact": "Model Card Contact",
-}
-"""Model-card places in the order of the Hub's model card template, with the heading a
-new section gets there."""
-
-DATA_ORDER: dict[str, str] = {
-    "title": "",
-    "title+summary": "",
-    "summary": "Dataset Description",
-    "motivation.intended_uses": "Direct Use",
-    "motivation.out_of_scope_uses": "Out-of-Scope Use",
-    "composition.description": "Dataset Structure",
-    "profile": "Dataset Profile",
-    "motivation.purpose": "Curation Rationale",
-    "collection.method": "Data Collection and Processing",
-    "collection.collectors": "Who are the source data producers?",
-    "annotation.process": "Annotation process",
-    "annotation.annotators": "Who are the annotators?",
-    "sensitive_information.personal_information": "Personal and Sensitive Information",
-    "biases_and_limitations.known_biases": "Bias, Risks, and Limitations",
-    "biases_and_limitations.limitations": "Other Known Limitations",
-    "biases_and_limitations.recommendations": "Recommendations",
-    "distribution.terms": "Licensing Information",
-    "authorship.citation": "Citation",
-    "maintenance.maintainers": "Dataset Curators",
-    "more-sections": "",
-    "authorship.contact": "Dataset Card Contact",
-}
-"""Data-card places in the order of the Hub's dataset card template."""
+from ..sections import DATA_ORDER, LAYOUT_KEY, MODEL_ORDER, heading_rank
 
 _EVALUATION_FAMILY = {
     "evaluation_data.motivation",
@@ -127,17 +70,6 @@ def is_imported(data: dict[str, Any]) -> bool:
     """Whether a card (as data) carries an import layout to render by."""
     extra = data.get("extra") or {}
     return isinstance(extra.get(LAYOUT_KEY), dict) and "layout" in extra[LAYOUT_KEY]
-
-
-def heading_rank(heading: str | None, kind: str) -> int | None:
-    """The template rank of an author's section from its heading (None when unknown)."""
-    from ..hub.importer import section_field
-
-    if not heading:
-        return None
-    path = section_field(heading, kind)
-    order = list(DATA_ORDER if kind == "data" else MODEL_ORDER)
-    return order.index(path) if path in order else None
 
 
 def _blocks(data: dict[str, Any], order: dict[str, str]) -> tuple[list[_Block], dict[str, int]]:
@@ -307,13 +239,6 @@ def _insert(blocks: list[_Block], rank: int, part: _Block, path_of: list[str | N
         path_of.insert(0, None)
     else:
         blocks[position - 1].parts.append(part)
-
-
-def region_rank(name: str, kind: str) -> int | None:
-    """The template rank of a region cardgen adds to an imported card's layout."""
-    order = list(DATA_ORDER if kind == "data" else MODEL_ORDER)
-    base = name.removesuffix("-more")
-    return order.index(base) if base in order else None
 
 
 def imported_body(data: dict[str, Any], fact_part: FactPart, *, markers: bool = True) -> str:

@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from .. import frontmatter
 from ..errors import CardgenError
-from .layout import heading_rank, insertion_index, region_hash, region_rank
+from ..sections import heading_rank, region_rank
+from .layout import insertion_index, region_hash
 
 Edits = Literal["error", "keep", "overwrite"]
 """What to do with a region edited by hand: stop, leave it, or replace it."""

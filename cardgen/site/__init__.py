@@ -31,8 +31,9 @@ from ..render.filters import cell, inline
 from ..validate import spec_files
 from . import _audit, _charts, _history
 from ._audit import write_audit_site
+from ._mkdocs import read_config, run_mkdocs
 from ._pages import KIND_DIRS, UNVERSIONED, CardPage, prepare
-from ._shards import _AnyTagLoader, build_sharded, discard_site_dir
+from ._shards import _AnyTagLoader, build_sharded
 
 MANIFEST = ".cardgen-site.json"
 SECTION_MAX = 250
@@ -406,16 +407,6 @@ def _is_ours(item: Any, prefix: str = "") -> bool:
     return all(isinstance(t, str) and t.startswith(owned) for t in targets)
 
 
-def _read_config(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_AnyTagLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise CardgenError(f"{path}: cannot read the existing MkDocs config: {exc}") from None
-    if not isinstance(data, dict):
-        raise CardgenError(f"{path}: not a MkDocs config (expected a mapping)")
-    return data
-
-
 # --- writing ---------------------------------------------------------------------------------
 
 
@@ -459,7 +450,7 @@ def write_project(
         ) from None
     config_path = out / "mkdocs.yml"
     if config_path.exists():
-        config = _read_config(config_path)
+        config = read_config(config_path)
         existing = config_path.read_text(encoding="utf-8")
         # In a site cardgen did not create, its pages go under cards/ so that they never
         # collide with the owner's pages (their index.md above all).
@@ -591,45 +582,6 @@ def write_project(
 
 
 # --- building --------------------------------------------------------------------------------
-
-
-def run_mkdocs(config: Path, strict: bool = True) -> float:
-    """Run `mkdocs build` on a project with this Python, in a subprocess.
-
-    The previous build is moved aside and deleted while mkdocs runs, instead of
-    mkdocs deleting it file by file first.
-
-    Returns:
-        Seconds the build took.
-
-    Raises:
-        CardgenError: if mkdocs fails (with its messages) or is not installed.
-    """
-    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config)]
-    if strict:
-        command.insert(4, "--strict")
-    site_dir = config.parent / str(_read_config(config).get("site_dir") or "site")
-    cleaner = discard_site_dir(site_dir)
-    start = time.perf_counter()
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
-    except OSError as exc:
-        raise CardgenError(f"cannot run mkdocs: {exc}") from None
-    finally:
-        if cleaner is not None:
-            cleaner.join()
-    if done.returncode != 0:
-        messages = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
-        if any("No module named mkdocs" in m for m in messages):
-            raise CardgenError(
-                "mkdocs is not installed: pip install 'mkdocs>=1.6,<2' 'mkdocs-material>=9.8,<10'"
-            )
-        detail = "\n".join(messages[-20:]) or f"exit status {done.returncode}"
-        raise CardgenError(
-            f"mkdocs build{' --strict' if strict else ''} failed for {config}:\n{detail}"
-        )
-    return time.perf_counter() - start
 
 
 def build_project(project: SiteProject, *, jobs: int | None = None, strict: bool = True) -> float:

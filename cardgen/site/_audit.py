@@ -282,7 +282,7 @@ def write_audit_site(report: AuditReport, out: Path, *, build: bool = True) -> P
 
     from .._io import atomic_write_text
     from ..errors import CardgenError
-    from . import run_mkdocs
+    from ._mkdocs import run_mkdocs
 
     config = out / "mkdocs.yml"
     if config.exists() and not config.read_text(encoding="utf-8").startswith(_AUDIT_HEADER):

@@ -17,9 +17,10 @@ from pydantic import ValidationError
 from ..audit import CardAudit, audit_card
 from ..crosswalk import crosswalk, crosswalk_markdown
 from ..errors import CardgenError, Problem, SpecError
+from ..evaluate.summary import headline_metrics
 from ..facts import read_facts
 from ..merge import load_card
-from ..render import capped_groups, headline_metrics
+from ..render import capped_groups
 from ..render import render as render_page
 from ..render import sidecars as render_sidecars
 from ..render.filters import group_label, metric, slug
