@@ -12,7 +12,8 @@ import re
 
 from cardgen import frontmatter
 from cardgen.hub._markdown import decode_readme, parse_readme, split_front_matter
-from cardgen.hub.importer import LAYOUT_KEY, METADATA_KEY, readme_to_spec, section_field
+from cardgen.hub.importer import METADATA_KEY, readme_to_spec
+from cardgen.sections import LAYOUT_KEY, section_field
 
 _MARKDOWN = {
     "md:fenced-code-backticks": re.compile(r"^ {0,3}```", re.M),
