@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
-	$(BIN)/python -m pip install --quiet -e ".[dev,ml,lm,duckdb,spark]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,ml,lm,duckdb,spark,sign,zensical]"
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed
@@ -29,8 +29,13 @@ install-dev: $(VENV)/.installed-dev
 demo: install
 	$(BIN)/cardgen demo --out cardgen-demo
 
+# axe-core for the browser tests' accessibility checks: from npm, pinned by
+# package-lock.json, installed once (later runs need no network).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+
 # Everything, as CI runs it (browser, ml and slow tests included).
-test: install-dev lint
+test: install-dev lint node_modules/.package-lock.json
 	$(BIN)/cardgen schema --check --out schemas
 	$(BIN)/pytest
 
@@ -47,4 +52,4 @@ schemas: install
 	$(BIN)/cardgen schema --out schemas
 
 clean:
-	rm -rf $(VENV) build dist public cardgen-demo .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules build dist public cardgen-demo .pytest_cache .ruff_cache

@@ -1,51 +1,94 @@
-"""Site build at scale: `cardgen site build` next to a flat-nav MkDocs-Material build.
+"""Site build at scale: `cardgen site build --builder mkdocs` beside `--builder zensical`.
 
-For each size it writes synthetic cards with facts, builds them with cardgen (sections,
-pruned nav, small search index), then builds the same generated pages with plain
-MkDocs-Material and every card in one flat nav, and prints time, output size, peak RSS
-and search-index size of both; for cardgen also the Pagefind full-text bundle, how many
-pages hold the deep word only one card has, and whether 5,000 cards meet 2 min and 1 GiB.
+For each size it writes synthetic cards with facts once, then builds the site with each
+builder in a fresh process (the same pages, charts and Pagefind index), and prints wall
+time, peak memory (the largest process, and the whole process tree sampled every 0.1 s),
+output size, the Pagefind bundle, whether the word only one card holds is on one page,
+and the load average beside every figure; at the end the ratio of the builders per size
+and whether the faster one meets the goal at 20,000 cards (3 minutes, 1.5 GB).
 It measures; it changes nothing outside a temp folder.
 
 Usage:
-    .venv/bin/python benchmarks/bench_site.py --sizes 100,1000,5000
+    .venv/bin/python benchmarks/bench_site.py --sizes 5000,20000
+    .venv/bin/python benchmarks/bench_site.py --sizes 1000 --builders zensical
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from sitecards import DEEP_WORD, write_cards
 
-GOAL_SECONDS, GOAL_MIB = 120, 1024
-"""The 5,000-card goal: a full build, full-text index included, in 2 minutes and 1 GiB."""
+GOAL_CARDS, GOAL_SECONDS, GOAL_MIB = 20_000, 180, 1536
+"""The goal: 20,000 cards built, full-text index included, in 3 minutes and 1.5 GB."""
 
 
-def _run(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
-    """Run a command; return (seconds, peak RSS in MiB of the largest process in its tree)."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+@dataclass
+class Run:
+    """One build: what it took and what it made."""
+
+    builder: str
+    seconds: float
+    largest_mib: float
+    tree_mib: float
+    output: int
+    pagefind: int
+    deep_pages: int
+    load_before: float
+    load_after: float
+
+
+def _load() -> float:
+    return os.getloadavg()[0]
+
+
+def _tree_rss(process: psutil.Process) -> int:
+    total = 0
+    for member in [process, *process.children(recursive=True)]:
+        try:
+            total += member.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
+def _run(command: list[str], cwd: Path) -> tuple[float, float, float]:
+    """Run a command; return (seconds, peak RSS of its largest process, peak RSS of its
+    whole process tree at once), in MiB."""
     start = time.perf_counter()
-    proc = subprocess.Popen(
-        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    watched = psutil.Process(proc.pid)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.1):
+            peak = max(peak, _tree_rss(watched))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     output = proc.stdout.read() if proc.stdout else b""
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"failed: {' '.join(command)}\n{output.decode(errors='replace')[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, peak / 2**20
 
 
 def _du(path: Path) -> int:
@@ -53,123 +96,127 @@ def _du(path: Path) -> int:
     return int(done.stdout.split()[0])
 
 
-def _flat_project(project: Path, target: Path) -> Path:
-    """The same pages as plain MkDocs-Material: every card in one flat nav, full search."""
-    shutil.copytree(project / "docs", target / "docs")
-    pages = sorted((target / "docs").glob("*/*/index.md"))
-    for page in pages:  # plain MkDocs indexes every page: drop cardgen's search exclusion
-        text = page.read_text(encoding="utf-8")
-        page.write_text(
-            re.sub(r"\A---\nsearch:\n  exclude: true\n---\n\n", "", text), encoding="utf-8"
-        )
-    nav = [{"Home": "index.md"}]
-    nav += [{p.parent.name: str(p.relative_to(target / "docs"))} for p in pages]
-    config = {
-        "site_name": "Cards (flat nav)",
-        "docs_dir": "docs",
-        "site_dir": "public",
-        "theme": {"name": "material", "font": False},
-        "plugins": ["search"],
-        "markdown_extensions": ["tables", "attr_list", {"toc": {"permalink": False}}],
-        "extra_css": ["assets/cardgen/cardgen.css"],
-        "nav": nav,
-    }
-    (target / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-    return target / "mkdocs.yml"
+def _mib(size: float) -> str:
+    return f"{size / 2**20:,.1f} MiB"
 
 
-def _mib(size: int) -> str:
-    return f"{size / 2**20:,.1f} MiB" if size >= 2**20 else f"{size / 2**10:,.0f} KiB"
-
-
-def bench(size: int, work: Path, baseline: bool, jobs: int | None) -> list[str]:
-    """Build `size` cards both ways; return the printed rows."""
-    folder = work / f"n{size}"
-    write_cards(folder, size)
-    out = folder / "site-project"
-    command = [
-        sys.executable,
-        "-m",
-        "cardgen",
-        "site",
-        "build",
-        "--cards",
-        "cards",
-        "--out",
-        str(out),
-        "--facts",
-        ".",
-    ]
+def build(folder: Path, builder: str, jobs: int | None) -> Run:
+    """Build the cards in `folder` with `builder` into a fresh project."""
+    out = folder / f"site-{builder}"
+    command = [sys.executable, "-m", "cardgen", "site", "build", "--cards", "cards"]
+    command += ["--out", str(out), "--facts", ".", "--builder", builder]
     if jobs:
         command += ["--jobs", str(jobs)]
-    seconds, rss = _run(command, cwd=folder)
-    size_out = _du(out / "public")
-    index = (out / "public" / "search" / "search_index.json").stat().st_size
-    full_text = _du(out / "public" / "pagefind")
-    deep = [
-        p.parent.name
-        for p in (out / "public" / "models").glob("*/index.html")
-        if DEEP_WORD in p.read_text(encoding="utf-8")
-    ]
-    goal = "met" if seconds <= GOAL_SECONDS and rss <= GOAL_MIB else "MISSED"
-    rows = [
-        f"{size:>6,} | cardgen site build   | {seconds:8.1f} s | {_mib(size_out):>12} | "
-        f"{rss:7.0f} MiB | {_mib(index):>10} | {_mib(full_text):>10} | "
-        f"{len(deep)} page(s) | {goal if size == 5000 else ''}"
-    ]
-    if baseline:
-        config = _flat_project(out, folder / "flat")
-        seconds, rss = _run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config)])
-        size_out = _du(folder / "flat" / "public")
-        index = (folder / "flat" / "public" / "search" / "search_index.json").stat().st_size
-        rows.append(
-            f"{size:>6,} | flat-nav mkdocs build | {seconds:8.1f} s | "
-            f"{_mib(size_out):>12} | {rss:7.0f} MiB | {_mib(index):>10} | "
-            f"{'—':>10} | {'—':>9} |"
-        )
-    shutil.rmtree(folder, ignore_errors=True)
-    return rows
+    before = _load()
+    seconds, largest, tree = _run(command, folder)
+    after = _load()
+    public = out / "public"
+    deep = sum(
+        DEEP_WORD in page.read_text(encoding="utf-8")
+        for page in (public / "models").glob("*/index.html")
+    )
+    run = Run(
+        builder,
+        seconds,
+        largest,
+        tree,
+        _du(public),
+        _du(public / "pagefind"),
+        deep,
+        before,
+        after,
+    )
+    shutil.rmtree(out, ignore_errors=True)
+    return run
+
+
+def row(size: int, run: Run) -> str:
+    """One printed line: the figures of a run, with the load average around it."""
+    return (
+        f"{size:>7,} | {run.builder:<8} | {run.seconds:8.1f} s | {run.largest_mib:7.0f} MiB | "
+        f"{run.tree_mib:7.0f} MiB | {_mib(run.output):>11} | {_mib(run.pagefind):>10} | "
+        f"{run.deep_pages:>4} | {run.load_before:5.2f} -> {run.load_after:5.2f}"
+    )
+
+
+def _version(name: str) -> str:
+    """The installed version of a distribution (LookupError when it is not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        raise LookupError(name) from None
 
 
 def main() -> None:
-    """Parse options, run each size, print a table."""
+    """Parse options, build each size with each builder, print a table and the ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--sizes",
-        default="100,1000,5000",
-        help="Comma-separated card counts (default: 100,1000,5000).",
+        "--sizes", default="5000,20000", help="Comma-separated card counts (default: 5000,20000)."
     )
     parser.add_argument(
-        "--no-baseline", action="store_true", help="Skip the flat-nav MkDocs-Material build."
+        "--builders",
+        default="mkdocs,zensical",
+        help="Comma-separated builders, run in this order (default: mkdocs,zensical).",
     )
     parser.add_argument(
         "--jobs", type=int, default=None, help="cardgen worker processes (default: CPU count)."
     )
     parser.add_argument(
-        "--work",
-        type=Path,
-        default=None,
-        help="Folder for the builds (default: a temporary folder).",
+        "--work", type=Path, default=None, help="Folder for the builds (default: a temp folder)."
     )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    builders = [b.strip() for b in args.builders.split(",") if b.strip()]
+    versions = []
+    for name in ("mkdocs", "mkdocs-material", "zensical", "pagefind"):
+        try:
+            versions.append(f"{name} {_version(name)}")
+        except LookupError:
+            versions.append(f"{name} (not installed)")
+    print(f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}, {', '.join(versions)}")
     print(
-        f"cpus: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}, "
-        f"python {sys.version.split()[0]}"
+        "  cards | builder  |       time | largest proc | process tree | output size | "
+        "  pagefind | deep | load average (1 min) before -> after"
     )
-    print(
-        " cards | build                 |     time   |  output size | peak RSS    | "
-        "search idx | full text  | deep word | 2 min, 1 GiB"
-    )
-    print(
-        "-------|-----------------------|------------|--------------|-------------|"
-        "------------|------------|-----------|-------------"
-    )
+    print("-" * 118)
+    results: dict[int, dict[str, Run]] = {}
     with tempfile.TemporaryDirectory(dir=args.work) as tmp:
         for size in sizes:
-            for row in bench(size, Path(tmp), not args.no_baseline, args.jobs):
-                print(row, flush=True)
-    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+            folder = Path(tmp) / f"n{size}"
+            start = time.perf_counter()
+            write_cards(folder, size)
+            print(
+                f"{size:>7,} | (wrote cards and facts in {time.perf_counter() - start:.1f} s, "
+                f"load {_load():.2f})",
+                flush=True,
+            )
+            results[size] = {}
+            for builder in builders:
+                run = build(folder, builder, args.jobs)
+                results[size][builder] = run
+                print(row(size, run), flush=True)
+            shutil.rmtree(folder, ignore_errors=True)
+    print()
+    for size, runs in results.items():
+        if {"mkdocs", "zensical"} <= set(runs):
+            m, z = runs["mkdocs"], runs["zensical"]
+            print(
+                f"{size:>7,} cards: zensical / mkdocs time {z.seconds / m.seconds:.2f} "
+                f"(loads {z.load_before:.2f}, {m.load_before:.2f}), process tree "
+                f"{z.tree_mib / m.tree_mib:.2f}"
+            )
+        if size == GOAL_CARDS and runs:
+            fastest = min(runs.values(), key=lambda r: r.seconds)
+            met = fastest.seconds <= GOAL_SECONDS and fastest.tree_mib <= GOAL_MIB
+            print(
+                f"goal at {GOAL_CARDS:,} cards (<= {GOAL_SECONDS} s, <= {GOAL_MIB} MiB): "
+                f"{'met' if met else 'MISSED'} by {fastest.builder} "
+                f"({fastest.seconds:.0f} s, {fastest.tree_mib:.0f} MiB, load "
+                f"{fastest.load_before:.2f})"
+            )
+    print(f"load average at the end: {_load():.2f}")
 
 
 if __name__ == "__main__":

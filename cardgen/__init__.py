@@ -1,4 +1,4 @@
-"""cardgen: typed Model Cards and Data Cards from Hub facts, local runs and human prose.
+"""cardgen: typed Model, Data and Governance Cards from Hub facts, local runs and human prose.
 
 The public Python surface: every CLI command is one call here. Names load on first use, so
 `import cardgen` imports neither pandas, numpy, pyarrow nor huggingface_hub.
@@ -35,6 +35,7 @@ _PUBLIC = {
     "build_site": "cardgen.site",
     "ModelCard": "cardgen.schema",
     "DataCard": "cardgen.schema",
+    "GovernanceCard": "cardgen.schema",
     "DisaggregatedEvaluation": "cardgen.schema",
     "MetricValue": "cardgen.schema",
     "Provenance": "cardgen.schema",
@@ -44,6 +45,7 @@ _PUBLIC = {
 __all__ = [
     "DataCard",
     "DisaggregatedEvaluation",
+    "GovernanceCard",
     "MetricValue",
     "ModelCard",
     "Provenance",
@@ -79,7 +81,14 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time `__getattr_
     from .hub.push import push_card
     from .merge import load_card
     from .render import render, write_rendered
-    from .schema import DataCard, DisaggregatedEvaluation, MetricValue, ModelCard, Provenance
+    from .schema import (
+        DataCard,
+        DisaggregatedEvaluation,
+        GovernanceCard,
+        MetricValue,
+        ModelCard,
+        Provenance,
+    )
     from .site import build_site
     from .spec import load_spec
     from .validate import validate_paths

@@ -66,6 +66,11 @@ def dumps_json(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def sha256_bytes(data: bytes) -> str:
+    """SHA-256 hex digest of bytes in memory."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def sha256_file(path: str | os.PathLike[str], chunk_size: int = 1 << 20) -> str:
     """SHA-256 hex digest of a file, read in chunks."""
     digest = hashlib.sha256()

@@ -1,12 +1,15 @@
-"""Where a spec's `sources:` paths point: one rule shared by build, validate and evaluate.
+"""Where a spec's `sources:` paths point (one rule shared by build, validate and evaluate),
+and how a path is written down in an output (relative to the project, never absolute).
 
-It resolves names; it neither reads nor creates the files they name.
+It resolves and rewrites names; it neither reads nor creates the files they name.
 """
 
 from __future__ import annotations
 
 import glob
 import os
+import re
+from collections import Counter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -119,3 +122,80 @@ def resolve_sources(
     if not update:
         return card
     return card.model_copy(update={"sources": sources.model_copy(update=update)})
+
+
+_ABSOLUTE = re.compile(r"(?<![\w.:/~-])/[^\s'\",;()\[\]{}<>|]+")
+"""An absolute POSIX path in text (not the path part of a URL)."""
+
+
+def portable(data: Any, root: str | os.PathLike[str] = ".") -> Any:
+    """JSON-like data with no absolute path of this machine in it, for facts and records.
+
+    The project folder `root` is dropped from every string and mapping key (a path under it
+    becomes relative to it, also inside a message); a string that is still the absolute
+    path of an existing file or folder becomes its name, or as many of its last parts as
+    keep it apart from the other paths in `data` (`sex=Male/part-0.parquet`).
+
+    Example:
+        With root `/home/ana/cards`, `/home/ana/cards/data/x.csv` becomes `data/x.csv`
+        and `/home/ana/Downloads/preds.csv` becomes `preds.csv`.
+    """
+    folders = {str(Path(root).absolute()), str(Path(root).resolve())}
+    prefixes = sorted((f.rstrip(os.sep) + os.sep for f in folders), key=len, reverse=True)
+
+    def relative(value: str) -> str:
+        for prefix in prefixes:
+            if value == prefix.rstrip(os.sep):
+                return "."
+            value = value.replace(prefix, "")
+        return value
+
+    outside: set[str] = set()
+
+    def strings(value: Any) -> None:
+        if isinstance(value, str):
+            # Absolute paths anywhere in the text, a message's included; a URL's path is not.
+            for token in _ABSOLUTE.findall(relative(value)):
+                path = token.rstrip(".")
+                if Path(path).name and os.path.exists(path):
+                    outside.add(path)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                strings(key)
+                strings(item)
+        elif isinstance(value, list):
+            for item in value:
+                strings(item)
+
+    strings(data)
+    tails = _distinct_tails(sorted(outside))
+    found = re.compile("|".join(re.escape(p) for p in sorted(tails, key=len, reverse=True)))
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            text = relative(value)
+            return found.sub(lambda m: tails[m.group(0)], text) if tails else text
+        if isinstance(value, dict):
+            return {walk(k): walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    return walk(data)
+
+
+def _distinct_tails(paths: list[str]) -> dict[str, str]:
+    """Each path's shortest tail (file name, then parent/name, ...) that no other has."""
+    tails: dict[str, str] = {}
+    pending, depth = list(paths), 1
+    while pending:
+        seen = Counter(Path(p).parts[-depth:] for p in pending)
+        unresolved = []
+        for path in pending:
+            parts = Path(path).parts
+            if seen[parts[-depth:]] == 1 or depth >= len(parts):
+                tails[path] = Path(*parts[-depth:]).as_posix()
+            else:
+                unresolved.append(path)
+        pending, depth = unresolved, depth + 1
+    return tails

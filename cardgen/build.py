@@ -26,8 +26,9 @@ from .checks import spec_location
 from .errors import CardgenError, Problem, SpecError
 from .facts import facts_dir, write_fact
 from .merge import load_card
-from .render import write_rendered
-from .schema import DataCard, ModelCard, ThresholdTest
+from .privacy import Declarations
+from .render import BOM_FILES, write_rendered
+from .schema import ClaimCheck, DataCard, GovernanceCard, ModelCard, ThresholdTest
 from .spec import Card
 from .validate import spec_files, validate_paths
 
@@ -48,6 +49,11 @@ class CardBuild:
     unchanged: list[Path] = field(default_factory=list)
     tests_passed: int = 0
     tests_failed: list[ThresholdTest] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """Model files that changed since the card last recorded them, one line each."""
+    claims: str | None = None
+    """The card's verified claims in words (`all 7 consistent`), when it has a `verify` fact."""
+    claims_discrepant: list[ClaimCheck] = field(default_factory=list)
 
 
 @dataclass
@@ -67,6 +73,11 @@ class BuildReport:
     def tests_failed(self) -> int:
         """Threshold tests that failed, over all cards."""
         return sum(len(card.tests_failed) for card in self.cards)
+
+    @property
+    def claims_discrepant(self) -> int:
+        """Verified claims found discrepant, over all cards (they fail the build too)."""
+        return sum(len(card.claims_discrepant) for card in self.cards)
 
 
 def _hash_path(path: Path) -> str:
@@ -138,12 +149,16 @@ class _Step:
     source: BaseModel
     inputs: list[Path]
     outputs: list[Path]
-    action: Callable[[], None]
+    action: Callable[[], list[str] | None]
+    """Runs the step; returns lines to tell the user (e.g. what an evaluation inferred)."""
 
 
-def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
-    """The collector runs a spec asks for, in dependency order (run before evaluate)."""
+def _steps(card: Card, root: Path, progress: bool, spec: Path) -> list[_Step]:
+    """The collector runs a spec asks for, in dependency order (run before evaluate, every
+    other source before verify, which re-runs the claims they produce)."""
     steps: list[_Step] = []
+    if isinstance(card, GovernanceCard):
+        return steps  # written by people only: nothing to collect
     sources = card.sources
     if sources.hub is not None:
         hub = sources.hub
@@ -159,13 +174,7 @@ def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
         )
     if isinstance(card, ModelCard):
         for i, run in enumerate(card.sources.run):
-            from ._paths import default_output
-
-            out = (
-                _local(root, run.output)
-                if run.output
-                else default_output(str(_local(root, run.data)))
-            )
+            out = _run_output(run, root)
             steps.append(
                 _Step(
                     f"run {run.model}",
@@ -219,6 +228,19 @@ def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
                         partial(_lm_eval, card.name, kind, lm_source, root),
                     )
                 )
+        for i, verify_source in enumerate(card.sources.verify):
+            # The claims come from the facts the steps above write: their files are inputs.
+            before = [p for step in steps for p in (*step.inputs, *step.outputs)]
+            steps.append(
+                _Step(
+                    f"verify {verify_source.card or 'claims'}",
+                    f"verify-{i}",
+                    verify_source,
+                    [spec, *before, *_verify_inputs(verify_source, spec, root)],
+                    [facts_dir(card.name, root) / "verify.json"],
+                    partial(_verify, card.name, spec, verify_source, root, progress),
+                )
+            )
     if isinstance(card, DataCard):
         for i, profile_source in enumerate(card.sources.profile):
             steps.append(
@@ -228,10 +250,38 @@ def _steps(card: Card, root: Path, progress: bool) -> list[_Step]:
                     profile_source,
                     [] if "://" in profile_source.data else [_local(root, profile_source.data)],
                     [],
-                    partial(_profile, card.name, profile_source, root),
+                    partial(_profile, card.name, profile_source, root, Declarations.of(card)),
                 )
             )
     return steps
+
+
+def _run_output(run: Any, root: Path) -> Path:
+    """The predictions table a `sources.run` entry writes."""
+    from ._paths import default_output
+
+    return _local(root, run.output) if run.output else default_output(str(_local(root, run.data)))
+
+
+def _bind(card: Card, spec: Path, root: Path) -> list[str]:
+    """Record the SHA-256 of the model files a card describes: those its `model_files`
+    name, else those its `sources.run` entries loaded. Returns a warning per file that
+    changed since the card last recorded it."""
+    if not isinstance(card, ModelCard):
+        return []
+    from .binding import hash_model_files, record_model_files, run_model_files
+
+    if card.model_files:
+        current = hash_model_files(card, spec)
+    else:
+        from .collect.run import provenance_path
+
+        sidecars = [provenance_path(_run_output(run, root)) for run in card.sources.run]
+        current = run_model_files(sidecars, spec)
+    return [
+        f"{spec}: {line}; the card now records the file as it is"
+        for line in record_model_files(card, spec, root, current)
+    ]
 
 
 def _with_engine(card: Card, engine: str | None) -> Card:
@@ -270,18 +320,21 @@ def _run(source: Any, out: Path, root: Path, progress: bool) -> None:
         sensitive=list(source.sensitive),
         split=source.split,
         device=source.device,
+        encoding=source.encoding,
         progress=progress,
+        root=root,
     )
 
 
-def _evaluate(card_name: str, source: Any, name: str, root: Path, progress: bool) -> None:
-    from .evaluate import evaluate_source
+def _evaluate(card_name: str, source: Any, name: str, root: Path, progress: bool) -> list[str]:
+    from .evaluate import evaluate_source, inference_line
 
     # URIs (s3a://, hdfs://) go to Spark as written.
     data = source.data if "://" in source.data else str(_local(root, source.data))
     located = source.model_copy(update={"data": data})
     evaluation = evaluate_source(located, name=name, progress=progress)
     write_fact(card_name, f"evaluate-{evaluation.name}", evaluation, root)
+    return [inference_line(i, spec=True) for i in evaluation.inferences]
 
 
 def _probe(card_name: str, source: Any, root: Path, progress: bool) -> None:
@@ -315,7 +368,63 @@ def _lm_eval(card_name: str, kind: str, source: Any, root: Path) -> None:
     store_run(card_name, run, root)
 
 
-def _profile(card_name: str, source: Any, root: Path) -> None:
+def _verify_paths(source: Any, spec: Path, root: Path) -> dict[str, Any]:
+    """A `verify` source's local paths, resolved from the spec's folder (Hub ids as written)."""
+    from ._paths import looks_like_hub_id, source_path
+
+    def local(value: str | None) -> str | None:
+        if value is None or value.startswith("hub:") or looks_like_hub_id(value):
+            return value
+        return str(Path(root, source_path(value, spec.parent, root)))
+
+    return {
+        "card": local(source.card) if source.card else str(spec),
+        "model": local(source.model),
+        "data": {k: local(v) for k, v in source.data.items()},
+        "predictions": {k: local(v) for k, v in source.predictions.items()},
+        "logs": [local(v) for v in source.log],
+        "task_path": local(source.task_path),
+    }
+
+
+def _verify_inputs(source: Any, spec: Path, root: Path) -> list[Path]:
+    paths = _verify_paths(source, spec, root)
+    values = [
+        paths["card"],
+        paths["model"],
+        *paths["data"].values(),
+        *paths["predictions"].values(),
+        *paths["logs"],
+        paths["task_path"],
+    ]
+    return [Path(v) for v in values if v]
+
+
+def _verify(card_name: str, spec: Path, source: Any, root: Path, progress: bool) -> None:
+    from .verify import Options, verify
+
+    paths = _verify_paths(source, spec, root)
+    options = Options(
+        model=paths["model"],
+        data=paths["data"],
+        predictions=paths["predictions"],
+        tasks=dict(source.task),
+        logs=paths["logs"],
+        task_path=paths["task_path"],
+        label_column=source.label_column,
+        text_column=source.text_column,
+        pos_label=source.pos_label,
+        limit=source.limit,
+        tolerance=source.tolerance,
+        n_boot=source.n_boot,
+        seed=source.seed,
+        device=source.device,
+        progress=progress,
+    )
+    write_fact(card_name, "verify", verify(paths["card"], options, root=root), root)
+
+
+def _profile(card_name: str, source: Any, root: Path, declared: Declarations) -> None:
     from .collect.profile import profile, store_profile
 
     options: dict[str, Any] = {
@@ -323,6 +432,8 @@ def _profile(card_name: str, source: Any, root: Path) -> None:
         "label": source.label,
         "engine": source.engine,
         "spark_master": source.spark_master,
+        "encoding": source.encoding,
+        "declared": declared,
     }
     if getattr(source, "pos_label", None) is not None:
         options["pos_label"] = source.pos_label
@@ -339,7 +450,7 @@ def _collect(
 ) -> None:
     cache = _read_cache(card.name, root)
     new_cache = dict(cache)
-    for step in _steps(card, root, progress):
+    for step in _steps(card, root, progress, result.spec):
         key = _cache_key(step.source, step.inputs)
         outputs_there = all(p.exists() for p in step.outputs)
         if not refresh and cache.get(step.key) == key and outputs_there:
@@ -348,12 +459,14 @@ def _collect(
         started = time.perf_counter()
         say(f"  {card.name}: {step.label} ...")
         try:
-            step.action()
+            told = step.action() or []
         except CardgenError as exc:
             # Name the spec entry that asked for the step, so the user knows what to edit.
             kind, _, index = step.key.partition("-")
             entry = ("sources", kind, int(index)) if index else ("sources", kind)
             raise CardgenError(f"{spec_location(result.spec, entry)}: {step.label}: {exc}") from exc
+        for line in told:
+            say(f"  {card.name}: {line}")
         say(f"  {card.name}: {step.label} done ({time.perf_counter() - started:.1f} s)")
         result.ran.append(step.label)
         new_cache[step.key] = key
@@ -361,12 +474,16 @@ def _collect(
         atomic_write_text(facts_dir(card.name, root) / CACHE_FILE, dumps_json(new_cache))
 
 
-def _render(card_spec: Path, root: Path, out_dir: Path, result: CardBuild) -> Card:
+def _render(
+    card_spec: Path, root: Path, out_dir: Path, result: CardBuild, bom: tuple[str, ...] = ()
+) -> Card:
     card = load_card(card_spec, root)
     target = out_dir / card.name
     formats = [("hub", "README.md"), ("json", "card.json")]
     if isinstance(card, DataCard):
         formats.append(("croissant", "croissant.json"))
+    if not isinstance(card, GovernanceCard):  # a BOM lists a model's or a dataset's parts
+        formats += [(fmt, BOM_FILES[fmt]) for fmt in bom]
     for fmt, filename in formats:
         written = write_rendered(card, fmt, target / filename)  # type: ignore[arg-type]
         (result.changed if written.changed else result.unchanged).append(written.path)
@@ -380,6 +497,12 @@ def _render(card_spec: Path, root: Path, out_dir: Path, result: CardBuild) -> Ca
                     result.tests_failed.append(test)
                 else:
                     result.tests_passed += 1
+        checked = card.quantitative_analyses.claims_checked
+        if checked is not None:
+            from .render.filters import claims_badge
+
+            result.claims = claims_badge(checked)
+            result.claims_discrepant = [c for c in checked.claims if c.status == "discrepant"]
     return card
 
 
@@ -393,15 +516,20 @@ def build(
     progress: bool = True,
     say: Progress = lambda message: None,
     engine: str | None = None,
+    bom: tuple[str, ...] | list[str] = (),
+    site_builder: str = "mkdocs",
 ) -> BuildReport:
     """Collect, render and publish every card spec in `cards_dir`.
 
-    Each source a spec names (hub, run, evaluate, probe, lm_eval, inspect, profile) runs
-    only when its settings or input files changed since the last build (a cache keyed by
-    their hashes in `.cardgen/<card>/cache.json`); Hub sources run when their facts are missing or
-    with `refresh`. Then every card is rendered to `out/<name>/` (README.md, card.json,
-    croissant.json for data cards), and the site's MkDocs project is written to
-    `site_project` and built (into its `public/`) when a page changed.
+    Each source a spec names (hub, run, evaluate, probe, lm_eval, inspect, profile, verify)
+    runs only when its settings or input files changed since the last build (a cache keyed
+    by their hashes in `.cardgen/<card>/cache.json`); Hub sources run when their facts are
+    missing or with `refresh`. Then every card is rendered to `out/<name>/` (README.md,
+    card.json, croissant.json for data cards, and the bills of materials `bom` asks for); a
+    model card's model files are hashed first (a changed file is a warning in the report),
+    and the site's MkDocs project is written to `site_project` and built (into its
+    `public/`) when a page changed. Governance cards collect nothing; the cards they govern
+    must be among the specs (checked first).
 
     Args:
         cards_dir: folder of specs.
@@ -412,6 +540,9 @@ def build(
         progress: show progress bars of long collectors.
         say: receives one line per step, for progress reporting.
         engine: engine for the evaluations (and profiles) whose spec leaves it at `auto`.
+        bom: bills of materials to write beside each card: `cyclonedx` (`bom.cdx.json`)
+            and/or `spdx` (`bom.spdx.json`).
+        site_builder: `mkdocs` (MkDocs with Material) or `zensical` builds the site.
 
     Returns:
         What was run, written and tested.
@@ -421,6 +552,10 @@ def build(
         CardgenError: a collector, renderer or the site build failed.
     """
     root = Path(root)
+    if site_project is not None:
+        from .site import check_builder
+
+        check_builder(site_builder)
     cards_path = _local(root, str(cards_dir))
     found = spec_files([cards_path])
     problems = [item for item in found if isinstance(item, Problem)]
@@ -439,44 +574,45 @@ def build(
                 f"{names[r.card.name]}; names must be unique"
             )
         names[r.card.name] = r.path
+    unknown = sorted(set(bom) - set(BOM_FILES))
+    if unknown:
+        raise CardgenError(f"unknown bill of materials {unknown[0]!r}; expected cyclonedx or spdx")
     out_dir = _local(root, str(out))
     builds = []
     for r in results:
         assert r.card is not None
         result = CardBuild(r.card.name, r.card.kind, r.path)
         say(f"{r.card.name} ({r.card.kind} card)")
-        _collect(
-            _with_engine(resolve_sources(r.card, r.path, root), engine),
-            root,
-            result,
-            say,
-            refresh,
-            progress,
-        )
-        _render(r.path, root, out_dir, result)
+        resolved = _with_engine(resolve_sources(r.card, r.path, root), engine)
+        _collect(resolved, root, result, say, refresh, progress)
+        result.warnings.extend(_bind(resolved, r.path, root))
+        _render(r.path, root, out_dir, result, tuple(dict.fromkeys(bom)))
         builds.append(result)
     site_dir, rebuilt = None, False
     if site_project is not None:
-        site_dir, rebuilt = _build_site(cards_path, root, _local(root, str(site_project)), say)
+        site_dir, rebuilt = _build_site(
+            cards_path, root, _local(root, str(site_project)), say, site_builder
+        )
     return BuildReport(builds, site_dir, rebuilt)
 
 
 def _build_site(
-    cards_path: Path, root: Path, project_dir: Path, say: Progress
+    cards_path: Path, root: Path, project_dir: Path, say: Progress, builder: str
 ) -> tuple[Path, bool]:
-    """Write the site's MkDocs project; run mkdocs only when a page changed."""
-    from .site import build_project, build_site
+    """Write the site's MkDocs project; run the builder only when a page changed or the
+    site was built by the other builder."""
+    from .site import build_project, build_site, built_with
 
     project = build_site(cards_path, project_dir, root=root, build=False).project
     if not (
         project.written
         or project.removed
         or project.history_changed
-        or not (project.site_dir / "index.html").exists()
+        or built_with(project.site_dir) != builder
     ):
         return project.site_dir, False
     say(f"site -> {project.site_dir}")
-    build_project(project)
+    build_project(project, builder=builder)
     return project.site_dir, True
 
 
@@ -503,6 +639,13 @@ def summary_markdown(report: BuildReport) -> str:
         for name, test in failed:
             observed = "undefined" if test.observed is None else f"{test.observed:.4f}"
             lines.append(f"- **{name}**: `{test.expression}` (observed {observed})")
+    checked = [card for card in report.cards if card.claims is not None]
+    if checked:
+        lines += ["", "### Claims checked", ""]
+        for card in checked:
+            lines.append(f"- **{card.name}**: {card.claims}")
+            for claim in card.claims_discrepant:
+                lines.append(f"  - `{claim.where}`: {claim.reason}")
     if report.site_dir is not None:
         lines += [
             "",

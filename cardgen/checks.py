@@ -13,6 +13,7 @@ from typing import Any
 
 from ._paths import PATH_FIELDS, default_outputs, looks_like_hub_id, source_path
 from .errors import CardgenError, Problem
+from .schema import ModelCard
 from .spec import Card, parse_yaml
 
 _CLASS_SUFFIX = re.compile(r"\[[^\]]+\]$")
@@ -58,8 +59,8 @@ def static_problems(card: Card, spec: str | Path, root: str | Path = ".") -> lis
     """Problems `build` would meet before reading any data, located in the spec file.
 
     Checks every `sources.evaluate` entry's `metrics` and `require` (names and syntax),
-    and that each local input file a source names exists (Hub ids, `hub:` data and files
-    an earlier `run` step writes are exempt).
+    that each local input file a source names exists (Hub ids, `hub:` data and files
+    an earlier `run` step writes are exempt), and that each `model_files` entry names a file.
     """
     from .evaluate.requirements import parse_requirement
 
@@ -72,7 +73,9 @@ def static_problems(card: Card, spec: str | Path, root: str | Path = ".") -> lis
         dotted = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in path)
         problems.append(Problem(str(spec), message, line, column, dotted.replace(".[", "[")))
 
-    sources = card.sources
+    sources = getattr(card, "sources", None)
+    if sources is None:
+        return problems  # a governance card names no inputs (its links: `governance`)
     known: set[str] | None = None
     for i, entry in enumerate(getattr(sources, "evaluate", [])):
         known = known or known_metrics()
@@ -93,6 +96,10 @@ def static_problems(card: Card, spec: str | Path, root: str | Path = ".") -> lis
                     "a fairness measure, a metric, or a metric with _min, _max, "
                     "_difference or _ratio",
                 )
+    if isinstance(card, ModelCard) and card.model_files:
+        from .binding import model_file_problems
+
+        problems.extend(model_file_problems(card, spec, positions))
     unplaced = default_outputs(sources, spec.parent, root)
     produced = {
         Path(root, source_path(entry.output, spec.parent, root)).resolve()

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .filled import fill_state
-from .schema import DataCard, ModelCard
-from .sections import DATA_RECOMMENDED, MODEL_RECOMMENDED, lookup
+from .schema import DataCard, GovernanceCard, ModelCard
+from .sections import RECOMMENDED, lookup
 
 SectionState = Literal["filled", "placeholder", "empty"]
 
@@ -51,14 +51,14 @@ def is_filled(value: Any) -> bool:
     return section_state(value) == "filled"
 
 
-def completeness(card: ModelCard | DataCard) -> Completeness:
+def completeness(card: ModelCard | DataCard | GovernanceCard) -> Completeness:
     """Check a card against its kind's recommended sections.
 
     Example:
         >>> completeness(ModelCard(name="x", summary="A model.")).filled
         ('summary',)
     """
-    recommended = MODEL_RECOMMENDED if isinstance(card, ModelCard) else DATA_RECOMMENDED
+    recommended = RECOMMENDED[card.kind]
     filled: list[str] = []
     missing: list[str] = []
     for entry in recommended:

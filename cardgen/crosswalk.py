@@ -1,7 +1,8 @@
 """Regulation crosswalk: each documentation-regime item as satisfied / unknown / not applicable.
 
 The regimes are data (cardgen/regimes/*.yaml); this module loads, checks and applies them to
-a model card and renders the result. It decides nothing about the law beyond those files.
+a model card (and the governance card that governs it) and renders the result. It decides
+nothing about the law beyond those files.
 """
 
 from __future__ import annotations
@@ -14,15 +15,19 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import CardgenError
-from .filled import fill_state
+from .filled import FillState, fill_state
+from .governance import governance_of
 from .render.filters import cell
-from .schema import DataCard, ModelCard
+from .schema import Card, GovernanceCard, ModelCard
 from .schema.documentation import RegulatoryScope
 from .sections import has_field, lookup
 
 REGIMES_DIR = Path(__file__).resolve().parent / "regimes"
 Status = Literal["satisfied", "unknown", "not_applicable"]
 STATUS_LABELS = {"satisfied": "satisfied", "unknown": "unknown", "not_applicable": "not applicable"}
+GOVERNANCE_PREFIX = "governance."
+"""Item fields under this prefix are read from the model's governance card (the one whose
+`governs.models` names it), e.g. `governance.data_governance.copyright_policy`."""
 
 
 class _Strict(BaseModel):
@@ -73,6 +78,12 @@ def _flag_names() -> set[str]:
     return {n for n, f in RegulatoryScope.model_fields.items() if f.annotation is bool}
 
 
+def _resolves(path: str) -> bool:
+    if path.startswith(GOVERNANCE_PREFIX):
+        return has_field(GovernanceCard, path.removeprefix(GOVERNANCE_PREFIX))
+    return has_field(ModelCard, path)
+
+
 def regime_problems(regime: Regime) -> list[str]:
     """Mapping problems: items without a field or a no-card-field rule, unknown fields,
     unknown rules or flags, duplicate ids."""
@@ -90,9 +101,7 @@ def regime_problems(regime: Regime) -> list[str]:
         seen.add(item.id)
         if bool(item.fields) == (item.no_card_field is not None):
             problems.append(f"{item.id}: needs either `fields` or `no_card_field`, not both")
-        problems += [
-            f"{item.id}: no card field {f!r}" for f in item.fields if not has_field(ModelCard, f)
-        ]
+        problems += [f"{item.id}: no card field {f!r}" for f in item.fields if not _resolves(f)]
         problems += [f"{item.id}: unknown rule {r!r}" for r in item.rules if r not in regime.rules]
     return problems
 
@@ -143,11 +152,23 @@ def _term(term: str, scope: RegulatoryScope) -> bool:
     return not value if term.startswith("!") else value
 
 
-def assess(card: ModelCard, regime: Regime) -> list[dict[str, Any]]:
+def _state(card: ModelCard, governance: GovernanceCard | None, path: str) -> FillState:
+    if not path.startswith(GOVERNANCE_PREFIX):
+        return fill_state(lookup(card, path))
+    if governance is None:
+        return "empty"
+    return fill_state(lookup(governance, path.removeprefix(GOVERNANCE_PREFIX)))
+
+
+def assess(
+    card: ModelCard, regime: Regime, governance: GovernanceCard | None = None
+) -> list[dict[str, Any]]:
     """Each item of `regime` for `card`: id, paraphrase, citation, status, fields, reason.
 
     `fields` are the card fields that satisfy the item (or, when unknown, those that would);
-    `reason` says why an item is not applicable, or what is missing.
+    `reason` says why an item is not applicable, or what is missing. Fields named
+    `governance.…` are read from `governance`, the card's governance card; without one
+    they are missing, and the reason says so.
     """
     scope = card.regulatory
     rows = []
@@ -174,7 +195,7 @@ def assess(card: ModelCard, regime: Regime) -> list[dict[str, Any]]:
                 reason="no card field: " + item.no_card_field.note,
             )
         else:
-            states = {f: fill_state(lookup(card, f)) for f in item.fields}
+            states = {f: _state(card, governance, f) for f in item.fields}
             filled = [f for f, s in states.items() if s == "filled"]
             done = len(filled) == len(states) if item.match == "all" else bool(filled)
             if done:
@@ -189,27 +210,52 @@ def assess(card: ModelCard, regime: Regime) -> list[dict[str, Any]]:
                 )
                 if placeholder:
                     reason += f" ({', '.join(placeholder)} only holds a placeholder)"
+                if governance is None and any(f.startswith(GOVERNANCE_PREFIX) for f in missing):
+                    reason += (
+                        f" (no governance card names {card.name!r} in governs.models; "
+                        f"`cardgen init governance` writes one)"
+                    )
                 row.update(status="unknown", fields=missing, reason=reason)
         rows.append(row)
     return rows
 
 
 def crosswalk(
-    card: ModelCard | DataCard, names: list[str] | tuple[str, ...] | None = None
+    card: Card,
+    names: list[str] | tuple[str, ...] | None = None,
+    governance: GovernanceCard | None = None,
 ) -> list[dict[str, Any]]:
     """The crosswalk of a model card against the named regimes (all by default).
 
+    Args:
+        card: the model card.
+        names: regime ids; every shipped regime when None.
+        governance: the governance card whose `governs.models` names this model; items
+            the regimes answer from a governance card (copyright policy, training-content
+            summary, ...) are unknown without it.
+
     Raises:
-        CardgenError: a data card (the regimes document models), or an unknown regime.
+        CardgenError: a data or governance card (the regimes document models), a
+            governance card that does not govern this model, or an unknown regime.
     """
     if not isinstance(card, ModelCard):
+        what = (
+            "datasets"
+            if card.kind == "data"
+            else "projects (a governance card's items are read through the model cards it governs)"
+        )
         raise CardgenError(
             f"{card.name}: the crosswalk covers model cards; the regimes "
-            "document models and AI systems, not datasets"
+            f"document models and AI systems, not {what}"
+        )
+    if governance is not None and card.name not in governance.governs.models:
+        raise CardgenError(
+            f"{governance.name}: governs.models does not name {card.name!r}; a model's "
+            "crosswalk reads only its own governance card"
         )
     out = []
     for regime in select_regimes(names):
-        items = assess(card, regime)
+        items = assess(card, regime, governance)
         counts = {s: sum(i["status"] == s for i in items) for s in STATUS_LABELS}
         out.append(
             {
@@ -217,11 +263,31 @@ def crosswalk(
                 "title": regime.title,
                 "source": regime.source,
                 "caveat": regime.caveat,
+                "governance_card": governance.name if governance is not None else None,
                 "counts": counts,
                 "items": items,
             }
         )
     return out
+
+
+def crosswalk_spec(
+    spec: str | Path,
+    names: list[str] | tuple[str, ...] | None = None,
+    root: str | Path = ".",
+) -> list[dict[str, Any]]:
+    """The crosswalk of a model card spec (merged with its facts under `root`), with the
+    governance card found among the specs in the same folder (`governance.governance_of`).
+
+    Raises:
+        SpecError: the spec does not validate.
+        CardgenError: not a model card, or an unknown regime.
+    """
+    from .merge import load_card
+
+    card = load_card(spec, root)
+    governance = governance_of(card.name, Path(spec).parent) if card.kind == "model" else None
+    return crosswalk(card, names, governance)
 
 
 def _compact_lines(regime: dict[str, Any], reasons: set[str | None]) -> list[str]:
@@ -267,13 +333,15 @@ def crosswalk_markdown(
         if compact:
             parts += [f"{hashes} {cell(regime['title'])}", "", *_compact_lines(regime, reasons)]
             continue
+        governed = regime.get("governance_card")
         parts += [
             f"{hashes} {cell(regime['title'])}",
             "",
             f"{counts['satisfied']} satisfied, {counts['unknown']} unknown, "
             f"{counts['not_applicable']} not applicable. Source: "
             f"{cell(regime['source'])}. Items are paraphrased, not quoted."
-            + (f" {cell(regime['caveat'])}" if regime.get("caveat") else ""),
+            + (f" {cell(regime['caveat'])}" if regime.get("caveat") else "")
+            + (f" `governance.…` fields: governance card {cell(governed)}." if governed else ""),
             "",
             "| Item | What it asks | Status | Card field | Note |",
             "|---|---|---|---|---|",

@@ -60,6 +60,8 @@ def train_model(train: pd.DataFrame, path: Path) -> None:
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
     from skops import io as sio
 
+    # A missing category is a category of its own to the encoder: the data keeps it missing,
+    # so that the data card counts it as missing.
     features = ColumnTransformer(
         [
             ("numeric", StandardScaler(), NUMERIC),
@@ -67,8 +69,7 @@ def train_model(train: pd.DataFrame, path: Path) -> None:
         ]
     )
     model = Pipeline([("features", features), ("classifier", LogisticRegression(max_iter=2000))])
-    inputs = train[NUMERIC + CATEGORICAL].fillna({c: "(missing)" for c in CATEGORICAL})
-    model.fit(inputs, train["income"])
+    model.fit(train[NUMERIC + CATEGORICAL], train["income"])
     atomic_write_bytes(path, sio.dumps(model))
 
 
@@ -83,9 +84,8 @@ def prepare(out: Path, say: Progress) -> None:
     if not train_csv.exists() or not test_csv.exists():
         say("writing the UCI Adult data (CC BY 4.0, see data/NOTICE)")
         for split, target in (("train", train_csv), ("test", test_csv)):
+            # Missing values (the source's "?") are written as empty fields: missing.
             frame = read_adult(split)
-            for column in CATEGORICAL:
-                frame[column] = frame[column].fillna("(missing)")
             atomic_write_bytes(target, frame.to_csv(index=False).encode("utf-8"))
     model = out / "models" / "adult-income.skops"
     if not model.exists():

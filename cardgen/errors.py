@@ -32,6 +32,16 @@ class Problem:
         return f"{where}:{field} {self.message}"
 
 
+class EncodingError(CardgenError):
+    """A text table whose bytes do not decode in the encoding it was read with; the message
+    locates the first bad byte and offers `--encoding` (`encoding:` in a spec's source)."""
+
+    def __init__(self, message: str, path: str, encoding: str):
+        super().__init__(message)
+        self.path = path
+        self.encoding = encoding
+
+
 class HubError(CardgenError):
     """A Hub request failed; the message names the repository and what to do."""
 

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ._io import atomic_write_text, dumps_json
+from ._paths import portable
 from ._version import __version__
 from .errors import CardgenError
 from .schema import Provenance
@@ -83,13 +84,18 @@ def write_fact(
         card_name: the card the fact belongs to.
         key: file stem naming the fact, e.g. `evaluate-adult-test` or `hub`.
         fact: a pydantic model or plain JSON-able mapping.
-        root: project folder holding `.cardgen/`.
+        root: project folder holding `.cardgen/`; paths under it are stored relative to it,
+            other absolute paths as file names (`cardgen._paths.portable`).
 
     Returns:
         The path written.
     """
     data = fact.model_dump(mode="json", exclude_none=False) if isinstance(fact, BaseModel) else fact
-    return atomic_write_text(facts_dir(card_name, root) / f"{key}.json", dumps_json(data))
+    # Paths are written relative to the project (or as file names): a fact, and every card
+    # rendered from it, holds no absolute path of this machine.
+    return atomic_write_text(
+        facts_dir(card_name, root) / f"{key}.json", dumps_json(portable(data, root))
+    )
 
 
 def read_facts(card_name: str, root: str | Path = ".") -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Read and write README front matter as the Hub reads it: YAML 1.2, comments and order kept.
 
-It turns YAML text into data and merges new values into an author's text; it never
-decides which keys a card has (hub/model_index.py does) and never touches the body.
+It finds the metadata block by the Hub's own rule, turns YAML text into data and merges new
+values into an author's text; it never decides which keys a card has (hub/model_index.py
+does) and never touches the body.
 """
 
 from __future__ import annotations
@@ -10,12 +11,19 @@ import hashlib
 import io
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import SingleQuotedScalarString
+
+BLOCK = re.compile(r"^([\s\ufeff]*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
+"""The Hub's metadata block: `huggingface_hub.repocard.REGEX_YAML_BLOCK`, "the exact same
+regex as in the Hub server". Whitespace, blank lines included, may come before the opening
+`---`; CRLF and CR line breaks count. The server's JavaScript `\\s` also matches a byte order
+mark, which Python's does not: hence `\\ufeff` beside it."""
 
 HASH_COMMENT = re.compile(r"^# cardgen:front-matter ([0-9a-f]{12})[ \t]*$", re.MULTILINE)
 """The comment line recording a hash of the front matter data cardgen last wrote."""
@@ -35,6 +43,39 @@ class _CoreConstructor(SafeConstructor):
 
 _CoreConstructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
 _CoreConstructor.add_constructor("tag:yaml.org,2002:float", _CoreConstructor.construct_yaml_float)
+
+
+@dataclass(frozen=True)
+class Block:
+    """Where a README's metadata block is: `text[:start]` is what comes before the opening
+    `---` (whitespace, a byte order mark), `text[start:end]` the fenced block, `yaml` the
+    text between the fences."""
+
+    start: int
+    end: int
+    yaml: str
+
+
+def find(text: str) -> Block | None:
+    """The metadata block at the top of a README, by the Hub's rule (`BLOCK`), or None.
+
+    Example:
+        >>> find("\\n---\\nlicense: mit\\n---\\n# Card").yaml
+        'license: mit'
+    """
+    match = BLOCK.search(text)
+    if match is None:
+        return None
+    opening = match.group(1)
+    return Block(opening.index("---"), match.end(), match.group(2))
+
+
+def split(text: str) -> tuple[str | None, str]:
+    """(the metadata block's YAML text or None, the body after it), as the Hub splits them."""
+    block = find(text)
+    if block is None:
+        return None, text
+    return block.yaml, text[block.end :]
 
 
 class FrontMatterError(ValueError):

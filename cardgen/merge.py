@@ -11,14 +11,23 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .collect import withhold_personal_values
 from .errors import CardgenError
 from .facts import facts_dir, read_facts
-from .schema import DataCard, DisaggregatedEvaluation, ModelCard
+from .privacy import Declarations, assign_roles
+from .schema import (
+    DataCard,
+    DisaggregatedEvaluation,
+    GovernanceCard,
+    ModelCard,
+    ModelFiles,
+    Verification,
+)
 from .schema.profile import DatasetProfile
 from .spec import Card, load_spec
 
 _EVALUATION_PREFIXES = ("evaluate-", "probe-", "lm-eval-", "inspect-")
+VERIFY_FACT = "verify"
+"""Fact key of a model card's verified claims (`cardgen collect verify`, build's `verify`)."""
 FactT = TypeVar("FactT", bound=BaseModel)
 
 
@@ -75,19 +84,24 @@ def merge_facts(card: Card, facts: dict[str, Any], folder: Path) -> Card:
                 _validated(DisaggregatedEvaluation, e, where, "evaluation")
                 for e in data.get("evaluations", [])
             )
+        elif key == VERIFY_FACT and isinstance(merged, ModelCard):
+            merged.quantitative_analyses.claims_checked = _validated(
+                Verification, data, where, "verification"
+            )
         elif key == "hub" and isinstance(merged, ModelCard):
             _fill_hub_metadata(merged, data)
+        elif key == "model-files" and isinstance(merged, ModelCard) and not merged.file_digests:
+            merged.file_digests = _validated(ModelFiles, data, where, "model-files").files
         elif (
             key.startswith("profile-")
             and isinstance(merged, DataCard)
             and merged.composition.profile is None
         ):
             # One profile per data card: the first collected (facts are read sorted).
-            # Values of personal-data columns (detected, or declared by the card) never
-            # reach a rendered card, whatever the fact holds.
-            merged.composition.profile = withhold_personal_values(
-                _validated(DatasetProfile, data, where, "profile"),
-                merged.sensitive_information.personal_data,
+            # Columns get their roles from the card as it is now; values of withheld
+            # columns never reach a rendered card, whatever the fact holds.
+            merged.composition.profile = assign_roles(
+                _validated(DatasetProfile, data, where, "profile"), Declarations.of(merged)
             )
     if isinstance(merged, ModelCard) and evaluations:
         names = {e.name for e in evaluations}
@@ -96,7 +110,9 @@ def merge_facts(card: Card, facts: dict[str, Any], folder: Path) -> Card:
     return merged
 
 
-def load_card(spec_path: str | Path, root: str | Path = ".") -> ModelCard | DataCard:
+def load_card(
+    spec_path: str | Path, root: str | Path = "."
+) -> ModelCard | DataCard | GovernanceCard:
     """Load a spec and merge the facts collected for it under `root/.cardgen/<name>/`.
 
     Raises:

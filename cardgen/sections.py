@@ -40,7 +40,15 @@ MODEL_RECOMMENDED: tuple[str, ...] = (
     "ethical_considerations.mitigations",
     "caveats_and_recommendations.caveats",
     "caveats_and_recommendations.recommendations",
+    "how_to_get_started",
+    "model_details.citation",
+    "training_procedure",
+    "environmental_impact",
+    "technical_specifications",
 )
+"""Every section a model card's README shows, with `_More information needed._` when it is
+empty: a section that renders a placeholder is not filled, in `validate`, `audit` and the
+README alike."""
 
 DATA_RECOMMENDED: tuple[str, ...] = (
     "summary",
@@ -64,7 +72,40 @@ DATA_RECOMMENDED: tuple[str, ...] = (
     "distribution.access",
     "maintenance.maintainers",
     "maintenance.update_policy",
+    "collection.collectors",
+    "biases_and_limitations.recommendations",
+    "authorship.citation",
 )
+"""Every section a data card's README shows, with `_More information needed._` when it is
+empty (see `MODEL_RECOMMENDED`)."""
+
+GOVERNANCE_RECOMMENDED: tuple[str, ...] = (
+    "summary",
+    "governs.models|governs.datasets",
+    "goals_and_values.overview",
+    "goals_and_values.values",
+    "organisation.leads",
+    "organisation.decision_process",
+    "funding_and_compute.funding",
+    "funding_and_compute.compute",
+    "data_governance.consent",
+    "data_governance.opt_out",
+    "data_governance.personal_data",
+    "data_governance.data_licensing",
+    "data_governance.copyright_policy",
+    "data_governance.training_content_summary",
+    "licensing_and_release.model_license",
+    "licensing_and_release.release_strategy",
+    "contact_and_accountability.contact",
+    "contact_and_accountability.accountable",
+)
+
+RECOMMENDED: dict[str, tuple[str, ...]] = {
+    "model": MODEL_RECOMMENDED,
+    "data": DATA_RECOMMENDED,
+    "governance": GOVERNANCE_RECOMMENDED,
+}
+"""The recommended sections of each kind of card."""
 
 
 def normalize_heading(heading: str) -> str:
@@ -190,10 +231,85 @@ DATA_SECTIONS = _table(
 """Normalized heading -> data-card field, from the Hub dataset template and its variants."""
 
 
+GOVERNANCE_TAG = "governance-card"
+"""Hub tag every governance README carries; the audit recognises a governance card by it."""
+
+GOVERNANCE_SECTIONS = _table(
+    {
+        # Per field: the governance templates' heading first, then the headings of BigCode's
+        # governance card (and a few plain variants).
+        "goals_and_values.overview": ("Goals and Values", "Project Overview", "Overview"),
+        "goals_and_values.goals": ("Goals", "Project Goals"),
+        "goals_and_values.values": ("Values", "Project Values"),
+        "organisation.structure": ("Structure", "Project Organisation", "Project Organization"),
+        "organisation.membership": ("Membership", "Participation"),
+        "organisation.decision_process": ("Decision Process", "Decision Processes"),
+        "funding_and_compute.funding": ("Funding", "Funding and Resources"),
+        "funding_and_compute.compute": ("Compute", "Compute Resources"),
+        "data_governance.data_management": (
+            "Data Management",
+            "Data Collection and Management Plan",
+        ),
+        "data_governance.consent": ("Consent", "Consent of Data Subjects"),
+        "data_governance.opt_out": ("Opt-out", "Opt-out Process"),
+        "data_governance.personal_data": ("Personal Data", "Private Information Handling"),
+        "data_governance.data_licensing": ("Data Licensing",),
+        "data_governance.copyright_policy": ("Copyright Policy", "Copyright"),
+        "data_governance.training_content_summary": ("Training Content Summary",),
+        "licensing_and_release.model_license": ("Model Licensing", "Model License"),
+        "licensing_and_release.use_restrictions": ("Use Restrictions",),
+        "licensing_and_release.release_strategy": ("Release Strategy", "Model Release"),
+        "licensing_and_release.release_stages": ("Release Stages",),
+        "licensing_and_release.attribution": ("Attribution",),
+        "contact_and_accountability.contact": ("Contact and Accountability", "Contact"),
+        "contact_and_accountability.reporting": ("Reporting",),
+    }
+)
+"""Normalized heading -> governance-card field, from the governance templates and BigCode's
+project governance card."""
+
+GOVERNANCE_LABELS: dict[str, str] = {
+    "Model cards": "governs.models",
+    "Data cards": "governs.datasets",
+    "Led by": "organisation.leads",
+    "Provider": "organisation.provider",
+    "Decisions taken by": "organisation.decision_makers",
+    "Funded by": "funding_and_compute.funders",
+    "Model license": "licensing_and_release.model_license",
+    "Accountable": "contact_and_accountability.accountable",
+}
+"""`- **Label:** value` lines of the governance templates, and the field each shows."""
+
+_NUMBERING = re.compile(r"^\s*\d+(?:\.[0-9a-z]+)*\.?\s+", re.IGNORECASE)
+_LABEL_LINE = re.compile(r"^\s*[-*]\s+\*\*(?P<label>[^*]+?):\*\*\s*(?P<value>.*)$")
+
+
 def section_field(heading: str, kind: str) -> str | None:
-    """The card field a section with this heading fills (`model` or `data` card), if any."""
+    """The card field a section with this heading fills (`model`, `data` or `governance`
+    card), if any.
+
+    A governance heading's numbering (`2.a. Consent`) is ignored: BigCode's governance card
+    numbers its sections.
+    """
+    if kind == "governance":
+        return GOVERNANCE_SECTIONS.get(normalize_heading(_NUMBERING.sub("", heading)))
     table = DATA_SECTIONS if kind == "data" else MODEL_SECTIONS
     return table.get(normalize_heading(heading))
+
+
+def label_fields(body: str) -> tuple[dict[str, str], str]:
+    """The `- **Label:** value` lines of a governance README section and the fields they
+    show (`Led by` -> `organisation.leads`), and the section's other text."""
+    found: dict[str, str] = {}
+    rest: list[str] = []
+    for line in body.split("\n"):
+        match = _LABEL_LINE.match(line)
+        path = GOVERNANCE_LABELS.get(match.group("label").strip()) if match else None
+        if match and path:
+            found[path] = match.group("value")
+        else:
+            rest.append(line)
+    return found, "\n".join(rest)
 
 
 MODEL_ORDER: dict[str, str] = {
@@ -269,16 +385,6 @@ def region_rank(name: str, kind: str) -> int | None:
     return order.index(base) if base in order else None
 
 
-EXTRA_MODEL_SECTIONS: tuple[str, ...] = (
-    "how_to_get_started",
-    "model_details.citation",
-    "training_procedure",
-    "environmental_impact",
-    "technical_specifications",
-)
-"""Hub-template sections audited besides validate's recommended ones (Liang et al. measured
-exactly these); they do not count towards completeness."""
-
 EXTRA_HEADINGS: dict[str, str] = {
     normalize_heading(h): path
     for path, headings in {
@@ -294,6 +400,77 @@ EXTRA_HEADINGS: dict[str, str] = {
     for h in headings
 }
 """Headings of audited sections that `cardgen import` keeps as extra sections."""
+
+ALSO_FILLS: dict[str, dict[str, tuple[str, ...]]] = {
+    "model": {
+        normalize_heading(h): paths
+        for h, paths in {
+            "Training Data": ("training_data.datasets",),
+            "Training Dataset": ("training_data.datasets",),
+            "Testing Data": ("evaluation_data.datasets",),
+            "Evaluation data": ("evaluation_data.datasets",),
+        }.items()
+    },
+    "data": {
+        normalize_heading(h): paths
+        for h, paths in {
+            "Dataset Structure": ("composition.fields",),
+            "Data Collection and Processing": ("preprocessing.description",),
+            "Bias, Risks, and Limitations": ("biases_and_limitations.limitations",),
+        }.items()
+    },
+}
+"""Headings whose section the Hub template gives to several fields (the datasets and why
+they were chosen; the data's collection and its filtering): the audit counts the section's
+text for these fields too."""
+
+_LABELS: dict[str, dict[str, tuple[str, ...]]] = {
+    "model": {
+        "model_details.developers": ("Developed by",),
+        "model_details.funded_by": ("Funded by",),
+        "model_details.shared_by": ("Shared by",),
+        "model_details.model_type": ("Model type",),
+        "metadata.base_model": ("Finetuned from", "Finetuned from model"),
+        "model_details.version": ("Version",),
+        "model_details.date": ("Date",),
+        "model_details.repository": ("Repository",),
+        "model_details.paper": ("Paper",),
+        "intended_use.primary_users": ("Primary users",),
+        "factors.evaluation_factors": ("Evaluation is disaggregated by",),
+        "metrics.decision_thresholds": ("Decision thresholds",),
+        "metrics.variation_approaches": ("Uncertainty",),
+        "ethical_considerations.sensitive_data": ("Sensitive data",),
+        "ethical_considerations.human_life": ("Human life",),
+        "ethical_considerations.mitigations": ("Mitigations",),
+        "ethical_considerations.use_cases": ("Fraught use cases",),
+    },
+    "data": {
+        "authorship.authors": ("Curated by",),
+        "authorship.publishers": ("Published by",),
+        "authorship.funding": ("Funded by",),
+        "authorship.version": ("Version",),
+        "authorship.date": ("Date",),
+        "authorship.origin": ("Origin",),
+        "distribution.url": ("Repository",),
+        "motivation.intended_users": ("Intended users",),
+        "collection.timeframe": ("Timeframe",),
+        "collection.consent": ("Consent",),
+        "sensitive_information.sensitive_attributes": ("Sensitive attributes",),
+        "maintenance.maintainers": ("Maintainers",),
+        "maintenance.update_policy": ("Updates",),
+        "maintenance.errata": ("Errata",),
+        "distribution.access": ("Access",),
+        "distribution.terms": ("Terms",),
+    },
+}
+
+LABELS: dict[str, dict[str, str]] = {
+    kind: {normalize_heading(label): path for path, labels in table.items() for label in labels}
+    for kind, table in _LABELS.items()
+}
+"""Normalized label -> field, by card kind: the labelled lines of a README (`- **Developed
+by:** …`, `Primary users: …`, a `**Maintainers**` block) that the Hub template and
+cardgen's own templates write for fields without a heading of their own."""
 
 
 def lookup(card: Any, dotted: str) -> Any:

@@ -18,10 +18,16 @@ from pydantic import BaseModel
 from ._io import atomic_write_text
 from ._resources import templates_dir
 from .errors import CardgenError
-from .schema import SCHEMA_VERSION, DataCard, ModelCard
+from .schema import SCHEMA_VERSION, DataCard, GovernanceCard, ModelCard
 from .schema.model_card import CARD_NAME_PATTERN
 
-CardKind = Literal["model", "data"]
+CardKind = Literal["model", "data", "governance"]
+_MODELS: dict[str, type[ModelCard] | type[DataCard] | type[GovernanceCard]] = {
+    "model": ModelCard,
+    "data": DataCard,
+    "governance": GovernanceCard,
+}
+_TITLES = {"model": "Model card", "data": "Data card", "governance": "Governance card"}
 
 # Sections filled by collectors rather than by hand are left out of the skeleton.
 _GENERATED = {"quantitative_analyses.evaluations", "composition.profile"}
@@ -36,6 +42,8 @@ _NOT_SECTIONS = {
     "extra",
     # Options with working defaults, documented in the README.
     "headline_metrics",
+    # Collected by `cardgen build` from `model_files`, never typed.
+    "file_digests",
     "render",
 }
 
@@ -46,6 +54,8 @@ _SOURCES_EXAMPLE = {
 #     repo_id: your-org/your-model        # Hub metadata, card data and model-index results
 #   evaluate:
 #     - data: predictions.parquet         # a predictions table (cardgen run writes one)
+#       dataset_id: your-org/your-dataset # the data it was made on: model-index names it
+#       split: test
 #       label: label
 #       score: score
 #       sensitive: [race, sex]
@@ -59,6 +69,7 @@ _SOURCES_EXAMPLE = {
 #     - data: data/train.csv
 #       sensitive: [race, sex]
 #       label: income""",
+    "governance": "",
 }
 
 
@@ -97,8 +108,16 @@ def _sections(model: type[BaseModel]) -> list[dict[str, Any]]:
             continue
         section_model = field.annotation
         if not (isinstance(section_model, type) and issubclass(section_model, BaseModel)):
+            # A heading comment is one line, whatever the docstring's length.
+            title = " ".join((field.description or name).split())
             sections.append(
-                {"name": name, "title": field.description or name, "fields": [], "scalar": True}
+                {
+                    "name": name,
+                    "title": title,
+                    "fields": [],
+                    "scalar": True,
+                    "empty": _empty_value(field),
+                }
             )
             continue
         fields = [
@@ -111,7 +130,7 @@ def _sections(model: type[BaseModel]) -> list[dict[str, Any]]:
             if f"{name}.{sub}" not in _GENERATED
         ]
         title = (field.description or name).rstrip(".")
-        sections.append({"name": name, "title": title, "fields": fields})
+        sections.append({"name": name, "title": title, "fields": fields, "empty": ""})
     return sections
 
 
@@ -119,7 +138,7 @@ def skeleton(kind: CardKind, name: str, path: str = "cards/NAME.yaml") -> str:
     """The commented skeleton spec of a new card; it validates as written.
 
     Args:
-        kind: `model` or `data`.
+        kind: `model`, `data` or `governance`.
         name: the card's name (letters, digits, `.`, `_`, `-`).
         path: where it will be written, quoted in the comments.
 
@@ -131,7 +150,7 @@ def skeleton(kind: CardKind, name: str, path: str = "cards/NAME.yaml") -> str:
             f"invalid card name {name!r}: use letters, digits, '.', '_' and '-' "
             "(it becomes a file name), at most 128 characters"
         )
-    model: type[ModelCard] | type[DataCard] = ModelCard if kind == "model" else DataCard
+    model = _MODELS[kind]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
         undefined=jinja2.StrictUndefined,
@@ -142,18 +161,18 @@ def skeleton(kind: CardKind, name: str, path: str = "cards/NAME.yaml") -> str:
     sections = [s for s in _sections(model) if not s.get("scalar")]
     scalars = [s for s in _sections(model) if s.get("scalar")]
     for scalar in scalars:  # top-level prose such as how_to_get_started
-        sections.append({"name": scalar["name"], "title": scalar["title"], "fields": []})
+        sections.append({**scalar, "fields": []})
     text = env.get_template("spec/card.yaml.j2").render(
         kind=kind,
         name=name,
         path=path,
-        title="Model card" if kind == "model" else "Data card",
+        title=_TITLES[kind],
         schema_version=SCHEMA_VERSION,
         fields=fields,
         sections=sections,
         sources_example=_SOURCES_EXAMPLE[kind],
     )
-    return text
+    return text.rstrip("\n") + "\n"
 
 
 def write_skeleton(

@@ -19,10 +19,15 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import Problem, SpecError
-from .schema import DataCard, ModelCard
+from .schema import DataCard, GovernanceCard, ModelCard
+from .schema.model_card import CARD_NAME_PATTERN
 
-Card = ModelCard | DataCard
-CARD_CLASSES: dict[str, type[ModelCard] | type[DataCard]] = {"model": ModelCard, "data": DataCard}
+Card = ModelCard | DataCard | GovernanceCard
+CARD_CLASSES: dict[str, type[ModelCard] | type[DataCard] | type[GovernanceCard]] = {
+    "model": ModelCard,
+    "data": DataCard,
+    "governance": GovernanceCard,
+}
 
 MAX_SPEC_BYTES = 5 * 1024 * 1024
 """Specs are hand-written text; anything larger is almost surely the wrong file."""
@@ -121,11 +126,32 @@ def _read_text(path: Path) -> str:
     return text
 
 
+_UNFINISHED = ("while scanning", "while parsing a flow")
+
+
+def problem_start(exc: yaml.MarkedYAMLError) -> yaml.Mark | None:
+    """Where a YAML error starts. A token the scanner could not finish (a quote never
+    closed, a key without its colon) and a flow collection never closed (`[a, b`) are
+    reported where they begin, not where the parser gave up (often the end of the file);
+    other errors where they were found."""
+    context = exc.context or ""
+    if exc.context_mark is not None and context.startswith(_UNFINISHED):
+        return exc.context_mark
+    return exc.problem_mark or exc.context_mark
+
+
 def _yaml_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
-    mark = exc.problem_mark or exc.context_mark
+    mark = problem_start(exc)
     message = exc.problem or "invalid YAML"
     if exc.context and exc.problem:
         message = f"{exc.context}: {message}"
+    if mark is exc.context_mark and exc.problem_mark is not None:
+        found = f"{exc.problem} at line {exc.problem_mark.line + 1}"
+        message = (
+            f"a quoted value starts here and is never closed ({found})"
+            if exc.context == "while scanning a quoted scalar"
+            else f"{exc.context} that starts here: {found}"
+        )
     if "\t" in (exc.problem or "") or "'\\t'" in message:
         message = "tab character: YAML is indented with spaces, not tabs"
     line, column = _pos(mark) if mark else (None, None)
@@ -280,7 +306,10 @@ def _friendly(error: Mapping[str, Any], model: type[BaseModel], path: PathKey) -
     message = error["msg"].removeprefix("Value error, ")
     if kind.startswith("date") or kind.startswith("datetime"):
         message += " (expected a date as YYYY-MM-DD)"
-    elif kind == "string_pattern_mismatch" and path and path[-1] == "name":
+    elif (
+        kind == "string_pattern_mismatch"
+        and (error.get("ctx") or {}).get("pattern") == CARD_NAME_PATTERN
+    ):
         message = (
             "invalid name: use letters, digits, '.', '_' and '-' "
             "(it becomes a file name), at most 128 characters"
@@ -327,7 +356,7 @@ def _validation_problems(
 
 
 def validate_spec_data(data: Any, name: str = "<string>", doc: _Document | None = None) -> Card:
-    """Validate parsed spec data as a model or data card.
+    """Validate parsed spec data as a model, data or governance card.
 
     Raises:
         SpecError: listing every problem with its location.
@@ -339,7 +368,7 @@ def validate_spec_data(data: Any, name: str = "<string>", doc: _Document | None 
                 Problem(
                     name,
                     "file is empty; expected a mapping with at least "
-                    "`kind: model` (or `data`) and `name:`",
+                    "`kind: model` (or `data`, `governance`) and `name:`",
                 )
             ]
         )
@@ -360,9 +389,8 @@ def validate_spec_data(data: Any, name: str = "<string>", doc: _Document | None 
         position = doc.values.get(("kind",)) if "kind" in data else (1, 1)
         got = f", got {kind!r}" if "kind" in data else ""
         line, column = position or (None, None)
-        raise SpecError(
-            [Problem(name, f"`kind` must be `model` or `data`{got}", line, column, path="kind")]
-        )
+        message = f"`kind` must be `model`, `data` or `governance`{got}"
+        raise SpecError([Problem(name, message, line, column, path="kind")])
     model = CARD_CLASSES[kind]
     try:
         return model.model_validate(data)
@@ -377,7 +405,7 @@ def load_spec(path: str | os.PathLike[str]) -> Card:
         path: a `cards/NAME.yaml` file.
 
     Returns:
-        The `ModelCard` or `DataCard` it describes.
+        The `ModelCard`, `DataCard` or `GovernanceCard` it describes.
 
     Raises:
         SpecError: with one `file:line:column: field.path: message` problem per issue found.

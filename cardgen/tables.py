@@ -1,22 +1,26 @@
-"""Read the tables every command takes (CSV, TSV, Parquet, JSON Lines; gzip or bz2 compressed).
+"""Read the tables every command takes (CSV, TSV, Parquet, JSON Lines or a JSON array of
+records; gzip or bz2 compressed).
 
 One list of file types and one set of checks (missing and duplicated columns, encodings,
-empty files) serve `evaluate`, `run` and `profile`; nothing here computes on the rows.
+separators, empty files) serve `evaluate`, `run` and `profile`; nothing here computes on
+the rows.
 """
 
 from __future__ import annotations
 
 import bz2
 import codecs
+import csv
 import gzip
 import io
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
 
 from ._columns import copy_names, explain, repeated
-from .errors import CardgenError
+from .errors import CardgenError, EncodingError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,7 +52,8 @@ class TableFormat:
     kind: str
     """`csv`, `parquet` or `jsonl`."""
     delimiter: str
-    """Field separator of a CSV file: a tab for `.tsv`, a comma otherwise."""
+    """Field separator a CSV file's name implies: a tab for `.tsv`, a comma otherwise
+    (`detect_delimiter` finds the one a file uses)."""
     compression: str | None
     """`gzip`, `bz2` or None."""
 
@@ -128,7 +133,13 @@ def wanted_copies(source: str, names: Sequence[str], wanted: Sequence[str]) -> l
     return copy_names(names)
 
 
-def encoding_error(path: str | Path, encoding: str) -> CardgenError:
+ENCODING_HINT = (
+    "pass --encoding (`encoding:` in the spec's source) with the file's encoding, "
+    "e.g. --encoding cp1252 or latin-1"
+)
+
+
+def encoding_error(path: str | Path, encoding: str) -> EncodingError:
     """Locate the first byte that does not decode and say how to read the file instead."""
     decoder = codecs.getincrementaldecoder(encoding)()
     line, offset_in_file = 1, 0
@@ -139,24 +150,135 @@ def encoding_error(path: str | Path, encoding: str) -> CardgenError:
             except UnicodeDecodeError as exc:
                 column = len(raw[: exc.start].decode(encoding, errors="replace")) + 1
                 byte = raw[exc.start]
-                return CardgenError(
+                return EncodingError(
                     f"{path}:{line}:{column}: not valid {encoding} (byte 0x{byte:02x} at offset "
-                    f"{offset_in_file + exc.start}); pass --encoding with the file's encoding, "
-                    "e.g. --encoding latin-1 or cp1252"
+                    f"{offset_in_file + exc.start}); {ENCODING_HINT}",
+                    str(path),
+                    encoding,
                 )
             line += 1
             offset_in_file += len(raw)
-    return CardgenError(f"{path}: not valid {encoding}; pass --encoding with the file's encoding")
+    return EncodingError(f"{path}: not valid {encoding}; {ENCODING_HINT}", str(path), encoding)
 
 
-def _csv_header(path: Path, fmt: TableFormat, encoding: str) -> list[str]:
-    import csv
+def check_encoding(encoding: str, engine: str = "pandas") -> None:
+    """Raise for an encoding Python does not know, or one DuckDB and Spark cannot read
+    (they read UTF-8 only)."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise CardgenError(f"unknown encoding {encoding!r} (--encoding)") from None
+    if engine not in ("pandas", "auto") and name != "utf-8":
+        reader = {"duckdb": "DuckDB", "spark": "Spark"}.get(engine, engine)
+        raise CardgenError(f"--encoding {encoding} needs --engine pandas ({reader} reads UTF-8)")
 
+
+SEPARATORS = ",;\t|"
+"""Field separators a CSV file may use; `detect_delimiter` chooses among them."""
+_SNIFF_BYTES = 1 << 16
+
+
+def detect_delimiter(path: str | Path, encoding: str = "utf-8") -> str:
+    """The field separator of a CSV file: the one its name implies (a tab for `.tsv`, a
+    comma otherwise) when the header holds it, else the one Python's `csv.Sniffer` finds
+    among `SEPARATORS` in the first lines (a `;` file written where `,` is the decimal mark).
+
+    Example:
+        A header `age;sex;income` gives `;`; `age,sex,income` gives `,`.
+    """
+    implied = table_format(path).delimiter
+    with open_bytes(path) as fh:
+        head = fh.read(_SNIFF_BYTES)
+    lines = head.decode(encoding, errors="replace").splitlines()
+    if len(head) == _SNIFF_BYTES and len(lines) > 1:
+        lines.pop()  # cut off mid-line
+    if not lines or implied in lines[0]:
+        return implied
+    try:
+        found = csv.Sniffer().sniff("\n".join(lines[:50]), delimiters=SEPARATORS).delimiter
+    except csv.Error:
+        return implied
+    return found if found in lines[0] else implied
+
+
+def is_json_array(path: str | Path) -> bool:
+    """Whether a `.json`/`.jsonl` file holds one JSON array (pandas' `orient="records"`)
+    rather than one object per line."""
+    with open_bytes(path) as fh:
+        head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"[")
+
+
+def json_records(path: str | Path, encoding: str = "utf-8") -> list[dict[str, object]]:
+    """The records of a file holding one JSON array of objects (read whole, in memory).
+
+    Raises:
+        CardgenError: text that is not valid JSON (with line and column), not an array,
+            or an item that is not an object (with its position).
+    """
+    with open_bytes(path) as fh:
+        data = fh.read()
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        raise encoding_error(path, encoding) from None
+    try:
+        records = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CardgenError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    if not isinstance(records, list):
+        raise CardgenError(
+            f"{path}: expected a JSON array of records, found {type(records).__name__}"
+        )
+    for number, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            raise CardgenError(
+                f"{path}: item {number} of the JSON array is {type(record).__name__}, not an "
+                "object; expected one object per record (pandas' orient='records')"
+            )
+    return records
+
+
+def _csv_header(path: Path, delimiter: str, encoding: str) -> list[str]:
     with open_bytes(path) as raw, io.TextIOWrapper(raw, encoding=encoding, newline="") as text:
         try:
-            return next(csv.reader(text, delimiter=fmt.delimiter))
+            return next(csv.reader(text, delimiter=delimiter))
         except StopIteration:
             raise CardgenError(f"{path}: file is empty") from None
+
+
+def column_names(path: str | Path, *, encoding: str = "utf-8") -> list[str]:
+    """The column names of a table file, in file order, without reading its rows.
+
+    Raises:
+        CardgenError: missing or empty file, unknown type, text that does not decode.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    fmt = table_format(path)
+    check_exists(path)
+    try:
+        if fmt.kind == "parquet":
+            import pyarrow.parquet as pq
+
+            return list(pq.ParquetFile(path).schema_arrow.names)
+        if fmt.kind == "csv":
+            return _csv_header(path, detect_delimiter(path, encoding), encoding)
+        if is_json_array(path):
+            return [str(c) for c in pd.DataFrame(json_records(path, encoding)).columns]
+        first = next(
+            pd.read_json(path, lines=True, chunksize=1, encoding=encoding, compression="infer")
+        )
+        return [str(c) for c in first.columns]
+    except CardgenError:
+        raise
+    except UnicodeDecodeError:
+        raise encoding_error(path, encoding) from None
+    except StopIteration:
+        raise CardgenError(f"{path}: file is empty") from None
+    except Exception as exc:  # pyarrow and pandas raise their own types for corrupt files
+        raise CardgenError(f"{path}: cannot read the {fmt.kind} file's columns: {exc}") from exc
 
 
 def read_frames(
@@ -169,9 +291,13 @@ def read_frames(
     """The `columns` of a table file as pandas frames of `chunk_rows` rows (Parquet by row
     groups), in file order.
 
+    A CSV file's separator is detected (`detect_delimiter`); a `.json` file may hold JSON
+    Lines or one JSON array of records (read whole).
+
     Raises:
+        EncodingError: text that does not decode in `encoding`.
         CardgenError: missing or empty file, unknown type, missing or duplicated columns,
-            text that does not decode, a file that does not parse.
+            a file that does not parse.
     """
     import pandas as pd
 
@@ -195,7 +321,8 @@ def read_frames(
                 for batch in parquet.iter_batches(batch_size=chunk_rows):
                     yield batch.rename_columns(copies).select(list(columns)).to_pandas()
         elif fmt.kind == "csv":
-            header = _csv_header(path, fmt, encoding)
+            delimiter = detect_delimiter(path, encoding)
+            header = _csv_header(path, delimiter, encoding)
             copies = wanted_copies(str(path), header, columns)
             missing_columns(str(path), columns, copies)
             # All columns are parsed (not `usecols`) so that a row with too many fields is
@@ -203,13 +330,18 @@ def read_frames(
             for chunk in pd.read_csv(
                 path,
                 chunksize=chunk_rows,
-                sep=fmt.delimiter,
+                sep=delimiter,
                 encoding=encoding,
                 compression="infer",
                 header=0,
                 names=copies if copies != header else None,
             ):
                 yield chunk[list(columns)]
+        elif is_json_array(path):
+            frame = pd.DataFrame(json_records(path, encoding))
+            missing_columns(str(path), columns, [str(c) for c in frame.columns])
+            for start in range(0, len(frame), chunk_rows):
+                yield frame.iloc[start : start + chunk_rows][list(columns)]
         else:
             first = True
             for chunk in pd.read_json(

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 from cardgen import frontmatter
-from cardgen.hub._markdown import decode_readme, parse_readme, split_front_matter
+from cardgen.frontmatter import split as split_front_matter
+from cardgen.hub._markdown import decode_readme, parse_readme
 from cardgen.hub.importer import METADATA_KEY, readme_to_spec
 from cardgen.sections import LAYOUT_KEY, section_field
 

@@ -215,3 +215,71 @@ def deep_card(count: int, data_every: int = 5) -> int:
     """Index of the model card that holds `DEEP_WORD`: the middle one (moved off a data card)."""
     middle = count // 2
     return middle + 1 if middle % data_every == 0 else middle
+
+
+WIDE_CARD = "wide-model"
+WIDE_METRICS = (
+    "accuracy",
+    "selection_rate",
+    "true_positive_rate",
+    "false_positive_rate",
+    "false_negative_rate",
+    "precision",
+    "balanced_accuracy",
+    "f1",
+)
+"""Headline metrics of the wide card: its per-group table is far wider than a page."""
+WIDE_GROUPS = 120
+"""Groups of the wide card: more than one chart shows (`ROWS_MAX`), fewer than tables cap."""
+
+
+def write_wide_card(folder: Path, seed: int = 7) -> str:
+    """A model card evaluated over `WIDE_GROUPS` groups with long names (region × age band ×
+    sex) and eight headline metrics, for layout tests: a table wider than the page, group
+    labels that wrap unless told not to, and charts taller than a screen unless capped.
+
+    Returns:
+        The card's name.
+    """
+    rng = random.Random(seed)
+    regions = [f"Region-{name}" for name in ("North-Eastern", "South-Western", "Central-Highlands")]
+    ages = [f"age-band-{low}-to-{low + 4}" for low in range(18, 18 + 5 * 20, 5)]
+    groups = []
+    for region in regions:
+        for age in ages:
+            for sex in ("Female", "Male"):
+                if len(groups) == WIDE_GROUPS:
+                    break
+                n = rng.randint(40, 900)
+                groups.append(
+                    {
+                        "features": {"region": region, "age_band": age, "sex": sex},
+                        "n": n,
+                        "small": False,
+                        "metrics": {m: _metric(rng, n, 0.6) for m in WIDE_METRICS},
+                    }
+                )
+    fact = {
+        "name": "census",
+        "task": "binary",
+        "sensitive_features": ["region", "age_band", "sex"],
+        "min_group_size": 30,
+        "overall": {m: _metric(rng, 50000, 0.6) for m in WIDE_METRICS},
+        "groups": groups,
+        "headline_metrics": list(WIDE_METRICS),
+        "provenance": {"source_kind": "evaluate", "collected_at": "2026-11-01T00:00:00Z"},
+    }
+    spec = {
+        "kind": "model",
+        "name": WIDE_CARD,
+        "title": "Wide model",
+        "summary": "A model evaluated over many long-named groups (layout tests).",
+        "headline_metrics": list(WIDE_METRICS),
+        "metadata": {"license": "apache-2.0", "pipeline_tag": "tabular-classification"},
+    }
+    (folder / "cards").mkdir(parents=True, exist_ok=True)
+    (folder / "cards" / f"{WIDE_CARD}.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    facts = folder / ".cardgen" / WIDE_CARD
+    facts.mkdir(parents=True, exist_ok=True)
+    (facts / "evaluate-census.json").write_text(json.dumps(fact))
+    return WIDE_CARD

@@ -87,11 +87,16 @@ def test_inputs_reach_scripts_only_through_env() -> None:
         "create-pr",
         "fail-on-threshold",
         "engine",
+        "bom",
+        "site-builder",
         "python-version",
         "compare-baseline",
         "compare-new",
         "max-regression",
+        "max-negative-flip-rate",
         "github-token",
+        "verify",
+        "verify-args",
     }
 
 
@@ -136,9 +141,18 @@ def _skip_install(step: dict[str, Any]) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("engine", "target"), [("auto", ""), ("duckdb", "[duckdb]"), ("spark", "[spark]")]
+    ("engine", "builder", "target"),
+    [
+        ("auto", "mkdocs", ""),
+        ("duckdb", "mkdocs", "[duckdb]"),
+        ("spark", "mkdocs", "[spark]"),
+        ("auto", "zensical", "[zensical]"),
+        ("duckdb", "zensical", "[duckdb,zensical]"),
+    ],
 )
-def test_install_step_installs_the_engine_extra(engine: str, target: str, tmp_path: Path) -> None:
+def test_install_step_installs_the_engine_and_site_builder_extras(
+    engine: str, builder: str, target: str, tmp_path: Path
+) -> None:
     (step,) = [
         s for s in yaml.safe_load(ACTION.read_text())["runs"]["steps"] if s.get("id") == "install"
     ]
@@ -154,6 +168,7 @@ def test_install_step_installs_the_engine_extra(engine: str, target: str, tmp_pa
         "PIP_ARGS": str(tmp_path / "pip_args"),
         "ACTION_PATH": str(ROOT),
         "ENGINE": engine,
+        "SITE_BUILDER": builder,
     }
     subprocess.run(["bash", "-e", "-c", step["run"]], env=env, check=True)
     assert (tmp_path / "pip_args").read_text().split() == [
@@ -163,6 +178,14 @@ def test_install_step_installs_the_engine_extra(engine: str, target: str, tmp_pa
         "--quiet",
         f"{ROOT}{target}",
     ]
+    wrong = subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        env={**env, "SITE_BUILDER": "hugo"},
+        capture_output=True,
+        text=True,
+    )
+    assert wrong.returncode == 1
+    assert "site-builder must be mkdocs or zensical, not 'hugo'" in wrong.stderr
 
 
 def run_action(
@@ -208,6 +231,7 @@ def test_action_steps_run_locally_against_the_hub(hub: HubServer, tmp_path: Path
         "create-pr": "true",
         "fail-on-threshold": "true",
         "engine": "duckdb",
+        "site-builder": "zensical",
         "python-version": "3.11",
         "compare-baseline": "",
         "compare-new": "",
@@ -218,7 +242,8 @@ def test_action_steps_run_locally_against_the_hub(hub: HubServer, tmp_path: Path
     assert run.failed_step is None, run.logs
     assert run.ran == ["compare", "build", "push"]  # compare without a baseline does nothing
     assert outputs == {"site-dir": "site-project/public", "cards-changed": "1", "tests-failed": "0"}
-    assert (project / "site-project" / "public" / "index.html").is_file()
+    home = (project / "site-project" / "public" / "index.html").read_text()
+    assert '<meta name="generator" content="zensical-' in home  # the site-builder input
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
     assert summary.startswith("## cardgen build\n")
     assert "| fair-demo | model | evaluate data/predictions.csv | 2 | ✅ 1 passed |" in summary
@@ -339,9 +364,81 @@ def test_fail_on_threshold_builds_the_site_and_summary_then_fails_last(tmp_path:
     assert run.ran == ["compare", "build", "gate"] and run.failed_step == "gate"
     assert "1 threshold test(s) failed" in run.logs["gate"]
     assert outputs["tests-failed"] == "1"
-    assert (project / "site-project" / "public" / "index.html").is_file()
+    home = (project / "site-project" / "public" / "index.html").read_text()
+    assert '<meta name="generator" content="mkdocs-' in home  # site-builder's default
     assert "accuracy>=0.99" in Path(env["GITHUB_STEP_SUMMARY"]).read_text()
     passing, _ = run_action(
-        {"cards": "cards", "fail-on-threshold": "false"}, cwd=project, env=env, tmp=tmp_path
+        {"cards": "cards", "fail-on-threshold": "false", "bom": "cyclonedx, spdx"},
+        cwd=project,
+        env=env,
+        tmp=tmp_path,
     )
     assert passing.failed_step is None and passing.ran == ["compare", "build"]
+    # the `bom` input: both bills of materials beside the card
+    built = project / "build" / "cards" / "fair-demo"
+    assert json.loads((built / "bom.cdx.json").read_text())["specVersion"] == "1.6"
+    assert "spdx-context.jsonld" in json.loads((built / "bom.spdx.json").read_text())["@context"]
+
+
+VERIFIED_SPEC = SPEC.replace("pred: yhat", "pred: prediction")
+
+
+def _verify_project(project: Path, claimed_accuracy: float | None) -> None:
+    (project / "cards").mkdir(parents=True)
+    (project / "cards" / "fair-demo.yaml").write_text(VERIFIED_SPEC)
+    (project / "data").mkdir()
+    rows = ["y,prediction,group"] + [
+        f"{i % 2},{i % 2 if i % 5 else 1 - i % 2},{'ab'[i % 3 == 0]}" for i in range(200)
+    ]
+    (project / "data" / "predictions.csv").write_text("\n".join(rows) + "\n")
+    if claimed_accuracy is not None:
+        (project / "claims").mkdir()
+        claims = {
+            "model-index": [
+                {
+                    "name": "fair-demo",
+                    "results": [
+                        {
+                            "task": {"type": "tabular-classification"},
+                            "dataset": {"name": "predictions.csv", "type": "predictions.csv"},
+                            "metrics": [{"type": "accuracy", "value": claimed_accuracy}],
+                        }
+                    ],
+                }
+            ]
+        }
+        (project / "claims" / "README.md").write_text(f"---\n{yaml.safe_dump(claims)}---\n")
+
+
+@pytest.mark.parametrize(
+    ("card", "claimed", "failed"),
+    [
+        ("build/cards/fair-demo/README.md", None, False),  # the card's own claims hold
+        ("claims/README.md", 0.95, True),  # 0.8 measured: discrepant, nothing is pushed
+    ],
+)
+def test_verify_input_checks_the_release_card_before_pushing(
+    hub: HubServer, tmp_path: Path, card: str, claimed: float | None, failed: bool
+) -> None:
+    project = tmp_path / "repo"
+    _verify_project(project, claimed)
+    env = base_env(tmp_path, HF_ENDPOINT=hub.url, HF_TOKEN="hf_action_test_token")
+    inputs = {
+        "cards": "cards",
+        "push-to-hub": "true",
+        "hub-repo": FAIR,
+        "verify": card,
+        "verify-args": "--predictions *=data/predictions.csv --label-column y --n-boot 100",
+    }
+    run, _ = run_action(inputs, cwd=project, env=env, tmp=tmp_path)
+    summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+    assert "## cardgen verify" in summary
+    if failed:
+        assert run.failed_step == "verify" and run.ran == ["compare", "build", "verify"]
+        assert "error: 1 claim discrepant" in run.logs["verify"]
+        assert "❌ discrepant" in summary and hub.commits == []
+    else:
+        assert run.failed_step is None, run.logs
+        assert run.ran == ["compare", "build", "verify", "push"]
+        assert "6 claims: 6 consistent, 0 discrepant, 0 unverifiable" in summary
+        assert len(hub.commits) == 1

@@ -2,14 +2,16 @@
 statsmodels, bad input, outputs, claim checks, Hub mode and the site section.
 
 The hand count reads a corpus of Hub cards with plain regular expressions over the front
-matter block and the headings, not with the YAML or Markdown parsers the audit uses: the
-vendored cards of tests/data/hf-cards, and the 279 cards of ../shared/data when present.
+matter block (found by huggingface_hub's `REGEX_YAML_BLOCK`, the Hub's own rule) and the
+headings, not with the YAML or Markdown parsers the audit uses: the vendored cards of
+tests/data/hf-cards, and the 279 cards of ../shared/data when present.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import textwrap
 from collections import Counter
 from pathlib import Path
 
@@ -17,6 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from hubserver import BERT, FAIR, FAIR_README, GATED, HubServer
+from huggingface_hub.repocard import REGEX_YAML_BLOCK
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shareddata import HF_CARDS, hub_cards, needs_shared, shared_root
@@ -39,7 +42,6 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "cards"
 
 # --- the hand count ------------------------------------------------------------------------------
 
-FRONT = re.compile(r"\A---\n(.*?)\n---[ \t]*$", re.DOTALL | re.MULTILINE)
 DATASET_KEYS = (
     "task_categories",
     "task_ids",
@@ -151,8 +153,9 @@ def hand_count(folders: list[Path]) -> tuple[int, Counter[str], Counter[str]]:
     models = 0
     for path in sorted(p for folder in folders for p in folder.glob("*.md")):
         text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
-        match = FRONT.match(text)
-        front = match.group(1) if match else ""
+        match = REGEX_YAML_BLOCK.search(text)
+        # A block indented as a whole (the Hub reads it) is dedented for the line patterns.
+        front = textwrap.dedent(match.group(2)) if match else ""
         body = text[match.end() :] if match else text
         first_heading = re.search(r"^#+[ \t]+(.*)$", body, re.MULTILINE)
         if any(
@@ -282,7 +285,7 @@ def test_cli_lists_bad_input_and_fail_under_gates(messy: Path, tmp_path: Path) -
     runner = CliRunner()
     result = runner.invoke(cli, ["audit", str(messy), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    assert "audited 3 card(s)" in result.output
+    assert "audited 3 cards" in result.output
     assert "1 binary, 1 broken-front-matter, 1 empty, 1 invalid-spec, 1 unreadable" in result.output
     assert f"warning: {messy / 'binary.md'}: binary" in result.output
     failed = runner.invoke(cli, ["audit", str(messy), "--fail-under", "50"])
@@ -386,10 +389,10 @@ def test_hub_ids_and_author_through_the_batch_collector(hub: HubServer, hub_proj
         cli, ["audit", "--from-file", "ids.txt", "--endpoint", hub.url, "--out", "out"]
     )
     assert result.exit_code == 0, result.output
-    assert "audited 2 card(s)" in result.output
+    assert "audited 2 cards" in result.output
     result = runner.invoke(cli, ["audit", "--author", "cardgen-test", "--endpoint", hub.url])
     assert result.exit_code == 0, result.output
-    assert "audited 1 card(s)" in result.output and "1 hub-error" in result.output
+    assert "audited 1 card;" in result.output and "1 hub-error" in result.output
     assert f"{GATED}: hub-error" in result.output
 
 

@@ -92,7 +92,7 @@ def test_failed_threshold_test_fails_the_build_unless_no_fail(
     result = CliRunner().invoke(cli, ["build", "--no-site", "-q"], env=env)
     assert result.exit_code == 1, result.output
     assert (
-        "toy: ran 1 step(s), 0 unchanged; 2 file(s) written; 1 of 1 threshold tests "
+        "toy: ran 1 step, 0 unchanged; 2 files written; 1 of 1 threshold test "
         "FAILED" in result.output
     )
     assert outputs.read_text() == "site-dir=\ncards-changed=1\ntests-failed=1\n"
@@ -102,7 +102,7 @@ def test_failed_threshold_test_fails_the_build_unless_no_fail(
     assert "- **toy**: `accuracy_difference<=0.1` (observed" in text
     again = CliRunner().invoke(cli, ["build", "--no-site", "-q", "--no-fail"], env=env)
     assert again.exit_code == 0
-    assert "toy: ran 0 step(s), 1 unchanged; 0 file(s) written" in again.output
+    assert "toy: ran 0 steps, 1 unchanged; 0 files written" in again.output
 
 
 def test_invalid_spec_stops_before_anything_runs(
@@ -135,3 +135,16 @@ def test_missing_input_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Monk
     assert result.exit_code == 1
     assert "predictions.csv" in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_switching_the_site_builder_rebuilds_an_unchanged_site(tmp_path: Path) -> None:
+    pytest.importorskip("zensical", reason="pip install 'cardgen[zensical]' (Python 3.11+)")
+    _project(tmp_path)
+    home = tmp_path / "site-project" / "public" / "index.html"
+    first = build("cards", root=tmp_path, progress=False)
+    assert first.site_rebuilt and 'content="mkdocs-' in home.read_text()
+    switched = build("cards", root=tmp_path, progress=False, site_builder="zensical")
+    assert switched.site_rebuilt and 'content="zensical-' in home.read_text()
+    again = build("cards", root=tmp_path, progress=False, site_builder="zensical")
+    assert not again.site_rebuilt

@@ -138,7 +138,7 @@ def test_validate_counts_stored_facts_as_filled(
     assert stored.exit_code == 0, stored.output
     after = runner.invoke(cli, ["validate", str(spec)])
     assert "empty: quantitative_analyses.evaluations" not in after.output
-    assert "2/23 recommended sections" in after.output  # summary and the evaluation
+    assert "2/28 recommended sections" in after.output  # summary and the evaluation
 
 
 def test_a_missing_path_is_no_such_file_or_directory(tmp_path: Path) -> None:

@@ -152,7 +152,21 @@ def test_fairness_measures_equal_fairlearn(predictions, evaluation):
     assert left_out == {key for key, group in cells if (group["Y"] == ">50K").sum() < 30}
     for name, value in expected.items():
         assert np.isclose(measures[name].value, value, rtol=RTOL), name
-        assert measures[name].ci_low is not None and measures[name].ci_method == "bootstrap"
+        assert measures[name].ci_low is not None and measures[name].ci_method == "simultaneous"
+
+    # each measure's interval is simultaneous over every pair of groups it was chosen from
+    def pairs(keep):
+        k = predictions[keep].groupby(["race", "sex"]).ngroups
+        return k * (k - 1) // 2
+
+    assert evaluation.fairness_comparisons == {
+        "demographic_parity_difference": pairs(rows),
+        "demographic_parity_ratio": pairs(rows),
+        "equal_opportunity_difference": pairs(positives),
+        "equal_opportunity_ratio": pairs(positives),
+        "equalized_odds_difference": pairs(positives) + pairs(negatives),
+        "equalized_odds_ratio": pairs(positives) + pairs(negatives),
+    }
 
 
 def test_release_gate_reports_each_requirement(evaluation):

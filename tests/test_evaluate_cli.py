@@ -5,6 +5,7 @@ Every bad input must exit 1 with a clear `error:` line and write nothing.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 from pathlib import Path
@@ -56,7 +57,10 @@ def test_writes_a_valid_evaluation_and_prints_a_summary(tmp_path):
         "rows": 120,
         "columns": ["label", "prediction", "race", "sex"],
     }
-    assert evaluation.provenance.input_sha256[str(FIXTURE)]
+    ((key, digest),) = evaluation.provenance.input_sha256.items()
+    # Named relative to the working folder (or by file name), never by this machine's path.
+    assert digest == hashlib.sha256(FIXTURE.read_bytes()).hexdigest()
+    assert not Path(key).is_absolute() and FIXTURE.resolve().as_posix().endswith(key)
     assert evaluation.provenance.seed == 0
     assert evaluation.details["bootstrap"]["n_boot"] == 50
     missing = [g for g in evaluation.groups if g.features == {"race": "(missing)"}]
@@ -92,7 +96,7 @@ def test_passing_requirement_exits_0_and_failing_one_exits_1(tmp_path):
         ]
     )
     assert failing.exit_code == 1
-    assert "error: 1 of 2 requirement(s) failed: demographic_parity_ratio>=0.99" in failing.output
+    assert "error: 1 of 2 requirements failed: demographic_parity_ratio>=0.99" in failing.output
     tests = json.loads(out.read_text())["threshold_tests"]
     assert [t["passed"] for t in tests] == [False, True]
 
@@ -113,7 +117,7 @@ def test_undefined_requirement_counts_as_failure(tmp_path):
         ]
     )
     assert result.exit_code == 1
-    assert "error: 1 of 1 requirement(s) failed" in result.output
+    assert "error: 1 of 1 requirement failed" in result.output
 
 
 def test_score_threshold_and_wilson(tmp_path):
@@ -316,7 +320,7 @@ def bad_input_cases(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
                 "--pred",
                 "p",
             ],
-            "column 'y' has 1 missing value(s), first at row 2",
+            "column 'y' has 1 missing value, first at row 2",
         ),
         "pred and score": (
             ["evaluate", csv, "--label", "y", "--pred", "p", "--score", "s"],

@@ -39,6 +39,7 @@ quantitative_analyses:
     task: binary
     dataset:
       name: Adult
+      id: scikit-learn/adult-census-income
       uri: https://huggingface.co/datasets/scikit-learn/adult-census-income
       split: test
     sensitive_features: [sex]

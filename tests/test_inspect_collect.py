@@ -198,7 +198,7 @@ def test_build_collects_an_inspect_source(
     assert entry["dataset"] == {"id": "cardgen/tinyqa", "task_id": "tinyqa_inspect"}
     assert entry["value"] == pytest.approx(1 - 8 / 30)
     again = CliRunner().invoke(cli, ["build", "--no-site"])
-    assert "0 file(s) written" in again.output  # nothing changed, nothing rewritten
+    assert "0 files written" in again.output  # nothing changed, nothing rewritten
 
 
 def test_log_without_samples_falls_back_to_inspects_stderr(logs: dict, tmp_path: Path) -> None:

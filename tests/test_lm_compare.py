@@ -142,7 +142,7 @@ def test_cli_gate_table_json_and_markdown(
         cli, ["compare", str(runs["base"]), str(runs["new"]), "--max-regression", limit]
     )
     assert failed.exit_code == 1
-    assert "regress by more than" in failed.output
+    assert "regresses by more than" in failed.output
     # the same run against itself never regresses: every difference is exactly 0
     same = CliRunner().invoke(
         cli, ["compare", str(runs["base"]), str(runs["base"]), "--max-regression", "0"]
@@ -263,15 +263,22 @@ def test_action_compare_step_writes_the_summary_and_gates(runs: dict, tmp_path: 
 
     action = yaml.safe_load((Path(__file__).parents[1] / "action.yml").read_text())
     (step,) = [s for s in action["runs"]["steps"] if s.get("id") == "compare"]
-    assert set(step["env"]) == {"BASELINE", "NEW", "MAX_REGRESSION", "GH_TOKEN"}
+    assert set(step["env"]) == {
+        "BASELINE",
+        "NEW",
+        "MAX_REGRESSION",
+        "MAX_NEGATIVE_FLIP_RATE",
+        "GH_TOKEN",
+    }
     summary = tmp_path / "summary.md"
 
-    def run_step(limit: str) -> subprocess.CompletedProcess[str]:
+    def run_step(limit: str, flips: str = "") -> subprocess.CompletedProcess[str]:
         env = {
             **os.environ,
             "BASELINE": str(runs["base"]),
             "NEW": str(runs["base"]),
             "MAX_REGRESSION": limit,
+            "MAX_NEGATIVE_FLIP_RATE": flips,
             "GH_TOKEN": "",
             "RUNNER_TEMP": str(tmp_path),
             "GITHUB_STEP_SUMMARY": str(summary),
@@ -291,6 +298,11 @@ def test_action_compare_step_writes_the_summary_and_gates(runs: dict, tmp_path: 
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("## cardgen compare") and "✅ no task regresses" in text
     assert (tmp_path / "cardgen-compare.md").read_text(encoding="utf-8") == text
+    summary.write_text("")
+    # a run compared with itself flips nothing: 0 of 36, Wilson upper bound 0.096
+    assert run_step("", "0.2").returncode == 0
+    assert "✅ no task flips more than 20.0% of instances" in summary.read_text(encoding="utf-8")
+    assert run_step("", "0.05").returncode == 1
 
 
 def test_compare_two_cards_facts_pairs_their_stored_scores(
@@ -353,3 +365,28 @@ def test_missing_cluster_key_names_the_line(runs: dict) -> None:
         r"'doc\.chapter'",
     ):
         read_lm_eval(runs["base"], cluster_key="doc.chapter")
+
+
+def test_flips_of_two_harness_runs_equal_a_hand_count_and_statsmodels(runs: dict) -> None:
+    from statsmodels.stats.contingency_tables import mcnemar
+    from statsmodels.stats.proportion import proportion_confint
+
+    base, new = sample_scores(runs["base"]), sample_scores(runs["new"])
+    table = np.zeros((2, 2), dtype=int)
+    for key in base:
+        table[int(base[key]), int(new[key])] += 1
+    negative, positive = int(table[1, 0]), int(table[0, 1])
+    comparison = compare_runs(
+        load_run(runs["base"]), load_run(runs["new"]), max_negative_flip_rate=0.9
+    )
+    (row,) = [r for r in comparison.rows if r.task == "tinyqa" and r.metric == "acc"]
+    assert row.flips is not None
+    assert (row.flips.negative, row.flips.positive, row.flips.n) == (negative, positive, 36)
+    assert row.flips.negative_ci == pytest.approx(
+        proportion_confint(negative, 36, method="wilson"), abs=1e-12
+    )
+    assert row.flips.mcnemar_p == pytest.approx(mcnemar(table, exact=True).pvalue, abs=1e-15)
+    assert not row.flip_failure and comparison.failures == []
+    strict = compare_runs(load_run(runs["base"]), load_run(runs["new"]), max_negative_flip_rate=0)
+    failing = {(r.task, r.metric) for r in strict.flip_failures}
+    assert (("tinyqa", "acc") in failing) == (negative > 0)

@@ -85,10 +85,24 @@ def test_bootstrap_intervals_agree_with_fairlearn(table, fairlearn_ci):
         and d.measure == "difference"
         and len(d.features) == 2
     )
-    fl_low, fl_high = (q["selection_rate"] for q in fairlearn_ci.difference_ci())
-    se = (diff.value.ci_high - diff.value.ci_low) / 3.92
-    assert abs(diff.value.ci_low - fl_low) < 0.8 * se
-    assert abs(diff.value.ci_high - fl_high) < 0.8 * se
+    # The largest gap's interval is simultaneous (max-t over the groups), not fairlearn's
+    # percentile interval of max - min: recomputed here by resampling rows with pandas.
+    rng = np.random.default_rng(11)
+    cell = table["a"] + table["b"]
+    rates = []
+    for _ in range(2000):
+        drawn = table.iloc[rng.integers(0, len(table), len(table))]
+        rates.append(drawn.groupby(cell.loc[drawn.index].to_numpy())["yhat"].mean())
+    replicates = pd.DataFrame(rates)
+    point = table.groupby(cell)["yhat"].mean()[replicates.columns]
+    se = replicates.std(ddof=1)
+    critical = np.quantile(((replicates - point).abs() / se).max(axis=1), 0.95, method="higher")
+    low, high = point - critical * se, point + critical * se
+    expected = (max(0.0, low.max() - high.min()), high.max() - low.min())
+    assert diff.value.ci_method == "simultaneous" and diff.comparisons == 6
+    tolerance = 0.1 * (expected[1] - expected[0])  # Monte-Carlo error of two bootstraps
+    assert diff.value.ci_low == pytest.approx(expected[0], abs=tolerance)
+    assert diff.value.ci_high == pytest.approx(expected[1], abs=tolerance)
 
 
 def test_score_bootstrap_uses_row_resampling_with_same_distribution(table):

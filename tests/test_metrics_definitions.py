@@ -82,10 +82,10 @@ def test_roc_auc_counts_ties_as_half():
         np.zeros(4, dtype=np.int64), 1, np.array([1, 1, 0, 0]), score=np.array([0.8, 0.4, 0.4, 0.1])
     )
     value, n = SCORE_METRICS["roc_auc"].compute(rows, None)
-    assert value[0] == 3.5 / 4 and n[0] == 4
+    assert value[0] == 3.5 / 4 and n[0] == 2  # rests on min(2 positives, 2 negatives)
     # Bootstrap weights act like repeated rows: the first positive twice -> 5.5 / 6.
-    weighted, _ = SCORE_METRICS["roc_auc"].compute(rows, np.array([2.0, 1, 1, 1]))
-    assert weighted[0] == pytest.approx(5.5 / 6)
+    weighted, n = SCORE_METRICS["roc_auc"].compute(rows, np.array([2.0, 1, 1, 1]))
+    assert weighted[0] == pytest.approx(5.5 / 6) and n[0] == 2  # 3 positives, 2 negatives
 
 
 def test_expected_calibration_error_by_hand():
@@ -94,8 +94,9 @@ def test_expected_calibration_error_by_hand():
     rows = GroupedRows(
         np.zeros(4, dtype=np.int64), 1, np.array([0, 1, 1, 1]), score=np.array([0.1, 0.1, 0.9, 1.0])
     )
-    value, _ = SCORE_METRICS["expected_calibration_error"].compute(rows, None)
+    value, n = SCORE_METRICS["expected_calibration_error"].compute(rows, None)
     assert value[0] == pytest.approx(0.4 * 0.5 + 0.05 * 0.5)
+    assert n[0] == 1  # one negative beside three positives: what the value rests on
 
 
 def test_brier_score_by_hand():

@@ -100,7 +100,11 @@ def test_no_personal_value_in_any_format_or_on_the_site(project: Path) -> None:
     }
     assert leaks == {}
     readme = (project / "build" / "people" / "README.md").read_text()
-    assert readme.count("values withheld: personal data") == 8
+    # By role: names, phone, home address and the declared `case` are personal data; the
+    # date of birth a quasi-identifier; the social security number an identifier.
+    assert readme.count("values withheld (personal data)") == 6
+    assert readme.count("values withheld (quasi-identifier)") == 1
+    assert readme.count("values withheld (identifier)") == 1
     # the page format, rendered directly, is clean too
     from cardgen.merge import load_card
 

@@ -231,7 +231,7 @@ def test_cli_probe_default_prompts_store_a_fact_for_the_card(
     evaluation = DisaggregatedEvaluation.model_validate_json(fact.read_text())
     assert evaluation.details["prompts"] == 405
     assert evaluation.details["truncated_prompts"] == 405  # --max-length 40 cuts them all
-    assert "warning: 405 prompt(s) exceeded --max-length" in result.stderr
+    assert "warning: 405 prompts exceeded --max-length" in result.stderr
     assert evaluation.notes.startswith("405 of 405 prompts were longer than the token limit")
     assert len(evaluation.groups) == 9 + 3 + 5
     assert "race=Black: " in result.stdout and "age=60: +0.000 baseline" in result.stdout
@@ -255,7 +255,7 @@ def test_shipped_prompts_and_notice_are_package_data() -> None:
         (
             '{"filled_template": "x", "age": 60}\n',
             {},
-            ":1: missing field(s) decision_question_id, gender, race",
+            ":1: missing fields decision_question_id, gender, race",
         ),
         ("", {}, "no prompts (the file is empty)"),
         ("{not json\n", {}, ":1: not valid JSON"),

@@ -153,7 +153,7 @@ def test_profile_command_stores_a_fact_the_card_accepts(
         cli, ["profile", str(ADULT), "--card", "cards/adult.yaml", "--out", "out/adult.json"]
     )
     assert result.exit_code == 0, result.output
-    assert "32561 rows, 15 columns, 24 duplicate row(s)" in result.stdout
+    assert "32561 rows, 15 columns, 24 duplicate rows" in result.stdout
     assert "group race=Black, sex=Female: 1555 rows, base rate 0.058" in result.stdout
     stored = json.loads(Path(".cardgen/adult/profile-adult.json").read_text())
     assert stored == json.loads(Path("out/adult.json").read_text())

@@ -87,10 +87,8 @@ def test_duckdb_reads_a_hive_folder_and_a_glob(adult, tmp_path):
     written = json.loads(out.read_text())
     assert written["num_rows"] == len(frame)
     assert written["provenance"]["engine"].startswith("duckdb ")
-    assert sorted(written["provenance"]["input_sha256"]) == [
-        str(tmp_path / "part-0.csv"),
-        str(tmp_path / "part-1.csv"),
-    ]
+    # Files outside the working folder are named by their names, not this machine's path.
+    assert sorted(written["provenance"]["input_sha256"]) == ["part-0.csv", "part-1.csv"]
 
 
 def test_profile_engine_errors(adult, tmp_path, monkeypatch):

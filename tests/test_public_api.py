@@ -32,6 +32,7 @@ EXPECTED = {
     "build_site": ("cardgen.site", "build_site"),
     "ModelCard": ("cardgen.schema.model_card", "ModelCard"),
     "DataCard": ("cardgen.schema.data_card", "DataCard"),
+    "GovernanceCard": ("cardgen.schema.governance_card", "GovernanceCard"),
     "DisaggregatedEvaluation": ("cardgen.schema.evaluation", "DisaggregatedEvaluation"),
     "MetricValue": ("cardgen.schema.evaluation", "MetricValue"),
     "Provenance": ("cardgen.schema.provenance", "Provenance"),

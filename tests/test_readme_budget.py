@@ -13,6 +13,7 @@ from cardgen.render import render, sidecars
 from cardgen.render._glance import SHOWN_WHEN_CAPPED
 from cardgen.render.regions import split_front_matter
 from cardgen.schema import (
+    DatasetReference,
     DisaggregatedEvaluation,
     Disparity,
     GroupResult,
@@ -96,6 +97,7 @@ def synthetic(n_groups: int, seed: int = 0) -> DisaggregatedEvaluation:
     return DisaggregatedEvaluation(
         name="synthetic",
         task="binary",
+        dataset=DatasetReference(name="synthetic", id="org/synthetic", split="test"),
         sensitive_features=["race", "region"],
         headline_metrics=HEADLINE,
         overall=overall,

@@ -25,7 +25,7 @@ from cardgen.errors import CardgenError
 from cardgen.facts import write_fact
 from cardgen.hub.model_index import evaluation_results
 from cardgen.render import render, write_rendered
-from cardgen.schema import DataCard, DisaggregatedEvaluation, ModelCard
+from cardgen.schema import DataCard, DisaggregatedEvaluation, GovernanceCard, ModelCard
 from cardgen.schema.profile import DatasetProfile
 from cardgen.spec import load_spec
 
@@ -68,7 +68,15 @@ def adult_data_card() -> DataCard:
     return card
 
 
+def adult_governance_card() -> GovernanceCard:
+    card = load_spec(EXAMPLES / "adult-example.yaml")
+    assert isinstance(card, GovernanceCard)
+    return card
+
+
 CASES = {
+    "adult-example.README.md": (adult_governance_card, "hub"),
+    "adult-example.page.md": (adult_governance_card, "page"),
     "adult-income.README.md": (real_adult_model_card, "hub"),
     "adult-income.page.md": (real_adult_model_card, "page"),
     "adult-income.json": (real_adult_model_card, "json"),
@@ -152,7 +160,7 @@ def test_real_adult_card_reports_the_demo_numbers() -> None:
     assert (
         f"| demographic_parity_ratio | {ratio.value:.3f} [{ratio.ci_low:.3f}, "
         f"{ratio.ci_high:.3f}] | race=Black, sex=Female vs race=Asian-Pac-Islander, "
-        f"sex=Male | — |" in text
+        f"sex=Male | 45 pairs | — |" in text
     )
     assert (
         f"- ❌ **fail** `demographic_parity_ratio>=0.8`: observed {ratio.value:.3f} "

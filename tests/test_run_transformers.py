@@ -100,12 +100,13 @@ def test_provenance_names_model_data_device_and_timing(
     assert result.provenance_path == tmp_path / "pred.csv.provenance.json"
     provenance = Provenance.model_validate(record["provenance"])
     assert provenance.source_kind == "run"
-    assert provenance.uri == str(bert)
+    assert provenance.uri == "model"  # outside the project: its name, no absolute path
     assert provenance.revision.startswith("sha256:")
-    assert provenance.input_sha256[str(data_csv)] == sha256_file(data_csv)
-    assert provenance.input_sha256[str(bert / "model.safetensors")] == sha256_file(
-        bert / "model.safetensors"
-    )
+    assert provenance.input_sha256 == {
+        data_csv.name: sha256_file(data_csv),
+        "config.json": sha256_file(bert / "config.json"),
+        "model.safetensors": sha256_file(bert / "model.safetensors"),
+    }
     assert provenance.device.startswith("cpu")
     assert {"torch", "transformers", "tokenizers", "python"} <= set(provenance.library_versions)
     settings = record["run"]

@@ -6,10 +6,12 @@ import gzip
 import html
 import json
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 import yaml
@@ -21,11 +23,12 @@ from cardgen.cli import cli
 from cardgen.errors import CardgenError
 from cardgen.schema import DisaggregatedEvaluation
 from cardgen.site import (
+    END_OF_LIFE_NOTICE,
     _charts,
     _history,
     build_site,
     load_pages,
-    run_mkdocs,
+    run_builder,
     sections_of,
     write_project,
 )
@@ -88,7 +91,8 @@ def test_home_table_has_one_row_per_card_with_headline_and_tests(site: Path) -> 
     )
     assert cells[5] == f"accuracy: {gap['value']:.3f} [{gap['ci_low']:.3f}, {gap['ci_high']:.3f}]"
     assert cells[6] == "1 passed, 1 failed"
-    assert cells[7] == "2026-11-01"
+    assert cells[7] == "unchecked"  # no verify fact: its claims were never re-run
+    assert cells[8] == "2026-11-01"
 
 
 def test_every_link_in_the_site_resolves(site: Path) -> None:
@@ -189,14 +193,17 @@ def test_lineage_links_base_model_and_fine_tunes(site: Path) -> None:
     assert names == ["synthetic-model-0006", "synthetic-model-0007"]
 
 
-def test_search_index_holds_names_and_summaries_not_tables(site: Path) -> None:
-    index = json.loads((site / "project" / "public" / "search" / "search_index.json").read_text())
-    titles = {doc["title"] for doc in index["docs"]}
-    assert {
-        f"synthetic-{'data' if i % 5 == 0 else 'model'}-{i:04d}" for i in range(N_CARDS)
-    } <= titles
-    assert not any("race=White" in doc["text"] for doc in index["docs"])
-    assert len(json.dumps(index)) < 400 * N_CARDS
+def test_the_builders_own_search_is_off_and_pagefind_indexes_every_card(site: Path) -> None:
+    public = site / "project" / "public"
+    config = yaml.safe_load((site / "project" / "mkdocs.yml").read_text())
+    assert config["plugins"] == [{"search": {"enabled": False}}]
+    assert config["extra_javascript"] == ["assets/cardgen/site.js"]
+    assert not (public / "search").exists()  # no MkDocs search index: one search only
+    indexed = _pagefind_fragments(public)
+    for i in range(N_CARDS):
+        kind = "data" if i % 5 == 0 else "model"
+        name = f"synthetic-{kind}-{i:04d}"
+        assert name in indexed[f"/{'data' if kind == 'data' else 'models'}/{name}/"]
 
 
 def test_nav_lists_sections_only_and_sections_split_when_large(site: Path) -> None:
@@ -312,7 +319,7 @@ def test_mkdocs_failure_is_a_clear_error(site: Path, tmp_path: Path) -> None:
     (out / "mkdocs.yml").write_text("site_name: x\ntheme:\n  name: no-such-theme\n")
     project = write_project(load_pages(site / "cards", site, jobs=1), out)
     with pytest.raises(CardgenError, match=r"(?s)mkdocs build --strict failed.*no-such-theme"):
-        run_mkdocs(project.config)
+        run_builder(project.config)
 
 
 def test_invalid_spec_is_reported_and_nothing_is_built(tmp_path: Path) -> None:
@@ -433,3 +440,98 @@ def test_full_text_index_leaves_out_the_audit_and_crosswalk_every_card_repeats(
     indexed = _pagefind_fragments(public)[f"/models/{target}/"]
     assert target in indexed  # the card itself is indexed
     assert "Regulation crosswalk" not in indexed and "Documentation audit" not in indexed
+
+
+class _Article(HTMLParser):
+    """Links (resolved against the page's URL), images and heading ids inside a page's
+    <article> (the page's own content)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+        self.depth = 0
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "article":
+            self.depth += 1
+        if not self.depth:
+            return
+        values = dict(attrs)
+        if tag == "a" and values.get("href") and not values.get("class"):
+            self.found.append(f"a {urljoin(self.url, values['href'])}")
+        elif tag == "img":
+            self.found.append(f"img {values.get('src')} {values.get('alt')}")
+        elif re.fullmatch(r"h[1-6]", tag) and values.get("id"):
+            self.found.append(f"{tag} #{values['id']}")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "article":
+            self.depth -= 1
+
+
+def _article(page: Path, public: Path) -> list[str]:
+    parser = _Article("/" + str(page.relative_to(public)).removesuffix("index.html"))
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.found
+
+
+def test_zensical_builds_the_same_pages_links_charts_and_search(site: Path, tmp_path: Path) -> None:
+    pytest.importorskip("zensical", reason="zensical needs Python 3.11 (cardgen[zensical])")
+    build_site(site / "cards", tmp_path / "project", root=site, jobs=1, builder="zensical")
+    one = site / "project" / "public"
+    other = tmp_path / "project" / "public"
+    pages = sorted(str(p.relative_to(one)) for p in one.rglob("*.html"))
+    assert pages == sorted(str(p.relative_to(other)) for p in other.rglob("*.html"))
+    assert len(pages) > N_CARDS
+    for name in pages:
+        if name != "404.html":  # each builder's own error page
+            assert _article(one / name, one) == _article(other / name, other), name
+    card = _article(other / "models" / "synthetic-model-0001" / "index.html", other)
+    assert sum(item.startswith("img charts/test.svg#") for item in card) == 5
+    for public in (one, other):
+        assert not (public / "search").exists()
+        assert (
+            not (public / "search.json").exists()
+            or json.loads((public / "search.json").read_text()).get("items") == []
+        )  # Zensical writes an empty index when its search is off
+        indexed = _pagefind_fragments(public)
+        assert sorted(indexed) == sorted(
+            f"/{p.parent.parent.name}/{p.parent.name}/"
+            for p in public.glob("*/*/index.html")
+            if p.parent.parent.name in ("models", "data")
+        )
+
+
+def test_site_build_says_once_that_material_ends_and_how_to_switch(
+    site: Path, tmp_path: Path
+) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cardgen",
+            "site",
+            "build",
+            "--cards",
+            str(site / "cards"),
+            "--facts",
+            str(site),
+            "--out",
+            str(tmp_path / "project"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stderr.count(END_OF_LIFE_NOTICE) == 1
+    assert "--builder zensical" in END_OF_LIFE_NOTICE and "2027" in END_OF_LIFE_NOTICE
+    assert "Material for MkDocs reaches end of life" not in done.stderr + done.stdout
+    quiet = CliRunner().invoke(
+        cli,
+        [
+            *("site", "build", "--no-build", "--cards", str(site / "cards")),
+            *("--facts", str(site), "--out", str(tmp_path / "other")),
+        ],
+    )
+    assert quiet.exit_code == 0 and END_OF_LIFE_NOTICE not in quiet.output

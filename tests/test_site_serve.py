@@ -1,4 +1,5 @@
-"""`cardgen site serve`: the preview server answers and picks up an edited spec."""
+"""`cardgen site serve`: the preview server serves the built site, search index included,
+with either builder, and picks up an edited spec."""
 
 from __future__ import annotations
 
@@ -40,7 +41,10 @@ def _wait_for(url: str, text: str, seconds: float = 60) -> bool:
     return False
 
 
-def test_serve_previews_and_regenerates_when_a_spec_changes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("builder", ["mkdocs", "zensical"])
+def test_serve_previews_and_regenerates_when_a_spec_changes(tmp_path: Path, builder: str) -> None:
+    if builder == "zensical":
+        pytest.importorskip("zensical", reason="pip install 'cardgen[zensical]' (Python 3.11+)")
     write_cards(tmp_path, 3)
     port = _free_port()
     server = subprocess.Popen(
@@ -56,6 +60,8 @@ def test_serve_previews_and_regenerates_when_a_spec_changes(tmp_path: Path) -> N
             "project",
             "--dev-addr",
             f"127.0.0.1:{port}",
+            "--builder",
+            builder,
         ],
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
@@ -64,6 +70,10 @@ def test_serve_previews_and_regenerates_when_a_spec_changes(tmp_path: Path) -> N
     try:
         page = f"http://127.0.0.1:{port}/models/synthetic-model-0001/"
         assert _wait_for(page, "Synthetic model 1"), "the preview server did not answer"
+        # What the header's search box loads is served too (mkdocs serve had no index).
+        for asset in ("assets/cardgen/site.js", "pagefind/pagefind-component-ui.js"):
+            assert _get(f"http://127.0.0.1:{port}/{asset}"), asset
+        assert "/livereload/" in (_get(page) or "")  # open pages reload after a rebuild
         spec = tmp_path / "cards" / "synthetic-model-0001.yaml"
         spec.write_text(spec.read_text().replace("Synthetic model 1", "Renamed model one"))
         assert _wait_for(page, "Renamed model one"), "the edited spec was not picked up"

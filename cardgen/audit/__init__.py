@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from .._io import atomic_write_bytes, atomic_write_text, dumps_json
+from .._words import count
 from ..errors import CardgenError
-from ..sections import EXTRA_MODEL_SECTIONS
 from ._record import (
     CardAudit,
     audit_card,
@@ -35,7 +35,6 @@ CI_LEVEL = 0.95
 HISTOGRAM_EDGES = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
 
 __all__ = [
-    "EXTRA_MODEL_SECTIONS",
     "AuditReport",
     "CardAudit",
     "audit_card",
@@ -64,7 +63,7 @@ class AuditReport:
         """Population figures per card kind (see `population`)."""
         return {
             kind: population([c for c in self.cards if c.kind == kind])
-            for kind in ("model", "data")
+            for kind in ("model", "data", "governance")
             if any(c.kind == kind for c in self.cards)
         }
 
@@ -394,7 +393,8 @@ def _bar(rate: float, width: int = 20) -> str:
 def summary_lines(report: AuditReport) -> list[str]:
     """The terminal summary: counts, completeness, fill rates with intervals, checks."""
     lines = [
-        f"audited {len(report.cards)} card(s); mean completeness {report.mean_completeness:.1f}%"
+        f"audited {count(len(report.cards), 'card')}; "
+        f"mean completeness {report.mean_completeness:.1f}%"
     ]
     counts = Counter(p["problem"] for p in report.problems)
     if counts:
@@ -403,13 +403,11 @@ def summary_lines(report: AuditReport) -> list[str]:
         lines += ["", f"{kind} cards ({figures['n']}): fill rate [95% Wilson interval]"]
         for group in ("sections", "fields"):
             for name, row in figures[group].items():
-                extra = " (not in completeness)" if name in EXTRA_MODEL_SECTIONS else ""
                 lines.append(
                     f"  {_bar(row['rate'])} {100 * row['rate']:5.1f}% "
                     f"[{100 * row['ci_low']:.1f}, {100 * row['ci_high']:.1f}]  "
                     f"{group[:-1]} {name}"
                     + (f", {row['placeholder']} placeholder" if row["placeholder"] else "")
-                    + extra
                 )
         if figures["checks"]:
             lines.append(

@@ -12,15 +12,18 @@ from typing import Any
 
 from ..filled import FillState, best_state, fill_state
 from ..hub.importer import ParsedReadme
-from ..schema import DataCard, ModelCard
+from ..schema import Card, ModelCard
 from ..sections import (
-    DATA_RECOMMENDED,
+    ALSO_FILLS,
     DATA_SECTIONS,
     EXTRA_HEADINGS,
-    EXTRA_MODEL_SECTIONS,
-    MODEL_RECOMMENDED,
+    GOVERNANCE_TAG,
+    LABELS,
     MODEL_SECTIONS,
+    RECOMMENDED,
+    label_fields,
     normalize_heading,
+    section_field,
 )
 
 MODEL_FIELDS: tuple[str, ...] = (
@@ -40,6 +43,7 @@ DATA_FIELDS: tuple[str, ...] = (
     "source_datasets",
     "pretty_name",
 )
+GOVERNANCE_FIELDS: tuple[str, ...] = ("license",)
 
 _FINETUNE_TEXT = re.compile(r"fine-?tuned (?:version|from|on|checkpoint)", re.IGNORECASE)
 
@@ -53,7 +57,7 @@ class CardAudit:
     origin: str
     """`markdown`, `spec` or `hub`."""
     kind: str
-    """`model` or `data`."""
+    """`model`, `data` or `governance`."""
     sections: dict[str, FillState]
     fields: dict[str, FillState]
     checks: list[dict[str, Any]] = field(default_factory=list)
@@ -67,9 +71,24 @@ class CardAudit:
     @property
     def completeness(self) -> float:
         """Percent of validate's recommended sections that are filled (placeholders are not)."""
-        recommended = [p for p in self.sections if p not in EXTRA_MODEL_SECTIONS]
-        done = sum(self.sections[p] == "filled" for p in recommended)
-        return 100.0 * done / len(recommended) if recommended else 100.0
+        done = sum(state == "filled" for state in self.sections.values())
+        return 100.0 * done / len(self.sections) if self.sections else 100.0
+
+    @property
+    def findings(self) -> list[str]:
+        """What the audit holds against the card: each section not filled (a placeholder or
+        empty), each failed claim check and each reading problem; empty for a card with
+        nothing to fix. Hub metadata fields are population figures, not findings (a model
+        trained from scratch has no `base_model`)."""
+        found = [
+            f"section {path} is {state}"
+            for path, state in self.sections.items()
+            if state != "filled"
+        ]
+        found += [
+            f"{check['code']} ({check['count']}): {check['message']}" for check in self.checks
+        ]
+        return found + list(self.warnings)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able mapping (completeness rounded to 2 decimals)."""
@@ -78,6 +97,7 @@ class CardAudit:
             "origin": self.origin,
             "kind": self.kind,
             "completeness": round(self.completeness, 2),
+            "findings": self.findings,
             "sections": self.sections,
             "fields": self.fields,
             "checks": self.checks,
@@ -90,15 +110,11 @@ class CardAudit:
 
 def section_paths(kind: str) -> list[str]:
     """Audited section paths of a kind: validate's recommended ones (first alternative)."""
-    recommended = MODEL_RECOMMENDED if kind == "model" else DATA_RECOMMENDED
-    extra = EXTRA_MODEL_SECTIONS if kind == "model" else ()
-    return [entry.split("|")[0] for entry in recommended] + list(extra)
+    return [entry.split("|")[0] for entry in RECOMMENDED[kind]]
 
 
 def _entries(kind: str) -> list[list[str]]:
-    recommended = MODEL_RECOMMENDED if kind == "model" else DATA_RECOMMENDED
-    extra = EXTRA_MODEL_SECTIONS if kind == "model" else ()
-    return [entry.split("|") for entry in (*recommended, *extra)]
+    return [entry.split("|") for entry in RECOMMENDED[kind]]
 
 
 def _sections(kind: str, lookup: Callable[[str], list[Any]]) -> dict[str, FillState]:
@@ -214,11 +230,73 @@ def _spec_checks(card: ModelCard) -> list[dict[str, Any]]:
 # --- sources -----------------------------------------------------------------------------------
 
 
+_LABELLED = re.compile(
+    r"^\s{0,3}(?:[-*+]\s+)?(?:\*\*(?P<bold>[^*\n]+?):?\*\*:?|(?P<plain>[A-Z][^:*\n]{1,40}):)"
+    r"(?:[ \t]+(?P<value>\S.*))?$"
+)
+
+
+def _labelled(body: str, kind: str) -> list[tuple[str, str]]:
+    """The fields a section's labelled lines fill (see `cardgen.sections.LABELS`), with
+    their text: the rest of the line, or the block that follows a label alone on its line
+    (`Decision thresholds:` and its bullets, `**Maintainers**` and its list)."""
+    labels = LABELS[kind]
+    lines = body.split("\n")
+    found: list[tuple[str, str]] = []
+    for i, line in enumerate(lines):
+        match = _LABELLED.match(line)
+        if not match:
+            continue
+        path = labels.get(normalize_heading(match["bold"] or match["plain"]))
+        if path is None:
+            continue
+        text = match["value"] or ""
+        if not text:
+            block: list[str] = []
+            for following in lines[i + 1 :]:
+                if not following.strip():
+                    if block:
+                        break
+                    continue
+                block.append(following)
+            text = "\n".join(block)
+        found.append((path, text))
+    return found
+
+
+def _governance_values(parsed: ParsedReadme) -> dict[str, list[Any]]:
+    """A governance README's text by field: sections by heading (the templates' and
+    BigCode's), `- **Label:** value` lines by label, the first title's text as summary."""
+    values: dict[str, list[Any]] = {}
+    first_h1 = True
+    for section in parsed.sections:
+        labelled, rest = label_fields(section.body)
+        for labelled_path, value in labelled.items():
+            values.setdefault(labelled_path, []).append(value)
+        path = (
+            section_field(section.heading, "governance")
+            if section.heading is not None
+            else "summary"
+        )
+        if section.heading is not None and section.level == 1 and first_h1:
+            first_h1 = False
+            path = path or "summary"
+        if path:
+            values.setdefault(path, []).append(rest)
+    for key, value in parsed.metadata.items():
+        values[f"metadata.{key}"] = [value]
+    return values
+
+
 def _markdown_values(parsed: ParsedReadme, kind: str) -> dict[str, list[Any]]:
+    if kind == "governance":
+        return _governance_values(parsed)
     table = MODEL_SECTIONS if kind == "model" else DATA_SECTIONS
     values: dict[str, list[Any]] = {}
     first_h1 = True
     for section in parsed.sections:
+        for labelled, text in _labelled(section.body, kind):
+            values.setdefault(labelled, []).append(text)
         if section.heading is None:
             values.setdefault("summary", []).append(section.body)
             continue
@@ -229,6 +307,8 @@ def _markdown_values(parsed: ParsedReadme, kind: str) -> dict[str, list[Any]]:
             path = path or "summary"
         if path:
             values.setdefault(path, []).append(section.body)
+        for also in ALSO_FILLS[kind].get(key, ()):
+            values.setdefault(also, []).append(section.body)
     for key, value in parsed.metadata.items():
         values[f"metadata.{key}"] = [value]
     if kind == "model" and parsed.metadata.get("model-index"):
@@ -259,8 +339,9 @@ def _is_finetune(metadata: dict[str, Any], body: str) -> bool:
 
 
 def _metadata_fields(metadata: dict[str, Any], kind: str) -> dict[str, FillState]:
-    if kind == "data":
-        return {name: fill_state(metadata.get(name)) for name in DATA_FIELDS}
+    if kind in ("data", "governance"):
+        names = DATA_FIELDS if kind == "data" else GOVERNANCE_FIELDS
+        return {name: fill_state(metadata.get(name)) for name in names}
     states = {name: fill_state(metadata.get(name)) for name in MODEL_FIELDS}
     states["eval_results"] = fill_state(metadata.get("model-index"))
     states["parameter_count"] = "empty"  # only the Hub (safetensors) or a spec knows it
@@ -268,14 +349,22 @@ def _metadata_fields(metadata: dict[str, Any], kind: str) -> dict[str, FillState
 
 
 def guess_kind(parsed: ParsedReadme) -> str:
-    """`data` for a dataset card (dataset metadata keys or a "Dataset Card" title)."""
+    """`governance` for a governance card (the `governance-card` tag, or a title that
+    says "Governance Card"), `data` for a dataset card (dataset metadata keys or a
+    "Dataset Card" title), else `model`."""
     from ..hub.importer import looks_like_dataset
 
+    tags = parsed.metadata.get("tags")
+    tags = [str(t) for t in tags] if isinstance(tags, list) else [str(tags)]
+    first = next((s.heading for s in parsed.sections if s.heading), "") or ""
+    if GOVERNANCE_TAG in tags or "governance card" in first.lower():
+        return "governance"
     return "data" if looks_like_dataset(parsed) else "model"
 
 
 def audit_markdown(source: str, parsed: ParsedReadme, kind: str | None = None) -> CardAudit:
-    """Audit a Hub-style README: headings map to sections as `cardgen import` maps them.
+    """Audit a Hub-style README: headings map to sections as `cardgen import` maps them
+    (a governance README's as `sections.section_field` and `sections.label_fields` do).
 
     A section counts as filled when any heading that maps to it has filled text.
     """
@@ -307,8 +396,11 @@ def audit_hub_facts(facts: dict[str, Any], evaluations: list[Any]) -> CardAudit:
     """Audit a repository from the facts `collect hub` wrote (hub.json, hub-evaluations.json)."""
     from ..hub.importer import Section
 
-    kind = "data" if facts.get("repo_type") == "dataset" else "model"
     metadata = facts.get("card_data") or {}
+    tags = metadata.get("tags")
+    kind = "data" if facts.get("repo_type") == "dataset" else "model"
+    if isinstance(tags, list) and GOVERNANCE_TAG in tags:  # published as a dataset repo
+        kind = "governance"
     sections = [Section(s["heading"], s["level"], s["body"]) for s in facts.get("sections") or []]
     body = "\n\n".join(s.body for s in sections)
     parsed = ParsedReadme(body, None, metadata, body, sections, list(facts.get("warnings") or []))
@@ -326,7 +418,7 @@ def audit_hub_facts(facts: dict[str, Any], evaluations: list[Any]) -> CardAudit:
     return audit
 
 
-def audit_card(source: str, card: ModelCard | DataCard) -> CardAudit:
+def audit_card(source: str, card: Card) -> CardAudit:
     """Audit a validated spec (with its facts merged) by the same rule as `validate`."""
 
     def lookup(path: str) -> list[Any]:
@@ -363,7 +455,8 @@ def audit_card(source: str, card: ModelCard | DataCard) -> CardAudit:
         audit.pipeline_tag, audit.library_name = meta.pipeline_tag, meta.library_name
     else:
         dumped = card.metadata.model_dump()
-        audit.fields = {name: fill_state(dumped.get(name)) for name in DATA_FIELDS}
+        names = DATA_FIELDS if card.kind == "data" else GOVERNANCE_FIELDS
+        audit.fields = {name: fill_state(dumped.get(name)) for name in names}
     return audit
 
 

@@ -23,9 +23,11 @@ from . import (
     render,
     run,
     schema,
+    sign,
     site,
     skeleton,
     validate,
+    verify,
 )
 
 
@@ -56,6 +58,9 @@ cli.add_command(site.site_group)
 cli.add_command(compare.compare_command)
 cli.add_command(audit.audit_command)
 cli.add_command(crosswalk.crosswalk_command)
+cli.add_command(sign.sign_command)
+cli.add_command(sign.verify_signature_command)
+cli.add_command(verify.verify_command)
 
 
 def main() -> None:

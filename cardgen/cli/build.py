@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from .._words import count
 from ..build import BuildReport, build, write_github_files
 from .options import (
     engine_option,
@@ -23,22 +24,30 @@ from .options import (
 
 
 def print_build(report: BuildReport) -> None:
-    """Each card's steps, files and threshold tests, and the site's state."""
+    """Each card's steps, files, threshold tests and checked claims, and the site's state."""
     for card in report.cards:
+        for warning in card.warnings:
+            click.echo(f"warning: {warning}", err=True)
         total = card.tests_passed + len(card.tests_failed)
         tests = (
-            f"{len(card.tests_failed)} of {total} threshold tests FAILED"
+            f"{len(card.tests_failed)} of {count(total, 'threshold test')} FAILED"
             if card.tests_failed
-            else f"{total} threshold tests passed"
+            else f"{count(total, 'threshold test')} passed"
+            if total
+            else "no threshold tests"
         )
         click.echo(
-            f"{card.name}: ran {len(card.ran)} step(s), {len(card.cached)} unchanged; "
-            f"{len(card.changed)} file(s) written; {tests}"
+            f"{card.name}: ran {count(len(card.ran), 'step')}, {len(card.cached)} unchanged; "
+            f"{count(len(card.changed), 'file')} written; {tests}"
         )
         for test in card.tests_failed:
             observed = "undefined" if test.observed is None else f"{test.observed:.4f}"
             why = f": {test.reason}" if test.passed is None and test.reason else ""
             click.echo(f"  FAILED {test.expression} (observed {observed}){why}")
+        if card.claims is not None:
+            click.echo(f"  claims checked: {card.claims}")
+        for claim in card.claims_discrepant:
+            click.echo(f"  DISCREPANT {claim.where}: {claim.reason}")
     if report.site_dir is not None:
         state = "built" if report.site_rebuilt else "unchanged"
         click.echo(f"site {state}: {report.site_dir}/index.html")
@@ -57,6 +66,13 @@ def print_build(report: BuildReport) -> None:
 )
 @no_site_option
 @click.option(
+    "--bom",
+    type=click.Choice(["cyclonedx", "spdx"]),
+    multiple=True,
+    help="Also write a bill of materials beside each card: cyclonedx (OUT/NAME/bom.cdx.json) "
+    "or spdx (OUT/NAME/bom.spdx.json); repeatable.",
+)
+@click.option(
     "--refresh", is_flag=True, help="Run every source again, even when its inputs are unchanged."
 )
 @click.option("--no-fail", is_flag=True, help="Report failed threshold tests but exit 0.")
@@ -66,23 +82,32 @@ def print_build(report: BuildReport) -> None:
     "auto (see `cardgen evaluate --engine`, `cardgen profile --engine`).",
     default=None,
 )
+@click.option(
+    "--site-builder",
+    type=click.Choice(["mkdocs", "zensical"]),
+    default="mkdocs",
+    show_default=True,
+    help="Builder of the site: MkDocs with Material, or Zensical (see `cardgen site build`).",
+)
 @reports_errors
 def build_command(
     cards_dir: Path,
     out: Path,
     site_project: Path,
     no_site: bool,
+    bom: tuple[str, ...],
     refresh: bool,
     no_fail: bool,
     quiet: bool,
     engine: str | None,
+    site_builder: str,
 ) -> None:
     """Collect facts for every spec (only where inputs changed), render every card, build
     the site.
 
-    Exit code 1 when a threshold test fails (unless --no-fail). In GitHub Actions the
-    outputs site-dir, cards-changed and tests-failed go to $GITHUB_OUTPUT and a Markdown
-    summary to $GITHUB_STEP_SUMMARY.
+    Exit code 1 when a threshold test fails or a verified claim is discrepant (unless
+    --no-fail). In GitHub Actions the outputs site-dir, cards-changed and tests-failed go
+    to $GITHUB_OUTPUT and a Markdown summary to $GITHUB_STEP_SUMMARY.
     """
     report = build(
         cards_dir,
@@ -92,10 +117,12 @@ def build_command(
         progress=not quiet,
         say=say(quiet),
         engine=engine,
+        bom=bom,
+        site_builder=site_builder,
     )
     print_build(report)
     write_github_files(report)
-    if report.tests_failed and not no_fail:
+    if (report.tests_failed or report.claims_discrepant) and not no_fail:
         sys.exit(1)
 
 

@@ -1,6 +1,7 @@
 """`cardgen collect`: the group of collectors that store facts for a card.
 
-Its subcommands live in `collect_hub` (Hub metadata) and `collect_lm` (harness logs).
+Its subcommands live in `collect_hub` (Hub metadata), `collect_lm` (harness logs) and
+`verify` (a card's claims re-run).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import click
 
 from .collect_hub import collect_hub_command
 from .collect_lm import collect_inspect_command, collect_lm_eval_command
+from .verify import collect_verify_command
 
 
 @click.group()
@@ -19,3 +21,4 @@ def collect() -> None:
 collect.add_command(collect_hub_command)
 collect.add_command(collect_lm_eval_command)
 collect.add_command(collect_inspect_command)
+collect.add_command(collect_verify_command)

@@ -44,14 +44,14 @@ def crosswalk_command(
 
     CARD is a model card spec; its `regulatory:` flags (high_risk_system,
     general_purpose, open_source, systemic_risk, product_component, scope) decide what
-    applies.
+    applies. Organisational items (copyright policy, training-content summary) are read
+    from the governance card beside CARD whose `governs.models` names the model.
     """
     from .._io import atomic_write_text, dumps_json
-    from ..crosswalk import crosswalk, crosswalk_markdown, select_regimes
-    from ..merge import load_card
+    from ..crosswalk import crosswalk_markdown, crosswalk_spec, select_regimes
 
     select_regimes(list(names))  # an unknown name fails before the card is read
-    results = crosswalk(load_card(card, root), list(names))
+    results = crosswalk_spec(card, list(names), root)
     text = dumps_json(results) if fmt == "json" else crosswalk_markdown(results)
     if out is None:
         click.echo(text, nl=False)

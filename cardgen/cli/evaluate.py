@@ -10,9 +10,11 @@ from typing import Any
 
 import click
 
+from .._words import count
 from ..errors import CardgenError
 from .options import (
     confidence_option,
+    encoding_option,
     engine_option,
     min_group_size_option,
     reports_errors,
@@ -32,13 +34,18 @@ them against `cardgen.metrics`)."""
 @click.command("evaluate")
 @click.argument("file", type=click.Path())
 @click.option("--label", required=True, help="Column with the true label.")
-@click.option("--pred", help="Column with the predicted label (give --pred or --score).")
+@click.option(
+    "--pred",
+    help="Column with the predicted label (give --pred or --score); probabilities "
+    "given as --pred are an error that names --score.",
+)
 @click.option("--score", help="Column with the positive-class score; prediction = score >= T.")
 @click.option(
     "--threshold",
     type=float,
     default=None,
-    help="Decision threshold T applied to --score [default: 0.5, which needs scores in [0, 1]].",
+    help="Decision threshold T applied to --score [default: 0.5, which needs scores in "
+    "[0, 1]]; an error with --pred.",
 )
 @click.option(
     "--sensitive",
@@ -51,7 +58,8 @@ them against `cardgen.metrics`)."""
 @click.option(
     "--task",
     type=click.Choice(["binary", "multiclass", "regression"]),
-    help="Task type; inferred from the labels when unambiguous.",
+    help="Task type; inferred only when the columns allow no other reading (each "
+    "inference is printed and stored), else an error asks for it.",
 )
 @click.option(
     "--metric",
@@ -108,6 +116,13 @@ them against `cardgen.metrics`)."""
     "'race=White,sex=Male'; the largest group by default.",
 )
 @click.option("--name", help="Evaluation name; the file's stem by default.")
+@click.option(
+    "--dataset-id",
+    help="Id of the dataset the predictions were made on (a Hub id such as "
+    "scikit-learn/adult-census-income): model-index names the dataset by it, never by "
+    "the file name, and leaves the results out without it.",
+)
+@click.option("--split", help="Split of that dataset, e.g. test (model-index states it).")
 @engine_option(
     "Engine that aggregates the counts: auto is pandas for files up to 256 MiB, "
     "DuckDB for larger files, globs and folders (the duckdb extra), Spark for "
@@ -128,23 +143,27 @@ them against `cardgen.metrics`)."""
     type=click.Path(dir_okay=False),
     help="Store the evaluation as a fact of this card (cards/NAME.yaml).",
 )
+@encoding_option
 @reports_errors
 def evaluate_command(file: str, card: str | None, out: str | None, **options: Any) -> None:
-    """Disaggregated evaluation of a predictions table (CSV, Parquet or JSON Lines; with
-    --engine duckdb or spark also a glob, a hive-partitioned folder or spark:db.table).
+    """Disaggregated evaluation of a predictions table (CSV, Parquet, JSON Lines or a JSON
+    array of records; with --engine duckdb or spark also a glob, a hive-partitioned folder
+    or spark:db.table).
 
     Metrics per group and intersectional group, with confidence intervals, disparities,
     fairness measures and threshold tests.
     """
-    from ..evaluate import evaluate_for_card, failed_tests, summary_table
+    from ..evaluate import evaluate_for_card, failed_tests, inference_line, summary_table
 
     evaluation, stored = evaluate_for_card(file, card=card, out=out, progress=True, **options)
+    for inference in evaluation.inferences:
+        click.echo(inference_line(inference), err=True)
     if stored is not None:
         click.echo(f"stored {stored}", err=True)
     click.echo(summary_table(evaluation))
     failed = failed_tests(evaluation)
     if failed:
         raise CardgenError(
-            f"{len(failed)} of {len(evaluation.threshold_tests)} requirement(s) "
+            f"{len(failed)} of {count(len(evaluation.threshold_tests), 'requirement')} "
             f"failed: {', '.join(t.expression for t in failed)}"
         )

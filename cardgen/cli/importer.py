@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from .._words import count
 from ..errors import CardgenError
 from .options import (
     endpoint_option,
@@ -71,5 +72,6 @@ def import_command(
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(
-        f"wrote {out} ({result.card.kind} card, {len(result.card.extra_sections)} extra section(s))"
+        f"wrote {out} ({result.card.kind} card, "
+        f"{count(len(result.card.extra_sections), 'extra section')})"
     )

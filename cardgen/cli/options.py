@@ -181,6 +181,15 @@ def force_option(help_text: str) -> Decorator:
 
 no_site_option = click.option("--no-site", is_flag=True, help="Skip the site.")
 
+encoding_option = click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    help="Text encoding of a CSV or JSON file, e.g. cp1252 or latin-1 "
+    "(a file that does not decode names this option).",
+)
+"""`--encoding ENC`: every command that reads a table takes it."""
+
 
 def percent_option(name: str, metavar: str, help_text: str) -> Decorator:
     """An optional percentage from 0 to 100 that a command fails under."""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from .._words import count
 from .options import (
     card_option,
     confidence_option,
@@ -110,7 +111,7 @@ def probe_command(
     truncated = evaluation.details.get("truncated_prompts")
     if truncated:
         click.echo(
-            f"warning: {truncated} prompt(s) exceeded --max-length and lost their "
+            f"warning: {count(truncated, 'prompt')} exceeded --max-length and lost their "
             "beginning (where the demographics are stated)",
             err=True,
         )

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import click
 
+from .._words import count
 from .options import (
     card_option,
+    encoding_option,
     engine_option,
     min_group_size_option,
     out_file_option,
@@ -48,12 +50,7 @@ from .options import (
     help="Label value counted as positive (default: 1/true/yes, else the rarer of two values).",
 )
 @click.option("--split", default=None, help="Split of a saved DatasetDict folder.")
-@click.option(
-    "--encoding",
-    default="utf-8",
-    show_default=True,
-    help="Text encoding of CSV and JSON Lines files, e.g. latin-1.",
-)
+@encoding_option
 @click.option(
     "--keep-whitespace",
     is_flag=True,
@@ -92,7 +89,7 @@ def profile_command(
     engine: str,
     spark_master: str,
 ) -> None:
-    """Profile DATA (CSV, Parquet, JSON Lines or a saved datasets folder; with --engine
+    """Profile DATA (CSV, Parquet, JSON Lines or array, or a saved datasets folder; with --engine
     duckdb or spark also a glob or a hive-partitioned folder; with spark also a URI or
     spark:db.table) for a data card.
 
@@ -137,13 +134,14 @@ def profile_command(
         )
     click.echo(
         f"{data}: {result.num_rows} rows, {result.num_columns} columns, "
-        f"{result.duplicate_rows} duplicate row(s)"
+        f"{count(result.duplicate_rows or 0, 'duplicate row')}"
     )
     for column in result.columns:
         rate = "-" if column.missing_rate is None else f"{column.missing_rate:.1%}"
+        role = f", {column.role.replace('_', ' ')}" if column.role != "ordinary" else ""
         click.echo(
             f"  {column.name}: {column.type}, {rate} missing, "
-            f"{column.distinct if column.distinct is not None else '-'} distinct"
+            f"{column.distinct if column.distinct is not None else '-'} distinct{role}"
         )
     if result.base_rate is not None and result.base_rate.value is not None:
         click.echo(f"base rate of {result.label}={result.pos_label}: {result.base_rate.value:.3f}")

@@ -24,7 +24,8 @@ from .options import facts_option, force_option, path_option, precision_option, 
     show_default=True,
     help="hub: README.md with front matter and model-index (with --out, each "
     "evaluation's full results go beside it as evaluation/NAME.json); page: site "
-    "Markdown; json: the card as JSON; croissant: Croissant JSON-LD (data cards).",
+    "Markdown; json: the card as JSON; croissant: Croissant JSON-LD (data cards); "
+    "cyclonedx: a CycloneDX 1.6 BOM; spdx: SPDX 3.0.1 JSON-LD (AI and Dataset profiles).",
 )
 @path_option(
     "--out",

@@ -12,6 +12,7 @@ import click
 from .options import (
     device_option,
     dtype_option,
+    encoding_option,
     endpoint_option,
     out_file_option,
     quiet_option,
@@ -26,7 +27,7 @@ from .options import (
 @click.option(
     "--data",
     required=True,
-    help="Evaluation set: CSV, Parquet, JSON Lines, a "
+    help="Evaluation set: CSV, Parquet, JSON (Lines or an array of records), a "
     "saved `datasets` folder, or hub:ORG/NAME[@REVISION] (a Hub dataset's Parquet "
     "files).",
 )
@@ -70,6 +71,7 @@ from .options import (
 )
 @revision_option("Hub revision of a Hub model id (default branch).")
 @endpoint_option()
+@encoding_option
 @quiet_option("No progress bar.")
 @reports_errors
 def run_command(
@@ -88,6 +90,7 @@ def run_command(
     trust_pickle: bool,
     revision: str | None,
     endpoint: str | None,
+    encoding: str,
     quiet: bool,
 ) -> None:
     """Run MODEL over an evaluation set and write a predictions table for `cardgen evaluate`.
@@ -115,6 +118,7 @@ def run_command(
         trust_pickle=trust_pickle,
         revision=revision,
         endpoint=endpoint,
+        encoding=encoding,
         progress=not quiet,
     )
     settings = result.record["run"]

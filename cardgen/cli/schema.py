@@ -29,7 +29,7 @@ from .options import folder_option, reports_errors
 )
 @reports_errors
 def schema_command(out_dir: Path, check: bool) -> None:
-    """Export the JSON Schemas of model cards, data cards, evaluations and provenance."""
+    """Export the JSON Schemas of model, data and governance cards, evaluations and provenance."""
     if check:
         stale = stale_schemas(out_dir)
         if stale:

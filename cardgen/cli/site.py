@@ -1,4 +1,5 @@
-"""`cardgen site build` and `cardgen site serve`: the MkDocs-Material site of all cards.
+"""`cardgen site build` and `cardgen site serve`: the site of all cards (MkDocs-Material or
+Zensical).
 
 They parse and print; writing and building the site is `cardgen.site`'s.
 """
@@ -42,20 +43,27 @@ site_options = stacked(
         help="site_name of a newly written mkdocs.yml.",
     ),
     precision_option,
+    click.option(
+        "--builder",
+        type=click.Choice(["mkdocs", "zensical"]),
+        default="mkdocs",
+        show_default=True,
+        help="Static-site builder: MkDocs with Material (maintained until May 2027), or "
+        "Zensical, its successor, which reads the same mkdocs.yml "
+        "(pip install 'cardgen[zensical]').",
+    ),
 )
 
 
 @click.group("site")
 def site_group() -> None:
-    """Build or preview the browsable MkDocs-Material site of all cards."""
+    """Build or preview the browsable site of all cards (MkDocs-Material or Zensical)."""
 
 
 @site_group.command("build")
 @site_options
 @jobs_option("Worker processes preparing cards (default: number of CPUs).")
-@click.option(
-    "--no-build", is_flag=True, help="Write the MkDocs project only; do not run mkdocs build."
-)
+@click.option("--no-build", is_flag=True, help="Write the MkDocs project only; do not build it.")
 @reports_errors
 def site_build_command(
     cards: Path,
@@ -64,12 +72,18 @@ def site_build_command(
     release: str | None,
     site_name: str,
     precision: int,
+    builder: str,
     jobs: int | None,
     no_build: bool,
 ) -> None:
-    """Write the MkDocs project of all cards and run `mkdocs build --strict`."""
-    from ..site import build_site
+    """Write the site's MkDocs project of all cards, build it and index it for search.
 
+    The builder (MkDocs-Material by default, or Zensical) builds with --strict; Pagefind
+    then indexes every card page for the search box in the header."""
+    from ..site import END_OF_LIFE_NOTICE, build_site
+
+    if builder == "mkdocs" and not no_build:
+        click.echo(END_OF_LIFE_NOTICE, err=True)
     result = build_site(
         cards,
         out,
@@ -79,6 +93,7 @@ def site_build_command(
         precision=precision,
         jobs=jobs,
         build=not no_build,
+        builder=builder,
     )
     project = result.project
     click.echo(
@@ -105,11 +120,17 @@ def site_serve_command(
     release: str | None,
     site_name: str,
     precision: int,
+    builder: str,
     dev_addr: str,
 ) -> None:
-    """Preview the site with live reload; pages are regenerated when specs or facts change."""
-    from ..site import serve_site
+    """Build the site and serve it, rebuilding it when specs or facts change.
 
+    The built site is served with its search index, as on any static host; open pages
+    reload after each rebuild."""
+    from ..site import END_OF_LIFE_NOTICE, serve_site
+
+    if builder == "mkdocs":
+        click.echo(END_OF_LIFE_NOTICE, err=True)
     serve_site(
         cards,
         out,
@@ -118,4 +139,6 @@ def site_serve_command(
         release=release,
         site_name=site_name,
         precision=precision,
+        builder=builder,
+        say=click.echo,
     )

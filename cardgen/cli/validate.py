@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from .._words import count
 from ..validate import validate_paths
 from .options import percent_option, quiet_option, reports_errors
 
@@ -27,8 +28,9 @@ def validate_command(paths: tuple[Path, ...], min_completeness: float | None, qu
     """Validate card specs and report how complete each one is.
 
     PATHS are spec files or folders of them (default: cards/). Every problem is printed
-    as FILE:LINE:COLUMN: FIELD: MESSAGE. Exit code 1 when any spec has an error or,
-    with --min-completeness, is less complete than required.
+    as FILE:LINE:COLUMN: FIELD: MESSAGE. A model file that changed since the card
+    recorded its SHA-256 is a warning. Exit code 1 when any spec has an error or, with
+    --min-completeness, is less complete than required.
     """
     results = validate_paths(paths or (Path("cards"),))
     failed = 0
@@ -37,6 +39,8 @@ def validate_command(paths: tuple[Path, ...], min_completeness: float | None, qu
         click.echo(f"error: {result.path}: no such file or directory", err=True)
     results = [r for r in results if r not in absent]
     for result in results:
+        for warning in result.warnings:
+            click.echo(f"warning: {warning}", err=True)
         if result.problems:
             failed += 1
             for problem in result.problems:
@@ -57,6 +61,6 @@ def validate_command(paths: tuple[Path, ...], min_completeness: float | None, qu
             for section in report.missing:
                 click.echo(f"  empty: {section}")
     if not quiet and results:
-        click.echo(f"{len(results)} spec(s) checked, {failed} failed")
+        click.echo(f"{count(len(results), 'spec')} checked, {failed} failed")
     if failed or absent:
         sys.exit(1)

@@ -10,9 +10,6 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-# What merging facts needs of the profile's personal-data rule (light: no pandas).
-from ._profile_pii import withhold_personal_values as withhold_personal_values
-
 _HUB_NAMES = {
     "BatchReport": "cardgen.hub.collect",
     "CollectResult": "cardgen.hub.collect",
@@ -25,7 +22,7 @@ _HUB_NAMES = {
     "list_author_repos": "cardgen.hub.collect",
 }
 
-__all__ = sorted([*_HUB_NAMES, "withhold_personal_values"])
+__all__ = sorted(_HUB_NAMES)
 
 
 def __getattr__(name: str) -> Any:

@@ -43,16 +43,19 @@ def load_evaluation_set(
     split: str | None = None,
     limit: int | None = None,
     endpoint: str | None = None,
+    encoding: str = "utf-8",
 ) -> EvaluationSet:
     """Read the `columns` of an evaluation set.
 
     Args:
-        data: a CSV, Parquet or JSON Lines file, a folder written by `datasets`'
-            `save_to_disk`, or `hub:ORG/NAME[@REVISION]` (a Hub dataset's Parquet files).
+        data: a CSV, Parquet or JSON (Lines or an array of records) file, a folder written
+            by `datasets`' `save_to_disk`, or `hub:ORG/NAME[@REVISION]` (a Hub dataset's
+            Parquet files).
         columns: columns to keep (text, label, sensitive features, model features).
         split: split of a `datasets` folder or Hub dataset; optional when there is one.
         limit: keep only the first `limit` rows.
         endpoint: Hub address for `hub:` data (default: $HF_ENDPOINT or huggingface.co).
+        encoding: text encoding of a CSV or JSON file.
 
     Returns:
         The rows and their provenance.
@@ -68,7 +71,7 @@ def load_evaluation_set(
         loaded = _load_saved_dataset(Path(data), columns, split)
     else:
         path = Path(data)
-        frame = _read_file(path, columns, limit)
+        frame = _read_file(path, columns, limit, encoding)
         digest = sha256_file(path)
         loaded = EvaluationSet(frame, data, f"sha256:{digest}", {data: digest})
     if limit is not None:
@@ -78,10 +81,12 @@ def load_evaluation_set(
     return loaded
 
 
-def _read_file(path: Path, columns: Sequence[str], limit: int | None) -> pd.DataFrame:
+def _read_file(
+    path: Path, columns: Sequence[str], limit: int | None, encoding: str = "utf-8"
+) -> pd.DataFrame:
     chunks: list[pd.DataFrame] = []
     rows = 0
-    for chunk in read_frames(path, list(columns)):
+    for chunk in read_frames(path, list(columns), encoding=encoding):
         chunks.append(chunk)
         rows += len(chunk)
         if limit is not None and rows >= limit:

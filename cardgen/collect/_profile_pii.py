@@ -1,21 +1,22 @@
-"""Flag columns that look like personal data (by name and values) and withhold their values.
+"""Flag columns that look like personal data, identifiers or free text (by name and values).
 
-Flags are heuristics for a person to review; withholding keeps a flagged or declared
-column's values out of the profile. It never guarantees the absence of personal data.
+Flags are heuristics for a person to review; `cardgen.privacy` turns them into roles and
+withholds values. Detection never guarantees the absence of personal data.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
 
-from ..schema.profile import ColumnProfile, DatasetProfile, PersonalDataFlag
+from ..schema.profile import ColumnProfile, PersonalDataFlag
 
 MIN_MATCH_RATE = 0.8
 """Share of inspected values that must match a value pattern to flag a column."""
 MIN_VALUES = 20
 """Columns with fewer inspected values are judged by name only."""
+FREE_TEXT_WORDS = 5
+"""Values of at least this many words, mostly distinct, make a column free text."""
 
 _NAME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("email", re.compile(r"(^|_)e_?mail(_?address)?($|_)")),
@@ -225,6 +226,7 @@ def personal_data_flags(
             )
             break
     named = {f.kind for f in flags}
+    distinct_share = (column.distinct or 0) / column.count if column.count else 0.0
     if len(sample) >= MIN_VALUES and column.type in ("string", "mixed"):
         for kind, rate_of, what in (
             ("email", lambda s: _rate(_EMAIL, s), "e-mail addresses"),
@@ -254,7 +256,6 @@ def personal_data_flags(
                     detail=f"{found[0]:.0%} of {len(sample)} inspected values are valid {found[1]}",
                 )
             )
-        distinct_share = (column.distinct or 0) / column.count if column.count else 0.0
         rate = _rate(_PERSON, sample)
         if rate >= MIN_MATCH_RATE and distinct_share >= 0.5 and "name" not in named:
             flags.append(
@@ -272,6 +273,20 @@ def personal_data_flags(
             flags.append(
                 PersonalDataFlag(
                     column=column.name, kind="date_of_birth", evidence="values", detail=reason
+                )
+            )
+    if not flags and len(sample) >= MIN_VALUES and column.type in ("string", "mixed"):
+        prose = sum(1 for v in sample if len(v.split()) >= FREE_TEXT_WORDS) / len(sample)
+        if prose >= MIN_MATCH_RATE and distinct_share >= 0.5:
+            flags.append(
+                PersonalDataFlag(
+                    column=column.name,
+                    kind="free_text",
+                    evidence="values",
+                    match_rate=prose,
+                    detail=f"{prose:.0%} of {len(sample)} inspected values are prose of "
+                    f"{FREE_TEXT_WORDS} or more words, {distinct_share:.0%} of all values "
+                    "distinct: free text may name people",
                 )
             )
     if (
@@ -292,62 +307,3 @@ def personal_data_flags(
             )
         )
     return flags
-
-
-WITHHELD = "personal data: only the type, counts, missing and distinct shares are published"
-"""The note a withheld column carries."""
-_QUOTING_WARNINGS = {"missing_marker", "constant", "mixed_types", "high_cardinality"}
-"""Warning kinds whose message may quote a column's values."""
-
-
-def withhold_personal_values(
-    profile: DatasetProfile, declared: Iterable[str] = ()
-) -> DatasetProfile:
-    """A copy of `profile` in which no value of a personal-data column survives.
-
-    Columns flagged in `profile.personal_data`, and those `declared` by the card, keep
-    their name, type, counts, missing and distinct shares; their top values, numeric
-    statistics and histogram, text lengths and earliest/latest dates are dropped, with
-    `values_withheld` saying why, and warnings that may quote their values are removed.
-    Declared columns the profile did not flag get a `declared` flag.
-    """
-    names = {c.name for c in profile.columns}
-    flags = list(profile.personal_data)
-    # "All values distinct" alone says a column identifies records, not that it holds
-    # personal data: such a column is flagged for review but its values stay.
-    flagged = {f.column for f in flags if not (f.kind == "identifier" and f.evidence == "values")}
-    for column in declared:
-        if column in names and column not in flagged:
-            flags = [f for f in flags if f.column != column]
-            flags.append(
-                PersonalDataFlag(
-                    column=column,
-                    kind="identifier",
-                    evidence="declared",
-                    detail="declared personal data by the card",
-                )
-            )
-            flagged.add(column)
-    if not flagged:
-        return profile
-    columns = [
-        c.model_copy(
-            update={
-                "top_values": [],
-                "numeric": None,
-                "text": None,
-                "earliest": None,
-                "latest": None,
-                "values_withheld": WITHHELD,
-            }
-        )
-        if c.name in flagged
-        else c
-        for c in profile.columns
-    ]
-    warnings = [
-        w for w in profile.warnings if not (w.column in flagged and w.kind in _QUOTING_WARNINGS)
-    ]
-    return profile.model_copy(
-        update={"columns": columns, "personal_data": flags, "warnings": warnings}
-    )

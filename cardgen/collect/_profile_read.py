@@ -1,4 +1,5 @@
-"""Stream a data file (CSV, Parquet, JSON Lines, saved `datasets` folder) as Arrow batches.
+"""Stream a data file (CSV, Parquet, JSON Lines or a JSON array of records, saved `datasets`
+folder) as Arrow batches.
 
 Reading and input checking only: bad input becomes a `CardgenError` naming the file and,
 where the format allows, the line; no statistics are computed here.
@@ -21,7 +22,15 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from ..errors import CardgenError
-from ..tables import duplicate_columns, encoding_error, open_bytes, table_format
+from ..tables import (
+    detect_delimiter,
+    duplicate_columns,
+    encoding_error,
+    is_json_array,
+    json_records,
+    open_bytes,
+    table_format,
+)
 
 CSV_BLOCK_BYTES = 32 << 20
 """Bytes of CSV (or JSON Lines) parsed per batch; larger blocks mean fewer merges."""
@@ -51,6 +60,7 @@ class DataSource:
     _json_fallback: bool = False
     _reader: pacsv.CSVStreamingReader | None = None
     _newlines_in_values: bool = False
+    _delimiter: str | None = None
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         """Yield the data as record batches with one schema (`self.schema`)."""
@@ -60,6 +70,8 @@ class DataSource:
             yield from self._parquet_batches()
         elif self.format == "jsonl":
             yield from self._json_batches()
+        elif self.format == "json":
+            yield from self._json_fallback_batches()
         else:
             yield from self._arrow_batches()
 
@@ -69,8 +81,10 @@ class DataSource:
         read = pacsv.ReadOptions(
             block_size=CSV_BLOCK_BYTES, encoding=self.encoding, use_threads=True
         )
+        if self._delimiter is None:
+            self._delimiter = detect_delimiter(self.path, self.encoding)
         parse = pacsv.ParseOptions(
-            delimiter=table_format(self.path).delimiter, newlines_in_values=self._newlines_in_values
+            delimiter=self._delimiter, newlines_in_values=self._newlines_in_values
         )
         convert = pacsv.ConvertOptions(
             strings_can_be_null=True, column_types={c: pa.string() for c in self._string_columns}
@@ -163,6 +177,8 @@ class DataSource:
             self.schema = meta.schema_arrow
         elif self.format == "jsonl":
             self.schema = self._open_json()
+        elif self.format == "json":
+            self.schema = self._json_fallback_schema()
         else:
             self._open_arrow()
         if self.schema is None:
@@ -188,7 +204,7 @@ class DataSource:
             self._newlines_in_values = True
             self._open_csv()
             return
-        if self.format == "jsonl":
+        if self.format in ("jsonl", "json"):
             self._json_fallback = True
             self.schema = self._json_fallback_schema()
             return
@@ -262,6 +278,9 @@ class DataSource:
             yield batch
 
     def _json_lines(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        if self.format == "json":  # one array of records, numbered from 1
+            yield from enumerate(json_records(self.path, self.encoding), start=1)
+            return
         decoder = codecs.getincrementaldecoder(self.encoding)()
         with open_bytes(self.path) as fh:
             for number, raw in enumerate(fh, start=1):
@@ -363,8 +382,9 @@ def open_source(
     """Open a data file or saved `datasets` folder for streaming.
 
     Args:
-        path: CSV (`.csv`, `.tsv`, `.txt`, `.data`), Parquet, JSON Lines, or a folder written
-            by `datasets.Dataset.save_to_disk` (or a `DatasetDict`, with `split`).
+        path: CSV (`.csv`, `.tsv`, `.txt`, `.data`; the separator detected), Parquet, JSON
+            Lines or a JSON array of records (`.json`, read whole), or a folder written by
+            `datasets.Dataset.save_to_disk` (or a `DatasetDict`, with `split`).
         split: split to read from a saved `DatasetDict` folder.
         encoding: text encoding of CSV and JSON Lines files.
         strip: trim spaces around CSV fields and header names.
@@ -388,6 +408,8 @@ def open_source(
         )
     else:
         fmt = table_format(source_path).kind
+        if fmt == "jsonl" and source_path.stat().st_size and is_json_array(source_path):
+            fmt = "json"
         source = DataSource(source_path, fmt, [source_path], encoding=encoding, strip=strip)
     source.open()
     return source

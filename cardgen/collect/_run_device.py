@@ -105,7 +105,8 @@ def resolve_device(spec: str) -> tuple[Any, str]:
         count = torch.cuda.device_count()
         if index >= count:
             raise CardgenError(
-                f"--device {spec}: only {count} CUDA device(s) are visible "
+                f"--device {spec}: only {count} CUDA "
+                f"{'device is' if count == 1 else 'devices are'} visible "
                 f"(cuda:0 to cuda:{count - 1})"
             )
         return torch.device("cuda", index), torch.cuda.get_device_name(index)

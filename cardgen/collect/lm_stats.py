@@ -16,7 +16,13 @@ Definitions, for scores s_1..s_n with mean m:
   `SE = sqrt(SE_base² + SE_new²)`;
 - intervals are `estimate ± z_{(1+level)/2} · SE` (normal);
 - minimum detectable effect at power 1-β with a two-sided level α test:
-  `MDE = (z_{1-α/2} + z_{1-β}) · SE` (2.80 · SE for 80% power at 5%).
+  `MDE = (z_{1-α/2} + z_{1-β}) · SE` (2.80 · SE for 80% power at 5%);
+- flips of binary (right/wrong) scores over the n shared ids: a negative flip is right in
+  the baseline and wrong in the new run (b of them), a positive flip the reverse (c); each
+  rate is a count over n with its Wilson score interval; McNemar's exact test is the
+  two-sided binomial test of b against b + c discordant pairs at 1/2,
+  `p = min(1, 2 · P(X <= min(b, c)))`, X ~ Binomial(b + c, 1/2) (1 when b + c = 0), as
+  statsmodels' `mcnemar(table, exact=True)` computes it.
 """
 
 from __future__ import annotations
@@ -164,4 +170,73 @@ def unpaired_difference(
         min(baseline.n, new.n),
         False,
         mde(se, 1 - level, power),
+    )
+
+
+@dataclass(frozen=True)
+class Flips:
+    """Instances that changed between two runs of binary (right/wrong) scores."""
+
+    n: int
+    """Instances both runs scored (the rates' denominator)."""
+    negative: int
+    """Right in the baseline, wrong in the new run."""
+    positive: int
+    """Wrong in the baseline, right in the new run."""
+    negative_rate: float
+    negative_ci: tuple[float, float]
+    """Wilson score interval of the negative flip rate."""
+    positive_rate: float
+    positive_ci: tuple[float, float]
+    """Wilson score interval of the positive flip rate."""
+    mcnemar_p: float
+    """McNemar's exact test of negative against positive flips (two-sided)."""
+    level: float
+    interval: str = "wilson"
+
+
+def is_binary(scores: Mapping[str, float]) -> bool:
+    """Whether every score is 0 or 1 (right or wrong), so flips are defined."""
+    return bool(scores) and all(value in (0.0, 1.0) for value in scores.values())
+
+
+def mcnemar_exact(negative: int, positive: int) -> float:
+    """McNemar's exact p-value: the two-sided binomial test of the discordant pairs."""
+    from scipy import stats
+
+    total = negative + positive
+    if total == 0:
+        return 1.0
+    return float(min(1.0, 2 * stats.binom.cdf(min(negative, positive), total, 0.5)))
+
+
+def flips(baseline: Mapping[str, float], new: Mapping[str, float], level: float = 0.95) -> Flips:
+    """Negative and positive flips over the ids both runs share (binary scores).
+
+    Raises:
+        ValueError: when the runs share no id or a shared score is not 0 or 1.
+    """
+    from ..metrics import wilson_interval
+
+    shared = sorted((key for key in baseline if key in new), key=str)
+    if not shared:
+        raise ValueError("the runs share no question id")
+    base = np.array([baseline[k] for k in shared], dtype=np.float64)
+    other = np.array([new[k] for k in shared], dtype=np.float64)
+    if not (np.isin(base, (0.0, 1.0)).all() and np.isin(other, (0.0, 1.0)).all()):
+        raise ValueError("flips need binary (0 or 1) scores")
+    n = len(shared)
+    negative = int(np.sum((base == 1) & (other == 0)))
+    positive = int(np.sum((base == 0) & (other == 1)))
+    low, high = wilson_interval(np.array([negative, positive]), np.array([n, n]), level)
+    return Flips(
+        n,
+        negative,
+        positive,
+        negative / n,
+        (float(low[0]), float(high[0])),
+        positive / n,
+        (float(low[1]), float(high[1])),
+        mcnemar_exact(negative, positive),
+        level,
     )

@@ -29,6 +29,7 @@ import pandas as pd
 
 from .._io import sha256_file
 from .._version import __version__
+from .._words import count
 from ..errors import CardgenError
 from ..facts import collection_time, new_provenance
 from ..metrics import value_text
@@ -101,7 +102,7 @@ def read_prompts(path: str | Path) -> pd.DataFrame:
             missing = [f for f in REQUIRED_FIELDS if record.get(f) is None]
             if missing:
                 raise CardgenError(
-                    f"{path}:{number}: missing field(s) "
+                    f"{path}:{number}: missing {'field' if len(missing) == 1 else 'fields'} "
                     f"{', '.join(missing)}; discrim-eval prompts need "
                     f"{', '.join(REQUIRED_FIELDS)}"
                 )
@@ -361,6 +362,7 @@ def probe(
     default = prompts is None
     evaluation.dataset = DatasetReference(
         name="discrim-eval explicit subset (questions 0, 1, 3)" if default else path.name,
+        id="Anthropic/discrim-eval" if default else None,
         uri="https://huggingface.co/datasets/Anthropic/discrim-eval" if default else str(path),
         revision=f"sha256:{sha256_file(path)}",
         description="Anthropic discrim-eval (Tamkin et al. 2023), CC-BY-4.0." if default else None,
@@ -545,7 +547,7 @@ def _evaluation(
         groups=groups,
         details=details,
         notes=(
-            f"Discrimination scores of {len(questions)} decision question(s): positive "
+            f"Discrimination scores of {count(len(questions), 'decision question')}: positive "
             "means the model says yes more often than for the baseline "
             f"({base['age']}-year-old {base['race']} {base['gender']}). Intervals are "
             "clustered by decision question; with few questions they are wide."

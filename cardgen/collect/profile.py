@@ -17,12 +17,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._io import sha256_file
+from .._words import count as count_of
 from ..errors import CardgenError
 from ..facts import facts_dir, new_provenance, read_facts, write_fact
 from ..metrics import MISSING
+from ..privacy import Declarations, assign_roles
 from ..schema.evaluation import MetricValue
 from ..schema.profile import ColumnProfile, DatasetProfile, GroupProfile, ProfileWarning
-from ._profile_pii import personal_data_flags, withhold_personal_values
+from ..tables import check_encoding
+from ._profile_pii import personal_data_flags
 from ._profile_read import DataSource, RetypeColumn, open_source
 from ._profile_stats import (
     ColumnAccumulator,
@@ -86,6 +89,7 @@ def profile(
     progress: ProgressCallback | None = None,
     engine: str = "auto",
     spark_master: str = "local[*]",
+    declared: Declarations | None = None,
 ) -> DatasetProfile:
     """Profile a dataset: per-column statistics, duplicates, groups, base rates, warnings.
 
@@ -130,9 +134,13 @@ def profile(
             time); `auto` picks DuckDB for globs, folders and files over
             `cardgen.engines.AUTO_DUCKDB_BYTES`, Spark for `spark:` tables and URIs.
         spark_master: Spark master URL when the spark engine starts a new SparkSession.
+        declared: what the data card declares about its columns
+            (`Declarations.of(card)`): with the detection flags, it gives each column its
+            role (`cardgen.privacy`); a withheld column's values never enter the profile.
 
     Returns:
-        The profile, with provenance (file SHA-256, rows, time, versions).
+        The profile, with provenance (file SHA-256, rows, time, versions), each column
+        with its role.
 
     Raises:
         CardgenError: unreadable or empty file, bad encoding (with line and column), a
@@ -164,6 +172,7 @@ def profile(
                 max_exact_values,
                 seed,
                 progress,
+                declared or Declarations(),
             )
         except RetypeColumn as retype:
             source.retype(retype.column)
@@ -191,9 +200,7 @@ def _open(
     chosen = choose_engine(engine, str(path))
     if chosen == "pandas":
         return open_source(path, split=split, encoding=encoding, strip=strip)
-    if encoding.lower().replace("-", "").replace("_", "") not in ("utf8",):
-        reader = {"duckdb": "DuckDB", "spark": "Spark"}[chosen]
-        raise CardgenError(f"--encoding {encoding} needs --engine pandas ({reader} reads UTF-8)")
+    check_encoding(encoding, chosen)
     from ._profile_engines import open_duckdb_source, open_spark_source
 
     if chosen == "spark":
@@ -224,6 +231,7 @@ def _profile_once(
     max_exact_values: int,
     seed: int,
     progress: ProgressCallback | None,
+    declared: Declarations,
 ) -> DatasetProfile:
     assert source.schema is not None
     columns = [
@@ -272,7 +280,7 @@ def _profile_once(
                 message=f"duplicate rows were not counted: more than {duplicates.max_rows} rows",
             )
         )
-    return withhold_personal_values(
+    return assign_roles(
         DatasetProfile(
             source=_name(source),
             format=source.format,
@@ -300,7 +308,8 @@ def _profile_once(
                 seed=seed,
                 engine=_engine_name(source),
             ),
-        )
+        ),
+        declared,
     )
 
 
@@ -623,8 +632,8 @@ def _group_warnings(
                 ProfileWarning(
                     kind="small_group",
                     group=group.features,
-                    message=f"group {label} has {group.count} rows (< {min_group_size}): "
-                    "its statistics are uncertain",
+                    message=f"group {label} has {count_of(group.count, 'row')} "
+                    f"(< {min_group_size}): its statistics are uncertain",
                 )
             )
     for feature, rates in groups.missing_by_group.items():
@@ -696,23 +705,28 @@ def profile_for_card(
     """`profile` a data file for the card a spec file defines, and store the result.
 
     With neither `sensitive` nor `label`, the spec's `sources.profile` entry for `data`
-    supplies both. The profile goes to `out` as JSON and to the card's facts.
+    supplies both; a data card's declarations (`Declarations.of`) give the columns their
+    roles. The profile goes to `out` as JSON (paths as `portable` writes them) and to the
+    card's facts.
 
     Returns:
         The profile and the paths written (`out`, then the card's fact).
     """
     from .._io import atomic_write_text, dumps_json
+    from .._paths import portable
+    from ..schema import DataCard
     from ..spec import load_spec
 
     spec = load_spec(card) if card is not None else None
     if spec is not None and not sensitive and label is None:
-        for source in getattr(spec.sources, "profile", []):
+        for source in getattr(getattr(spec, "sources", None), "profile", []):
             if Path(source.data) == Path(data):
                 sensitive, label = tuple(source.sensitive), source.label
-    result = profile(data, sensitive=sensitive, label=label, **options)
+    declared = Declarations.of(spec) if isinstance(spec, DataCard) else None
+    result = profile(data, sensitive=sensitive, label=label, declared=declared, **options)
     written = []
     if out is not None:
-        written.append(atomic_write_text(out, dumps_json(result.model_dump(mode="json"))))
+        written.append(atomic_write_text(out, dumps_json(portable(result.model_dump(mode="json")))))
     if spec is not None:
         written.append(store_profile(spec.name, result))
     return result, written

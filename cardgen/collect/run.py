@@ -17,8 +17,9 @@ The sidecar `<out>.provenance.json` holds `provenance` (a `Provenance`: model ur
 — Hub commit sha or `sha256:` of the model files —, SHA-256 of every input file, device name,
 library versions, time) and `run` (data revision and split, rows, columns, task, classes and
 positive class, device, dtype, batch size, max length, padding tokens, rows at max length,
-seconds, rows/s). Only the sidecar holds timing and the time of the run, so the same model,
-data and options give the same table bytes on the same device.
+seconds, rows/s, and `model_files`: path, SHA-256 and size of each local model file
+loaded). Only the sidecar holds timing and the time of the run, so the same model, data
+and options give the same table bytes on the same device.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .._io import atomic_write_bytes, atomic_write_text, dumps_json
-from .._paths import default_output
+from .._paths import default_output, portable
 from ..errors import CardgenError
 from ..facts import collection_time, new_provenance
 from ._data import load_evaluation_set
@@ -97,6 +98,8 @@ def run(
     revision: str | None = None,
     endpoint: str | None = None,
     progress: bool = False,
+    encoding: str = "utf-8",
+    root: str | Path = ".",
 ) -> RunResult:
     """Run MODEL over DATA and write a predictions table that `cardgen evaluate` reads.
 
@@ -121,6 +124,9 @@ def run(
         revision: Hub revision of a Hub model id (a `hub:` dataset takes `@REVISION`).
         endpoint: Hub address for Hub models and datasets.
         progress: show a progress bar (rows/s) on stderr.
+        encoding: text encoding of a CSV or JSON evaluation set.
+        root: the project folder: the provenance record names paths under it relative to
+            it, and other local files by name (`cardgen._paths.portable`).
 
     Returns:
         The table, where it was written and its provenance record.
@@ -162,7 +168,9 @@ def run(
         inputs = [text_column]
     keep = [c for c in [label_column, *sensitive] if c]
     columns = list(dict.fromkeys([*inputs, *keep]))
-    evaluation = load_evaluation_set(data, columns, split=split, limit=limit, endpoint=endpoint)
+    evaluation = load_evaluation_set(
+        data, columns, split=split, limit=limit, endpoint=endpoint, encoding=encoding
+    )
     frame = evaluation.frame
     if text_column is not None:
         _check_texts(frame[text_column], text_column, data)
@@ -220,7 +228,7 @@ def run(
         inputs=inputs,
     )
     _write_table(table, out)
-    sidecar = atomic_write_text(provenance_path(out), dumps_json(record))
+    sidecar = atomic_write_text(provenance_path(out), dumps_json(portable(record, root)))
     return RunResult(table, out, sidecar, record)
 
 
@@ -334,5 +342,12 @@ def _record(
         else None,
         "seconds": round(seconds, 6),
         "rows_per_second": round(rows / seconds, 3) if seconds > 0 else None,
+        # The local files of the model that made these predictions, so that a card built
+        # from them can say which files it describes (a Hub model is named by its sha).
+        "model_files": [
+            {"path": path, "sha256": digest, "size": Path(path).stat().st_size}
+            for path, digest in sorted(described.input_sha256.items())
+            if Path(path).is_file()
+        ],
     }
     return {"provenance": provenance.model_dump(mode="json"), "run": run_settings}

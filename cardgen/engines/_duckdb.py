@@ -1,5 +1,5 @@
-"""The aggregation on DuckDB: CSV, Parquet and JSON Lines files, globs, hive-partitioned
-folders, out of core.
+"""The aggregation on DuckDB: CSV (its sniffer finds the separator), Parquet, JSON Lines and
+JSON array files, globs, hive-partitioned folders, out of core.
 
 It runs the shared SQL and returns the count table; it never computes a metric.
 """
@@ -10,6 +10,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..errors import CardgenError
+from ..tables import is_json_array
 from ._sql import (
     CountRows,
     check_columns,
@@ -46,9 +47,9 @@ def source_sql(inputs: Inputs) -> str:
             f"read_csv({files}, header = true, union_by_name = true, "
             f"hive_partitioning = true{delimiter})"
         )
+    layout = "array" if inputs.files and is_json_array(inputs.files[0]) else "newline_delimited"
     return (
-        f"read_json({files}, format = 'newline_delimited', union_by_name = true, "
-        f"hive_partitioning = true)"
+        f"read_json({files}, format = '{layout}', union_by_name = true, hive_partitioning = true)"
     )
 
 

@@ -11,13 +11,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._words import count
 from ..errors import CardgenError
 from ..metrics import (
     MISSING,
     CellTable,
+    ColumnEvidence,
+    Inference,
     build_score_bins,
     confusion_from_bins,
+    infer_task,
     positive_class,
+    positive_inference,
     value_sort_key,
     value_text,
 )
@@ -33,9 +38,9 @@ def _is_number(value: Any) -> bool:
 
 def encode_counts(
     counts: CountRows, spec: AggregationSpec, *, task: str | None, pos_label: Any, source: str
-) -> tuple[CellTable, str | None, int]:
-    """The CellTable of an engine's count rows, its positive class, and the number of
-    empty intersections.
+) -> tuple[CellTable, str | None, int, tuple[Inference, ...]]:
+    """The CellTable of an engine's count rows, its positive class, the number of empty
+    intersections, and the choices inferred from the data (task, positive class).
 
     Raises:
         CardgenError: missing labels or predictions, a regression task, labels that do
@@ -60,7 +65,7 @@ def encode_counts(
             )
         if missing:
             raise CardgenError(
-                f"{source}: column {name!r} has {missing} missing value(s); "
+                f"{source}: column {name!r} has {count(missing, 'missing value')}; "
                 f"drop or fill those rows (only sensitive features may be "
                 f"missing)"
             )
@@ -78,32 +83,29 @@ def encode_counts(
     cell = np.array([index[key] for key in keys], dtype=np.int64)
     empty = math.prod(len(set(t)) for t in texts) - len(cells) if k else 0
 
-    numeric = all(_is_number(v) for v in labels) and (
-        preds is None or all(_is_number(v) for v in preds)
+    label_text = [value_text(v) for v in labels]
+    pred_text = [value_text(v) for v in preds] if preds is not None else []
+    numeric_preds = [float(v) for v in preds or () if _is_number(v)]
+    pred_numeric = preds is not None and len(numeric_preds) == len(preds)
+    label_numeric = all(_is_number(v) for v in labels) and not spec.score
+    evidence = ColumnEvidence(
+        label=spec.label,
+        label_values=tuple(sorted(set(label_text), key=value_sort_key)),
+        label_numeric=label_numeric,
+        label_integral=all(float(v).is_integer() for v in labels) if label_numeric else True,
+        pred=spec.pred,
+        pred_numeric=pred_numeric,
+        pred_integral=all(v.is_integer() for v in numeric_preds),
+        pred_range=(min(numeric_preds), max(numeric_preds)) if pred_numeric else None,
+        score=spec.score,
     )
-    if task == "regression" or (
-        task is None
-        and not spec.score
-        and numeric
-        and not all(float(v).is_integer() for v in [*labels, *(preds or ())])
-    ):
+    task, inferred = infer_task(task, evidence)
+    if task == "regression":
         raise CardgenError(
             f"{source}: regression runs on the pandas engine only; pass --engine pandas"
         )
-    label_text = [value_text(v) for v in labels]
-    pred_text = [value_text(v) for v in preds] if preds is not None else []
+    inferences = [inferred] if inferred else []
     classes = sorted(set(label_text) | set(pred_text), key=value_sort_key)
-    if task is None:
-        if spec.score or len(classes) <= 2:
-            task = "binary"
-        elif not numeric:
-            task = "multiclass"
-        else:
-            raise CardgenError(
-                f"cannot infer the task: the label has {len(classes)} integer "
-                f"values, which could be classes or a regression target; pass "
-                f"--task"
-            )
     code = {c: i for i, c in enumerate(classes)}
     y = np.array([code[t] for t in label_text], dtype=np.int64)
     n_cells = max(1, len(cells))
@@ -123,7 +125,7 @@ def encode_counts(
             np.rint(matrix).astype(np.int64).reshape(n_cells, size, size),
             tuple(classes),
         )
-        return table, None, empty
+        return table, None, empty, tuple(inferences)
 
     label_classes = sorted(set(label_text), key=value_sort_key)
     if len(label_classes) > 2:
@@ -138,6 +140,8 @@ def encode_counts(
             f"labels: the two together have {len(classes)} values ({', '.join(classes[:10])})"
         )
     positive, positive_name = positive_class(classes, pos_label, spec.label)
+    if pos_label is None:
+        inferences.append(positive_inference(classes, positive_name))
     y01 = (y == positive).astype(np.int64)
     negatives = [c for i, c in enumerate(classes) if i != positive]
     names = (negatives[0] if negatives else f"not {positive_name}", positive_name)
@@ -170,4 +174,5 @@ def encode_counts(
             .astype(np.int64)
             .reshape(n_cells, 2, 2)
         )
-    return CellTable("binary", spec.sensitive, tuple(cells), matrix, names, bins), names[1], empty
+    table = CellTable("binary", spec.sensitive, tuple(cells), matrix, names, bins)
+    return table, names[1], empty, tuple(inferences)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CardgenError
+from ..tables import detect_delimiter, is_json_array
 from ._sql import (
     CountRows,
     check_columns,
@@ -84,8 +85,11 @@ def frame_of(spark: Any, inputs: Inputs) -> Any:
             if inputs.uri
             else all(f.name.lower().endswith(".tsv") for f in inputs.files)
         )
-        return reader.csv(paths, header=True, inferSchema=True, sep="\t" if tab else ",")
-    return reader.json(paths)
+        # A local file's separator is detected as the other engines do; a URI's is implied.
+        sep = detect_delimiter(inputs.files[0]) if inputs.files else "\t" if tab else ","
+        return reader.csv(paths, header=True, inferSchema=True, sep=sep)
+    # A JSON array of records spans lines: Spark reads it only as multi-line JSON.
+    return reader.json(paths, multiLine=bool(inputs.files) and is_json_array(inputs.files[0]))
 
 
 def run_spark(inputs: Inputs, spec: AggregationSpec, master: str) -> CountRows:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .._words import count as count_of
 from ..errors import CardgenError
 from ..metrics import BINS_ECE, bin_plan
 
@@ -80,7 +81,7 @@ def plan_scores(
         raise CardgenError(f"column {spec.score!r} has no values (all {rows} rows are missing)")
     if missing:
         raise CardgenError(
-            f"column {spec.score!r} has {missing} missing value(s); drop or "
+            f"column {spec.score!r} has {count_of(missing, 'missing value')}; drop or "
             f"fill those rows (only sensitive features may be missing)"
         )
     count = distinct() if int(approx) <= 2 * spec.score_bins + 16 else int(approx)

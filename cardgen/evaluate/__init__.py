@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import CardgenError
-from ..schema import DisaggregatedEvaluation
+from ..schema import DatasetReference, DisaggregatedEvaluation, Inference
 from ..schema.sources import EvaluateSource
 
 if TYPE_CHECKING:
@@ -33,7 +33,13 @@ if TYPE_CHECKING:
         card_requirements,
         parse_requirement,
     )
-    from .summary import failed_tests, headline_metrics, insufficient_by_measure, summary_table
+    from .summary import (
+        failed_tests,
+        headline_metrics,
+        inference_line,
+        insufficient_by_measure,
+        summary_table,
+    )
 
 _LAZY = {
     "CHUNK_ROWS": "._reading",
@@ -44,6 +50,7 @@ _LAZY = {
     "card_requirements": ".requirements",
     "failed_tests": ".summary",
     "headline_metrics": ".summary",
+    "inference_line": ".summary",
     "insufficient_by_measure": ".summary",
     "parse_requirement": ".requirements",
     "positive_class": "..metrics",
@@ -67,6 +74,7 @@ __all__ = [
     "evaluate_source",
     "failed_tests",
     "headline_metrics",
+    "inference_line",
     "insufficient_by_measure",
     "parse_requirement",
     "positive_class",
@@ -111,6 +119,9 @@ def evaluate(
     engine: str = "auto",
     score_bins: int = 512,
     spark_master: str = "local[*]",
+    dataset_id: str | None = None,
+    split: str | None = None,
+    encoding: str = "utf-8",
 ) -> DisaggregatedEvaluation:
     """Disaggregated evaluation of predictions by group and intersectional group.
 
@@ -125,10 +136,14 @@ def evaluate(
         pred: column with the predicted label (give `pred` or `score`).
         score: column with the positive-class score; prediction is `score >= threshold`.
         threshold: decision threshold for `score`; 0.5 when None, which needs scores in
-            [0, 1] (scores outside it without a threshold are an error).
+            [0, 1] (scores outside it without a threshold are an error). With `pred` it is
+            an error (predicted labels have nothing to cut).
         sensitive: sensitive feature columns.
         pos_label: the positive class (binary); 1 or True by default for 0/1 or bool labels.
-        task: `binary`, `multiclass` or `regression`; inferred when unambiguous.
+        task: `binary`, `multiclass` or `regression`; inferred only when the columns allow
+            no other reading, else an error asks for it. A `pred` column of fractions in
+            [0, 1] beside labels with two values is an error that names `score`. Every
+            inference (task, positive class, threshold) is stored in `inferences`.
         metrics: metric names (fairlearn / scikit-learn names); a default set per task.
         headline_metrics: the few metrics readers see first (always computed); a default
             set per task when empty (see `cardgen.metrics.HEADLINE_METRICS`).
@@ -151,6 +166,12 @@ def evaluate(
         score_bins: score-bin budget of ROC AUC, Brier score and calibration (see
             `cardgen.metrics.DEFAULT_SCORE_BINS`); 0 computes them from rows (pandas only).
         spark_master: Spark master URL when a new SparkSession is started.
+        dataset_id: id of the dataset the predictions were made on (a Hub id such as
+            `scikit-learn/adult-census-income`): the evaluation's dataset is named by it,
+            and `model-index` names it so (never by a file name).
+        split: the split of that dataset, e.g. `test`.
+        encoding: text encoding of a CSV or JSON file (pandas engine; DuckDB and Spark
+            read UTF-8).
 
     Returns:
         The evaluation; its `threshold_tests` say whether each requirement passed.
@@ -168,6 +189,7 @@ def evaluate(
     from ..engines import choose_engine, engine_version
     from ..facts import collection_time, new_provenance
     from ..metrics import SCORE_METRICS, EncodedTable, disaggregate, disaggregate_cells, to_cells
+    from ..tables import check_encoding
     from ._reading import read_engine, read_pandas
     from ._result import build_evaluation, parse_reference, score_bin_details
     from ._selection import choose_metrics
@@ -177,6 +199,12 @@ def evaluate(
     if (pred is None) == (score is None):
         raise CardgenError(
             "give exactly one of --pred (predicted labels) or --score (scores, with --threshold)"
+        )
+    if pred is not None and threshold is not None:
+        raise CardgenError(
+            f"--threshold {threshold:g} applies to scores, and --pred {pred} gives predicted "
+            f"labels, which have nothing to cut; drop --threshold, or pass the scores with "
+            f"--score COLUMN --threshold {threshold:g}"
         )
     if task not in (None, "binary", "multiclass", "regression"):
         raise CardgenError(f"unknown task {task!r}; use binary, multiclass or regression")
@@ -194,10 +222,12 @@ def evaluate(
     if score_bins < 0:
         raise CardgenError(f"--score-bins must be 0 or more, got {score_bins}")
     chosen = choose_engine(engine, data)
+    check_encoding(encoding, chosen)
     if chosen == "pandas":
         encoded, dataset, input_hash, default_name = read_pandas(
             data,
             columns,
+            encoding=encoding,
             label=label,
             pred=pred,
             score=score,
@@ -268,10 +298,19 @@ def evaluate(
         include_small=include_small_groups,
     )
     evaluation.headline_metrics = headlines
+    evaluation.inferences = [
+        Inference(option=option, value=value, evidence=evidence)
+        for option, value, evidence in encoded.inferences
+    ]
     evaluation.name = name or default_name
     evaluation.label_column, evaluation.prediction_column = label, pred
     evaluation.score_column = score
     evaluation.threshold = (0.5 if threshold is None else threshold) if score else None
+    if dataset_id or split:
+        # Named by its id: the file read holds predictions made on that dataset.
+        base = dataset or DatasetReference(name=evaluation.name)
+        update = {"name": dataset_id or base.name, "id": dataset_id, "split": split}
+        dataset = base.model_copy(update=update)
     evaluation.dataset = dataset
     evaluation.details["input"] = {"rows": table.n_rows, "columns": columns}
     evaluation.details["engine"] = chosen
@@ -322,6 +361,9 @@ def evaluate_source(
         engine=source.engine,
         score_bins=source.score_bins,
         spark_master=source.spark_master,
+        dataset_id=source.dataset_id,
+        split=source.split,
+        encoding=source.encoding,
     )
 
 

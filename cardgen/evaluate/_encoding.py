@@ -14,12 +14,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._words import count
 from ..errors import CardgenError
 from ..metrics import (
     MISSING,
     CellTable,
+    ColumnEvidence,
     EncodedTable,
+    Inference,
+    infer_task,
     positive_class,
+    positive_inference,
+    threshold_inference,
     value_sort_key,
     value_text,
 )
@@ -97,7 +103,10 @@ class Encoder:
         self.stats = {c: _ColumnStats() for c in [label, pred, score, *sensitive] if c}
         self.data = _Collected()
         self.rows = 0
-        self.integral = True
+        self.label_integral = True
+        self.pred_numeric: bool | None = None
+        self.pred_integral = True
+        self.pred_low, self.pred_high = math.inf, -math.inf
 
     def add(self, chunk: pd.DataFrame) -> None:
         offset, n = self.rows, len(chunk)
@@ -121,18 +130,26 @@ class Encoder:
         y_col = chunk[self.label]
         if self.numeric_labels:
             y = self._numeric(y_col, self.label, offset)
-            self.integral &= bool(np.all(np.isnan(y) | (y == np.round(y))))
+            self.label_integral &= _whole(y)
             self.data.y.append(y)
         else:
             y_codes, _ = self.classes.encode(y_col)
             self.stats[self.label].add(y_codes < 0, offset)
             self.data.y.append(y_codes)
         if self.pred:
+            p_col = chunk[self.pred]
+            # Predictions beside numeric labels are made numbers (or refused) below.
+            numeric = bool(self.numeric_labels) or (
+                pd.api.types.is_numeric_dtype(p_col) and not pd.api.types.is_bool_dtype(p_col)
+            )
+            self.pred_numeric = numeric and self.pred_numeric is not False
             if self.numeric_labels:
-                p = self._numeric(chunk[self.pred], self.pred, offset)
-                self.integral &= bool(np.all(np.isnan(p) | (p == np.round(p))))
+                p = self._numeric(p_col, self.pred, offset)
+                self._describe_predictions(p)
                 self.data.y_pred.append(p)
             else:
+                if numeric:
+                    self._describe_predictions(p_col.to_numpy(dtype=np.float64, na_value=np.nan))
                 p_codes, _ = self.classes.encode(chunk[self.pred])
                 self.stats[self.pred].add(p_codes < 0, offset)
                 self.data.y_pred.append(p_codes)
@@ -141,6 +158,32 @@ class Encoder:
                 self._numeric(chunk[self.score_col], self.score_col, offset, what="scores")
             )
         self.rows += n
+
+    def _describe_predictions(self, p: np.ndarray) -> None:
+        """Whether numeric predictions are whole numbers, and their range."""
+        self.pred_integral &= _whole(p)
+        if np.isfinite(p).any():
+            self.pred_low = min(self.pred_low, float(np.nanmin(p)))
+            self.pred_high = max(self.pred_high, float(np.nanmax(p)))
+
+    def evidence(self) -> ColumnEvidence:
+        """What the label and prediction columns hold, for inferring the task."""
+        seen = set().union(*(np.unique(part).tolist() for part in self.data.y))
+        if self.numeric_labels:
+            values = [value_text(v) for v in seen]
+        else:  # codes of the classes seen as labels (the codebook also holds predictions)
+            values = [self.classes.values[c] for c in seen if c >= 0]
+        return ColumnEvidence(
+            label=self.label,
+            label_values=tuple(sorted(set(values), key=value_sort_key)),
+            label_numeric=bool(self.numeric_labels),
+            label_integral=self.label_integral,
+            pred=self.pred,
+            pred_numeric=bool(self.pred_numeric),
+            pred_integral=self.pred_integral,
+            pred_range=(self.pred_low, self.pred_high) if self.pred_low <= self.pred_high else None,
+            score=self.score_col,
+        )
 
     def _numeric(
         self, column: pd.Series, name: str, offset: int, what: str = "values"
@@ -182,6 +225,11 @@ class Encoder:
         return lut[np.asarray(local).reshape(-1)]
 
 
+def _whole(values: np.ndarray) -> bool:
+    """Every (non-missing) value is a whole number."""
+    return bool(np.all(np.isnan(values) | (values == np.round(values))))
+
+
 def _concat(parts: list[np.ndarray]) -> np.ndarray:
     """The chunks' arrays as one (without a copy for a single chunk); empties the list."""
     whole = parts[0] if len(parts) == 1 else np.concatenate(parts)
@@ -200,32 +248,10 @@ def _check_columns_complete(encoder: Encoder, source: str) -> None:
         if name in encoder.sensitive or not stats.missing:
             continue
         raise CardgenError(
-            f"{source}: column {name!r} has {stats.missing} missing value(s), first at row "
+            f"{source}: column {name!r} has {count(stats.missing, 'missing value')}, first at row "
             f"{stats.first_missing}; drop or fill those rows (only sensitive features may be "
             f"missing)"
         )
-
-
-def _infer_task(encoder: Encoder, task: str | None, score: str | None) -> str:
-    if task:
-        return task
-    if score:
-        return "binary"
-    if encoder.numeric_labels and not encoder.integral:
-        return "regression"
-    n_values = (
-        len(np.unique(np.concatenate(encoder.data.y)))
-        if encoder.numeric_labels
-        else len(encoder.classes.values)
-    )
-    if n_values <= 2:
-        return "binary"
-    if not encoder.numeric_labels:
-        return "multiclass"
-    raise CardgenError(
-        f"cannot infer the task: the label has {n_values} integer values, which "
-        f"could be classes or a regression target; pass --task"
-    )
 
 
 def _check_shared_values(
@@ -250,19 +276,22 @@ def _check_shared_values(
 
 @dataclass(frozen=True)
 class Encoded:
-    """An encoded table, its positive class, the score range and the empty intersections."""
+    """An encoded table, its positive class, the score range, the empty intersections and
+    the choices inferred from the data (task, positive class, threshold)."""
 
     table: EncodedTable | CellTable
     positive: str | None
     score_range: tuple[float, float] | None
     empty_cells: int
+    inferences: tuple[Inference, ...] = ()
 
 
 def finish(
     encoder: Encoder, *, task: str | None, threshold: float | None, pos_label: Any, source: str
 ) -> Encoded:
     _check_columns_complete(encoder, source)
-    task = _infer_task(encoder, task, encoder.score_col)
+    task, task_inference = infer_task(task, encoder.evidence())
+    inferences = [task_inference] if task_inference else []
     group = _concat(encoder.data.group)
     # Groups in sorted value order, so that the output does not depend on row order.
     values = [
@@ -291,7 +320,7 @@ def finish(
         if y_pred is None:
             raise CardgenError("a regression task needs --pred")
         table = EncodedTable("regression", tuple(encoder.sensitive), cells, group, y, y_pred)
-        return Encoded(table, None, None, empty_cells)
+        return Encoded(table, None, None, empty_cells, tuple(inferences))
 
     if encoder.numeric_labels:
         # Integral numeric labels: classes are their texts, coded like any other column.
@@ -312,7 +341,7 @@ def finish(
         table = EncodedTable(
             "multiclass", tuple(encoder.sensitive), cells, group, y, y_pred, classes=tuple(classes)
         )
-        return Encoded(table, None, None, empty_cells)
+        return Encoded(table, None, None, empty_cells, tuple(inferences))
 
     label_classes = sorted({classes[c] for c in np.unique(y)}, key=value_sort_key)
     if len(label_classes) > 2:
@@ -327,6 +356,8 @@ def finish(
             f"labels: the two together have {len(classes)} values ({', '.join(classes[:10])})"
         )
     positive, positive_name = positive_class(classes, pos_label, encoder.label)
+    if pos_label is None:
+        inferences.append(positive_inference(classes, positive_name))
     y01 = (y == positive).astype(np.int8)
     if score is not None:
         score_range = (float(score.min()), float(score.max()))
@@ -339,6 +370,7 @@ def finish(
                     f"score at or above which the model predicts {positive_name!r})"
                 )
             threshold = 0.5
+            inferences.append(threshold_inference(*score_range))
         pred01 = (score >= threshold).astype(np.int8)
     else:
         assert y_pred is not None
@@ -356,4 +388,4 @@ def finish(
         score=score,
         classes=tuple(names),
     )
-    return Encoded(table, names[1], score_range, empty_cells)
+    return Encoded(table, names[1], score_range, empty_cells, tuple(inferences))

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .._io import sha256_file
 from ..errors import CardgenError
+from ..metrics import threshold_inference
 from ..schema import DatasetReference
 from ..tables import missing_columns, read_frames
 from ._encoding import Encoded, Encoder, finish
@@ -26,6 +27,7 @@ def read_pandas(
     data: pd.DataFrame | str | os.PathLike[str],
     columns: list[str],
     *,
+    encoding: str = "utf-8",
     label: str,
     pred: str | None,
     score: str | None,
@@ -35,7 +37,8 @@ def read_pandas(
     pos_label: Any,
     progress: bool,
 ) -> tuple[Encoded, DatasetReference | None, dict[str, str], str]:
-    """Rows of a frame or one file, encoded in memory (the pandas engine)."""
+    """Rows of a frame or one file (text in `encoding`), encoded in memory (the pandas
+    engine)."""
     numeric = True if task == "regression" else (False if task else None)
     encoder = Encoder(
         label=label, pred=pred, score=score, sensitive=sensitive, numeric_labels=numeric
@@ -50,7 +53,7 @@ def read_pandas(
     else:
         path = Path(data)
         source = str(path)
-        chunks = read_frames(path, columns, chunk_rows=CHUNK_ROWS)
+        chunks = read_frames(path, columns, chunk_rows=CHUNK_ROWS, encoding=encoding)
         if progress:
             from tqdm.auto import tqdm
 
@@ -106,9 +109,11 @@ def read_engine(
             f"pass --threshold (e.g. the score at or above which the model predicts the "
             f"positive class)"
         )
-    table, positive, empty = encode_counts(
+    table, positive, empty, inferences = encode_counts(
         counts, spec, task=task, pos_label=pos_label, source=inputs.given
     )
+    if score and threshold is None:
+        inferences = (*inferences, threshold_inference(low, high))
     input_hash = {str(f): sha256_file(f) for f in inputs.files}
     given = os.fspath(data)
     if inputs.table is not None:
@@ -119,7 +124,7 @@ def read_engine(
         revision = f"sha256:{input_hash[str(inputs.files[0])]}" if single else None
         dataset = DatasetReference(name=name, uri=given, revision=revision)
     return (
-        Encoded(table, positive, counts.score_range, empty),
+        Encoded(table, positive, counts.score_range, empty, inferences),
         dataset,
         input_hash,
         default_name(given),

@@ -21,6 +21,7 @@ from ..metrics import (
     between_groups,
     evidence_mask,
     fairness_measures,
+    largest_to_reference,
     roc_auc_error_bound,
     to_reference,
     value_text,
@@ -40,7 +41,13 @@ INTERVAL_METHOD = (
     "percentile bootstrap (rows resampled with replacement) at the stated level; a "
     "proportion whose replicates all agree gets its Wilson score interval instead of a "
     "zero-width one; every interval is widened where needed to contain its point estimate; "
-    "any other interval of zero width is dropped (it would read as certainty)"
+    "any other interval of zero width is dropped (it would read as certainty). A largest "
+    "gap (between groups, a fairness measure, the group furthest from a named reference) "
+    "gets a simultaneous interval over every pair of groups it was chosen from: each "
+    "group's value within c standard errors at once, c being the stated quantile of the "
+    "largest |replicate - estimate| / standard error over the groups (studentized max-t "
+    "bootstrap), and the gap's interval the range of gaps those bounds allow, so that "
+    "picking the largest of many noisy gaps does not bias it"
 )
 """How the reported intervals are made; stored in every evaluation's `details`."""
 
@@ -74,13 +81,14 @@ def _gap_value(gap: Gap, ci: float, n: int) -> MetricValue:
     # A zero-width gap interval comes from groups whose every replicate agrees (tiny
     # groups, typically): shown, it would read as certainty, so the gap gets no interval.
     has_ci = bool(np.isfinite(gap.ci_low) and np.isfinite(gap.ci_high) and gap.ci_high > gap.ci_low)
+    method = "simultaneous" if gap.comparisons else "bootstrap"
     return MetricValue(
         value=value,
         n=n,
         ci_low=float(gap.ci_low) if has_ci else None,
         ci_high=float(gap.ci_high) if has_ci else None,
         ci_level=ci if has_ci else None,
-        ci_method="bootstrap" if has_ci else "none",
+        ci_method=method if has_ci else "none",
     )
 
 
@@ -297,11 +305,27 @@ def build_evaluation(
                         comparison="between_groups",
                         measure=measure,
                         value=_gap_value(gap, ci, table.n_rows),
+                        comparisons=gap.comparisons,
                         extremes=_extremes(gap, group_of),
                     )
                 )
-            gaps = to_reference(estimate, ref, ci, min_n)
             reference = group_of(ref)
+            if all(f in references for f in features):
+                furthest = largest_to_reference(estimate, ref, ci, min_n)
+                far = furthest.high_index
+                disparities.append(
+                    Disparity(
+                        metric=metric,
+                        features=features,
+                        comparison="furthest_from_reference",
+                        measure="difference",
+                        value=_gap_value(furthest, ci, table.n_rows),
+                        comparisons=furthest.comparisons,
+                        group=None if far is None else group_of(far),
+                        reference=reference,
+                    )
+                )
+            gaps = to_reference(estimate, ref, ci, min_n)
             for i in range(grouping.n_groups):
                 if i == ref:
                     continue
@@ -320,6 +344,7 @@ def build_evaluation(
                     )
     fairness: dict[str, MetricValue] = {}
     fairness_groups: dict[str, list[dict[str, str]]] = {}
+    fairness_comparisons: dict[str, int] = {}
     intersectional = results[1] if len(results) > 1 else None
     measures: dict[str, Gap] = {}
     if table.task == "binary" and intersectional is not None:
@@ -332,6 +357,8 @@ def build_evaluation(
 
         for key, gap in measures.items():
             fairness[key] = _gap_value(gap, ci, table.n_rows)
+            if gap.comparisons:
+                fairness_comparisons[key] = gap.comparisons
             if gap.low_index is not None:
                 fairness_groups[key] = _extremes(gap, label_of)
             if gap.excluded:
@@ -382,6 +409,8 @@ def build_evaluation(
         disparities=disparities,
         fairness_measures=fairness,
         fairness_groups=fairness_groups,
+        fairness_comparisons=fairness_comparisons,
+        reference=references,
         insufficient_evidence=insufficient,
         threshold_tests=tests,
         details=details,

@@ -9,12 +9,14 @@ import os
 from pathlib import Path
 
 from .._io import atomic_write_text, dumps_json
+from .._paths import portable
 from ..schema import DisaggregatedEvaluation
 
 
 def write_evaluation(evaluation: DisaggregatedEvaluation, path: str | os.PathLike[str]) -> Path:
-    """Write an evaluation as deterministic JSON, atomically."""
-    return atomic_write_text(path, dumps_json(evaluation.model_dump(mode="json")))
+    """Write an evaluation as deterministic JSON, atomically (paths as `portable` writes
+    them: relative to the working folder, else file names)."""
+    return atomic_write_text(path, dumps_json(portable(evaluation.model_dump(mode="json"))))
 
 
 def store_in_card(

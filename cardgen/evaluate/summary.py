@@ -6,7 +6,13 @@ It selects and formats numbers the evaluation already holds; it computes no stat
 
 from __future__ import annotations
 
-from ..schema import DisaggregatedEvaluation, InsufficientEvidence, MetricValue, ThresholdTest
+from ..schema import (
+    DisaggregatedEvaluation,
+    Inference,
+    InsufficientEvidence,
+    MetricValue,
+    ThresholdTest,
+)
 from .requirements import MEASURE_RATES
 
 _PREFERRED = (
@@ -35,6 +41,13 @@ def headline_metrics(evaluation: DisaggregatedEvaluation, card_wide: list[str]) 
     return sorted(
         reported, key=lambda m: _PREFERRED.index(m) if m in _PREFERRED else len(_PREFERRED)
     )
+
+
+def inference_line(inference: Inference, spec: bool = False) -> str:
+    """`inferred --task binary: the label 'y' has 2 values: 0, 1` (with `spec`, the spec's
+    key `task:` instead of the option)."""
+    name = f"{inference.option}:" if spec else "--" + inference.option.replace("_", "-")
+    return f"inferred {name} {inference.value} ({inference.evidence}); set it to choose"
 
 
 def failed_tests(evaluation: DisaggregatedEvaluation) -> list[ThresholdTest]:

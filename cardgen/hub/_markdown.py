@@ -52,20 +52,20 @@ class ParsedReadme:
 
 
 def decode_readme(data: bytes, warnings: list[str]) -> str:
-    """Bytes to text: UTF-8 (BOM removed), else cp1252, else Latin-1; CRLF becomes LF.
+    """Bytes to text: UTF-8 (BOM removed), else cp1252, else Latin-1; line breaks as written.
 
     Args:
         data: the README's bytes.
         warnings: list that receives a line for each repair made.
 
     Returns:
-        The text with Unix newlines.
+        The text.
     """
     if data.startswith(b"\xef\xbb\xbf"):
         warnings.append("removed a UTF-8 byte order mark")
         data = data[3:]
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         try:
             text = data.decode("cp1252")
@@ -74,25 +74,11 @@ def decode_readme(data: bytes, warnings: list[str]) -> str:
             text = data.decode("latin-1")
             encoding = "latin-1"
         warnings.append(f"not valid UTF-8 (byte {exc.start}); decoded as {encoding}")
-    if "\r" in text:
-        warnings.append("converted Windows (CRLF) line endings to LF")
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
+        return text
 
 
-def split_front_matter(text: str) -> tuple[str | None, str]:
-    """Separate a leading `---` YAML block from the body.
-
-    Returns:
-        (front matter text or None, body).
-    """
-    if not text.startswith("---\n") and text.rstrip("\n") != "---":
-        return None, text
-    lines = text.split("\n")
-    for index in range(1, len(lines)):
-        if lines[index].rstrip() == "---":
-            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :])
-    return None, text
+def _unix_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def split_sections(body: str) -> list[Section]:
@@ -175,21 +161,27 @@ def parse_readme(data: bytes | str) -> ParsedReadme:
     """
     warnings: list[str] = []
     text = decode_readme(data, warnings) if isinstance(data, bytes) else data
-    if isinstance(data, str) and "\r" in text:
-        warnings.append("converted Windows (CRLF) line endings to LF")
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if isinstance(data, str) and text.startswith("\ufeff"):
         warnings.append("removed a UTF-8 byte order mark")
         text = text[1:]
-    front, body = split_front_matter(text)
+    # The Hub's rule finds the block in the text as written (it may follow blank lines and
+    # spaces; CRLF and CR line breaks count), before line endings are made Unix.
+    block = frontmatter.find(text)
+    if "\r" in text:
+        warnings.append("converted Windows (CRLF) line endings to LF")
+    front = None if block is None else _unix_newlines(block.yaml)
+    body = _unix_newlines(text if block is None else text[block.end :])
+    lead = 0 if block is None else _unix_newlines(text[: block.start]).count("\n")
+    text = _unix_newlines(text)
     metadata: dict[str, Any] = {}
-    if front is None:
+    if block is None:
         warnings.append("no YAML front matter (metadata block)")
     else:
         try:
-            loaded = frontmatter.load(frontmatter.strip_hash_comment(front)[0])
+            loaded = frontmatter.load(frontmatter.strip_hash_comment(front or "")[0])
         except frontmatter.FrontMatterError as exc:
-            where = f" at line {exc.line}" if exc.line is not None else ""
+            line = None if exc.line is None else exc.line + lead
+            where = f" at line {line}" if line is not None else ""
             warnings.append(f"front matter is not valid YAML{where}: {exc.problem}; kept as text")
             loaded = None
         if isinstance(loaded, dict):

@@ -701,7 +701,7 @@ def collect_card_hub(
     if repo_id is None:
         from ..spec import load_spec
 
-        source = load_spec(card).sources.hub
+        source = getattr(getattr(load_spec(card), "sources", None), "hub", None)
         if source is None:
             raise CardgenError(f"{card}: give REPO_ID or a `sources.hub` in the spec")
         repo_id, kind = source.repo_id, kind or source.repo_type

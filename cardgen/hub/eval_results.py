@@ -29,12 +29,17 @@ from ..errors import CardgenError
 from ..schema import DatasetReference, DisaggregatedEvaluation, MetricValue, ModelCard
 from ..schema.evaluation import CIMethod
 from ..schema.provenance import Provenance
-from .model_index import SOURCE_NAME, evaluation_name, reported_value, source_url
+from .model_index import (
+    HUB_DATASET_ID,
+    SOURCE_NAME,
+    dataset_id,
+    evaluation_name,
+    reported_value,
+    source_url,
+)
 
 FOLDER = ".eval_results"
 NOTES_PREFIX = "cardgen: "
-HUB_DATASET_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
-"""A Hub dataset id `org/name`: what `dataset.id` must be."""
 ENTRY_FIELDS = {
     "dataset": {"id", "task_id", "revision"},
     "value": None,
@@ -47,8 +52,15 @@ ENTRY_FIELDS = {
 _NUMBER_KEYS = ("se", "ci_level", "ci_low", "ci_high")
 
 
-def format_notes(metric: str, value: MetricValue, shots: int | None, harness: str | None) -> str:
-    """The `notes` of an entry: `cardgen: metric=...; se=...; ...` (see the module doc)."""
+def format_notes(
+    metric: str,
+    value: MetricValue,
+    shots: int | None,
+    harness: str | None,
+    extra: Iterable[tuple[str, Any]] = (),
+) -> str:
+    """The `notes` of an entry: `cardgen: metric=...; se=...; ...` (see the module doc);
+    `extra` pairs follow (a verified claim's `claimed=...; verdict=...`)."""
     pairs: list[tuple[str, Any]] = [
         ("metric", metric),
         ("se", value.se),
@@ -59,6 +71,7 @@ def format_notes(metric: str, value: MetricValue, shots: int | None, harness: st
         ("n", value.n),
         ("shots", shots),
         ("harness", harness),
+        *extra,
     ]
     text = "; ".join(f"{key}={_plain(item)}" for key, item in pairs if item is not None)
     return NOTES_PREFIX + text
@@ -162,7 +175,7 @@ def read_entries(
                 name=evaluation_name("eval-results", hub_id),
                 task="other",
                 dataset=DatasetReference(
-                    name=hub_id, uri=dataset_url(hub_id), revision=dataset_revision
+                    name=hub_id, id=hub_id, uri=dataset_url(hub_id), revision=dataset_revision
                 ),
                 overall=overall,
                 details={"hub_source": ".eval_results", "sources": sources},
@@ -184,15 +197,6 @@ def _headline(evaluation: DisaggregatedEvaluation) -> tuple[str, MetricValue] | 
     return None
 
 
-def dataset_id(evaluation: DisaggregatedEvaluation) -> str | None:
-    """The Hub dataset id of an evaluation: its dataset name, else the record's dataset."""
-    candidates = [
-        evaluation.dataset.name if evaluation.dataset else None,
-        evaluation.record.dataset_id if evaluation.record else None,
-    ]
-    return next((c for c in candidates if c and HUB_DATASET_ID.match(c)), None)
-
-
 def entries(card: ModelCard) -> tuple[dict[str, list[EvalResultEntry]], list[str]]:
     """`.eval_results` entries of the card's LM evaluations, keyed by file name.
 
@@ -208,7 +212,7 @@ def entries(card: ModelCard) -> tuple[dict[str, list[EvalResultEntry]], list[str
         if record is None or record.harness is None or record.harness == "cardgen probe":
             continue
         headline = _headline(evaluation)
-        hub_id = dataset_id(evaluation)
+        hub_id = dataset_id(evaluation, hub_only=True)
         if headline is None or hub_id is None:
             skipped.append(
                 f"{evaluation.name}: "
@@ -235,6 +239,83 @@ def entries(card: ModelCard) -> tuple[dict[str, list[EvalResultEntry]], list[str
         name = re.sub(r"[^A-Za-z0-9._-]+", "-", evaluation.name).strip("-") or "task"
         files.setdefault(f"{name}.yaml", []).append(entry)
     return files, skipped
+
+
+VERIFY_FILE = "cardgen-verify.yaml"
+"""The `.eval_results` file holding what `cardgen verify` measured for the card's claims."""
+_HUB_SHA = re.compile(r"^[0-9a-f]{40}$")
+
+
+def verification_entries(
+    card: ModelCard, taken: set[tuple[str, str]] | None = None
+) -> list[EvalResultEntry]:
+    """Entries of what `cardgen verify` measured for the card's claims, cardgen the source:
+    the measured value, with its interval, n, the claimed value and the verdict in `notes`
+    (the format has no field for them).
+
+    Claims on a dataset that is no Hub id, per-group claims, claims with no measured value
+    and claims whose (dataset, task) already has an entry in `taken` are left out.
+    """
+    checked = card.quantitative_analyses.claims_checked
+    if checked is None:
+        return []
+    taken = set(taken or ())
+    url = source_url(card)
+    date = (
+        checked.provenance.collected_at.isoformat()
+        if checked.provenance and checked.provenance.collected_at
+        else None
+    )
+    found = []
+    for check in checked.claims:
+        if check.measured is None or check.group or not check.dataset:
+            continue
+        if not HUB_DATASET_ID.match(check.dataset):
+            continue
+        run = checked.runs[check.run] if check.run is not None else None
+        task_id = (
+            (run.task if run is not None and run.task else None)
+            or (check.task if check.source == ".eval_results" else None)
+            or check.measured_metric
+            or check.metric
+        )
+        if (check.dataset, task_id) in taken:
+            continue
+        taken.add((check.dataset, task_id))
+        revisions = [run.data_revision if run else None, check.revision]
+        revision = next((r for r in revisions if r and _HUB_SHA.match(r)), None)
+        interval = check.ci_method in ("bootstrap", "wilson")
+        value = MetricValue(
+            value=check.measured,
+            ci_low=check.ci_low,
+            ci_high=check.ci_high,
+            ci_level=check.ci_level,
+            ci_method=check.ci_method if check.ci_method in get_args(CIMethod) else None,
+            n=check.n,
+            se=None if interval else check.se,
+        )
+        extra = [("claimed", check.claimed), ("verdict", check.status)]
+        if check.limit:
+            extra.append(("limit", check.limit))
+        found.append(
+            EvalResultEntry(
+                dataset_id=check.dataset,
+                task_id=task_id,
+                value=check.measured,
+                dataset_revision=revision,
+                date=date,
+                source_url=url,
+                source_name=SOURCE_NAME,
+                notes=format_notes(
+                    check.measured_metric or check.metric,
+                    value,
+                    None,
+                    run.harness if run else None,
+                    extra,
+                ),
+            )
+        )
+    return found
 
 
 def validate_entry(data: Any, where: str = "entry") -> list[str]:
@@ -291,6 +372,10 @@ def rendered_files(card: ModelCard) -> dict[str, str]:
         CardgenError: when an entry breaks the documented fields (nothing is written).
     """
     files, _ = entries(card)
+    taken = {(e.dataset_id, e.task_id) for items in files.values() for e in items}
+    verified = verification_entries(card, taken)
+    if verified:
+        files[VERIFY_FILE] = verified
     out: dict[str, str] = {}
     problems: list[str] = []
     for name, items in sorted(files.items()):

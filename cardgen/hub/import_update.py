@@ -15,6 +15,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from .._io import atomic_write_text
+from ..errors import CardgenError
 from ._markdown import refuse_non_markdown
 
 FACT_REGIONS = ("results", "profile")
@@ -85,7 +86,8 @@ def update_spec(
         (the dotted paths that changed, warnings).
 
     Raises:
-        CardgenError: the README is not a Markdown card, or the spec does not load.
+        CardgenError: the README is not a Markdown card, the spec does not load or is a
+            governance card.
     """
     from ..sections import DATA_SECTIONS, LAYOUT_KEY, MODEL_SECTIONS
     from ..spec import load_spec
@@ -93,6 +95,11 @@ def update_spec(
 
     refuse_non_markdown(data, source)
     card = load_spec(spec_path)
+    if card.kind == "governance":
+        raise CardgenError(
+            f"{spec_path}: a governance card is written in its spec; `import --update` "
+            "takes edits back into model and data card specs only"
+        )
     yaml = YAML(typ="rt")
     yaml.width = 4096
     yaml.preserve_quotes = True

@@ -93,12 +93,16 @@ def evaluation_results(card: ModelCard) -> list[EvalResult]:
     most Hub cards carry; the full results go to the evaluation sidecar the README links.
     With `render: {model_index: full}`: one `EvalResult` per defined metric, overall, per
     group, and fairness measures. Undefined metrics have no value to report and are left
-    out; the README's tables still show them with their reason.
+    out; the README's tables still show them with their reason. An evaluation whose dataset
+    has no id (`dataset_id`) is left out too: model-index names datasets by id, and a file
+    name is not one (the README's body still reports it).
     """
     results = []
     url = source_url(card)
     full = card.render.model_index == "full"
     for evaluation in card.quantitative_analyses.evaluations:
+        if dataset_id(evaluation) is None:
+            continue  # model-index names a dataset by its id, never by a file name
         if full:
             results.extend(_results_of(card, evaluation, url))
         else:
@@ -106,11 +110,30 @@ def evaluation_results(card: ModelCard) -> list[EvalResult]:
     return results
 
 
+HUB_DATASET_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
+"""A Hub dataset id `org/name`."""
+
+
+def dataset_id(evaluation: DisaggregatedEvaluation, hub_only: bool = False) -> str | None:
+    """The id that names an evaluation's dataset in `model-index` and `.eval_results`: the
+    dataset's `id` (a spec's `dataset_id`, a Hub result's dataset), else its name or its
+    harness record's dataset when that is a Hub id `org/name`; never a file name.
+
+    Args:
+        hub_only: accept only a Hub id `org/name` (what `.eval_results` requires).
+    """
+    dataset, record = evaluation.dataset, evaluation.record
+    if dataset is not None and dataset.id:
+        return dataset.id if not hub_only or HUB_DATASET_ID.match(dataset.id) else None
+    candidates = [dataset.name if dataset else None, record.dataset_id if record else None]
+    return next((c for c in candidates if c and HUB_DATASET_ID.match(c)), None)
+
+
 def _common(card: ModelCard, evaluation: DisaggregatedEvaluation, url: str) -> dict[str, Any]:
     dataset = evaluation.dataset
     return {
         "task_type": card.metadata.pipeline_tag or _TASK_TYPES[evaluation.task],
-        "dataset_type": dataset.name if dataset else evaluation.name,
+        "dataset_type": dataset_id(evaluation),
         "dataset_name": dataset.name if dataset else evaluation.name,
         "dataset_split": dataset.split if dataset else None,
         "dataset_config": dataset.config if dataset else None,
@@ -154,17 +177,7 @@ def _headline_results(
 
 
 def _results_of(card: ModelCard, evaluation: DisaggregatedEvaluation, url: str) -> list[EvalResult]:
-    dataset = evaluation.dataset
-    common: dict[str, Any] = {
-        "task_type": card.metadata.pipeline_tag or _TASK_TYPES[evaluation.task],
-        "dataset_type": dataset.name if dataset else evaluation.name,
-        "dataset_name": dataset.name if dataset else evaluation.name,
-        "dataset_split": dataset.split if dataset else None,
-        "dataset_config": dataset.config if dataset else None,
-        "dataset_revision": dataset.revision if dataset else None,
-        "source_name": SOURCE_NAME,
-        "source_url": url,
-    }
+    common = _common(card, evaluation, url)
     results = []
     record = evaluation.record
     if record is not None and record.headline_metric in evaluation.overall:
@@ -359,6 +372,20 @@ def _task(task_type: str | None) -> str:
     return "multiclass" if task_type and _CLASSIFICATION.search(task_type) else "other"
 
 
+def _unique(name: str, alias: str, taken: dict[str, Any]) -> str:
+    """A metric's key in its result: its type, or, when a result reports one type twice
+    (`f1`, and `f1` named `f1 macro`), `type:name`, else `type-2`. huggingface_hub reads
+    both as results; neither may replace the other."""
+    if name not in taken:
+        return name
+    if alias and alias != name and f"{name}:{alias}" not in taken:
+        return f"{name}:{alias}"
+    number = 2
+    while f"{name}-{number}" in taken:
+        number += 1
+    return f"{name}-{number}"
+
+
 def read_model_index(
     model_index: Any,
     warnings: list[str],
@@ -438,11 +465,13 @@ def read_model_index(
                     name = f"{name}:{label}"
                 if group:
                     features = tuple(sorted(group.items()))
-                    entry["groups"].setdefault(features, {})[name] = value
+                    target = entry["groups"].setdefault(features, {})
                     if args.get("small_group") is True:
                         entry["small"].add(features)
                 else:
-                    entry["overall"][name] = value
+                    target = entry["overall"]
+                name = _unique(name, str(metric.get("name") or ""), target)
+                target[name] = value
                 if raw is not None:
                     entry["raw"][name] = raw
                 if metric.get("verified") is not None:
@@ -487,6 +516,7 @@ def read_model_index(
                 task=_task(entry["task"].get("type")),
                 dataset=DatasetReference(
                     name=str(dataset.get("name") or dataset.get("type") or "unnamed"),
+                    id=str(dataset["type"]) if dataset.get("type") else None,
                     uri=dataset_url(dataset["type"]) if dataset.get("type") else None,
                     split=dataset.get("split"),
                     config=entry["config"],

@@ -13,11 +13,11 @@ from typing import Any
 from ..errors import CardgenError
 from ..merge import load_card
 from ..render import render, sidecars
-from ..schema import DataCard, ModelCard, ThresholdTest
+from ..schema import DataCard, GovernanceCard, ModelCard, ThresholdTest
 from ._http import AUTH_HINT, explain, redact, with_retries
 from .collect import resolve_endpoint
 
-Card = ModelCard | DataCard
+Card = ModelCard | DataCard | GovernanceCard
 
 
 @dataclass
@@ -61,6 +61,42 @@ def check_publishable(card: Card, readme: str) -> list[str]:
     return problems
 
 
+def hub_files(card: Card) -> dict[str, str]:
+    """The files a push uploads for a card, keyed by path in the repository: the README,
+    the evaluation sidecars it links and a model card's `.eval_results` entries (validated
+    against the documented fields). `cardgen sign` signs these with the model files."""
+    from .eval_results import rendered_files
+
+    return {
+        "README.md": render(card, "hub"),
+        **sidecars(card),
+        **(rendered_files(card) if isinstance(card, ModelCard) else {}),
+    }
+
+
+def _signature(card: Card, files: dict[str, str], root: str | Path) -> bytes | None:
+    """The card's `cardgen sign` signature, when there is one and it covers `files` as
+    they are now; a signature over other bytes is refused (pushing it would publish a
+    signature that fails)."""
+    from .._io import sha256_bytes
+    from ..binding import SIGNATURE_FILE, signed_files
+    from ..facts import facts_dir
+
+    path = facts_dir(card.name, root) / SIGNATURE_FILE
+    if not path.is_file():
+        return None
+    signed = signed_files(path)
+    stale = sorted(
+        name for name, text in files.items() if signed.get(name) != sha256_bytes(text.encode())
+    )
+    if stale:
+        raise CardgenError(
+            f"{path} does not cover {', '.join(stale)} as rendered now; run `cardgen sign` "
+            "again (or delete the signature to push without it)"
+        )
+    return path.read_bytes()
+
+
 def push_card(
     spec_path: str | Path,
     repo_id: str | None = None,
@@ -75,7 +111,9 @@ def push_card(
     """Render a card's Hub README and commit it to a repository, as a pull request by default.
 
     A model card's LM evaluations go into the same commit as `.eval_results/*.yaml` entries
-    (validated against the documented fields first).
+    (validated against the documented fields first), and so does the card's signature
+    (`cardgen sign`, `.cardgen/NAME/model.sig`) as `model.sig`, once checked to cover the
+    files pushed. Data and governance cards go to dataset repositories.
 
     The card is the spec merged with its collected facts (`merge.load_card`), rendered by
     `render.render(card, "hub")`: the README pushed is the one `cardgen render` writes.
@@ -104,12 +142,18 @@ def push_card(
 
     card = load_card(spec_path, root)
     if repo_id is None:
-        if card.sources.hub is None:
+        hub = card.sources.hub if not isinstance(card, GovernanceCard) else None
+        if hub is None:
             raise CardgenError(
                 f"{spec_path}: no --repo-id given and the spec names no "
                 "sources.hub.repo_id to push to"
+                + (
+                    " (a governance card goes to a dataset repository: pass --repo-id)"
+                    if isinstance(card, GovernanceCard)
+                    else ""
+                )
             )
-        repo_id = card.sources.hub.repo_id
+        repo_id = hub.repo_id
     readme = render(card, "hub")
     problems = check_publishable(card, readme)
     if problems and not force:
@@ -117,29 +161,33 @@ def push_card(
             "\n".join([f"not pushing {card.name} (use --force to push anyway):", *problems])
         )
     if dry_run:
+        _signature(card, {"README.md": readme}, root)
         return PushResult(repo_id, None, None, None, readme)
     if not get_token():
         raise CardgenError(f"no Hugging Face token: {AUTH_HINT}")
     endpoint = resolve_endpoint(endpoint)
-    repo_type = "dataset" if isinstance(card, DataCard) else "model"
+    # A governance card is a document of its own, published as a dataset repository's
+    # README (as BigCode's is).
+    repo_type = "model" if isinstance(card, ModelCard) else "dataset"
     api = HfApi(endpoint=endpoint)
     message = commit_message or f"Update {repo_type} card {card.name} (cardgen)"
 
     from huggingface_hub import CommitOperationAdd
 
-    from .eval_results import rendered_files
+    from ..binding import SIGNATURE_FILE
 
-    # README, the evaluation sidecars it links and the .eval_results entries (validated
-    # there) go up in one commit / pull request.
-    files = {
-        "README.md": readme,
-        **sidecars(card),
-        **(rendered_files(card) if isinstance(card, ModelCard) else {}),
-    }
+    # README, the evaluation sidecars it links, the .eval_results entries (validated
+    # there) and the signature of `cardgen sign` go up in one commit / pull request.
+    files = hub_files(card)
     operations = [
         CommitOperationAdd(path_in_repo=name, path_or_fileobj=text.encode("utf-8"))
         for name, text in files.items()
     ]
+    signature = _signature(card, files, root)
+    if signature is not None:
+        operations.append(
+            CommitOperationAdd(path_in_repo=SIGNATURE_FILE, path_or_fileobj=signature)
+        )
 
     def upload() -> Any:
         return api.create_commit(

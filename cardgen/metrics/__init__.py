@@ -36,6 +36,7 @@ from ._disparity import (
     between_groups,
     evidence_mask,
     fairness_measures,
+    largest_to_reference,
     to_reference,
 )
 from ._engine import (
@@ -48,7 +49,15 @@ from ._engine import (
     to_cells,
 )
 from ._groups import MISSING, Grouping, groupings, value_sort_key
-from ._values import positive_class, value_text
+from ._values import (
+    ColumnEvidence,
+    Inference,
+    infer_task,
+    positive_class,
+    positive_inference,
+    threshold_inference,
+    value_text,
+)
 
 __all__ = [
     "BINARY_COUNT_METRICS",
@@ -63,11 +72,13 @@ __all__ = [
     "REGRESSION_METRICS",
     "SCORE_METRICS",
     "CellTable",
+    "ColumnEvidence",
     "EncodedTable",
     "Estimate",
     "Gap",
     "Grouping",
     "GroupingResult",
+    "Inference",
     "ScoreBins",
     "available_metrics",
     "between_groups",
@@ -81,11 +92,15 @@ __all__ = [
     "evidence_mask",
     "fairness_measures",
     "groupings",
+    "infer_task",
+    "largest_to_reference",
     "multinomial_counts",
     "percentile_interval",
     "positive_class",
+    "positive_inference",
     "roc_auc_error_bound",
     "row_weights",
+    "threshold_inference",
     "to_cells",
     "to_reference",
     "value_sort_key",

@@ -274,20 +274,26 @@ def _roc_auc(n: np.ndarray, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     below = np.cumsum(neg, axis=-1) - neg
     concordant = (pos * (below + 0.5 * neg)).sum(axis=-1)
     n_pos, n_neg = pos.sum(axis=-1), neg.sum(axis=-1)
-    return _divide(concordant, n_pos * n_neg), n_pos + n_neg
+    return _divide(concordant, n_pos * n_neg), np.minimum(n_pos, n_neg)
+
+
+def _fewer_class(n: np.ndarray) -> np.ndarray:
+    """The smaller of a group's positives and negatives: what a score metric rests on."""
+    return np.minimum(n[..., 0, :].sum(axis=-1), n[..., 1, :].sum(axis=-1))
 
 
 def _brier(n: np.ndarray, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # sum (s - y)^2 = sum s^2 - 2 sum_{y=1} s + count_{y=1}
     rows = n.sum(axis=(-1, -2))
-    return _divide(sums[..., 0] - 2 * sums[..., 1] + n[..., 1, :].sum(axis=-1), rows), rows
+    value = _divide(sums[..., 0] - 2 * sums[..., 1] + n[..., 1, :].sum(axis=-1), rows)
+    return value, _fewer_class(n)
 
 
 def _ece(n: np.ndarray, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     positives = sums[..., 2 : 2 + BINS_ECE]
     scores = sums[..., 2 + BINS_ECE :]
     rows = n.sum(axis=(-1, -2))
-    return _divide(np.abs(positives - scores).sum(axis=-1), rows), rows
+    return _divide(np.abs(positives - scores).sum(axis=-1), rows), _fewer_class(n)
 
 
 _BIN_FUNCTIONS = {"roc_auc": _roc_auc, "brier_score": _brier, "expected_calibration_error": _ece}
@@ -297,7 +303,7 @@ BIN_METRICS: dict[str, BinMetric] = {
     "brier_score": BinMetric("brier_score", "no rows in group"),
     "expected_calibration_error": BinMetric("expected_calibration_error", "no rows in group"),
 }
-"""Score metrics from bins (definitions as `SCORE_METRICS`). ROC AUC counts the positive-
+"""Score metrics from bins (definitions and counts as `SCORE_METRICS`). ROC AUC counts the positive-
 negative pairs of one bin as ties (half concordant): exact when every bin holds one
 distinct score, otherwise off by at most `roc_auc_error_bound`. Brier score and the
 calibration error come from per-bin sums and are exact."""

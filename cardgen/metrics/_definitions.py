@@ -81,7 +81,7 @@ def _balanced_accuracy(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # scikit-learn averages the recalls of the classes present; with one class absent
     # its denominator is zero, so the balanced accuracy is undefined here.
     value = (_divide(tp, tp + fn) + _divide(tn, tn + fp)) / 2
-    return value, _n(c)
+    return value, np.minimum(tp + fn, tn + fp)
 
 
 def _f1(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -151,7 +151,7 @@ BINARY_COUNT_METRICS: dict[str, CountMetric] = {
 - precision = tp / (tp + fp); recall = true_positive_rate = tp / (tp + fn)
 - false_positive_rate = fp / (fp + tn); false_negative_rate = fn / (fn + tp);
   true_negative_rate = tn / (tn + fp)
-- balanced_accuracy = (recall + true_negative_rate) / 2
+- balanced_accuracy = (recall + true_negative_rate) / 2, resting on min(tp + fn, tn + fp)
 - f1 = 2 tp / (2 tp + fp + fn)
 """
 
@@ -319,13 +319,19 @@ def _roc_auc(rows: GroupedRows, w: np.ndarray | None) -> tuple[np.ndarray, np.nd
     )
     n_pos = np.bincount(block_group, weights=pos, minlength=rows.n_groups)
     n_neg = np.bincount(block_group, weights=neg, minlength=rows.n_groups)
-    return _divide(concordant, n_pos * n_neg), n_pos + n_neg
+    return _divide(concordant, n_pos * n_neg), np.minimum(n_pos, n_neg)
+
+
+def _fewer_class(rows: GroupedRows, w: np.ndarray | None) -> np.ndarray:
+    """The smaller of a group's positives and negatives: what a score metric rests on."""
+    positives = rows.sums(rows.y.astype(np.float64), w)
+    return np.minimum(positives, rows.sums(None, w) - positives)
 
 
 def _brier(rows: GroupedRows, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     assert rows.score is not None
     n = rows.sums(None, w)
-    return _divide(rows.sums((rows.score - rows.y) ** 2, w), n), n
+    return _divide(rows.sums((rows.score - rows.y) ** 2, w), n), _fewer_class(rows, w)
 
 
 def _ece(rows: GroupedRows, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -339,7 +345,7 @@ def _ece(rows: GroupedRows, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarra
         - np.bincount(key, weights=rows.score if w is None else rows.score * w, minlength=size)
     )
     n = rows.sums(None, w)
-    return _divide(gap.reshape(rows.n_groups, BINS_ECE).sum(axis=1), n), n
+    return _divide(gap.reshape(rows.n_groups, BINS_ECE).sum(axis=1), n), _fewer_class(rows, w)
 
 
 SCORE_METRICS: dict[str, RowMetric] = {
@@ -357,6 +363,10 @@ SCORE_METRICS: dict[str, RowMetric] = {
 - brier_score = mean((s - y)^2)
 - expected_calibration_error = sum over 10 equal-width score bins b of
   (n_b / n) |mean(y)_b - mean(s)_b|
+
+Each rests on the smaller of the group's positives and negatives (its `n`): a score metric
+says how the scores separate or fit both classes, so the evidence rule asks for enough of
+each. Balanced accuracy, the mean of the two classes' recalls, rests on the same count.
 """
 
 

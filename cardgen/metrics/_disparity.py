@@ -1,16 +1,20 @@
-"""Disparities between groups and fairlearn's named fairness measures, with bootstrap CIs.
+"""Disparities between groups and fairlearn's named measures, with bootstrap or simultaneous CIs.
 
 It combines per-group estimates (and their replicates) into gaps; it computes no metric itself.
 
 Evidence rule: a group's value enters a gap only when the count it rests on (the metric's
 own denominator: rows for selection rate, positives for TPR/FNR, negatives for FPR,
-predicted positives for precision) is at least `min_n`; the others are *insufficient
-evidence* and are listed in `Gap.excluded`. `min_n=0` is fairlearn's behaviour.
+predicted positives for precision, the smaller of positives and negatives for ROC AUC,
+balanced accuracy, Brier score and calibration error) is at least `min_n`; the others are
+*insufficient evidence* and are listed in `Gap.excluded`. `min_n=0` is fairlearn's
+behaviour.
 
-Interval rule: the reported interval is the percentile bootstrap interval widened, where
-needed, to contain the point estimate (a ratio's replicates can all fall below a point
-value of 1.0); an interval of zero width resting on a group with insufficient evidence is
-dropped rather than shown as certainty.
+Interval rule: a largest gap (between groups, a fairness measure, the group furthest from
+the reference) gets a simultaneous interval: every group's value is bounded at once
+(max-t bootstrap, `cardgen.metrics._simultaneous`), and the interval is the range of gaps
+those bounds allow, so it holds over every pair the gap was chosen from. A gap of one
+group to the reference gets the percentile bootstrap interval, widened where needed to
+contain the point estimate (a ratio's replicates can all fall below a point value of 1.0).
 """
 
 from __future__ import annotations
@@ -21,6 +25,14 @@ import numpy as np
 
 from ._bootstrap import contain_point, percentile_interval
 from ._engine import Estimate, GroupingResult
+from ._simultaneous import (
+    GroupBlock,
+    critical_value,
+    gap_interval,
+    group_block,
+    ratio_interval,
+    reference_interval,
+)
 
 FEWER_THAN_TWO = "fewer than two groups with a defined value"
 INSUFFICIENT = "insufficient evidence"
@@ -34,19 +46,27 @@ class Gap:
 
     Attributes:
         value: the point estimate, NaN when undefined.
-        ci_low, ci_high: percentile bootstrap bounds, NaN when there are none.
+        ci_low, ci_high: interval bounds, NaN when there are none. For a largest gap
+            (between groups) the interval is simultaneous over all the pairs it was chosen
+            from (see `cardgen.metrics._simultaneous`).
         undefined_reason: why `value` is NaN.
-        replicates: the disparity in each bootstrap replicate, when bootstrapped.
+        low_index, high_index: the groups with the smallest and the largest value.
+        excluded: groups left out for insufficient evidence.
+        comparisons: how many pairs of groups the gap was chosen from (0: one comparison
+            was made, or none).
+        blocks: the groups and their bootstrap statistics, for joining gaps of several
+            metrics into one (equalized odds).
     """
 
     value: float
     ci_low: float
     ci_high: float
     undefined_reason: str
-    replicates: np.ndarray | None = None
     low_index: int | None = None
     high_index: int | None = None
     excluded: tuple[int, ...] = ()
+    comparisons: int = 0
+    blocks: tuple[GroupBlock, ...] = ()
 
 
 def evidence_mask(estimate: Estimate, min_n: int) -> np.ndarray:
@@ -73,15 +93,26 @@ def _ratio(values: np.ndarray) -> np.ndarray:
     return np.where(ok, low / np.where(ok, high, 1.0), np.nan)
 
 
-def _gap(point: np.ndarray, reps: np.ndarray | None, ci: float, reason: str) -> Gap:
-    value = float(point)
-    if reps is None:
-        return Gap(value, np.nan, np.nan, reason)
-    low, high = percentile_interval(reps[:, None], ci)
-    low, high = contain_point(np.array([value]), low, high)
-    if not np.isfinite(value):
-        low, high = np.array([np.nan]), np.array([np.nan])
-    return Gap(value, float(low[0]), float(high[0]), reason, reps)
+def _block(estimate: Estimate, keep: np.ndarray) -> GroupBlock | None:
+    """The groups with evidence and their bootstrap statistics (None: fewer than two)."""
+    kept = np.flatnonzero(keep)
+    if len(kept) < 2:
+        return None
+    replicates = None
+    if estimate.replicates is not None:
+        replicates = np.where(keep, estimate.replicates, np.nan)
+    return group_block(estimate.value, replicates, kept)
+
+
+def _interval(measure: str, blocks: list[GroupBlock], ci: float) -> tuple[float, float]:
+    """The simultaneous interval of a largest gap (or smallest ratio) chosen among the
+    blocks' groups: of the larger gap, or the smaller ratio, when there are several."""
+    critical = critical_value(blocks, ci)
+    if measure == "ratio":
+        bounds = [ratio_interval(b, critical) for b in blocks]
+        return min(b[0] for b in bounds), min(b[1] for b in bounds)
+    bounds = [gap_interval(b, critical) for b in blocks]
+    return max(b[0] for b in bounds), max(b[1] for b in bounds)
 
 
 def _between(estimate: Estimate, measure: str, ci: float, min_n: int = 0) -> Gap:
@@ -89,9 +120,9 @@ def _between(estimate: Estimate, measure: str, ci: float, min_n: int = 0) -> Gap
     keep = evidence_mask(estimate, min_n)
     excluded = tuple(int(i) for i in np.flatnonzero(np.isfinite(estimate.value) & ~keep))
     values = np.where(keep, estimate.value, np.nan)
-    reps = None if estimate.replicates is None else fn(np.where(keep, estimate.replicates, np.nan))
-    point = fn(values)
-    if keep.sum() >= 2:
+    point = float(fn(values))
+    k = int(keep.sum())
+    if k >= 2:
         reason = NOT_POSITIVE
     elif excluded:
         reason = (
@@ -100,20 +131,16 @@ def _between(estimate: Estimate, measure: str, ci: float, min_n: int = 0) -> Gap
         )
     else:
         reason = FEWER_THAN_TWO
-    gap = _gap(point, reps, ci, reason)
-    low_index = high_index = None
-    if keep.sum() >= 2:
-        low_index = int(np.nanargmin(values))
-        high_index = int(np.nanargmax(values))
+    if k < 2:
+        return Gap(point, np.nan, np.nan, reason, excluded=excluded)
+    low_index, high_index = int(np.nanargmin(values)), int(np.nanargmax(values))
+    block = _block(estimate, keep)
+    assert block is not None
+    low = high = np.nan
+    if np.isfinite(point):
+        low, high = _interval(measure, [block], ci)
     return Gap(
-        gap.value,
-        gap.ci_low,
-        gap.ci_high,
-        gap.undefined_reason,
-        gap.replicates,
-        low_index,
-        high_index,
-        excluded,
+        point, low, high, reason, low_index, high_index, excluded, k * (k - 1) // 2, (block,)
     )
 
 
@@ -124,8 +151,51 @@ def between_groups(estimate: Estimate, ci: float, min_n: int = 0) -> dict[str, G
     and `.ratio()` (method `between_groups`) do, and so are groups whose value rests on
     fewer than `min_n` observations (listed in `Gap.excluded`); with fewer than two groups
     left the disparity is undefined. A ratio needs non-negative values and a positive maximum.
+
+    The interval is simultaneous over every pair of the groups left (`Gap.comparisons`):
+    the largest of many noisy gaps is biased upwards, and a pair's own interval would not
+    account for its having been picked as the largest.
     """
     return {m: _between(estimate, m, ci, min_n) for m in ("difference", "ratio")}
+
+
+def largest_to_reference(estimate: Estimate, reference: int, ci: float, min_n: int = 0) -> Gap:
+    """The group furthest from the reference group: `group - reference`, with a simultaneous
+    interval over every group's comparison with the reference (`Gap.comparisons`).
+
+    `high_index` is that group and `low_index` the reference; groups (or a reference)
+    whose value rests on fewer than `min_n` observations are left out.
+    """
+    keep = evidence_mask(estimate, min_n)
+    excluded = tuple(int(i) for i in np.flatnonzero(np.isfinite(estimate.value) & ~keep))
+    others = np.flatnonzero(keep & (np.arange(len(keep)) != reference))
+    if not keep[reference] or not len(others):
+        why = (
+            f"{INSUFFICIENT}: the reference group or every other group has fewer than "
+            f"{min_n} observations for this metric"
+            if excluded
+            else FEWER_THAN_TWO
+        )
+        return Gap(np.nan, np.nan, np.nan, why, excluded=excluded)
+    block = _block(estimate, keep)
+    assert block is not None
+    position = {int(g): i for i, g in enumerate(block.groups)}
+    differences = estimate.value[others] - estimate.value[reference]
+    furthest = int(others[int(np.argmax(np.abs(differences)))])
+    low, high = reference_interval(
+        block, position[furthest], position[reference], critical_value([block], ci)
+    )
+    return Gap(
+        float(estimate.value[furthest] - estimate.value[reference]),
+        low,
+        high,
+        NOT_POSITIVE,
+        reference,
+        furthest,
+        excluded,
+        len(others),
+        (block,),
+    )
 
 
 def to_reference(
@@ -210,11 +280,8 @@ def fairness_measures(intersectional: GroupingResult, ci: float, min_n: int = 0)
     }
     for measure, combine in (("difference", np.maximum), ("ratio", np.minimum)):
         a, b = _between(tpr, measure, ci, min_n), _between(fpr, measure, ci, min_n)
-        reps = None
-        if a.replicates is not None and b.replicates is not None:
-            reps = combine(a.replicates, b.replicates)
+        value = float(combine(np.float64(a.value), b.value))
         reason = a.undefined_reason if not np.isfinite(a.value) else b.undefined_reason
-        gap = _gap(combine(np.float64(a.value), b.value), reps, ci, reason)
         # The groups that produce it: those of whichever rate gives the combined value.
         side = (
             a
@@ -224,14 +291,20 @@ def fairness_measures(intersectional: GroupingResult, ci: float, min_n: int = 0)
             )
             else b
         )
+        # One simultaneous interval over both rates' groups: the measure is chosen from all.
+        blocks = [*a.blocks, *b.blocks]
+        low = high = np.nan
+        if np.isfinite(value):
+            low, high = _interval(measure, blocks, ci)
         out[f"equalized_odds_{measure}"] = Gap(
-            gap.value,
-            gap.ci_low,
-            gap.ci_high,
-            gap.undefined_reason,
-            gap.replicates,
+            value,
+            low,
+            high,
+            reason,
             side.low_index,
             side.high_index,
             tuple(sorted(set(a.excluded) | set(b.excluded))),
+            a.comparisons + b.comparisons,
+            tuple(blocks),
         )
     return out

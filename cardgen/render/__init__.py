@@ -15,22 +15,25 @@ from .. import frontmatter
 from .._io import atomic_write_text, dumps_json
 from ..errors import CardgenError
 from ..schema import (
+    Card,
     DataCard,
     DisaggregatedEvaluation,
-    Disparity,
+    GovernanceCard,
     GroupResult,
     MetricValue,
     ModelCard,
 )
-from ..sections import LAYOUT_KEY
+from ..sections import GOVERNANCE_TAG, LAYOUT_KEY
 from . import environment as _env
 from ._glance import Glance, capped_groups, glance, sidecar_path
 from .card_view import CardView, card_view
 from .layout import imported_body, is_imported
 from .regions import Edits, find_regions, merge_readme, split_front_matter, stamp_regions
 
-Format = Literal["hub", "page", "json", "croissant"]
-FORMATS: tuple[str, ...] = ("hub", "page", "json", "croissant")
+Format = Literal["hub", "page", "json", "croissant", "cyclonedx", "spdx"]
+FORMATS: tuple[str, ...] = ("hub", "page", "json", "croissant", "cyclonedx", "spdx")
+BOM_FILES: dict[str, str] = {"cyclonedx": "bom.cdx.json", "spdx": "bom.spdx.json"}
+"""The bills of materials `build --bom` writes beside each card, by format."""
 DEFAULT_PRECISION = 3
 TABLE_COLUMNS = 5
 """Metric columns per group table."""
@@ -52,22 +55,6 @@ class EvaluationView:
     def sidecar(self) -> str:
         """The relative path of the full evaluation JSON beside the README."""
         return sidecar_path(self.evaluation)
-
-    @property
-    def gaps(self) -> list[tuple[Disparity, Disparity | None]]:
-        """Between-group difference and ratio of each headline metric, per grouping;
-        the other metrics' gaps and per-reference gaps live in the sidecar."""
-        headline = self.glance.headline if self.glance else []
-        found: dict[tuple[str, tuple[str, ...]], dict[str, Disparity]] = {}
-        for d in self.evaluation.disparities:
-            if d.comparison == "between_groups" and d.metric in headline:
-                found.setdefault((d.metric, tuple(d.features)), {})[d.measure] = d
-        rows = []
-        # Sorted by headline order; groupings keep the evaluation's order (stable sort).
-        for _, pair in sorted(found.items(), key=lambda kv: headline.index(kv[0][0])):
-            if "difference" in pair:
-                rows.append((pair["difference"], pair.get("ratio")))
-        return rows
 
     @property
     def other_metrics(self) -> list[str]:
@@ -152,13 +139,11 @@ def _group_flags(
     return "; ".join(flags)
 
 
-def _template_name(card: ModelCard | DataCard, target: str) -> str:
+def _template_name(card: Card, target: str) -> str:
     return f"{card.kind}/{target}.md.j2"
 
 
-def _render_markdown(
-    card: ModelCard | DataCard, target: _env.Target, precision: int, template: Path | None
-) -> str:
+def _render_markdown(card: Card, target: _env.Target, precision: int, template: Path | None) -> str:
     if template is not None:
         env, name = _env.user_environment(template, target, precision)
     else:
@@ -203,13 +188,13 @@ def _template_location(exc: BaseException) -> str:
 
 
 def render_hub_body(
-    card: ModelCard | DataCard, precision: int = DEFAULT_PRECISION, template: Path | None = None
+    card: Card, precision: int = DEFAULT_PRECISION, template: Path | None = None
 ) -> str:
     """The Hub README body (Markdown with cardgen region markers, no front matter)."""
     return _render_markdown(card, "hub", precision, template)
 
 
-def _fact_part(card: ModelCard | DataCard, precision: int, part: str, level: int) -> str:
+def _fact_part(card: Card, precision: int, part: str, level: int) -> str:
     """A `results` or `profile` region's Markdown for an imported card; empty without facts."""
     env = _env.builtin_environment("hub", precision)
     env.filters["group_flags"] = _group_flags
@@ -219,15 +204,21 @@ def _fact_part(card: ModelCard | DataCard, precision: int, part: str, level: int
         else []
     )
     return _env.render_template(
-        env, "_facts.md.j2", card=card, evaluations=evaluations, part=part, level=level
+        env,
+        "_facts.md.j2",
+        card=card,
+        evaluations=evaluations,
+        part=part,
+        level=level,
+        view=card_view(card),
     ).strip("\n")
 
 
-def _imported_front_matter(card: ModelCard | DataCard, data: dict[str, Any]) -> str:
+def _imported_front_matter(card: Card, data: dict[str, Any]) -> str:
     """The author's front matter with the card's values applied (comments, order kept)."""
-    from ..hub.model_index import IMPORTED_METADATA_KEY, front_matter
+    from ..hub.model_index import IMPORTED_METADATA_KEY
 
-    generated = front_matter(card)
+    generated = front_matter_of(card)
     original = data["extra"][LAYOUT_KEY].get("front_matter")
     kept = card.extra.get(IMPORTED_METADATA_KEY)
     raw = kept.get("_front_matter_text") if isinstance(kept, dict) else None
@@ -240,14 +231,16 @@ def _imported_front_matter(card: ModelCard | DataCard, data: dict[str, Any]) -> 
     return f"---\n{text}\n---\n\n"
 
 
-def uses_layout(card: ModelCard | DataCard, fill_template: bool | None = None) -> bool:
+def uses_layout(card: Card, fill_template: bool | None = None) -> bool:
     """Whether the Hub README follows an imported card's own layout (not the template)."""
+    if isinstance(card, GovernanceCard):
+        return False  # governance cards are written as specs, never imported
     fill = card.render.fill_template if fill_template is None else fill_template
     return not fill and is_imported(card.model_dump(mode="json", include={"extra"}))
 
 
 def render(
-    card: ModelCard | DataCard,
+    card: Card,
     fmt: Format,
     precision: int = DEFAULT_PRECISION,
     template: Path | None = None,
@@ -259,8 +252,10 @@ def render(
     Args:
         card: a validated card with its facts merged in.
         fmt: `hub` (README.md with front matter and `model-index`), `page` (site
-            Markdown, with untrusted prose sanitized), `json` (the card as JSON) or
-            `croissant` (Croissant JSON-LD with RAI fields; data cards only).
+            Markdown, with untrusted prose sanitized), `json` (the card as JSON),
+            `croissant` (Croissant JSON-LD with RAI fields; data cards only),
+            `cyclonedx` (a CycloneDX 1.6 BOM) or `spdx` (SPDX 3.0.1 JSON-LD with the AI
+            and Dataset profiles). Governance cards render to `hub`, `page` and `json`.
         precision: decimals shown for metric values.
         template: a user's Jinja2 template for `hub` or `page`, run in a sandbox.
         fill_template: for an imported card, lay the README out as the full Hub template
@@ -286,6 +281,19 @@ def render(
         from .croissant import to_croissant  # optional part, imported on use
 
         return dumps_json(to_croissant(card))
+    if fmt in ("cyclonedx", "spdx"):
+        if isinstance(card, GovernanceCard):
+            raise CardgenError(
+                f"{card.name}: a bill of materials lists a model's or a dataset's parts; render "
+                f"the model and data cards this governance card governs with --format {fmt}"
+            )
+        if fmt == "cyclonedx":
+            from .cyclonedx import to_cyclonedx  # cyclonedx-python-lib, imported on use
+
+            return dumps_json(to_cyclonedx(card))
+        from .spdx import to_spdx  # spdx-python-model, imported on use
+
+        return dumps_json(to_spdx(card))
     if fmt == "page":
         return _render_markdown(card, "page", precision, template)
     if fmt == "hub":
@@ -294,13 +302,11 @@ def render(
             body = imported_body(data, lambda part, level: _fact_part(card, precision, part, level))
             return _imported_front_matter(card, data) + body
         body = stamp_regions(render_hub_body(card, precision, template))
-        from ..hub.model_index import front_matter  # huggingface_hub, only when rendering
-
-        return _front_matter_text(front_matter(card)) + body
+        return _front_matter_text(front_matter_of(card)) + body
     raise CardgenError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
-def sidecars(card: ModelCard | DataCard) -> dict[str, str]:
+def sidecars(card: Card) -> dict[str, str]:
     """The files a Hub README links beside itself: each evaluation's full results as
     JSON (valid against the evaluation schema), keyed by path relative to the README."""
     if not isinstance(card, ModelCard):
@@ -309,6 +315,22 @@ def sidecars(card: ModelCard | DataCard) -> dict[str, str]:
         sidecar_path(e): dumps_json(e.model_dump(mode="json"))
         for e in card.quantitative_analyses.evaluations
     }
+
+
+def front_matter_of(card: Card) -> dict[str, Any]:
+    """The metadata cardgen manages in a card's README front matter.
+
+    Model and data cards: huggingface_hub's `ModelCardData` / `DatasetCardData` fields
+    (`model-index` included). Governance cards: the text's `license` and the tags, with
+    `governance-card` first.
+    """
+    if isinstance(card, GovernanceCard):
+        meta = card.metadata
+        data: dict[str, Any] = {"license": meta.license} if meta.license else {}
+        return {**data, "tags": list(dict.fromkeys([GOVERNANCE_TAG, *meta.tags]))}
+    from ..hub.model_index import front_matter  # huggingface_hub, only when rendering
+
+    return front_matter(card)
 
 
 def _front_matter_text(data: dict[str, Any]) -> str:
@@ -335,7 +357,7 @@ class WriteResult:
 
 
 def write_rendered(
-    card: ModelCard | DataCard,
+    card: Card,
     fmt: Format,
     out: Path,
     *,
@@ -382,12 +404,10 @@ def write_rendered(
                 _, body = split_front_matter(
                     render(card, fmt, precision, template, fill_template=True)
                 )
-            from ..hub.model_index import front_matter
-
             text, missing = merge_readme(
                 old,
                 body,
-                front_matter(card),
+                front_matter_of(card),
                 str(out),
                 edits=edits,
                 insert_new=layout,
@@ -409,6 +429,7 @@ def write_rendered(
 
 
 __all__ = [
+    "BOM_FILES",
     "FORMATS",
     "CardView",
     "EvaluationView",
@@ -416,6 +437,7 @@ __all__ = [
     "capped_groups",
     "card_view",
     "evaluation_view",
+    "front_matter_of",
     "render",
     "render_hub_body",
     "sidecars",

@@ -54,31 +54,42 @@ class TestLine:
 
 @dataclass(frozen=True)
 class GapLine:
-    """The largest between-group difference of one headline metric."""
+    """The largest between-group difference of one headline metric, and (with a named
+    reference group) the group furthest from the reference."""
 
     metric: str
     gap: Disparity | None
     left_out: LeftOut
+    furthest: Disparity | None = None
+    ratio: Disparity | None = None
+    """The smallest over the largest value (the four-fifths rule's ratio)."""
 
 
 @dataclass(frozen=True)
-class Glance:
-    """An evaluation arranged for "at a glance" and the headline per-group table."""
+class GapBlock:
+    """The gaps of one grouping: a sensitive attribute alone, or the intersections."""
 
-    headline: list[str]
-    overall: list[tuple[str, MetricValue]]
-    tests: list[TestLine]
-    gaps: list[GapLine]
-    groups: list[GroupResult]
-    groups_total: int
-    measures_left_out: dict[str, LeftOut] = field(default_factory=dict)
+    features: list[str]
+    lines: list[GapLine]
+    reference: dict[str, str] | None = None
+    """The reference group the author named for this grouping, if any."""
+
+    @property
+    def shown(self) -> list[GapLine]:
+        """The lines with a gap to show."""
+        return [line for line in self.lines if line.gap]
+
+    @property
+    def furthest(self) -> list[GapLine]:
+        """The lines with a group furthest from the named reference."""
+        return [line for line in self.lines if line.furthest and line.furthest.group]
 
     @property
     def left_out_lines(self) -> list[tuple[list[str], LeftOut]]:
-        """Groups left out of the headline gaps, one line per distinct list (metrics such as
-        TPR and FNR share a denominator, so they leave out the same groups)."""
+        """Groups left out of the gaps, one line per distinct list (metrics such as TPR and
+        FNR share a denominator, so they leave out the same groups)."""
         lines: list[tuple[list[str], LeftOut]] = []
-        for line in self.gaps:
+        for line in self.lines:
             if not line.left_out:
                 continue
             for metrics, left_out in lines:
@@ -88,6 +99,31 @@ class Glance:
             else:
                 lines.append(([line.metric], line.left_out))
         return lines
+
+
+@dataclass(frozen=True)
+class Glance:
+    """An evaluation arranged for "at a glance" and the headline per-group table."""
+
+    headline: list[str]
+    overall: list[tuple[str, MetricValue]]
+    tests: list[TestLine]
+    gaps: list[GapBlock]
+    """Each sensitive attribute on its own, then the intersections."""
+    groups: list[GroupResult]
+    groups_total: int
+    measures_left_out: dict[str, LeftOut] = field(default_factory=dict)
+
+    @property
+    def simultaneous_level(self) -> float | None:
+        """The level of the gaps' simultaneous intervals (None when they have none, as in
+        evaluations stored before cardgen made them)."""
+        for block in self.gaps:
+            for line in block.shown:
+                value = line.gap.value if line.gap else None
+                if value and value.ci_method == "simultaneous" and value.ci_level:
+                    return value.ci_level
+        return None
 
     @property
     def capped(self) -> bool:
@@ -151,8 +187,9 @@ def _distance(
 def glance(evaluation: DisaggregatedEvaluation, card_wide: list[str] | None = None) -> Glance:
     """The at-a-glance summary and the headline group table of an evaluation.
 
-    The table lists every group (intersectional, then each feature alone); gaps compare
-    the intersectional groups. With more than `MAX_GROUP_ROWS` groups, the table keeps the
+    The table lists every group (each feature alone, then the intersections); gaps compare
+    each feature's groups on their own, then the intersectional groups, each gap with its
+    simultaneous interval. With more than `MAX_GROUP_ROWS` groups, the table keeps the
     `SHOWN_WHEN_CAPPED` groups whose headline values lie furthest from the overall values,
     groups with enough evidence first.
     """
@@ -163,7 +200,10 @@ def glance(evaluation: DisaggregatedEvaluation, card_wide: list[str] | None = No
         if features
         else list(evaluation.groups)
     )
-    table = list(evaluation.groups)
+    # Each attribute on its own first, as the gaps are read: then the intersections.
+    table = sorted(
+        evaluation.groups, key=lambda g: len(g.features) == len(features) and len(features) > 1
+    )
     gaps: dict[tuple[str, str], Disparity] = {
         (d.metric, d.measure): d
         for d in evaluation.disparities
@@ -185,10 +225,9 @@ def glance(evaluation: DisaggregatedEvaluation, card_wide: list[str] | None = No
             else [i for r in rates for i in small.get(r, [])]
         )
         tests.append(TestLine(test, _test_value(evaluation, test, gaps, top), _left_out(items)))
-    gap_lines = [
-        GapLine(m, gaps.get((m, "difference")), _left_out(small.get(m, [])))
-        for m in headline
-        if features
+    gap_blocks = [
+        _gap_block(evaluation, grouping, headline)
+        for grouping in ([[f] for f in features] + ([features] if len(features) > 1 else []))
     ]
     measures_left_out = {
         k: _left_out([i for r in rates for i in small.get(r, [])])
@@ -204,7 +243,35 @@ def glance(evaluation: DisaggregatedEvaluation, card_wide: list[str] | None = No
         )
         keep = {id(g) for g in ranked[:SHOWN_WHEN_CAPPED]}
         shown = [g for g in table if id(g) in keep]
-    return Glance(headline, overall, tests, gap_lines, shown, len(table), measures_left_out)
+    return Glance(headline, overall, tests, gap_blocks, shown, len(table), measures_left_out)
+
+
+def _gap_block(
+    evaluation: DisaggregatedEvaluation, features: list[str], headline: list[str]
+) -> GapBlock:
+    """The largest gap of each headline metric among one grouping's groups with evidence,
+    and the group furthest from the reference the author named for it."""
+    found: dict[tuple[str, str, str], Disparity] = {
+        (d.metric, d.comparison, d.measure): d
+        for d in evaluation.disparities
+        if d.features == features and d.comparison in ("between_groups", "furthest_from_reference")
+    }
+    small = _insufficient(evaluation, features)
+    named = all(f in evaluation.reference for f in features)
+    return GapBlock(
+        features,
+        [
+            GapLine(
+                m,
+                found.get((m, "between_groups", "difference")),
+                _left_out(small.get(m, [])),
+                found.get((m, "furthest_from_reference", "difference")),
+                found.get((m, "between_groups", "ratio")),
+            )
+            for m in headline
+        ],
+        {f: evaluation.reference[f] for f in features} if named else None,
+    )
 
 
 def capped_groups(

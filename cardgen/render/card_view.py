@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..completeness import section_state
-from ..schema import DataCard, ModelCard
+from ..privacy import ROLE_NAMES, WITHHELD_ROLES
+from ..schema import Card, DataCard
 from ..sections import lookup
 
 _E = "ethical_considerations."
@@ -114,6 +115,9 @@ SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
             "biases_and_limitations.limitations",
         ),
     },
+    "governance": {
+        "governs": ("governs.models", "governs.datasets"),
+    },
 }
 """The fields each rendered section shows, by card kind: the section is filled when any is."""
 
@@ -122,7 +126,7 @@ SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
 class CardView:
     """A card with the one answer to "is this section written?" for its templates."""
 
-    card: ModelCard | DataCard
+    card: Card
 
     def state(self, name: str) -> str:
         """`filled`, `placeholder` or `empty` for a section of `SECTIONS` or a dotted field."""
@@ -139,6 +143,34 @@ class CardView:
         the templates show (an author's own "More information needed" is kept as written)."""
         return any(self.state(name) != "empty" for name in names)
 
+    def withheld_roles(self) -> dict[str, str]:
+        """Columns of a data card's profile whose values are withheld, with their role in
+        words (`identifier`, `personal data`, ...), in column order."""
+        profile = self.card.composition.profile if isinstance(self.card, DataCard) else None
+        if profile is None:
+            return {}
+        return {c.name: ROLE_NAMES[c.role] for c in profile.columns if c.role in WITHHELD_ROLES}
+
+    def sensitive_attributes(self) -> list[str]:
+        """A data card's sensitive attributes, one list for its sentence and its tables: those
+        `sensitive_information` names, fields marked `sensitive`, and profiled columns whose
+        role is `sensitive_attribute`, less columns whose values are withheld (listed by
+        role instead)."""
+        if not isinstance(self.card, DataCard):
+            return []
+        profile = self.card.composition.profile
+        named = [
+            *self.card.sensitive_information.sensitive_attributes,
+            *(f.name for f in self.card.composition.fields if f.sensitive),
+            *(
+                c.name
+                for c in (profile.columns if profile else [])
+                if c.role == "sensitive_attribute"
+            ),
+        ]
+        withheld = self.withheld_roles()
+        return [name for name in dict.fromkeys(named) if name not in withheld]
+
     def _value(self, path: str) -> Any:
         try:
             return lookup(self.card, path)
@@ -146,6 +178,6 @@ class CardView:
             return None
 
 
-def card_view(card: ModelCard | DataCard) -> CardView:
+def card_view(card: Card) -> CardView:
     """The view the card templates receive as `view`."""
     return CardView(card)

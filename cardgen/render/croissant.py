@@ -12,6 +12,8 @@ from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
+from .._words import count
+from ..privacy import ROLE_NAMES, WITHHELD_ROLES, Declarations, assign_roles
 from ..schema.data_card import DataCard
 from ..schema.profile import ColumnProfile, DatasetProfile
 
@@ -70,6 +72,7 @@ _ENCODING = {
     "csv": "text/csv",
     "parquet": "application/x-parquet",
     "jsonl": "application/jsonlines",
+    "json": "application/json",
     "arrow": "application/vnd.apache.arrow.stream",
     # A Spark table's storage is the catalog's business; cardgen read it as Arrow batches.
     "table": "application/vnd.apache.arrow.stream",
@@ -175,7 +178,7 @@ def _add_profile_facts(rai: dict[str, Any], profile: DatasetProfile) -> None:
     ]
     if profile.groups:
         shares = [
-            f"{', '.join(f'{k}={v}' for k, v in g.features.items())}: {g.count} rows"
+            f"{', '.join(f'{k}={v}' for k, v in g.features.items())}: {count(g.count, 'row')}"
             + (
                 f", base rate {g.base_rate.value:.3f}"
                 if g.base_rate is not None and g.base_rate.value is not None
@@ -189,9 +192,14 @@ def _add_profile_facts(rai: dict[str, Any], profile: DatasetProfile) -> None:
             f": {'; '.join(shares)}",
         )
     rai["rai:dataBiases"] += [f"{_COMPUTED}: {b}" for b in biases]
+    details: dict[str, list[str]] = {}
+    for flag in profile.personal_data:
+        details.setdefault(flag.column, []).append(flag.detail)
     rai["rai:personalSensitiveInformation"] += [
-        f"{_COMPUTED}: column {f.column!r} may hold personal data ({f.kind}): {f.detail}"
-        for f in profile.personal_data
+        f"{_COMPUTED}: column {c.name!r} is {ROLE_NAMES[c.role]}, its values withheld"
+        + (f" ({'; '.join(details[c.name])})" if c.name in details else "")
+        for c in profile.columns
+        if c.role in WITHHELD_ROLES
     ]
 
 
@@ -236,7 +244,8 @@ def _record_set(profile: DatasetProfile, file_id: str) -> dict[str, Any]:
         "@type": "cr:RecordSet",
         "@id": record_id,
         "name": record_id,
-        "description": f"{profile.num_rows} records of {profile.num_columns} columns",
+        "description": f"{count(profile.num_rows, 'record')} of "
+        f"{count(profile.num_columns, 'column')}",
         "field": fields,
     }
 
@@ -276,6 +285,8 @@ def to_croissant(card: DataCard, profile: DatasetProfile | None = None) -> dict[
         'http://mlcommons.org/croissant/RAI/1.0'
     """
     profile = profile if profile is not None else card.composition.profile
+    if profile is not None:  # the card's roles, whichever profile is given
+        profile = assign_roles(profile, Declarations.of(card))
     authorship, metadata = card.authorship, card.metadata
     licenses = list(metadata.license)
     document: dict[str, Any] = {

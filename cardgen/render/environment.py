@@ -17,6 +17,7 @@ import jinja2.sandbox
 from markupsafe import Markup
 
 from .._resources import templates_dir
+from .._words import count
 from ..errors import CardgenError
 from . import filters as _filters
 
@@ -67,6 +68,8 @@ def _configure(env: jinja2.Environment, target: Target, precision: int) -> jinja
         prose=_prose_filter(target),
         cell=_filters.cell,
         inline=_filters.inline,
+        code=_filters.code,
+        count=count,
         number=partial(_filters.number, precision=precision),
         compact=partial(_filters.compact, precision=precision),
         metric=partial(_filters.metric, precision=precision),
@@ -74,6 +77,11 @@ def _configure(env: jinja2.Environment, target: Target, precision: int) -> jinja
         group_label=_filters.group_label,
         slug=_filters.slug,
         short_metric=_filters.short_metric,
+        claim_label=_filters.claim_label,
+        claimed_value=partial(_filters.claimed_value, precision=precision),
+        measured_value=partial(_filters.measured_value, precision=precision),
+        verdict=_filters.verdict,
+        claims_summary=_filters.claims_summary,
     )
     # `{% if value is written %}`: the one "filled" rule (`cardgen.filled`) for values that
     # have no section name of their own; a placeholder counts as written, as in CardView.

@@ -13,7 +13,7 @@ import nh3
 from markupsafe import Markup
 
 from ..evaluate.summary import group_label as group_label
-from ..schema import MetricValue
+from ..schema import ClaimCheck, MetricValue, Verification
 
 # Tags that card prose may keep on a site page; everything else (script, iframe, style,
 # form, object, embed, ...) is removed, as are all event-handler attributes.
@@ -148,11 +148,17 @@ def sanitize_markdown(text: str) -> str:
 _MARKDOWN_SYNTAX = re.compile(r"([\\`\[\]{}])")
 
 
+# A `<` starts a tag, comment, declaration or autolink (in Markdown and in HTML) only before
+# a letter, `/`, `!` or `?`: any other `<` is text, so `<=50K` can stay as written.
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
 def _escape_text(value: Any) -> str:
-    # Values from data and metadata are text, not Markdown: escaping `<` and `&` stops
-    # tags and entities, and backslash-escaping brackets, braces and backticks stops
-    # links, images, attribute lists and code spans. `>` and quotes are left readable.
-    text = str(value).replace("&", "&amp;").replace("<", "&lt;")
+    # Values from data and metadata are text, not Markdown: escaping `&` and a `<` that
+    # could open a tag stops tags and entities, and backslash-escaping brackets, braces and
+    # backticks stops links, images, attribute lists and code spans. `>`, quotes and a `<`
+    # that opens nothing (`<=50K`) are left readable.
+    text = _TAG_START.sub("&lt;", str(value).replace("&", "&amp;"))
     return _MARKDOWN_SYNTAX.sub(r"\\\1", text)
 
 
@@ -169,6 +175,19 @@ def inline(value: Any) -> Markup:
     if value is None:
         return Markup("")
     return Markup(_escape_text(value).replace("\r", " ").replace("\n", " "))
+
+
+def code(value: Any) -> Markup:
+    """A value from data or metadata as an inline code span, shown exactly as written
+    (`demographic_parity_ratio<=0.1`): Markdown shows a code span's text literally and
+    escapes it for HTML itself, so nothing is escaped here. One line; the fence is longer
+    than any run of backticks inside."""
+    if value is None:
+        return Markup("")
+    text = str(value).replace("\r", " ").replace("\n", " ")
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return Markup(f"{fence}{pad}{text}{pad}{fence}")
 
 
 def number(value: float | int | None, precision: int = 3) -> str:
@@ -233,3 +252,83 @@ SHORT_METRIC_NAMES = {
 def short_metric(name: str) -> str:
     """A metric's short name for notes (`TPR`), its own name otherwise."""
     return SHORT_METRIC_NAMES.get(name, name)
+
+
+VERDICT_WORDS = {
+    "consistent": "✅ consistent",
+    "discrepant": "❌ discrepant",
+    "unverifiable": "⚪ unverifiable",
+}
+"""A verdict in words with its mark (the word carries the meaning; the mark only helps)."""
+
+
+def claim_label(check: ClaimCheck) -> str:
+    """`accuracy on imdb (plain_text, test)`: what a claim is about, in a few words."""
+    on = check.dataset or check.dataset_name or "unnamed dataset"
+    parts = [p for p in (check.config, check.split) if p]
+    where = f"{on} ({', '.join(parts)})" if parts else on
+    group = f" for {group_label(check.group)}" if check.group else ""
+    return f"{check.metric_name or check.metric} on {where}{group}"
+
+
+def claimed_value(check: ClaimCheck, precision: int = 4) -> str:
+    """The claimed value as written, with its reading when it was a percentage."""
+    written = check.claimed_as_written
+    if written is None:
+        return "—"
+    if isinstance(written, str):
+        return written
+    if check.scale == "percent" and check.claimed is not None:
+        return f"{written:g} (= {number(check.claimed, precision)})"
+    return number(written, precision)
+
+
+def measured_value(check: ClaimCheck, precision: int = 4) -> str:
+    """`0.8510 [0.8454, 0.8572]`; `—` when nothing was measured."""
+    if check.measured is None:
+        return "—"
+    text = number(check.measured, precision)
+    if check.ci_low is not None and check.ci_high is not None:
+        text += f" [{number(check.ci_low, precision)}, {number(check.ci_high, precision)}]"
+    return text
+
+
+def verdict(check: ClaimCheck) -> str:
+    """The verdict in words; a discrepant or unverifiable one with its reason."""
+    words = VERDICT_WORDS[check.status]
+    return words if check.status == "consistent" else f"{words}: {check.reason}"
+
+
+def claims_summary(verification: Verification) -> str:
+    """`7 claims: 7 consistent, 0 discrepant, 0 unverifiable` (or that there are none)."""
+    total = len(verification.claims)
+    if not total:
+        return "no claims: the card has no model-index results or .eval_results entries"
+    counts = ", ".join(
+        f"{verification.count(status)} {status}"  # type: ignore[arg-type]
+        for status in VERDICT_WORDS
+    )
+    limited = (
+        f" (re-run on the first {verification.limit:,} rows or questions only)"
+        if verification.limit
+        else ""
+    )
+    return f"{total:,} claim{'s' if total != 1 else ''}: {counts}{limited}"
+
+
+def claims_badge(verification: Verification | None) -> str:
+    """A card's claims in a few words: `all 7 consistent`, `2 discrepant of 7`, `unchecked`."""
+    if verification is None:
+        return "unchecked"
+    total = len(verification.claims)
+    if not total:
+        return "no claims"
+    discrepant = verification.count("discrepant")
+    unverifiable = verification.count("unverifiable")
+    if discrepant:
+        return f"❌ {discrepant} discrepant of {total}"
+    if unverifiable == total:
+        return f"⚪ {total} unverifiable"
+    if unverifiable:
+        return f"✅ {total - unverifiable} consistent, {unverifiable} unverifiable"
+    return f"✅ all {total} consistent"

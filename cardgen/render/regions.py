@@ -19,9 +19,6 @@ Edits = Literal["error", "keep", "overwrite"]
 """What to do with a region edited by hand: stop, leave it, or replace it."""
 
 _MARKER = re.compile(r"<!-- cardgen:(begin|end) ([A-Za-z0-9_.-]+)(?: h=([0-9a-f]+))? -->")
-_FRONT_MATTER = re.compile(
-    r"\A(\ufeff?---[ \t]*(\r\n|\n))(.*?)(\r?\n---[ \t]*(?:\r\n|\n|\Z))", re.DOTALL
-)
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 EDIT_HINT = (
@@ -104,18 +101,21 @@ def stamp_regions(text: str) -> str:
 
 
 def split_front_matter(text: str) -> tuple[str | None, str]:
-    """The YAML front matter block (with its fences) and the rest of the text."""
-    match = _FRONT_MATTER.match(text)
-    if not match:
+    """The metadata block (with its fences and what precedes them), found by the Hub's rule
+    (`cardgen.frontmatter.BLOCK`), and the rest of the text."""
+    block = frontmatter.find(text)
+    if block is None:
         return None, text
-    return match.group(0), text[match.end() :]
+    return text[: block.end], text[block.end :]
 
 
-def _key_line(block: str, key: str) -> int:
-    for number, line in enumerate(block.splitlines(), start=1):
+def _key_line(block: str, key: str, lead: str = "") -> int:
+    """The README line of a top-level front matter key (the block starts after `lead`)."""
+    offset = lead.replace("\r\n", "\n").count("\n")
+    for number, line in enumerate(block[len(lead) :].splitlines(), start=1):
         if re.match(rf"^['\"]?{re.escape(key)}['\"]?[ \t]*:", line):
-            return number
-    return 1
+            return number + offset
+    return 1 + offset
 
 
 def _merge_front_matter(
@@ -128,15 +128,18 @@ def _merge_front_matter(
 ) -> str:
     if not generated and existing_block is None:
         return ""
-    inner = ""
+    inner, lead = "", ""
     if existing_block is not None:
-        body = _FRONT_MATTER.match(existing_block)
-        assert body is not None
-        inner = body.group(3).replace("\r\n", "\n")
+        block = frontmatter.find(existing_block)
+        assert block is not None
+        inner = block.yaml.replace("\r\n", "\n").replace("\r", "\n")
+        # Blank lines or a byte order mark before the block are the author's: kept.
+        lead = existing_block[: block.start]
     try:
         existing = frontmatter.plain_front_matter(inner) if inner.strip() else {}
     except frontmatter.FrontMatterError as exc:
-        where = f":{exc.line}" if exc.line else ""
+        offset = lead.replace("\r\n", "\n").count("\n")
+        where = f":{exc.line + offset}" if exc.line else ""
         raise CardgenError(
             f"{source}{where}: its YAML front matter does not parse "
             f"({exc.problem}); fix it or render with --force"
@@ -151,7 +154,7 @@ def _merge_front_matter(
         )
         if edits == "error":
             problems.extend(
-                f"{source}:{_key_line(existing_block or '', key)}: front matter "
+                f"{source}:{_key_line(existing_block or '', key, lead)}: front matter "
                 f"key {key!r} was edited by hand since cardgen wrote it"
                 for key in conflicts
             )
@@ -161,9 +164,9 @@ def _merge_front_matter(
     # of the author's, ...) are kept, in their order, with their comments.
     text = frontmatter.merge(inner, generated, keep=keep, record=True)
     merged = f"---\n{text}\n---\n"
-    if existing_block is not None and merged == existing_block.replace("\r\n", "\n"):
+    if existing_block is not None and merged == existing_block[len(lead) :].replace("\r\n", "\n"):
         return existing_block
-    return merged.replace("\n", newline)
+    return lead + merged.replace("\n", newline)
 
 
 def _sections(text: str, kind: str) -> tuple[list[tuple[int, int | None]], list[int]]:

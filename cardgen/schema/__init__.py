@@ -12,20 +12,25 @@ from .evaluation import (
     Disparity,
     EvaluationRecord,
     GroupResult,
+    Inference,
     InsufficientEvidence,
     MetricValue,
     ThresholdTest,
 )
+from .files import FileDigest, ModelFiles
+from .governance_card import GovernanceCard
 from .model_card import HubModelMetadata, ModelCard
 from .provenance import Provenance
 from .sources import DataSources, EvaluateSource, HubSource, ModelSources
+from .verification import ClaimCheck, MeasurementRun, Verification
 
-Card = ModelCard | DataCard
+Card = ModelCard | DataCard | GovernanceCard
 
 __all__ = [
     "SCHEMA_VERSION",
     "Card",
     "CardModel",
+    "ClaimCheck",
     "DataCard",
     "DataSources",
     "DatasetReference",
@@ -34,14 +39,20 @@ __all__ = [
     "EvaluateSource",
     "EvaluationRecord",
     "ExtraSection",
+    "FileDigest",
+    "GovernanceCard",
     "GroupResult",
     "HubDatasetMetadata",
     "HubModelMetadata",
     "HubSource",
+    "Inference",
     "InsufficientEvidence",
+    "MeasurementRun",
     "MetricValue",
     "ModelCard",
+    "ModelFiles",
     "ModelSources",
     "Provenance",
     "ThresholdTest",
+    "Verification",
 ]

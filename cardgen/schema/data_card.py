@@ -139,6 +139,12 @@ class SensitiveInformation(CardModel):
     personal_data: StrList = Field(default_factory=list)
     """Columns that hold personal data, in addition to those the profile detects; no value
     of theirs (top values, min/max, histograms, examples) is published in any format."""
+    identifiers: StrList = Field(default_factory=list)
+    """Columns that identify records or people (case numbers, ids), in addition to those
+    the profile detects; their values are withheld like personal data."""
+    quasi_identifiers: StrList = Field(default_factory=list)
+    """Columns that identify people in combination (a date of birth, a postcode); their
+    values are withheld like personal data."""
 
 
 class BiasesAndLimitations(CardModel):

@@ -13,7 +13,15 @@ from ._base import CardModel
 from .provenance import Provenance
 
 CIMethod = Literal[
-    "bootstrap", "wilson", "clustered", "clt", "harness-stderr", "paired", "reported", "none"
+    "bootstrap",
+    "wilson",
+    "simultaneous",
+    "clustered",
+    "clt",
+    "harness-stderr",
+    "paired",
+    "reported",
+    "none",
 ]
 Task = Literal["binary", "multiclass", "regression", "generation", "decision-probe", "other"]
 
@@ -34,13 +42,18 @@ class MetricValue(CardModel):
     ci_level: float | None = Field(default=None, gt=0, lt=1)
     """Confidence level of the interval, e.g. 0.95."""
     ci_method: CIMethod | None = None
-    """How the interval was computed: `bootstrap`, `wilson`, `clustered` (by a cluster
+    """How the interval was computed: `bootstrap`, `wilson`, `simultaneous` (a largest gap:
+    it holds over every pair of groups the gap was chosen from at once, since every group's
+    value is bounded at once by the max-t bootstrap; picking the largest does not bias it),
+    `clustered` (by a cluster
     such as a decision question or a passage), `clt` (mean ± z·SE with SE = sd/√n over
     per-question scores), `harness-stderr` (mean ± z·SE with the evaluation harness's own
     stderr, when it logged no per-question scores), `paired` (a paired difference),
     `reported` (copied from a source) or `none`."""
     n: int | None = Field(default=None, ge=0)
-    """Number of observations the value rests on (rows, or the metric's denominator)."""
+    """Number of observations the value rests on: rows, or the metric's denominator (for
+    ROC AUC, balanced accuracy, Brier score and calibration error, the smaller of the
+    positives and the negatives, since each needs both classes)."""
     se: float | None = Field(default=None, ge=0)
     """Standard error of the value, where one is known; `ci_method` says how it was
     obtained (`clt`, `clustered`, `harness-stderr`, `paired`)."""
@@ -81,18 +94,25 @@ class Disparity(CardModel):
     """Metric the disparity is computed on, e.g. `selection_rate`."""
     features: list[str]
     """Sensitive features that define the groups compared (all of them: intersectional)."""
-    comparison: Literal["between_groups", "to_reference"]
+    comparison: Literal["between_groups", "to_reference", "furthest_from_reference"]
     """`between_groups`: the largest minus the smallest group value (or smallest / largest);
-    `to_reference`: each group against the reference group."""
+    `to_reference`: each group against the reference group; `furthest_from_reference`: the
+    group whose value lies furthest from the reference group's (group - reference), for a
+    reference the author named."""
     measure: Literal["difference", "ratio"]
     """`difference` (max - min, or group - reference) or `ratio` (min / max, or
     group / reference)."""
     value: MetricValue
-    """The disparity with its CI, computed from the same bootstrap replicates as the metrics."""
+    """The disparity with its CI, computed from the same bootstrap replicates as the metrics:
+    simultaneous over all `comparisons` for a largest gap (`between_groups`,
+    `furthest_from_reference`), percentile for one group against the reference."""
+    comparisons: int | None = Field(default=None, ge=0)
+    """How many comparisons (pairs of groups with evidence) a largest gap was chosen from;
+    its interval covers them all at once."""
     group: dict[str, str] | None = None
-    """For `to_reference`: the group compared to the reference."""
+    """For `to_reference` and `furthest_from_reference`: the group compared to the reference."""
     reference: dict[str, str] | None = None
-    """For `to_reference`: the reference group."""
+    """For `to_reference` and `furthest_from_reference`: the reference group."""
     extremes: list[dict[str, str]] = Field(default_factory=list)
     """For `between_groups`: the group with the smallest and the one with the largest value,
     i.e. the groups that produce the gap."""
@@ -138,7 +158,24 @@ class InsufficientEvidence(CardModel):
     """The group, e.g. `{race: Other, sex: Female}`."""
     n: int = Field(ge=0)
     """The count the value rests on (the metric's own denominator: rows, positives,
-    negatives or predicted positives), below the evaluation's `min_group_size`."""
+    negatives, predicted positives, or the smaller of positives and negatives for ROC AUC,
+    balanced accuracy, Brier score and calibration error), below `min_group_size`."""
+
+
+class Inference(CardModel):
+    """A choice the options left open, which cardgen made from the data and said so.
+
+    A choice is inferred only when the data allows no other reading (a label with two
+    values is a binary task; scores in [0, 1] are cut at 0.5); anything less certain is an
+    error that asks for the option instead.
+    """
+
+    option: Literal["task", "pos_label", "threshold"]
+    """The option that was not given (`--task`, `--pos-label`, `--threshold`)."""
+    value: str
+    """What cardgen chose, e.g. `binary`, `>50K` or `0.5`."""
+    evidence: str
+    """Why, from the data, e.g. `the label 'income' has 2 values: <=50K, >50K`."""
 
 
 class DatasetReference(CardModel):
@@ -146,6 +183,10 @@ class DatasetReference(CardModel):
 
     name: str
     """Human-readable name, or the Hub id (e.g. `scikit-learn/adult-census-income`)."""
+    id: str | None = None
+    """The dataset's id, by which `model-index` names it: a Hub id such as
+    `scikit-learn/adult-census-income`, or the id a spec gives (`dataset_id`); never a
+    file name. Null when unknown (the results then stay out of `model-index`)."""
     uri: str | None = None
     """Where it lives: a Hub URL, a path or a URL."""
     split: str | None = None
@@ -246,6 +287,10 @@ class DisaggregatedEvaluation(CardModel):
     """Decision threshold applied to scores to obtain predictions."""
     pos_label: str | None = None
     """Label value treated as the positive class (binary tasks)."""
+    inferences: list[Inference] = Field(default_factory=list)
+    """Choices cardgen made because the options left them open (the task, the positive
+    class, the decision threshold), each with its evidence; empty when every one was given.
+    `cardgen evaluate` prints each one."""
     sensitive_features: list[str] = Field(default_factory=list)
     """Features the results are disaggregated by."""
     min_group_size: int = Field(default=30, ge=0)
@@ -269,6 +314,12 @@ class DisaggregatedEvaluation(CardModel):
     equalized_odds_difference/ratio, equal_opportunity_difference."""
     fairness_groups: dict[str, list[dict[str, str]]] = Field(default_factory=dict)
     """For each fairness measure: the groups that produce it (smallest and largest value)."""
+    fairness_comparisons: dict[str, int] = Field(default_factory=dict)
+    """For each fairness measure: how many pairs of groups it was chosen from (its interval
+    is simultaneous over them all)."""
+    reference: dict[str, str] = Field(default_factory=dict)
+    """The reference group the author named, e.g. `{race: Caucasian}` (a feature may be named
+    alone); empty when none was, and each grouping is compared with its largest group."""
     insufficient_evidence: list[InsufficientEvidence] = Field(default_factory=list)
     """Group values left out of gaps, fairness measures and threshold tests because the
     count they rest on is below `min_group_size` (empty with `include_small_groups`)."""

@@ -16,16 +16,20 @@ from ..errors import CardgenError
 from ._base import SCHEMA_VERSION
 from .data_card import DataCard
 from .evaluation import DisaggregatedEvaluation
+from .governance_card import GovernanceCard
 from .model_card import ModelCard
 from .profile import DatasetProfile
 from .provenance import Provenance
+from .verification import Verification
 
 SCHEMA_FILES: dict[str, type[BaseModel]] = {
     "model-card.schema.json": ModelCard,
     "data-card.schema.json": DataCard,
+    "governance-card.schema.json": GovernanceCard,
     "evaluation.schema.json": DisaggregatedEvaluation,
     "provenance.schema.json": Provenance,
     "dataset-profile.schema.json": DatasetProfile,
+    "verification.schema.json": Verification,
 }
 
 

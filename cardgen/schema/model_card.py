@@ -22,7 +22,9 @@ from .documentation import (
     RegulatoryScope,
 )
 from .evaluation import DatasetReference, DisaggregatedEvaluation
+from .files import FileDigest
 from .sources import MetricNames, ModelSources
+from .verification import Verification
 
 CARD_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
 
@@ -108,6 +110,8 @@ class QuantitativeAnalyses(CardModel):
     """A person's reading of the results."""
     evaluations: list[DisaggregatedEvaluation] = Field(default_factory=list)
     """Evaluation facts: usually collected, not typed by hand."""
+    claims_checked: Verification | None = None
+    """The card's claims re-run by `cardgen verify` (collected, not typed by hand)."""
 
 
 class EthicalConsiderations(CardModel):
@@ -288,6 +292,13 @@ class ModelCard(CardModel):
     """Which documentation regimes apply (flags read by `cardgen crosswalk`)."""
     metadata: HubModelMetadata = Field(default_factory=HubModelMetadata)
     """Hub metadata (README front matter)."""
+    model_files: StrList = Field(default_factory=list)
+    """The model's files this card describes: paths or globs (`../models/*.safetensors`,
+    a folder for all its files) relative to the spec's folder. `cardgen build` records
+    each file's SHA-256 in `file_digests`; `validate` and `build` warn when they change."""
+    file_digests: list[FileDigest] = Field(default_factory=list)
+    """SHA-256 of every model file the card describes: collected by `cardgen build` from
+    `model_files`, or from the files a `sources.run` entry loaded; not typed by hand."""
     headline_metrics: MetricNames = Field(default_factory=list)
     """Metrics readers see first, in every evaluation (default: each evaluation's own)."""
     sources: ModelSources = Field(default_factory=ModelSources)

@@ -25,7 +25,20 @@ PersonalDataKind = Literal[
     "address",
     "government_id",
     "ip_address",
+    "free_text",
+    "personal_data",
+    "quasi_identifier",
 ]
+ColumnRole = Literal[
+    "identifier",
+    "personal_data",
+    "quasi_identifier",
+    "free_text",
+    "sensitive_attribute",
+    "ordinary",
+]
+"""What a column is to the people in the data (`cardgen.privacy` decides it): only
+`sensitive_attribute` and `ordinary` columns have their values published."""
 WarningKind = Literal[
     "small_group",
     "differential_missingness",
@@ -132,9 +145,16 @@ class ColumnProfile(CardModel):
     """For `date` and `datetime` columns: the earliest value (ISO 8601)."""
     latest: str | None = None
     """For `date` and `datetime` columns: the latest value (ISO 8601)."""
+    role: ColumnRole = "ordinary"
+    """`identifier` (it identifies records or people: a case number, an id whose every
+    value is distinct), `personal_data` (names, e-mails, phones, addresses),
+    `quasi_identifier` (a date of birth), `free_text` (prose that may name people),
+    `sensitive_attribute` (an attribute whose groups are reported) or `ordinary`; from the
+    profile's detection and the card's declarations, by one rule (`cardgen.privacy`)."""
     values_withheld: str | None = None
-    """Why the column's values (top values, min/max, histogram, dates, lengths) are not
-    kept: it holds personal data. Only type, counts, missing and distinct shares remain."""
+    """Why the column's values (top values, min/max, quantiles, histogram, dates, and for
+    all but free text the lengths) are not kept: its role. Only type, counts, missing and
+    distinct shares remain."""
 
 
 class GroupProfile(CardModel):
@@ -162,10 +182,11 @@ class PersonalDataFlag(CardModel):
     """Column name."""
     kind: PersonalDataKind
     """What it looks like: `name`, `email`, `phone`, `date_of_birth`, `identifier`,
-    `address`, `government_id` or `ip_address`."""
+    `address`, `government_id`, `ip_address` or `free_text`; a column the card declares is
+    `personal_data`, `identifier` or `quasi_identifier` as declared."""
     evidence: Literal["column_name", "values", "declared"]
     """Whether the column's name or its values gave it away, or the spec declared it
-    (`sensitive_information.personal_data`)."""
+    (`sensitive_information.personal_data`, `.identifiers`, `.quasi_identifiers`)."""
     detail: str
     """Why it was flagged, in words."""
     match_rate: float | None = Field(default=None, ge=0, le=1)
@@ -199,11 +220,11 @@ class DatasetProfile(CardModel):
 
     source: str
     """The data file or folder profiled, as given."""
-    format: Literal["csv", "parquet", "jsonl", "arrow", "table"]
-    """How it was read: CSV, Parquet, JSON Lines, Arrow (a saved `datasets` folder) or a
-    Spark catalog table."""
+    format: Literal["csv", "parquet", "jsonl", "json", "arrow", "table"]
+    """How it was read: CSV, Parquet, JSON Lines, a JSON array of records, Arrow (a saved
+    `datasets` folder) or a Spark catalog table."""
     encoding: str = "utf-8"
-    """Text encoding the file was read with (CSV and JSON Lines)."""
+    """Text encoding the file was read with (CSV and JSON)."""
     num_rows: int = Field(ge=0)
     """Rows (records), not counting a CSV header."""
     num_columns: int = Field(ge=0)

@@ -13,7 +13,17 @@ from pydantic import Field
 from ._base import CardModel
 
 SourceKind = Literal[
-    "spec", "hub", "run", "evaluate", "probe", "profile", "lm-eval", "inspect", "manual"
+    "spec",
+    "hub",
+    "run",
+    "evaluate",
+    "probe",
+    "profile",
+    "lm-eval",
+    "inspect",
+    "files",
+    "verify",
+    "manual",
 ]
 
 
@@ -22,7 +32,7 @@ class Provenance(CardModel):
 
     source_kind: SourceKind
     """Which collector produced the fact (`hub`, `run`, `evaluate`, `probe`, `profile`,
-    `lm-eval`, `inspect`),
+    `lm-eval`, `inspect`, `verify`, `files` for the digests of a card's model files),
     `spec` for text written in the card spec, `manual` for numbers typed by a person."""
     uri: str | None = None
     """The source's address: a Hub URL, a file path or a run identifier."""

@@ -1,13 +1,14 @@
 """Where a card's facts come from: the `sources` block of a spec.
 
-It names inputs for the collectors (hub, run, evaluate, probe, profile); it holds no results.
+It names inputs for the collectors (hub, run, evaluate, probe, profile, verify); it holds no
+results.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from ._base import CardModel, StrList, _one_or_many
 
@@ -55,7 +56,8 @@ class RunSource(CardModel):
     model: str
     """Model folder, Hub id, or `.skops` file."""
     data: str
-    """Evaluation data: CSV, Parquet, JSON Lines, a saved `datasets` folder or `hub:ORG/NAME`."""
+    """Evaluation data: CSV, Parquet, JSON (Lines or an array of records), a saved `datasets`
+    folder or `hub:ORG/NAME`."""
     split: str | None = None
     """Split of a Hub dataset."""
     text_column: str | None = None
@@ -68,13 +70,22 @@ class RunSource(CardModel):
     """`auto`, `cpu`, `cuda`, `cuda:N` or `mps`."""
     output: str | None = None
     """Where to write the predictions table."""
+    encoding: str = "utf-8"
+    """Text encoding of a CSV or JSON file, e.g. `cp1252` or `latin-1`."""
 
 
 class EvaluateSource(CardModel):
     """A disaggregated evaluation over a predictions table."""
 
     data: str
-    """Predictions table: CSV, Parquet or JSON Lines (or a `run` source's output)."""
+    """Predictions table: CSV, Parquet or JSON (Lines or an array of records), or a `run`
+    source's output."""
+    dataset_id: str | None = None
+    """Id of the dataset the predictions were made on, e.g. the Hub id
+    `scikit-learn/adult-census-income`: `model-index` names the dataset by it (never by the
+    file name), and leaves the results out without it."""
+    split: str | None = None
+    """Split of that dataset, e.g. `test` (`model-index` states it)."""
     label: str
     """Column with the true label."""
     pred: str | None = None
@@ -120,6 +131,17 @@ class EvaluateSource(CardModel):
     include_small_groups: bool = False
     """Let values resting on fewer than `min_group_size` observations into gaps, fairness
     measures and threshold tests (fairlearn's behaviour); left out by default."""
+    encoding: str = "utf-8"
+    """Text encoding of a CSV or JSON file (pandas engine), e.g. `cp1252` or `latin-1`."""
+
+    @model_validator(mode="after")
+    def _threshold_needs_scores(self) -> EvaluateSource:
+        if self.pred is not None and self.threshold is not None:
+            raise ValueError(
+                "`threshold` applies to `score`; `pred` gives predicted labels, which have "
+                "nothing to cut: drop `threshold`, or name the scores with `score`"
+            )
+        return self
 
 
 class ProbeSource(CardModel):
@@ -152,11 +174,51 @@ class LMEvalSource(CardModel):
     -max_regression on any shared task."""
 
 
+class VerifySource(CardModel):
+    """Re-run the card's claims (`cardgen verify`) and record a verdict per claim."""
+
+    card: str | None = None
+    """What to verify: the spec itself when omitted (its `model-index` and `.eval_results`
+    as rendered), or a README or `hub:OWNER/NAME` whose claims the card adopts."""
+    model: str | None = None
+    """Model to re-run: a transformers folder, Hub id or `.skops` file; the first `run`
+    source's model when omitted."""
+    data: dict[str, str] = Field(default_factory=dict)
+    """Claimed dataset id -> local file or `datasets` folder it stands for; `"*"` stands for
+    any dataset not named (e.g. `{"*": ../data/test.csv}`)."""
+    predictions: dict[str, str] = Field(default_factory=dict)
+    """Claimed dataset id -> a predictions table (as `cardgen run` writes) to evaluate
+    instead of running the model."""
+    task: dict[str, str] = Field(default_factory=dict)
+    """Claimed dataset id -> lm-evaluation-harness task that measures it."""
+    task_path: str | None = None
+    """Folder of the harness's task YAMLs for tasks of your own (`--include_path`)."""
+    log: StrList = Field(default_factory=list)
+    """lm-evaluation-harness outputs or Inspect AI logs that measure LM claims."""
+    label_column: str | None = None
+    """Column with the true label (`label` when omitted)."""
+    text_column: str | None = None
+    """Column with the input text (transformers models; `text` when omitted)."""
+    pos_label: str | None = None
+    """Positive class of a binary task; the model's second class when omitted."""
+    limit: int | None = Field(default=None, ge=1)
+    """Re-run only the first N rows or questions (the interval is the sample's)."""
+    tolerance: float = Field(default=0.0, ge=0)
+    """Absolute widening of each measured interval before a claim is called discrepant."""
+    device: str = "auto"
+    """`auto`, `cpu`, `cuda`, `cuda:N` or `mps`."""
+    n_boot: int = Field(default=1000, ge=1)
+    """Bootstrap replicates of each measured interval."""
+    seed: int = 0
+    """Seed of the bootstrap (and of the harness)."""
+
+
 class ProfileSource(CardModel):
     """A dataset to profile for a data card."""
 
     data: str
-    """CSV, Parquet, JSON Lines or a saved `datasets` folder (see `engine` for more)."""
+    """CSV, Parquet, JSON (Lines or an array of records) or a saved `datasets` folder (see
+    `engine` for more)."""
     sensitive: StrList = Field(default_factory=list)
     """Sensitive attributes to report group representation for."""
     label: str | None = None
@@ -169,6 +231,8 @@ class ProfileSource(CardModel):
     DuckDB for globs, folders and files over 256 MiB, Spark for `spark:` tables and URIs."""
     spark_master: str = "local[*]"
     """Spark master URL for the `spark` engine."""
+    encoding: str = "utf-8"
+    """Text encoding of a CSV or JSON file (pandas engine), e.g. `cp1252` or `latin-1`."""
 
 
 class ModelSources(CardModel):
@@ -186,6 +250,8 @@ class ModelSources(CardModel):
     """lm-evaluation-harness outputs to collect."""
     inspect: list[LMEvalSource] = Field(default_factory=list)
     """Inspect AI logs to collect."""
+    verify: list[VerifySource] = Field(default_factory=list)
+    """Re-runs of the card's claims (run after every other source)."""
 
 
 class DataSources(CardModel):

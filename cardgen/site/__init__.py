@@ -1,7 +1,9 @@
-"""The browsable site: writes a MkDocs project of all cards and runs `mkdocs build --strict`.
+"""The browsable site: writes a MkDocs project of all cards, builds it (MkDocs-Material or
+Zensical, `--strict`) and indexes it for search (Pagefind).
 
-It writes only inside the output project (of an existing mkdocs.yml only `nav`), never
-specs or facts, and the site it makes loads nothing from another host.
+It writes only inside the output project (of an existing mkdocs.yml only `nav`, and keys an
+older cardgen did not write), never specs or facts, and the site it makes loads nothing
+from another host.
 """
 
 from __future__ import annotations
@@ -9,13 +11,14 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,8 +34,16 @@ from ..render.filters import cell, inline
 from ..validate import spec_files
 from . import _audit, _charts, _history
 from ._audit import write_audit_site
-from ._mkdocs import read_config, run_mkdocs
-from ._pages import KIND_DIRS, UNVERSIONED, CardPage, prepare
+from ._builders import (
+    BUILDERS,
+    DEFAULT_BUILDER,
+    END_OF_LIFE_NOTICE,
+    built_with,
+    check_builder,
+    run_builder,
+)
+from ._mkdocs import read_config
+from ._pages import KIND_DIRS, UNVERSIONED, CardPage, attach_governance, prepare
 from ._shards import _AnyTagLoader, build_sharded
 
 MANIFEST = ".cardgen-site.json"
@@ -49,12 +60,24 @@ _SHARED_PAGES = [
     "sections/",
     "models/index.md",
     "data/index.md",
+    "governance/index.md",
     "find/index.md",
     "audit/",
 ]
 """Pages besides the cards: only the first of several mkdocs processes builds them."""
-_OWNED = ("index.md", "models/", "data/", "sections/", "assets/cardgen/", "find/", "audit/")
-_KIND_HEADINGS = {"model": "Models", "data": "Datasets"}
+_OWNED = (
+    "index.md",
+    "models/",
+    "data/",
+    "governance/",
+    "sections/",
+    "assets/cardgen/",
+    "find/",
+    "audit/",
+)
+KINDS = ("model", "data", "governance")
+"""Kinds of card, in the order the site lists them."""
+_KIND_HEADINGS = {"model": "Models", "data": "Datasets", "governance": "Governance"}
 _HEADER = "# Written by `cardgen site build`."
 
 
@@ -131,7 +154,8 @@ def load_pages(
 
     Raises:
         CardgenError: if no spec is found, a spec is invalid (every problem is listed),
-            or two cards of one kind share a name.
+            two cards of one kind share a name, or a governance card names a card the
+            site does not have.
     """
     paths = [Path(cards)] if isinstance(cards, (str, os.PathLike)) else [Path(c) for c in cards]
     root = Path(root)
@@ -161,6 +185,8 @@ def load_pages(
                     f"{other}; names of one kind must be unique",
                 )
             )
+    if not problems:
+        problems += attach_governance(pages, root)
     if problems:
         raise CardgenError(
             "\n".join(str(p) for p in problems) + f"\n{len(problems)} "
@@ -213,8 +239,13 @@ def _link(page: CardPage, other: CardPage) -> str:
 
 
 def _related(
-    page: CardPage, by_key: dict[str, dict[str, list[CardPage]]], used_by: dict[str, list[CardPage]]
+    page: CardPage,
+    by_key: dict[str, dict[str, list[CardPage]]],
+    by_name: dict[str, dict[str, list[CardPage]]],
+    used_by: dict[str, list[CardPage]],
 ) -> list[str]:
+    """Links to related cards: a model's datasets, a dataset's models, a governance
+    card's model and data cards, and the governance card of a card it governs."""
     lines: list[str] = []
     if page.kind == "model":
         datasets: dict[str, CardPage] = {}
@@ -223,10 +254,21 @@ def _related(
                 datasets[other.name] = other
         if datasets:
             lines.append("**Datasets:** " + _links(page, [d for _, d in sorted(datasets.items())]))
-    else:
+    elif page.kind == "data":
         models = used_by.get(page.name, [])
         if models:
             lines.append("**Models that use this dataset:** " + _links(page, models))
+    else:
+        for field, kind, label in (
+            ("models", "model", "Model cards"),
+            ("datasets", "data", "Data cards"),
+        ):
+            governed = [o for n in page.governs.get(field, []) for o in by_name[kind].get(n, [])]
+            if governed:
+                lines.append(f"**{label} this project governs:** " + _links(page, governed))
+    if page.governed_by:
+        governance = by_name["governance"][page.governed_by]
+        lines.append("**Governance:** " + _links(page, governance))
     return lines
 
 
@@ -339,7 +381,7 @@ def card_markdown(
 
 def _nav(pages: list[CardPage], prefix: str = "") -> list[Any]:
     nav: list[Any] = [{"Cards" if prefix else "Home": f"{prefix}index.md"}]
-    for kind in ("model", "data"):
+    for kind in KINDS:
         if any(p.kind == kind for p in pages):
             nav.append({_KIND_HEADINGS[kind]: f"{prefix}{KIND_DIRS[kind]}/index.md"})
     nav.append({"Search": f"{prefix}find/index.md"})
@@ -359,22 +401,49 @@ def new_config(site_name: str, nav: list[Any]) -> str:
         "docs_dir": "docs",
         "site_dir": "public",
         "use_directory_urls": True,
-        "theme": {"name": "material", "font": False},
-        "plugins": ["search"],
+        # variant: Zensical's look of Material (MkDocs' Material ignores the key).
+        "theme": {"name": "material", "font": False, "variant": "classic"},
+        # The builders' own search is off: the one search box is Pagefind's (site.js).
+        "plugins": [{"search": {"enabled": False}}],
         "markdown_extensions": ["tables", "attr_list", {"toc": {"permalink": False}}],
         "extra_css": ["assets/cardgen/cardgen.css"],
-        "not_in_nav": "/models/\n/data/\n/sections/\n",
+        "extra_javascript": ["assets/cardgen/site.js"],
+        "not_in_nav": "/models/\n/data/\n/governance/\n/sections/\n",
+        # A card may link to an anchor its page lacks (imported Hub cards do): MkDocs only
+        # mentions it, Zensical would fail a strict build. Both ignore it.
+        "validation": {"anchors": "ignore"},
     }
     head = (
         _HEADER + " Edit freely: on later builds cardgen only\n"
-        "# rewrites `nav`. Plain MkDocs + Material settings (no plugins beyond search),\n"
-        "# so other MkDocs-compatible builders can read it too.\n"
+        "# rewrites `nav`. Plain MkDocs + Material settings, no plugins: MkDocs and\n"
+        "# Zensical (`cardgen site build --builder zensical`) both build it as it is.\n"
     )
     return (
         head
         + yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=1000)
         + _nav_text(nav)
     )
+
+
+_OLD_SEARCH = re.compile(r"^plugins:\n- search\n(?![ \t-])", re.MULTILINE)
+_NEW_SEARCH = "plugins:\n- search:\n    enabled: false\n"
+_ADDED_KEYS = {
+    "extra_javascript": "extra_javascript:\n- assets/cardgen/site.js\n",
+    "validation": "validation:\n  anchors: ignore\n",
+}
+
+
+def upgrade_config(text: str) -> str:
+    """A mkdocs.yml that an older cardgen wrote, brought up to this one: the builder's own
+    search off (when still written exactly as cardgen wrote it), and the keys this cardgen
+    writes (the site script holding the header's search box, lenient anchor validation
+    for Zensical) added where the file has no such key. Everything else, edits included,
+    stays byte for byte."""
+    text = _OLD_SEARCH.sub(_NEW_SEARCH, text, count=1)
+    for key, block in _ADDED_KEYS.items():
+        if not re.search(rf"^{key}:", text, re.MULTILINE):
+            text += ("" if text.endswith("\n") else "\n") + block
+    return text
 
 
 def replace_nav(text: str, nav: list[Any], prefix: str = "") -> str:
@@ -455,7 +524,9 @@ def write_project(
         # In a site cardgen did not create, its pages go under cards/ so that they never
         # collide with the owner's pages (their index.md above all).
         prefix = "" if existing.startswith(_HEADER) else "cards/"
-        config_text = replace_nav(existing, _nav(pages, prefix), prefix)
+        config_text = replace_nav(
+            upgrade_config(existing) if not prefix else existing, _nav(pages, prefix), prefix
+        )
     else:
         prefix = ""
         config = {"docs_dir": "docs", "site_dir": "public"}
@@ -465,11 +536,10 @@ def write_project(
     title = str(config.get("site_name") or site_name)
 
     files: dict[str, str] = {}
-    by_key: dict[str, dict[str, list[CardPage]]] = {
-        "model": defaultdict(list),
-        "data": defaultdict(list),
-    }
+    by_key: dict[str, dict[str, list[CardPage]]] = {kind: defaultdict(list) for kind in KINDS}
+    by_name: dict[str, dict[str, list[CardPage]]] = {kind: defaultdict(list) for kind in KINDS}
     for page in pages:
+        by_name[page.kind][page.name].append(page)
         for key in page.keys:
             by_key[page.kind][key].append(page)
     used_by: dict[str, list[CardPage]] = defaultdict(list)
@@ -497,10 +567,11 @@ def write_project(
         )
         files[f"{page.folder}/index.md"] = card_markdown(
             page,
-            _related(page, by_key, used_by),
+            _related(page, by_key, by_name, used_by),
             lineage,
             lineage_svg,
-            _history_lines(releases, precision),
+            # A governance card holds no numbers to follow between releases.
+            _history_lines(releases, precision) if page.kind != "governance" else [],
         )
         if lineage_svg:
             files[f"{page.folder}/lineage.svg"] = lineage_svg
@@ -510,16 +581,13 @@ def write_project(
             files[f"{page.folder}/{relative}"] = content
 
     env = _templates()
-    counts = {
-        "model": sum(p.kind == "model" for p in pages),
-        "data": sum(p.kind == "data" for p in pages),
-    }
+    counts = {kind: sum(p.kind == kind for p in pages) for kind in KINDS}
     files["index.md"] = env.get_template("site/home.md.j2").render(
         title=title, pages=pages, counts=counts
     )
     files["find/index.md"] = env.get_template("site/find.md.j2").render()
     sections = sections_of(pages)
-    for kind in ("model", "data"):
+    for kind in KINDS:
         mine = [s for s in sections if s.kind == kind]
         if not mine:
             continue
@@ -531,7 +599,7 @@ def write_project(
                 heading=f"{_KIND_HEADINGS[kind]}: {section.label}", pages=section.pages
             )
     files.update(_audit.site_audit_files(pages))
-    for asset in ("cardgen.js", "cardgen.css"):
+    for asset in ("cardgen.js", "cardgen.css", "site.js"):
         files[f"assets/cardgen/{asset}"] = (templates_dir() / "site" / "assets" / asset).read_text(
             encoding="utf-8"
         )
@@ -584,18 +652,28 @@ def write_project(
 # --- building --------------------------------------------------------------------------------
 
 
-def build_project(project: SiteProject, *, jobs: int | None = None, strict: bool = True) -> float:
-    """Run mkdocs on a written project: one process, or from `SHARD_FROM` cards several.
+def build_project(
+    project: SiteProject,
+    *,
+    jobs: int | None = None,
+    strict: bool = True,
+    builder: str = DEFAULT_BUILDER,
+) -> float:
+    """Build a written project with `builder`, then index it for search (Pagefind).
+
+    MkDocs runs in one process, or from `SHARD_FROM` cards in several at once; Zensical
+    builds in parallel by itself.
 
     Returns:
         Seconds the build took.
 
     Raises:
-        CardgenError: if mkdocs fails (with its messages).
+        CardgenError: if the builder is missing or fails (with its messages).
     """
     start = time.perf_counter()
+    check_builder(builder)
     processes = min(jobs or os.cpu_count() or 1, 8)
-    if processes > 1 and len(project.card_folders) >= SHARD_FROM:
+    if builder == "mkdocs" and processes > 1 and len(project.card_folders) >= SHARD_FROM:
         build_sharded(
             project.config,
             project.docs_dir,
@@ -606,8 +684,8 @@ def build_project(project: SiteProject, *, jobs: int | None = None, strict: bool
             strict,
         )
     else:
-        run_mkdocs(project.config, strict=strict)
-    run_pagefind(project.site_dir)
+        run_builder(project.config, builder, strict, project.site_dir)
+    run_pagefind(project.site_dir, project.prefix)
     return time.perf_counter() - start
 
 
@@ -637,12 +715,13 @@ def _mark_unindexed(site_dir: Path) -> None:
         atomic_write_text(page, marked)
 
 
-def run_pagefind(site_dir: Path) -> None:
-    """Index every built page's content for full-text search (Pagefind, into `pagefind/`).
+def run_pagefind(site_dir: Path, prefix: str = "") -> None:
+    """Index every card page's content for full-text search (Pagefind, into `pagefind/`).
 
-    Material's own search index holds card names and summaries only (it would grow past
-    what a browser loads at thousands of cards); Pagefind splits its index into small
-    fragments that the search page fetches on demand, so any word of any card is found.
+    Only card pages are indexed (`PREFIX{models,data}/NAME/`): the home, section and audit
+    pages list what the cards say, and would only repeat them in the results. Pagefind
+    splits its index into small fragments that the search box fetches on demand, so any
+    word of any card is found, at any number of cards.
 
     Raises:
         CardgenError: if Pagefind is not installed or fails.
@@ -657,6 +736,8 @@ def run_pagefind(site_dir: Path) -> None:
         "pagefind",
         "--site",
         str(site_dir),
+        "--glob",
+        f"{prefix}{{{','.join(KIND_DIRS.values())}}}/*/index.html",
         "--root-selector",
         "article",
         "--exclude-selectors",
@@ -687,6 +768,7 @@ def build_site(
     jobs: int | None = None,
     build: bool = True,
     strict: bool = True,
+    builder: str = DEFAULT_BUILDER,
 ) -> SiteBuild:
     """Write the MkDocs project of a folder of specs and build it.
 
@@ -699,24 +781,28 @@ def build_site(
         site_name: `site_name` of a new mkdocs.yml.
         precision: decimals of metric values.
         jobs: worker processes for preparing cards (default: CPU count).
-        build: run `mkdocs build` after writing the project.
+        build: run the builder after writing the project.
         strict: build with `--strict` (warnings fail the build).
+        builder: `mkdocs` (MkDocs with Material) or `zensical`; both build the same
+            mkdocs.yml into the same pages.
 
     Returns:
         What was written and how long it took.
 
     Raises:
-        CardgenError: on bad specs (nothing is written), an unwritable `out`, or a
-            failed mkdocs build.
+        CardgenError: on bad specs (nothing is written), an unwritable `out`, a builder
+            that is not installed, or a failed build.
 
     Example:
         >>> build_site(Path("cards"), Path("site-project"))  # doctest: +SKIP
     """
     start = time.perf_counter()
+    if build:
+        check_builder(builder)
     pages = load_pages(cards, root, precision=precision, release=release, jobs=jobs)
     project = write_project(pages, Path(out), site_name=site_name, precision=precision)
     if build:
-        build_project(project, jobs=jobs, strict=strict)
+        build_project(project, jobs=jobs, strict=strict, builder=builder)
     return SiteBuild(project, time.perf_counter() - start)
 
 
@@ -729,63 +815,61 @@ def serve_site(
     release: str | None = None,
     site_name: str = "Cards",
     precision: int = 3,
-    poll: float = 1.0,
+    builder: str = DEFAULT_BUILDER,
+    say: Callable[[str], None] = print,
 ) -> None:
-    """Write the project, run `mkdocs serve` on it, and regenerate pages when specs or facts change.
+    """Build the site (pages, builder, search index), serve it, and rebuild it when specs or
+    facts change.
 
-    MkDocs reloads the browser when the regenerated pages land. Stops when mkdocs exits,
-    on Ctrl-C or on SIGTERM; stopping ends mkdocs' whole process group, so no server is
-    left answering.
+    It serves the built site itself, so search works as on any static host; pages open in
+    a browser reload after each rebuild (MkDocs' live-reload server, whichever builder
+    builds). Stops on Ctrl-C or SIGTERM.
 
     Raises:
-        CardgenError: on bad specs at start, an unwritable `out`, or if mkdocs cannot start.
+        CardgenError: on bad specs at start, an unwritable `out`, a builder that is not
+            installed or fails at start, or an address that cannot be used.
     """
+    from mkdocs.livereload import LiveReloadServer
+
     cards, out, root = Path(cards), Path(out), Path(root)
-    pages = load_pages(cards, root, precision=precision, release=release)
-    project = write_project(pages, out, site_name=site_name, precision=precision)
-    command = [
-        sys.executable,
-        "-m",
-        "mkdocs",
-        "serve",
-        "--livereload",
-        "-a",
-        address,
-        "-f",
-        str(project.config),
-    ]
-    try:
-        # Its own process group, so that stopping reaches mkdocs and anything it started.
-        server = subprocess.Popen(command, start_new_session=True)
-    except OSError as exc:
-        raise CardgenError(f"cannot run mkdocs: {exc}") from None
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise CardgenError(f"--dev-addr {address!r}: expected HOST:PORT, e.g. 127.0.0.1:8000")
+    check_builder(builder)
+
+    def rebuild() -> Path:
+        pages = load_pages(cards, root, precision=precision, release=release)
+        project = write_project(pages, out, site_name=site_name, precision=precision)
+        build_project(project, strict=False, builder=builder, jobs=1)
+        return project.site_dir
+
+    def rebuild_reporting() -> None:
+        # The server keeps the last good site and tells the browser nothing on failure.
+        try:
+            rebuild()
+        except CardgenError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+
+    site_dir = rebuild()
+    server = LiveReloadServer(
+        builder=rebuild_reporting, host=host.strip("[]"), port=int(port), root=str(site_dir)
+    )
+    server.watch(str(cards))
+    if (root / ".cardgen").is_dir():
+        server.watch(str(root / ".cardgen"))
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _raise_interrupt) if in_main_thread else None
-
-    def stamp() -> list[tuple[str, int]]:
-        watched = [cards] if cards.is_file() else list(cards.glob("*.y*ml"))
-        watched += list((root / ".cardgen").rglob("*.json"))
-        return sorted((str(p), p.stat().st_mtime_ns) for p in watched if p.exists())
-
-    seen = stamp()
+    say(f"serving {site_dir} on {server.url} (Ctrl-C stops)")
     try:
-        while server.poll() is None:
-            time.sleep(poll)
-            now = stamp()
-            if now == seen:
-                continue
-            seen = now
-            try:
-                pages = load_pages(cards, root, precision=precision, release=release)
-                write_project(pages, out, site_name=site_name, precision=precision)
-            except CardgenError as exc:
-                print(f"error: {exc}", file=sys.stderr)
+        server.serve()
     except KeyboardInterrupt:
         pass
+    except OSError as exc:
+        raise CardgenError(f"cannot serve on {address}: {exc.strerror or exc}") from None
     finally:
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)
-        _stop_group(server)
+        server.shutdown()
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
@@ -793,27 +877,18 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def _stop_group(server: subprocess.Popen[bytes]) -> None:
-    """End the server's process group: SIGTERM, then SIGKILL if it is still there."""
-    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(server.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            server.wait(timeout=wait)
-            break
-        except subprocess.TimeoutExpired:
-            continue
-
-
 __all__ = [
+    "BUILDERS",
+    "DEFAULT_BUILDER",
+    "END_OF_LIFE_NOTICE",
     "SiteBuild",
     "SiteProject",
     "build_project",
     "build_site",
+    "built_with",
+    "check_builder",
     "load_pages",
-    "run_mkdocs",
+    "run_builder",
     "serve_site",
     "write_audit_site",
     "write_project",

@@ -11,12 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..audit import EXTRA_MODEL_SECTIONS, AuditReport, CardAudit
+from .._words import count
+from ..audit import AuditReport, CardAudit
 from ..render.filters import cell, inline
 from . import _charts
 from ._pages import CardPage
 
-_KIND_TITLES = {"model": "Model cards", "data": "Data cards"}
+_KIND_TITLES = {"model": "Model cards", "data": "Data cards", "governance": "Governance cards"}
 
 
 def card_slug(source: str) -> str:
@@ -35,8 +36,7 @@ def card_audit_lines(card: CardAudit) -> list[str]:
         "|---|---|",
     ]
     for name, state in card.sections.items():
-        note = " (not in completeness)" if name in EXTRA_MODEL_SECTIONS else ""
-        lines.append(f"| section `{name}`{note} | {state} |")
+        lines.append(f"| section `{name}` | {state} |")
     for name, state in card.fields.items():
         lines.append(f"| field `{name}` | {state} |")
     lines.append("")
@@ -85,7 +85,7 @@ def audit_index(
         "",
         "# Documentation audit",
         "",
-        f"{len(report.cards):,} card(s) audited; mean completeness "
+        f"{count(len(report.cards), 'card')} audited; mean completeness "
         f"{report.mean_completeness:.1f}%. A section or field is *filled* when it holds "
         'text other than a template placeholder ("More information needed" and the '
         "like). Intervals are 95% Wilson score intervals.",
@@ -282,7 +282,7 @@ def write_audit_site(report: AuditReport, out: Path, *, build: bool = True) -> P
 
     from .._io import atomic_write_text
     from ..errors import CardgenError
-    from ._mkdocs import run_mkdocs
+    from ._builders import run_builder
 
     config = out / "mkdocs.yml"
     if config.exists() and not config.read_text(encoding="utf-8").startswith(_AUDIT_HEADER):
@@ -296,7 +296,7 @@ def write_audit_site(report: AuditReport, out: Path, *, build: bool = True) -> P
     files = audit_site_files(report)
     files["index.md"] = (
         "# Documentation audit\n\n"
-        f"{len(report.cards):,} card(s) audited: "
+        f"{count(len(report.cards), 'card')} audited: "
         "[open the audit](audit/index.md).\n"
     )
     for rel, text in sorted(files.items()):
@@ -319,5 +319,5 @@ def write_audit_site(report: AuditReport, out: Path, *, build: bool = True) -> P
         + yaml.safe_dump(settings, sort_keys=False, allow_unicode=True, width=1000),
     )
     if build:
-        run_mkdocs(config)
+        run_builder(config)
     return out / "public"

@@ -19,6 +19,9 @@ ROW = 22
 TOP = 34
 BOTTOM = 34
 MAX_LABEL = 38
+ROWS_MAX = 50
+"""Rows of one dot or bar chart at most, so that no chart is taller than 1,200 px
+(TOP + 50 rows x ROW + BOTTOM = 1,168); the page's tables list every row."""
 _FLAG = '<tspan class="flag"> ⚠</tspan>'
 
 _STYLE = (
@@ -27,12 +30,12 @@ _STYLE = (
     ".cardgen-chart .title{font-weight:bold;font-size:13px}"
     ".cardgen-chart .grid{stroke:#ccc}"
     ".cardgen-chart .mark{fill:#3f51b5}"
-    ".cardgen-chart .mark.small{fill:#fff;stroke:#e65100;stroke-width:2}"
+    ".cardgen-chart .mark.small{fill:#fff;stroke:#b34700;stroke-width:2}"
     ".cardgen-chart .ci{stroke:#3f51b5;stroke-width:2}"
-    ".cardgen-chart .ci.small{stroke:#e65100}"
+    ".cardgen-chart .ci.small{stroke:#b34700}"
     ".cardgen-chart .reference{stroke:#555;stroke-dasharray:4 3}"
     ".cardgen-chart .undefined{fill:#b00020;font-style:italic}"
-    ".cardgen-chart .flag{fill:#e65100}"
+    ".cardgen-chart .flag{fill:#b34700}"
     ".cardgen-chart .node{fill:#e8eaf6;stroke:#3f51b5}"
     ".cardgen-chart .node.current{fill:#3f51b5}"
     ".cardgen-chart .current-label{fill:#fff}"
@@ -296,20 +299,98 @@ def lineage_diagram(title: str, bases: list[str], current: str, derived: list[st
     return "\n".join(parts) + "\n"
 
 
-def stack(title: str, charts: list[str]) -> str:
-    """Several charts one above the other in one SVG document (each stays a nested `<svg>`).
+def height(svg: str) -> int:
+    """The height of a chart, read from its root element."""
+    return int(svg.split('height="', 1)[1].split('"', 1)[0])
+
+
+def stack(title: str, charts: list[tuple[str, str]]) -> str:
+    """Several charts one above the other in one SVG file, each with a `<view>` of its own.
+
+    A page shows each chart as its own image, `FILE.svg#VIEW_ID` (the SVG fragment
+    identifier of that view), while thousands of cards keep one file per section.
+
+    Args:
+        title: the file's title.
+        charts: (view id, chart SVG) pairs, in order.
 
     Returns:
         The SVG document; each chart keeps its own title, classes and marks.
     """
     parts, offset, width = [], 0, WIDTH
-    for chart in charts:
-        height = int(chart.split('height="', 1)[1].split('"', 1)[0])
-        parts.append(chart.replace("<svg ", f'<svg y="{offset}" ', 1).rstrip("\n"))
-        offset += height + 12
+    for view, chart in charts:
+        tall = height(chart)
+        parts.append(
+            f'<view id="{xml(view)}" viewBox="0 {offset} {width} {tall}"/>\n'
+            + chart.replace("<svg ", f'<svg y="{offset}" ', 1).rstrip("\n")
+        )
+        offset += tall + 12
     total = max(offset - 12, 1)
+    # No width or height: an image showing one view then takes its size (and aspect
+    # ratio) from that view, not from the whole file.
     head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{total}" '
-        f'viewBox="0 0 {width} {total}" role="img" class="cardgen-charts">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {total}" '
+        'role="img" class="cardgen-charts">'
     )
     return "\n".join([head, f"<title>{xml(title)}</title>", *parts, "</svg>"]) + "\n"
+
+
+def _value(point: Point) -> str:
+    text = f"{point.label} {fmt(point.value)}" if point.value is not None else point.label
+    if point.value is not None and point.ci_low is not None and point.ci_high is not None:
+        text += f" [{fmt(point.ci_low)}, {fmt(point.ci_high)}]"
+    return text
+
+
+def describe_dots(points: list[Point], reference: float | None, reference_name: str) -> str:
+    """A dot chart in words (its text alternative): how many rows, the lowest and highest
+    value with their intervals, the reference line, small and undefined rows.
+
+    Returns:
+        One or two sentences; labels are as given (escape them for the page).
+    """
+    defined = [p for p in points if p.value is not None]
+    text = f"Dot chart of {len(points):,} row{'s' if len(points) != 1 else ''}"
+    if defined:
+        low = min(defined, key=lambda p: p.value if p.value is not None else 0.0)
+        high = max(defined, key=lambda p: p.value if p.value is not None else 0.0)
+        text += f": lowest {_value(low)}, highest {_value(high)}"
+    if reference is not None:
+        text += f"; dashed line at {fmt(reference)} ({reference_name})"
+    text += "."
+    small = sum(p.small for p in points)
+    undefined = len(points) - len(defined)
+    if small:
+        text += f" {small:,} with too few observations (hollow orange marks)."
+    if undefined:
+        text += f" {undefined:,} undefined (no value drawn)."
+    return text
+
+
+def describe_bars(bars: list[Bar]) -> str:
+    """A bar chart in words: how many bars, the largest and the smallest."""
+    if not bars:
+        return "Bar chart with no bars."
+    large = max(bars, key=lambda b: b.value)
+    small = min(bars, key=lambda b: b.value)
+    flagged = sum(b.small for b in bars)
+    text = (
+        f"Bar chart of {len(bars):,} groups: largest {large.label} "
+        f"{large.text or fmt(large.value)}, smallest {small.label} "
+        f"{small.text or fmt(small.value)}."
+    )
+    if flagged:
+        text += f" {flagged:,} with too few rows (hollow orange bars)."
+    return text
+
+
+def describe_histogram(edges: list[float], counts: list[int]) -> str:
+    """A histogram in words: its range, number of bins and its fullest bin."""
+    if not counts or len(edges) != len(counts) + 1:
+        return "Histogram with no bins."
+    peak = max(range(len(counts)), key=lambda i: counts[i])
+    return (
+        f"Histogram of {sum(counts):,} values in {len(counts)} equal bins from "
+        f"{fmt(edges[0])} to {fmt(edges[-1])}; the fullest bin, [{fmt(edges[peak])}, "
+        f"{fmt(edges[peak + 1])}], holds {counts[peak]:,}."
+    )

@@ -14,7 +14,7 @@ from typing import Any
 from .._io import atomic_write_text
 from ..errors import CardgenError
 from ..render.filters import group_label
-from ..schema import DataCard, MetricValue, ModelCard
+from ..schema import Card, DataCard, MetricValue, ModelCard
 
 Snapshot = dict[str, list[float | int | None]]
 """Metric key (`evaluation / group / metric`) -> `[value, ci_low, ci_high, n]`."""
@@ -24,11 +24,12 @@ def _entry(value: MetricValue) -> list[float | int | None]:
     return [value.value, value.ci_low, value.ci_high, value.n]
 
 
-def snapshot(card: ModelCard | DataCard, profiles: list[Any] | None = None) -> Snapshot:
+def snapshot(card: Card, profiles: list[Any] | None = None) -> Snapshot:
     """The numbers of a card worth following between releases.
 
     Model cards: every overall metric, per-group metric and fairness measure of every
     evaluation. Data cards: the instance count and, from profiles, rows and base rates.
+    Governance cards hold no numbers: their snapshot is empty.
 
     Returns:
         A flat mapping with sorted, stable keys.
@@ -44,7 +45,7 @@ def snapshot(card: ModelCard | DataCard, profiles: list[Any] | None = None) -> S
                     snap[f"{evaluation.name} / {label} / {name}"] = _entry(value)
             for name, value in evaluation.fairness_measures.items():
                 snap[f"{evaluation.name} / fairness / {name}"] = _entry(value)
-    else:
+    elif isinstance(card, DataCard):
         if card.composition.num_instances is not None:
             snap["composition / instances"] = [card.composition.num_instances, None, None, None]
         for profile in profiles or []:

@@ -14,24 +14,48 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .._paths import portable
+from .._words import count
 from ..audit import CardAudit, audit_card
 from ..crosswalk import crosswalk, crosswalk_markdown
 from ..errors import CardgenError, Problem, SpecError
 from ..evaluate.summary import headline_metrics
 from ..facts import read_facts
+from ..governance import KnownCard, link_problems
 from ..merge import load_card
+from ..privacy import Declarations, assign_roles
 from ..render import capped_groups
 from ..render import render as render_page
 from ..render import sidecars as render_sidecars
-from ..render.filters import group_label, metric, slug
-from ..schema import DataCard, DisaggregatedEvaluation, ModelCard
+from ..render.filters import claims_badge, group_label, metric, slug
+from ..schema import Card, DataCard, DisaggregatedEvaluation, GovernanceCard, ModelCard
 from ..schema.profile import DatasetProfile
+from ..spec import load_spec
 from . import _charts
 from ._history import snapshot
 
-KIND_DIRS = {"model": "models", "data": "data"}
+KIND_DIRS = {"model": "models", "data": "data", "governance": "governance"}
 MAX_HISTOGRAMS = 8
 UNVERSIONED = "unversioned"
+
+
+@dataclass(frozen=True)
+class ChartFigure:
+    """One chart as the page shows it: a figure under its own heading, drawn from one view
+    of its section's SVG file, with a text alternative."""
+
+    heading: str
+    """The metric (or measure, or column) the chart is about."""
+    file: str
+    """The section's SVG file, in the card's `charts/` folder."""
+    view: str
+    """The id of the chart's `<view>` in that file."""
+    width: int
+    height: int
+    alt: str
+    """The chart in words: rows, lowest and highest values, reference line."""
+    caption: str
+    """Its title, and which rows are shown when there are more than fit."""
 
 
 @dataclass
@@ -46,8 +70,8 @@ class CardPage:
     body: str
     charts: dict[str, str] = field(default_factory=dict)
     """SVG files of the card's charts (one per section), by file name."""
-    chart_sections: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
-    """Charts by section (an evaluation or a profiled file): (alt text, file name)."""
+    chart_sections: list[tuple[str, list[ChartFigure]]] = field(default_factory=list)
+    """Charts by section (an evaluation or a profiled file), each a figure."""
     sidecars: dict[str, str] = field(default_factory=dict)
     """Full evaluation JSON files the page links (`evaluation/NAME.json`), by path."""
     row: dict[str, str] = field(default_factory=dict)
@@ -61,6 +85,11 @@ class CardPage:
     """The card's documentation audit (sections and Hub fields filled or not)."""
     crosswalk: str = ""
     """The regulation crosswalk as Markdown (model cards)."""
+    governs: dict[str, list[str]] = field(default_factory=dict)
+    """A governance card's `governs` (`models`, `datasets`: card names)."""
+    governed_by: str | None = None
+    """Name of the governance card that governs this model or data card (set once every
+    card is loaded)."""
 
     @property
     def folder(self) -> str:
@@ -118,9 +147,15 @@ def _worst_gap(evaluation: DisaggregatedEvaluation, name: str | None) -> str:
     return "—"
 
 
-def _updated(card: ModelCard | DataCard, profiles: list[DatasetProfile]) -> str:
+def _updated(card: Card, profiles: list[DatasetProfile]) -> str:
     dates: list[dt.date] = []
-    own = card.model_details.date if isinstance(card, ModelCard) else card.authorship.date
+    own = (
+        card.model_details.date
+        if isinstance(card, ModelCard)
+        else card.authorship.date
+        if isinstance(card, DataCard)
+        else None
+    )
     if own:
         dates.append(own)
     provenances = (
@@ -153,6 +188,7 @@ def _model_row(card: ModelCard) -> dict[str, str]:
         "headline": headline,
         "gap": gap,
         "tests": test_text if tests else "—",
+        "claims": claims_badge(card.quantitative_analyses.claims_checked),
     }
 
 
@@ -176,6 +212,19 @@ def _data_row(card: DataCard, profiles: list[DatasetProfile]) -> dict[str, str]:
         "headline": headline,
         "gap": gap,
         "tests": "—",
+        "claims": "—",
+    }
+
+
+def _governance_row(card: GovernanceCard) -> dict[str, str]:
+    models, datasets = len(card.governs.models), len(card.governs.datasets)
+    return {
+        "task": "—",
+        "license": card.licensing_and_release.model_license or card.metadata.license or "—",
+        "headline": f"governs {count(models, 'model card')}, {count(datasets, 'data card')}",
+        "gap": "—",
+        "tests": "—",
+        "claims": "—",
     }
 
 
@@ -194,9 +243,11 @@ def profiles_of(card: DataCard, root: Path) -> list[DatasetProfile]:
         if key.startswith("profile-")
     ]
     profiles = []
+    declared = Declarations.of(card)
     for where, data in raw:
         try:
-            profiles.append(DatasetProfile.model_validate(data))
+            # The card's roles, whatever the stored fact holds: no withheld value is charted.
+            profiles.append(assign_roles(DatasetProfile.model_validate(data), declared))
         except ValidationError as exc:
             first = exc.errors()[0]
             loc = ".".join(str(p) for p in first["loc"])
@@ -206,32 +257,73 @@ def profiles_of(card: DataCard, root: Path) -> list[DatasetProfile]:
     return profiles
 
 
+def _furthest(
+    items: list[Any], distances: list[float | None], limit: int = _charts.ROWS_MAX
+) -> list[Any]:
+    """`items` in their order, or, when there are more than `limit`, the `limit` with the
+    largest distances (None counts as nearest; ties keep the earlier item)."""
+    if len(items) <= limit:
+        return items
+    ranked = sorted(range(len(items)), key=lambda i: -(distances[i] or 0.0))
+    keep = set(ranked[:limit])
+    return [item for i, item in enumerate(items) if i in keep]
+
+
+def _furthest_points(points: list[_charts.Point], reference: float | None) -> list[_charts.Point]:
+    """The points to draw: all, or the `ROWS_MAX` furthest from `reference`."""
+    return _furthest(
+        points,
+        [
+            None if p.value is None or reference is None else abs(p.value - reference)
+            for p in points
+        ],
+    )
+
+
+def _shown(shown: int, total: int, what: str) -> str:
+    if shown == total:
+        return ""
+    return f" The {shown} {what} of {total:,} are shown; the tables list every one."
+
+
 class _ChartSet:
-    """Charts of one card, stacked into one SVG file per section (evaluation or profile).
+    """Charts of one card, stacked into one SVG file per section (evaluation or profile),
+    each shown on the page as its own figure (a `<view>` of that file).
 
     One file per section rather than per chart: thousands of cards would otherwise mean
     tens of thousands of small files to write and copy.
     """
 
     def __init__(self) -> None:
-        self._charts: list[tuple[str, str, str]] = []
+        self._charts: list[tuple[str, str, str, str, str]] = []
 
-    def add(self, section: str, title: str, svg: str) -> None:
-        self._charts.append((section, title, svg))
+    def add(self, section: str, heading: str, svg: str, alt: str, caption: str) -> None:
+        self._charts.append((section, heading, svg, alt, caption))
 
-    def finish(self) -> tuple[dict[str, str], list[tuple[str, list[tuple[str, str]]]]]:
-        """SVG files by name, and the (alt text, file) to show under each section."""
+    def finish(self) -> tuple[dict[str, str], list[tuple[str, list[ChartFigure]]]]:
+        """SVG files by name, and the figures to show under each section."""
         files: dict[str, str] = {}
-        sections: list[tuple[str, list[tuple[str, str]]]] = []
+        sections: list[tuple[str, list[ChartFigure]]] = []
         for section, group in groupby(self._charts, key=lambda chart: chart[0]):
             charts = list(group)
             base = slug(section)[:80]
             name, i = f"{base}.svg", 2
             while name in files:
                 name, i = f"{base}-{i}.svg", i + 1
-            titles = [title for _, title, _ in charts]
-            files[name] = _charts.stack(f"Charts of {section}", [svg for _, _, svg in charts])
-            sections.append((section, [("; ".join(titles), name)]))
+            views: list[str] = []
+            for _, heading, _, _, _ in charts:
+                view, k = slug(heading)[:60] or "chart", 2
+                while view in views:
+                    view, k = f"{slug(heading)[:60]}-{k}", k + 1
+                views.append(view)
+            files[name] = _charts.stack(
+                f"Charts of {section}", [(v, c[2]) for v, c in zip(views, charts, strict=True)]
+            )
+            figures = [
+                ChartFigure(heading, name, view, _charts.WIDTH, _charts.height(svg), alt, caption)
+                for view, (_, heading, svg, alt, caption) in zip(views, charts, strict=True)
+            ]
+            sections.append((section, figures))
         return files, sections
 
 
@@ -256,12 +348,17 @@ def _evaluation_charts(charts: _ChartSet, evaluation: DisaggregatedEvaluation) -
             for g in groups
         ]
         overall = evaluation.overall.get(name)
-        unit = all(v is None or 0 <= v <= 1 for p in points for v in (p.value, p.ci_low, p.ci_high))
+        reference = overall.value if overall else None
+        drawn = _furthest_points(points, reference)
+        unit = all(v is None or 0 <= v <= 1 for p in drawn for v in (p.value, p.ci_low, p.ci_high))
         title = f"{name} by group ({evaluation.name})"
         charts.add(
             evaluation.name,
-            title,
-            _charts.dot_chart(title, points, overall.value if overall else None, unit),
+            name,
+            _charts.dot_chart(title, drawn, reference, unit),
+            _charts.describe_dots(drawn, reference, "overall"),
+            f"{title}: each group's value (dot) and 95% interval (bar)."
+            + _shown(len(drawn), len(points), "groups furthest from overall"),
         )
     for measure, reference in (("difference", 0.0), ("ratio", 1.0)):
         rows = [d for d in evaluation.disparities if d.measure == measure]
@@ -285,8 +382,16 @@ def _evaluation_charts(charts: _ChartSet, evaluation: DisaggregatedEvaluation) -
                     d.value.undefined_reason,
                 )
             )
+        drawn = _furthest_points(points, reference)
         title = f"Disparities ({measure}) in {evaluation.name}"
-        charts.add(evaluation.name, title, _charts.dot_chart(title, points, reference, unit=False))
+        charts.add(
+            evaluation.name,
+            f"Disparities ({measure})",
+            _charts.dot_chart(title, drawn, reference, unit=False),
+            _charts.describe_dots(drawn, reference, "no disparity"),
+            f"{title}: each disparity and its 95% interval."
+            + _shown(len(drawn), len(points), "disparities furthest from no disparity"),
+        )
 
 
 def _profile_charts(charts: _ChartSet, profile: DatasetProfile) -> None:
@@ -301,8 +406,17 @@ def _profile_charts(charts: _ChartSet, profile: DatasetProfile) -> None:
             )
             for g in profile.groups
         ]
+        equal = 1 / len(bars)
+        drawn_bars = _furthest(bars, [abs(b.value - equal) for b in bars])
         title = f"Group representation ({profile.source})"
-        charts.add(section, title, _charts.bar_chart(title, bars))
+        charts.add(
+            section,
+            "Group representation",
+            _charts.bar_chart(title, drawn_bars),
+            _charts.describe_bars(drawn_bars),
+            f"{title}: each group's rows and share of all rows."
+            + _shown(len(drawn_bars), len(bars), "groups furthest from an equal share"),
+        )
         rated = [g for g in profile.groups if g.base_rate is not None]
         if rated:
             points = [
@@ -320,7 +434,15 @@ def _profile_charts(charts: _ChartSet, profile: DatasetProfile) -> None:
             ]
             title = f"Label base rate by group ({profile.source})"
             overall = profile.base_rate.value if profile.base_rate else None
-            charts.add(section, title, _charts.dot_chart(title, points, overall))
+            drawn = _furthest_points(points, overall)
+            charts.add(
+                section,
+                "Label base rate by group",
+                _charts.dot_chart(title, drawn, overall),
+                _charts.describe_dots(drawn, overall, "overall base rate"),
+                f"{title}: each group's share of positive labels and its 95% interval."
+                + _shown(len(drawn), len(points), "groups furthest from overall"),
+            )
     shown = 0
     for column in profile.columns:
         if shown >= MAX_HISTOGRAMS:
@@ -328,12 +450,20 @@ def _profile_charts(charts: _ChartSet, profile: DatasetProfile) -> None:
         hist = column.numeric.histogram if column.numeric else None
         if hist and hist.counts:
             title = f"Distribution of {column.name} ({profile.source})"
-            charts.add(section, title, _charts.histogram(title, hist.bin_edges, hist.counts))
+            charts.add(
+                section,
+                f"Distribution of {column.name}",
+                _charts.histogram(title, hist.bin_edges, hist.counts),
+                _charts.describe_histogram(hist.bin_edges, hist.counts),
+                f"{title}: rows per equal-width bin.",
+            )
             shown += 1
 
 
-def _keys(card: ModelCard | DataCard) -> list[str]:
+def _keys(card: Card) -> list[str]:
     keys = {card.name}
+    if isinstance(card, GovernanceCard):
+        return [card.name.lower()]
     if card.sources.hub:
         keys.add(card.sources.hub.repo_id)
     if isinstance(card, DataCard):
@@ -376,6 +506,8 @@ def prepare(
             _evaluation_charts(charts, evaluation)
         row = _model_row(card)
         version = card.model_details.version
+    elif isinstance(card, GovernanceCard):
+        row, version = _governance_row(card), None
     else:
         for profile in profiles:
             _profile_charts(charts, profile)
@@ -402,8 +534,50 @@ def prepare(
         if isinstance(card, ModelCard)
         else [],
         dataset_refs=_dataset_refs(card) if isinstance(card, ModelCard) else [],
-        audit=audit_card(str(spec), card),
+        # The spec as the project names it: no absolute path of this machine on the site.
+        audit=audit_card(portable(str(spec), root), card),
         crosswalk=crosswalk_markdown(crosswalk(card), heading_level=3, compact=True)
         if isinstance(card, ModelCard)
         else "",
+        governs={"models": card.governs.models, "datasets": card.governs.datasets}
+        if isinstance(card, GovernanceCard)
+        else {},
     )
+
+
+def attach_governance(pages: list[CardPage], root: Path) -> list[Problem]:
+    """Check every governance card's links against the site's cards, then give each model
+    and data card it governs its `governed_by`, and each model its crosswalk again with
+    the organisational items read from that governance card.
+
+    Only the governed models are loaded a second time, so the cost follows the number of
+    governance links, not the size of the site.
+
+    Returns:
+        The broken links, each at its spec line; nothing is changed when there are any.
+    """
+    governing = [p for p in pages if p.kind == "governance"]
+    if not governing:
+        return []
+    cards: dict[str, GovernanceCard] = {}
+    for page in governing:
+        card = load_spec(page.spec)  # it loaded a moment ago, as a governance card
+        if isinstance(card, GovernanceCard):
+            cards[page.spec] = card
+    known = [KnownCard(p.kind, p.name, p.spec) for p in pages]
+    problems = link_problems(
+        [(p.spec, cards[p.spec]) for p in governing], known, "the cards of this site"
+    )
+    if problems:
+        return problems
+    by_key = {(p.kind, p.name): p for p in pages}
+    for page in governing:
+        card = cards[page.spec]
+        for name in card.governs.datasets:
+            by_key[("data", name)].governed_by = page.name
+        for name in card.governs.models:
+            model_page = by_key[("model", name)]
+            model_page.governed_by = page.name
+            results = crosswalk(load_card(model_page.spec, root), governance=card)
+            model_page.crosswalk = crosswalk_markdown(results, heading_level=3, compact=True)
+    return []

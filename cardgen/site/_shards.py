@@ -8,18 +8,16 @@ moves the slices into one site. It never edits the project's own mkdocs.yml or d
 from __future__ import annotations
 
 import gzip
-import os
 import re
 import shutil
 import subprocess
-import sys
-import threading
 from itertools import groupby
 from pathlib import Path
 
 import yaml
 
 from ..errors import CardgenError
+from ._builders import builder_command, builder_env, discard_site_dir, failure_detail
 
 SHARD_DIR = ".cardgen-shards"
 
@@ -78,22 +76,6 @@ def _merge_sitemaps(site_dir: Path, others: list[Path]) -> None:
         fh.write(merged.encode("utf-8"))
 
 
-def discard_site_dir(site_dir: Path) -> threading.Thread | None:
-    """Move an old built site aside and delete it in the background while mkdocs builds.
-
-    Returns:
-        The thread deleting it (join it before returning), or None when there was none.
-    """
-    if not site_dir.is_dir():
-        return None
-    trash = site_dir.with_name(f".{site_dir.name}.old-{os.getpid()}")
-    shutil.rmtree(trash, ignore_errors=True)
-    site_dir.rename(trash)
-    cleaner = threading.Thread(target=shutil.rmtree, args=(trash, True), daemon=True)
-    cleaner.start()
-    return cleaner
-
-
 def build_sharded(
     config: Path,
     docs_dir: Path,
@@ -128,7 +110,7 @@ def build_sharded(
     cleaner = discard_site_dir(site_dir)
     outputs = [site_dir] + [work / f"site-{k}" for k in range(1, len(slices))]
     processes = []
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env = builder_env()
     for k, output in enumerate(outputs):
         extra = user_exclude + ([f"/{p}" for p in shared_pages] if k else [])
         shard_config = work / f"shard-{k}.yml"
@@ -144,9 +126,7 @@ def build_sharded(
             ),
             encoding="utf-8",
         )
-        command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(shard_config)]
-        if strict:
-            command.insert(4, "--strict")
+        command = builder_command("mkdocs", shard_config, strict)
         processes.append(
             subprocess.Popen(
                 command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
@@ -156,8 +136,7 @@ def build_sharded(
     for process in processes:
         output_text, _ = process.communicate()
         if process.returncode != 0:
-            lines = [line for line in output_text.splitlines() if line.strip()]
-            failures.append("\n".join(lines[-20:]) or f"exit status {process.returncode}")
+            failures.append(failure_detail(output_text, process.returncode))
     if cleaner is not None:
         cleaner.join()
     if failures:

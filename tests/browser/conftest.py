@@ -1,7 +1,9 @@
-"""Browser-test fixtures: a built site served on 127.0.0.1 and Debian's chromium via playwright.
+"""Browser-test fixtures: a site built by each builder (MkDocs-Material, Zensical), served
+on 127.0.0.1, and Debian's chromium via playwright.
 
-Fixtures only. The tests skip when /usr/bin/chromium is absent, except in CI (CI=true),
-where a missing browser is a failure; no browser is ever downloaded.
+Fixtures only. Every test that uses the site runs once per builder. The tests skip when
+/usr/bin/chromium is absent, except in CI (CI=true), where a missing browser is a failure;
+no browser is ever downloaded.
 """
 
 from __future__ import annotations
@@ -12,15 +14,16 @@ import os
 import random
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from sitecards import evaluation, write_cards
+from sitecards import evaluation, write_cards, write_wide_card
 
-from cardgen.site import build_site
+from cardgen.site import BUILDERS, build_site
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -109,18 +112,45 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A built site (30 synthetic cards and one XSS card) served from 127.0.0.1."""
-    folder = tmp_path_factory.mktemp("browser-site")
+@dataclass(frozen=True)
+class BuiltSite:
+    """A site built for the browser tests: 30 synthetic cards, one XSS card, one wide card."""
+
+    builder: str
+    folder: Path
+    """Holds cards/ and .cardgen/ (the inputs) and project/ (the MkDocs project)."""
+    site_dir: Path
+
+
+@pytest.fixture(scope="session", params=BUILDERS)
+def built_site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> BuiltSite:
+    """The same cards built by each builder in turn (MkDocs-Material, then Zensical)."""
+    builder = str(request.param)
+    if builder == "zensical":
+        pytest.importorskip("zensical", reason="pip install 'cardgen[zensical]' (Python 3.11+)")
+    folder = tmp_path_factory.mktemp(f"browser-site-{builder}")
     write_cards(folder, 30)
     _xss_card(folder)
-    result = build_site(folder / "cards", folder / "project", root=folder, jobs=1)
-    handler = functools.partial(_Quiet, directory=str(result.project.site_dir))
+    write_wide_card(folder)
+    result = build_site(folder / "cards", folder / "project", root=folder, jobs=1, builder=builder)
+    return BuiltSite(builder, folder, result.project.site_dir)
+
+
+def serve_folder(folder: Path) -> tuple[ThreadingHTTPServer, str]:
+    """A plain static HTTP server (as any static host) for `folder`, in a thread."""
+    handler = functools.partial(_Quiet, directory=str(folder))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site: BuiltSite) -> Iterator[str]:
+    """The built site served from 127.0.0.1 by a plain static server."""
+    server, url = serve_folder(built_site.site_dir)
+    yield url
     server.shutdown()
     server.server_close()
 
@@ -136,6 +166,20 @@ def browser() -> Iterator[Any]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         yield browser
         browser.close()
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core, installed from npm by `make test` (`npm ci`, pinned in package-lock.json)."""
+    if not AXE.exists():
+        message = f"{AXE} is missing: run `npm ci` in the repository (make test does)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

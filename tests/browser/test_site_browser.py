@@ -1,4 +1,5 @@
-"""The built site in a real browser: search, charts, links, offline, no errors, no XSS."""
+"""The built site in a real browser (each builder's): search, charts, links, offline, no
+errors, no XSS."""
 
 from __future__ import annotations
 
@@ -9,24 +10,25 @@ from typing import Any
 from urllib.parse import urldefrag, urljoin
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
 Page = tuple[Any, Any]  # (playwright Page, conftest.Watch)
 
 
-def test_search_finds_a_card_by_its_name(page: Page, site_url: str) -> None:
+def test_header_search_finds_a_card_by_its_name(page: Page, site_url: str) -> None:
     browser_page, _ = page
     browser_page.goto(site_url + "/")
-    browser_page.locator("input.md-search__input").click()
-    browser_page.keyboard.type("synthetic-model-0013")
-    result = browser_page.locator(".md-search-result__item").first
-    result.wait_for(timeout=15_000)
-    assert "synthetic-model-0013" in result.inner_text()
-    result.locator("a").first.click()
-    browser_page.wait_for_load_state()
-    link = browser_page.locator("a[href$='models/synthetic-model-0013/']").first
-    link.click()
+    boxes = browser_page.locator("header .cardgen-search input")
+    boxes.first.wait_for(timeout=15_000)
+    assert boxes.count() == 1  # one search box, and it is in the header
+    assert browser_page.locator("input.md-search__input").count() == 0  # not the builder's
+    boxes.fill("synthetic-model-0013")
+    result = browser_page.locator(".pf-searchbox-result").first
+    # Pagefind draws the result's box first and fills in its title when the fragment loads
+    expect(result).to_contain_text("Synthetic model 13", timeout=15_000)
+    result.click()
     browser_page.wait_for_load_state()
     assert browser_page.url == site_url + "/models/synthetic-model-0013/"
 
@@ -37,27 +39,42 @@ def test_home_table_lists_every_card_and_filters(
     browser_page, _ = page
     browser_page.goto(site_url + "/")
     rows = browser_page.locator("article table tbody tr")
-    assert rows.count() == 31
+    assert rows.count() == 32
     browser_page.fill("#cardgen-filter", "synthetic-model-001")
     # models 0011-0014 and 0016-0019 (0010 and 0015 are data cards)
     assert browser_page.locator("article table tbody tr:not([hidden])").count() == 8
-    assert browser_page.inner_text("#cardgen-count") == "8 of 31 cards"
+    assert browser_page.inner_text("#cardgen-count") == "8 of 32 cards"
     browser_page.fill("#cardgen-filter", "")
     browser_page.screenshot(path=str(artifacts / "site-home.png"), full_page=False)
 
 
-def test_card_page_shows_charts_with_one_mark_per_group(
+def test_card_page_shows_each_chart_as_a_figure_with_one_mark_per_group(
     page: Page, site_url: str, artifacts: Path
 ) -> None:
     browser_page, _ = page
     browser_page.goto(site_url + "/models/synthetic-model-0001/")
-    images = browser_page.locator("article img[src*='charts/']")
-    assert images.count() == 1  # one chart sheet per evaluation
-    for i in range(images.count()):
-        images.nth(i).scroll_into_view_if_needed()
-        assert images.nth(i).evaluate("img => img.complete && img.naturalWidth") > 0
+    figures = browser_page.locator("article figure.cardgen-figure")
+    # accuracy, selection_rate and true_positive_rate by group; disparities (difference, ratio)
+    assert figures.count() == 5
+    for i in range(figures.count()):
+        image = figures.nth(i).locator("img")
+        image.scroll_into_view_if_needed()  # charts load lazily
+        image.evaluate("img => new Promise(done => img.complete ? done() : img.onload = done)")
+        assert image.evaluate("img => img.complete && img.naturalWidth") > 0
+    headings = browser_page.eval_on_selector_all(
+        "article figure.cardgen-figure",
+        "figures => figures.map(f => f.previousElementSibling.tagName + ' '"
+        " + f.previousElementSibling.textContent.trim())",
+    )
+    assert headings == [
+        "H4 accuracy",
+        "H4 selection_rate",
+        "H4 true_positive_rate",
+        "H4 Disparities (difference)",
+        "H4 Disparities (ratio)",
+    ]
     counts = browser_page.evaluate("""async () => {
-        const img = document.querySelector("article img[src*='charts/']");
+        const img = document.querySelector("article img[src*='#accuracy']");
         const sheet = new DOMParser().parseFromString(
             await (await fetch(img.src)).text(), "image/svg+xml");
         const svg = [...sheet.querySelectorAll("svg.cardgen-chart")].find(
@@ -102,9 +119,9 @@ def test_crawler_finds_no_broken_link(page: Page, site_url: str, xss_card: str) 
             absolute = urldefrag(urljoin(url, target)).url
             if absolute.startswith(site_url + "/") and absolute not in seen:
                 queue.append(absolute)
-    # home, 2 kind indexes, 3 sections (data-s, models-s, models-x), 31 card pages, the
-    # search page and the audit page
-    assert pages == 1 + 2 + 3 + 31 + 2
+    # home, 2 kind indexes, 4 sections (data-s, models-s, models-w, models-x), 32 card
+    # pages, the search page and the audit page
+    assert pages == 1 + 2 + 4 + 32 + 2
 
 
 def test_card_with_xss_payloads_executes_nothing(page: Page, site_url: str, xss_card: str) -> None:
