@@ -173,7 +173,7 @@ class HubServer:
         return repo
 
     def add_recorded(self, name: str, readme: str | bytes | None = None) -> Repo:
-        """Serve a recorded answer from shared/data/hub-api, e.g. `model_info_google-bert_...`."""
+        """Serve a recorded answer from tests/data/hub-api, e.g. `model_info_google-bert_...`."""
         info = json.loads((RECORDED / f"{name}.json").read_text(encoding="utf-8"))
         return self.add_repo("model", info, readme)
 

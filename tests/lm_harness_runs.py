@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from filelock import FileLock
 from tinymodels import tiny_gpt2
 
 T = TypeVar("T")
@@ -209,24 +211,48 @@ def run_inspect(task: Path, log_dir: Path, log_format: str, wrong_every: int) ->
     return Path(logs[0].location)
 
 
+def once_per_session(
+    tmp_path_factory: object, name: str, make: Callable[[Path], dict[str, str]]
+) -> tuple[Path, dict[str, str]]:
+    """`make(folder)` run once per test session, even across pytest-xdist workers: the first
+    worker to ask runs it in the session's common temporary folder while the others wait on
+    a lock. Returns the folder and what `make` returned (text values, kept as JSON)."""
+    base_temp = tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+    shared = base_temp.parent if os.environ.get("PYTEST_XDIST_WORKER") else base_temp
+    root, record = shared / name, shared / f"{name}.json"
+    with FileLock(f"{root}.lock"):
+        if not record.exists():
+            shutil.rmtree(root, ignore_errors=True)  # one stopped half-way
+            made = make(root)
+            part = record.with_suffix(".part")
+            part.write_text(json.dumps(made), encoding="utf-8")
+            part.replace(record)
+    return root, json.loads(record.read_text(encoding="utf-8"))
+
+
 _CACHE: dict[str, dict[str, object]] = {}
 
 
+def _harness_runs(root: Path) -> dict[str, str]:
+    base_model, new_model = lm_eval_models(root / "models")
+    tasks = lm_eval_tasks(root / "tasks")
+    base = run_lm_eval(base_model, tasks, root / "base")
+    run_lm_eval(new_model, tasks, root / "new", task_names="tinyqa")
+    return {"printed": base.stdout}
+
+
 def lm_eval_outputs(tmp_path_factory: object) -> dict[str, object]:
-    """The harness runs all LM test modules share, run once per test session: a baseline
-    (tinyqa and tinygroup, with samples) and a new model (tinyqa)."""
+    """The harness runs all LM test modules share, run once per test session (shared by
+    pytest-xdist workers too): a baseline (tinyqa and tinygroup, with samples) and a new
+    model (tinyqa)."""
     if "runs" not in _CACHE:
-        root = tmp_path_factory.mktemp("lm-eval")  # type: ignore[attr-defined]
-        base_model, new_model = lm_eval_models(root / "models")
-        tasks = lm_eval_tasks(root / "tasks")
-        base = run_lm_eval(base_model, tasks, root / "base")
-        run_lm_eval(new_model, tasks, root / "new", task_names="tinyqa")
+        root, made = once_per_session(tmp_path_factory, "lm-eval-runs", _harness_runs)
         _CACHE["runs"] = {
             "root": root,
-            "tasks": tasks,
+            "tasks": root / "tasks",
             "base": root / "base",
             "new": root / "new",
-            "printed": base.stdout,
-            "models": (base_model, new_model),
+            "printed": made["printed"],
+            "models": (root / "models" / "base", root / "models" / "new"),
         }
     return _CACHE["runs"]

@@ -1,9 +1,10 @@
 """`cardgen audit`: fill states checked against a hand count, population figures against
 statsmodels, bad input, outputs, claim checks, Hub mode and the site section.
 
-The hand count reads the 279 shared Hub cards with plain regular expressions over the front
+The hand count reads a corpus of Hub cards with plain regular expressions over the front
 matter block (found by huggingface_hub's `REGEX_YAML_BLOCK`, the Hub's own rule) and the
-headings, not with the YAML or Markdown parsers the audit uses.
+headings, not with the YAML or Markdown parsers the audit uses: the vendored cards of
+tests/data/hf-cards, and the 279 cards of ../shared/data when present.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import pytest
 from click.testing import CliRunner
 from hubserver import BERT, FAIR, FAIR_README, GATED, HubServer
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shareddata import HF_CARDS, hub_cards, needs_shared, shared_root
 from statsmodels.stats.proportion import proportion_confint
 
 from cardgen.audit import audit_hub, audit_paths, write_outputs
@@ -29,7 +31,12 @@ from cardgen.completeness import completeness
 from cardgen.filled import fill_state, is_placeholder
 from cardgen.spec import load_spec
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "hf-cards" / "cards"
+CORPORA = {
+    "vendored": [HF_CARDS / "cards", HF_CARDS / "written"],
+    "shared": [(shared_root() or Path("/nonexistent")) / "hf-cards" / "cards"],
+}
+COUNTS = {"vendored": {"cards": 120, "models": 119}, "shared": {"cards": 279, "models": 278}}
+"""Cards in each corpus, and how many are model cards (the others: one data card)."""
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "cards"
 
 
@@ -133,12 +140,18 @@ def hand_sections(body: str) -> dict[str, str]:
     return states
 
 
-def hand_count() -> tuple[int, Counter[str], Counter[str]]:
+@pytest.fixture(params=["vendored", pytest.param("shared", marks=needs_shared("hf-cards"))])
+def corpus(request: pytest.FixtureRequest) -> str:
+    """The name of a corpus of real Hub cards (CORPORA)."""
+    return request.param
+
+
+def hand_count(folders: list[Path]) -> tuple[int, Counter[str], Counter[str]]:
     """Model cards, filled counts per field and section, placeholder counts per section."""
     filled: Counter[str] = Counter()
     placeholder: Counter[str] = Counter()
     models = 0
-    for path in sorted(CORPUS.glob("*.md")):
+    for path in sorted(p for folder in folders for p in folder.glob("*.md")):
         text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
         match = REGEX_YAML_BLOCK.search(text)
         # A block indented as a whole (the Hub reads it) is dedented for the line patterns.
@@ -165,12 +178,12 @@ def hand_count() -> tuple[int, Counter[str], Counter[str]]:
     return models, filled, placeholder
 
 
-def test_fill_rates_of_the_shared_corpus_equal_a_hand_count() -> None:
-    report = audit_paths([CORPUS], jobs=1)
+def test_fill_rates_of_the_corpus_equal_a_hand_count(corpus: str) -> None:
+    report = audit_paths(CORPORA[corpus], jobs=1)
     assert not report.problems
-    models, filled, placeholder = hand_count()
+    models, filled, placeholder = hand_count(CORPORA[corpus])
     figures = report.population()["model"]
-    assert figures["n"] == models == 278
+    assert figures["n"] == models == COUNTS[corpus]["models"]
     for name in (
         "license",
         "base_model",
@@ -188,8 +201,8 @@ def test_fill_rates_of_the_shared_corpus_equal_a_hand_count() -> None:
     assert 100 < filled["license"] < 200
 
 
-def test_fill_rates_carry_wilson_intervals_equal_to_statsmodels() -> None:
-    figures = audit_paths([CORPUS], jobs=1).population()["model"]
+def test_fill_rates_carry_wilson_intervals_equal_to_statsmodels(corpus: str) -> None:
+    figures = audit_paths(CORPORA[corpus], jobs=1).population()["model"]
     for group in ("sections", "fields"):
         for row in figures[group].values():
             low, high = proportion_confint(row["filled"], row["n"], alpha=0.05, method="wilson")
@@ -289,12 +302,12 @@ def test_cli_lists_bad_input_and_fail_under_gates(messy: Path, tmp_path: Path) -
 # --- outputs ---------------------------------------------------------------------------------
 
 
-def test_json_and_parquet_agree_with_the_report(tmp_path: Path) -> None:
-    report = audit_paths([CORPUS], jobs=1)
+def test_json_and_parquet_agree_with_the_report(corpus: str, tmp_path: Path) -> None:
+    report = audit_paths(CORPORA[corpus], jobs=1)
     paths = write_outputs(report, tmp_path)
     data = json.loads(paths[0].read_text(encoding="utf-8"))
     table = pq.read_table(paths[1]).to_pylist()
-    assert len(table) == data["cards_audited"] == 279
+    assert len(table) == data["cards_audited"] == COUNTS[corpus]["cards"]
     data_rows = [row for row in table if row["kind"] == "data"]
     assert len(data_rows) == 1 and data_rows[0]["section.authorship.authors"] == "empty"
     assert data_rows[0]["field.task_categories"] == "empty"
@@ -311,7 +324,7 @@ def test_json_and_parquet_agree_with_the_report(tmp_path: Path) -> None:
         == data["population"]["model"]["sections"]["intended_use.primary_uses"]["placeholder"]
     )
     again = tmp_path / "again"
-    write_outputs(audit_paths([CORPUS], jobs=2), again)
+    write_outputs(audit_paths(CORPORA[corpus], jobs=2), again)
     assert (again / "audit.json").read_bytes() == paths[0].read_bytes()
     assert (again / "audit.parquet").read_bytes() == paths[1].read_bytes()
 
@@ -389,7 +402,7 @@ def test_hub_ids_and_author_through_the_batch_collector(hub: HubServer, hub_proj
 def test_audit_site_has_charts_and_a_page_per_card(tmp_path: Path) -> None:
     from cardgen.site._audit import card_slug, write_audit_site
 
-    report = audit_paths(sorted(CORPUS.glob("*.md"))[:12], jobs=1)
+    report = audit_paths(sorted((HF_CARDS / "cards").glob("*.md"))[:12], jobs=1)
     public = write_audit_site(report, tmp_path / "site")
     assert (public / "audit" / "index.html").exists()
     for card in report.cards:
@@ -447,7 +460,8 @@ _JSONISH = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None)
+# A loaded machine can take seconds per draw of this recursive strategy: not a test failure.
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.dictionaries(
         st.sampled_from(
@@ -488,7 +502,7 @@ def test_any_front_matter_shape_is_audited_without_error(metadata: dict) -> None
 def test_card_slugs_are_unique_file_names() -> None:
     from cardgen.site._audit import card_slug
 
-    sources = [str(p) for p in sorted(CORPUS.glob("*.md"))] + ["org/model", "org_model", "/"]
+    sources = [str(p) for p in hub_cards()] + ["org/model", "org_model", "/"]
     slugs = [card_slug(s) for s in sources]
     assert len(set(slugs)) == len(slugs)
     assert all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*-[0-9a-f]{8}", s) for s in slugs)

@@ -19,19 +19,18 @@ from fairlearn.metrics import (
     selection_rate,
     true_positive_rate,
 )
-from shareddata import shared_data
+from shareddata import shipped_adult
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, precision_score, roc_auc_score
 
 from cardgen.evaluate import evaluate
 
-ADULT = shared_data("adult")
 NUMERIC = ["age", "education-num", "capital-gain", "capital-loss", "hours-per-week"]
 RTOL = 1e-12
 
 
 def read_adult(name: str) -> pd.DataFrame:
-    df = pd.read_csv(ADULT / name, sep=",", skipinitialspace=True, na_values="?")
+    df = pd.read_csv(shipped_adult(name), sep=",", skipinitialspace=True, na_values="?")
     df["Y"] = df["Y"].str.rstrip(".")  # the test split writes '>50K.'
     return df
 

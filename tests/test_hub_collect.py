@@ -1,6 +1,6 @@
 """`cardgen collect hub` against the local Hub server, through the real huggingface_hub client.
 
-Values asserted come from the recorded Hub answers in shared/data/hub-api.
+Values asserted come from the recorded Hub answers in tests/data/hub-api.
 """
 
 from __future__ import annotations

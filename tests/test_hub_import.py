@@ -1,4 +1,5 @@
-"""`cardgen import` on every real Hub card in shared/data/hf-cards and on broken inputs.
+"""`cardgen import` on every real Hub card (tests/data/hf-cards, and the whole corpus in
+../shared/data/hf-cards when present) and on broken inputs.
 
 "Prose recoverable" here means: splitting the original body and the body rebuilt from the
 spec at Markdown headings gives the same (level, heading, body) list, bodies compared byte
@@ -15,7 +16,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from hubserver import ADULT, FAIR, HubServer
-from shareddata import shared_data
+from shareddata import EDGE_CASES, HF_CARDS, WRITTEN, card_params, hub_cards, needs_shared
 
 from cardgen.cli import cli
 from cardgen.hub._markdown import body_lines, parse_readme, split_sections
@@ -28,8 +29,7 @@ from cardgen.hub.importer import (
 )
 from cardgen.spec import loads_spec
 
-CARDS = shared_data("hf-cards")
-REAL_CARDS = sorted((CARDS / "cards").glob("*.md")) + sorted((CARDS / "edge-cases").glob("*.md"))
+REAL_CARDS = hub_cards() + EDGE_CASES
 
 
 def same_data(a: Any, b: Any) -> bool:
@@ -47,11 +47,12 @@ def strings(value: Any) -> list[str]:
     return []
 
 
+@needs_shared("hf-cards", "cards")
 def test_the_real_cards_are_all_there() -> None:
-    assert len(list((CARDS / "cards").glob("*.md"))) == 279
+    assert len(hub_cards()) == 279
 
 
-@pytest.mark.parametrize("path", REAL_CARDS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", card_params(REAL_CARDS, WRITTEN))
 def test_real_card_imports_without_losing_prose_or_metadata(path: Path) -> None:
     data = path.read_bytes()
     result = readme_to_spec(data, "imported")
@@ -109,7 +110,9 @@ def test_template_headings_map_for_model_and_dataset_cards() -> None:
     }
     assert model["how_to_get_started"] == "`pip`"
     assert model["extra_sections"] == [{"heading": "Uses", "level": 2, "body": ""}]
-    data = readme_to_spec((CARDS / "edge-cases" / "sample_datasetcard_simple.md").read_bytes(), "d")
+    data = readme_to_spec(
+        (HF_CARDS / "edge-cases" / "sample_datasetcard_simple.md").read_bytes(), "d"
+    )
     assert data.card.kind == "data"
 
 
@@ -122,7 +125,7 @@ def test_template_headings_map_for_model_and_dataset_cards() -> None:
     ],
 )
 def test_broken_fixture_cards_warn(name: str, warning: str) -> None:
-    result = readme_to_spec((CARDS / "edge-cases" / name).read_bytes(), "x")
+    result = readme_to_spec((HF_CARDS / "edge-cases" / name).read_bytes(), "x")
     assert any(w.startswith(warning) for w in result.warnings), result.warnings
 
 

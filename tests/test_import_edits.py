@@ -16,6 +16,7 @@ import yaml
 from click.testing import CliRunner
 from huggingface_hub import ModelCard as HubModelCard
 from ruamel.yaml import YAML
+from shareddata import EDGE_CASES, HF_CARDS, WRITTEN, hub_cards
 
 from cardgen.cli import cli
 from cardgen.facts import write_fact
@@ -27,8 +28,7 @@ from cardgen.spec import loads_spec
 
 HERE = Path(__file__).resolve().parent
 EVALUATION = HERE / "data" / "render" / "evaluation.json"
-SHARED = HERE.parents[1] / "shared" / "data" / "hf-cards"
-TRAINER_CARD = SHARED / "cards" / "Abdulmateen_bert-finetuned-ner_README.md"
+TRAINER_CARD = HF_CARDS / "cards" / "Abdulmateen_bert-finetuned-ner_README.md"
 
 FRONT = """---
 # metadata for the Hub
@@ -336,7 +336,7 @@ def test_placeholders_import_as_empty_and_come_back_in_place() -> None:
 
 def test_template_card_placeholders_are_empty() -> None:
     result = readme_to_spec(
-        (SHARED / "edge-cases" / "sample_datasetcard_template.md").read_bytes(), "d"
+        (HF_CARDS / "edge-cases" / "sample_datasetcard_template.md").read_bytes(), "d"
     )
     strings = json.dumps({k: v for k, v in result.spec.items() if k != "extra"})
     assert "More Information Needed" not in strings
@@ -383,9 +383,7 @@ def test_import_refuses_what_is_not_a_markdown_card(
 def test_every_real_card_is_accepted() -> None:
     from cardgen.hub.import_update import refuse_non_markdown
 
-    for path in sorted((SHARED / "cards").glob("*.md")) + sorted(
-        (SHARED / "edge-cases").glob("*.md")
-    ):
+    for path in hub_cards() + EDGE_CASES + WRITTEN:
         refuse_non_markdown(path.read_bytes(), path.name)
 
 
@@ -400,7 +398,7 @@ def test_a_dataset_profile_added_later_lands_in_the_dataset_structure(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     Path("README.md").write_bytes(
-        (SHARED / "edge-cases" / "sample_datasetcard_simple.md").read_bytes()
+        (HF_CARDS / "edge-cases" / "sample_datasetcard_simple.md").read_bytes()
     )
     assert run("import", "README.md", "--out", "cards/d.yaml")[0] == 0
     assert run("render", "cards/d.yaml", "--out", "README.md", "--force")[0] == 0

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from lm_harness_runs import in_own_thread, inspect_task, run_inspect
+from lm_harness_runs import in_own_thread, inspect_task, once_per_session, run_inspect
 
 from cardgen.cli import cli
 from cardgen.collect.inspect_log import read_inspect
@@ -18,15 +18,20 @@ from cardgen.compare import compare_runs, load_run
 from cardgen.errors import CardgenError
 
 
-@pytest.fixture(scope="module")
-def logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("inspect")
+def _inspect_runs(root: Path) -> dict[str, str]:
     task = inspect_task(root / "task")
     return {
-        "eval": run_inspect(task, root / "eval", "eval", wrong_every=4),
-        "json": run_inspect(task, root / "json", "json", wrong_every=4),
-        "new": run_inspect(task, root / "new", "eval", wrong_every=5),
+        "eval": str(run_inspect(task, root / "eval", "eval", wrong_every=4)),
+        "json": str(run_inspect(task, root / "json", "json", wrong_every=4)),
+        "new": str(run_inspect(task, root / "new", "eval", wrong_every=5)),
     }
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The three runs, made once per session (pytest-xdist workers share them)."""
+    _, made = once_per_session(tmp_path_factory, "inspect-runs", _inspect_runs)
+    return {kind: Path(path) for kind, path in made.items()}
 
 
 @pytest.mark.parametrize("kind", ["eval", "json"])

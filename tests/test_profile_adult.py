@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from shareddata import shared_data
+from shareddata import shipped_adult
 
 from cardgen.cli import cli
 from cardgen.collect.profile import profile
@@ -19,7 +19,7 @@ from cardgen.completeness import completeness
 from cardgen.schema import DataCard
 from cardgen.schema.profile import DatasetProfile
 
-ADULT = shared_data("adult", "adult.data")
+ADULT = shipped_adult("adult.data")
 Z95 = 1.959963984540054  # standard normal 97.5% quantile
 
 

@@ -13,12 +13,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from shareddata import shipped_adult
 
 from cardgen.cli import cli
 from cardgen.collect.profile import profile
 from cardgen.errors import CardgenError
 
-ADULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "adult" / "adult.data"
+ADULT = shipped_adult("adult.data")
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
-from shareddata import shared_data
+from shareddata import shipped_adult
 
 from cardgen.collect._profile_pii import _is_street_address, personal_data_flags
 from cardgen.collect.profile import profile
@@ -120,7 +120,7 @@ def test_street_addresses_are_flagged_by_their_values() -> None:
 
 
 def test_cities_occupations_notes_and_missing_codes_are_not_addresses() -> None:
-    adult = pd.read_csv(shared_data("adult", "adult.data"), skipinitialspace=True)
+    adult = pd.read_csv(shipped_adult("adult.data"), skipinitialspace=True)
     occupations = adult["occupation"].head(1000).astype(str).tolist()
     assert "?" in occupations  # the data's own missing code
     cities = [

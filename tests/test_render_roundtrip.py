@@ -1,4 +1,7 @@
-"""Every real Hub card: import -> render -> import gives the same metadata and prose."""
+"""Every real Hub card: import -> render -> import gives the same metadata and prose.
+
+The cards: tests/data/hf-cards, and with ../shared/data present the whole corpus (shareddata.py).
+"""
 
 from __future__ import annotations
 
@@ -9,16 +12,14 @@ from typing import Any
 import pytest
 from huggingface_hub import ModelCard as HubModelCard
 from pydantic import BaseModel
-from shareddata import shared_data
+from shareddata import EDGE_CASES, WRITTEN, card_params, hub_cards, needs_shared
 
 from cardgen.hub.importer import RENDERED_PLACEHOLDER, readme_to_spec
 from cardgen.render import render
 from cardgen.render.filters import sanitize_markdown
 from cardgen.schema import ExtraSection
 
-SHARED = shared_data("hf-cards")
-CARDS = sorted((SHARED / "cards").glob("*.md"))
-EDGE_CASES = sorted((SHARED / "edge-cases").glob("*.md"))
+CARDS = hub_cards()
 
 
 def _prose(model: Any) -> list[str]:
@@ -62,7 +63,7 @@ def _missing(before: list[str], after: list[str]) -> list[str]:
     return missing
 
 
-@pytest.mark.parametrize("path", CARDS + EDGE_CASES, ids=[p.name for p in CARDS + EDGE_CASES])
+@pytest.mark.parametrize("path", card_params(CARDS, EDGE_CASES, WRITTEN))
 def test_import_render_import_keeps_metadata_and_prose(path: Path) -> None:
     first = readme_to_spec(path.read_bytes(), "card")
     readme = render(first.card, "hub")
@@ -84,6 +85,7 @@ def test_import_render_import_keeps_metadata_and_prose(path: Path) -> None:
     assert missing == [], f"{len(missing)} lines lost, e.g. {missing[:3]}"
 
 
+@needs_shared("hf-cards", "cards")
 def test_round_trip_covers_the_whole_corpus() -> None:
     assert len(CARDS) == 279
 
