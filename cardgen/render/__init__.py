@@ -39,6 +39,13 @@ TABLE_COLUMNS = 5
 """Metric columns per group table."""
 
 
+RESTATED = {
+    "recall": "= true_positive_rate",
+    "true_negative_rate": "= 1 − false_positive_rate",
+}
+"""Metrics that equal a headline metric or its complement, by definition."""
+
+
 @dataclass(frozen=True)
 class EvaluationView:
     """An evaluation arranged for the templates: metric columns and group tables."""
@@ -58,9 +65,22 @@ class EvaluationView:
 
     @property
     def other_metrics(self) -> list[str]:
-        """Metrics that are not headline metrics, for the folded details."""
+        """Metrics that are not headline metrics, for the folded details; a metric that a
+        headline metric already gives (`restated`) is left to the sidecar."""
         headline = self.glance.headline if self.glance else []
-        return [m for m in self.metrics if m not in headline]
+        return [m for m in self.metrics if m not in headline and m not in self.restated]
+
+    @property
+    def restated(self) -> dict[str, str]:
+        """Metrics the folded details leave out because a headline metric gives them, with
+        how: recall is the true positive rate, the true negative rate 1 − the false
+        positive rate."""
+        headline = self.glance.headline if self.glance else []
+        return {
+            name: how
+            for name, how in RESTATED.items()
+            if name in self.metrics and how.split()[-1] in headline
+        }
 
     @property
     def other_chunks(self) -> list[list[str]]:
