@@ -178,6 +178,24 @@ def run_model_files(sidecars: Iterable[Path], spec_path: str | Path) -> list[Fil
     return digests(sorted(found.items()))
 
 
+def loaded_model_files(models: Iterable[str | None], spec_path: str | Path) -> list[FileDigest]:
+    """The local model files `cardgen verify` loads (a `.skops` file, or every file of a
+    transformers folder), for a card whose spec names no `model_files`. Hub ids and paths
+    that are not there add nothing."""
+    spec_dir = Path(spec_path).parent.resolve()
+    found: dict[Path, str] = {}
+    for model in models:
+        if not model:
+            continue
+        path = Path(model)
+        if not path.exists():
+            continue
+        files = _files_under(path) if path.is_dir() else [path]
+        for file in (f for f in files if f.is_file()):
+            found.setdefault(file.resolve(), _shown(file.resolve(), spec_dir, False))
+    return digests(sorted(found.items()))
+
+
 def stored_files(card_name: str, root: str | Path = ".") -> ModelFiles | None:
     """The recorded `model-files` fact of a card, or None when there is none."""
     path = facts_dir(card_name, root) / f"{FACT_KEY}.json"

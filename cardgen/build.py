@@ -265,11 +265,17 @@ def _run_output(run: Any, root: Path) -> Path:
 
 def _bind(card: Card, spec: Path, root: Path) -> list[str]:
     """Record the SHA-256 of the model files a card describes: those its `model_files`
-    name, else those its `sources.run` entries loaded. Returns a warning per file that
-    changed since the card last recorded it."""
+    name, else those its `sources.run` entries loaded, else the local models its
+    `sources.verify` entries re-run. Returns a warning per file that changed since the card
+    last recorded it."""
     if not isinstance(card, ModelCard):
         return []
-    from .binding import hash_model_files, record_model_files, run_model_files
+    from .binding import (
+        hash_model_files,
+        loaded_model_files,
+        record_model_files,
+        run_model_files,
+    )
 
     if card.model_files:
         current = hash_model_files(card, spec)
@@ -278,6 +284,9 @@ def _bind(card: Card, spec: Path, root: Path) -> list[str]:
 
         sidecars = [provenance_path(_run_output(run, root)) for run in card.sources.run]
         current = run_model_files(sidecars, spec)
+        if not current and card.sources.verify:
+            models = [_verify_paths(v, spec, root)["model"] for v in card.sources.verify]
+            current = loaded_model_files(models, spec)
     return [
         f"{spec}: {line}; the card now records the file as it is"
         for line in record_model_files(card, spec, root, current)

@@ -4,6 +4,7 @@ gate."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -224,6 +225,12 @@ def test_build_runs_the_verify_source_last_fails_on_a_discrepancy_and_caches(
     assert card.claims == "❌ 1 discrepant of 2" and report.claims_discrepant == 1
     assert "### Claims Checked" in (root / "build" / "cards" / "adult-lr" / "README.md").read_text()
     stored = json.loads((root / ".cardgen" / "adult-lr" / "verify.json").read_text())
+    # the model verify re-ran is the file the card is bound to (issue 24: verify fills it)
+    bound = json.loads((root / ".cardgen" / "adult-lr" / "model-files.json").read_text())
+    model = source / "model.skops"
+    assert [(f["name"], f["sha256"], f["size"]) for f in bound["files"]] == [
+        ("model.skops", hashlib.sha256(model.read_bytes()).hexdigest(), model.stat().st_size)
+    ]
     assert stored["runs"][0]["data"].endswith("data/test.csv")
     again = build("cards", root=root, site_project=None, progress=False)
     assert again.cards[0].ran == [] and again.cards[0].cached == [f"verify {project['readme']}"]
