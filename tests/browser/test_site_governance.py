@@ -80,7 +80,7 @@ def test_governance_page_is_reachable_from_the_navigation(tab: Any, governed_sit
     tab.locator("nav.md-nav--primary a.md-nav__link", has_text="Governance").first.click()
     tab.wait_for_load_state()
     assert tab.url == governed_site + "/governance/"
-    assert "1 cards in 1 sections" in tab.inner_text("article")
+    assert "1 card in 1 section," in tab.inner_text("article")
     tab.locator("article table a", has_text="c").first.click()
     tab.wait_for_load_state()
     tab.locator("article a", has_text="Code project governance").first.click()
@@ -93,7 +93,7 @@ def test_home_lists_the_governance_card_and_filters_by_kind(
     tab: Any, governed_site: str, artifacts: Path
 ) -> None:
     tab.goto(governed_site + "/")
-    assert "1 governance cards" in tab.inner_text("article")
+    assert "and 1 governance card. " in tab.inner_text("article")
     tab.select_option("#cardgen-kind", "governance")
     visible = tab.locator("article table tbody tr:not([hidden])")
     assert visible.count() == 1
