@@ -14,6 +14,8 @@ from typing import Any
 import click
 
 from .._words import count
+from ..errors import CardgenError
+from .hub_batch import budget_option, hub_progress, request_line
 from .options import (
     card_option,
     confidence_option,
@@ -119,10 +121,10 @@ _verify_options = stacked(
 )
 
 
-def _run(card: str, options: dict[str, Any]) -> Any:
-    from ..verify import Options, parse_mapping, verify
+def _settings(options: dict[str, Any]) -> Any:
+    from ..verify import Options, parse_mapping
 
-    settings = Options(
+    return Options(
         model=options["model"],
         data=parse_mapping(options["data"], "--data"),
         predictions=parse_mapping(options["predictions"], "--predictions"),
@@ -143,15 +145,35 @@ def _run(card: str, options: dict[str, Any]) -> Any:
         endpoint=options["endpoint"],
         progress=not options["quiet"],
     )
-    return verify(card, settings, root=options["root"])
+
+
+def _run(card: str, options: dict[str, Any]) -> Any:
+    from ..verify import verify
+
+    return verify(card, _settings(options), root=options["root"])
 
 
 @click.command("verify")
-@click.argument("card")
+@click.argument("cards", metavar="[CARD]...", nargs=-1)
+@click.option(
+    "--author",
+    "authors",
+    multiple=True,
+    help="Verify the claims of every model repository of a Hub user/org (repeatable).",
+)
+@click.option(
+    "--from-file",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help="Verify the claims of the Hub repositories listed in this file (one id a line, "
+    "# comments).",
+)
 @_verify_options
+@budget_option
 @out_file_option(
     "Write every claim's verdict, interval and the runs' provenance as JSON "
-    "(verify.json; written only when the verification finishes)."
+    "(verify.json; written only when the verification finishes; for many cards, one "
+    "report with the Hub requests)."
 )
 @path_option(
     "--markdown",
@@ -167,7 +189,14 @@ def _run(card: str, options: dict[str, Any]) -> Any:
 )
 @reports_errors
 def verify_command(
-    card: str, out: Path | None, markdown_out: Path | None, fail_on: tuple[str, ...], **options: Any
+    cards: tuple[str, ...],
+    authors: tuple[str, ...],
+    from_file: Any,
+    budget: Any,
+    out: Path | None,
+    markdown_out: Path | None,
+    fail_on: tuple[str, ...],
+    **options: Any,
 ) -> None:
     """Re-run the claims of CARD and give each a verdict: consistent, discrepant or
     unverifiable (with the reason).
@@ -177,12 +206,28 @@ def verify_command(
     value lies inside the measured value's 95% interval (widened by --tolerance).
     Exit code 1 when any claim is discrepant (or unverifiable, with --fail-on
     unverifiable); 0 otherwise, also for a card with no claims.
+
+    Many Hub cards (--author, --from-file or several hub: CARDs) are read in bulk: each
+    repository's claims come from listing pages (about 1,000 repositories per API call),
+    no README is downloaded, and requests are paced to the Hub's rate-limit budget. One
+    line per repository, then the totals and the requests per repository; a repository
+    that cannot be read is named and the others go on.
     """
     from ..verify import failed, markdown, terminal_table, write_verification
 
+    gate = ("discrepant", *fail_on)
+    if authors or from_file is not None or len(cards) > 1:
+        if markdown_out is not None:
+            raise CardgenError("--markdown is for one card")
+        _verify_many(cards, authors, from_file, budget, out, gate, options)
+        return
+    if len(cards) != 1:
+        raise CardgenError("give a CARD, several hub: CARDs, --author or --from-file")
+    if budget is not None:
+        raise CardgenError("--budget is for many Hub cards (--author, --from-file)")
+    card = cards[0]
     verification = _run(card, options)
     click.echo(terminal_table(verification), nl=False)
-    gate = ("discrepant", *fail_on)
     if out is not None:
         click.echo(f"wrote {write_verification(verification, out)}", err=True)
     if markdown_out is not None:
@@ -200,6 +245,80 @@ def verify_command(
             err=True,
         )
         sys.exit(1)
+
+
+def _verify_many(
+    cards: tuple[str, ...],
+    authors: tuple[str, ...],
+    from_file: Any,
+    budget: Any,
+    out: Path | None,
+    gate: tuple[str, ...],
+    options: dict[str, Any],
+) -> None:
+    from ..hub.collect import listed_repos
+    from ..verify.claims import HUB_PREFIX
+    from ..verify.many import verify_hub, write_many_report
+
+    local = [card for card in cards if not card.startswith(HUB_PREFIX)]
+    if local:
+        raise CardgenError(f"{local[0]}: many cards are Hub cards (hub:OWNER/NAME)")
+    ids = [card.removeprefix(HUB_PREFIX) for card in cards]
+    ids += listed_repos(from_file, None) if from_file is not None else []
+    if not ids and not authors:
+        raise CardgenError("no repositories to verify")
+    quiet = options["quiet"]
+    with hub_progress("verify hub", len(ids) or None, quiet=quiet) as (progress, on_wait):
+        report = verify_hub(
+            ids,
+            authors=authors,
+            options=_settings({**options, "quiet": True}),
+            budget=budget,
+            progress=progress,
+            on_wait=on_wait,
+        )
+    for line in _many_lines(report, quiet=quiet):
+        click.echo(line)
+    for problem in report.problems:
+        click.echo(f"warning: {problem.source}: {problem.problem}: {problem.message}", err=True)
+    click.echo(request_line(report.repositories, report.requests, report.throttled, report.waited))
+    if out is not None:
+        click.echo(f"wrote {write_many_report(report, out)}", err=True)
+    bad = report.failed(gate)
+    if bad:
+        statuses = " or ".join(sorted({check.status for _, check in bad}))
+        repos = len({repo for repo, _ in bad})
+        click.echo(
+            f"error: {count(len(bad), 'claim')} {statuses} in {count(repos, 'repository')}",
+            err=True,
+        )
+        sys.exit(1)
+
+
+def _many_lines(report: Any, *, quiet: bool = False) -> list[str]:
+    """One line per repository verified (each failing claim below it), then the totals."""
+    from ..render.filters import claim_label, claims_summary
+
+    lines = []
+    for verdict in report.verified:
+        verification = verdict.verification
+        if not quiet:
+            lines.append(f"{verdict.source}: {claims_summary(verification)}")
+            lines += [f"  note: {note}" for note in verification.notes]
+        lines += [
+            f"  {check.status.upper()} {claim_label(check)}: {check.reason}"
+            for check in verification.claims
+            if check.status == "discrepant"
+        ]
+    counts = report.counts()
+    with_claims = sum(bool(v.verification.claims) for v in report.verified)
+    lines.append(
+        f"{count(len(report.verified), 'repository')} verified: {with_claims:,} with claims, "
+        f"{len(report.verified) - with_claims:,} without; {count(sum(counts.values()), 'claim')}: "
+        + ", ".join(f"{n:,} {status}" for status, n in counts.items())
+        + (f"; {count(len(report.problems), 'problem')}" if report.problems else "")
+    )
+    return lines
 
 
 @click.command("verify")

@@ -607,14 +607,31 @@ def verify(
         >>> result = verify("README.md", Options(model="model.skops",
         ...                 data={"org/data": "test.csv"}))  # doctest: +SKIP
     """
-    options = options or Options()
+    options = check_options(options or Options())
+    return check_claims(read_claims(card, root=root, endpoint=options.endpoint), options)
+
+
+def check_options(options: Options) -> Options:
+    """The options, once their values are checked.
+
+    Raises:
+        CardgenError: a negative tolerance, a limit below 1 or a level outside (0, 1).
+    """
     if options.tolerance < 0:
         raise CardgenError(f"--tolerance must be 0 or more, got {options.tolerance:g}")
     if options.limit is not None and options.limit < 1:
         raise CardgenError(f"--limit must be at least 1, got {options.limit}")
     if not 0 < options.ci < 1:
         raise CardgenError(f"--ci must lie between 0 and 1, got {options.ci}")
-    found = read_claims(card, root=root, endpoint=options.endpoint)
+    return options
+
+
+def check_claims(found: CardClaims, options: Options) -> Verification:
+    """Re-run claims already read (`read_claims`, or a Hub listing's) and judge each one.
+
+    Raises:
+        CardgenError: as `verify` does for a run that fails.
+    """
     verifier = _Verifier(found, options)
     verifier.read_logs()
     verifier.plan()
@@ -725,6 +742,8 @@ __all__ = [
     "CardClaims",
     "Claim",
     "Options",
+    "check_claims",
+    "check_options",
     "failed",
     "judge",
     "markdown",

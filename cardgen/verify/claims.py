@@ -261,19 +261,45 @@ def _hub_claims(reference: str, endpoint: str | None) -> CardClaims:
     if repo_id.count("/") != 1:
         raise CardgenError(f"{reference}: expected hub:OWNER/NAME or hub:OWNER/NAME@REVISION")
     snapshot = fetch_repo(repo_id, revision=revision or None, endpoint=endpoint)
-    notes: list[str] = []
-    where = f"hub:{snapshot.repo_id}@{snapshot.sha[:12]}"
     metadata = snapshot.parsed.metadata if snapshot.parsed is not None else {}
+    return _hub_card(snapshot.repo_id, snapshot.sha, metadata, snapshot.info)
+
+
+def _hub_card(repo_id: str, sha: str, metadata: dict[str, Any], info: Any) -> CardClaims:
+    """A Hub repository's claims: `model-index` from its front matter, and the
+    `.eval_results` entries its record lists."""
+    notes: list[str] = []
+    where = f"hub:{repo_id}@{sha[:12]}"
     claims = model_index_claims(metadata.get("model-index"), f"{where} README.md", notes)
-    entries = list(getattr(snapshot.info, "eval_results", None) or [])
+    entries = list(getattr(info, "eval_results", None) or [])
     claims += eval_results_claims(entries, f"{where} .eval_results", notes)
-    return CardClaims(
-        f"hub:{snapshot.repo_id}@{snapshot.sha}",
-        claims,
-        model=snapshot.repo_id,
-        model_revision=snapshot.sha,
-        notes=notes,
-    )
+    card = f"hub:{repo_id}@{sha}"
+    return CardClaims(card, claims, model=repo_id, model_revision=sha, notes=notes)
+
+
+def listed_claims(repo_id: str, record: dict[str, Any], info: Any) -> CardClaims:
+    """The claims of a repository as a Hub listing (or `model_info`) with `expand` gives them.
+
+    The `model-index` is the Hub's own reading of the README's front matter (`cardData`,
+    or the record's `model-index` property when the card data is absent); the
+    `.eval_results` entries are the record's `evalResults`. Nothing is downloaded.
+
+    Args:
+        repo_id: the repository.
+        record: the Hub's JSON record as sent (`cardgen.hub.bulk.RepoMetadata.record`).
+        info: the record as huggingface_hub's `ModelInfo` (with `sha` and `eval_results`).
+
+    Raises:
+        CardgenError: a record without a commit sha.
+    """
+    sha = getattr(info, "sha", None)
+    if not sha:
+        raise CardgenError(f"hub:{repo_id}: the Hub record has no commit sha")
+    card_data = record.get("cardData")
+    metadata = dict(card_data) if isinstance(card_data, dict) else {}
+    if "model-index" not in metadata and record.get("model-index") is not None:
+        metadata["model-index"] = record["model-index"]
+    return _hub_card(repo_id, sha, metadata, info)
 
 
 def read_claims(
