@@ -39,7 +39,8 @@ test: install-dev lint node_modules/.package-lock.json
 	$(BIN)/cardgen schema --check --out schemas
 	$(BIN)/pytest
 
-# The everyday lane: no Chromium, no torch models, no mkdocs builds or demo (under 2 minutes).
+# The everyday lane: no Chromium, no torch models, no mkdocs builds or demo (about 5 minutes
+# on 2 cores).
 test-fast: install-dev
 	$(BIN)/pytest -m "not browser and not ml and not slow" -p xdist -n auto
 
