@@ -26,7 +26,7 @@ from ..schema import DisaggregatedEvaluation
 from ..schema.provenance import Provenance
 from ._http import explain, with_retries
 from ._markdown import ParsedReadme, parse_readme
-from .bulk import HubReader, RepoMetadata, iter_repo_metadata, problem_of
+from .bulk import LIST_EXPAND, HubReader, RepoMetadata, iter_repo_metadata, problem_of
 from .eval_results import read_entries
 from .model_index import read_model_index
 from .ratelimit import Pacer, Quota, WaitCallback
@@ -35,27 +35,10 @@ DEFAULT_ENDPOINT = "https://huggingface.co"
 DEFAULT_TIMEOUT = 30.0
 MAX_JOBS = 64
 
-MODEL_EXPAND = [
-    "author",
-    "baseModels",
-    "cardData",
-    "createdAt",
-    "downloads",
-    "evalResults",
-    "gated",
-    "lastModified",
-    "library_name",
-    "likes",
-    "model-index",
-    "pipeline_tag",
-    "private",
-    "safetensors",
-    "sha",
-    "tags",
-]
+MODEL_EXPAND = sorted([*LIST_EXPAND["model"], "baseModels"])
 """Properties asked of `model_info`: with `expand` the Hub answers only what is listed,
 so this names every property the facts use (and `evalResults`, which it only sends when
-asked)."""
+asked): the listing's, and `baseModels`, which a listing does not take."""
 
 
 @lru_cache(maxsize=1)

@@ -40,10 +40,11 @@ TABLE_COLUMNS = 5
 
 
 RESTATED = {
-    "recall": "= true_positive_rate",
-    "true_negative_rate": "= 1 − false_positive_rate",
+    "recall": ("true_positive_rate", "= true_positive_rate"),
+    "true_negative_rate": ("false_positive_rate", "= 1 − false_positive_rate"),
 }
-"""Metrics that equal a headline metric or its complement, by definition."""
+"""Metrics that equal a headline metric or its complement, by definition: the headline
+metric that gives each, and how."""
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,8 @@ class EvaluationView:
         headline = self.glance.headline if self.glance else []
         return {
             name: how
-            for name, how in RESTATED.items()
-            if name in self.metrics and how.split()[-1] in headline
+            for name, (source, how) in RESTATED.items()
+            if name in self.metrics and source in headline
         }
 
     @property

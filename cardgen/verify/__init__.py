@@ -231,29 +231,21 @@ def _measured_check(
             None,
         )
         value = group.metrics.get(metric) if group else None
-        if value is None:
-            shown = ", ".join(f"{k}={v}" for k, v in claim.group.items())
-            return _check(
-                claim,
-                options,
-                status="unverifiable",
-                reason=f"the re-run has no group {shown} with {metric}" + _limit_note(options),
-                claimed=number,
-                measured_metric=metric,
-                run=run_index,
-            )
+        shown = ", ".join(f"{k}={v}" for k, v in claim.group.items())
+        missing = f"the re-run has no group {shown} with {metric}"
     else:
         value = measurement.overall.get(metric)
-        if value is None:
-            return _check(
-                claim,
-                options,
-                status="unverifiable",
-                reason=f"the re-run did not compute {metric}" + _limit_note(options),
-                claimed=number,
-                measured_metric=metric,
-                run=run_index,
-            )
+        missing = f"the re-run did not compute {metric}"
+    if value is None:
+        return _check(
+            claim,
+            options,
+            status="unverifiable",
+            reason=missing + _limit_note(options),
+            claimed=number,
+            measured_metric=metric,
+            run=run_index,
+        )
     claimed, scale, scale_note = read_scale(number, percent, metric in measurement.bounded)
     status, reason, difference, z, se = judge(
         claimed, value, tolerance=options.tolerance, level=options.ci
