@@ -44,6 +44,7 @@ from ._builders import (
 )
 from ._mkdocs import read_config
 from ._pages import KIND_DIRS, UNVERSIONED, CardPage, attach_governance, prepare
+from ._search import run_pagefind
 from ._shards import _AnyTagLoader, build_sharded
 
 MANIFEST = ".cardgen-site.json"
@@ -687,74 +688,6 @@ def build_project(
         run_builder(project.config, builder, strict, project.site_dir)
     run_pagefind(project.site_dir, project.prefix)
     return time.perf_counter() - start
-
-
-NOINDEX = "<!-- cardgen:noindex -->"
-"""Written into a card page before the sections that repeat on every card (its audit and
-regulation crosswalk); the rest of the page from there on is left out of the search index."""
-
-
-def _mark_unindexed(site_dir: Path) -> None:
-    """Wrap each built page's content from `NOINDEX` to the end of its article in an
-    element Pagefind ignores (its selectors cannot say "everything after a heading").
-    Without them, every card page repeats the same item and field names and the indexer
-    needs about half as much memory again at thousands of cards."""
-    for page in sorted(site_dir.rglob("*.html")):
-        text = page.read_text(encoding="utf-8")
-        start = text.find(NOINDEX)
-        end = text.find("</article>", start)
-        if start < 0 or end < 0:
-            continue
-        marked = (
-            text[:start]
-            + '<div data-pagefind-ignore="all">'
-            + text[start + len(NOINDEX) : end]
-            + "</div>"
-            + text[end:]
-        )
-        atomic_write_text(page, marked)
-
-
-def run_pagefind(site_dir: Path, prefix: str = "") -> None:
-    """Index every card page's content for full-text search (Pagefind, into `pagefind/`).
-
-    Only card pages are indexed (`PREFIX{models,data}/NAME/`): the home, section and audit
-    pages list what the cards say, and would only repeat them in the results. Pagefind
-    splits its index into small fragments that the search box fetches on demand, so any
-    word of any card is found, at any number of cards.
-
-    Raises:
-        CardgenError: if Pagefind is not installed or fails.
-    """
-    _mark_unindexed(site_dir)
-    # Table cells after the first (numbers: values, intervals, counts) are not indexed: no
-    # one searches for "0.853", and they are most of a card's words (index memory drops
-    # by about 40%); group names, headings and prose are.
-    command = [
-        sys.executable,
-        "-m",
-        "pagefind",
-        "--site",
-        str(site_dir),
-        "--glob",
-        f"{prefix}{{{','.join(KIND_DIRS.values())}}}/*/index.html",
-        "--root-selector",
-        "article",
-        "--exclude-selectors",
-        "td:not(:first-child)",
-        "--silent",
-    ]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-    except OSError as exc:
-        raise CardgenError(f"cannot run pagefind: {exc}") from None
-    if done.returncode != 0:
-        detail = (done.stderr + done.stdout).strip().splitlines()
-        if any("Could not find pagefind binary" in line for line in detail):
-            raise CardgenError(
-                "the Pagefind binary is not installed: pip install 'pagefind[bin]>=1.1,<2'"
-            )
-        raise CardgenError(f"pagefind failed for {site_dir}:\n" + "\n".join(detail[-20:]))
 
 
 def build_site(

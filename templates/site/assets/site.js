@@ -1,8 +1,8 @@
 // cardgen site, on every page: the one search box in the header, and keyboard access to
 // tables that scroll sideways. The box is Pagefind's component UI, loaded from the site's
-// own pagefind/ folder (no other host), so it finds any word of any card. A copy opened
-// from disk (file://) cannot load the index (browsers refuse it), so there the box is
-// replaced by how to serve the site.
+// own pagefind/ folder (no other host; a large site's index parts all merged), so it finds
+// any word of any card. A copy opened from disk (file://) cannot load the index (browsers
+// refuse it), so there the box is replaced by how to serve the site.
 (function () {
   "use strict";
   if (window.cardgenSite) { return; }
@@ -74,13 +74,39 @@
       searchbox.appendChild(element("script", {"type": "text/pagefind-template"}, RESULT));
       box.appendChild(searchbox);
     }
-    var script = element("script", {
-      "type": "module", "src": root.href + "pagefind/pagefind-component-ui.js"
+    // The component UI loads only once the other parts are known, and is told to merge
+    // them before its first search (which loads the index).
+    searchParts(root).then(function (parts) {
+      var script = element("script", {
+        "type": "module", "src": root.href + "pagefind/pagefind-component-ui.js"
+      });
+      script.addEventListener("load", function () {
+        var components = window.PagefindComponents;
+        if (components && parts.length) {
+          components.getInstanceManager().getInstance("default").options.mergeIndex =
+            parts.map(function (part) {
+              return {"bundlePath": root.pathname + "pagefind/" + part, "baseUrl": root.pathname};
+            });
+        }
+        if (results) { searchFor(box); }
+      });
+      document.head.appendChild(script);
     });
-    if (results) {
-      script.addEventListener("load", function () { searchFor(box); });
-    }
-    document.head.appendChild(script);
+  }
+
+  // A large site's index is in parts (pagefind/, pagefind/part-2/, ...), each small
+  // enough to build in bounded memory: the first part's pagefind-entry.json lists the
+  // others under "cardgen_parts" (a site of one part has no such list).
+  function searchParts(root) {
+    if (!window.fetch) { return Promise.resolve([]); }
+    return fetch(root.href + "pagefind/pagefind-entry.json", {"cache": "no-cache"})
+      .then(function (response) { return response.ok ? response.json() : {}; })
+      .then(function (entry) {
+        var parts = entry && entry.cardgen_parts;
+        if (!Array.isArray(parts)) { return []; }
+        return parts.filter(function (part) { return /^part-[0-9]+\/$/.test(part); });
+      })
+      .catch(function () { return []; });
   }
 
   // From disk a link to a folder (models/NAME/) would open a file listing: point each

@@ -1,0 +1,132 @@
+"""The site's full-text index in parts: each Pagefind bundle holds exactly its slice of the
+card pages, all pages once; a small site's index is what one plain Pagefind run writes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sitecards import write_cards
+
+from cardgen.site import _search, build_site
+
+# mkdocs builds: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
+N_CARDS = 8
+SLICES = [
+    ["/data/synthetic-data-0000/", "/data/synthetic-data-0005/", "/models/synthetic-model-0001/"],
+    [
+        "/models/synthetic-model-0002/",
+        "/models/synthetic-model-0003/",
+        "/models/synthetic-model-0004/",
+    ],
+    ["/models/synthetic-model-0006/", "/models/synthetic-model-0007/"],
+]
+"""8 cards (every 5th a data card) in sorted page order, by hand, in parts of at most 3."""
+
+
+@pytest.fixture(scope="module")
+def cards(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("parts")
+    write_cards(folder, N_CARDS)
+    return folder
+
+
+def _build(cards: Path, out: Path, part_pages: int, mark_parallel_from: int = 500) -> Path:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_search, "PAGEFIND_PART_PAGES", part_pages)
+        patch.setattr(_search, "MARK_PARALLEL_FROM", mark_parallel_from)
+        build_site(cards / "cards", out, root=cards, jobs=1)
+    return out / "public"
+
+
+def _pages(bundle: Path) -> list[str]:
+    """URLs of the pages a bundle indexed (its fragments: gzip, a signature, JSON)."""
+    signature = b"pagefind_dcd"
+    urls = []
+    for fragment in (bundle / "fragment").glob("*.pf_fragment"):
+        raw = gzip.decompress(fragment.read_bytes())
+        assert raw.startswith(signature)
+        urls.append(json.loads(raw[len(signature) :])["url"])
+    return sorted(urls)
+
+
+def _entry(bundle: Path) -> dict[str, object]:
+    data = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_each_part_indexes_exactly_its_slice_and_every_card_once(
+    cards: Path, tmp_path: Path
+) -> None:
+    public = _build(cards, tmp_path / "site", part_pages=3)
+    bundles = [public / "pagefind", public / "pagefind" / "part-2", public / "pagefind" / "part-3"]
+    assert sorted(p.name for p in (public / "pagefind").glob("part-*")) == ["part-2", "part-3"]
+    assert _entry(bundles[0])["cardgen_parts"] == ["part-2/", "part-3/"]
+    for bundle, expected in zip(bundles, SLICES, strict=True):
+        assert _pages(bundle) == expected
+        languages = _entry(bundle)["languages"]
+        assert isinstance(languages, dict)
+        assert sum(lang["page_count"] for lang in languages.values()) == len(expected)
+        assert "cardgen_parts" not in _entry(bundle) or bundle == bundles[0]
+    indexed = [url for bundle in bundles for url in _pages(bundle)]
+    cards_built = sorted(
+        f"/{p.parent.parent.name}/{p.parent.name}/"
+        for p in public.glob("*/*/index.html")
+        if p.parent.parent.name in ("models", "data")
+    )
+    assert len(cards_built) == N_CARDS
+    assert sorted(indexed) == cards_built  # every card page, none twice
+
+
+def test_parts_are_deterministic_and_marking_in_a_pool_writes_the_same_pages(
+    cards: Path, tmp_path: Path
+) -> None:
+    serial = _files(_build(cards, tmp_path / "one", part_pages=3))
+    pooled = _files(_build(cards, tmp_path / "two", part_pages=3, mark_parallel_from=1))
+    assert sorted(serial) == sorted(pooled)
+    different = [name for name in serial if serial[name] != pooled[name]]
+    assert different == []
+    page = serial["models/synthetic-model-0001/index.html"].decode("utf-8")
+    assert _search.NOINDEX not in page and '<div data-pagefind-ignore="all">' in page
+
+
+def test_a_site_of_one_part_is_one_plain_pagefind_run(cards: Path, tmp_path: Path) -> None:
+    public = _build(cards, tmp_path / "site", part_pages=N_CARDS)
+    bundle = public / "pagefind"
+    assert not list(bundle.glob("part-*"))
+    assert "cardgen_parts" not in _entry(bundle)
+    assert _pages(bundle) == sorted(url for part in SLICES for url in part)
+    # The same pages indexed by one Pagefind run with the single glob: the same bytes.
+    copy = tmp_path / "copy"
+    shutil.copytree(public, copy)
+    shutil.rmtree(copy / "pagefind")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pagefind",
+            "--site",
+            str(copy),
+            "--glob",
+            "{models,data,governance}/*/index.html",
+            "--root-selector",
+            "article",
+            "--exclude-selectors",
+            "td:not(:first-child)",
+            "--silent",
+        ],
+        check=True,
+    )
+    assert _files(copy / "pagefind") == _files(bundle)
