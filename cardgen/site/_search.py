@@ -149,13 +149,13 @@ def run_pagefind(site_dir: Path, prefix: str = "") -> None:
     Raises:
         CardgenError: if Pagefind is not installed or fails.
     """
+    shutil.rmtree(site_dir / BUNDLE, ignore_errors=True)
     folders = card_folders(site_dir, prefix)
     parts = split_parts(folders, PAGEFIND_PART_PAGES)
     cards = {site_dir / f / "index.html" for f in folders}
     others = sorted(p for p in site_dir.rglob("*.html") if p not in cards)
     batches = [[site_dir / f / "index.html" for f in part] for part in parts]
     batches[0] = others + batches[0]
-    shutil.rmtree(site_dir / BUNDLE, ignore_errors=True)
     globs = [f"{prefix}{{{','.join(KIND_DIRS.values())}}}/*/index.html"]
     if len(parts) > 1:
         globs = [part_glob(part, folders, prefix) for part in parts]
