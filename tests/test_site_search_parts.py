@@ -38,10 +38,9 @@ def cards(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _build(cards: Path, out: Path, part_pages: int, mark_parallel_from: int = 500) -> Path:
+def _build(cards: Path, out: Path, part_pages: int) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_search, "PAGEFIND_PART_PAGES", part_pages)
-        patch.setattr(_search, "MARK_PARALLEL_FROM", mark_parallel_from)
         build_site(cards / "cards", out, root=cards, jobs=1)
     return out / "public"
 
@@ -90,15 +89,20 @@ def test_each_part_indexes_exactly_its_slice_and_every_card_once(
     assert sorted(indexed) == cards_built  # every card page, none twice
 
 
-def test_parts_are_deterministic_and_marking_in_a_pool_writes_the_same_pages(
+def test_parts_are_deterministic_and_marked_pages_are_those_of_one_part(
     cards: Path, tmp_path: Path
 ) -> None:
-    serial = _files(_build(cards, tmp_path / "one", part_pages=3))
-    pooled = _files(_build(cards, tmp_path / "two", part_pages=3, mark_parallel_from=1))
-    assert sorted(serial) == sorted(pooled)
-    different = [name for name in serial if serial[name] != pooled[name]]
-    assert different == []
-    page = serial["models/synthetic-model-0001/index.html"].decode("utf-8")
+    first = _files(_build(cards, tmp_path / "one", part_pages=3))
+    again = _files(_build(cards, tmp_path / "two", part_pages=3))
+    assert sorted(first) == sorted(again)
+    assert [name for name in first if first[name] != again[name]] == []
+    # Pages marked a part ahead of the indexer are those marked all before one index.
+    whole = _files(_build(cards, tmp_path / "whole", part_pages=N_CARDS))
+    pages = sorted(name for name in whole if name.endswith(".html"))
+    assert len(pages) > N_CARDS
+    assert pages == sorted(name for name in first if name.endswith(".html"))
+    assert [name for name in pages if first[name] != whole[name]] == []
+    page = first["models/synthetic-model-0001/index.html"].decode("utf-8")
     assert _search.NOINDEX not in page and '<div data-pagefind-ignore="all">' in page
 
 

@@ -7,11 +7,10 @@ builds pages or reads the cards.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .._io import atomic_write_text
@@ -19,10 +18,11 @@ from ..errors import CardgenError
 from ._pages import KIND_DIRS
 from ._shards import prefix_cover
 
-PAGEFIND_PART_PAGES = 2000
+PAGEFIND_PART_PAGES = 1500
 """Most card pages one Pagefind process indexes. Pagefind holds its whole index in memory
-(about 0.18 MB a card page); a larger site is indexed in parts of at most this many pages,
-one part at a time, so its memory stays that of one part at any number of cards."""
+(about 0.18 MB a card page: 3.1 GB for 20,000, 350 MB for 2,000); a larger site is indexed
+in parts of at most this many pages, one part at a time, so its memory stays that of one
+part (under 300 MB) at any number of cards (benchmarks/bench_search.py)."""
 
 BUNDLE = "pagefind"
 """The first part's bundle, inside the site; part K (from 2) goes to `pagefind/part-K/`."""
@@ -35,9 +35,6 @@ A site of one part has no such key (nor any other file of ours)."""
 NOINDEX = "<!-- cardgen:noindex -->"
 """Written into a card page before the sections that repeat on every card (its audit and
 regulation crosswalk); the rest of the page from there on is left out of the search index."""
-
-MARK_PARALLEL_FROM = 500
-"""Pages from which `run_pagefind` marks them in several processes (below, one is faster)."""
 
 
 def _mark_page(page: Path) -> None:
@@ -129,11 +126,6 @@ def _pagefind(site_dir: Path, glob: str, output: str) -> None:
         raise CardgenError(f"pagefind failed for {site_dir}:\n" + "\n".join(detail[-20:]))
 
 
-def _chunks(pages: list[Path], count: int) -> list[list[Path]]:
-    size = max(1, -(-len(pages) // count))
-    return [pages[i : i + size] for i in range(0, len(pages), size)]
-
-
 def run_pagefind(site_dir: Path, prefix: str = "") -> None:
     """Index every card page's content for full-text search (Pagefind, into `pagefind/`).
 
@@ -144,7 +136,7 @@ def run_pagefind(site_dir: Path, prefix: str = "") -> None:
     `PAGEFIND_PART_PAGES` card pages the index is written in parts (`pagefind/`, then
     `pagefind/part-2/`, ...), one Pagefind process after another, listed under
     `PARTS_KEY` in `pagefind/pagefind-entry.json`; the site's search merges them. The
-    pages are marked (`NOINDEX`) by a pool of processes, a part ahead of the indexer.
+    pages are marked (`NOINDEX`) a part ahead of the indexer, in a thread.
 
     Raises:
         CardgenError: if Pagefind is not installed or fails.
@@ -160,22 +152,16 @@ def run_pagefind(site_dir: Path, prefix: str = "") -> None:
     if len(parts) > 1:
         globs = [part_glob(part, folders, prefix) for part in parts]
     outputs = [BUNDLE] + [f"{BUNDLE}/part-{k}" for k in range(2, len(parts) + 1)]
-    workers = os.cpu_count() or 1
-    if workers > 1 and len(cards) + len(others) >= MARK_PARALLEL_FROM:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            marking: list[list[Future[None]]] = [
-                [pool.submit(_mark_unindexed, chunk) for chunk in _chunks(batch, workers)]
-                for batch in batches
-            ]
-            for marked, glob, output in zip(marking, globs, outputs, strict=True):
-                for future in marked:
-                    future.result()
-                _pagefind(site_dir, glob, output)
-    else:
-        for batch in batches:
-            _mark_unindexed(batch)
-        for glob, output in zip(globs, outputs, strict=True):
+    # One thread marks the pages, a part ahead: while Pagefind (another process) indexes
+    # part K, part K + 1 is marked.
+    marker = ThreadPoolExecutor(max_workers=1)
+    try:
+        marking = [marker.submit(_mark_unindexed, batch) for batch in batches]
+        for marked, glob, output in zip(marking, globs, outputs, strict=True):
+            marked.result()
             _pagefind(site_dir, glob, output)
+    finally:
+        marker.shutdown(cancel_futures=True)
     if len(parts) > 1:
         entry = site_dir / BUNDLE / "pagefind-entry.json"
         data = json.loads(entry.read_text(encoding="utf-8"))
