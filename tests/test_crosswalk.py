@@ -12,7 +12,14 @@ import yaml
 from click.testing import CliRunner
 
 from cardgen.cli import cli
-from cardgen.crosswalk import REGIMES_DIR, Regime, crosswalk, regime_problems, regimes
+from cardgen.crosswalk import (
+    REGIMES_DIR,
+    Regime,
+    crosswalk,
+    crosswalk_spec,
+    regime_problems,
+    regimes,
+)
 from cardgen.errors import CardgenError
 from cardgen.schema import GovernanceCard, ModelCard
 from cardgen.spec import load_spec
@@ -199,6 +206,18 @@ def test_card_page_on_the_site_shows_audit_and_crosswalk(tmp_path: Path) -> None
     assert "- **Satisfied (9):** MS-2.11-002 (`sources.evaluate`); " in page  # NIST applies
     assert "- **Unknown (7):** MS-2.11-001 (`evaluation_integrity.contamination_checks`)" in page
     assert "- **Filled:** 28 of 28 sections, 4 of 7 Hub fields" in page
+    # Not-applicable items of a regime are listed once per reason, with their count: the
+    # groups counted here from the crosswalk itself.
+    results = crosswalk_spec(EXAMPLES / "adult-income.yaml", root=tmp_path)
+    mdf = next(r for r in results if r["title"].startswith("GPAI Code of Practice"))
+    groups: dict[str, list[str]] = {}
+    for item in mdf["items"]:
+        if item["status"] == "not_applicable":
+            groups.setdefault(item["reason"], []).append(item["id"])
+    assert len(groups) == 2
+    for reason, ids in groups.items():
+        assert f"- **Not applicable ({len(ids)}):** {', '.join(ids)}: {reason}" in page
+        assert page.count(reason) == 1
     audit = (project.docs_dir / "audit" / "index.md").read_text()
     # The spec lies outside the project folder: named by its file name, not this machine's path.
     assert "[adult-income.yaml](../models/adult-income/index.md)" in audit
