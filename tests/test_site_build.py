@@ -418,7 +418,15 @@ def test_sharded_build_gives_the_same_site_as_one_process(
     import cardgen.site
 
     monkeypatch.setattr(cardgen.site, "SHARD_FROM", 10)
-    build_site(site / "cards", tmp_path / "sharded", root=site, jobs=3)
+    # More slices than processes: at most 3 cards per mkdocs process, 2 processes at once.
+    monkeypatch.setattr(cardgen.site._shards, "SHARD_PAGES", 3)
+    done = build_site(site / "cards", tmp_path / "sharded", root=site, jobs=2)
+    assert done.project.cards >= 10 and list(done.stages) == [
+        "cards",
+        "project",
+        "mkdocs",
+        "search",
+    ]
     one = site / "project" / "public"
     sharded = tmp_path / "sharded" / "public"
     files = sorted(str(p.relative_to(one)) for p in one.rglob("*") if p.is_file())
