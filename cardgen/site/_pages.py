@@ -529,7 +529,7 @@ def prepare(
             relative: zlib.compress(text.encode("utf-8"))
             for relative, text in [
                 *((f"charts/{name}", svg) for name, svg in chart_files.items()),
-                *render_sidecars(card).items(),
+                *render_sidecars(card, compact=True).items(),
             ]
         },
         chart_sections=chart_sections,
