@@ -446,7 +446,7 @@ def test_collect_hub_prints_requests_per_repository(hub: HubServer, hub_project:
     assert result.exit_code == 0, result.output
     assert "collected 20 of 20 repositories" in result.output
     assert (
-        "Hub requests: 1 API calls (0.050 per repository), 20 file downloads "
+        "Hub requests: 1 API call (0.050 per repository), 20 file downloads "
         "(1.000 per repository) for 20 repositories" in result.output
     )
     report = collect_many(authors=["gen"], endpoint=hub.url, root="again")
