@@ -161,6 +161,30 @@ def test_high_risk_model_card_leaves_system_items_not_applicable() -> None:
     assert system["IV.5"]["status"] == "unknown"
 
 
+def test_recorded_file_digests_answer_the_authenticity_item() -> None:
+    import hashlib
+
+    from cardgen.schema.files import FileDigest
+
+    card = _flagged(general_purpose=True)
+    item = next(
+        i
+        for r in crosswalk(card, ["gpai-code-of-practice-mdf"])
+        for i in r["items"]
+        if i["id"] == "MDF-1.3"
+    )
+    assert item["status"] == "unknown"
+    digest = hashlib.sha256(b"weights").hexdigest()
+    card.file_digests = [FileDigest(name="model.bin", path="model.bin", sha256=digest)]
+    item = next(
+        i
+        for r in crosswalk(card, ["gpai-code-of-practice-mdf"])
+        for i in r["items"]
+        if i["id"] == "MDF-1.3"
+    )
+    assert (item["status"], item["fields"]) == ("satisfied", ["file_digests"])
+
+
 def test_a_placeholder_does_not_satisfy_an_item() -> None:
     card = _flagged(general_purpose=True)
     card.metadata.license = "[More Information Needed]"
