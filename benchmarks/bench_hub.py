@@ -40,6 +40,11 @@ from huggingface_hub import HfApi  # noqa: E402
 from cardgen.audit import audit_hub  # noqa: E402
 from cardgen.collect import collect_many  # noqa: E402
 
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 FREE = {"api": (1000, 300.0), "resolvers": (5000, 300.0)}
 """The free account's budget (Hub documentation): requests per window of seconds."""
 
@@ -116,8 +121,9 @@ def race(args: argparse.Namespace) -> bool:
         f"sequential HfApi.model_info loop: {sequential:6.2f} s ({args.repos} API calls)  {load()}"
     )
     print(
-        f"cardgen collect_many (bulk):      {bulk:6.2f} s ({report.requests['api']} API call(s) "
-        f"+ {report.requests['files']} READMEs; facts written)  {load()}"
+        f"cardgen collect_many (bulk):      {bulk:6.2f} s "
+        f"({_count(report.requests['api'], 'API call')} "
+        f"+ {_count(report.requests['files'], 'README')}; facts written)  {load()}"
     )
     print(f"speed-up: {ratio:.1f}x (goal >= {args.min_ratio:g}x)  {load()}")
     return ratio >= args.min_ratio

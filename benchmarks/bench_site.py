@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -49,6 +50,8 @@ class Run:
     deep_pages: int
     load_before: float
     load_after: float
+    stages: str
+    """Seconds of each stage, as `cardgen site build` prints them."""
 
 
 def _load() -> float:
@@ -65,9 +68,9 @@ def _tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def _run(command: list[str], cwd: Path) -> tuple[float, float, float]:
+def _run(command: list[str], cwd: Path) -> tuple[float, float, float, str]:
     """Run a command; return (seconds, peak RSS of its largest process, peak RSS of its
-    whole process tree at once), in MiB."""
+    whole process tree at once, in MiB, and what it printed)."""
     start = time.perf_counter()
     proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     watched = psutil.Process(proc.pid)
@@ -88,7 +91,7 @@ def _run(command: list[str], cwd: Path) -> tuple[float, float, float]:
     sampler.join()
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"failed: {' '.join(command)}\n{output.decode(errors='replace')[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024, peak / 2**20
+    return seconds, usage.ru_maxrss / 1024, peak / 2**20, output.decode(errors="replace")
 
 
 def _du(path: Path) -> int:
@@ -108,7 +111,8 @@ def build(folder: Path, builder: str, jobs: int | None) -> Run:
     if jobs:
         command += ["--jobs", str(jobs)]
     before = _load()
-    seconds, largest, tree = _run(command, folder)
+    seconds, largest, tree, printed = _run(command, folder)
+    stages = re.search(r"^built .* in [0-9.]+ s \((.*)\)$", printed, re.MULTILINE)
     after = _load()
     public = out / "public"
     deep = sum(
@@ -125,6 +129,7 @@ def build(folder: Path, builder: str, jobs: int | None) -> Run:
         deep,
         before,
         after,
+        stages.group(1) if stages else "(not printed)",
     )
     shutil.rmtree(out, ignore_errors=True)
     return run
@@ -135,7 +140,8 @@ def row(size: int, run: Run) -> str:
     return (
         f"{size:>7,} | {run.builder:<8} | {run.seconds:8.1f} s | {run.largest_mib:7.0f} MiB | "
         f"{run.tree_mib:7.0f} MiB | {_mib(run.output):>11} | {_mib(run.pagefind):>10} | "
-        f"{run.deep_pages:>4} | {run.load_before:5.2f} -> {run.load_after:5.2f}"
+        f"{run.deep_pages:>4} | {run.load_before:5.2f} -> {run.load_after:5.2f}\n"
+        f"{'':>7} |   stages: {run.stages}"
     )
 
 

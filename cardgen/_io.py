@@ -66,6 +66,11 @@ def dumps_json(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def compact_json(data: Any) -> str:
+    """Deterministic JSON on one line: sorted keys, no spaces, trailing newline."""
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
 def sha256_bytes(data: bytes) -> str:
     """SHA-256 hex digest of bytes in memory."""
     return hashlib.sha256(data).hexdigest()

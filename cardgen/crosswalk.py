@@ -304,14 +304,22 @@ def _compact_lines(regime: dict[str, Any], reasons: set[str | None]) -> list[str
         if not chosen:
             continue
         if status == "not_applicable":
-            entries = [f"{cell(i['id'])} ({cell(i['reason'])})" for i in chosen]
-        else:
-            entries = [
-                f"{cell(i['id'])} ({', '.join(f'`{f}`' for f in i['fields'])})"
-                if i["fields"]
-                else cell(i["id"])
-                for i in chosen
+            # One line per reason: a regime's items mostly share theirs.
+            by_reason: dict[str, list[str]] = {}
+            for item in chosen:
+                by_reason.setdefault(item["reason"] or "", []).append(cell(item["id"]))
+            lines += [
+                f"- **{label} ({len(ids)}):** {', '.join(ids)}"
+                + (f": {cell(reason)}" if reason else "")
+                for reason, ids in by_reason.items()
             ]
+            continue
+        entries = [
+            f"{cell(i['id'])} ({', '.join(f'`{f}`' for f in i['fields'])})"
+            if i["fields"]
+            else cell(i["id"])
+            for i in chosen
+        ]
         lines.append(f"- **{label} ({len(chosen)}):** " + "; ".join(entries))
     return [*lines, ""]
 

@@ -73,7 +73,11 @@ def merge_facts(card: Card, facts: dict[str, Any], folder: Path) -> Card:
     Raises:
         CardgenError: if a stored fact does not validate (names the file).
     """
-    merged = card.model_copy(deep=True)
+    return _merge_into(card.model_copy(deep=True), facts, folder)
+
+
+def _merge_into(merged: Card, facts: dict[str, Any], folder: Path) -> Card:
+    """`merge_facts` into `merged` itself."""
     evaluations: list[DisaggregatedEvaluation] = []
     for key, data in sorted(facts.items()):
         where = folder / f"{key}.json"
@@ -120,4 +124,5 @@ def load_card(
         CardgenError: a stored fact does not validate.
     """
     card = load_spec(spec_path)
-    return merge_facts(card, read_facts(card.name, root), facts_dir(card.name, root))
+    # The card was just read and nothing else holds it: merged in place, not copied.
+    return _merge_into(card, read_facts(card.name, root), facts_dir(card.name, root))

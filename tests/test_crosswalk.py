@@ -12,7 +12,14 @@ import yaml
 from click.testing import CliRunner
 
 from cardgen.cli import cli
-from cardgen.crosswalk import REGIMES_DIR, Regime, crosswalk, regime_problems, regimes
+from cardgen.crosswalk import (
+    REGIMES_DIR,
+    Regime,
+    crosswalk,
+    crosswalk_spec,
+    regime_problems,
+    regimes,
+)
 from cardgen.errors import CardgenError
 from cardgen.schema import GovernanceCard, ModelCard
 from cardgen.spec import load_spec
@@ -154,6 +161,30 @@ def test_high_risk_model_card_leaves_system_items_not_applicable() -> None:
     assert system["IV.5"]["status"] == "unknown"
 
 
+def test_recorded_file_digests_answer_the_authenticity_item() -> None:
+    import hashlib
+
+    from cardgen.schema.files import FileDigest
+
+    card = _flagged(general_purpose=True)
+    item = next(
+        i
+        for r in crosswalk(card, ["gpai-code-of-practice-mdf"])
+        for i in r["items"]
+        if i["id"] == "MDF-1.3"
+    )
+    assert item["status"] == "unknown"
+    digest = hashlib.sha256(b"weights").hexdigest()
+    card.file_digests = [FileDigest(name="model.bin", path="model.bin", sha256=digest)]
+    item = next(
+        i
+        for r in crosswalk(card, ["gpai-code-of-practice-mdf"])
+        for i in r["items"]
+        if i["id"] == "MDF-1.3"
+    )
+    assert (item["status"], item["fields"]) == ("satisfied", ["file_digests"])
+
+
 def test_a_placeholder_does_not_satisfy_an_item() -> None:
     card = _flagged(general_purpose=True)
     card.metadata.license = "[More Information Needed]"
@@ -199,6 +230,18 @@ def test_card_page_on_the_site_shows_audit_and_crosswalk(tmp_path: Path) -> None
     assert "- **Satisfied (9):** MS-2.11-002 (`sources.evaluate`); " in page  # NIST applies
     assert "- **Unknown (7):** MS-2.11-001 (`evaluation_integrity.contamination_checks`)" in page
     assert "- **Filled:** 28 of 28 sections, 4 of 7 Hub fields" in page
+    # Not-applicable items of a regime are listed once per reason, with their count: the
+    # groups counted here from the crosswalk itself.
+    results = crosswalk_spec(EXAMPLES / "adult-income.yaml", root=tmp_path)
+    mdf = next(r for r in results if r["title"].startswith("GPAI Code of Practice"))
+    groups: dict[str, list[str]] = {}
+    for item in mdf["items"]:
+        if item["status"] == "not_applicable":
+            groups.setdefault(item["reason"], []).append(item["id"])
+    assert len(groups) == 2
+    for reason, ids in groups.items():
+        assert f"- **Not applicable ({len(ids)}):** {', '.join(ids)}: {reason}" in page
+        assert page.count(reason) == 1
     audit = (project.docs_dir / "audit" / "index.md").read_text()
     # The spec lies outside the project folder: named by its file name, not this machine's path.
     assert "[adult-income.yaml](../models/adult-income/index.md)" in audit

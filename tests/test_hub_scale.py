@@ -446,10 +446,26 @@ def test_collect_hub_prints_requests_per_repository(hub: HubServer, hub_project:
     assert result.exit_code == 0, result.output
     assert "collected 20 of 20 repositories" in result.output
     assert (
-        "Hub requests: 1 API calls (0.050 per repository), 20 file downloads "
+        "Hub requests: 1 API call (0.050 per repository), 20 file downloads "
         "(1.000 per repository) for 20 repositories" in result.output
     )
     report = collect_many(authors=["gen"], endpoint=hub.url, root="again")
     assert math.isclose(sum(report.requests.values()) / len(report.results), 21 / 20)
     facts = json.loads((hub_project / "again/.cardgen/gen--model-000007/hub.json").read_text())
     assert facts["card_data"] == generated_card_data(7)
+
+
+def test_request_line_counts_with_the_right_plural() -> None:
+    from cardgen.cli.hub_batch import request_line
+
+    one = request_line(1, {"api": 1, "files": 1}, throttled=1, waited=0.0)
+    assert one == (
+        "Hub requests: 1 API call (1.000 per repository), 1 file download (1.000 per "
+        "repository) for 1 repository; 1 answer was 429 (rate limited)"
+    )
+    many = request_line(2_000, {"api": 3, "files": 2_000}, throttled=2, waited=75.0)
+    assert many == (
+        "Hub requests: 3 API calls (0.002 per repository), 2,000 file downloads (1.000 per "
+        "repository) for 2,000 repositories; waited 1 min 15 s for the rate-limit budget; "
+        "2 answers were 429 (rate limited)"
+    )

@@ -240,7 +240,7 @@ def test_removed_card_loses_its_generated_page(site: Path, tmp_path: Path) -> No
     gone = next(p for p in pages if p.name == "synthetic-model-0003")
     result = write_project([p for p in pages if p is not gone], out)
     # the page, its chart sheet and its evaluation sidecar
-    assert result.removed == 1 + len(gone.charts) + len(gone.sidecars) == 3
+    assert result.removed == 1 + len(gone.files) == 3
     assert not (out / "docs" / "models" / "synthetic-model-0003" / "index.md").exists()
 
 
@@ -311,6 +311,20 @@ def test_files_cardgen_did_not_write_are_never_overwritten(site: Path, tmp_path:
         write_project(load_pages(site / "cards", site, jobs=1), out)
     assert (out / "docs" / "index.md").read_text() == "# Mine\n"
     assert not (out / "mkdocs.yml").exists()
+
+
+def test_a_foreign_file_where_a_card_page_goes_stops_the_write_before_any_card(
+    site: Path, tmp_path: Path
+) -> None:
+    pages = load_pages(site / "cards", site, jobs=1)
+    out = tmp_path / "project"
+    mine = out / "docs" / pages[-1].folder / "index.md"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("# Mine\n")
+    with pytest.raises(CardgenError, match=rf"did not write: {pages[-1].folder}/index\.md"):
+        write_project(pages, out)
+    assert mine.read_text() == "# Mine\n"
+    assert [p for p in (out / "docs").rglob("*") if p.is_file()] == [mine]
 
 
 def test_mkdocs_failure_is_a_clear_error(site: Path, tmp_path: Path) -> None:
@@ -404,7 +418,15 @@ def test_sharded_build_gives_the_same_site_as_one_process(
     import cardgen.site
 
     monkeypatch.setattr(cardgen.site, "SHARD_FROM", 10)
-    build_site(site / "cards", tmp_path / "sharded", root=site, jobs=3)
+    # More slices than processes: at most 3 cards per mkdocs process, 2 processes at once.
+    monkeypatch.setattr(cardgen.site._shards, "SHARD_PAGES", 3)
+    done = build_site(site / "cards", tmp_path / "sharded", root=site, jobs=2)
+    assert done.project.cards >= 10 and list(done.stages) == [
+        "cards",
+        "project",
+        "mkdocs",
+        "search",
+    ]
     one = site / "project" / "public"
     sharded = tmp_path / "sharded" / "public"
     files = sorted(str(p.relative_to(one)) for p in one.rglob("*") if p.is_file())

@@ -144,7 +144,7 @@ def test_verdicts_for_an_organisation_against_one_predictions_table(
     assert "DISCREPANT accuracy on org/data (test): claimed" in output
     assert "error: 1 claim discrepant in 1 repository" in output
     assert (
-        "Hub requests: 1 API calls (0.250 per repository), 0 file downloads "
+        "Hub requests: 1 API call (0.250 per repository), 0 file downloads "
         "(0.000 per repository) for 4 repositories" in output
     )
     assert hub.counts["api"] == 1 and hub.counts["resolvers"] == 0  # one page, no README

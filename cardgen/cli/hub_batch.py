@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from .._words import count
 from .options import progress_bar
 
 BUDGET_HELP = (
@@ -70,10 +71,13 @@ def request_line(
 ) -> str:
     """One line of what a batch asked of the Hub, per repository read."""
     parts = []
-    for resource, label in (("api", "API calls"), ("files", "file downloads")):
+    for resource, label in (("api", "API call"), ("files", "file download")):
         sent = requests.get(resource, 0)
         per = f" ({sent / repositories:.3f} per repository)" if repositories else ""
-        parts.append(f"{sent:,} {label}{per}")
-    line = f"Hub requests: {', '.join(parts)} for {repositories:,} repositories"
+        parts.append(f"{count(sent, label)}{per}")
+    line = f"Hub requests: {', '.join(parts)} for {count(repositories, 'repository')}"
     line += f"; waited {_duration(waited)} for the rate-limit budget" if waited >= 0.5 else ""
-    return line + (f"; {throttled} answer(s) were 429 (rate limited)" if throttled else "")
+    if throttled:
+        verb = "was" if throttled == 1 else "were"
+        line += f"; {count(throttled, 'answer')} {verb} 429 (rate limited)"
+    return line

@@ -101,7 +101,8 @@ def site_build_command(
         f"removed, {project.history_changed} history entries changed"
     )
     if not no_build:
-        click.echo(f"built {project.site_dir} in {result.seconds:.1f} s")
+        stages = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.stages.items())
+        click.echo(f"built {project.site_dir} in {result.seconds:.1f} s ({stages})")
 
 
 @site_group.command("serve")

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import jinja2
 
 from .. import frontmatter
-from .._io import atomic_write_text, dumps_json
+from .._io import atomic_write_text, compact_json, dumps_json
 from ..errors import CardgenError
 from ..schema import (
     Card,
@@ -327,13 +327,17 @@ def render(
     raise CardgenError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
-def sidecars(card: Card) -> dict[str, str]:
+def sidecars(card: Card, compact: bool = False) -> dict[str, str]:
     """The files a Hub README links beside itself: each evaluation's full results as
-    JSON (valid against the evaluation schema), keyed by path relative to the README."""
+    JSON (valid against the evaluation schema), keyed by path relative to the README.
+
+    `compact` writes each on one line, with keys sorted as well (the site's copies: the
+    indented form takes the JSON encoder's slow path, a third of a page's making at
+    20,000 cards)."""
     if not isinstance(card, ModelCard):
         return {}
     return {
-        sidecar_path(e): dumps_json(e.model_dump(mode="json"))
+        sidecar_path(e): (compact_json if compact else dumps_json)(e.model_dump(mode="json"))
         for e in card.quantitative_analyses.evaluations
     }
 

@@ -200,12 +200,13 @@ def number(value: float | int | None, precision: int = 3) -> str:
 
 
 def compact(value: float | int | None, precision: int = 3) -> str:
-    """Like `number`, but a whole number drops its decimals (`17`, `38.582`)."""
+    """Like `number`, but a whole number drops its decimals and every number has
+    thousands separators (`17`, `38.582`, `189,778.367`)."""
     if value is None:
         return "—"
     if float(value).is_integer():
         return f"{int(value):,}"
-    return number(float(value), precision)
+    return f"{float(value):,.{precision}f}"
 
 
 def metric(value: MetricValue | None, precision: int = 3, show_n: bool = True) -> Markup:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import multiprocessing
 import os
 import re
 import signal
@@ -17,10 +18,11 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ import yaml
 
 from .._io import atomic_write_text, dumps_json
 from .._resources import templates_dir
+from .._words import count
 from ..errors import CardgenError, Problem
 from ..render import environment as _env
 from ..render.filters import cell, inline
@@ -115,6 +118,10 @@ class SiteBuild:
 
     project: SiteProject
     seconds: float
+    stages: dict[str, float] = field(default_factory=dict)
+    """Seconds of each stage: `cards` (loading and formatting them), `project` (writing
+    the MkDocs project), the builder's (`mkdocs` or `zensical`) and `search` (the Pagefind
+    index)."""
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -190,8 +197,8 @@ def load_pages(
         problems += attach_governance(pages, root)
     if problems:
         raise CardgenError(
-            "\n".join(str(p) for p in problems) + f"\n{len(problems)} "
-            "problem(s) found; nothing was built"
+            "\n".join(str(p) for p in problems)
+            + f"\n{count(len(problems), 'problem')} found; nothing was built"
         )
     return sorted(pages, key=lambda p: (p.kind, p.name))
 
@@ -490,6 +497,33 @@ def _write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
+def _refuse_foreign(docs: Path, files: dict[str, str], old: set[str]) -> None:
+    """Raise when a file cardgen would write is there already, written by someone else:
+    not in the last build's manifest (`old`), and not already what cardgen would write.
+
+    Raises:
+        CardgenError: naming the first of those files.
+    """
+    foreign = [
+        rel
+        for rel in sorted(set(files) - old)
+        if (docs / rel).exists() and (docs / rel).read_bytes() != files[rel].encode("utf-8")
+    ]
+    if foreign:
+        raise CardgenError(
+            f"{docs}: cardgen would overwrite files it did not write: "
+            f"{', '.join(foreign[:5])}{' ...' if len(foreign) > 5 else ''}; "
+            "move them or choose another --out"
+        )
+
+
+def _card_paths(page: CardPage, lineage: bool) -> list[str]:
+    """The files `write_project` writes for a card, inside docs (`lineage`: whether its
+    page has a lineage diagram)."""
+    paths = [f"{page.folder}/index.md", *(f"{page.folder}/{r}" for r in page.files)]
+    return paths + ([f"{page.folder}/lineage.svg"] if lineage and page.kind == "model" else [])
+
+
 def _templates() -> Any:
     return _env.builtin_environment("page")
 
@@ -557,30 +591,6 @@ def write_project(
         ):
             children[name].append(page)
 
-    history_changed = 0
-    for page in pages:
-        history_path = out / "history" / KIND_DIRS[page.kind] / f"{page.name}.jsonl"
-        before = history_path.read_bytes() if history_path.exists() else None
-        releases = _history.record(history_path, page.release, page.snapshot)
-        history_changed += history_path.read_bytes() != before
-        lineage, lineage_svg = (
-            _lineage(page, by_key, children) if page.kind == "model" else ([], None)
-        )
-        files[f"{page.folder}/index.md"] = card_markdown(
-            page,
-            _related(page, by_key, by_name, used_by),
-            lineage,
-            lineage_svg,
-            # A governance card holds no numbers to follow between releases.
-            _history_lines(releases, precision) if page.kind != "governance" else [],
-        )
-        if lineage_svg:
-            files[f"{page.folder}/lineage.svg"] = lineage_svg
-        for name, svg in page.charts.items():
-            files[f"{page.folder}/charts/{name}"] = svg
-        for relative, content in page.sidecars.items():
-            files[f"{page.folder}/{relative}"] = content
-
     env = _templates()
     counts = {kind: sum(p.kind == kind for p in pages) for kind in KINDS}
     files["index.md"] = env.get_template("site/home.md.j2").render(
@@ -604,37 +614,68 @@ def write_project(
         files[f"assets/cardgen/{asset}"] = (templates_dir() / "site" / "assets" / asset).read_text(
             encoding="utf-8"
         )
-
     files = {prefix + rel: text for rel, text in files.items()}
+
     manifest_path = out / MANIFEST
     try:
         old = set(json.loads(manifest_path.read_text(encoding="utf-8"))["files"])
     except (OSError, ValueError, KeyError, TypeError):
         old = set()
-    foreign = [
-        rel
-        for rel in sorted(set(files) - old)
-        if (docs / rel).exists() and (docs / rel).read_bytes() != files[rel].encode("utf-8")
+    _refuse_foreign(docs, files, old)
+    # Each card's files are written as soon as they are made, so that a site of 20,000
+    # cards is never all in memory at once; unless a file cardgen did not write is where
+    # one of them goes: then they are all made first and compared before any is written.
+    card_paths = [
+        prefix + rel
+        for page in pages
+        for rel in _card_paths(page, bool(page.base_models or children.get(page.name)))
     ]
-    if foreign:
-        raise CardgenError(
-            f"{docs}: cardgen would overwrite files it did not write: "
-            f"{', '.join(foreign[:5])}{' ...' if len(foreign) > 5 else ''}; "
-            "move them or choose another --out"
-        )
-    # Small-file writes wait on the disk, not the CPU: a few threads overlap them.
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        written = sum(
-            pool.map(lambda item: _write_if_changed(docs / item[0], item[1]), sorted(files.items()))
-        )
+    stream = not any(rel not in old and (docs / rel).exists() for rel in card_paths)
+    cards: dict[str, str] = {}
+    with ThreadPoolExecutor(max_workers=8) as pool:  # small-file writes wait on the disk
+        pending: list[Future[bool]] = []
+        history_changed = 0
+        for page in pages:
+            history_path = out / "history" / KIND_DIRS[page.kind] / f"{page.name}.jsonl"
+            before = history_path.read_bytes() if history_path.exists() else None
+            releases = _history.record(history_path, page.release, page.snapshot)
+            history_changed += history_path.read_bytes() != before
+            lineage, lineage_svg = (
+                _lineage(page, by_key, children) if page.kind == "model" else ([], None)
+            )
+            own = {
+                f"{page.folder}/index.md": card_markdown(
+                    page,
+                    _related(page, by_key, by_name, used_by),
+                    lineage,
+                    lineage_svg,
+                    # A governance card holds no numbers to follow between releases.
+                    _history_lines(releases, precision) if page.kind != "governance" else [],
+                )
+            }
+            if lineage_svg:
+                own[f"{page.folder}/lineage.svg"] = lineage_svg
+            for relative, packed in page.files.items():
+                own[f"{page.folder}/{relative}"] = zlib.decompress(packed).decode("utf-8")
+            if stream:
+                pending += [
+                    pool.submit(_write_if_changed, docs / prefix / r, t) for r, t in own.items()
+                ]
+            else:
+                cards.update({prefix + r: t for r, t in own.items()})
+        _refuse_foreign(docs, cards, old)
+        files.update(cards)
+        written = sum(f.result() for f in pending)
+        written += sum(pool.map(_write_if_changed, [docs / r for r in files], files.values()))
+    every = set(files) | set(card_paths)
     removed = 0
-    for rel in sorted(old - set(files)):
+    for rel in sorted(old - every):
         target = docs / rel
         if target.is_file():
             target.unlink()
             removed += 1
     _write_if_changed(
-        manifest_path, dumps_json({"docs_dir": str(docs.relative_to(out)), "files": sorted(files)})
+        manifest_path, dumps_json({"docs_dir": str(docs.relative_to(out)), "files": sorted(every)})
     )
     written += _write_if_changed(config_path, config_text)
     return SiteProject(
@@ -659,14 +700,15 @@ def build_project(
     jobs: int | None = None,
     strict: bool = True,
     builder: str = DEFAULT_BUILDER,
-) -> float:
+) -> dict[str, float]:
     """Build a written project with `builder`, then index it for search (Pagefind).
 
     MkDocs runs in one process, or from `SHARD_FROM` cards in several at once; Zensical
     builds in parallel by itself.
 
     Returns:
-        Seconds the build took.
+        Seconds of each stage: the builder's (named `mkdocs` or `zensical`), then
+        `search` (the Pagefind index).
 
     Raises:
         CardgenError: if the builder is missing or fails (with its messages).
@@ -686,8 +728,9 @@ def build_project(
         )
     else:
         run_builder(project.config, builder, strict, project.site_dir)
+    built = time.perf_counter()
     run_pagefind(project.site_dir, project.prefix)
-    return time.perf_counter() - start
+    return {builder: built - start, "search": time.perf_counter() - built}
 
 
 def build_site(
@@ -732,11 +775,41 @@ def build_site(
     start = time.perf_counter()
     if build:
         check_builder(builder)
-    pages = load_pages(cards, root, precision=precision, release=release, jobs=jobs)
-    project = write_project(pages, Path(out), site_name=site_name, precision=precision)
+    args = (cards, root, precision, release, jobs, Path(out), site_name)
+    workers = jobs or os.cpu_count() or 1
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods() and _large(cards):
+        # Every page is in memory until it is written: a child process does that and takes
+        # the memory with it when it ends, before the builder's processes start.
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as child:
+            project, stages = child.submit(_load_and_write, *args).result()
+    else:
+        project, stages = _load_and_write(*args)
     if build:
-        build_project(project, jobs=jobs, strict=strict, builder=builder)
-    return SiteBuild(project, time.perf_counter() - start)
+        stages.update(build_project(project, jobs=jobs, strict=strict, builder=builder))
+    return SiteBuild(project, time.perf_counter() - start, stages)
+
+
+def _large(cards: str | Path | Iterable[Path]) -> bool:
+    """Whether `cards` holds at least `SHARD_FROM` specs (a site built in parts)."""
+    paths = [Path(cards)] if isinstance(cards, (str, os.PathLike)) else [Path(c) for c in cards]
+    return len(spec_files(paths)) >= SHARD_FROM
+
+
+def _load_and_write(
+    cards: str | Path | Iterable[Path],
+    root: str | Path,
+    precision: int,
+    release: str | None,
+    jobs: int | None,
+    out: Path,
+    site_name: str,
+) -> tuple[SiteProject, dict[str, float]]:
+    """`load_pages` then `write_project`, with the seconds each took."""
+    start = time.perf_counter()
+    pages = load_pages(cards, root, precision=precision, release=release, jobs=jobs)
+    loaded = time.perf_counter()
+    project = write_project(pages, out, site_name=site_name, precision=precision)
+    return project, {"cards": loaded - start, "project": time.perf_counter() - loaded}
 
 
 def serve_site(

@@ -7,6 +7,7 @@ and never touches the output folder or another card.
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
@@ -68,12 +69,13 @@ class CardPage:
     title: str
     summary: str
     body: str
-    charts: dict[str, str] = field(default_factory=dict)
-    """SVG files of the card's charts (one per section), by file name."""
+    files: dict[str, bytes] = field(default_factory=dict)
+    """The card's own files beside its page, by path in its folder: the SVG of its charts
+    (`charts/NAME.svg`, one per section) and the full evaluation JSON its page links
+    (`evaluation/NAME.json`). Compressed (zlib): a site of 20,000 cards holds every page
+    in memory until the pages are written, and these are most of a page's bytes."""
     chart_sections: list[tuple[str, list[ChartFigure]]] = field(default_factory=list)
     """Charts by section (an evaluation or a profiled file), each a figure."""
-    sidecars: dict[str, str] = field(default_factory=dict)
-    """Full evaluation JSON files the page links (`evaluation/NAME.json`), by path."""
     row: dict[str, str] = field(default_factory=dict)
     snapshot: dict[str, list[Any]] = field(default_factory=dict)
     release: str = UNVERSIONED
@@ -523,8 +525,13 @@ def prepare(
         title=title or card.name,
         summary=_first_sentence(card.summary),
         body=body,
-        charts=chart_files,
-        sidecars=render_sidecars(card),
+        files={
+            relative: zlib.compress(text.encode("utf-8"))
+            for relative, text in [
+                *((f"charts/{name}", svg) for name, svg in chart_files.items()),
+                *render_sidecars(card, compact=True).items(),
+            ]
+        },
         chart_sections=chart_sections,
         row=row,
         snapshot=snapshot(card, profiles),

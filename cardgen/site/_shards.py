@@ -11,6 +11,7 @@ import gzip
 import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from itertools import groupby
 from pathlib import Path
 
@@ -20,6 +21,10 @@ from ..errors import CardgenError
 from ._builders import builder_command, builder_env, discard_site_dir, failure_detail
 
 SHARD_DIR = ".cardgen-shards"
+SHARD_PAGES = 2500
+"""Most card pages one mkdocs process builds. It holds them all in memory (about 0.1 MB
+each) and reads the names of every file of the site first, so a site of 20,000 cards is
+built in 8 slices, as many at a time as there are processes."""
 
 
 def prefix_cover(inside: set[str], names: list[str], prefix: str = "") -> list[str]:
@@ -84,8 +89,9 @@ def build_sharded(
     shared_pages: list[str],
     shards: int,
     strict: bool = True,
+    shard_pages: int | None = None,
 ) -> None:
-    """Build the project with `shards` mkdocs processes in parallel and merge the results.
+    """Build the project with up to `shards` mkdocs processes at once and merge the results.
 
     Args:
         config: the project's mkdocs.yml (inherited by each shard's config).
@@ -93,8 +99,11 @@ def build_sharded(
         site_dir: where the merged site goes.
         folders: card folders inside docs (`models/NAME`), split into contiguous slices.
         shared_pages: docs paths only the first shard builds (home, indexes, sections).
-        shards: number of processes.
+        shards: number of processes at once.
         strict: pass `--strict` to each build.
+        shard_pages: most card pages one process builds (default `SHARD_PAGES`): a
+            process holds every page it builds in memory, so a large site is built in
+            more slices than processes, `shards` of them at a time.
 
     Raises:
         CardgenError: if any shard's build fails (with its messages).
@@ -103,14 +112,14 @@ def build_sharded(
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
     ordered = sorted(folders)
-    size = -(-len(ordered) // shards)
+    count = max(shards, -(-len(ordered) // (shard_pages or SHARD_PAGES)))
+    size = -(-len(ordered) // count)
     slices = [ordered[i : i + size] for i in range(0, len(ordered), size)]
     user = yaml.load(config.read_text(encoding="utf-8"), Loader=_AnyTagLoader) or {}
     user_exclude = [line for line in str(user.get("exclude_docs") or "").splitlines() if line]
     cleaner = discard_site_dir(site_dir)
     outputs = [site_dir] + [work / f"site-{k}" for k in range(1, len(slices))]
-    processes = []
-    env = builder_env()
+    commands = []
     for k, output in enumerate(outputs):
         extra = user_exclude + ([f"/{p}" for p in shared_pages] if k else [])
         shard_config = work / f"shard-{k}.yml"
@@ -126,17 +135,9 @@ def build_sharded(
             ),
             encoding="utf-8",
         )
-        command = builder_command("mkdocs", shard_config, strict)
-        processes.append(
-            subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
-            )
-        )
-    failures = []
-    for process in processes:
-        output_text, _ = process.communicate()
-        if process.returncode != 0:
-            failures.append(failure_detail(output_text, process.returncode))
+        commands.append(builder_command("mkdocs", shard_config, strict))
+    with ThreadPoolExecutor(max_workers=shards) as pool:
+        failures = [f for f in pool.map(_run_shard, commands) if f]
     if cleaner is not None:
         cleaner.join()
     if failures:
@@ -152,6 +153,19 @@ def build_sharded(
             (output / folder).rename(target)
     _merge_sitemaps(site_dir, outputs[1:])
     shutil.rmtree(work, ignore_errors=True)
+
+
+def _run_shard(command: list[str]) -> str | None:
+    """Run one shard's build; its messages when it fails, else None."""
+    done = subprocess.run(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=builder_env(),
+        check=False,
+    )
+    return failure_detail(done.stdout, done.returncode) if done.returncode != 0 else None
 
 
 class _AnyTagLoader(yaml.SafeLoader):
