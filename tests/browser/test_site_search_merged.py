@@ -85,7 +85,7 @@ def test_header_search_finds_a_word_of_the_last_part_and_opens_its_card(
     results = browser_page.locator(".pf-searchbox-result")
     results.first.wait_for(timeout=15_000)
     assert results.count() == 1
-    assert DEEP_WORD in results.first.inner_text()
+    expect(results.first).to_contain_text(DEEP_WORD, timeout=15_000)  # its excerpt loads
     results.first.click()
     browser_page.wait_for_load_state()
     assert browser_page.url == f"{url}/models/{TARGET}/"
