@@ -14,9 +14,7 @@ import pytest
 from sitecards import write_cards
 
 from cardgen.site import _search, build_site
-
-# mkdocs builds: left out of `make test-fast`.
-pytestmark = pytest.mark.slow
+from cardgen.site._search import part_glob, split_parts
 
 N_CARDS = 8
 SLICES = [
@@ -66,6 +64,7 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
+@pytest.mark.slow  # mkdocs builds: left out of `make test-fast`
 def test_each_part_indexes_exactly_its_slice_and_every_card_once(
     cards: Path, tmp_path: Path
 ) -> None:
@@ -89,6 +88,7 @@ def test_each_part_indexes_exactly_its_slice_and_every_card_once(
     assert sorted(indexed) == cards_built  # every card page, none twice
 
 
+@pytest.mark.slow  # mkdocs builds: left out of `make test-fast`
 def test_parts_are_deterministic_and_marked_pages_are_those_of_one_part(
     cards: Path, tmp_path: Path
 ) -> None:
@@ -106,6 +106,7 @@ def test_parts_are_deterministic_and_marked_pages_are_those_of_one_part(
     assert _search.NOINDEX not in page and '<div data-pagefind-ignore="all">' in page
 
 
+@pytest.mark.slow  # mkdocs builds: left out of `make test-fast`
 def test_a_site_of_one_part_is_one_plain_pagefind_run(cards: Path, tmp_path: Path) -> None:
     public = _build(cards, tmp_path / "site", part_pages=N_CARDS)
     bundle = public / "pagefind"
@@ -134,3 +135,21 @@ def test_a_site_of_one_part_is_one_plain_pagefind_run(cards: Path, tmp_path: Pat
         check=True,
     )
     assert _files(copy / "pagefind") == _files(bundle)
+
+
+def test_parts_are_even_contiguous_slices_of_at_most_the_limit() -> None:
+    names = [f"models/m{i:02d}" for i in range(10)]
+    assert split_parts(names, 4) == [names[0:4], names[4:7], names[7:10]]  # 4, 3, 3
+    assert split_parts(names, 10) == [names]
+    assert split_parts(names, 5) == [names[0:5], names[5:10]]
+    assert split_parts([], 3) == [[]]
+
+
+def test_a_part_s_glob_matches_its_folders_only_among_those_built() -> None:
+    folders = ["cards/data/d1", "cards/data/d2", "cards/models/a1", "cards/models/a2"]
+    folders += ["cards/models/b1", "cards/models/b2"]
+    assert part_glob(folders[:2], folders, "cards/") == "{cards/data/*}/index.html"
+    assert part_glob(folders[1:4], folders, "cards/") == (
+        "{cards/data/d2*,cards/models/a*}/index.html"
+    )
+    assert part_glob(folders[5:], folders, "cards/") == "{cards/models/b2*}/index.html"

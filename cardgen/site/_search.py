@@ -74,11 +74,12 @@ def card_folders(site_dir: Path, prefix: str = "") -> list[str]:
 
 
 def split_parts(folders: list[str], most: int) -> list[list[str]]:
-    """Contiguous slices of `folders` (sorted), as few as hold at most `most` each and as
-    even as can be; one (perhaps empty) slice when all fit in one."""
+    """Contiguous slices of `folders` (sorted), as few as hold at most `most` each, their
+    sizes differing by one at most; one (perhaps empty) slice when all fit in one."""
     count = max(1, -(-len(folders) // most))
-    size = -(-len(folders) // count)
-    return [folders[i : i + size] for i in range(0, len(folders), size)] or [[]]
+    size, longer = divmod(len(folders), count)
+    ends = [(k + 1) * size + min(k + 1, longer) for k in range(count)]
+    return [folders[end - size - (k < longer) : end] for k, end in enumerate(ends)]
 
 
 def part_glob(part: list[str], folders: list[str], prefix: str = "") -> str:
