@@ -60,7 +60,11 @@ def _load() -> float:
 
 def _tree_rss(process: psutil.Process) -> int:
     total = 0
-    for member in [process, *process.children(recursive=True)]:
+    try:
+        members = [process, *process.children(recursive=True)]
+    except psutil.Error:  # a process ended while the tree was read: this sample is skipped
+        return 0
+    for member in members:
         try:
             total += member.memory_info().rss
         except psutil.Error:
