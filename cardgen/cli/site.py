@@ -62,7 +62,10 @@ def site_group() -> None:
 
 @site_group.command("build")
 @site_options
-@jobs_option("Worker processes preparing cards (default: number of CPUs).")
+@jobs_option(
+    "Worker processes preparing cards, and mkdocs processes building a large site at once "
+    "(default: number of CPUs)."
+)
 @click.option("--no-build", is_flag=True, help="Write the MkDocs project only; do not build it.")
 @reports_errors
 def site_build_command(
