@@ -14,7 +14,8 @@ import pytest
 from sitecards import write_cards
 
 from cardgen.site import _search, build_site
-from cardgen.site._search import part_glob, split_parts
+from cardgen.site._search import part_glob
+from cardgen.site._shards import split_parts
 
 N_CARDS = 8
 SLICES = [
@@ -148,8 +149,6 @@ def test_parts_are_even_contiguous_slices_of_at_most_the_limit() -> None:
 def test_a_part_s_glob_matches_its_folders_only_among_those_built() -> None:
     folders = ["cards/data/d1", "cards/data/d2", "cards/models/a1", "cards/models/a2"]
     folders += ["cards/models/b1", "cards/models/b2"]
-    assert part_glob(folders[:2], folders, "cards/") == "{cards/data/*}/index.html"
-    assert part_glob(folders[1:4], folders, "cards/") == (
-        "{cards/data/d2*,cards/models/a*}/index.html"
-    )
-    assert part_glob(folders[5:], folders, "cards/") == "{cards/models/b2*}/index.html"
+    assert part_glob(folders[:2], folders) == "{cards/data/*}/index.html"
+    assert part_glob(folders[1:4], folders) == ("{cards/data/d2*,cards/models/a*}/index.html")
+    assert part_glob(folders[5:], folders) == "{cards/models/b2*}/index.html"

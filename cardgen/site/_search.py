@@ -16,7 +16,7 @@ from pathlib import Path
 from .._io import atomic_write_text
 from ..errors import CardgenError
 from ._pages import KIND_DIRS
-from ._shards import prefix_cover
+from ._shards import folder_patterns, split_parts
 
 PAGEFIND_PART_PAGES = 1500
 """Most card pages one Pagefind process indexes. Pagefind holds its whole index in memory
@@ -73,25 +73,9 @@ def card_folders(site_dir: Path, prefix: str = "") -> list[str]:
     return sorted(found)
 
 
-def split_parts(folders: list[str], most: int) -> list[list[str]]:
-    """Contiguous slices of `folders` (sorted), as few as hold at most `most` each, their
-    sizes differing by one at most; one (perhaps empty) slice when all fit in one."""
-    count = max(1, -(-len(folders) // most))
-    size, longer = divmod(len(folders), count)
-    ends = [(k + 1) * size + min(k + 1, longer) for k in range(count)]
-    return [folders[end - size - (k < longer) : end] for k, end in enumerate(ends)]
-
-
-def part_glob(part: list[str], folders: list[str], prefix: str = "") -> str:
+def part_glob(part: list[str], folders: list[str]) -> str:
     """The Pagefind `--glob` matching exactly the card pages of `part` among `folders`."""
-    inside = set(part)
-    patterns = []
-    for kind_dir in sorted(KIND_DIRS.values()):
-        top = f"{prefix}{kind_dir}/"
-        names = [f[len(top) :] for f in folders if f.startswith(top)]
-        mine = {n for n in names if top + n in inside}
-        patterns += [top + pattern for pattern in prefix_cover(mine, names)]
-    return "{" + ",".join(patterns) + "}/index.html"
+    return "{" + ",".join(folder_patterns(set(part), folders)) + "}/index.html"
 
 
 def _pagefind(site_dir: Path, glob: str, output: str) -> None:
@@ -151,7 +135,7 @@ def run_pagefind(site_dir: Path, prefix: str = "") -> None:
     batches[0] = others + batches[0]
     globs = [f"{prefix}{{{','.join(KIND_DIRS.values())}}}/*/index.html"]
     if len(parts) > 1:
-        globs = [part_glob(part, folders, prefix) for part in parts]
+        globs = [part_glob(part, folders) for part in parts]
     outputs = [BUNDLE] + [f"{BUNDLE}/part-{k}" for k in range(2, len(parts) + 1)]
     # One thread marks the pages, a part ahead: while Pagefind (another process) indexes
     # part K, part K + 1 is marked.

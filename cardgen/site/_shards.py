@@ -48,17 +48,38 @@ def prefix_cover(inside: set[str], names: list[str], prefix: str = "") -> list[s
     return patterns
 
 
+def folder_patterns(inside: set[str], folders: list[str]) -> list[str]:
+    """Glob patterns (`PARENT/PATTERN`) that match exactly the folders in `inside` among
+    `folders` (paths such as `models/NAME`): `prefix_cover` within each parent folder.
+
+    Returns:
+        The patterns, sorted by parent folder.
+    """
+    by_parent: dict[str, list[str]] = {}
+    for folder in sorted(folders):
+        parent, name = folder.rsplit("/", 1)
+        by_parent.setdefault(parent, []).append(name)
+    patterns = []
+    for parent, names in sorted(by_parent.items()):
+        mine = {n for n in names if f"{parent}/{n}" in inside}
+        patterns += [f"{parent}/{pattern}" for pattern in prefix_cover(mine, names)]
+    return patterns
+
+
+def split_parts(folders: list[str], most: int) -> list[list[str]]:
+    """Contiguous slices of `folders` (sorted), as few as hold at most `most` each, their
+    sizes differing by one at most; one (perhaps empty) slice when all fit in one."""
+    count = max(1, -(-len(folders) // most))
+    size, longer = divmod(len(folders), count)
+    ends = [(k + 1) * size + min(k + 1, longer) for k in range(count)]
+    return [folders[end - size - (k < longer) : end] for k, end in enumerate(ends)]
+
+
 def _exclusions(slices: list[list[str]], k: int, extra: list[str]) -> str:
     """`exclude_docs` of slice `k`: the card folders of every other slice, and `extra`."""
-    mine = set(slices[k])
-    lines = list(extra)
-    by_dir: dict[str, list[str]] = {}
-    for folder in sorted(f for s in slices for f in s):
-        top, name = folder.split("/", 1)
-        by_dir.setdefault(top, []).append(name)
-    for top, names in sorted(by_dir.items()):
-        others = {n for n in names if f"{top}/{n}" not in mine}
-        lines += [f"/{top}/{pattern}/" for pattern in prefix_cover(others, names)]
+    folders = [f for s in slices for f in s]
+    others = set(folders) - set(slices[k])
+    lines = extra + [f"/{pattern}/" for pattern in folder_patterns(others, folders)]
     return "\n".join(lines) + "\n"
 
 
@@ -112,9 +133,9 @@ def build_sharded(
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
     ordered = sorted(folders)
-    count = max(shards, -(-len(ordered) // (shard_pages or SHARD_PAGES)))
-    size = -(-len(ordered) // count)
-    slices = [ordered[i : i + size] for i in range(0, len(ordered), size)]
+    # At least `shards` slices (when there are that many cards), none above `shard_pages`.
+    most = min(shard_pages or SHARD_PAGES, -(-len(ordered) // shards))
+    slices = split_parts(ordered, max(1, most))
     user = yaml.load(config.read_text(encoding="utf-8"), Loader=_AnyTagLoader) or {}
     user_exclude = [line for line in str(user.get("exclude_docs") or "").splitlines() if line]
     cleaner = discard_site_dir(site_dir)
