@@ -287,18 +287,23 @@ def _links(page: CardPage, others: list[CardPage]) -> str:
     return text
 
 
+def _has_lineage(page: CardPage, children: dict[str, list[CardPage]]) -> bool:
+    """Whether a card's page shows a lineage: a model with a base model or a derived one."""
+    return page.kind == "model" and bool(page.base_models or children.get(page.name))
+
+
 def _lineage(
     page: CardPage,
     by_key: dict[str, dict[str, list[CardPage]]],
     children: dict[str, list[CardPage]],
 ) -> tuple[list[str], str | None]:
+    if not _has_lineage(page, children):
+        return [], None
     bases: list[tuple[str, CardPage | None]] = []
     for ref in page.base_models:
         known = by_key["model"].get(ref, [])
         bases.append((ref, known[0] if known else None))
     derived = children.get(page.name, [])
-    if not bases and not derived:
-        return [], None
     lines = []
     for ref, base in bases:
         lines.append(
@@ -517,11 +522,10 @@ def _refuse_foreign(docs: Path, files: dict[str, str], old: set[str]) -> None:
         )
 
 
-def _card_paths(page: CardPage, lineage: bool) -> list[str]:
-    """The files `write_project` writes for a card, inside docs (`lineage`: whether its
-    page has a lineage diagram)."""
+def _card_paths(page: CardPage, children: dict[str, list[CardPage]]) -> list[str]:
+    """The files `write_project` writes for a card, inside docs."""
     paths = [f"{page.folder}/index.md", *(f"{page.folder}/{r}" for r in page.files)]
-    return paths + ([f"{page.folder}/lineage.svg"] if lineage and page.kind == "model" else [])
+    return paths + ([f"{page.folder}/lineage.svg"] if _has_lineage(page, children) else [])
 
 
 def _templates() -> Any:
@@ -625,11 +629,7 @@ def write_project(
     # Each card's files are written as soon as they are made, so that a site of 20,000
     # cards is never all in memory at once; unless a file cardgen did not write is where
     # one of them goes: then they are all made first and compared before any is written.
-    card_paths = [
-        prefix + rel
-        for page in pages
-        for rel in _card_paths(page, bool(page.base_models or children.get(page.name)))
-    ]
+    card_paths = [prefix + rel for page in pages for rel in _card_paths(page, children)]
     stream = not any(rel not in old and (docs / rel).exists() for rel in card_paths)
     cards: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=8) as pool:  # small-file writes wait on the disk
@@ -640,9 +640,7 @@ def write_project(
             before = history_path.read_bytes() if history_path.exists() else None
             releases = _history.record(history_path, page.release, page.snapshot)
             history_changed += history_path.read_bytes() != before
-            lineage, lineage_svg = (
-                _lineage(page, by_key, children) if page.kind == "model" else ([], None)
-            )
+            lineage, lineage_svg = _lineage(page, by_key, children)
             own = {
                 f"{page.folder}/index.md": card_markdown(
                     page,
